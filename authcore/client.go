@@ -1,0 +1,72 @@
+package authcore
+
+import "time"
+
+// ClientType is confidential or public (OAuth 2.1 §2.1).
+type ClientType string
+
+// The two client types of OAuth 2.1 §2.1.
+const (
+	Confidential ClientType = "confidential"
+	Public       ClientType = "public"
+)
+
+// Token endpoint authentication methods (RFC 7591 §2, OIDC Core §9).
+const (
+	AuthSecretBasic   = "client_secret_basic"
+	AuthSecretPost    = "client_secret_post"
+	AuthPrivateKeyJWT = "private_key_jwt"
+	AuthNone          = "none"
+)
+
+// Grant types Latchkey implements. Implicit and password do not exist.
+const (
+	GrantAuthorizationCode = "authorization_code"
+	GrantClientCredentials = "client_credentials"
+	GrantRefreshToken      = "refresh_token"
+)
+
+// Client is a registered OAuth client. Secrets are never stored: only
+// their keyed hashes.
+type Client struct {
+	ID           string
+	Name         string
+	Type         ClientType
+	RedirectURIs []string
+	GrantTypes   []string
+	Scopes       []string // the scopes this client may ever receive
+	Audience     []string // resources its access tokens may name
+	AuthMethod   string
+	// JWKS is the client's public key set (JSON) for private_key_jwt.
+	JWKS    string
+	JWKSURI string
+
+	// SecretHash is the keyed hash of the current secret.
+	SecretHash []byte
+	// PrevSecretHash still authenticates until PrevSecretExpires
+	// (secret rotation with a grace period).
+	PrevSecretHash    []byte
+	PrevSecretExpires time.Time
+
+	// Lifetimes override the server defaults when non-zero.
+	AccessTokenTTL  time.Duration
+	RefreshTokenTTL time.Duration
+
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// AllowsGrant reports whether the client registered grant type g.
+func (c Client) AllowsGrant(g string) bool { return contains(c.GrantTypes, g) }
+
+// AllowsScope reports whether scope s is in the client's allowed list.
+func (c Client) AllowsScope(s string) bool { return contains(c.Scopes, s) }
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

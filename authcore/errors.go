@@ -1,0 +1,19 @@
+package authcore
+
+import "errors"
+
+// Sentinel errors returned by every Storage implementation. Callers compare
+// with errors.Is.
+var (
+	// ErrNotFound: no record with that key exists (or it has expired).
+	ErrNotFound = errors.New("authcore: not found")
+	// ErrAlreadyExists: a create collided with an existing record.
+	ErrAlreadyExists = errors.New("authcore: already exists")
+	// ErrConflict: a concurrent writer changed the record first; the
+	// operation was not applied.
+	ErrConflict = errors.New("authcore: conflict")
+	// ErrConsumed: a single-use artefact (authorization code, refresh
+	// token) was already used. The record is returned alongside so the
+	// caller can revoke what was issued from it.
+	ErrConsumed = errors.New("authcore: already consumed")
+)

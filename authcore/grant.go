@@ -1,0 +1,78 @@
+package authcore
+
+import "time"
+
+// AuthCode is an authorization code, stored under the hash of its value.
+// It is single use: ConsumeAuthCode marks it consumed atomically.
+type AuthCode struct {
+	Hash          string // hex SHA-256 of the code value
+	ClientID      string
+	UserID        string
+	RedirectURI   string
+	Scopes        []string
+	Audience      []string
+	CodeChallenge string // S256 challenge
+	Nonce         string
+	AuthTime      time.Time
+	ExpiresAt     time.Time
+	CreatedAt     time.Time
+
+	// Consumed is set by ConsumeAuthCode; GrantID names the grant the
+	// redemption created, so a replay can revoke it.
+	Consumed bool
+	GrantID  string
+}
+
+// Grant is one authorization that issued tokens: a code redemption or a
+// refresh-token family. Revoking it revokes every refresh token in the
+// family and every access token listed in AccessJTIs.
+type Grant struct {
+	ID        string
+	ClientID  string
+	UserID    string
+	Scopes    []string
+	Audience  []string
+	AuthTime  time.Time
+	CreatedAt time.Time
+	ExpiresAt time.Time // the family's absolute end
+
+	// AccessJTIs are the access tokens issued under this grant, with
+	// their expiry, so family revocation reaches them.
+	AccessJTIs []IssuedToken
+
+	Revoked       bool
+	RevokedAt     time.Time
+	RevokedReason string
+}
+
+// IssuedToken names an access token by jti and expiry.
+type IssuedToken struct {
+	JTI       string
+	ExpiresAt time.Time
+}
+
+// RefreshToken is one member of a grant's rotating family, stored under the
+// hash of its value.
+type RefreshToken struct {
+	Hash      string
+	GrantID   string
+	ClientID  string
+	UserID    string
+	Scopes    []string
+	ExpiresAt time.Time
+	CreatedAt time.Time
+
+	// Rotated is set when the token was exchanged for its successor;
+	// presenting it again is reuse.
+	Rotated   bool
+	RotatedAt time.Time
+	// NextHash is the successor issued on rotation.
+	NextHash string
+}
+
+// Revocation records a revoked access token (by jti) until it expires.
+type Revocation struct {
+	JTI       string
+	ExpiresAt time.Time
+	RevokedAt time.Time
+}

@@ -1,0 +1,114 @@
+package authcore
+
+import (
+	"context"
+	"time"
+)
+
+// Storage is the one storage contract of Latchkey. Every backend passes the
+// conformance suite in store/storetest.
+//
+// Single-use operations (ConsumeAuthCode, RotateRefreshToken) read and write
+// the same key in one transaction, so exactly one of many concurrent callers
+// wins; the losers get ErrConsumed or ErrConflict. Every method returns only
+// after the change is durable: a caller may acknowledge it to a client.
+type Storage interface {
+	Clients
+	Users
+	Scopes
+	Codes
+	Grants
+	Keys
+	Settings
+
+	// GarbageCollect removes records that expired before now and reports
+	// how many it removed.
+	GarbageCollect(ctx context.Context, now time.Time) (int, error)
+	// Close releases the store.
+	Close() error
+}
+
+// Clients stores registered clients.
+type Clients interface {
+	CreateClient(ctx context.Context, c Client) error
+	GetClient(ctx context.Context, id string) (Client, error)
+	ListClients(ctx context.Context) ([]Client, error)
+	// UpdateClient applies fn to the stored client in one transaction.
+	UpdateClient(ctx context.Context, id string, fn func(Client) (Client, error)) error
+	DeleteClient(ctx context.Context, id string) error
+}
+
+// Users stores resource owners.
+type Users interface {
+	CreateUser(ctx context.Context, u User) error
+	GetUser(ctx context.Context, id string) (User, error)
+	GetUserByUsername(ctx context.Context, username string) (User, error)
+	ListUsers(ctx context.Context) ([]User, error)
+	UpdateUser(ctx context.Context, id string, fn func(User) (User, error)) error
+	DeleteUser(ctx context.Context, id string) error
+
+	GetConsent(ctx context.Context, userID, clientID string) (Consent, error)
+	SaveConsent(ctx context.Context, c Consent) error
+	DeleteConsent(ctx context.Context, userID, clientID string) error
+	ListConsents(ctx context.Context, userID string) ([]Consent, error)
+}
+
+// Scopes stores the scope registry.
+type Scopes interface {
+	CreateScope(ctx context.Context, s Scope) error
+	GetScope(ctx context.Context, name string) (Scope, error)
+	ListScopes(ctx context.Context) ([]Scope, error)
+	DeleteScope(ctx context.Context, name string) error
+}
+
+// Codes stores authorization codes.
+type Codes interface {
+	CreateAuthCode(ctx context.Context, c AuthCode) error
+	// ConsumeAuthCode marks the code consumed and returns it, setting
+	// GrantID to grantID. If it was already consumed it returns the stored
+	// record and ErrConsumed; unknown or expired codes give ErrNotFound.
+	ConsumeAuthCode(ctx context.Context, hash, grantID string, now time.Time) (AuthCode, error)
+}
+
+// Grants stores grants, refresh-token families and access-token
+// revocations.
+type Grants interface {
+	// CreateGrant stores a new grant and, if rt is non-nil, its first
+	// refresh token, in one transaction.
+	CreateGrant(ctx context.Context, g Grant, rt *RefreshToken) error
+	GetGrant(ctx context.Context, id string) (Grant, error)
+	ListGrants(ctx context.Context) ([]Grant, error)
+	// AddAccessToken records an access token issued under grant id.
+	AddAccessToken(ctx context.Context, grantID string, t IssuedToken) error
+
+	GetRefreshToken(ctx context.Context, hash string) (RefreshToken, error)
+	// RotateRefreshToken atomically marks the token at oldHash rotated and
+	// stores next (and records the access token issued with it on the
+	// grant). If the old token was already rotated it returns the stored
+	// record and ErrConsumed; a revoked grant gives ErrNotFound.
+	RotateRefreshToken(ctx context.Context, oldHash string, next RefreshToken, at IssuedToken, now time.Time) (RefreshToken, error)
+
+	// RevokeGrant marks the grant revoked, deletes its refresh tokens and
+	// revokes every access token issued under it, in one transaction.
+	RevokeGrant(ctx context.Context, id, reason string, now time.Time) error
+	// RevokeAccessToken records jti as revoked until expiresAt.
+	RevokeAccessToken(ctx context.Context, r Revocation) error
+	// IsRevoked reports whether the access token jti was revoked.
+	IsRevoked(ctx context.Context, jti string) (bool, error)
+}
+
+// Keys stores signing keys.
+type Keys interface {
+	ListSigningKeys(ctx context.Context) ([]SigningKey, error)
+	// PutSigningKeys writes every key in one transaction, so a rotation
+	// never leaves a keyset without its active key.
+	PutSigningKeys(ctx context.Context, keys ...SigningKey) error
+	DeleteSigningKey(ctx context.Context, id string) error
+}
+
+// Settings stores small named server values (the secret-hash pepper, the
+// issuer, policy knobs) as opaque bytes.
+type Settings interface {
+	GetSetting(ctx context.Context, name string) ([]byte, error)
+	PutSetting(ctx context.Context, name string, value []byte) error
+}
