@@ -15,6 +15,7 @@ import (
 type Storage interface {
 	Clients
 	Users
+	Sessions
 	Scopes
 	Codes
 	Grants
@@ -51,6 +52,15 @@ type Users interface {
 	SaveConsent(ctx context.Context, c Consent) error
 	DeleteConsent(ctx context.Context, userID, clientID string) error
 	ListConsents(ctx context.Context, userID string) ([]Consent, error)
+}
+
+// Sessions stores browser sessions.
+type Sessions interface {
+	CreateSession(ctx context.Context, s Session) error
+	// GetSession returns ErrNotFound for unknown and expired sessions.
+	GetSession(ctx context.Context, id string) (Session, error)
+	ListSessions(ctx context.Context, userID string) ([]Session, error)
+	DeleteSession(ctx context.Context, id string) error
 }
 
 // Scopes stores the scope registry.
