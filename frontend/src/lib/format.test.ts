@@ -1,0 +1,16 @@
+import { describe, expect, it } from 'vitest'
+import { formatUptime } from './format'
+
+describe('formatUptime', () => {
+  it.each([
+    [0, '0s'],
+    [-5, '0s'],
+    [6, '6s'],
+    [66, '1m 06s'],
+    [3600 + 5 * 60 + 6, '1h 05m 06s'],
+    [3 * 86400 + 4 * 3600 + 5 * 60 + 6, '3d 4h 05m 06s'],
+    [59.9, '59s'],
+  ])('%d -> %s', (secs, want) => {
+    expect(formatUptime(secs)).toBe(want)
+  })
+})
