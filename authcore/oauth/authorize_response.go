@@ -1,0 +1,77 @@
+package oauth
+
+import (
+	"errors"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/latchkey/latchkey/audit"
+)
+
+// pageHeaders hardens every response of the authorization endpoint
+// against framing, referrer leaks and caching (OAuth 2.1 §7.11, RFC 9700
+// §4.2.4, §4.16).
+func pageHeaders(h http.Header) {
+	h.Set("Content-Security-Policy",
+		"default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Content-Type-Options", "nosniff")
+	noStore(h)
+}
+
+var errorPageTmpl = template.Must(template.New("error").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Authorization error</title></head>
+<body><main><h1>Authorization error</h1>
+<p>The request cannot be completed: <code>{{.Code}}</code>.</p>
+<p>{{.Description}}</p></main></body></html>
+`))
+
+// errorPage answers an authorization error that must not redirect: an
+// escaped HTML page, never a Location header.
+func errorPage(w http.ResponseWriter, e *Error) {
+	pageHeaders(w.Header())
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	status := e.Status
+	if status < 400 {
+		status = http.StatusBadRequest
+	}
+	w.WriteHeader(status)
+	_ = errorPageTmpl.Execute(w, struct{ Code, Description string }{
+		e.Code, asciiDescription(e.Description)})
+}
+
+// redirect answers 303 (never 307, OAuth 2.1 §7.5.3) to the request's
+// redirect URI with q plus state and iss (RFC 9207 §2). The registered
+// URI's own query is kept as is.
+func (s *Server) redirect(w http.ResponseWriter, ar *authRequest, q url.Values) {
+	if ar.state != "" {
+		q.Set("state", ar.state)
+	}
+	q.Set("iss", s.cfg.Issuer)
+	sep := "?"
+	if strings.Contains(ar.redirectURI, "?") {
+		sep = "&"
+	}
+	w.Header().Set("Location", ar.redirectURI+sep+q.Encode())
+	w.WriteHeader(http.StatusSeeOther)
+}
+
+// redirectError answers an error for a validated client and redirect URI
+// by redirect (RFC 6749 §4.1.2.1), logging internal failures.
+func (s *Server) redirectError(w http.ResponseWriter, r *http.Request, ar *authRequest, err error) {
+	var oe *Error
+	if !errors.As(err, &oe) {
+		s.logInternal(r, err)
+	}
+	e := publicError(err)
+	s.record(r.Context(), audit.Event{Type: audit.AuthorizeDenied, Outcome: audit.Failure,
+		ClientID: ar.client.ID, Reason: e.Code})
+	q := url.Values{"error": {e.Code}}
+	if e.Description != "" {
+		q.Set("error_description", asciiDescription(e.Description))
+	}
+	s.redirect(w, ar, q)
+}

@@ -1,0 +1,143 @@
+package oauth
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/latchkey/latchkey/audit"
+	"github.com/latchkey/latchkey/authcore"
+)
+
+// clientAuth is the outcome of authenticating the caller of the token,
+// revocation or introspection endpoint.
+type clientAuth struct {
+	client authcore.Client
+	method string // client_secret_basic, client_secret_post or none
+}
+
+// parseBasic decodes an HTTP Basic Authorization header whose user and
+// password are form-encoded first (RFC 6749 §2.3.1, OAuth 2.1 App. B). ok
+// is false when the header is not Basic; err is set when it is Basic but
+// malformed.
+func parseBasic(header string) (id, secret string, ok bool, err error) {
+	scheme, rest, found := strings.Cut(header, " ")
+	if !found || !strings.EqualFold(scheme, "Basic") {
+		return "", "", false, nil
+	}
+	raw, derr := base64.StdEncoding.DecodeString(strings.TrimSpace(rest))
+	if derr != nil {
+		return "", "", true, errors.New("oauth: basic credentials are not base64")
+	}
+	u, p, found := strings.Cut(string(raw), ":")
+	if !found {
+		return "", "", true, errors.New("oauth: basic credentials lack a colon")
+	}
+	if id, err = url.QueryUnescape(u); err != nil {
+		return "", "", true, errors.New("oauth: basic user is not form-encoded")
+	}
+	if secret, err = url.QueryUnescape(p); err != nil {
+		return "", "", true, errors.New("oauth: basic password is not form-encoded")
+	}
+	if id == "" {
+		return "", "", true, errors.New("oauth: basic user is empty")
+	}
+	return id, secret, true, nil
+}
+
+// claimedClientID returns the client_id a request names, from the Basic
+// header or the body, before any authentication (for rate limiting).
+func claimedClientID(r *http.Request, p params) string {
+	if id, _, ok, err := parseBasic(r.Header.Get("Authorization")); ok && err == nil {
+		return id
+	}
+	return p.get("client_id")
+}
+
+// authenticateClient authenticates the caller once, with exactly one
+// method (OAuth 2.1 §2.4, §3.2.4): client_secret_basic, client_secret_post
+// or none for public clients. The method must be the one the client
+// registered. Failures are audited.
+func (s *Server) authenticateClient(ctx context.Context, r *http.Request, p params) (clientAuth, error) {
+	ca, err := s.authClient(ctx, r, p)
+	if err != nil {
+		var oe *Error
+		if errors.As(err, &oe) && oe.Code == CodeInvalidClient {
+			s.record(ctx, audit.Event{Type: audit.ClientAuthFailed, Outcome: audit.Failure,
+				ClientID: claimedClientID(r, p), Reason: oe.Description})
+		}
+	}
+	return ca, err
+}
+
+func (s *Server) authClient(ctx context.Context, r *http.Request, p params) (clientAuth, error) {
+	if len(r.Header.Values("Authorization")) > 1 {
+		return clientAuth{}, errInvalidRequest("more than one Authorization header")
+	}
+	hdr := r.Header.Get("Authorization")
+	if p.has("client_assertion") || p.has("client_assertion_type") {
+		if hdr != "" || p.has("client_secret") {
+			return clientAuth{}, errInvalidRequest("more than one client authentication method")
+		}
+		return clientAuth{}, errInvalidClient("client authentication method not supported", false)
+	}
+	if hdr != "" {
+		id, secret, ok, err := parseBasic(hdr)
+		if !ok {
+			return clientAuth{}, errInvalidClient("unsupported authorization scheme", true)
+		}
+		if err != nil {
+			return clientAuth{}, errInvalidClient("malformed basic credentials", true)
+		}
+		if p.has("client_secret") {
+			return clientAuth{}, errInvalidRequest("more than one client authentication method")
+		}
+		if p.has("client_id") && p.get("client_id") != id {
+			return clientAuth{}, errInvalidRequest("client_id does not match the credentials")
+		}
+		return s.checkSecret(ctx, id, secret, authcore.AuthSecretBasic, true)
+	}
+	id := p.get("client_id")
+	if id == "" {
+		return clientAuth{}, errInvalidClient("client authentication required", false)
+	}
+	if p.has("client_secret") {
+		return s.checkSecret(ctx, id, p.get("client_secret"), authcore.AuthSecretPost, false)
+	}
+	c, err := s.lookupClient(ctx, id, false)
+	if err != nil {
+		return clientAuth{}, err
+	}
+	if c.Type != authcore.Public || c.AuthMethod != authcore.AuthNone {
+		return clientAuth{}, errInvalidClient("client authentication required", false)
+	}
+	return clientAuth{client: c, method: authcore.AuthNone}, nil
+}
+
+// checkSecret authenticates id with secret by the given method.
+func (s *Server) checkSecret(ctx context.Context, id, secret, method string, viaHeader bool) (clientAuth, error) {
+	c, err := s.lookupClient(ctx, id, viaHeader)
+	if err != nil {
+		s.hashSecret(secret) // same work for unknown clients
+		return clientAuth{}, err
+	}
+	if c.Type != authcore.Confidential || c.AuthMethod != method || !s.secretMatches(c, secret) {
+		return clientAuth{}, errInvalidClient("client authentication failed", viaHeader)
+	}
+	return clientAuth{client: c, method: method}, nil
+}
+
+// lookupClient loads a client; unknown ones are invalid_client.
+func (s *Server) lookupClient(ctx context.Context, id string, viaHeader bool) (authcore.Client, error) {
+	c, err := s.store.GetClient(ctx, id)
+	if errors.Is(err, authcore.ErrNotFound) {
+		return c, errInvalidClient("client authentication failed", viaHeader)
+	}
+	if err != nil {
+		return c, unavailable(err)
+	}
+	return c, nil
+}

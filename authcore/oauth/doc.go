@@ -1,0 +1,29 @@
+// Package oauth is Latchkey's OAuth 2.1 authorization server: the
+// authorization endpoint (GET/POST /authorize), the token endpoint with one
+// grant per file (authorization_code, client_credentials, refresh_token),
+// token revocation (RFC 7009), token introspection (RFC 7662) and
+// authorization server metadata (RFC 8414). It also owns the client and
+// scope registry that the console, the CLI and dynamic registration share.
+//
+// It follows draft-ietf-oauth-v2-1 and RFC 9700 (the security BCP):
+//
+//   - response_type=code only; PKCE with S256 is mandatory for every
+//     client (OAuth 2.1 §4.1.1); plain is refused and not advertised.
+//   - Redirect URIs are compared byte for byte (RFC 3986 §6.2.1); only the
+//     port of a registered http://127.0.0.1 or http://[::1] redirect may
+//     vary (RFC 8252 §7.3). An invalid client_id or redirect_uri shows an
+//     error page and never redirects (OAuth 2.1 §4.1.2.1).
+//   - Every authorization response carries iss (RFC 9207).
+//   - Codes are single use and live 60 s; a wrong PKCE verifier burns the
+//     code; a replayed code revokes the grant issued from it (OAuth 2.1
+//     §4.1.3, §7.5.2).
+//   - Refresh tokens rotate on every use; a spent one presented again
+//     revokes its whole family (OAuth 2.1 §4.3.1, RFC 9700 §4.14.2).
+//   - Access tokens are RFC 9068 JWTs (typ at+jwt) signed through Signer;
+//     codes, refresh tokens and client secrets are random and stored only as
+//     hashes.
+//
+// Errors are Error values written by one function, never with internal
+// detail. The package depends on the key manager and the login pages only
+// through the Signer and Interaction interfaces declared here.
+package oauth

@@ -1,0 +1,61 @@
+package oauth
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"sort"
+
+	"github.com/latchkey/latchkey/authcore"
+)
+
+// authMethods are the client authentication methods implemented at the
+// token and revocation endpoints. private_key_jwt is not implemented yet
+// and therefore not advertised.
+var authMethods = []string{authcore.AuthSecretBasic, authcore.AuthSecretPost, authcore.AuthNone}
+
+// Metadata returns the authorization server metadata (RFC 8414 §2),
+// listing exactly what this server implements. The OIDC discovery document
+// extends it. scopes_supported comes from the scope registry; if the store
+// fails it is left out (and the failure logged).
+func (s *Server) Metadata(ctx context.Context) map[string]any {
+	iss := s.cfg.Issuer
+	m := map[string]any{
+		"issuer":                                         iss,
+		"authorization_endpoint":                         iss + "/authorize",
+		"token_endpoint":                                 iss + "/token",
+		"revocation_endpoint":                            iss + "/revoke",
+		"introspection_endpoint":                         iss + "/introspect",
+		"jwks_uri":                                       iss + "/jwks.json",
+		"response_types_supported":                       []string{"code"},
+		"response_modes_supported":                       []string{"query"},
+		"grant_types_supported":                          []string{authcore.GrantAuthorizationCode, authcore.GrantClientCredentials, authcore.GrantRefreshToken},
+		"code_challenge_methods_supported":               []string{"S256"},
+		"token_endpoint_auth_methods_supported":          authMethods,
+		"revocation_endpoint_auth_methods_supported":     authMethods,
+		"introspection_endpoint_auth_methods_supported":  []string{authcore.AuthSecretBasic, authcore.AuthSecretPost},
+		"authorization_response_iss_parameter_supported": true,
+	}
+	scopes, err := s.store.ListScopes(ctx)
+	if err != nil {
+		s.log.Error().Err(err).Msg("oauth: metadata: list scopes")
+		return m
+	}
+	names := make([]string, 0, len(scopes))
+	for _, sc := range scopes {
+		names = append(names, sc.Name)
+	}
+	sort.Strings(names)
+	m["scopes_supported"] = names
+	return m
+}
+
+// handleMetadata is GET /.well-known/oauth-authorization-server (RFC 8414
+// §3). It may be cached briefly; it holds no secret.
+func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
+	m := s.Metadata(r.Context())
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	w.WriteHeader(http.StatusOK)
+	_ = json.NewEncoder(w).Encode(m)
+}

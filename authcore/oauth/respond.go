@@ -1,0 +1,81 @@
+package oauth
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/latchkey/latchkey/audit"
+)
+
+// noStore sets the headers OAuth 2.1 §3.2.3 requires on every response
+// that carries tokens or credentials.
+func noStore(h http.Header) {
+	h.Set("Cache-Control", "no-store")
+	h.Set("Pragma", "no-cache")
+}
+
+// writeJSON answers status with v as JSON and no-store caching headers.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	noStore(h)
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// writeError is the one function that writes an OAuth error response
+// (RFC 6749 §5.2). A 401 carries a Basic challenge (OAuth 2.1 §3.2.4).
+func writeError(w http.ResponseWriter, e *Error) {
+	status := e.Status
+	if status == 0 {
+		status = http.StatusBadRequest
+	}
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Basic realm="latchkey", charset="UTF-8"`)
+	}
+	body := map[string]string{"error": asciiDescription(e.Code)}
+	if e.Description != "" {
+		body["error_description"] = asciiDescription(e.Description)
+	}
+	writeJSON(w, status, body)
+}
+
+// fail answers err: protocol errors as they are, internal failures logged
+// with the request id and answered without their text.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var oe *Error
+	if !errors.As(err, &oe) {
+		s.logInternal(r, err)
+	}
+	writeError(w, publicError(err))
+}
+
+// logInternal logs an internal failure with the request id.
+func (s *Server) logInternal(r *http.Request, err error) {
+	ev := s.log.Error().Err(err).Str("path", r.URL.Path)
+	if info, ok := audit.RequestFrom(r.Context()); ok {
+		ev = ev.Str("request_id", info.ID)
+	}
+	ev.Msg("oauth: internal error")
+}
+
+// methodNotAllowed answers 405 with the Allow header (RFC 9110 §15.5.6).
+func methodNotAllowed(allow string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", allow)
+		e := newError(CodeInvalidRequest, http.StatusMethodNotAllowed, "method not allowed")
+		writeError(w, e)
+	}
+}
+
+// tooManyRequests answers 429 with Retry-After in whole seconds.
+func tooManyRequests(w http.ResponseWriter, retryAfter int) {
+	if retryAfter < 1 {
+		retryAfter = 1
+	}
+	w.Header().Set("Retry-After", strconv.Itoa(retryAfter))
+	writeError(w, newError(CodeTemporarilyUnavailable, http.StatusTooManyRequests,
+		"too many requests"))
+}

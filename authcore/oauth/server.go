@@ -1,0 +1,210 @@
+package oauth
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+	"golang.org/x/time/rate"
+
+	"github.com/latchkey/latchkey/audit"
+	"github.com/latchkey/latchkey/authcore"
+)
+
+// Default lifetimes and limits, used when the Config field is zero.
+const (
+	DefaultCodeTTL         = 60 * time.Second
+	DefaultAccessTokenTTL  = 10 * time.Minute
+	DefaultRefreshTokenTTL = 30 * 24 * time.Hour
+	DefaultMaxBodyBytes    = 64 << 10
+	DefaultRate            = rate.Limit(200)
+	DefaultBurst           = 400
+)
+
+// Config configures a Server. Issuer, Store, Signer and Interaction are
+// required; every other field has a default.
+type Config struct {
+	// Issuer is the issuer identifier (RFC 8414 §2): an https URL (or
+	// http on loopback for development) without query or fragment. It is
+	// the iss of every token and authorization response.
+	Issuer string
+	// Store is the storage backend.
+	Store authcore.Storage
+	// Signer signs and verifies access tokens (keys.Manager).
+	Signer Signer
+	// Interaction signs users in and asks for consent (login.Manager).
+	Interaction Interaction
+	// Audit receives security events; nil discards them.
+	Audit audit.Recorder
+	// Logger receives internal errors; the zero value discards them.
+	Logger zerolog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Rand is the source of codes, tokens, ids and secrets; nil means
+	// crypto/rand. It is used under a lock.
+	Rand io.Reader
+
+	// CodeTTL is the authorization-code lifetime (default 60 s).
+	CodeTTL time.Duration
+	// AccessTokenTTL is the default access-token lifetime (10 min).
+	AccessTokenTTL time.Duration
+	// RefreshTokenTTL is the default refresh-token family lifetime
+	// (30 days).
+	RefreshTokenTTL time.Duration
+	// DefaultAudience is the aud of tokens for clients that register no
+	// audience; empty means the issuer.
+	DefaultAudience string
+
+	// ClientRate and ClientBurst limit /token requests per client_id;
+	// IPRate and IPBurst per remote IP. Zero selects the defaults;
+	// rate.Inf disables the limit.
+	ClientRate  rate.Limit
+	ClientBurst int
+	IPRate      rate.Limit
+	IPBurst     int
+	// MaxBodyBytes caps request bodies (default 64 KiB); larger ones get
+	// 413.
+	MaxBodyBytes int64
+}
+
+// Server is the OAuth 2.1 authorization server. It is safe for concurrent
+// use.
+type Server struct {
+	cfg      Config
+	store    authcore.Storage
+	signer   Signer
+	ui       Interaction
+	audit    audit.Recorder
+	log      zerolog.Logger
+	now      func() time.Time
+	randMu   sync.Mutex
+	rand     io.Reader
+	pepper   []byte
+	grants   map[string]grantFunc
+	clientRL *limiter
+	ipRL     *limiter
+	authz    *Authorizer
+}
+
+// New checks cfg, fills defaults, loads (or creates, on first start) the
+// client-secret pepper from the store, and returns a Server.
+func New(ctx context.Context, cfg Config) (*Server, error) {
+	if err := checkIssuer(cfg.Issuer); err != nil {
+		return nil, err
+	}
+	if cfg.Store == nil || cfg.Signer == nil || cfg.Interaction == nil {
+		return nil, errors.New("oauth: Store, Signer and Interaction are required")
+	}
+	fillDefaults(&cfg)
+	s := &Server{
+		cfg: cfg, store: cfg.Store, signer: cfg.Signer, ui: cfg.Interaction,
+		audit: cfg.Audit, log: cfg.Logger, now: cfg.Now, rand: cfg.Rand,
+		clientRL: newLimiter(cfg.ClientRate, cfg.ClientBurst),
+		ipRL:     newLimiter(cfg.IPRate, cfg.IPBurst),
+	}
+	s.grants = map[string]grantFunc{
+		authcore.GrantAuthorizationCode: s.exchangeCode,
+		authcore.GrantClientCredentials: s.clientCredentials,
+		authcore.GrantRefreshToken:      s.refresh,
+	}
+	s.authz = &Authorizer{s: s}
+	pepper, err := s.loadPepper(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.pepper = pepper
+	return s, nil
+}
+
+func fillDefaults(cfg *Config) {
+	if cfg.Audit == nil {
+		cfg.Audit = audit.Discard
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Rand == nil {
+		cfg.Rand = rand.Reader
+	}
+	if cfg.CodeTTL <= 0 {
+		cfg.CodeTTL = DefaultCodeTTL
+	}
+	if cfg.AccessTokenTTL <= 0 {
+		cfg.AccessTokenTTL = DefaultAccessTokenTTL
+	}
+	if cfg.RefreshTokenTTL <= 0 {
+		cfg.RefreshTokenTTL = DefaultRefreshTokenTTL
+	}
+	if cfg.DefaultAudience == "" {
+		cfg.DefaultAudience = cfg.Issuer
+	}
+	if cfg.ClientRate == 0 {
+		cfg.ClientRate, cfg.ClientBurst = DefaultRate, DefaultBurst
+	}
+	if cfg.IPRate == 0 {
+		cfg.IPRate, cfg.IPBurst = DefaultRate, DefaultBurst
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+}
+
+// checkIssuer enforces RFC 8414 §2: https (http only on a loopback host,
+// for development), no query, no fragment, no trailing slash.
+func checkIssuer(iss string) error {
+	bad := errors.New("oauth: Issuer must be an https URL without query, fragment or trailing slash")
+	u, err := url.Parse(iss)
+	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" ||
+		strings.HasSuffix(iss, "/") || strings.ContainsAny(iss, "?#") {
+		return bad
+	}
+	switch h := u.Hostname(); {
+	case u.Scheme == "https":
+		return nil
+	case u.Scheme == "http" && (h == "127.0.0.1" || h == "::1" || h == "localhost"):
+		return nil
+	}
+	return bad
+}
+
+// Issuer returns the configured issuer identifier.
+func (s *Server) Issuer() string { return s.cfg.Issuer }
+
+// Authorizer returns the authorization-endpoint handler, whose
+// DenyConsent the login package calls when the user clicks Deny.
+func (s *Server) Authorizer() *Authorizer { return s.authz }
+
+// Mount registers the endpoints on mux with Go 1.22 method patterns. Other
+// methods on the same paths get 405 with an Allow header.
+func (s *Server) Mount(mux *http.ServeMux) {
+	mux.Handle("GET /authorize", s.authz)
+	mux.Handle("POST /authorize", s.authz)
+	mux.Handle("/authorize", methodNotAllowed("GET, HEAD, POST"))
+	mux.HandleFunc("POST /token", s.handleToken)
+	mux.Handle("/token", methodNotAllowed("POST"))
+	mux.HandleFunc("POST /revoke", s.handleRevoke)
+	mux.Handle("/revoke", methodNotAllowed("POST"))
+	mux.HandleFunc("POST /introspect", s.handleIntrospect)
+	mux.Handle("/introspect", methodNotAllowed("POST"))
+	mux.HandleFunc("GET /.well-known/oauth-authorization-server", s.handleMetadata)
+	mux.Handle("/.well-known/oauth-authorization-server", methodNotAllowed("GET, HEAD"))
+}
+
+// record emits an audit event stamped with the clock and the request.
+func (s *Server) record(ctx context.Context, e audit.Event) {
+	if e.Time.IsZero() {
+		e.Time = s.now()
+	}
+	if e.Outcome == "" {
+		e.Outcome = audit.Success
+	}
+	audit.Fill(ctx, &e)
+	s.audit.Record(ctx, e)
+}

@@ -1,0 +1,99 @@
+package oauth
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/latchkey/latchkey/audit"
+	"github.com/latchkey/latchkey/authcore"
+)
+
+// grantFunc is one grant type's half of the token endpoint: it gets a
+// parsed request from an authenticated client and returns the response.
+// Each lives in its own token_*.go file.
+type grantFunc func(ctx context.Context, tr *tokenRequest) (*tokenResponse, error)
+
+// tokenRequest is a token request parsed once and authenticated once.
+type tokenRequest struct {
+	p      params
+	client authcore.Client
+	method string
+}
+
+// tokenResponse is the successful response of RFC 6749 §5.1.
+type tokenResponse struct {
+	AccessToken  string `json:"access_token"`
+	TokenType    string `json:"token_type"`
+	ExpiresIn    int64  `json:"expires_in"`
+	RefreshToken string `json:"refresh_token,omitempty"`
+	Scope        string `json:"scope,omitempty"`
+}
+
+// handleToken is POST /token (OAuth 2.1 §3.2): rate limits, one parse,
+// one client authentication, then the grant's handler.
+func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if !s.admit(w, r, s.ipRL, remoteIP(r)) {
+		return
+	}
+	if err := checkQuery(r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p, err := readForm(w, r, s.cfg.MaxBodyBytes)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !s.admit(w, r, s.clientRL, claimedClientID(r, p)) {
+		return
+	}
+	gt := p.get("grant_type")
+	grant, ok := s.grants[gt]
+	switch {
+	case gt == "":
+		s.fail(w, r, errInvalidRequest("grant_type is missing"))
+		return
+	case !ok:
+		// OAuth 2.1 §10: implicit and password do not exist here.
+		s.fail(w, r, newError(CodeUnsupportedGrantType, http.StatusBadRequest,
+			"grant type not supported"))
+		return
+	}
+	ca, err := s.authenticateClient(ctx, r, p)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !ca.client.AllowsGrant(gt) {
+		s.fail(w, r, newError(CodeUnauthorizedClient, http.StatusBadRequest,
+			"client may not use this grant type"))
+		return
+	}
+	resp, err := grant(ctx, &tokenRequest{p: p, client: ca.client, method: ca.method})
+	if err != nil {
+		s.denied(ctx, ca.client.ID, gt, err)
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// admit applies a rate limit, answering 429 with Retry-After when the
+// key is over it.
+func (s *Server) admit(w http.ResponseWriter, r *http.Request, l *limiter, key string) bool {
+	ok, wait := l.allow(key, s.now())
+	if !ok {
+		s.record(r.Context(), audit.Event{Type: audit.RateLimitHit, Outcome: audit.Failure,
+			Reason: r.URL.Path})
+		tooManyRequests(w, wait)
+	}
+	return ok
+}
+
+// denied audits a refused token request.
+func (s *Server) denied(ctx context.Context, clientID, grantType string, err error) {
+	s.record(ctx, audit.Event{Type: audit.TokenDenied, Outcome: audit.Failure,
+		ClientID: clientID, Reason: publicError(err).Code,
+		Details: map[string]any{"grant_type": grantType}})
+}

@@ -1,0 +1,146 @@
+package oauth
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/latchkey/latchkey/audit"
+	"github.com/latchkey/latchkey/authcore"
+)
+
+// scopeOfflineAccess asks for a refresh token (OIDC Core §11).
+const scopeOfflineAccess = "offline_access"
+
+// exchangeCode is the authorization_code grant (OAuth 2.1 §4.1.3). The
+// code is consumed before anything else is checked, so a wrong or missing
+// PKCE verifier burns it (RFC 7636 §4.6, CVE-2026-41213). A second
+// redemption is invalid_grant; when it comes from the right client with
+// the right verifier, the grant issued from the code is revoked (OAuth 2.1
+// §7.5.2).
+func (s *Server) exchangeCode(ctx context.Context, tr *tokenRequest) (*tokenResponse, error) {
+	code := tr.p.get("code")
+	if code == "" {
+		return nil, errInvalidRequest("code is missing")
+	}
+	grantID, err := s.randomToken(16)
+	if err != nil {
+		return nil, internal(err)
+	}
+	now := s.now()
+	ac, err := s.store.ConsumeAuthCode(ctx, hashToken(code), grantID, now)
+	switch {
+	case errors.Is(err, authcore.ErrConsumed):
+		s.codeReuse(ctx, tr, ac, now)
+		return nil, errInvalidGrant("code is invalid, expired or already used")
+	case errors.Is(err, authcore.ErrNotFound):
+		return nil, errInvalidGrant("code is invalid, expired or already used")
+	case err != nil:
+		return nil, unavailable(err)
+	}
+	if err := checkCode(tr, ac, now); err != nil {
+		return nil, err
+	}
+	at, it, err := s.mintAccess(tr.client, ac.UserID, ac.Scopes, ac.Audience, now)
+	if err != nil {
+		return nil, err
+	}
+	resp := bearer(at, it, now, ac.Scopes)
+	g := authcore.Grant{ID: grantID, ClientID: ac.ClientID, UserID: ac.UserID,
+		Scopes: ac.Scopes, Audience: ac.Audience, AuthTime: ac.AuthTime,
+		CreatedAt: now, ExpiresAt: it.ExpiresAt, AccessJTIs: []authcore.IssuedToken{it}}
+	var rt *authcore.RefreshToken
+	if offer, err := s.offersRefresh(ctx, tr.client, ac.Scopes); err != nil {
+		return nil, err
+	} else if offer {
+		value, err := s.randomToken(32)
+		if err != nil {
+			return nil, internal(err)
+		}
+		g.ExpiresAt = now.Add(s.refreshTTL(tr.client))
+		rt = &authcore.RefreshToken{Hash: hashToken(value), GrantID: grantID,
+			ClientID: ac.ClientID, UserID: ac.UserID, Scopes: ac.Scopes,
+			ExpiresAt: g.ExpiresAt, CreatedAt: now}
+		resp.RefreshToken = value
+	}
+	// The grant is durable before the tokens are answered. ErrAlreadyExists
+	// means a replay detector already revoked this grant (see codeReuse).
+	if err := s.store.CreateGrant(ctx, g, rt); errors.Is(err, authcore.ErrAlreadyExists) {
+		return nil, errInvalidGrant("code is invalid, expired or already used")
+	} else if err != nil {
+		return nil, unavailable(err)
+	}
+	s.issued(ctx, audit.TokenIssued, tr.client, ac.UserID, authcore.GrantAuthorizationCode, it, ac.Scopes, rt != nil)
+	return resp, nil
+}
+
+// checkCode verifies a consumed code's expiry, client, redirect URI and
+// PKCE verifier.
+func checkCode(tr *tokenRequest, ac authcore.AuthCode, now time.Time) error {
+	if !now.Before(ac.ExpiresAt) {
+		return errInvalidGrant("code is invalid, expired or already used")
+	}
+	if ac.ClientID != tr.client.ID {
+		return errInvalidGrant("code was issued to another client")
+	}
+	sent := tr.p.get("redirect_uri")
+	switch {
+	case ac.RedirectURI != "" && sent != ac.RedirectURI:
+		// RFC 6749 §4.1.3, OAuth 2.1 §10.2: identical if sent at /authorize.
+		return errInvalidGrant("redirect_uri does not match the authorization request")
+	case ac.RedirectURI == "" && sent != "" && !matchRedirect(tr.client.RedirectURIs, sent):
+		return errInvalidGrant("redirect_uri does not match the authorization request")
+	}
+	if !verifyPKCE(ac.CodeChallenge, tr.p.get("code_verifier")) {
+		return errInvalidGrant("code_verifier is missing or does not match")
+	}
+	return nil
+}
+
+// offersRefresh decides whether a code redemption gets a refresh token:
+// only when the client registered the refresh_token grant and, if
+// offline_access is a registered scope, only when it was granted.
+func (s *Server) offersRefresh(ctx context.Context, c authcore.Client, scopes []string) (bool, error) {
+	if !c.AllowsGrant(authcore.GrantRefreshToken) {
+		return false, nil
+	}
+	if subset([]string{scopeOfflineAccess}, scopes) {
+		return true, nil
+	}
+	_, err := s.store.GetScope(ctx, scopeOfflineAccess)
+	switch {
+	case errors.Is(err, authcore.ErrNotFound):
+		return true, nil
+	case err != nil:
+		return false, unavailable(err)
+	}
+	return false, nil
+}
+
+// codeReuse handles a second redemption. Only a replay with the right
+// client and verifier revokes (OAuth 2.1 §7.5.2 warns that anything else
+// would let an attacker revoke a victim's tokens). If the first redeemer
+// has not yet stored its grant, a revoked placeholder takes its id, so
+// that redemption fails instead of issuing.
+func (s *Server) codeReuse(ctx context.Context, tr *tokenRequest, ac authcore.AuthCode, now time.Time) {
+	if ac.ClientID != tr.client.ID || !verifyPKCE(ac.CodeChallenge, tr.p.get("code_verifier")) {
+		return
+	}
+	const reason = "authorization code reuse"
+	err := s.store.RevokeGrant(ctx, ac.GrantID, reason, now)
+	if errors.Is(err, authcore.ErrNotFound) {
+		tomb := authcore.Grant{ID: ac.GrantID, ClientID: ac.ClientID, UserID: ac.UserID,
+			CreatedAt: now, ExpiresAt: now.Add(time.Hour),
+			Revoked: true, RevokedAt: now, RevokedReason: reason}
+		err = s.store.CreateGrant(ctx, tomb, nil)
+		if errors.Is(err, authcore.ErrAlreadyExists) {
+			err = s.store.RevokeGrant(ctx, ac.GrantID, reason, now)
+		}
+	}
+	if err != nil {
+		s.log.Error().Err(err).Str("client_id", ac.ClientID).Msg("oauth: revoke grant after code reuse")
+	}
+	s.record(ctx, audit.Event{Type: audit.CodeReuse, Outcome: audit.Failure, Actor: tr.client.ID,
+		Subject: ac.UserID, ClientID: ac.ClientID, Reason: reason,
+		Details: map[string]any{"grant_id": ac.GrantID}})
+}

@@ -1,0 +1,97 @@
+package oauth
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/latchkey/latchkey/audit"
+	"github.com/latchkey/latchkey/authcore"
+)
+
+// refresh is the refresh_token grant (OAuth 2.1 §4.3). Refresh tokens are
+// bound to their client and rotate on every use; a rotated token
+// presented again (including by the loser of a concurrent refresh) is
+// reuse: invalid_grant, and the whole family is revoked (OAuth 2.1
+// §4.3.1, RFC 9700 §4.14.2). scope may narrow the new access token, never
+// widen it; the new refresh token keeps the grant's scope (RFC 6749 §6).
+// The family ends at the grant's absolute expiry.
+func (s *Server) refresh(ctx context.Context, tr *tokenRequest) (*tokenResponse, error) {
+	value := tr.p.get("refresh_token")
+	if value == "" {
+		return nil, errInvalidRequest("refresh_token is missing")
+	}
+	now := s.now()
+	rec, err := s.store.GetRefreshToken(ctx, hashToken(value))
+	if errors.Is(err, authcore.ErrNotFound) {
+		return nil, errInvalidGrant("refresh token is invalid, expired or revoked")
+	} else if err != nil {
+		return nil, unavailable(err)
+	}
+	if rec.ClientID != tr.client.ID {
+		return nil, errInvalidGrant("refresh token was issued to another client")
+	}
+	if rec.Rotated {
+		return nil, s.refreshReuse(ctx, rec, now)
+	}
+	if !now.Before(rec.ExpiresAt) {
+		return nil, errInvalidGrant("refresh token is invalid, expired or revoked")
+	}
+	g, err := s.store.GetGrant(ctx, rec.GrantID)
+	if errors.Is(err, authcore.ErrNotFound) || (err == nil && (g.Revoked || !now.Before(g.ExpiresAt))) {
+		return nil, errInvalidGrant("refresh token is invalid, expired or revoked")
+	} else if err != nil {
+		return nil, unavailable(err)
+	}
+	scopes, err := parseScope(tr.p.get("scope"))
+	if err != nil {
+		return nil, errInvalidScope("scope is malformed")
+	}
+	if scopes == nil {
+		scopes = rec.Scopes
+	} else if !subset(scopes, rec.Scopes) {
+		return nil, errInvalidScope("scope exceeds the original grant")
+	}
+	at, it, err := s.mintAccess(tr.client, rec.UserID, scopes, g.Audience, now)
+	if err != nil {
+		return nil, err
+	}
+	nextValue, err := s.randomToken(32)
+	if err != nil {
+		return nil, internal(err)
+	}
+	exp := now.Add(s.refreshTTL(tr.client))
+	if g.ExpiresAt.Before(exp) {
+		exp = g.ExpiresAt
+	}
+	next := authcore.RefreshToken{Hash: hashToken(nextValue), GrantID: rec.GrantID,
+		ClientID: rec.ClientID, UserID: rec.UserID, Scopes: rec.Scopes,
+		ExpiresAt: exp, CreatedAt: now}
+	switch _, err := s.store.RotateRefreshToken(ctx, rec.Hash, next, it, now); {
+	case errors.Is(err, authcore.ErrConsumed), errors.Is(err, authcore.ErrConflict):
+		return nil, s.refreshReuse(ctx, rec, now)
+	case errors.Is(err, authcore.ErrNotFound):
+		return nil, errInvalidGrant("refresh token is invalid, expired or revoked")
+	case err != nil:
+		return nil, unavailable(err)
+	}
+	resp := bearer(at, it, now, scopes)
+	resp.RefreshToken = nextValue
+	s.issued(ctx, audit.TokenRefreshed, tr.client, rec.UserID, authcore.GrantRefreshToken, it, scopes, true)
+	return resp, nil
+}
+
+// refreshReuse revokes the family of a reused refresh token and audits
+// it. The answer is invalid_grant even if the revocation fails (it is
+// logged): the reused token never works again either way.
+func (s *Server) refreshReuse(ctx context.Context, rec authcore.RefreshToken, now time.Time) error {
+	const reason = "refresh token reuse"
+	if err := s.store.RevokeGrant(ctx, rec.GrantID, reason, now); err != nil &&
+		!errors.Is(err, authcore.ErrNotFound) {
+		s.log.Error().Err(err).Str("client_id", rec.ClientID).Msg("oauth: revoke family after refresh reuse")
+	}
+	s.record(ctx, audit.Event{Type: audit.RefreshReuse, Outcome: audit.Failure, Actor: rec.ClientID,
+		Subject: rec.UserID, ClientID: rec.ClientID, Reason: reason,
+		Details: map[string]any{"grant_id": rec.GrantID}})
+	return errInvalidGrant("refresh token is invalid, expired or revoked")
+}
