@@ -1,0 +1,139 @@
+package badger
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	bdg "github.com/dgraph-io/badger/v4"
+
+	"github.com/latchkey/latchkey/authcore"
+)
+
+// clientV1 is the stored form of authcore.Client under v1/client/<id>.
+type clientV1 struct {
+	ID                string    `json:"id"`
+	Name              string    `json:"name,omitempty"`
+	Type              string    `json:"type"`
+	RedirectURIs      []string  `json:"redirect_uris,omitempty"`
+	GrantTypes        []string  `json:"grant_types,omitempty"`
+	Scopes            []string  `json:"scopes,omitempty"`
+	Audience          []string  `json:"aud,omitempty"`
+	AuthMethod        string    `json:"auth_method,omitempty"`
+	JWKS              string    `json:"jwks,omitempty"`
+	JWKSURI           string    `json:"jwks_uri,omitempty"`
+	SecretHash        []byte    `json:"secret_hash,omitempty"`
+	PrevSecretHash    []byte    `json:"prev_secret_hash,omitempty"`
+	PrevSecretExpires time.Time `json:"prev_secret_exp"`
+	AccessTokenTTL    int64     `json:"at_ttl_ns,omitempty"`
+	RefreshTokenTTL   int64     `json:"rt_ttl_ns,omitempty"`
+	CreatedAt         time.Time `json:"created"`
+	UpdatedAt         time.Time `json:"updated"`
+}
+
+func clientRecord(c authcore.Client) clientV1 {
+	return clientV1{
+		ID: c.ID, Name: c.Name, Type: string(c.Type),
+		RedirectURIs: c.RedirectURIs, GrantTypes: c.GrantTypes,
+		Scopes: c.Scopes, Audience: c.Audience, AuthMethod: c.AuthMethod,
+		JWKS: c.JWKS, JWKSURI: c.JWKSURI,
+		SecretHash: c.SecretHash, PrevSecretHash: c.PrevSecretHash,
+		PrevSecretExpires: c.PrevSecretExpires,
+		AccessTokenTTL:    int64(c.AccessTokenTTL),
+		RefreshTokenTTL:   int64(c.RefreshTokenTTL),
+		CreatedAt:         c.CreatedAt, UpdatedAt: c.UpdatedAt,
+	}
+}
+
+func (r clientV1) domain() authcore.Client {
+	return authcore.Client{
+		ID: r.ID, Name: r.Name, Type: authcore.ClientType(r.Type),
+		RedirectURIs: r.RedirectURIs, GrantTypes: r.GrantTypes,
+		Scopes: r.Scopes, Audience: r.Audience, AuthMethod: r.AuthMethod,
+		JWKS: r.JWKS, JWKSURI: r.JWKSURI,
+		SecretHash: r.SecretHash, PrevSecretHash: r.PrevSecretHash,
+		PrevSecretExpires: r.PrevSecretExpires,
+		AccessTokenTTL:    time.Duration(r.AccessTokenTTL),
+		RefreshTokenTTL:   time.Duration(r.RefreshTokenTTL),
+		CreatedAt:         r.CreatedAt, UpdatedAt: r.UpdatedAt,
+	}
+}
+
+// errEmptyID rejects records without their key field.
+var errEmptyID = errors.New("badger: record has an empty ID")
+
+// errIDChanged rejects updater closures that change the record's key.
+var errIDChanged = errors.New("badger: an update may not change the record's ID")
+
+// CreateClient stores a new client; an existing ID is
+// authcore.ErrAlreadyExists.
+func (s *Store) CreateClient(ctx context.Context, c authcore.Client) error {
+	if c.ID == "" {
+		return errEmptyID
+	}
+	k := key(kindClient, c.ID)
+	return s.update(ctx, func(txn *bdg.Txn) error {
+		if ok, err := exists(txn, k); err != nil || ok {
+			return orExists(err)
+		}
+		return put(txn, k, clientRecord(c), time.Time{})
+	})
+}
+
+// GetClient returns the client id, or authcore.ErrNotFound.
+func (s *Store) GetClient(ctx context.Context, id string) (authcore.Client, error) {
+	var r clientV1
+	err := s.view(ctx, func(txn *bdg.Txn) error { return get(txn, key(kindClient, id), &r) })
+	return r.domain(), err
+}
+
+// ListClients returns every client, ordered by ID.
+func (s *Store) ListClients(ctx context.Context) ([]authcore.Client, error) {
+	return list(ctx, s, prefix(kindClient), func(r clientV1) (authcore.Client, bool) { return r.domain(), true })
+}
+
+// UpdateClient applies fn to the stored client in one transaction. An
+// error from fn is returned as is and nothing is written; fn may not
+// change the ID. fn may run more than once if the update conflicts.
+func (s *Store) UpdateClient(ctx context.Context, id string, fn func(authcore.Client) (authcore.Client, error)) error {
+	k := key(kindClient, id)
+	return s.update(ctx, func(txn *bdg.Txn) error {
+		var r clientV1
+		if err := get(txn, k, &r); err != nil {
+			return err
+		}
+		c, err := fn(r.domain())
+		if err != nil {
+			return callerErr{err}
+		}
+		if c.ID != id {
+			return errIDChanged
+		}
+		return put(txn, k, clientRecord(c), time.Time{})
+	})
+}
+
+// DeleteClient removes the client id, or returns authcore.ErrNotFound.
+func (s *Store) DeleteClient(ctx context.Context, id string) error {
+	return s.update(ctx, func(txn *bdg.Txn) error { return del(txn, key(kindClient, id)) })
+}
+
+// orExists maps the result of a failed existence check: a real error
+// stays, otherwise the key was taken.
+func orExists(err error) error {
+	if err != nil {
+		return err
+	}
+	return authcore.ErrAlreadyExists
+}
+
+// del deletes k, or returns authcore.ErrNotFound if it is absent.
+func del(txn *bdg.Txn, k []byte) error {
+	if ok, err := exists(txn, k); err != nil || !ok {
+		if err == nil {
+			err = authcore.ErrNotFound
+		}
+		return err
+	}
+	return txn.Delete(k)
+}

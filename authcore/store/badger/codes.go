@@ -1,0 +1,76 @@
+package badger
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	bdg "github.com/dgraph-io/badger/v4"
+
+	"github.com/latchkey/latchkey/authcore"
+)
+
+// codeV1 is the stored form of authcore.AuthCode under v1/code/<hash>.
+// A consumed code stays until it expires, so a replay is recognised and
+// the caller can revoke the grant it created.
+type codeV1 struct {
+	Hash          string    `json:"hash"`
+	ClientID      string    `json:"client"`
+	UserID        string    `json:"user"`
+	RedirectURI   string    `json:"redirect_uri"`
+	Scopes        []string  `json:"scopes,omitempty"`
+	Audience      []string  `json:"aud,omitempty"`
+	CodeChallenge string    `json:"code_challenge,omitempty"`
+	Nonce         string    `json:"nonce,omitempty"`
+	AuthTime      time.Time `json:"auth_time"`
+	ExpiresAt     time.Time `json:"exp"`
+	CreatedAt     time.Time `json:"created"`
+	Consumed      bool      `json:"consumed,omitempty"`
+	GrantID       string    `json:"grant,omitempty"`
+}
+
+func (r codeV1) domain() authcore.AuthCode { return authcore.AuthCode(r) }
+
+// CreateAuthCode stores a new authorization code; an existing hash is
+// authcore.ErrAlreadyExists.
+func (s *Store) CreateAuthCode(ctx context.Context, c authcore.AuthCode) error {
+	if c.Hash == "" {
+		return errEmptyID
+	}
+	k := key(kindCode, c.Hash)
+	return s.update(ctx, func(txn *bdg.Txn) error {
+		if ok, err := exists(txn, k); err != nil || ok {
+			return orExists(err)
+		}
+		return put(txn, k, codeV1(c), c.ExpiresAt)
+	})
+}
+
+// ConsumeAuthCode marks the code consumed by grantID and returns it. The
+// read and the write of the code's key share one transaction, so of many
+// concurrent callers exactly one commits; the others' transactions
+// conflict, run again, find the code consumed and get the stored record
+// with authcore.ErrConsumed. Unknown codes, and codes expired at now, are
+// authcore.ErrNotFound.
+func (s *Store) ConsumeAuthCode(ctx context.Context, hash, grantID string, now time.Time) (authcore.AuthCode, error) {
+	k := key(kindCode, hash)
+	var r codeV1
+	err := s.update(ctx, func(txn *bdg.Txn) error {
+		r = codeV1{}
+		if err := get(txn, k, &r); err != nil {
+			return err
+		}
+		if expired(r.ExpiresAt, now) {
+			return authcore.ErrNotFound
+		}
+		if r.Consumed {
+			return authcore.ErrConsumed
+		}
+		r.Consumed, r.GrantID = true, grantID
+		return put(txn, k, r, r.ExpiresAt)
+	})
+	if err != nil && !errors.Is(err, authcore.ErrConsumed) {
+		return authcore.AuthCode{}, err
+	}
+	return r.domain(), err
+}

@@ -1,0 +1,166 @@
+package badger
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	bdg "github.com/dgraph-io/badger/v4"
+
+	"github.com/latchkey/latchkey/authcore"
+)
+
+// grantV1 is the stored form of authcore.Grant under v1/grant/<id>.
+type grantV1 struct {
+	ID            string     `json:"id"`
+	ClientID      string     `json:"client"`
+	UserID        string     `json:"user,omitempty"`
+	Scopes        []string   `json:"scopes,omitempty"`
+	Audience      []string   `json:"aud,omitempty"`
+	AuthTime      time.Time  `json:"auth_time"`
+	CreatedAt     time.Time  `json:"created"`
+	ExpiresAt     time.Time  `json:"exp"`
+	AccessJTIs    []issuedV1 `json:"access_tokens,omitempty"`
+	Revoked       bool       `json:"revoked,omitempty"`
+	RevokedAt     time.Time  `json:"revoked_at"`
+	RevokedReason string     `json:"revoked_reason,omitempty"`
+}
+
+// issuedV1 is the stored form of authcore.IssuedToken.
+type issuedV1 struct {
+	JTI       string    `json:"jti"`
+	ExpiresAt time.Time `json:"exp"`
+}
+
+func grantRecord(g authcore.Grant) grantV1 {
+	r := grantV1{
+		ID: g.ID, ClientID: g.ClientID, UserID: g.UserID, Scopes: g.Scopes, Audience: g.Audience,
+		AuthTime: g.AuthTime, CreatedAt: g.CreatedAt, ExpiresAt: g.ExpiresAt,
+		Revoked: g.Revoked, RevokedAt: g.RevokedAt, RevokedReason: g.RevokedReason,
+	}
+	for _, t := range g.AccessJTIs {
+		r.AccessJTIs = append(r.AccessJTIs, issuedV1(t))
+	}
+	return r
+}
+
+func (r grantV1) domain() authcore.Grant {
+	g := authcore.Grant{
+		ID: r.ID, ClientID: r.ClientID, UserID: r.UserID, Scopes: r.Scopes, Audience: r.Audience,
+		AuthTime: r.AuthTime, CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt,
+		Revoked: r.Revoked, RevokedAt: r.RevokedAt, RevokedReason: r.RevokedReason,
+	}
+	for _, t := range r.AccessJTIs {
+		g.AccessJTIs = append(g.AccessJTIs, authcore.IssuedToken(t))
+	}
+	return g
+}
+
+// addAccess appends t to the grant's access tokens, dropping those that
+// expired before now: revoking an expired token achieves nothing, and the
+// list would otherwise grow with every refresh for the family's life.
+func (r *grantV1) addAccess(t authcore.IssuedToken, now time.Time) {
+	live := r.AccessJTIs[:0]
+	for _, a := range r.AccessJTIs {
+		if !expired(a.ExpiresAt, now) {
+			live = append(live, a)
+		}
+	}
+	r.AccessJTIs = append(live, issuedV1(t))
+}
+
+var errWrongGrant = errors.New("badger: refresh token belongs to another grant")
+
+// CreateGrant stores a new grant and, if rt is non-nil, its first refresh
+// token, in one transaction. An existing grant ID or token hash is
+// authcore.ErrAlreadyExists. An empty rt.GrantID is set to g.ID.
+func (s *Store) CreateGrant(ctx context.Context, g authcore.Grant, rt *authcore.RefreshToken) error {
+	if g.ID == "" {
+		return errEmptyID
+	}
+	var first authcore.RefreshToken
+	if rt != nil {
+		first = *rt
+		if first.GrantID == "" {
+			first.GrantID = g.ID
+		}
+		if first.Hash == "" {
+			return errEmptyID
+		}
+		if first.GrantID != g.ID {
+			return errWrongGrant
+		}
+	}
+	gk := key(kindGrant, g.ID)
+	return s.update(ctx, func(txn *bdg.Txn) error {
+		if ok, err := exists(txn, gk); err != nil || ok {
+			return orExists(err)
+		}
+		if rt != nil {
+			if err := putNewRT(txn, first); err != nil {
+				return err
+			}
+		}
+		return put(txn, gk, grantRecord(g), g.ExpiresAt)
+	})
+}
+
+// GetGrant returns the grant id, revoked or not, or authcore.ErrNotFound
+// if it is unknown or expired by the store's clock.
+func (s *Store) GetGrant(ctx context.Context, id string) (authcore.Grant, error) {
+	var r grantV1
+	err := s.view(ctx, func(txn *bdg.Txn) error {
+		if err := get(txn, key(kindGrant, id), &r); err != nil {
+			return err
+		}
+		if expired(r.ExpiresAt, s.now()) {
+			return authcore.ErrNotFound
+		}
+		return nil
+	})
+	if err != nil {
+		return authcore.Grant{}, err
+	}
+	return r.domain(), nil
+}
+
+// ListGrants returns every unexpired grant, revoked ones included,
+// ordered by ID.
+func (s *Store) ListGrants(ctx context.Context) ([]authcore.Grant, error) {
+	now := s.now()
+	return list(ctx, s, prefix(kindGrant), func(r grantV1) (authcore.Grant, bool) {
+		return r.domain(), !expired(r.ExpiresAt, now)
+	})
+}
+
+// AddAccessToken records an access token issued under grant id. An
+// unknown or expired grant is authcore.ErrNotFound. So is a revoked one,
+// and then t is revoked too: a token minted while its grant was being
+// revoked must not outlive the revocation.
+func (s *Store) AddAccessToken(ctx context.Context, grantID string, t authcore.IssuedToken) error {
+	if t.JTI == "" {
+		return errEmptyJTI
+	}
+	now := s.now()
+	gk := key(kindGrant, grantID)
+	var wasRevoked bool
+	err := s.update(ctx, func(txn *bdg.Txn) error {
+		var r grantV1
+		if err := get(txn, gk, &r); err != nil {
+			return err
+		}
+		if expired(r.ExpiresAt, now) {
+			return authcore.ErrNotFound
+		}
+		wasRevoked = r.Revoked
+		if r.Revoked {
+			return revoke(txn, authcore.Revocation{JTI: t.JTI, ExpiresAt: t.ExpiresAt, RevokedAt: now})
+		}
+		r.addAccess(t, now)
+		return put(txn, gk, r, r.ExpiresAt)
+	})
+	if err == nil && wasRevoked {
+		return authcore.ErrNotFound
+	}
+	return err
+}

@@ -1,0 +1,142 @@
+package badger
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	bdg "github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/options"
+	"github.com/rs/zerolog"
+
+	"github.com/latchkey/latchkey/authcore"
+)
+
+// Options configures Open.
+type Options struct {
+	// Dir is the data directory. It is created (mode 0700) if missing.
+	// Exactly one of Dir and InMemory must be set.
+	Dir string
+	// InMemory keeps everything in memory (tests, throw-away servers).
+	InMemory bool
+	// EncryptionKey, when set, turns on Badger's AES encryption at rest.
+	// It must be 16, 24 or 32 bytes (AES-128/192/256) and must be the same
+	// key on every open of the same Dir.
+	EncryptionKey []byte
+	// Logger receives Badger's own log lines: errors and warnings at their
+	// level, its informational chatter at debug. The zero Logger is silent.
+	Logger zerolog.Logger
+	// NoSyncWrites turns off the fsync on every commit. It is off by
+	// default because security state (revocations, consumed codes, rotated
+	// refresh tokens) may be acknowledged only after a durable commit;
+	// without the fsync a power loss can lose the last writes.
+	NoSyncWrites bool
+	// Now is the clock used by reads that take no time argument
+	// (GetSession, GetRefreshToken, GetGrant, ...). Defaults to time.Now.
+	Now func() time.Time
+}
+
+// Store is an authcore.Storage on Badger. It is safe for concurrent use;
+// no lock is held across requests.
+type Store struct {
+	db      *bdg.DB
+	log     zerolog.Logger
+	now     func() time.Time
+	pidFile string
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+var _ authcore.Storage = (*Store)(nil)
+
+// pidFileName is written into Dir while a Store holds it.
+const pidFileName = "latchkey.pid"
+
+// Open opens (or creates) the store described by opts. It fails with an
+// error matching ErrLocked when another process holds Dir, and with one
+// matching ErrWrongEncryptionKey when EncryptionKey does not match the
+// key the data was written with; in both cases nothing is changed.
+func Open(opts Options) (*Store, error) {
+	if opts.InMemory == (opts.Dir != "") {
+		return nil, errors.New("badger: set exactly one of Options.Dir and Options.InMemory")
+	}
+	switch len(opts.EncryptionKey) {
+	case 0, 16, 24, 32:
+	default:
+		return nil, fmt.Errorf("badger: encryption key is %d bytes; want 16, 24 or 32", len(opts.EncryptionKey))
+	}
+	if opts.Dir != "" {
+		if err := os.MkdirAll(opts.Dir, 0o700); err != nil {
+			return nil, fmt.Errorf("badger: create data directory: %w", err)
+		}
+	}
+	db, err := bdg.Open(badgerOptions(opts))
+	if err != nil {
+		return nil, openError(opts.Dir, err)
+	}
+	s := &Store{db: db, log: opts.Logger, now: opts.Now}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if opts.Dir != "" {
+		s.pidFile = filepath.Join(opts.Dir, pidFileName)
+		pid := []byte(fmt.Sprintf("%d\n", os.Getpid()))
+		if err := os.WriteFile(s.pidFile, pid, 0o600); err != nil {
+			_ = db.Close()
+			return nil, fmt.Errorf("badger: write pid file: %w", err)
+		}
+	}
+	return s, nil
+}
+
+// badgerOptions translates opts into Badger's options. The sizes suit an
+// authorization server: many small records, a working set that fits in
+// memory, and a desktop machine it shares with other programs.
+func badgerOptions(opts Options) bdg.Options {
+	bo := bdg.DefaultOptions(opts.Dir).
+		WithInMemory(opts.InMemory).
+		WithSyncWrites(!opts.NoSyncWrites).
+		WithLogger(logAdapter{opts.Logger}).
+		WithNumVersionsToKeep(1).
+		WithNumCompactors(2).
+		WithValueLogFileSize(64 << 20).
+		WithBlockCacheSize(32 << 20).
+		WithChecksumVerificationMode(options.OnTableRead).
+		WithMetricsEnabled(false)
+	if opts.InMemory {
+		bo = bo.WithDir("").WithValueDir("")
+	}
+	if len(opts.EncryptionKey) > 0 {
+		key := append([]byte(nil), opts.EncryptionKey...)
+		// Badger requires an index cache with encryption: encrypted
+		// table indexes are decrypted into it rather than kept in memory.
+		bo = bo.WithEncryptionKey(key).WithIndexCacheSize(16 << 20)
+	}
+	return bo
+}
+
+// DB returns the underlying Badger database, for backups and tools that
+// need more than authcore.Storage offers. Writes through it bypass every
+// invariant this package keeps.
+func (s *Store) DB() *bdg.DB { return s.db }
+
+// Close flushes and closes the database and removes the pid file. It is
+// safe to call more than once.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		if err := s.db.Close(); err != nil {
+			s.closeErr = fmt.Errorf("badger: close: %w", err)
+		}
+		if s.pidFile == "" {
+			return
+		}
+		if err := os.Remove(s.pidFile); err != nil && !errors.Is(err, os.ErrNotExist) && s.closeErr == nil {
+			s.closeErr = fmt.Errorf("badger: remove pid file: %w", err)
+		}
+	})
+	return s.closeErr
+}
