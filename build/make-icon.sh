@@ -2,7 +2,7 @@
 # Draws build/appicon.png (1024x1024): a white key on a dark indigo rounded
 # square. Wails makes the platform icons from it. Needs ImageMagick.
 # The console's logo (frontend/src/components/Logo.svelte, public/favicon.svg)
-# is the same drawing on a 64-unit grid (here scaled by 16).
+# is the same drawing on a 64-unit grid (here scaled by 16); the sidebar logo uses a lighter gradient to stand out on the dark sidebar.
 set -euo pipefail
 cd "$(dirname "$0")"
 convert -size 1024x1024 -define gradient:angle=135 gradient:'#4f46e5-#1e1b4b' \
