@@ -1,0 +1,145 @@
+package oauth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/latchkey/latchkey/audit"
+	"github.com/latchkey/latchkey/authcore"
+)
+
+// ErrPublicClient is returned by RotateSecret for a client without a
+// secret.
+var ErrPublicClient = errors.New("oauth: public clients have no secret")
+
+// ClientSpec is what an administrator (or RFC 7591 registration) chooses
+// for a client. The server chooses the id and the secret.
+type ClientSpec struct {
+	Name string
+	// Type is confidential (the default) or public.
+	Type authcore.ClientType
+	// RedirectURIs are compared byte for byte at /authorize.
+	RedirectURIs []string
+	// GrantTypes default to authorization_code and refresh_token.
+	GrantTypes []string
+	// Scopes must be registered scopes.
+	Scopes []string
+	// Audience lists the resources the client's tokens name; empty means
+	// the server's default audience.
+	Audience []string
+	// AuthMethod defaults to client_secret_basic for confidential clients
+	// and is always none for public ones.
+	AuthMethod string
+	// AccessTokenTTL and RefreshTokenTTL override the server defaults when
+	// non-zero.
+	AccessTokenTTL  time.Duration
+	RefreshTokenTTL time.Duration
+}
+
+// CreateClient validates spec and registers a client with a
+// server-generated id and, for confidential clients, a 256-bit secret that
+// is returned once and stored only as HMAC-SHA256(pepper, secret).
+func (s *Server) CreateClient(ctx context.Context, spec ClientSpec) (authcore.Client, string, error) {
+	c, err := s.validateSpec(ctx, spec)
+	if err != nil {
+		return authcore.Client{}, "", err
+	}
+	if c.ID, err = s.randomToken(16); err != nil {
+		return authcore.Client{}, "", err
+	}
+	var secret string
+	if c.Type == authcore.Confidential {
+		if secret, err = s.randomToken(32); err != nil {
+			return authcore.Client{}, "", err
+		}
+		c.SecretHash = s.hashSecret(secret)
+	}
+	c.CreatedAt = s.now()
+	c.UpdatedAt = c.CreatedAt
+	if err := s.store.CreateClient(ctx, c); err != nil {
+		return authcore.Client{}, "", fmt.Errorf("oauth: create client: %w", err)
+	}
+	s.record(ctx, audit.Event{Type: audit.ClientCreated, ClientID: c.ID,
+		Details: map[string]any{"name": c.Name, "type": string(c.Type),
+			"grant_types": c.GrantTypes, "auth_method": c.AuthMethod}})
+	return c, secret, nil
+}
+
+// UpdateClient replaces the client's settings with spec, keeping its id,
+// type, secrets and creation time. The type cannot change.
+func (s *Server) UpdateClient(ctx context.Context, id string, spec ClientSpec) (authcore.Client, error) {
+	var out authcore.Client
+	err := s.store.UpdateClient(ctx, id, func(old authcore.Client) (authcore.Client, error) {
+		if spec.Type == "" {
+			spec.Type = old.Type
+		}
+		if spec.Type != old.Type {
+			return old, fmt.Errorf("%w: client type cannot change", ErrInvalidClientMetadata)
+		}
+		c, err := s.validateSpec(ctx, spec)
+		if err != nil {
+			return old, err
+		}
+		c.ID, c.CreatedAt, c.UpdatedAt = old.ID, old.CreatedAt, s.now()
+		c.SecretHash, c.PrevSecretHash, c.PrevSecretExpires = old.SecretHash, old.PrevSecretHash, old.PrevSecretExpires
+		c.JWKS, c.JWKSURI = old.JWKS, old.JWKSURI
+		out = c
+		return c, nil
+	})
+	if err != nil {
+		return authcore.Client{}, fmt.Errorf("oauth: update client: %w", err)
+	}
+	s.record(ctx, audit.Event{Type: audit.ClientUpdated, ClientID: id,
+		Details: map[string]any{"name": out.Name, "grant_types": out.GrantTypes}})
+	return out, nil
+}
+
+// DeleteClient removes a client. Its outstanding tokens stop working as
+// they fail client lookups; access tokens expire on their own.
+func (s *Server) DeleteClient(ctx context.Context, id string) error {
+	if err := s.store.DeleteClient(ctx, id); err != nil {
+		return fmt.Errorf("oauth: delete client: %w", err)
+	}
+	s.record(ctx, audit.Event{Type: audit.ClientDeleted, ClientID: id})
+	return nil
+}
+
+// RotateSecret gives a confidential client a new secret, returned once.
+// The old secret keeps working until grace has passed (grace <= 0 ends it
+// at once).
+func (s *Server) RotateSecret(ctx context.Context, id string, grace time.Duration) (string, error) {
+	secret, err := s.randomToken(32)
+	if err != nil {
+		return "", err
+	}
+	now := s.now()
+	err = s.store.UpdateClient(ctx, id, func(c authcore.Client) (authcore.Client, error) {
+		if c.Type != authcore.Confidential {
+			return c, ErrPublicClient
+		}
+		c.PrevSecretHash, c.PrevSecretExpires = nil, time.Time{}
+		if grace > 0 {
+			c.PrevSecretHash, c.PrevSecretExpires = c.SecretHash, now.Add(grace)
+		}
+		c.SecretHash, c.UpdatedAt = s.hashSecret(secret), now
+		return c, nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("oauth: rotate secret: %w", err)
+	}
+	s.record(ctx, audit.Event{Type: audit.ClientSecretRotated, ClientID: id,
+		Details: map[string]any{"grace_seconds": int64(grace / time.Second)}})
+	return secret, nil
+}
+
+// Client returns a registered client.
+func (s *Server) Client(ctx context.Context, id string) (authcore.Client, error) {
+	return s.store.GetClient(ctx, id)
+}
+
+// Clients lists the registered clients.
+func (s *Server) Clients(ctx context.Context) ([]authcore.Client, error) {
+	return s.store.ListClients(ctx)
+}
