@@ -41,6 +41,15 @@ const (
 	GatewayDenied       Type = "gateway.denied"
 	RateLimitHit        Type = "ratelimit.hit"
 	ServerStarted       Type = "server.started"
+
+	// AlertRaised is recorded by the monitoring rules when one of them
+	// fires (brute force, token reuse, invalid_client spike, key age).
+	AlertRaised Type = "alert.raised"
+
+	// StreamDropped is never stored: it is the last value a live-stream
+	// subscriber receives when it fell too far behind and was dropped
+	// from the stream (the log itself lost nothing).
+	StreamDropped Type = "stream.dropped"
 )
 
 // Outcome is success or failure.

@@ -1,0 +1,77 @@
+package audit
+
+import (
+	"io"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+// Options configures Open. The zero value of every field has a sensible
+// default except Dir, which is required unless InMemory is set.
+type Options struct {
+	// Dir is the audit database directory. The audit log has its own
+	// Badger database, separate from the authorization server's store.
+	Dir string
+
+	// InMemory keeps the database in memory (tests only; nothing survives
+	// Close).
+	InMemory bool
+
+	// EncryptionKey, when set, encrypts the database at rest (AES; 16, 24
+	// or 32 bytes).
+	EncryptionKey []byte
+
+	// Logger receives operational messages (never event contents beyond
+	// type and seq). Defaults to a disabled logger.
+	Logger *zerolog.Logger
+
+	// Now is the clock; defaults to time.Now.
+	Now func() time.Time
+
+	// Retention is how long events are kept; older ones are pruned in the
+	// background. Zero means 90 days; a negative value keeps everything.
+	Retention time.Duration
+
+	// PruneEvery is how often the background pruner runs; default 1 hour.
+	PruneEvery time.Duration
+
+	// Mirror, when set, also receives every committed event as one JSON
+	// line (the stored form, see Entry), e.g. a file or os.Stdout for a log
+	// pipeline. Write errors are logged and do not stop the log.
+	Mirror io.Writer
+
+	// BufferSize bounds the queue between Record and the writer; when it
+	// is full Record blocks (back-pressure). Default 4096.
+	BufferSize int
+
+	// MaxBatch bounds how many events one Badger transaction commits.
+	// Default 512.
+	MaxBatch int
+}
+
+// DefaultRetention is the retention used when Options.Retention is zero.
+const DefaultRetention = 90 * 24 * time.Hour
+
+func (o Options) withDefaults() Options {
+	if o.Logger == nil {
+		l := zerolog.Nop()
+		o.Logger = &l
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Retention == 0 {
+		o.Retention = DefaultRetention
+	}
+	if o.PruneEvery <= 0 {
+		o.PruneEvery = time.Hour
+	}
+	if o.BufferSize <= 0 {
+		o.BufferSize = 4096
+	}
+	if o.MaxBatch <= 0 {
+		o.MaxBatch = 512
+	}
+	return o
+}

@@ -1,0 +1,127 @@
+package audit
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// pruneBatch is how many events one pruning transaction removes.
+const pruneBatch = 1000
+
+// ErrChainBroken is returned by Prune when the events it was about to
+// remove do not verify: they are kept as evidence (run Verify).
+var ErrChainBroken = errors.New("audit: chain broken, not pruning")
+
+// Prune removes events recorded before before, oldest first, with their
+// index entries, and moves the anchor to the last removed event so Verify
+// still checks the rest of the chain. It re-checks the hash chain of what
+// it removes and stops with ErrChainBroken rather than destroy evidence of
+// tampering. It returns how many events were removed.
+func (l *Log) Prune(ctx context.Context, before time.Time) (int, error) {
+	l.pruneMu.Lock()
+	defer l.pruneMu.Unlock()
+	limit := before.UnixNano()
+	total := 0
+	for {
+		if err := ctx.Err(); err != nil {
+			return total, err
+		}
+		n, err := l.pruneOnce(limit)
+		total += n
+		if err != nil || n < pruneBatch {
+			return total, err
+		}
+	}
+}
+
+// pruneOnce removes up to pruneBatch events older than limit.
+func (l *Log) pruneOnce(limit int64) (int, error) {
+	var keys [][]byte
+	var anchor chainPoint
+	events := 0
+	err := l.db.View(func(txn *badger.Txn) error {
+		var err error
+		if anchor, _, err = chainEnds(txn); err != nil {
+			return err
+		}
+		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: true, PrefetchSize: 100, Prefix: prefixEvent})
+		defer it.Close()
+		for it.Rewind(); it.Valid() && events < pruneBatch; it.Next() {
+			k, _ := idFromKey(it.Item().Key())
+			if k.ts() >= limit {
+				break
+			}
+			line, err := it.Item().ValueCopy(nil)
+			if err != nil {
+				return err
+			}
+			body, hash, err := splitLine(line)
+			if err != nil {
+				return fmt.Errorf("%w: seq %d: %v", ErrChainBroken, k.seq(), err)
+			}
+			en, err := decodeEntry(line)
+			if err != nil || en.Seq != anchor.Seq+1 || en.PrevHash != anchor.Hash ||
+				chainHash(en.PrevHash, body) != hash || en.Seq != k.seq() {
+				return fmt.Errorf("%w: at seq %d", ErrChainBroken, k.seq())
+			}
+			keys = append(keys, eventKey(k))
+			for _, ie := range indexValues(&en.Event) {
+				keys = append(keys, indexKey(ie.field, ie.value, k))
+			}
+			anchor = chainPoint{Seq: en.Seq, Hash: hash, Time: en.Time}
+			events++
+		}
+		return nil
+	})
+	if err != nil || len(keys) == 0 {
+		return 0, err
+	}
+	a, err := json.Marshal(anchor)
+	if err != nil {
+		return 0, err
+	}
+	wb := l.db.NewTransaction(true)
+	defer wb.Discard()
+	for _, k := range keys {
+		if err := wb.Delete(k); err != nil {
+			return 0, fmt.Errorf("audit: prune: %w", err)
+		}
+	}
+	if err := wb.Set(keyAnchor, a); err != nil {
+		return 0, fmt.Errorf("audit: prune: %w", err)
+	}
+	if err := wb.Commit(); err != nil {
+		return 0, fmt.Errorf("audit: prune: %w", err)
+	}
+	return events, nil
+}
+
+// maintain prunes by retention and collects value-log garbage, once at
+// start and then every PruneEvery, until Close.
+func (l *Log) maintain() {
+	defer close(l.maintDone)
+	t := time.NewTicker(l.opt.PruneEvery)
+	defer t.Stop()
+	for {
+		if l.opt.Retention > 0 {
+			n, err := l.Prune(context.Background(), l.opt.Now().Add(-l.opt.Retention))
+			if err != nil {
+				l.log.Error().Err(err).Msg("audit: retention prune failed")
+			} else if n > 0 {
+				l.log.Info().Int("events", n).Msg("audit: pruned by retention")
+			}
+		}
+		for l.db.RunValueLogGC(0.5) == nil {
+		}
+		select {
+		case <-l.stopMaint:
+			return
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,163 @@
+package audit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// Page is one page of Query results, newest first.
+type Page struct {
+	Entries []Entry
+	// Next is the cursor for the following (older) page; empty when there
+	// is none. A full page always carries Next, so the last page may be
+	// empty.
+	Next string
+}
+
+// Query returns the events matching f, newest first, at most f.Limit
+// (default 100, max 1000) per page, resuming after f.Cursor.
+//
+// Exact-match conditions (types, outcome, client, subject, remote
+// address) are answered from secondary indexes, intersected with a
+// zig-zag join over key-only reverse iterators; only candidate events are
+// read. Expr and the time range are checked on each candidate. A filter
+// with only Expr scans events newest first, so a rare match over a huge
+// range costs a scan of that range.
+func (l *Log) Query(ctx context.Context, f Filter) (Page, error) {
+	m, err := compileFilter(f)
+	if err != nil {
+		return Page{}, err
+	}
+	limit := f.Limit
+	switch {
+	case limit <= 0:
+		limit = DefaultLimit
+	case limit > MaxLimit:
+		limit = MaxLimit
+	}
+	start, ok, err := startID(m, f.Cursor)
+	if err != nil || !ok {
+		return Page{}, err
+	}
+	var page Page
+	err = l.db.View(func(txn *badger.Txn) error {
+		p := l.plan(txn, f)
+		defer p.close()
+		n := 0
+		for p.seek(start); p.valid(); p.next() {
+			if n++; n%1024 == 0 && ctx.Err() != nil {
+				return ctx.Err()
+			}
+			i := p.cur()
+			if i.ts() < m.from {
+				break
+			}
+			en, ok, err := l.candidate(txn, m, i)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				continue
+			}
+			page.Entries = append(page.Entries, en)
+			if len(page.Entries) == limit {
+				page.Next = encodeCursor(i)
+				break
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return Page{}, fmt.Errorf("audit: query: %w", err)
+	}
+	return page, nil
+}
+
+// startID is the id to seek to: just below the cursor, or just below To,
+// or the top. ok is false when nothing can match.
+func startID(m *matcher, cursor string) (id, bool, error) {
+	top := id{}
+	for k := range top {
+		top[k] = 0xff
+	}
+	if m.to != 0 {
+		top, _ = makeID(m.to, 0).prev()
+	}
+	if cursor == "" {
+		return top, m.to == 0 || m.to > m.from, nil
+	}
+	c, err := decodeCursor(cursor)
+	if err != nil {
+		return id{}, false, err
+	}
+	below, ok := c.prev()
+	if string(below[:]) < string(top[:]) {
+		top = below
+	}
+	return top, ok, nil
+}
+
+// plan builds the posting that drives a query: the intersection of the
+// indexes of every exact-match condition, or all events when there are
+// none.
+func (l *Log) plan(txn *badger.Txn, f Filter) posting {
+	var kids []posting
+	add := func(field byte, v string) {
+		if v != "" {
+			kids = append(kids, newKeyPosting(txn, indexPrefix(field, v)))
+		}
+	}
+	add(fieldClient, f.ClientID)
+	add(fieldSubject, f.Subject)
+	add(fieldRemoteIP, f.RemoteIP)
+	if len(f.Types) == 1 {
+		add(fieldType, string(f.Types[0]))
+	} else if len(f.Types) > 1 {
+		u := &unionPosting{}
+		for _, t := range f.Types {
+			u.kids = append(u.kids, newKeyPosting(txn, indexPrefix(fieldType, string(t))))
+		}
+		kids = append(kids, u)
+	}
+	add(fieldOutcome, string(f.Outcome))
+	switch len(kids) {
+	case 0:
+		return newKeyPosting(txn, prefixEvent)
+	case 1:
+		return kids[0]
+	}
+	return &intersectPosting{kids: kids}
+}
+
+// candidate reads event i and reports whether it matches m. The
+// expression is evaluated on the raw line before the line is decoded.
+func (l *Log) candidate(txn *badger.Txn, m *matcher, i id) (Entry, bool, error) {
+	if !m.inRange(i.ts()) {
+		return Entry{}, false, nil
+	}
+	item, err := txn.Get(eventKey(i))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return Entry{}, false, nil // index entry without its event
+	}
+	if err != nil {
+		return Entry{}, false, err
+	}
+	var en Entry
+	ok := false
+	err = item.Value(func(line []byte) error {
+		if !m.x.eval(line) {
+			return nil
+		}
+		var derr error
+		if en, derr = decodeEntry(line); derr != nil {
+			l.log.Warn().Err(derr).Uint64("seq", i.seq()).Msg("audit: undecodable event skipped")
+			return nil
+		}
+		ok = m.match(&en.Event, line)
+		return nil
+	})
+	return en, ok, err
+}

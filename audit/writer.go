@@ -1,0 +1,148 @@
+package audit
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// commitRetries is how many times a failing batch is retried before its
+// events are reported lost (and their RecordSync callers get the error).
+const commitRetries = 3
+
+// writer is the single goroutine that assigns seq, chains and commits. It
+// takes whatever is queued (up to MaxBatch) into one transaction, so that
+// concurrent events share one fsync.
+func (l *Log) writer() {
+	defer close(l.writerDone)
+	batch := make([]*pending, 0, l.opt.MaxBatch)
+	for p := range l.queue {
+		batch = append(batch[:0], p)
+	fill:
+		for len(batch) < l.opt.MaxBatch {
+			select {
+			case q, ok := <-l.queue:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, q)
+			default:
+				break fill
+			}
+		}
+		l.commitBatch(batch)
+	}
+}
+
+// staged is one event ready to commit.
+type staged struct {
+	p    *pending
+	id   id
+	line []byte
+	ev   Event
+	prev string
+	head chainPoint
+}
+
+// commitBatch stages, commits (with retries) and publishes one batch.
+func (l *Log) commitBatch(batch []*pending) {
+	st := l.stage(batch)
+	var err error
+	for attempt := 0; attempt < commitRetries; attempt++ {
+		if err = l.commit(st); err == nil {
+			break
+		}
+		l.log.Error().Err(err).Int("attempt", attempt+1).Msg("audit: commit failed")
+		time.Sleep(time.Duration(attempt+1) * 50 * time.Millisecond)
+	}
+	if err != nil {
+		for _, s := range st {
+			if s.p.done == nil {
+				l.reportLost(&s.ev, err)
+			}
+		}
+	} else if len(st) > 0 {
+		last := st[len(st)-1]
+		l.head, l.lastTS = last.head, last.id.ts()
+		l.headSeq.Store(l.head.Seq)
+		l.recorded.Add(uint64(len(st)))
+		l.publish(st)
+	}
+	for _, p := range batch {
+		if p.done != nil {
+			p.done <- err
+		}
+	}
+}
+
+// stage assigns seq, time and hash to each event of batch, chaining from
+// the current head. Events that cannot be encoded are refused alone.
+func (l *Log) stage(batch []*pending) []staged {
+	head, lastTS := l.head, l.lastTS
+	out := make([]staged, 0, len(batch))
+	for _, p := range batch {
+		if p.barrier {
+			continue
+		}
+		e := p.ev
+		ts := e.Time.UnixNano()
+		if ts < lastTS {
+			ts = lastTS // keep key order == chain order if the clock steps back
+		}
+		e.Time = time.Unix(0, ts).UTC()
+		seq := head.Seq + 1
+		line, h, err := encodeEntry(seq, head.Hash, e)
+		if err != nil {
+			l.reportLost(&e, err)
+			if p.done != nil {
+				p.done <- err
+				p.done = nil
+			}
+			continue
+		}
+		prev := head.Hash
+		head, lastTS = chainPoint{Seq: seq, Hash: h, Time: e.Time}, ts
+		out = append(out, staged{p: p, id: makeID(ts, seq), line: line, ev: e, prev: prev, head: head})
+	}
+	return out
+}
+
+// commit writes st in one transaction, splitting it if Badger finds the
+// transaction too big. Every transaction also moves the head record.
+func (l *Log) commit(st []staged) error {
+	if len(st) == 0 {
+		return nil
+	}
+	err := l.db.Update(func(txn *badger.Txn) error {
+		for _, s := range st {
+			if err := txn.Set(eventKey(s.id), s.line); err != nil {
+				return err
+			}
+			for _, ie := range indexValues(&s.ev) {
+				if err := txn.Set(indexKey(ie.field, ie.value, s.id), nil); err != nil {
+					return err
+				}
+			}
+		}
+		head, err := json.Marshal(st[len(st)-1].head)
+		if err != nil {
+			return err
+		}
+		return txn.Set(keyHead, head)
+	})
+	if errors.Is(err, badger.ErrTxnTooBig) && len(st) > 1 {
+		half := len(st) / 2
+		if err := l.commit(st[:half]); err != nil {
+			return err
+		}
+		return l.commit(st[half:])
+	}
+	if err != nil {
+		return fmt.Errorf("audit: commit: %w", err)
+	}
+	l.batches.Add(1)
+	return nil
+}
