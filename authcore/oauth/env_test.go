@@ -30,14 +30,14 @@ type testClient struct {
 // (public, loopback http://127.0.0.1/cb), svc (client_credentials only),
 // multi (two redirect URIs).
 type env struct {
-	t      *testing.T
-	srv    *Server
-	store  *memStore
-	ui     *fakeUI
-	signer *fakeSigner
-	rec    *recorder
-	clock  *clock
-	ts     *httptest.Server
+	t                                    *testing.T
+	srv                                  *Server
+	store                                *memStore
+	ui                                   *fakeUI
+	signer                               *fakeSigner
+	rec                                  *recorder
+	clock                                *clock
+	ts                                   *httptest.Server
 	web, web2, postc, native, svc, multi testClient
 }
 
