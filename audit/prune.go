@@ -44,6 +44,7 @@ func (l *Log) pruneOnce(limit int64) (int, error) {
 	var keys [][]byte
 	var anchor chainPoint
 	events := 0
+	var broken error
 	err := l.db.View(func(txn *badger.Txn) error {
 		var err error
 		if anchor, _, err = chainEnds(txn); err != nil {
@@ -60,14 +61,12 @@ func (l *Log) pruneOnce(limit int64) (int, error) {
 			if err != nil {
 				return err
 			}
-			body, hash, err := splitLine(line)
-			if err != nil {
-				return fmt.Errorf("%w: seq %d: %v", ErrChainBroken, k.seq(), err)
-			}
+			body, hash, _ := splitLine(line)
 			en, err := decodeEntry(line)
 			if err != nil || en.Seq != anchor.Seq+1 || en.PrevHash != anchor.Hash ||
 				chainHash(en.PrevHash, body) != hash || en.Seq != k.seq() {
-				return fmt.Errorf("%w: at seq %d", ErrChainBroken, k.seq())
+				broken = fmt.Errorf("%w: at seq %d", ErrChainBroken, k.seq())
+				break
 			}
 			keys = append(keys, eventKey(k))
 			for _, ie := range indexValues(&en.Event) {
@@ -79,6 +78,9 @@ func (l *Log) pruneOnce(limit int64) (int, error) {
 		return nil
 	})
 	if err != nil || len(keys) == 0 {
+		if err == nil {
+			err = broken
+		}
 		return 0, err
 	}
 	a, err := json.Marshal(anchor)
@@ -98,7 +100,10 @@ func (l *Log) pruneOnce(limit int64) (int, error) {
 	if err := wb.Commit(); err != nil {
 		return 0, fmt.Errorf("audit: prune: %w", err)
 	}
-	return events, nil
+	if broken != nil {
+		l.log.Error().Err(broken).Msg("audit: prune stopped at a broken chain")
+	}
+	return events, broken
 }
 
 // maintain prunes by retention and collects value-log garbage, once at
