@@ -133,7 +133,7 @@ before(async () => {
     if (m.type() === 'error' || m.type() === 'warning') serverLog += `[page ${m.type()}] ${m.text()}\n`
   })
   page.on('pageerror', (e) => (serverLog += `[page error] ${e.message}\n`))
-})
+}, { timeout: 90_000 })
 
 after(async () => {
   await context?.close().catch(() => {})
@@ -144,14 +144,14 @@ after(async () => {
     // the artifacts folder may not exist if setup failed early
   }
   rmSync(tmpRoot, { recursive: true, force: true })
-})
+}, { timeout: 30_000 })
 
-test('discovery names the issuer the server was started with', async () => {
+test('discovery names the issuer the server was started with', { timeout: 60_000 }, async () => {
   const doc = await (await fetch(`${base}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(5000) })).json()
   assert.equal(doc.issuer, base)
 })
 
-test('the Dashboard shows the real issuer, data directory and a ticking uptime', async () => {
+test('the Dashboard shows the real issuer, data directory and a ticking uptime', { timeout: 60_000 }, async () => {
   await page.goto(`${base}/console/`)
   await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor()
   const issuer = page.getByTestId('dashboard-issuer')
@@ -171,13 +171,13 @@ test('the Dashboard shows the real issuer, data directory and a ticking uptime',
   await shot('dashboard')
 })
 
-test('the console reported ready to the server', async () => {
+test('the console reported ready to the server', { timeout: 60_000 }, async () => {
   const deadline = Date.now() + 10_000
   while (!serverLog.includes('console ready') && Date.now() < deadline) await sleep(100)
   assert.ok(serverLog.includes('console ready'), 'the server never logged "console ready"')
 })
 
-test('every sidebar entry opens its screen, with a heading and a deep link', async () => {
+test('every sidebar entry opens its screen, with a heading and a deep link', { timeout: 60_000 }, async () => {
   const nav = page.getByRole('navigation', { name: 'Console screens' })
   for (const s of SCREENS) {
     await nav.getByRole('link', { name: s.label, exact: true }).click()
@@ -193,13 +193,13 @@ test('every sidebar entry opens its screen, with a heading and a deep link', asy
   }
 })
 
-test('a deep link opens its screen directly', async () => {
+test('a deep link opens its screen directly', { timeout: 60_000 }, async () => {
   await page.goto(`${base}/console/#/keys`)
   await page.getByRole('heading', { level: 1, name: 'Keys', exact: true }).waitFor()
   assert.equal(await page.title(), 'Keys · Latchkey')
 })
 
-test('an error from Go is shown in the view, in words', async () => {
+test('an error from Go is shown in the view, in words', { timeout: 60_000 }, async () => {
   await page.route('**/console/api/Status', (r) =>
     r.fulfill({ status: 500, contentType: 'application/json', body: JSON.stringify({ error: 'app: the store is closed' }) }),
   )
