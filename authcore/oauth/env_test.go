@@ -28,7 +28,8 @@ type testClient struct {
 // web (confidential, basic, https://app.example/cb), web2 (another
 // confidential client), postc (confidential, client_secret_post), native
 // (public, loopback http://127.0.0.1/cb), svc (client_credentials only),
-// multi (two redirect URIs).
+// multi (two redirect URIs), rs (a resource server whose audience is the
+// default one, so it may introspect every user token).
 type env struct {
 	t                                    *testing.T
 	srv                                  *Server
@@ -38,7 +39,7 @@ type env struct {
 	rec                                  *recorder
 	clock                                *clock
 	ts                                   *httptest.Server
-	web, web2, postc, native, svc, multi testClient
+	web, web2, postc, native, svc, multi, rs testClient
 }
 
 func newEnv(t *testing.T, opts ...func(*Config)) *env {
@@ -74,6 +75,7 @@ func newEnv(t *testing.T, opts ...func(*Config)) *env {
 	e.native = e.client(ClientSpec{Name: "native", Type: authcore.Public, RedirectURIs: []string{"http://127.0.0.1/cb"}, GrantTypes: code, Scopes: all})
 	e.svc = e.client(ClientSpec{Name: "svc", GrantTypes: []string{authcore.GrantClientCredentials}, Scopes: []string{"orders:read"}, Audience: []string{"https://api.example"}})
 	e.multi = e.client(ClientSpec{Name: "multi", RedirectURIs: []string{"https://a.example/cb", "https://b.example/cb"}, GrantTypes: code, Scopes: all})
+	e.rs = e.client(ClientSpec{Name: "rs", GrantTypes: []string{authcore.GrantClientCredentials}, Audience: []string{e.ts.URL}})
 	return e
 }
 
