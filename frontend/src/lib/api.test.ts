@@ -69,6 +69,12 @@ describe('httpTransport', () => {
     expect(JSON.parse(init.body as string)).toEqual(['a', 2, { b: true }])
   })
 
+  it('gives status() an empty address list when Go sends null', async () => {
+    const fetchFn = vi.fn(async () => jsonResponse({ result: { ...status, addresses: null } }))
+    const got = await createApi(httpTransport('', fetchFn as unknown as typeof fetch)).status()
+    expect(got.addresses).toEqual([])
+  })
+
   it('resolves ready() to undefined on {"result": null}', async () => {
     const fetchFn = vi.fn(async () => jsonResponse({ result: null }))
     await expect(createApi(httpTransport('', fetchFn as unknown as typeof fetch)).ready()).resolves.toBeUndefined()

@@ -158,7 +158,10 @@ export interface Api {
 /** Builds the typed API over a transport. */
 export function createApi(call: Transport): Api {
   return {
-    status: async () => (await call('Status', [])) as Status,
+    status: async () => {
+      const s = (await call('Status', [])) as Status
+      return { ...s, addresses: s.addresses ?? [] }
+    },
     ready: async () => {
       await call('Ready', [])
     },
