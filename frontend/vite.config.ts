@@ -21,6 +21,8 @@ export default defineConfig({
       '/console/api': process.env.LATCHKEY_DEV_SERVER ?? 'http://127.0.0.1:8421',
     },
   },
+  // Component tests mount Svelte in happy-dom, which needs Svelte's browser build.
+  resolve: process.env.VITEST ? { conditions: ['browser'] } : undefined,
   test: {
     environment: 'node',
     include: ['src/**/*.test.ts'],

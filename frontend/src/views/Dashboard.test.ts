@@ -1,0 +1,92 @@
+// @vitest-environment happy-dom
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { flushSync, mount, unmount } from 'svelte'
+import type { Status } from '../lib/api'
+
+const status: Status = {
+  issuer: 'http://127.0.0.1:8421',
+  addresses: ['127.0.0.1:8421', '[::1]:8421'],
+  tls: false,
+  dataDir: '/var/lib/latchkey',
+  startedAt: '2025-01-01T00:00:00Z',
+  uptimeSeconds: 3725,
+  version: '1.2.3',
+  discoveryURL: 'http://127.0.0.1:8421/.well-known/openid-configuration',
+  jwksURL: 'http://127.0.0.1:8421/jwks.json',
+  mode: 'serve',
+}
+
+const api = vi.hoisted(() => ({ status: vi.fn(), ready: vi.fn() }))
+vi.mock('../lib/api', async (orig) => ({ ...(await orig<typeof import('../lib/api')>()), api }))
+
+const { default: Dashboard } = await import('./Dashboard.svelte')
+const { instance } = await import('../lib/instance.svelte')
+
+let target: HTMLElement
+let view: ReturnType<typeof mount> | undefined
+
+beforeEach(() => {
+  api.status.mockReset()
+  api.ready.mockReset().mockResolvedValue(undefined)
+  instance.status = undefined
+  instance.error = undefined
+  target = document.createElement('div')
+  document.body.appendChild(target)
+})
+
+afterEach(() => {
+  if (view) unmount(view)
+  view = undefined
+  target.remove()
+})
+
+const byTestId = (id: string) => target.querySelector(`[data-testid="${id}"]`)?.textContent?.trim()
+
+async function settle() {
+  for (let i = 0; i < 5; i++) {
+    await Promise.resolve()
+    await new Promise((r) => setTimeout(r, 0))
+    flushSync()
+  }
+}
+
+describe('Dashboard', () => {
+  it('shows the facts Go reports and tells Go once it is ready', async () => {
+    api.status.mockResolvedValue(status)
+    view = mount(Dashboard, { target })
+    await settle()
+    expect(target.querySelector('h1')?.textContent).toBe('Dashboard')
+    expect(byTestId('dashboard-issuer')).toBe(status.issuer)
+    expect(byTestId('dashboard-datadir')).toBe(status.dataDir)
+    expect(byTestId('dashboard-addresses')).toContain('[::1]:8421')
+    expect(byTestId('dashboard-tls')).toContain('Off')
+    expect(byTestId('dashboard-version')).toBe('1.2.3')
+    expect(byTestId('dashboard-uptime')).toBe('1h 02m 05s')
+    expect(byTestId('dashboard-discovery')).toBe(status.discoveryURL)
+    expect(target.querySelector('[role="alert"]')).toBeNull()
+    expect(api.ready).toHaveBeenCalledTimes(1)
+    // every copy button is named for what it copies
+    const names = [...target.querySelectorAll('button')].map((b) => b.getAttribute('aria-label') ?? b.textContent?.trim())
+    expect(names).toEqual(
+      expect.arrayContaining(['Copy issuer URL', 'Copy discovery URL', 'Copy JWKS URL', 'Copy data directory', 'Refresh status']),
+    )
+  })
+
+  it('shows an error from Go in words, does not claim ready, and retries', async () => {
+    api.status.mockRejectedValueOnce(new Error('app: the store is closed'))
+    view = mount(Dashboard, { target })
+    await settle()
+    const alert = target.querySelector('[role="alert"]')
+    expect(alert?.textContent).toContain('Could not load the server status.')
+    expect(alert?.textContent).toContain('app: the store is closed')
+    expect(api.ready).not.toHaveBeenCalled()
+
+    api.status.mockResolvedValue(status)
+    const retry = [...alert!.querySelectorAll('button')].find((b) => b.textContent?.includes('Try again'))
+    retry!.click()
+    await settle()
+    expect(target.querySelector('[role="alert"]')).toBeNull()
+    expect(byTestId('dashboard-issuer')).toBe(status.issuer)
+    expect(api.ready).toHaveBeenCalledTimes(1)
+  })
+})
