@@ -10,6 +10,8 @@ import (
 // the buffer is full Record blocks until there is room (back-pressure); it
 // never drops an event silently. A cancelled ctx does not abandon the
 // event. After Close the event is refused, logged and counted as lost.
+// e.Details must not be modified after the call (it is encoded later, on
+// the writer goroutine, and handed to observers and subscribers as is).
 func (l *Log) Record(ctx context.Context, e Event) {
 	l.prepare(ctx, &e)
 	_ = l.enqueue(nil, &pending{ev: e})
