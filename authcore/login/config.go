@@ -1,0 +1,161 @@
+package login
+
+import (
+	"crypto/rand"
+	"errors"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+	"golang.org/x/time/rate"
+
+	"github.com/latchkey/latchkey/audit"
+	"github.com/latchkey/latchkey/authcore"
+)
+
+// Defaults used when the Config field is zero.
+const (
+	DefaultSessionTTL        = 8 * time.Hour
+	DefaultLockoutThreshold  = 5
+	DefaultLockoutWindow     = 15 * time.Minute
+	DefaultLockoutDuration   = 15 * time.Minute
+	DefaultMinPasswordLength = 8
+	// DefaultLoginRate and DefaultLoginBurst allow each remote IP ten
+	// login attempts at once and one more every six seconds.
+	DefaultLoginRate  = rate.Limit(1.0 / 6)
+	DefaultLoginBurst = 10
+	// DefaultMaxConcurrentHashes bounds argon2id computations running at
+	// once, and so the memory they take.
+	DefaultMaxConcurrentHashes = 4
+)
+
+// Config configures a Manager. Store is required; every other field has a
+// default.
+type Config struct {
+	// Store holds users, sessions, consents, clients and scopes.
+	Store authcore.Storage
+	// Audit receives security events; nil discards them.
+	Audit audit.Recorder
+	// Logger receives internal errors; the zero value discards them.
+	Logger zerolog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Rand is the source of salts, session ids, CSRF tokens and user
+	// ids; nil means crypto/rand. It is read under a lock.
+	Rand io.Reader
+
+	// SessionTTL is the absolute lifetime of a browser session (8 h).
+	SessionTTL time.Duration
+	// LockoutThreshold failed logins within LockoutWindow lock the
+	// account for LockoutDuration (5 in 15 min, for 15 min).
+	LockoutThreshold int
+	LockoutWindow    time.Duration
+	LockoutDuration  time.Duration
+	// MinPasswordLength is the shortest password accepted, in characters
+	// (8).
+	MinPasswordLength int
+	// PasswordParams are the argon2id parameters of new hashes
+	// (DefaultParams). Hashes made with other parameters are upgraded on
+	// the next successful login.
+	PasswordParams Params
+	// MaxConcurrentHashes bounds concurrent argon2id computations (4).
+	MaxConcurrentHashes int
+
+	// SecureCookies marks cookies Secure and gives them the __Host-
+	// prefix; set it whenever the server is reached over TLS.
+	SecureCookies bool
+	// OnDeny answers the user's Deny on the consent page; the server wires
+	// it to the OAuth package, which redirects to the client with
+	// access_denied. Nil shows a plain "access denied" page.
+	OnDeny func(w http.ResponseWriter, r *http.Request, returnTo string)
+
+	// LoginRate and LoginBurst limit POST /login per remote IP (one every
+	// 6 s, burst 10); excess attempts get 429 with Retry-After.
+	// rate.Inf turns the limit off.
+	LoginRate  rate.Limit
+	LoginBurst int
+}
+
+// Manager signs users in: it is the users service of the console and CLI,
+// the session and consent provider of the authorization endpoint, and the
+// handler of the login, logout and consent pages.
+type Manager struct {
+	cfg    Config
+	store  authcore.Storage
+	audit  audit.Recorder
+	log    zerolog.Logger
+	now    func() time.Time
+	randMu sync.Mutex
+	rand   io.Reader
+
+	hashSem chan struct{} // bounds concurrent argon2id runs
+	dummy   string        // hash verified for unknown users
+	limiter *limiter
+}
+
+// New checks cfg, fills its defaults and returns a Manager.
+func New(cfg Config) (*Manager, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("login: Config.Store is required")
+	}
+	if cfg.Audit == nil {
+		cfg.Audit = audit.Discard
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Rand == nil {
+		cfg.Rand = rand.Reader
+	}
+	setDefault(&cfg.SessionTTL, DefaultSessionTTL)
+	setDefault(&cfg.LockoutThreshold, DefaultLockoutThreshold)
+	setDefault(&cfg.LockoutWindow, DefaultLockoutWindow)
+	setDefault(&cfg.LockoutDuration, DefaultLockoutDuration)
+	setDefault(&cfg.MinPasswordLength, DefaultMinPasswordLength)
+	setDefault(&cfg.PasswordParams, DefaultParams())
+	setDefault(&cfg.MaxConcurrentHashes, DefaultMaxConcurrentHashes)
+	setDefault(&cfg.LoginRate, DefaultLoginRate)
+	setDefault(&cfg.LoginBurst, DefaultLoginBurst)
+	if err := cfg.PasswordParams.check(); err != nil {
+		return nil, err
+	}
+	if cfg.SessionTTL < 0 || cfg.LockoutThreshold < 0 || cfg.LockoutWindow < 0 ||
+		cfg.LockoutDuration < 0 || cfg.MinPasswordLength < 0 || cfg.MaxConcurrentHashes < 0 {
+		return nil, errors.New("login: negative Config value")
+	}
+	m := &Manager{
+		cfg: cfg, store: cfg.Store, audit: cfg.Audit, log: cfg.Logger, now: cfg.Now,
+		rand:    cfg.Rand,
+		hashSem: make(chan struct{}, cfg.MaxConcurrentHashes),
+		limiter: newLimiter(cfg.LoginRate, cfg.LoginBurst),
+	}
+	// The dummy hash has the current parameters, so verifying against it
+	// for an unknown user costs what a real verification costs.
+	secret, err := m.randomString(32)
+	if err != nil {
+		return nil, err
+	}
+	if m.dummy, err = m.HashPassword(secret); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// setDefault sets *v to def when it holds the zero value.
+func setDefault[T comparable](v *T, def T) {
+	var zero T
+	if *v == zero {
+		*v = def
+	}
+}
+
+// Mount registers the login, logout and consent pages on mux.
+func (m *Manager) Mount(mux *http.ServeMux) {
+	mux.HandleFunc("GET /login", m.serveLoginPage)
+	mux.HandleFunc("POST /login", m.handleLogin)
+	mux.HandleFunc("POST /logout", m.handleLogout)
+	mux.HandleFunc("GET /consent", m.serveConsentPage)
+	mux.HandleFunc("POST /consent", m.handleConsent)
+}

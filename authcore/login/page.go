@@ -1,0 +1,122 @@
+package login
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/base64"
+	"html/template"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+//go:embed assets
+var assets embed.FS
+
+// styleCSS is the one stylesheet, inlined in every page and allowed by
+// its hash in the Content-Security-Policy.
+var styleCSS = mustRead("assets/style.css")
+
+// pages are the compiled templates by name, each on the shared layout.
+var pages = map[string]*template.Template{
+	"login":   mustPage("login"),
+	"consent": mustPage("consent"),
+	"message": mustPage("message"),
+}
+
+func mustRead(name string) string {
+	b, err := assets.ReadFile(name)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
+
+func mustPage(name string) *template.Template {
+	return template.Must(template.ParseFS(assets, "assets/layout.html", "assets/"+name+".html"))
+}
+
+// csp is the page policy with form-action left for the caller: no
+// scripts, no frames, no third-party content, the stylesheet by hash.
+var csp = "default-src 'none'; style-src 'sha256-" + hashCSS(styleCSS) +
+	"'; img-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+
+func hashCSS(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return base64.StdEncoding.EncodeToString(sum[:])
+}
+
+// pageData is what the templates see. Every field is escaped by
+// html/template for its context.
+type pageData struct {
+	Title      string
+	CSS        template.CSS
+	CSRF       string
+	ReturnTo   string
+	ClientName string
+	Error      string
+	Message    string
+	Username   string // login form prefill
+	User       string // who is signed in
+	Scopes     []scopeView
+	SignOut    bool
+}
+
+// scopeView is one requested scope on the consent page.
+type scopeView struct{ Name, Description string }
+
+// setPageHeaders sets the browser hardening headers of every response,
+// redirects included (RFC 9700 §4.16, §4.2.4). formOrigins extend
+// form-action beyond 'self': Chrome and Safari check form-action against
+// every redirect a form submission leads to, and a login or consent POST
+// ends in a 303 to the client's redirect URI.
+func setPageHeaders(h http.Header, formOrigins []string) {
+	policy := csp
+	if len(formOrigins) > 0 {
+		policy += " " + strings.Join(formOrigins, " ")
+	}
+	h.Set("Content-Security-Policy", policy)
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Pragma", "no-cache")
+}
+
+// render writes page name with status. The page is rendered to a buffer
+// first, so a template failure becomes a clean 500.
+func (m *Manager) render(w http.ResponseWriter, status int, name string, d pageData, formOrigins []string) {
+	d.CSS = template.CSS(styleCSS)
+	var buf bytes.Buffer
+	if err := pages[name].ExecuteTemplate(&buf, "layout", d); err != nil {
+		m.log.Error().Err(err).Str("page", name).Msg("login: render page")
+		setPageHeaders(w.Header(), nil)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	setPageHeaders(w.Header(), formOrigins)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// message renders a plain page: an error when status >= 400.
+func (m *Manager) message(w http.ResponseWriter, status int, title, text string) {
+	d := pageData{Title: title}
+	if status >= 400 {
+		d.Error = text
+	} else {
+		d.Message = text
+	}
+	m.render(w, status, "message", d, nil)
+}
+
+// redirect answers 303 See Other to a same-origin path (RFC 9700 §4.12).
+// The Location is set verbatim, never rewritten.
+func redirect(w http.ResponseWriter, location string) {
+	setPageHeaders(w.Header(), nil)
+	w.Header().Set("Location", location)
+	w.WriteHeader(http.StatusSeeOther)
+}
