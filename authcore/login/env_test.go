@@ -87,7 +87,9 @@ type env struct {
 
 func newEnv(t *testing.T, tweak ...func(*Config)) *env {
 	t.Helper()
-	ck := &clock{t: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
+	// The clock starts at the real time: Badger's own TTLs, which back the
+	// store's expiries, count in wall-clock seconds.
+	ck := &clock{t: time.Now().UTC().Truncate(time.Second)}
 	st, err := badger.Open(badger.Options{InMemory: true, Now: ck.Now})
 	if err != nil {
 		t.Fatal(err)
