@@ -55,7 +55,7 @@ func (l *Log) Query(ctx context.Context, f Filter) (Page, error) {
 			if i.ts() < m.from {
 				break
 			}
-			en, ok, err := l.candidate(txn, m, i)
+			en, ok, err := l.candidate(txn, m, i, scanItem(p))
 			if err != nil {
 				return err
 			}
@@ -132,22 +132,34 @@ func (l *Log) plan(txn *badger.Txn, f Filter) posting {
 	return &intersectPosting{kids: kids}
 }
 
-// candidate reads event i and reports whether it matches m. The
+// scanItem returns the current event item when p walks the events
+// themselves, so a scan reads values without a lookup per event.
+func scanItem(p posting) *badger.Item {
+	if k, ok := p.(*keyPosting); ok && string(k.prefix) == string(prefixEvent) {
+		return k.it.Item()
+	}
+	return nil
+}
+
+// candidate reads event i (from item when the scan already holds it) and reports whether it matches m. The
 // expression is evaluated on the raw line before the line is decoded.
-func (l *Log) candidate(txn *badger.Txn, m *matcher, i id) (Entry, bool, error) {
+func (l *Log) candidate(txn *badger.Txn, m *matcher, i id, item *badger.Item) (Entry, bool, error) {
 	if !m.inRange(i.ts()) {
 		return Entry{}, false, nil
 	}
-	item, err := txn.Get(eventKey(i))
-	if errors.Is(err, badger.ErrKeyNotFound) {
-		return Entry{}, false, nil // index entry without its event
-	}
-	if err != nil {
-		return Entry{}, false, err
+	if item == nil {
+		var err error
+		item, err = txn.Get(eventKey(i))
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return Entry{}, false, nil // index entry without its event
+		}
+		if err != nil {
+			return Entry{}, false, err
+		}
 	}
 	var en Entry
 	ok := false
-	err = item.Value(func(line []byte) error {
+	err := item.Value(func(line []byte) error {
 		if !m.x.eval(line) {
 			return nil
 		}

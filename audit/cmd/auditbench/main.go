@@ -24,8 +24,9 @@ func main() {
 	dir := flag.String("dir", os.TempDir()+"/auditbench", "database directory")
 	n := flag.Int("n", 1_000_000, "events to store")
 	runs := flag.Int("runs", 7, "timed runs per query")
+	worst := flag.Bool("worst", false, "also time once an expression-only filter that matches nothing (a full scan)")
 	flag.Parse()
-	if err := run(*dir, *n, *runs); err != nil {
+	if err := run(*dir, *n, *runs, *worst); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
@@ -34,7 +35,7 @@ func main() {
 // base is the time of the first synthetic event; events span 30 days.
 var base = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
-func run(dir string, n, runs int) error {
+func run(dir string, n, runs int, worst bool) error {
 	log, err := audit.Open(audit.Options{Dir: dir, Retention: -1, BufferSize: 8192, MaxBatch: 1024})
 	if err != nil {
 		return err
@@ -91,6 +92,15 @@ func run(dir string, n, runs int) error {
 		cold := times[0]
 		sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
 		fmt.Printf("%-72s %6d %9.2f %9.2f %9.2f\n", q.name, rows, ms(cold), ms(times[len(times)/2]), ms(times[len(times)-1]))
+	}
+	if worst {
+		t0 := time.Now()
+		page, err := log.Query(ctx, audit.Filter{Expr: `details.scope=="nope"`})
+		if err != nil {
+			return err
+		}
+		fmt.Printf("worst case, expr only matching none of %d (full scan): %d rows in %.0f ms\n",
+			log.Stats().HeadSeq, len(page.Entries), ms(time.Since(t0)))
 	}
 	t0 := time.Now()
 	r, err := log.Verify(ctx)
