@@ -1,8 +1,8 @@
 package login
 
 import (
-	"html"
 	"context"
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"

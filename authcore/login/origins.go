@@ -3,6 +3,7 @@ package login
 import (
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/latchkey/latchkey/authcore"
@@ -29,7 +30,11 @@ func sourceFor(raw string) string {
 	if err != nil || !safeSource(u.Scheme, "abcdefghijklmnopqrstuvwxyz0123456789+.-") || u.Scheme == "" {
 		return ""
 	}
-	if u.Scheme != "http" && u.Scheme != "https" {
+	switch u.Scheme {
+	case "http", "https":
+	case "javascript", "data", "vbscript", "file", "blob", "filesystem", "about":
+		return ""
+	default:
 		return u.Scheme + ":"
 	}
 	host := u.Hostname()
@@ -43,7 +48,7 @@ func sourceFor(raw string) string {
 	case u.Scheme == "http" && (host == "127.0.0.1" || host == "[::1]" || host == "localhost"):
 		return "http://" + host + ":*"
 	case u.Port() != "":
-		if !safeSource(u.Port(), "0123456789") {
+		if n, err := strconv.Atoi(u.Port()); err != nil || n < 1 || n > 65535 {
 			return ""
 		}
 		return u.Scheme + "://" + host + ":" + u.Port()

@@ -1,0 +1,54 @@
+package login
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/latchkey/latchkey/audit"
+)
+
+func TestLoginRateLimit(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.LoginRate = 1.0 / 6; c.LoginBurst = 3 })
+	c := e.browser()
+	_, body := e.get(c, loginURL(testReturn))
+	form := url.Values{"csrf_token": {csrfFrom(t, body)}, "return_to": {testReturn},
+		"username": {"alice"}, "password": {"wrong password"}}
+	for i := range 3 {
+		if resp, _ := e.post(c, "/login", form); resp.StatusCode != http.StatusOK {
+			t.Fatalf("attempt %d: %d", i+1, resp.StatusCode)
+		}
+	}
+	resp, body := e.post(c, "/login", form)
+	if resp.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("4th attempt: %d", resp.StatusCode)
+	}
+	if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err != nil || s < 1 || s > 6 {
+		t.Fatalf("Retry-After %q", resp.Header.Get("Retry-After"))
+	}
+	contains(t, body, "Too many sign-in attempts")
+	if len(e.rec.of(audit.LoginFailed)) != 3 || len(e.rec.of(audit.RateLimitHit)) != 1 {
+		t.Fatalf("events %s", e.rec.all())
+	}
+	// GET pages are not limited; the bucket refills with time.
+	if resp, _ := e.get(c, loginURL(testReturn)); resp.StatusCode != 200 {
+		t.Fatalf("GET while limited: %d", resp.StatusCode)
+	}
+	e.clock.Add(6 * time.Second)
+	if resp, _ := e.post(c, "/login", form); resp.StatusCode != http.StatusOK {
+		t.Fatalf("after refill: %d", resp.StatusCode)
+	}
+}
+
+func TestLimiterBoundsMemory(t *testing.T) {
+	l := newLimiter(1, 1)
+	now := time.Now()
+	for i := range maxLimiterKeys + 10 {
+		l.allow(strconv.Itoa(i), now)
+	}
+	if len(l.keys) > maxLimiterKeys {
+		t.Fatalf("%d keys", len(l.keys))
+	}
+}
