@@ -63,7 +63,10 @@ func (m *Manager) handleConsent(w http.ResponseWriter, r *http.Request) {
 	redirect(w, returnTo)
 }
 
-// grant adds scopes to what userID already allowed clientID.
+// grant adds scopes to what userID already allowed clientID, keeping the
+// first consent's time. Two concurrent grants for the same user and
+// client may lose one's additions (the store has no update closure for
+// consents); the next authorization then simply asks again.
 func (m *Manager) grant(ctx context.Context, userID, clientID string, scopes []string) error {
 	c, err := m.store.GetConsent(ctx, userID, clientID)
 	if err != nil && !errors.Is(err, authcore.ErrNotFound) {
@@ -75,8 +78,12 @@ func (m *Manager) grant(ctx context.Context, userID, clientID string, scopes []s
 			merged = append(merged, s)
 		}
 	}
+	created := c.CreatedAt
+	if created.IsZero() {
+		created = m.now()
+	}
 	err = m.store.SaveConsent(ctx, authcore.Consent{UserID: userID, ClientID: clientID,
-		Scopes: merged, CreatedAt: m.now()})
+		Scopes: merged, CreatedAt: created})
 	if err != nil {
 		return fmt.Errorf("login: save consent: %w", err)
 	}

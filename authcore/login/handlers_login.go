@@ -10,7 +10,7 @@ import (
 )
 
 // maxFormBytes bounds a POSTed form.
-const maxFormBytes = 32 << 10
+const maxFormBytes = 64 << 10
 
 // genericLoginError is all the page ever says about a failed login.
 const genericLoginError = "Invalid username or password."
@@ -66,7 +66,7 @@ func (m *Manager) renderLogin(w http.ResponseWriter, r *http.Request, status int
 // session and 303 to the return address.
 func (m *Manager) handleLogin(w http.ResponseWriter, r *http.Request) {
 	ctx := requestContext(r)
-	if ok, wait := m.limiter.allow(remoteIP(r), m.now()); !ok {
+	if ok, wait := m.limiter.allow(limitKey(remoteIP(r)), m.now()); !ok {
 		m.record(ctx, audit.Event{Type: audit.RateLimitHit, Outcome: audit.Failure, Reason: "login"})
 		w.Header().Set("Retry-After", strconv.Itoa(wait))
 		m.message(w, http.StatusTooManyRequests, "Too many attempts",

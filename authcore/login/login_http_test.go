@@ -182,6 +182,29 @@ func TestLogout(t *testing.T) {
 	}
 }
 
+func TestLogoutComesBackToLogin(t *testing.T) {
+	e := newEnv(t)
+	c := e.browser()
+	body := e.consentPage(c, testReturn) // "Not you? Use another account"
+	resp, _ := e.post(c, "/logout", url.Values{"csrf_token": {csrfFrom(t, body)}, "return_to": {testReturn}})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != loginURL(testReturn) {
+		t.Fatalf("logout: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if _, ok := e.m.Session(requestWithCookies(t, e, c)); ok {
+		t.Fatal("still signed in")
+	}
+}
+
+// requestWithCookies is a request to the test server carrying c's cookies.
+func requestWithCookies(t *testing.T, e *env, c *http.Client) *http.Request {
+	r, err := http.NewRequest("GET", e.srv.URL+"/", nil)
+	must(t, err)
+	for _, ck := range c.Jar.Cookies(r.URL) {
+		r.AddCookie(ck)
+	}
+	return r
+}
+
 func TestSecureCookies(t *testing.T) {
 	e := newEnv(t, func(c *Config) { c.SecureCookies = true })
 	resp, _ := e.get(e.browser(), loginURL(testReturn))

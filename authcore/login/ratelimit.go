@@ -2,6 +2,7 @@ package login
 
 import (
 	"math"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -69,4 +70,15 @@ func (l *limiter) sweep(now time.Time) {
 	if len(l.keys) >= maxLimiterKeys {
 		clear(l.keys)
 	}
+}
+
+// limitKey is the bucket of a remote IP: the address itself for IPv4, its
+// /64 for IPv6, since one host usually holds a whole /64.
+func limitKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil || a.Is4() || a.Is4In6() {
+		return ip
+	}
+	p, _ := a.Prefix(64)
+	return p.String()
 }

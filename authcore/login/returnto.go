@@ -6,7 +6,7 @@ import (
 )
 
 // maxReturnTo bounds the return address carried through the pages.
-const maxReturnTo = 8 << 10
+const maxReturnTo = 16 << 10
 
 // returnPrefix starts every acceptable return address.
 const returnPrefix = "/authorize?"
