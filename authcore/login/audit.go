@@ -14,8 +14,27 @@ func (m *Manager) record(ctx context.Context, e audit.Event) {
 	if e.Time.IsZero() {
 		e.Time = m.now()
 	}
+	if id, ok := ctx.Value(clientKey{}).(string); ok && e.ClientID == "" {
+		e.ClientID = id
+	}
 	audit.Fill(ctx, &e)
 	m.audit.Record(ctx, e)
+}
+
+type clientKey struct{}
+
+// withClient returns ctx naming the client a login is for, so the
+// events Authenticate records carry its id. Only registered clients are
+// named: the id comes from the request.
+func (m *Manager) withClient(ctx context.Context, returnTo string) context.Context {
+	id := parseReturnTo(returnTo).clientID
+	if id == "" {
+		return ctx
+	}
+	if _, err := m.store.GetClient(ctx, id); err != nil {
+		return ctx
+	}
+	return context.WithValue(ctx, clientKey{}, id)
 }
 
 // requestContext returns r's context, carrying the remote address and

@@ -79,7 +79,7 @@ func (m *Manager) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	username, _ := singleValue(r.PostForm, "username")
 	password, _ := singleValue(r.PostForm, "password")
-	u, err := m.Authenticate(ctx, username, password)
+	u, err := m.Authenticate(m.withClient(ctx, returnTo), username, password)
 	switch {
 	case errors.Is(err, ErrInvalidCredentials), errors.Is(err, ErrLocked), errors.Is(err, ErrDisabled):
 		csrf, _ := singleValue(r.PostForm, csrfField)

@@ -72,7 +72,7 @@ func TestLoginFlow(t *testing.T) {
 	if err != nil || s.UserID != e.alice.ID || s.ID == sc.Value {
 		t.Fatalf("stored session %+v, %v", s, err)
 	}
-	if ev := e.rec.of(audit.LoginSucceeded); len(ev) != 1 || ev[0].RemoteIP != "127.0.0.1" {
+	if ev := e.rec.of(audit.LoginSucceeded); len(ev) != 1 || ev[0].RemoteIP != "127.0.0.1" || ev[0].ClientID != "c1" {
 		t.Fatalf("events %s", e.rec.all())
 	}
 }
