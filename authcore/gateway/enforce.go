@@ -1,0 +1,104 @@
+package gateway
+
+import (
+	"crypto/subtle"
+	"net/http"
+	"strings"
+)
+
+// binding checks sender constraints (RFC 9449 §7.1, RFC 8705 §3). A
+// DPoP-bound token must come with the DPoP scheme and a valid proof; a
+// Bearer presentation of it is invalid_token (RFC 9449 §7.2). The DPoP
+// scheme with an unbound token is refused too.
+func (g *Gateway) binding(q *request, tok string, id *Identity) *denial {
+	switch {
+	case id.JKT != "" && !q.dpop:
+		return tokenDenial("dpop_bound_as_bearer", "this access token is DPoP-bound; send it with the DPoP scheme and a proof")
+	case id.JKT != "":
+		htu, ok := requestHTU(q.r, g.cfg.PublicURL)
+		if !ok {
+			return requestDenial("bad_request_url", "the request URL cannot be checked against the DPoP proof")
+		}
+		if d := g.dpop.check(q.r, htu, tok, id.JKT); d != nil {
+			return d
+		}
+	case q.dpop:
+		return tokenDenial("dpop_unbound_token", "this access token is not DPoP-bound; send it with the Bearer scheme")
+	}
+	if id.X5T != "" {
+		got := certThumbprint(q.r)
+		if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(id.X5T)) != 1 {
+			return tokenDenial("mtls_mismatch", "this access token is bound to a client certificate; present that certificate")
+		}
+	}
+	return nil
+}
+
+// revocation consults the revocation source and, for routes marked
+// Introspect, the issuer. An unknown status fails closed (503) unless the
+// route allows failing open; a revoked token is always refused.
+func (g *Gateway) revocation(q *request, tok string, id *Identity) *denial {
+	ctx := q.r.Context()
+	if id.JTI != "" {
+		revoked, err := g.cfg.Revocations.IsRevoked(ctx, id.JTI)
+		if revoked {
+			return tokenDenial("revoked", "the access token has been revoked")
+		}
+		if err != nil && !q.rt.RevocationFailOpen {
+			d := plainDenial(http.StatusServiceUnavailable, CodeUnavailable, "revocation_unknown",
+				"the gateway cannot tell whether this token was revoked; retry later")
+			d.retryAfter = 2
+			return d
+		}
+	}
+	if q.rt.Introspect && !id.Introspected {
+		active, err := g.cfg.Introspector.Introspect(ctx, tok)
+		switch {
+		case err != nil && !q.rt.RevocationFailOpen:
+			d := plainDenial(http.StatusServiceUnavailable, CodeUnavailable, "introspection_unavailable",
+				"the gateway cannot check this token with the authorization server; retry later")
+			d.retryAfter = 5
+			return d
+		case err == nil && active == nil:
+			return tokenDenial("inactive", "the access token is not active")
+		}
+	}
+	return nil
+}
+
+// enforce applies the route's client and scope rules (RFC 6750 §3.1) and
+// the per-client rate limit.
+func (g *Gateway) enforce(w http.ResponseWriter, q *request, id *Identity) *denial {
+	rt := q.rt
+	if rt.clients != nil && !rt.clients[id.ClientID] {
+		return plainDenial(http.StatusForbidden, CodeForbidden, "client_not_allowed",
+			"this client is not allowed to call this API")
+	}
+	for _, s := range rt.Scopes {
+		if !id.HasScope(s) {
+			return scopeDenial(strings.Join(rt.Scopes, " "), "the access token lacks a scope this API needs: ")
+		}
+	}
+	if len(rt.AnyScopes) > 0 {
+		ok := false
+		for _, s := range rt.AnyScopes {
+			ok = ok || id.HasScope(s)
+		}
+		if !ok {
+			return scopeDenial(strings.Join(rt.AnyScopes, " "), "the access token needs one of these scopes: ")
+		}
+	}
+	if rt.clientLim != nil {
+		key := id.ClientID
+		if key == "" {
+			key = "sub:" + id.Subject
+		}
+		return g.limit(w, rt.clientLim, key)
+	}
+	return nil
+}
+
+func scopeDenial(scope, desc string) *denial {
+	return &denial{status: http.StatusForbidden, code: CodeInsufficientScope, scope: scope, challenge: true,
+		reason: "insufficient_scope", desc: desc + scope}
+}

@@ -1,0 +1,104 @@
+package gateway
+
+import (
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Metrics receives per-route measurements. The server plugs a Prometheus
+// implementation in; the default does nothing. Methods are called on the
+// request path and must be cheap and safe for concurrent use.
+type Metrics interface {
+	// Allowed counts a request let through to the route's upstream.
+	Allowed(route string)
+	// Denied counts a refused request with the reason (the audit reason:
+	// "no_credentials", "expired", "insufficient_scope", "rate_limited",
+	// ...).
+	Denied(route, reason string)
+	// Upstream observes one proxied exchange: the upstream's status (502
+	// when it could not be reached) and its latency.
+	Upstream(route string, status int, d time.Duration)
+}
+
+type noMetrics struct{}
+
+func (noMetrics) Allowed(string)                      {}
+func (noMetrics) Denied(string, string)               {}
+func (noMetrics) Upstream(string, int, time.Duration) {}
+
+// RouteStats are the in-memory counters of one route since the gateway
+// started, for the console.
+type RouteStats struct {
+	Route   string            `json:"route"`
+	Allowed uint64            `json:"allowed"`
+	Denied  map[string]uint64 `json:"denied"`
+	// Upstream counts proxied exchanges; UpstreamErrors those answered
+	// 502 because the upstream failed.
+	Upstream       uint64        `json:"upstream"`
+	UpstreamErrors uint64        `json:"upstream_errors"`
+	MeanLatency    time.Duration `json:"mean_latency_ns"`
+}
+
+// routeStats are one route's counters; they survive SetRoutes by name.
+type routeStats struct {
+	allowed, upstream, upErrors, latencyNS atomic.Uint64
+	mu                                     sync.Mutex
+	denied                                 map[string]uint64
+}
+
+// statsTable keeps routeStats by route name.
+type statsTable struct {
+	mu     sync.Mutex
+	routes map[string]*routeStats
+}
+
+func (t *statsTable) get(name string) *routeStats {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.routes == nil {
+		t.routes = make(map[string]*routeStats)
+	}
+	s := t.routes[name]
+	if s == nil {
+		s = &routeStats{denied: make(map[string]uint64)}
+		t.routes[name] = s
+	}
+	return s
+}
+
+func (s *routeStats) deny(reason string) {
+	s.mu.Lock()
+	s.denied[reason]++
+	s.mu.Unlock()
+}
+
+func (s *routeStats) observe(status int, d time.Duration) {
+	s.upstream.Add(1)
+	s.latencyNS.Add(uint64(d))
+	if status == 502 {
+		s.upErrors.Add(1)
+	}
+}
+
+// snapshot returns the counters of the named routes, sorted by name.
+func (t *statsTable) snapshot(names []string) []RouteStats {
+	out := make([]RouteStats, 0, len(names))
+	for _, n := range names {
+		s := t.get(n)
+		rs := RouteStats{Route: n, Allowed: s.allowed.Load(), Upstream: s.upstream.Load(),
+			UpstreamErrors: s.upErrors.Load(), Denied: make(map[string]uint64)}
+		if rs.Upstream > 0 {
+			rs.MeanLatency = time.Duration(s.latencyNS.Load() / rs.Upstream)
+		}
+		s.mu.Lock()
+		for k, v := range s.denied {
+			rs.Denied[k] = v
+		}
+		s.mu.Unlock()
+		out = append(out, rs)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Route < out[j].Route })
+	return out
+}
