@@ -31,14 +31,14 @@ type testClient struct {
 // multi (two redirect URIs), rs (a resource server whose audience is the
 // default one, so it may introspect every user token).
 type env struct {
-	t                                    *testing.T
-	srv                                  *Server
-	store                                *memStore
-	ui                                   *fakeUI
-	signer                               *fakeSigner
-	rec                                  *recorder
-	clock                                *clock
-	ts                                   *httptest.Server
+	t                                        *testing.T
+	srv                                      *Server
+	store                                    *memStore
+	ui                                       *fakeUI
+	signer                                   *fakeSigner
+	rec                                      *recorder
+	clock                                    *clock
+	ts                                       *httptest.Server
 	web, web2, postc, native, svc, multi, rs testClient
 }
 

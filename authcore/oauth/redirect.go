@@ -90,7 +90,7 @@ func validateRedirectURI(raw string) error {
 		return bad("contains userinfo")
 	}
 	scheme := strings.ToLower(u.Scheme)
-	if u.Scheme != scheme {
+	if !strings.HasPrefix(raw, scheme+":") {
 		return bad("scheme must be lower case")
 	}
 	switch scheme {

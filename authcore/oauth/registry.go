@@ -70,30 +70,36 @@ func (s *Server) CreateClient(ctx context.Context, spec ClientSpec) (authcore.Cl
 // UpdateClient replaces the client's settings with spec, keeping its id,
 // type, secrets and creation time. The type cannot change.
 func (s *Server) UpdateClient(ctx context.Context, id string, spec ClientSpec) (authcore.Client, error) {
-	var out authcore.Client
-	err := s.store.UpdateClient(ctx, id, func(old authcore.Client) (authcore.Client, error) {
-		if spec.Type == "" {
-			spec.Type = old.Type
-		}
-		if spec.Type != old.Type {
-			return old, fmt.Errorf("%w: client type cannot change", ErrInvalidClientMetadata)
-		}
-		c, err := s.validateSpec(ctx, spec)
-		if err != nil {
-			return old, err
+	cur, err := s.store.GetClient(ctx, id)
+	if err != nil {
+		return authcore.Client{}, fmt.Errorf("oauth: update client: %w", err)
+	}
+	if spec.Type == "" {
+		spec.Type = cur.Type
+	}
+	if spec.Type != cur.Type {
+		return authcore.Client{}, fmt.Errorf("%w: client type cannot change", ErrInvalidClientMetadata)
+	}
+	// Validate outside the update: validation reads the scope registry.
+	c, err := s.validateSpec(ctx, spec)
+	if err != nil {
+		return authcore.Client{}, err
+	}
+	err = s.store.UpdateClient(ctx, id, func(old authcore.Client) (authcore.Client, error) {
+		if old.Type != c.Type {
+			return old, fmt.Errorf("%w: client type changed concurrently", authcore.ErrConflict)
 		}
 		c.ID, c.CreatedAt, c.UpdatedAt = old.ID, old.CreatedAt, s.now()
 		c.SecretHash, c.PrevSecretHash, c.PrevSecretExpires = old.SecretHash, old.PrevSecretHash, old.PrevSecretExpires
 		c.JWKS, c.JWKSURI = old.JWKS, old.JWKSURI
-		out = c
 		return c, nil
 	})
 	if err != nil {
 		return authcore.Client{}, fmt.Errorf("oauth: update client: %w", err)
 	}
 	s.record(ctx, audit.Event{Type: audit.ClientUpdated, ClientID: id,
-		Details: map[string]any{"name": out.Name, "grant_types": out.GrantTypes}})
-	return out, nil
+		Details: map[string]any{"name": c.Name, "grant_types": c.GrantTypes}})
+	return c, nil
 }
 
 // DeleteClient removes a client. Its outstanding tokens stop working as
