@@ -31,7 +31,7 @@ type testClient struct {
 // multi (two redirect URIs), rs (a resource server whose audience is the
 // default one, so it may introspect every user token).
 type env struct {
-	t                                        *testing.T
+	t                                        testing.TB
 	srv                                      *Server
 	store                                    *memStore
 	ui                                       *fakeUI
@@ -42,7 +42,7 @@ type env struct {
 	web, web2, postc, native, svc, multi, rs testClient
 }
 
-func newEnv(t *testing.T, opts ...func(*Config)) *env {
+func newEnv(t testing.TB, opts ...func(*Config)) *env {
 	t.Helper()
 	e := &env{t: t, store: newMemStore(), rec: &recorder{},
 		clock: &clock{now: time.Now().Truncate(time.Second)}}

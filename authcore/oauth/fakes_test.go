@@ -113,6 +113,8 @@ func (f *fakeUI) RedirectToConsent(w http.ResponseWriter, r *http.Request, retur
 	http.Redirect(w, r, "/consent?return_to="+url.QueryEscape(returnTo), http.StatusSeeOther)
 }
 
+func (f *fakeUI) setDeny(d bool) { f.mu.Lock(); f.deny = d; f.mu.Unlock() }
+
 // mount adds the fake login and consent pages to mux.
 func (f *fakeUI) mount(mux *http.ServeMux) {
 	mux.HandleFunc("GET /login", func(w http.ResponseWriter, r *http.Request) {
