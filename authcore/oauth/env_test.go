@@ -16,6 +16,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/latchkey/latchkey/authcore"
+	"github.com/latchkey/latchkey/authcore/store/badger"
 )
 
 // testClient is a registered client and its secret.
@@ -33,7 +34,7 @@ type testClient struct {
 type env struct {
 	t                                        testing.TB
 	srv                                      *Server
-	store                                    *memStore
+	store                                    authcore.Storage
 	ui                                       *fakeUI
 	signer                                   *fakeSigner
 	rec                                      *recorder
@@ -44,7 +45,7 @@ type env struct {
 
 func newEnv(t testing.TB, opts ...func(*Config)) *env {
 	t.Helper()
-	e := &env{t: t, store: newMemStore(), rec: &recorder{},
+	e := &env{t: t, store: newStore(t), rec: &recorder{},
 		clock: &clock{now: time.Now().Truncate(time.Second)}}
 	e.signer = newFakeSigner(e.clock.Now)
 	e.ui = &fakeUI{store: e.store, now: e.clock.Now, authz: func() *Authorizer { return e.srv.Authorizer() }}
@@ -77,6 +78,17 @@ func newEnv(t testing.TB, opts ...func(*Config)) *env {
 	e.multi = e.client(ClientSpec{Name: "multi", RedirectURIs: []string{"https://a.example/cb", "https://b.example/cb"}, GrantTypes: code, Scopes: all})
 	e.rs = e.client(ClientSpec{Name: "rs", GrantTypes: []string{authcore.GrantClientCredentials}, Audience: []string{e.ts.URL}})
 	return e
+}
+
+// newStore opens the real Badger store in memory.
+func newStore(t testing.TB) authcore.Storage {
+	t.Helper()
+	st, err := badger.Open(badger.Options{InMemory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
 }
 
 func (e *env) client(spec ClientSpec) testClient {

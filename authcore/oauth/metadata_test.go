@@ -16,7 +16,7 @@ var update = flag.Bool("update", false, "rewrite golden files")
 // TestMetadataGolden compares the RFC 8414 document with
 // testdata/metadata.golden (go test -update rewrites it).
 func TestMetadataGolden(t *testing.T) {
-	store := newMemStore()
+	store := newStore(t)
 	c := &clock{}
 	srv, err := New(context.Background(), Config{Issuer: "https://as.example", Store: store,
 		Signer: newFakeSigner(c.Now), Interaction: &fakeUI{}, Now: c.Now})

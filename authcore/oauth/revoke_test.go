@@ -14,7 +14,7 @@ import (
 // failingStore fails the operations named in fail with a storage error
 // whose text must never reach a client.
 type failingStore struct {
-	*memStore
+	authcore.Storage
 	fail map[string]bool
 }
 
@@ -24,34 +24,34 @@ func (f *failingStore) RevokeGrant(ctx context.Context, id, why string, now time
 	if f.fail["RevokeGrant"] {
 		return errDisk
 	}
-	return f.memStore.RevokeGrant(ctx, id, why, now)
+	return f.Storage.RevokeGrant(ctx, id, why, now)
 }
 
 func (f *failingStore) RevokeAccessToken(ctx context.Context, r authcore.Revocation) error {
 	if f.fail["RevokeAccessToken"] {
 		return errDisk
 	}
-	return f.memStore.RevokeAccessToken(ctx, r)
+	return f.Storage.RevokeAccessToken(ctx, r)
 }
 
 func (f *failingStore) GetClient(ctx context.Context, id string) (authcore.Client, error) {
 	if f.fail["GetClient"] {
 		return authcore.Client{}, errDisk
 	}
-	return f.memStore.GetClient(ctx, id)
+	return f.Storage.GetClient(ctx, id)
 }
 
 func (f *failingStore) CreateGrant(ctx context.Context, g authcore.Grant, rt *authcore.RefreshToken) error {
 	if f.fail["CreateGrant"] {
 		return errDisk
 	}
-	return f.memStore.CreateGrant(ctx, g, rt)
+	return f.Storage.CreateGrant(ctx, g, rt)
 }
 
 // withFailing swaps the env's store for a failingStore (the clients
 // already registered stay).
 func withFailing(e *env) *failingStore {
-	fs := &failingStore{memStore: e.store, fail: map[string]bool{}}
+	fs := &failingStore{Storage: e.store, fail: map[string]bool{}}
 	e.srv.store = fs
 	return fs
 }
