@@ -92,7 +92,7 @@ func TestRefresh(t *testing.T) {
 // one token; exactly one wins each (SECURITY.md RL-03, RL-04).
 func TestConcurrentRedemption(t *testing.T) {
 	e := newEnv(t)
-	race := func(do func() tokenReply) (wins int) {
+	race := func(do func() tokenReply) (wins int, winner tokenReply) {
 		var wg sync.WaitGroup
 		var mu sync.Mutex
 		for i := 0; i < 50; i++ {
@@ -104,22 +104,26 @@ func TestConcurrentRedemption(t *testing.T) {
 				defer mu.Unlock()
 				switch {
 				case r.status == 200:
-					wins++
+					wins, winner = wins+1, r
 				case r.status != 400 || r.str("error") != "invalid_grant":
 					t.Errorf("loser got %d %s", r.status, r.raw)
 				}
 			}()
 		}
 		wg.Wait()
-		return wins
+		return wins, winner
 	}
+	// The losers replayed a valid code (or a spent refresh token), so the
+	// winner's tokens are revoked afterwards (OAuth 2.1 §7.5.2, §4.3.1).
 	v := oauth2.GenerateVerifier()
 	code := e.code(e.web, v)
-	if wins := race(func() tokenReply { return e.redeem(e.web, code, v) }); wins != 1 {
-		t.Fatalf("code: %d winners", wins)
+	wins, w := race(func() tokenReply { return e.redeem(e.web, code, v) })
+	if wins != 1 || e.active(e.rs, w.str("access_token")) {
+		t.Fatalf("code: %d winners, winner active=%v", wins, e.active(e.rs, w.str("access_token")))
 	}
 	rt := e.tokens(e.native).str("refresh_token")
-	if wins := race(func() tokenReply { return e.refresh(e.native, rt) }); wins != 1 {
+	wins, w = race(func() tokenReply { return e.refresh(e.native, rt) })
+	if wins != 1 || e.active(e.rs, w.str("access_token")) {
 		t.Fatalf("refresh: %d winners", wins)
 	}
 }

@@ -117,17 +117,31 @@ func (s *Server) offersRefresh(ctx context.Context, c authcore.Client, scopes []
 	return false, nil
 }
 
+// reuseWait bounds how long a replayed redemption waits for the first
+// redemption's grant to be stored before it leaves a revoked placeholder.
+const reuseWait = 500 * time.Millisecond
+
 // codeReuse handles a second redemption. Only a replay with the right
 // client and verifier revokes (OAuth 2.1 §7.5.2 warns that anything else
-// would let an attacker revoke a victim's tokens). If the first redeemer
-// has not yet stored its grant, a revoked placeholder takes its id, so
-// that redemption fails instead of issuing.
+// would let an attacker revoke a victim's tokens). The first redemption
+// stores its grant right after consuming the code, so the replay waits
+// briefly for it and revokes it; if it never appears (the first
+// redeemer failed or is stuck), a revoked placeholder takes its id, so
+// that redemption can no longer issue.
 func (s *Server) codeReuse(ctx context.Context, tr *tokenRequest, ac authcore.AuthCode, now time.Time) {
 	if ac.ClientID != tr.client.ID || !verifyPKCE(ac.CodeChallenge, tr.p.get("code_verifier")) {
 		return
 	}
 	const reason = "authorization code reuse"
 	err := s.store.RevokeGrant(ctx, ac.GrantID, reason, now)
+	for deadline := time.Now().Add(reuseWait); errors.Is(err, authcore.ErrNotFound) && time.Now().Before(deadline); {
+		select {
+		case <-ctx.Done():
+			deadline = time.Time{}
+		case <-time.After(10 * time.Millisecond):
+			err = s.store.RevokeGrant(ctx, ac.GrantID, reason, now)
+		}
+	}
 	if errors.Is(err, authcore.ErrNotFound) {
 		tomb := authcore.Grant{ID: ac.GrantID, ClientID: ac.ClientID, UserID: ac.UserID,
 			CreatedAt: now, ExpiresAt: now.Add(time.Hour),
