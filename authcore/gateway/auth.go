@@ -77,7 +77,7 @@ func (g *Gateway) identify(q *request, tok string) (*Identity, *denial) {
 	var d *denial
 	switch {
 	case looksLikeJWS(tok, g.cfg.MaxTokenBytes):
-		id, d = g.verifier.verifyJWT(ctx, tok)
+		id, d = g.verifier.verify(ctx, tok)
 	case g.cfg.Introspector != nil && len(tok) <= g.cfg.MaxTokenBytes && isB64Token(tok):
 		id, d = g.introspect(q, tok)
 	default:

@@ -149,7 +149,8 @@ func New(cfg Config) (*Gateway, error) {
 	if g.audit == nil {
 		g.audit = audit.Discard
 	}
-	g.verifier = &verifier{issuer: cfg.Issuer, keys: cfg.Keys, leeway: cfg.Leeway, required: required, now: cfg.Now}
+	g.verifier = &verifier{issuer: cfg.Issuer, keys: cfg.Keys, leeway: cfg.Leeway, required: required, now: cfg.Now,
+		cache: newVerifiedCache()}
 	g.dpop = &dpopChecker{maxAge: cfg.DPoPMaxAge, leeway: cfg.Leeway, maxBytes: cfg.MaxTokenBytes,
 		now: cfg.Now, replay: newReplayCache(cfg.DPoPReplayEntries)}
 	if err := g.SetRoutes(cfg.Routes); err != nil {

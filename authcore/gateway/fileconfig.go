@@ -37,7 +37,7 @@ type FileConfig struct {
 	// Leeway is the clock skew allowed, as a Go duration ("10s").
 	Leeway string `json:"leeway,omitempty" yaml:"leeway,omitempty"`
 	// PublicURL is how clients address the gateway (for DPoP htu).
-	PublicURL string `json:"public_url,omitempty" yaml:"public_url,omitempty"`
+	PublicURL string  `json:"public_url,omitempty" yaml:"public_url,omitempty"`
 	Routes    []Route `json:"routes" yaml:"routes"`
 	// Feed is the server's revocation feed; without it (and without
 	// "revocation": "none") the file is refused.

@@ -21,6 +21,25 @@ type verifier struct {
 	leeway   time.Duration
 	required []string
 	now      func() time.Time
+	cache    *verifiedCache
+}
+
+// verify is verifyJWT behind the verified-token cache.
+func (v *verifier) verify(ctx context.Context, tok string) (*Identity, *denial) {
+	key := tokenKey(tok)
+	now := v.now()
+	if id, ok := v.cache.get(key, now); ok {
+		return id, nil
+	}
+	id, d := v.verifyJWT(ctx, tok)
+	if d == nil {
+		until := now.Add(verifiedTTL)
+		if exp := id.ExpiresAt.Add(v.leeway); exp.Before(until) {
+			until = exp
+		}
+		v.cache.put(key, id, until, now)
+	}
+	return id, d
 }
 
 // verifyJWT checks tok, which passed looksLikeJWS, in the order of RFC
