@@ -1,6 +1,11 @@
 package gateway
 
 import (
+	"context"
+	"net/http/httptest"
+	"time"
+
+	"github.com/rs/zerolog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -50,5 +55,24 @@ routes:
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "gateway: ") {
 			t.Errorf("%s: %v, want %q", name, err, tc.want)
 		}
+	}
+}
+
+func TestStandaloneDiscovery(t *testing.T) {
+	iss := newIssuer(t)
+	up := echoUpstream(t)
+	fc := FileConfig{Issuer: iss.url, Listen: DefaultListen, Audience: testAudience, Revocation: "none",
+		Routes: []Route{{Prefix: "/api/", Upstream: up.URL}}}
+	gw, stop, err := Standalone(context.Background(), fc, nil, nil, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	r := httptest.NewRequest("GET", "/api/x", nil)
+	r.Header.Set("Authorization", bearer(iss.token(time.Now(), nil)))
+	w := httptest.NewRecorder()
+	gw.ServeHTTP(w, r)
+	if w.Code != 200 || iss.hits.Load() != 1 {
+		t.Errorf("via discovery: %d %s (JWKS hits %d)", w.Code, w.Body, iss.hits.Load())
 	}
 }
