@@ -1,0 +1,126 @@
+package keys
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/latchkey/latchkey/audit"
+)
+
+// Rotate stages a rotation of alg ("" is the default algorithm): the next
+// key becomes active now if it has been published for at least JWKSMaxAge,
+// otherwise its promotion is scheduled and Tick performs it when due. The
+// old active key retires (published until MaxTokenLifetime + JWKSMaxAge
+// from now) and a new next key is published. Calling Rotate while a
+// rotation is scheduled changes nothing.
+func (m *Manager) Rotate(ctx context.Context, alg, actor string) error {
+	if alg == "" {
+		alg = m.cfg.Algorithms[0]
+	}
+	if !slices.Contains(m.cfg.Algorithms, alg) {
+		return fmt.Errorf("keys: rotate %s: %w", alg, ErrAlgorithmNotInUse)
+	}
+	return m.change(ctx, actor, func(p *plan) error { return p.rotate(alg, "manual rotation") })
+}
+
+// Revoke withdraws a compromised key at once (RFC 7517 §5 publishes only
+// keys to trust): it leaves the JWKS, Verify fails for every token it
+// signed, and its private key is wiped from the store. If it was active,
+// a next key takes over immediately, even one published for less than
+// JWKSMaxAge, so signing never stops. reason is required; actor and
+// reason go to the audit log. Revoking a revoked key does nothing.
+//
+// Relying parties that cached the JWKS keep the key until their cache
+// expires; the embedded gateway and introspection follow at once.
+func (m *Manager) Revoke(ctx context.Context, kid, actor, reason string) error {
+	if reason == "" {
+		return errors.New("keys: revoke: a reason is required")
+	}
+	return m.change(ctx, actor, func(p *plan) error {
+		if err := p.revoke(kid, reason); err != nil {
+			return fmt.Errorf("%w %q", err, kid)
+		}
+		return nil
+	})
+}
+
+// Tick advances the lifecycle at Now(), reading the store first: due
+// scheduled promotions, a staged rotation of keys older than
+// RotationPeriod, and removal of retired and revoked keys past
+// RemoveAfter. It also picks up changes made by other processes.
+func (m *Manager) Tick(ctx context.Context) error {
+	return m.change(ctx, actorSystem, nil)
+}
+
+// Run calls Tick every interval (default one minute) until ctx ends,
+// logging failures; a failed Tick leaves the keyset as it was.
+func (m *Manager) Run(ctx context.Context, every time.Duration) {
+	if every <= 0 {
+		every = time.Minute
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := m.Tick(ctx); err != nil && ctx.Err() == nil {
+				m.cfg.Logger.Error().Err(err).Msg("keys: lifecycle tick failed")
+			}
+		}
+	}
+}
+
+// change runs one lifecycle change under the writer lock: read the store,
+// apply f and reconcile, check the result parses, write every touched
+// record in one PutSigningKeys call, delete expired keys, and only then
+// publish the new snapshot and record the audit events.
+func (m *Manager) change(ctx context.Context, actor string, f func(*plan) error) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	recs, err := m.cfg.Store.ListSigningKeys(ctx)
+	if err != nil {
+		return fmt.Errorf("keys: load keys: %w", err)
+	}
+	p := newPlan(&m.cfg, recs, m.cfg.Now(), actor)
+	if f != nil {
+		if err := f(p); err != nil {
+			return err
+		}
+	}
+	p.actor = actorSystem
+	if err := p.reconcile(); err != nil {
+		return err
+	}
+	ks, err := m.build(p.kept())
+	if err != nil {
+		return err
+	}
+	if ch := p.changes(); len(ch) > 0 {
+		if err := m.cfg.Store.PutSigningKeys(ctx, ch...); err != nil {
+			return fmt.Errorf("keys: save keys: %w", err)
+		}
+	}
+	for _, kid := range p.remove {
+		if err := m.cfg.Store.DeleteSigningKey(ctx, kid); err != nil {
+			m.cfg.Logger.Warn().Err(err).Str("kid", kid).Msg("keys: remove expired key; will retry")
+			continue
+		}
+		p.event(audit.KeyRemoved, kid, "past remove-after", nil)
+	}
+	m.set.Store(ks)
+	for _, e := range p.events {
+		m.cfg.record(ctx, e)
+		ev := m.cfg.Logger.Info()
+		if early, _ := e.Details["early"].(bool); early {
+			ev = m.cfg.Logger.Warn().Str("warning", "relying parties may not have this key yet")
+		}
+		ev.Str("event", string(e.Type)).Str("kid", e.KeyID).Str("actor", e.Actor).Str("reason", e.Reason).
+			Interface("details", e.Details).Msg("keys: lifecycle")
+	}
+	return nil
+}
