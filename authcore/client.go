@@ -24,6 +24,8 @@ const (
 	GrantAuthorizationCode = "authorization_code"
 	GrantClientCredentials = "client_credentials"
 	GrantRefreshToken      = "refresh_token"
+	// GrantTokenExchange is RFC 8693 §2.1 token exchange.
+	GrantTokenExchange = "urn:ietf:params:oauth:grant-type:token-exchange"
 )
 
 // Client is a registered OAuth client. Secrets are never stored: only
@@ -54,6 +56,22 @@ type Client struct {
 
 	CreatedAt time.Time
 	UpdatedAt time.Time
+
+	// IDTokenSignedResponseAlg is the JWS algorithm of the client's ID
+	// and logout tokens (OIDC Dynamic Client Registration 1.0 §2,
+	// id_token_signed_response_alg); "" means the server default (ES256).
+	IDTokenSignedResponseAlg string
+	// PostLogoutRedirectURIs are where RP-initiated logout may send the
+	// browser back to, compared byte for byte (OIDC RP-Initiated Logout
+	// 1.0 §3.1, post_logout_redirect_uris).
+	PostLogoutRedirectURIs []string
+	// BackchannelLogoutURI receives logout tokens when a session of the
+	// client's users ends (OIDC Back-Channel Logout 1.0 §2.2); "" means
+	// the client is not notified.
+	BackchannelLogoutURI string
+	// BackchannelLogoutSessionRequired asks for the sid claim in logout
+	// tokens (Back-Channel Logout 1.0 §2.2). Latchkey always sends it.
+	BackchannelLogoutSessionRequired bool
 }
 
 // AllowsGrant reports whether the client registered grant type g.

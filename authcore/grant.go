@@ -21,6 +21,17 @@ type AuthCode struct {
 	// redemption created, so a replay can revoke it.
 	Consumed bool
 	GrantID  string
+
+	// SessionID is the public session identifier (Session.SID) of the
+	// browser session the code was issued in: the sid claim (OIDC
+	// Front-/Back-Channel Logout 1.0 §2.1, §2.4).
+	SessionID string
+	// ACR is the authentication context class satisfied (OIDC Core §2,
+	// acr).
+	ACR string
+	// Claims is the normalized claims request parameter (OIDC Core
+	// §5.5), "" when none was sent.
+	Claims string
 }
 
 // Grant is one authorization that issued tokens: a code redemption or a
@@ -43,6 +54,14 @@ type Grant struct {
 	Revoked       bool
 	RevokedAt     time.Time
 	RevokedReason string
+
+	// SessionID is the public session identifier (Session.SID) the grant
+	// was authorized in; "" when none (client credentials).
+	SessionID string
+	// Claims is the normalized claims request parameter (OIDC Core
+	// §5.5) of the authorization, kept so refreshed access tokens still
+	// carry its userinfo claims.
+	Claims string
 }
 
 // IssuedToken names an access token by jti and expiry.

@@ -29,6 +29,10 @@ type clientV1 struct {
 	RefreshTokenTTL   int64     `json:"rt_ttl_ns,omitempty"`
 	CreatedAt         time.Time `json:"created"`
 	UpdatedAt         time.Time `json:"updated"`
+	IDTokenAlg        string    `json:"id_token_alg,omitempty"`
+	PostLogoutURIs    []string  `json:"post_logout_redirect_uris,omitempty"`
+	BackchannelURI    string    `json:"backchannel_logout_uri,omitempty"`
+	BackchannelSID    bool      `json:"backchannel_logout_session_required,omitempty"`
 }
 
 func clientRecord(c authcore.Client) clientV1 {
@@ -42,6 +46,10 @@ func clientRecord(c authcore.Client) clientV1 {
 		AccessTokenTTL:    int64(c.AccessTokenTTL),
 		RefreshTokenTTL:   int64(c.RefreshTokenTTL),
 		CreatedAt:         c.CreatedAt, UpdatedAt: c.UpdatedAt,
+		IDTokenAlg:     c.IDTokenSignedResponseAlg,
+		PostLogoutURIs: c.PostLogoutRedirectURIs,
+		BackchannelURI: c.BackchannelLogoutURI,
+		BackchannelSID: c.BackchannelLogoutSessionRequired,
 	}
 }
 
@@ -56,6 +64,11 @@ func (r clientV1) domain() authcore.Client {
 		AccessTokenTTL:    time.Duration(r.AccessTokenTTL),
 		RefreshTokenTTL:   time.Duration(r.RefreshTokenTTL),
 		CreatedAt:         r.CreatedAt, UpdatedAt: r.UpdatedAt,
+
+		IDTokenSignedResponseAlg:         r.IDTokenAlg,
+		PostLogoutRedirectURIs:           r.PostLogoutURIs,
+		BackchannelLogoutURI:             r.BackchannelURI,
+		BackchannelLogoutSessionRequired: r.BackchannelSID,
 	}
 }
 

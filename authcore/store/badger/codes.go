@@ -27,6 +27,9 @@ type codeV1 struct {
 	CreatedAt     time.Time `json:"created"`
 	Consumed      bool      `json:"consumed,omitempty"`
 	GrantID       string    `json:"grant,omitempty"`
+	SessionID     string    `json:"sid,omitempty"`
+	ACR           string    `json:"acr,omitempty"`
+	Claims        string    `json:"claims,omitempty"`
 }
 
 func (r codeV1) domain() authcore.AuthCode { return authcore.AuthCode(r) }

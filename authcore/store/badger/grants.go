@@ -24,6 +24,8 @@ type grantV1 struct {
 	Revoked       bool       `json:"revoked,omitempty"`
 	RevokedAt     time.Time  `json:"revoked_at"`
 	RevokedReason string     `json:"revoked_reason,omitempty"`
+	SessionID     string     `json:"sid,omitempty"`
+	Claims        string     `json:"claims,omitempty"`
 }
 
 // issuedV1 is the stored form of authcore.IssuedToken.
@@ -37,6 +39,7 @@ func grantRecord(g authcore.Grant) grantV1 {
 		ID: g.ID, ClientID: g.ClientID, UserID: g.UserID, Scopes: g.Scopes, Audience: g.Audience,
 		AuthTime: g.AuthTime, CreatedAt: g.CreatedAt, ExpiresAt: g.ExpiresAt,
 		Revoked: g.Revoked, RevokedAt: g.RevokedAt, RevokedReason: g.RevokedReason,
+		SessionID: g.SessionID, Claims: g.Claims,
 	}
 	for _, t := range g.AccessJTIs {
 		r.AccessJTIs = append(r.AccessJTIs, issuedV1(t))
@@ -49,6 +52,7 @@ func (r grantV1) domain() authcore.Grant {
 		ID: r.ID, ClientID: r.ClientID, UserID: r.UserID, Scopes: r.Scopes, Audience: r.Audience,
 		AuthTime: r.AuthTime, CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt,
 		Revoked: r.Revoked, RevokedAt: r.RevokedAt, RevokedReason: r.RevokedReason,
+		SessionID: r.SessionID, Claims: r.Claims,
 	}
 	for _, t := range r.AccessJTIs {
 		g.AccessJTIs = append(g.AccessJTIs, authcore.IssuedToken(t))

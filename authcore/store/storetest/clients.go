@@ -28,8 +28,13 @@ func newClient(id string, now time.Time) authcore.Client {
 		PrevSecretExpires: now.Add(time.Hour),
 		AccessTokenTTL:    5 * time.Minute,
 		RefreshTokenTTL:   24 * time.Hour,
-		CreatedAt:         now,
-		UpdatedAt:         now,
+
+		IDTokenSignedResponseAlg:         "PS256",
+		PostLogoutRedirectURIs:           []string{"https://app.example/bye"},
+		BackchannelLogoutURI:             "https://app.example/backchannel",
+		BackchannelLogoutSessionRequired: true,
+		CreatedAt:                        now,
+		UpdatedAt:                        now,
 	}
 }
 

@@ -13,6 +13,7 @@ func newGrant(id string, now time.Time) authcore.Grant {
 		Audience: []string{"https://api.example"}, AuthTime: now.Add(-time.Second),
 		CreatedAt: now, ExpiresAt: now.Add(30 * 24 * time.Hour),
 		AccessJTIs: []authcore.IssuedToken{{JTI: id + "-at0", ExpiresAt: now.Add(5 * time.Minute)}},
+		SessionID:  "sid-" + id, Claims: `{"userinfo":{"email":null}}`,
 	}
 }
 
@@ -161,5 +162,16 @@ func testAccessTokenRevocation(t *testing.T, s authcore.Storage) {
 		if got != want {
 			t.Errorf("IsRevoked(%s) = %v, want %v", jti, got, want)
 		}
+	}
+	must(t, "RevokeAccessToken short", s.RevokeAccessToken(ctx, authcore.Revocation{JTI: "j3", ExpiresAt: now.Add(time.Minute), RevokedAt: now}))
+	live, err := s.ListRevocations(ctx, now.Add(2*time.Minute))
+	must(t, "ListRevocations", err)
+	if len(live) != 1 || live[0].JTI != "j1" || !live[0].ExpiresAt.Equal(now.Add(time.Hour)) {
+		t.Errorf("ListRevocations after j3 expired = %+v, want only j1", live)
+	}
+	all, err := s.ListRevocations(ctx, now)
+	must(t, "ListRevocations", err)
+	if len(all) != 2 {
+		t.Errorf("ListRevocations(now) = %+v, want j1 and j3", all)
 	}
 }
