@@ -105,6 +105,10 @@ type Grants interface {
 	RevokeAccessToken(ctx context.Context, r Revocation) error
 	// IsRevoked reports whether the access token jti was revoked.
 	IsRevoked(ctx context.Context, jti string) (bool, error)
+	// ListRevocations returns the revocations of access tokens that have
+	// not expired at now: the snapshot a standalone gateway's revocation
+	// feed starts from.
+	ListRevocations(ctx context.Context, now time.Time) ([]Revocation, error)
 }
 
 // Keys stores signing keys.

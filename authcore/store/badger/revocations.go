@@ -46,3 +46,11 @@ func (s *Store) IsRevoked(ctx context.Context, jti string) (bool, error) {
 	})
 	return revoked, err
 }
+
+// ListRevocations returns the access-token revocations still in force at
+// now (those whose token has not expired), for the revocation feed.
+func (s *Store) ListRevocations(ctx context.Context, now time.Time) ([]authcore.Revocation, error) {
+	return list(ctx, s, prefix(kindRevoked), func(r revocationV1) (authcore.Revocation, bool) {
+		return authcore.Revocation(r), r.ExpiresAt.IsZero() || r.ExpiresAt.After(now)
+	})
+}
