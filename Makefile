@@ -1,0 +1,80 @@
+# Latchkey: `make run` opens the desktop console, `make test` runs every test.
+# Both install what a fresh Debian machine with Go and Node lacks.
+
+SHELL      := /bin/bash
+GO         ?= go
+BIN        := build/bin/latchkey
+DATA       ?= $(HOME)/.local/share/latchkey
+ADDR       ?= 127.0.0.1:8421
+APT_PKGS   := libgtk-3-dev libwebkit2gtk-4.0-dev pkg-config
+TEST_PKGS  := xvfb xauth chromium imagemagick
+FUZZTIME   ?= 5s
+SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+VERSION    ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS    := -X github.com/latchkey/latchkey/app.Version=$(VERSION)
+
+.PHONY: run serve build deps test-deps frontend test test-go test-fuzz test-frontend \
+        test-browser test-desktop lint bench clean
+
+## run: install what is missing, build, and open the desktop console
+run:
+	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ]; then \
+	  echo "No display found: the desktop console needs a graphical session. Run 'make serve' and open http://$(ADDR)/console/ in a browser."; \
+	  exit 1; fi
+	@$(MAKE) --no-print-directory build
+	$(BIN) --data "$(DATA)"
+
+## serve: build and run headless, console at http://$(ADDR)/console/
+serve: build
+	$(BIN) serve --addr $(ADDR) --data "$(DATA)"
+
+## build: the desktop binary at build/bin/latchkey (it runs every subcommand)
+build: deps
+	$(GO) tool wails build -s -m -nosyncgomod -ldflags "$(LDFLAGS)" -o latchkey >/dev/null
+	@echo "built $(BIN)"
+
+## deps: system packages, npm modules and the frontend build
+deps:
+	@missing=$$(for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing $$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; fi
+	@cd frontend && { [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; }
+	@cd frontend && npm run --silent build >/dev/null
+	@$(GO) mod download
+
+test-deps: deps
+	@missing=$$(for p in $(TEST_PKGS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing $$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; fi
+
+## test: every test there is: Go (race), fuzz (short), frontend, browser, desktop
+test: test-deps lint test-go test-fuzz test-frontend build test-browser test-desktop
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+test-go:
+	$(GO) test -race -count=1 ./...
+
+## test-fuzz: every Fuzz target for $(FUZZTIME)
+test-fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "fuzz $$pkg $$f"; \
+	    $(GO) test -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) $$pkg >/dev/null || { $(GO) test -run='^$$' -fuzz="^$$f$$" -fuzztime=1x $$pkg; exit 1; }; \
+	  done; done
+
+test-frontend:
+	cd frontend && npm test
+
+test-browser:
+	LATCHKEY_BIN=$(CURDIR)/$(BIN) node --test frontend/tests/browser/
+
+test-desktop:
+	LATCHKEY_BIN=$(CURDIR)/$(BIN) bash frontend/tests/desktop/run.sh
+
+clean:
+	rm -rf build/bin test-artifacts frontend/dist/assets frontend/dist/index.html

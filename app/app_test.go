@@ -1,0 +1,222 @@
+package app_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/latchkey/latchkey/app"
+	"github.com/latchkey/latchkey/audit"
+	"github.com/latchkey/latchkey/authcore/server"
+	"github.com/latchkey/latchkey/authcore/store/badger"
+)
+
+const issuer = "http://127.0.0.1:8421"
+
+func newApp(t *testing.T) *app.App {
+	t.Helper()
+	st, err := badger.Open(badger.Options{InMemory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	alog, err := audit.Open(audit.Options{InMemory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { alog.Close() })
+	srv, err := server.New(context.Background(), server.Config{Issuer: issuer, Store: st, Audit: alog, Logger: zerolog.Nop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return app.New(app.Config{Server: srv, Audit: alog, Logger: zerolog.Nop(), Info: app.Info{
+		Issuer: issuer, Addresses: []string{"127.0.0.1:8421"}, DataDir: "/data", Mode: "serve", StartedAt: time.Now().Add(-time.Minute),
+	}})
+}
+
+func console(t *testing.T, a *app.App) http.Handler {
+	return app.Handler(a, app.ConsoleConfig{
+		Assets:     fstest.MapFS{"index.html": {Data: []byte("<!doctype html><title>Latchkey</title>")}},
+		Hosts:      []string{"127.0.0.1:8421", "localhost:8421"},
+		AdminToken: "s3cret-admin-token",
+	})
+}
+
+type call struct {
+	name   string
+	remote string
+	host   string
+	header map[string]string
+	body   string
+	status int
+}
+
+func do(h http.Handler, c call) *httptest.ResponseRecorder {
+	r := httptest.NewRequest("POST", "/console/api/Status", strings.NewReader(c.body))
+	r.RemoteAddr, r.Host = c.remote, c.host
+	r.Header.Set("Content-Type", "application/json")
+	for k, v := range c.header {
+		r.Header.Set(k, v)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, r)
+	return rec
+}
+
+// The admin API answers only loopback peers, with an allowed Host, from
+// the same origin or with the admin token (SECURITY.md X-02).
+func TestConsoleAPIProtection(t *testing.T) {
+	h := console(t, newApp(t))
+	for _, c := range []call{
+		{name: "same origin", remote: "127.0.0.1:5000", host: "127.0.0.1:8421", header: map[string]string{"Origin": "http://127.0.0.1:8421", "Sec-Fetch-Site": "same-origin"}, status: 200},
+		{name: "no origin (CLI-like)", remote: "127.0.0.1:5000", host: "localhost:8421", status: 200},
+		{name: "admin token", remote: "[::1]:5000", host: "127.0.0.1:8421", header: map[string]string{"Authorization": "Bearer s3cret-admin-token"}, status: 200},
+		{name: "wrong admin token", remote: "127.0.0.1:5000", host: "127.0.0.1:8421", header: map[string]string{"Authorization": "Bearer nope"}, status: 403},
+		{name: "remote peer", remote: "192.0.2.7:5000", host: "127.0.0.1:8421", status: 403},
+		{name: "dns rebinding", remote: "127.0.0.1:5000", host: "attacker.example:8421", status: 421},
+		{name: "cross origin", remote: "127.0.0.1:5000", host: "127.0.0.1:8421", header: map[string]string{"Origin": "http://attacker.example"}, status: 403},
+		{name: "cross site fetch", remote: "127.0.0.1:5000", host: "127.0.0.1:8421", header: map[string]string{"Sec-Fetch-Site": "cross-site"}, status: 403},
+		{name: "form post", remote: "127.0.0.1:5000", host: "127.0.0.1:8421", header: map[string]string{"Content-Type": "text/plain"}, status: 415},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			rec := do(h, c)
+			if rec.Code != c.status {
+				t.Fatalf("status %d, want %d: %s", rec.Code, c.status, rec.Body)
+			}
+			if rec.Header().Get("Access-Control-Allow-Origin") != "" {
+				t.Error("CORS must never be granted")
+			}
+		})
+	}
+}
+
+func TestStatusReportsRealFacts(t *testing.T) {
+	rec := do(console(t, newApp(t)), call{remote: "127.0.0.1:1", host: "127.0.0.1:8421", body: "[]"})
+	var got struct{ Result app.Status }
+	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	s := got.Result
+	if s.Issuer != issuer || s.DataDir != "/data" || s.UptimeSeconds < 59 || s.JWKSURL != issuer+"/jwks.json" || s.Mode != "serve" {
+		t.Errorf("status = %+v", s)
+	}
+}
+
+// Errors a person caused are shown as they are; internal ones never.
+func TestDispatcherErrors(t *testing.T) {
+	d := app.NewDispatcher(newApp(t))
+	for _, c := range []struct{ method, args, want string }{
+		{"Nope", "[]", "no such operation: Nope"},
+		{"Status", `{"a":1}`, "arguments must be a JSON array"},
+		{"Status", `[1]`, "Status takes 0 argument(s), got 1"},
+		{"CreateClient", `[{"client_name":"x","bogus":1}]`, `argument 1: unknown field "bogus"`},
+		{"CreateClient", `[{"client_name":"x","client_type":"public","redirect_uris":["javascript:alert(1)"]}]`, "invalid redirect URI"},
+	} {
+		_, err := d.Call(c.method, []byte(c.args))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s %s: err = %v, want %q", c.method, c.args, err, c.want)
+		}
+	}
+}
+
+// A client created through the console API is the same record the token
+// endpoint knows, and its secret is shown exactly once.
+func TestClientLifecycle(t *testing.T) {
+	a := newApp(t)
+	c, err := a.CreateClient(app.ClientInput{Name: "Billing", Type: "confidential",
+		GrantTypes: []string{"client_credentials"}, Scope: "orders:read"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ID == "" || len(c.Secret) < 40 || c.AuthMethod != "client_secret_basic" {
+		t.Fatalf("created %+v", c)
+	}
+	again, err := a.GetClient(c.ID)
+	if err != nil || again.Secret != "" {
+		t.Fatalf("secret shown twice or lookup failed: %+v %v", again, err)
+	}
+	rot, err := a.RotateClientSecret(c.ID, 3600)
+	if err != nil || rot.Secret == "" || rot.Secret == c.Secret || !rot.HasPrevSecret {
+		t.Fatalf("rotate: %+v %v", rot, err)
+	}
+	list, err := a.ListClients()
+	if err != nil || len(list) != 1 {
+		t.Fatalf("list: %v %v", list, err)
+	}
+	if err := a.DeleteClient(c.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.GetClient(c.ID); err == nil {
+		t.Fatal("deleted client still there")
+	}
+}
+
+func TestUsersAndAudit(t *testing.T) {
+	a := newApp(t)
+	u, err := a.CreateUser(app.UserInput{Username: "alice", Email: "alice@example.com", Password: "correct horse battery"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.CreateUser(app.UserInput{Username: "alice", Password: "correct horse battery"}); err == nil {
+		t.Fatal("duplicate username accepted")
+	}
+	if _, err := a.CreateUser(app.UserInput{Username: "bob", Password: "short"}); err == nil {
+		t.Fatal("weak password accepted")
+	}
+	d, err := a.SetUserDisabled("alice", true)
+	if err != nil || !d.Disabled || d.ID != u.ID {
+		t.Fatalf("disable: %+v %v", d, err)
+	}
+	page, err := a.QueryAudit(app.AuditFilter{Types: []string{string(audit.AdminAction)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Events are written asynchronously; wait for both admin actions.
+	for i := 0; len(page.Events) < 2 && i < 50; i++ {
+		time.Sleep(20 * time.Millisecond)
+		page, _ = a.QueryAudit(app.AuditFilter{Types: []string{string(audit.AdminAction)}})
+	}
+	if len(page.Events) < 2 {
+		t.Fatalf("admin actions not audited: %+v", page.Events)
+	}
+	for _, e := range page.Events {
+		raw, _ := json.Marshal(e)
+		if strings.Contains(string(raw), "correct horse") {
+			t.Fatal("password in the audit log")
+		}
+	}
+	if _, err := a.QueryAudit(app.AuditFilter{Expr: "details.(("}); err == nil {
+		t.Fatal("bad expression accepted")
+	}
+	v, err := a.VerifyAudit()
+	if err != nil || !v.OK {
+		t.Fatalf("verify: %+v %v", v, err)
+	}
+}
+
+func TestStaticConsole(t *testing.T) {
+	h := console(t, newApp(t))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/console/", nil))
+	body, _ := io.ReadAll(rec.Body)
+	if rec.Code != 200 || !strings.Contains(string(body), "Latchkey") {
+		t.Fatalf("%d %s", rec.Code, body)
+	}
+	if !strings.Contains(rec.Header().Get("Content-Security-Policy"), "frame-ancestors 'none'") || rec.Header().Get("X-Frame-Options") != "DENY" {
+		t.Error("console pages must not be framed")
+	}
+	empty := app.Handler(newApp(t), app.ConsoleConfig{Assets: fstest.MapFS{}})
+	rec = httptest.NewRecorder()
+	empty.ServeHTTP(rec, httptest.NewRequest("GET", "/console/", nil))
+	if rec.Code != 503 || !strings.Contains(rec.Body.String(), "make build") {
+		t.Fatalf("unbuilt console: %d %s", rec.Code, rec.Body)
+	}
+}

@@ -1,0 +1,162 @@
+package cli
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/latchkey/latchkey/app"
+	"github.com/latchkey/latchkey/audit"
+)
+
+// auditFilterFlags registers the filters `audit tail|query` share.
+func auditFilterFlags(fs *flag.FlagSet) *app.AuditFilter {
+	var f app.AuditFilter
+	fs.StringVar(&f.From, "from", "", "events at or after this RFC 3339 time")
+	fs.StringVar(&f.To, "to", "", "events before this RFC 3339 time")
+	fs.Func("type", "event type, e.g. login.failed (repeatable)", func(v string) error { f.Types = append(f.Types, v); return nil })
+	fs.StringVar(&f.Outcome, "outcome", "", "success or failure")
+	fs.StringVar(&f.ClientID, "client", "", "client id")
+	fs.StringVar(&f.Subject, "subject", "", "subject (user id)")
+	fs.StringVar(&f.RemoteIP, "remote", "", "remote address")
+	fs.StringVar(&f.Expr, "expr", "", `gjson expression over the event, e.g. 'details.scope%"*admin*"'`)
+	fs.IntVar(&f.Limit, "limit", 50, "how many events (at most 1000)")
+	return &f
+}
+
+func printEvents(es []audit.Entry) func(io.Writer) {
+	return func(w io.Writer) {
+		for _, e := range es {
+			who := e.Actor
+			if who == "" {
+				who = e.Subject
+			}
+			line := fmt.Sprintf("%s\t%s\t%s\tclient=%s\twho=%s", e.Time.Local().Format("2006-01-02 15:04:05"), e.Type, e.Outcome, e.ClientID, who)
+			if e.Reason != "" {
+				line += "\treason=" + e.Reason
+			}
+			fmt.Fprintln(w, line)
+		}
+	}
+}
+
+func auditCommands() map[string]adminCmd {
+	return map[string]adminCmd{
+		"query": {help: "search the audit log, newest first", flags: func(fs *flag.FlagSet) func(caller, []string, *output) error {
+			f := auditFilterFlags(fs)
+			return func(c caller, _ []string, o *output) error {
+				var page app.AuditPage
+				if err := c.call("QueryAudit", &page, *f); err != nil {
+					return err
+				}
+				return o.print(page, printEvents(page.Events))
+			}
+		}},
+		"tail": {help: "print the latest events; --follow keeps printing new ones", flags: func(fs *flag.FlagSet) func(caller, []string, *output) error {
+			f := auditFilterFlags(fs)
+			follow := fs.Bool("follow", false, "keep printing new events until interrupted")
+			return func(c caller, _ []string, o *output) error { return tail(c, *f, *follow, o) }
+		}},
+		"export": {help: "write events as JSON lines (as stored, verifiable)", flags: func(fs *flag.FlagSet) func(caller, []string, *output) error {
+			from := fs.String("from", "", "from this RFC 3339 time")
+			to := fs.String("to", "", "to this RFC 3339 time")
+			return func(c caller, _ []string, o *output) error {
+				var lines string
+				if err := c.call("ExportAudit", &lines, *from, *to); err != nil {
+					return err
+				}
+				_, err := io.WriteString(o.w, lines)
+				return err
+			}
+		}},
+		"verify": {help: "walk the hash chain; name the first altered, removed or reordered event", flags: func(fs *flag.FlagSet) func(caller, []string, *output) error {
+			return func(c caller, _ []string, o *output) error {
+				var v app.AuditVerify
+				if err := c.call("VerifyAudit", &v); err != nil {
+					return err
+				}
+				if err := o.print(v, func(w io.Writer) {
+					if v.OK {
+						fmt.Fprintf(w, "audit chain intact: %d events checked\n", v.Checked)
+					} else {
+						fmt.Fprintf(w, "audit chain BROKEN at seq %d: %s (%s)\n", v.Seq, v.Problem, v.Detail)
+					}
+				}); err != nil {
+					return err
+				}
+				if !v.OK {
+					return fmt.Errorf("audit chain verification failed")
+				}
+				return nil
+			}
+		}},
+	}
+}
+
+// tail prints the newest events oldest-first, then, with follow, polls for
+// newer ones once a second until interrupted.
+func tail(c caller, f app.AuditFilter, follow bool, o *output) error {
+	var page app.AuditPage
+	if err := c.call("QueryAudit", &page, f); err != nil {
+		return err
+	}
+	events := slices.Clone(page.Events)
+	slices.Reverse(events)
+	emit := func(es []audit.Entry) error {
+		if o.json {
+			enc := json.NewEncoder(o.w)
+			for _, e := range es {
+				if err := enc.Encode(e); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		return o.print(nil, printEvents(es))
+	}
+	if err := emit(events); err != nil || !follow {
+		return err
+	}
+	var last uint64
+	if len(events) > 0 {
+		last = events[len(events)-1].Seq
+	}
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, os.Interrupt)
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-stop:
+			return nil
+		case <-tick.C:
+		}
+		q := f
+		q.Limit, q.Cursor = 1000, ""
+		if err := c.call("QueryAudit", &page, q); err != nil {
+			if strings.Contains(err.Error(), "did not answer") {
+				return err
+			}
+			continue
+		}
+		var fresh []audit.Entry
+		for _, e := range page.Events {
+			if e.Seq > last {
+				fresh = append(fresh, e)
+			}
+		}
+		slices.Reverse(fresh)
+		if len(fresh) > 0 {
+			last = fresh[len(fresh)-1].Seq
+			if err := emit(fresh); err != nil {
+				return err
+			}
+		}
+	}
+}

@@ -1,0 +1,147 @@
+package cli
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/latchkey/latchkey/app"
+)
+
+func sortStrings(s []string) { slices.Sort(s) }
+
+// clientFlags are the fields of `client create` and `client update`.
+type clientFlags struct {
+	name, typ, scope, authMethod string
+	redirects, grants, audience  stringList
+	accessTTL, refreshTTL        time.Duration
+}
+
+func (f *clientFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.name, "name", "", "display name shown on the consent page")
+	fs.StringVar(&f.typ, "type", "confidential", "confidential (a server that keeps a secret) or public (SPA, native app)")
+	fs.Var(&f.redirects, "redirect-uri", "exact redirect URI (repeatable)")
+	fs.Var(&f.grants, "grant-type", "authorization_code, refresh_token or client_credentials (repeatable)")
+	fs.StringVar(&f.scope, "scope", "", `allowed scopes, space-separated ("openid profile")`)
+	fs.Var(&f.audience, "audience", "resource its access tokens may name (repeatable)")
+	fs.StringVar(&f.authMethod, "auth-method", "", "client_secret_basic (default) or client_secret_post; public clients use none")
+	fs.DurationVar(&f.accessTTL, "access-token-ttl", 0, "access-token lifetime (0: server default)")
+	fs.DurationVar(&f.refreshTTL, "refresh-token-ttl", 0, "refresh-token lifetime (0: server default)")
+}
+
+func (f *clientFlags) input() app.ClientInput {
+	return app.ClientInput{Name: f.name, Type: f.typ, RedirectURIs: f.redirects, GrantTypes: f.grants,
+		Scope: f.scope, Audience: f.audience, AuthMethod: f.authMethod,
+		AccessTokenTTL: int64(f.accessTTL / time.Second), RefreshTokenTTL: int64(f.refreshTTL / time.Second)}
+}
+
+func printClient(c app.Client) func(io.Writer) {
+	return func(w io.Writer) {
+		fmt.Fprintf(w, "client_id\t%s\n", c.ID)
+		if c.Secret != "" {
+			fmt.Fprintf(w, "client_secret\t%s\t(shown once: store it now)\n", c.Secret)
+		}
+		fmt.Fprintf(w, "name\t%s\ntype\t%s\nauth method\t%s\n", c.Name, c.Type, c.AuthMethod)
+		fmt.Fprintf(w, "redirect URIs\t%s\ngrant types\t%s\nscope\t%s\n",
+			strings.Join(c.RedirectURIs, " "), strings.Join(c.GrantTypes, " "), c.Scope)
+		if len(c.Audience) > 0 {
+			fmt.Fprintf(w, "audience\t%s\n", strings.Join(c.Audience, " "))
+		}
+		if c.HasPrevSecret {
+			fmt.Fprintf(w, "previous secret\tvalid until %s\n", c.PrevSecretUntil)
+		}
+		fmt.Fprintf(w, "created\t%s\n", c.CreatedAt)
+	}
+}
+
+func clientCommands() map[string]adminCmd {
+	return map[string]adminCmd{
+		"create": {help: "register a client (its secret is printed once)", flags: func(fs *flag.FlagSet) func(caller, []string, *output) error {
+			var f clientFlags
+			f.register(fs)
+			return func(c caller, _ []string, o *output) error {
+				var out app.Client
+				if err := c.call("CreateClient", &out, f.input()); err != nil {
+					return err
+				}
+				return o.print(out, printClient(out))
+			}
+		}},
+		"update": {args: "CLIENT_ID ", help: "replace a client's settings", flags: func(fs *flag.FlagSet) func(caller, []string, *output) error {
+			var f clientFlags
+			f.register(fs)
+			return func(c caller, pos []string, o *output) error {
+				var cur app.Client
+				if err := c.call("GetClient", &cur, pos[0]); err != nil {
+					return err
+				}
+				in := f.input()
+				set := map[string]bool{}
+				fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+				keep := func(name string, apply func()) {
+					if !set[name] {
+						apply()
+					}
+				}
+				keep("name", func() { in.Name = cur.Name })
+				keep("type", func() { in.Type = cur.Type })
+				keep("redirect-uri", func() { in.RedirectURIs = cur.RedirectURIs })
+				keep("grant-type", func() { in.GrantTypes = cur.GrantTypes })
+				keep("scope", func() { in.Scope = cur.Scope })
+				keep("audience", func() { in.Audience = cur.Audience })
+				keep("auth-method", func() { in.AuthMethod = cur.AuthMethod })
+				keep("access-token-ttl", func() { in.AccessTokenTTL = cur.AccessTokenTTL })
+				keep("refresh-token-ttl", func() { in.RefreshTokenTTL = cur.RefreshTokenTTL })
+				var out app.Client
+				if err := c.call("UpdateClient", &out, pos[0], in); err != nil {
+					return err
+				}
+				return o.print(out, printClient(out))
+			}
+		}},
+		"list": {help: "list clients", flags: func(fs *flag.FlagSet) func(caller, []string, *output) error {
+			return func(c caller, _ []string, o *output) error {
+				var out []app.Client
+				if err := c.call("ListClients", &out); err != nil {
+					return err
+				}
+				return o.print(out, func(w io.Writer) {
+					fmt.Fprintln(w, "CLIENT_ID\tNAME\tTYPE\tGRANTS\tSCOPE")
+					for _, c := range out {
+						fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", c.ID, c.Name, c.Type, strings.Join(c.GrantTypes, ","), c.Scope)
+					}
+				})
+			}
+		}},
+		"show": {args: "CLIENT_ID ", help: "show one client", flags: func(fs *flag.FlagSet) func(caller, []string, *output) error {
+			return func(c caller, pos []string, o *output) error {
+				var out app.Client
+				if err := c.call("GetClient", &out, pos[0]); err != nil {
+					return err
+				}
+				return o.print(out, printClient(out))
+			}
+		}},
+		"delete": {args: "CLIENT_ID ", help: "delete a client", flags: func(fs *flag.FlagSet) func(caller, []string, *output) error {
+			return func(c caller, pos []string, o *output) error {
+				if err := c.call("DeleteClient", nil, pos[0]); err != nil {
+					return err
+				}
+				return o.print(map[string]any{"deleted": pos[0]}, func(w io.Writer) { fmt.Fprintf(w, "deleted client %s\n", pos[0]) })
+			}
+		}},
+		"rotate-secret": {args: "CLIENT_ID ", help: "issue a new secret (printed once); --grace keeps the old one working", flags: func(fs *flag.FlagSet) func(caller, []string, *output) error {
+			grace := fs.Duration("grace", 0, "how long the old secret keeps working (e.g. 1h)")
+			return func(c caller, pos []string, o *output) error {
+				var out app.Client
+				if err := c.call("RotateClientSecret", &out, pos[0], int64(*grace/time.Second)); err != nil {
+					return err
+				}
+				return o.print(out, printClient(out))
+			}
+		}},
+	}
+}

@@ -1,0 +1,150 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+)
+
+// runCLI runs the command line in-process and returns its exit code and
+// output.
+func runCLI(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := Main(args, Env{Console: fstest.MapFS{}, Stdout: &out, Stderr: &errb, Stdin: strings.NewReader(stdin)})
+	return code, out.String(), errb.String()
+}
+
+func TestHelpListsCommands(t *testing.T) {
+	code, out, _ := runCLI(t, "", "--help")
+	for _, want := range []string{"serve", "client", "user", "scope", "key", "audit"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("--help lacks %q", want)
+		}
+	}
+	if code != 0 {
+		t.Errorf("exit %d", code)
+	}
+	code, _, errOut := runCLI(t, "", "serve", "--help")
+	if code != 0 || !strings.Contains(errOut, "LATCHKEY_TLS_CERT") || !strings.Contains(errOut, "--insecure-http") {
+		t.Errorf("serve --help: %d %s", code, errOut)
+	}
+}
+
+// The admin CLI works on a data directory no server holds, and prints the
+// RFC 7591 registration response with --json.
+func TestAdminCLIOffline(t *testing.T) {
+	data := t.TempDir()
+	code, out, errOut := runCLI(t, "", "client", "create", "--data", data, "--name", "Web", "--type", "confidential",
+		"--redirect-uri", "https://app.example/cb", "--grant-type", "authorization_code", "--scope", "openid profile", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var reg map[string]any
+	if err := json.Unmarshal([]byte(out), &reg); err != nil {
+		t.Fatalf("not JSON: %s", out)
+	}
+	for _, k := range []string{"client_id", "client_secret", "redirect_uris", "grant_types", "token_endpoint_auth_method", "scope"} {
+		if _, ok := reg[k]; !ok {
+			t.Errorf("registration response lacks %s: %s", k, out)
+		}
+	}
+	code, out, _ = runCLI(t, "", "client", "list", "--data", data)
+	if code != 0 || !strings.Contains(out, reg["client_id"].(string)) {
+		t.Fatalf("list: %d %s", code, out)
+	}
+	code, _, errOut = runCLI(t, "", "client", "create", "--data", data, "--name", "Bad", "--redirect-uri", "https://app.example/cb#frag")
+	if code != 1 || !strings.Contains(errOut, "fragment") {
+		t.Errorf("bad redirect: %d %s", code, errOut)
+	}
+	code, _, errOut = runCLI(t, "hunter2hunter2\n", "user", "create", "--data", data, "--username", "alice", "--password-stdin")
+	if code != 0 {
+		t.Fatalf("user create: %s", errOut)
+	}
+	code, out, _ = runCLI(t, "", "user", "list", "--data", data, "--json")
+	if code != 0 || !strings.Contains(out, `"alice"`) || strings.Contains(out, "hunter2") {
+		t.Fatalf("user list: %s", out)
+	}
+	code, out, _ = runCLI(t, "", "audit", "verify", "--data", data)
+	if code != 0 || !strings.Contains(out, "intact") {
+		t.Fatalf("audit verify: %d %s", code, out)
+	}
+}
+
+// With a server holding the data directory, the CLI talks to it over the
+// loopback admin path instead of failing on the lock.
+func TestAdminCLIThroughRunningServer(t *testing.T) {
+	data := t.TempDir()
+	f := serveFlags{addr: "127.0.0.1:0"}
+	f.common = common{data: data, logFormat: "json", logLevel: "error"}
+	in, err := start(&f, fstest.MapFS{}, "serve")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.stop()
+	code, out, errOut := runCLI(t, "", "scope", "create", "--data", data, "--name", "orders:write", "--description", "Place orders", "--json")
+	if code != 0 || !strings.Contains(out, "orders:write") {
+		t.Fatalf("scope create via server: %d %s %s", code, out, errOut)
+	}
+	resp, err := http.Get(in.issuer + "/.well-known/oauth-authorization-server")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var md map[string]any
+	json.NewDecoder(resp.Body).Decode(&md)
+	resp.Body.Close()
+	if !strings.Contains(strings.Join(toStrings(md["scopes_supported"]), " "), "orders:write") {
+		t.Errorf("scope created through the CLI is not live: %v", md["scopes_supported"])
+	}
+	fi, err := os.Stat(filepath.Join(data, adminFileName))
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("admin file must be 0600: %v %v", fi, err)
+	}
+	// A second server on the same data directory gets a clear error.
+	f2 := f
+	if _, err := start(&f2, fstest.MapFS{}, "serve"); err == nil || !strings.Contains(err.Error(), "in use by another Latchkey process") {
+		t.Errorf("second server: %v", err)
+	}
+}
+
+func toStrings(v any) []string {
+	var out []string
+	for _, x := range v.([]any) {
+		out = append(out, x.(string))
+	}
+	return out
+}
+
+func TestPlainHTTPRefusedOffLoopback(t *testing.T) {
+	code, _, errOut := runCLI(t, "", "serve", "--data", t.TempDir(), "--addr", "0.0.0.0:0")
+	if code != 1 || !strings.Contains(errOut, "refusing plain HTTP") {
+		t.Fatalf("%d %s", code, errOut)
+	}
+}
+
+func TestEnvironmentTwins(t *testing.T) {
+	t.Setenv("LATCHKEY_ADDR", "0.0.0.0:0")
+	code, _, errOut := runCLI(t, "", "serve", "--data", t.TempDir())
+	if code != 1 || !strings.Contains(errOut, "0.0.0.0:0") {
+		t.Fatalf("LATCHKEY_ADDR ignored: %d %s", code, errOut)
+	}
+	t.Setenv("LATCHKEY_LOG_FORMAT", "xml")
+	code, _, errOut = runCLI(t, "", "serve", "--data", t.TempDir())
+	if code != 1 || !strings.Contains(errOut, "--log-format") {
+		t.Fatalf("LATCHKEY_LOG_FORMAT ignored: %d %s", code, errOut)
+	}
+}
+
+func TestNoDisplay(t *testing.T) {
+	t.Setenv("DISPLAY", "")
+	t.Setenv("WAYLAND_DISPLAY", "")
+	code, _, errOut := runCLI(t, "", "--data", t.TempDir())
+	if code != 1 || !strings.Contains(errOut, "no display") || !strings.Contains(errOut, "serve") {
+		t.Fatalf("%d %s", code, errOut)
+	}
+}

@@ -1,0 +1,162 @@
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/rs/zerolog"
+
+	"github.com/latchkey/latchkey/app"
+)
+
+// Env is what main hands the command line: the built console and the
+// function that opens the desktop window (it returns when the window
+// closes).
+type Env struct {
+	Console fs.FS
+	Desktop func(a *app.App, console fs.FS) error
+	Stdout  io.Writer // default os.Stdout
+	Stderr  io.Writer // default os.Stderr
+	Stdin   io.Reader // default os.Stdin
+}
+
+// common are the flags every subcommand takes.
+type common struct {
+	data      string
+	logFormat string
+	logLevel  string
+}
+
+func (c *common) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.data, "data", defaultDataDir(), "data directory (store, keys, TLS files)")
+	fs.StringVar(&c.logFormat, "log-format", "auto", "log format: auto (human on a terminal, else JSON), json or console")
+	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+}
+
+func (c *common) logger() (zerolog.Logger, error) {
+	return newLogger(os.Stderr, c.logFormat, c.logLevel)
+}
+
+// ensureDataDir creates the data directory with owner-only permissions.
+func (c *common) ensureDataDir() (string, error) {
+	if err := os.MkdirAll(c.data, 0o700); err != nil {
+		return "", fmt.Errorf("data directory: %w", err)
+	}
+	return c.data, nil
+}
+
+const usage = `Latchkey: an OAuth 2.1 and OpenID Connect authorization server with a desktop console.
+
+Usage:
+  latchkey [flags]                 open the desktop console (starts the server too)
+  latchkey serve [flags]           run headless; the console is at <issuer>/console/
+  latchkey client <command>        manage OAuth clients (create, list, show, update, delete, rotate-secret)
+  latchkey user <command>          manage users (create, list, disable, enable, set-password)
+  latchkey scope <command>         manage scopes (create, list)
+  latchkey key <command>           manage signing keys (list, rotate, revoke)
+  latchkey audit <command>         read the audit log (query, tail, export, verify)
+  latchkey route <command>         gateway routes of the embedded gateway (add, list, update, remove, feed-token)
+  latchkey gateway --config FILE   run a standalone gateway in front of any API and any OIDC issuer
+  latchkey version                 print the version
+
+Every subcommand takes --data DIR (default $XDG_DATA_HOME/latchkey) and --help.
+Every flag has an environment twin: --tls-cert is $LATCHKEY_TLS_CERT.
+`
+
+// Main runs the command line and returns the process exit code.
+func Main(args []string, env Env) int {
+	if env.Stdout == nil {
+		env.Stdout = os.Stdout
+	}
+	if env.Stderr == nil {
+		env.Stderr = os.Stderr
+	}
+	if env.Stdin == nil {
+		env.Stdin = os.Stdin
+	}
+	err := run(args, env)
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		return 2
+	}
+	fmt.Fprintln(env.Stderr, "latchkey:", err)
+	return 1
+}
+
+// errUsage marks a usage error already explained to the user.
+var errUsage = errors.New("usage")
+
+func run(args []string, env Env) error {
+	if len(args) == 0 || (len(args[0]) > 0 && args[0][0] == '-' && args[0] != "-h" && args[0] != "--help") {
+		return runDesktop(args, env)
+	}
+	switch args[0] {
+	case "-h", "--help", "help":
+		fmt.Fprint(env.Stdout, usage)
+		return nil
+	case "version", "--version":
+		fmt.Fprintln(env.Stdout, "latchkey", app.Version)
+		return nil
+	case "desktop":
+		return runDesktop(args[1:], env)
+	case "serve":
+		return runServe(args[1:], env)
+	case "gateway":
+		return runGateway(args[1:], env)
+	case "client", "user", "scope", "key", "audit", "route":
+		return runAdmin(args[0], args[1:], env)
+	}
+	fmt.Fprintf(env.Stderr, "latchkey: unknown command %q\n\n%s", args[0], usage)
+	return errUsage
+}
+
+func runServe(args []string, env Env) error {
+	var f serveFlags
+	fs := newFlagSet("serve", "Usage: latchkey serve [flags]\n\nRuns the authorization server and the browser console headless.", env.Stderr)
+	f.register(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	in, err := start(&f, env.Console, "serve")
+	if err != nil {
+		return err
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	select {
+	case s := <-sig:
+		in.log.Info().Str("signal", s.String()).Msg("shutting down")
+	case err = <-in.done:
+	}
+	in.stop()
+	return err
+}
+
+func runDesktop(args []string, env Env) error {
+	var f serveFlags
+	fs := newFlagSet("latchkey", "Usage: latchkey [flags]\n\nOpens the desktop console with its embedded server.", env.Stderr)
+	f.register(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+		return errors.New("no display found: the desktop console needs a graphical session.\nRun the server headless with `latchkey serve` (or `make serve`) and open its /console/ in a browser")
+	}
+	in, err := start(&f, env.Console, "desktop")
+	if err != nil {
+		return err
+	}
+	err = env.Desktop(in.app, env.Console)
+	in.stop()
+	return err
+}

@@ -1,0 +1,275 @@
+package cli
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/latchkey/latchkey/app"
+	"github.com/latchkey/latchkey/audit/monitor"
+	"github.com/latchkey/latchkey/authcore/server"
+	"github.com/latchkey/latchkey/authcore/store/badger"
+)
+
+// serveFlags are the flags of `serve` and of the desktop window.
+type serveFlags struct {
+	common
+	addr         string
+	issuer       string
+	tlsCert      string
+	tlsKey       string
+	tlsAuto      bool
+	insecureHTTP bool
+}
+
+func (f *serveFlags) register(fs *flag.FlagSet) {
+	f.common.register(fs)
+	fs.StringVar(&f.addr, "addr", "127.0.0.1:8421", "address to listen on (host:port)")
+	fs.StringVar(&f.issuer, "issuer", "", "issuer URL; default: the scheme and address it listens on")
+	fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (PEM)")
+	fs.StringVar(&f.tlsKey, "tls-key", "", "TLS private key file (PEM)")
+	fs.BoolVar(&f.tlsAuto, "tls-auto", false, "make a local CA and a certificate in the data directory")
+	fs.BoolVar(&f.insecureHTTP, "insecure-http", false, "allow plain HTTP on a non-loopback address (never in production)")
+}
+
+// instance is a running server with its console.
+type instance struct {
+	log     zerolog.Logger
+	state   *state
+	srv     *server.Server
+	app     *app.App
+	http    *http.Server
+	ln      net.Listener
+	issuer  string
+	dataDir string
+	cancel  context.CancelFunc
+	done    chan error
+}
+
+// start opens the data directory, builds the server and console, and
+// starts listening. mode is "serve" or "desktop".
+func start(f *serveFlags, console fs.FS, mode string) (*instance, error) {
+	log, err := f.logger()
+	if err != nil {
+		return nil, err
+	}
+	dataDir, err := f.ensureDataDir()
+	if err != nil {
+		return nil, err
+	}
+	tlsCfg, err := f.tlsConfig(dataDir, log)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", f.addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", f.addr, err)
+	}
+	scheme := "http"
+	if tlsCfg != nil {
+		scheme = "https"
+		ln = tls.NewListener(ln, tlsCfg)
+	}
+	issuer := f.issuer
+	if issuer == "" {
+		issuer = scheme + "://" + ln.Addr().String()
+	}
+	issuer = strings.TrimSuffix(issuer, "/")
+
+	st, err := openState(dataDir, log)
+	if errors.Is(err, badger.ErrLocked) {
+		err = fmt.Errorf("%w\nStop that process, or use another --data directory", err)
+	}
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	fail := func(err error) (*instance, error) {
+		cancel()
+		st.close()
+		ln.Close()
+		return nil, err
+	}
+	srv, err := server.New(ctx, server.Config{
+		Issuer:        issuer,
+		Store:         st.store,
+		Audit:         st.audit,
+		Logger:        log,
+		SecureCookies: tlsCfg != nil,
+	})
+	if err != nil {
+		return fail(err)
+	}
+	token, err := writeAdminFile(dataDir, scheme+"://"+ln.Addr().String())
+	if err != nil {
+		return fail(err)
+	}
+	a := app.New(app.Config{
+		Server: srv, Logger: log, Audit: st.audit, Timeline: st.timeline, Alerts: st.alerts,
+		Info: app.Info{
+			Issuer: issuer, Addresses: []string{ln.Addr().String()}, TLS: tlsCfg != nil,
+			DataDir: dataDir, Mode: mode, StartedAt: time.Now(),
+		},
+	})
+	root := http.NewServeMux()
+	root.Handle("GET /metrics", loopbackOnly(st.metrics.Handler()))
+	root.Handle("/console/", app.Handler(a, app.ConsoleConfig{
+		Assets: console, Hosts: hostAliases(ln.Addr().String(), issuer),
+		AdminToken: token, Logger: log,
+	}))
+	root.Handle("/console", http.RedirectHandler("/console/", http.StatusSeeOther))
+	root.Handle("/", srv.Handler())
+	in := &instance{
+		log: log, state: st, srv: srv, app: a, ln: ln, issuer: issuer, dataDir: dataDir,
+		cancel: cancel, done: make(chan error, 1),
+		http: &http.Server{
+			Handler:           server.Middleware(log, instrument(st.metrics, root)),
+			ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout:       30 * time.Second,
+			WriteTimeout:      60 * time.Second,
+			IdleTimeout:       120 * time.Second,
+			MaxHeaderBytes:    32 << 10,
+			ErrorLog:          nil,
+		},
+	}
+	go srv.Run(ctx)
+	go func() { in.done <- in.http.Serve(ln) }()
+	log.Info().Str("issuer", issuer).Str("addr", ln.Addr().String()).Str("data", dataDir).
+		Bool("tls", tlsCfg != nil).Str("console", issuer+"/console/").Msg("latchkey listening")
+	return in, nil
+}
+
+// stop shuts the listener down gracefully and closes the store.
+func (in *instance) stop() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = in.http.Shutdown(ctx)
+	in.cancel()
+	_ = os.Remove(filepath.Join(in.dataDir, adminFileName))
+	if err := in.state.close(); err != nil {
+		in.log.Error().Err(err).Msg("closing the data directory")
+	}
+	in.log.Info().Msg("latchkey stopped")
+}
+
+// hostAliases lists the Host values the admin API accepts.
+func hostAliases(addr, issuer string) []string {
+	_, port, _ := net.SplitHostPort(addr)
+	hosts := []string{addr, "127.0.0.1:" + port, "localhost:" + port, "[::1]:" + port}
+	if u := strings.TrimPrefix(strings.TrimPrefix(issuer, "https://"), "http://"); u != "" {
+		hosts = append(hosts, strings.SplitN(u, "/", 2)[0])
+	}
+	return hosts
+}
+
+// adminFileName holds the running server's loopback admin URL and token.
+const adminFileName = "admin.json"
+
+type adminFile struct {
+	URL   string `json:"url"`
+	Token string `json:"token"`
+	PID   int    `json:"pid"`
+}
+
+// writeAdminFile writes a fresh admin token for the CLI, readable only by
+// the owner.
+func writeAdminFile(dataDir, url string) (string, error) {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	token := hex.EncodeToString(b[:])
+	body, _ := json.Marshal(adminFile{URL: url, Token: token, PID: os.Getpid()})
+	path := filepath.Join(dataDir, adminFileName)
+	if err := os.WriteFile(path+".tmp", body, 0o600); err != nil {
+		return "", fmt.Errorf("write %s: %w", path, err)
+	}
+	return token, os.Rename(path+".tmp", path)
+}
+
+// instrument counts and times requests per endpoint. The label is the
+// path for known endpoints and "other" for the rest, so a scan of random
+// paths cannot grow the metric's cardinality.
+func instrument(m *monitor.Metrics, h http.Handler) http.Handler {
+	known := []string{"/authorize", "/token", "/revoke", "/introspect", "/userinfo", "/jwks.json",
+		"/.well-known/openid-configuration", "/.well-known/oauth-authorization-server",
+		"/login", "/logout", "/consent", "/par", "/device_authorization", "/register", "/end_session"}
+	byPath := make(map[string]http.Handler, len(known))
+	for _, p := range known {
+		byPath[p] = m.Instrument(p, h)
+	}
+	console, demo, other := m.Instrument("/console", h), m.Instrument("/demo/api", h), m.Instrument("other", h)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch p := r.URL.Path; {
+		case byPath[p] != nil:
+			byPath[p].ServeHTTP(w, r)
+		case strings.HasPrefix(p, "/console"):
+			console.ServeHTTP(w, r)
+		case strings.HasPrefix(p, "/demo/api/"):
+			demo.ServeHTTP(w, r)
+		default:
+			other.ServeHTTP(w, r)
+		}
+	})
+}
+
+// loopbackOnly answers 403 to peers that are not on this machine: the
+// metrics are for a local scraper or the console, not the network.
+func loopbackOnly(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host, _, _ := net.SplitHostPort(r.RemoteAddr)
+		if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+			http.Error(w, "metrics are served to loopback only", http.StatusForbidden)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// tlsConfig returns nil for plain HTTP, or the TLS configuration the flags
+// ask for. Plain HTTP on a non-loopback address needs --insecure-http.
+func (f *serveFlags) tlsConfig(dataDir string, log zerolog.Logger) (*tls.Config, error) {
+	host, _, err := net.SplitHostPort(f.addr)
+	if err != nil {
+		return nil, fmt.Errorf("--addr %q: %v", f.addr, err)
+	}
+	switch {
+	case f.tlsCert != "" || f.tlsKey != "":
+		cert, err := tls.LoadX509KeyPair(f.tlsCert, f.tlsKey)
+		if err != nil {
+			return nil, fmt.Errorf("--tls-cert/--tls-key: %w", err)
+		}
+		return server.TLSConfig(cert), nil
+	case f.tlsAuto:
+		hosts := []string{"localhost", "127.0.0.1", "::1"}
+		if host != "" && host != "0.0.0.0" && host != "::" {
+			hosts = append([]string{host}, hosts...)
+		}
+		auto, err := server.EnsureAutoTLS(filepath.Join(dataDir, "tls"), hosts, time.Now())
+		if err != nil {
+			return nil, err
+		}
+		log.Warn().Str("ca", auto.CAFile).Msgf("TLS with a local CA: trust it with `sudo cp %s /usr/local/share/ca-certificates/latchkey-ca.crt && sudo update-ca-certificates` (and import it in your browser)", auto.CAFile)
+		return server.TLSConfig(auto.Certificate), nil
+	}
+	if ip := net.ParseIP(host); (ip != nil && ip.IsLoopback()) || host == "localhost" || f.insecureHTTP {
+		return nil, nil
+	}
+	return nil, fmt.Errorf("refusing plain HTTP on %s: tokens and passwords would cross the network in clear.\n"+
+		"Use --tls-cert/--tls-key, or --tls-auto for a local CA, or --insecure-http if a TLS proxy sits in front", f.addr)
+}

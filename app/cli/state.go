@@ -1,0 +1,52 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/latchkey/latchkey/audit"
+	"github.com/latchkey/latchkey/audit/monitor"
+	"github.com/latchkey/latchkey/authcore/store/badger"
+)
+
+// state is what a data directory holds open: the store and the audit log,
+// with the monitoring fed by the log.
+type state struct {
+	store    *badger.Store
+	audit    *audit.Log
+	metrics  *monitor.Metrics
+	timeline *monitor.Timeline
+	alerts   *monitor.Alerts
+}
+
+// openState opens dataDir's store and audit log. A store held by another
+// process is reported as badger.ErrLocked.
+func openState(dataDir string, log zerolog.Logger) (*state, error) {
+	st, err := badger.Open(badger.Options{Dir: filepath.Join(dataDir, "store"), Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	alog, err := audit.Open(audit.Options{Dir: filepath.Join(dataDir, "audit"), Logger: &log})
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("audit log: %w", err)
+	}
+	s := &state{store: st, audit: alog}
+	s.metrics = monitor.NewMetrics(monitor.MetricsConfig{AuditStats: alog.Stats})
+	s.timeline = monitor.NewTimeline(time.Now)
+	s.alerts = monitor.NewAlerts(monitor.AlertConfig{Recorder: alog, Logger: &log})
+	alog.AddObserver(s.metrics)
+	alog.AddObserver(s.timeline)
+	alog.AddObserver(s.alerts)
+	return s, nil
+}
+
+// close stops the alert rules, drains the audit log, then closes the store.
+func (s *state) close() error {
+	s.alerts.Close()
+	return errors.Join(s.audit.Close(), s.store.Close())
+}

@@ -1,0 +1,148 @@
+package app
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/latchkey/latchkey/authcore"
+	"github.com/latchkey/latchkey/authcore/oauth"
+)
+
+// ClientInput is what the console's client form and `latchkey client
+// create|update` send. Field names follow RFC 7591 client metadata.
+type ClientInput struct {
+	Name         string   `json:"client_name"`
+	Type         string   `json:"client_type"` // confidential or public
+	RedirectURIs []string `json:"redirect_uris"`
+	GrantTypes   []string `json:"grant_types"`
+	Scope        string   `json:"scope"` // space-separated
+	Audience     []string `json:"audience"`
+	AuthMethod   string   `json:"token_endpoint_auth_method"`
+	// Lifetimes in seconds; 0 keeps the server default.
+	AccessTokenTTL  int64 `json:"access_token_ttl"`
+	RefreshTokenTTL int64 `json:"refresh_token_ttl"`
+}
+
+// Client is a registered client as the console shows it. ClientSecret is
+// set only in the answer that creates or rotates it: it is shown once.
+type Client struct {
+	ID              string   `json:"client_id"`
+	Secret          string   `json:"client_secret,omitempty"`
+	Name            string   `json:"client_name"`
+	Type            string   `json:"client_type"`
+	RedirectURIs    []string `json:"redirect_uris"`
+	GrantTypes      []string `json:"grant_types"`
+	Scope           string   `json:"scope"`
+	Audience        []string `json:"audience"`
+	AuthMethod      string   `json:"token_endpoint_auth_method"`
+	AccessTokenTTL  int64    `json:"access_token_ttl"`
+	RefreshTokenTTL int64    `json:"refresh_token_ttl"`
+	HasPrevSecret   bool     `json:"previous_secret_valid"`
+	PrevSecretUntil string   `json:"previous_secret_expires_at,omitempty"`
+	CreatedAt       string   `json:"created_at"`
+	UpdatedAt       string   `json:"updated_at"`
+}
+
+func (in ClientInput) spec() oauth.ClientSpec {
+	return oauth.ClientSpec{
+		Name:            strings.TrimSpace(in.Name),
+		Type:            authcore.ClientType(in.Type),
+		RedirectURIs:    in.RedirectURIs,
+		GrantTypes:      in.GrantTypes,
+		Scopes:          strings.Fields(in.Scope),
+		Audience:        in.Audience,
+		AuthMethod:      in.AuthMethod,
+		AccessTokenTTL:  time.Duration(in.AccessTokenTTL) * time.Second,
+		RefreshTokenTTL: time.Duration(in.RefreshTokenTTL) * time.Second,
+	}
+}
+
+func (a *App) clientDTO(c authcore.Client) Client {
+	out := Client{
+		ID: c.ID, Name: c.Name, Type: string(c.Type),
+		RedirectURIs: nonNil(c.RedirectURIs), GrantTypes: nonNil(c.GrantTypes),
+		Scope: strings.Join(c.Scopes, " "), Audience: nonNil(c.Audience), AuthMethod: c.AuthMethod,
+		AccessTokenTTL: int64(c.AccessTokenTTL / time.Second), RefreshTokenTTL: int64(c.RefreshTokenTTL / time.Second),
+		CreatedAt: stamp(c.CreatedAt), UpdatedAt: stamp(c.UpdatedAt),
+	}
+	if len(c.PrevSecretHash) > 0 && a.now().Before(c.PrevSecretExpires) {
+		out.HasPrevSecret, out.PrevSecretUntil = true, stamp(c.PrevSecretExpires)
+	}
+	return out
+}
+
+// ListClients returns every registered client, newest first.
+func (a *App) ListClients() ([]Client, error) {
+	cs, err := a.srv.OAuth.Clients(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Client, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, a.clientDTO(c))
+	}
+	sortBy(out, func(c Client) string { return c.CreatedAt }, true)
+	return out, nil
+}
+
+// GetClient returns one client.
+func (a *App) GetClient(id string) (Client, error) {
+	c, err := a.srv.OAuth.Client(context.Background(), id)
+	if err != nil {
+		return Client{}, err
+	}
+	return a.clientDTO(c), nil
+}
+
+// CreateClient registers a client. The answer carries the secret of a
+// confidential client: the only time it is shown.
+func (a *App) CreateClient(in ClientInput) (Client, error) {
+	ctx := a.ctx("client.create")
+	c, secret, err := a.srv.OAuth.CreateClient(ctx, in.spec())
+	if err != nil {
+		return Client{}, registryError(err)
+	}
+	out := a.clientDTO(c)
+	out.Secret = secret
+	a.adminAction(ctx, "client.create", c.ID)
+	return out, nil
+}
+
+// UpdateClient replaces a client's settings (its type cannot change).
+func (a *App) UpdateClient(id string, in ClientInput) (Client, error) {
+	ctx := a.ctx("client.update")
+	c, err := a.srv.OAuth.UpdateClient(ctx, id, in.spec())
+	if err != nil {
+		return Client{}, registryError(err)
+	}
+	a.adminAction(ctx, "client.update", id)
+	return a.clientDTO(c), nil
+}
+
+// DeleteClient removes a client.
+func (a *App) DeleteClient(id string) error {
+	ctx := a.ctx("client.delete")
+	if err := a.srv.OAuth.DeleteClient(ctx, id); err != nil {
+		return err
+	}
+	a.adminAction(ctx, "client.delete", id)
+	return nil
+}
+
+// RotateClientSecret issues a new secret, shown once; the old one keeps
+// working for graceSeconds (0: it stops at once).
+func (a *App) RotateClientSecret(id string, graceSeconds int64) (Client, error) {
+	if graceSeconds < 0 || graceSeconds > 30*24*3600 {
+		return Client{}, invalid("grace period must be between 0 and 30 days")
+	}
+	ctx := a.ctx("client.rotate_secret")
+	secret, err := a.srv.OAuth.RotateSecret(ctx, id, time.Duration(graceSeconds)*time.Second)
+	if err != nil {
+		return Client{}, registryError(err)
+	}
+	a.adminAction(ctx, "client.rotate_secret", id)
+	out, err := a.GetClient(id)
+	out.Secret = secret
+	return out, err
+}

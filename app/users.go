@@ -1,0 +1,147 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/latchkey/latchkey/authcore"
+	"github.com/latchkey/latchkey/authcore/login"
+)
+
+// UserInput is what the user form and `latchkey user create` send.
+type UserInput struct {
+	Username    string `json:"username"`
+	Email       string `json:"email"`
+	DisplayName string `json:"display_name"`
+	Password    string `json:"password"`
+	Admin       bool   `json:"admin"`
+}
+
+// User is a user as the console shows it (never the password hash).
+type User struct {
+	ID          string `json:"id"`
+	Username    string `json:"username"`
+	Email       string `json:"email"`
+	DisplayName string `json:"display_name"`
+	Admin       bool   `json:"admin"`
+	Disabled    bool   `json:"disabled"`
+	Locked      bool   `json:"locked"`
+	LockedUntil string `json:"locked_until,omitempty"`
+	CreatedAt   string `json:"created_at"`
+}
+
+func (a *App) userDTO(u authcore.User) User {
+	out := User{ID: u.ID, Username: u.Username, Email: u.Email, DisplayName: u.DisplayName,
+		Admin: u.Admin, Disabled: u.Disabled, CreatedAt: stamp(u.CreatedAt)}
+	if u.Locked(a.now()) {
+		out.Locked, out.LockedUntil = true, stamp(u.LockedUntil)
+	}
+	return out
+}
+
+// userError shows the login package's validation errors as they are.
+func userError(err error) error {
+	if errors.Is(err, login.ErrWeakPassword) || errors.Is(err, login.ErrInvalidUser) {
+		return &Error{Status: http.StatusBadRequest, Message: strings.TrimPrefix(err.Error(), "login: ")}
+	}
+	if errors.Is(err, authcore.ErrAlreadyExists) {
+		return &Error{Status: http.StatusConflict, Message: "a user with that username already exists"}
+	}
+	return err
+}
+
+// ListUsers returns every user, by username.
+func (a *App) ListUsers() ([]User, error) {
+	us, err := a.srv.Store.ListUsers(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	out := make([]User, 0, len(us))
+	for _, u := range us {
+		out = append(out, a.userDTO(u))
+	}
+	sortBy(out, func(u User) string { return u.Username }, false)
+	return out, nil
+}
+
+// GetUser finds a user by id or username.
+func (a *App) GetUser(idOrName string) (User, error) {
+	u, err := a.findUser(context.Background(), idOrName)
+	if err != nil {
+		return User{}, err
+	}
+	return a.userDTO(u), nil
+}
+
+func (a *App) findUser(ctx context.Context, idOrName string) (authcore.User, error) {
+	u, err := a.srv.Store.GetUser(ctx, idOrName)
+	if errors.Is(err, authcore.ErrNotFound) {
+		u, err = a.srv.Store.GetUserByUsername(ctx, idOrName)
+	}
+	if errors.Is(err, authcore.ErrNotFound) {
+		return u, &Error{Status: http.StatusNotFound, Message: "no user " + idOrName}
+	}
+	return u, err
+}
+
+// CreateUser creates a user with a password (argon2id-hashed).
+func (a *App) CreateUser(in UserInput) (User, error) {
+	ctx := a.ctx("user.create")
+	u, err := a.srv.Login.CreateUser(ctx, login.UserSpec{Username: in.Username, Email: in.Email,
+		DisplayName: in.DisplayName, Password: in.Password, Admin: in.Admin})
+	if err != nil {
+		return User{}, userError(err)
+	}
+	a.adminAction(ctx, "user.create", u.ID)
+	return a.userDTO(u), nil
+}
+
+// SetUserDisabled disables (or enables) a user; disabling ends their
+// sessions.
+func (a *App) SetUserDisabled(idOrName string, disabled bool) (User, error) {
+	ctx := a.ctx("user.disable")
+	u, err := a.findUser(ctx, idOrName)
+	if err != nil {
+		return User{}, err
+	}
+	if err := a.srv.Login.SetDisabled(ctx, u.ID, disabled); err != nil {
+		return User{}, userError(err)
+	}
+	if disabled {
+		if _, err := a.srv.Login.EndAllSessions(ctx, u.ID); err != nil {
+			return User{}, err
+		}
+	}
+	a.adminAction(ctx, map[bool]string{true: "user.disable", false: "user.enable"}[disabled], u.ID)
+	return a.GetUser(u.ID)
+}
+
+// SetUserPassword replaces a user's password.
+func (a *App) SetUserPassword(idOrName, password string) error {
+	ctx := a.ctx("user.set_password")
+	u, err := a.findUser(ctx, idOrName)
+	if err != nil {
+		return err
+	}
+	if err := a.srv.Login.SetPassword(ctx, u.ID, password); err != nil {
+		return userError(err)
+	}
+	a.adminAction(ctx, "user.set_password", u.ID)
+	return nil
+}
+
+// UnlockUser lifts a lockout after failed logins.
+func (a *App) UnlockUser(idOrName string) (User, error) {
+	ctx := a.ctx("user.unlock")
+	u, err := a.findUser(ctx, idOrName)
+	if err != nil {
+		return User{}, err
+	}
+	if err := a.srv.Login.Unlock(ctx, u.ID); err != nil {
+		return User{}, err
+	}
+	a.adminAction(ctx, "user.unlock", u.ID)
+	return a.GetUser(u.ID)
+}

@@ -1,0 +1,98 @@
+package server
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/latchkey/latchkey/audit"
+)
+
+// maxHeaderBytes bounds request headers on every listener (SECURITY.md §1.10).
+const maxHeaderBytes = 32 << 10
+
+// statusWriter remembers the status and size of a response for the access log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	size   int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.size += n
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// newRequestID returns 96 random bits, hex encoded.
+func newRequestID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// remoteIP is the peer address without its port. Forwarded headers are not
+// trusted: Latchkey is not told which proxies to believe.
+func remoteIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// Middleware gives every request an id (echoed as X-Request-Id), attaches
+// the request facts for audit events, recovers panics as a bare 500 with no
+// detail, sets headers every response should carry, and writes one access
+// log line. The query string is never logged: it may hold a code or state.
+func Middleware(log zerolog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		id := newRequestID()
+		sw := &statusWriter{ResponseWriter: w}
+		h := sw.Header()
+		h.Set("X-Request-Id", id)
+		h.Set("X-Content-Type-Options", "nosniff")
+		ip := remoteIP(r)
+		ctx := audit.WithRequest(r.Context(), audit.RequestInfo{ID: id, RemoteIP: ip, UserAgent: r.UserAgent()})
+		rl := log.With().Str("request_id", id).Logger()
+		ctx = rl.WithContext(ctx)
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				rl.Error().Interface("panic", v).Str("path", r.URL.Path).Msg("server: handler panicked")
+				if sw.status == 0 {
+					http.Error(sw, "internal error", http.StatusInternalServerError)
+				}
+			}
+			rl.Info().
+				Str("method", r.Method).
+				Str("path", r.URL.Path).
+				Int("status", sw.status).
+				Int("bytes", sw.size).
+				Str("remote", ip).
+				Dur("took", time.Since(start)).
+				Msg("request")
+		}()
+		next.ServeHTTP(sw, r.WithContext(ctx))
+	})
+}

@@ -1,0 +1,163 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/latchkey/latchkey/audit"
+	"github.com/latchkey/latchkey/authcore"
+	"github.com/latchkey/latchkey/authcore/gateway"
+	"github.com/latchkey/latchkey/authcore/keys"
+	"github.com/latchkey/latchkey/authcore/login"
+	"github.com/latchkey/latchkey/authcore/oauth"
+)
+
+// Config configures a Server. Issuer and Store are required.
+type Config struct {
+	// Issuer is the issuer identifier: the public base URL, without a
+	// trailing slash.
+	Issuer string
+	// Store is the open storage backend; the caller closes it.
+	Store authcore.Storage
+	// Audit receives security events; nil discards them.
+	Audit audit.Recorder
+	// Logger is the server's logger.
+	Logger zerolog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// SecureCookies marks browser cookies Secure (set when serving TLS).
+	SecureCookies bool
+	// KeyAlgorithms are the signing algorithms kept active; nil means
+	// ES256 only.
+	KeyAlgorithms []string
+}
+
+// IssuerSetting is the store setting holding the issuer the server last
+// ran as, so the admin CLI signs and prints with the same issuer.
+const IssuerSetting = "issuer"
+
+// Server is the assembled authorization server: its services, for the
+// console, and its handler, for the listener.
+type Server struct {
+	Issuer  string
+	Store   authcore.Storage
+	Audit   audit.Recorder
+	Keys    *keys.Manager
+	Login   *login.Manager
+	OAuth   *oauth.Server
+	Gateway *gateway.Gateway
+	// Feed carries revocations to standalone gateways.
+	Feed *gateway.Broadcaster
+
+	log     zerolog.Logger
+	now     func() time.Time
+	handler http.Handler
+}
+
+// New builds every service on cfg.Store. Signing keys exist when it
+// returns: none is generated lazily on a request.
+func New(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.Issuer == "" || cfg.Store == nil {
+		return nil, errors.New("server: Issuer and Store are required")
+	}
+	if cfg.Audit == nil {
+		cfg.Audit = audit.Discard
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	km, err := keys.New(ctx, keys.Config{
+		Store:            cfg.Store,
+		Audit:            cfg.Audit,
+		Logger:           cfg.Logger,
+		Now:              cfg.Now,
+		Issuer:           cfg.Issuer,
+		Algorithms:       cfg.KeyAlgorithms,
+		MaxTokenLifetime: 24 * time.Hour,
+	})
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{Issuer: cfg.Issuer, Audit: cfg.Audit, Keys: km, log: cfg.Logger, now: cfg.Now}
+	s.Feed = gateway.NewBroadcaster(func(ctx context.Context) ([]authcore.Revocation, error) {
+		return cfg.Store.ListRevocations(ctx, cfg.Now())
+	})
+	s.Store = publishingStore{Storage: cfg.Store, feed: s.Feed, now: cfg.Now}
+	s.Login, err = login.New(login.Config{
+		Store:         s.Store,
+		Audit:         cfg.Audit,
+		Logger:        cfg.Logger,
+		Now:           cfg.Now,
+		SecureCookies: cfg.SecureCookies,
+		OnDeny: func(w http.ResponseWriter, r *http.Request, returnTo string) {
+			s.OAuth.Authorizer().DenyConsent(w, r, returnTo)
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.OAuth, err = oauth.New(ctx, oauth.Config{
+		Issuer:      cfg.Issuer,
+		Store:       s.Store,
+		Signer:      km,
+		Interaction: s.Login,
+		Audit:       cfg.Audit,
+		Logger:      cfg.Logger,
+		Now:         cfg.Now,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := cfg.Store.PutSetting(ctx, IssuerSetting, []byte(cfg.Issuer)); err != nil {
+		return nil, err
+	}
+	if err := s.OAuth.EnsureDefaultScopes(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.newGateway(ctx); err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/", s.Gateway) // the demo API and admin routes; 404 for the rest
+	mux.Handle("GET /revocations/feed", gateway.FeedHandler(s.Feed, gateway.FeedConfig{
+		Authorize: s.authorizeFeed, Logger: cfg.Logger, Now: cfg.Now,
+	}))
+	s.OAuth.Mount(mux)
+	s.Login.Mount(mux)
+	mux.Handle("GET /jwks.json", km)
+	mux.HandleFunc("GET /.well-known/openid-configuration", s.handleDiscovery)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	s.handler = mux
+	return s, nil
+}
+
+// Handler returns the protocol endpoints, without middleware; wrap it with
+// Middleware (the caller composes it with the console first).
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Run runs the background work (key lifecycle, store garbage collection)
+// until ctx ends.
+func (s *Server) Run(ctx context.Context) {
+	go s.Keys.Run(ctx, time.Minute)
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			if n, err := s.Store.GarbageCollect(ctx, now); err != nil {
+				s.log.Warn().Err(err).Msg("server: garbage collection failed")
+			} else if n > 0 {
+				s.log.Debug().Int("removed", n).Msg("server: expired records removed")
+			}
+		}
+	}
+}
