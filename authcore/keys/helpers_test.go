@@ -1,0 +1,215 @@
+package keys
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/rs/zerolog"
+
+	"github.com/latchkey/latchkey/audit"
+	"github.com/latchkey/latchkey/authcore"
+)
+
+// memKeys is an in-memory authcore.Keys: PutSigningKeys is all or
+// nothing, and failPut simulates a crash before the commit.
+type memKeys struct {
+	mu      sync.Mutex
+	keys    map[string]authcore.SigningKey
+	puts    int
+	failPut error
+}
+
+func newMemKeys() *memKeys { return &memKeys{keys: map[string]authcore.SigningKey{}} }
+
+func (s *memKeys) ListSigningKeys(context.Context) ([]authcore.SigningKey, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]authcore.SigningKey, 0, len(s.keys))
+	for _, k := range s.keys {
+		k.PrivateDER = bytes.Clone(k.PrivateDER)
+		out = append(out, k)
+	}
+	return out, nil
+}
+
+func (s *memKeys) PutSigningKeys(_ context.Context, keys ...authcore.SigningKey) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.failPut != nil {
+		return s.failPut
+	}
+	s.puts++
+	for _, k := range keys {
+		k.PrivateDER = bytes.Clone(k.PrivateDER)
+		s.keys[k.ID] = k
+	}
+	return nil
+}
+
+func (s *memKeys) DeleteSigningKey(_ context.Context, id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.keys[id]; !ok {
+		return authcore.ErrNotFound
+	}
+	delete(s.keys, id)
+	return nil
+}
+
+func (s *memKeys) get(id string) authcore.SigningKey {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.keys[id]
+}
+
+func (s *memKeys) putCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.puts
+}
+
+// fakeClock is a settable clock safe for concurrent use.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// events collects audit events.
+type events struct {
+	mu  sync.Mutex
+	all []audit.Event
+}
+
+func (e *events) Record(_ context.Context, ev audit.Event) {
+	e.mu.Lock()
+	e.all = append(e.all, ev)
+	e.mu.Unlock()
+}
+
+func (e *events) of(t audit.Type) []audit.Event {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []audit.Event
+	for _, ev := range e.all {
+		if ev.Type == t {
+			out = append(out, ev)
+		}
+	}
+	return out
+}
+
+// env is one manager on a fake store and clock.
+type env struct {
+	m     *Manager
+	store *memKeys
+	clock *fakeClock
+	ev    *events
+	cfg   Config
+}
+
+var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+// testConfig: small periods so a fake clock walks through lifecycles.
+func testConfig(store authcore.Keys, clock *fakeClock, ev *events) Config {
+	return Config{Store: store, Audit: ev, Logger: zerolog.Nop(), Now: clock.Now,
+		Issuer: "https://as.example", JWKSMaxAge: 10 * time.Minute, RotationPeriod: time.Hour,
+		MaxTokenLifetime: 15 * time.Minute, Leeway: 30 * time.Second}
+}
+
+func newEnv(t testing.TB, edit func(*Config)) *env {
+	t.Helper()
+	e := &env{store: newMemKeys(), clock: &fakeClock{t: t0}, ev: &events{}}
+	e.cfg = testConfig(e.store, e.clock, e.ev)
+	if edit != nil {
+		edit(&e.cfg)
+	}
+	e.m = e.restart(t)
+	return e
+}
+
+// restart opens a new Manager on the same store, as a new process would.
+func (e *env) restart(t testing.TB) *Manager {
+	t.Helper()
+	m, err := New(context.Background(), e.cfg)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	return m
+}
+
+func claimsFor(now time.Time, life time.Duration) *jwt.RegisteredClaims {
+	return &jwt.RegisteredClaims{Issuer: "https://as.example", Subject: "alice", Audience: jwt.ClaimStrings{"https://api.example"},
+		IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(life)), ID: "jti-1"}
+}
+
+func (e *env) sign(t testing.TB, alg string) string {
+	t.Helper()
+	tok, err := e.m.Sign(alg, "at+jwt", claimsFor(e.clock.Now(), 5*time.Minute))
+	if err != nil {
+		t.Fatalf("Sign(%q): %v", alg, err)
+	}
+	return tok
+}
+
+func (e *env) verify(tok string) (string, error) {
+	return e.m.Verify(tok, "at+jwt", &jwt.RegisteredClaims{})
+}
+
+// byState returns the kids in state st for alg, from Keys().
+func byState(m *Manager, alg string, st authcore.KeyState) []string {
+	var out []string
+	for _, k := range m.Keys() {
+		if k.Algorithm == alg && k.State == st {
+			out = append(out, k.ID)
+		}
+	}
+	return out
+}
+
+// checkInvariants: one active and at least one next key per algorithm in
+// use, both published, in memory and in the store alike (RL-09).
+func checkInvariants(t testing.TB, m *Manager, store *memKeys) {
+	t.Helper()
+	body, _ := m.JWKS()
+	kids := jwksKids(t, body)
+	stored, _ := store.ListSigningKeys(context.Background())
+	for _, alg := range m.Algorithms() {
+		act, next := byState(m, alg, authcore.KeyActive), byState(m, alg, authcore.KeyNext)
+		if len(act) != 1 || len(next) < 1 {
+			t.Fatalf("%s: active %v next %v", alg, act, next)
+		}
+		for _, kid := range append(act, next...) {
+			if !slices.Contains(kids, kid) {
+				t.Fatalf("%s key %s not in the JWKS %s", alg, kid, body)
+			}
+			if !slices.ContainsFunc(stored, func(k authcore.SigningKey) bool { return k.ID == kid }) {
+				t.Fatalf("%s key %s not in the store", alg, kid)
+			}
+		}
+	}
+}
+
+func mustErr(t testing.TB, err, want error) {
+	t.Helper()
+	if !errors.Is(err, want) {
+		t.Fatalf("err = %v, want %v", err, want)
+	}
+}
