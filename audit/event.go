@@ -42,6 +42,15 @@ const (
 	RateLimitHit        Type = "ratelimit.hit"
 	ServerStarted       Type = "server.started"
 
+	// TokenExchanged is an RFC 8693 token exchange at /token.
+	TokenExchanged Type = "token.exchanged"
+	// LogoutBackchannel is one back-channel logout delivery to a client
+	// (OIDC Back-Channel Logout 1.0), successful or given up.
+	LogoutBackchannel Type = "logout.backchannel_delivered"
+	// LogoutRequested is an RP-initiated logout at end_session_endpoint
+	// (OIDC RP-Initiated Logout 1.0).
+	LogoutRequested Type = "logout.requested"
+
 	// AlertRaised is recorded by the monitoring rules when one of them
 	// fires (brute force, token reuse, invalid_client spike, key age).
 	AlertRaised Type = "alert.raised"

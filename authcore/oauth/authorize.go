@@ -26,6 +26,7 @@ type authRequest struct {
 	scopes       []string
 	challenge    string
 	nonce        string
+	oidc         oidcRequest
 	p            params
 }
 
@@ -50,9 +51,24 @@ func (a *Authorizer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.redirectError(w, r, ar, err)
 		return
 	}
+	if err := s.parseOIDC(ar, p); err != nil {
+		s.redirectError(w, r, ar, err)
+		return
+	}
+	o := &ar.oidc
 	sess, ok := s.ui.Session(r)
-	if !ok {
-		s.ui.RedirectToLogin(w, r, returnTo(p))
+	switch {
+	case ok && o.hintSub != "" && sess.UserID != o.hintSub:
+		// OIDC Core §3.1.2.1: the hinted user is not the one signed in.
+		s.redirectError(w, r, ar, newError(CodeLoginRequired, http.StatusBadRequest,
+			"the signed-in user is not the one id_token_hint names"))
+		return
+	case o.needsLogin(sess, ok, s.now()) && o.prompt["none"]:
+		s.redirectError(w, r, ar, newError(CodeLoginRequired, http.StatusBadRequest,
+			"the user must sign in"))
+		return
+	case o.needsLogin(sess, ok, s.now()):
+		s.ui.RedirectToLogin(w, r, returnTo(without(p, "login", "max_age")))
 		return
 	}
 	consent, err := s.store.GetConsent(r.Context(), sess.UserID, ar.client.ID)
@@ -60,8 +76,13 @@ func (a *Authorizer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.redirectError(w, r, ar, unavailable(err))
 		return
 	}
-	if err != nil || !consent.Covers(ar.scopes) {
-		s.ui.RedirectToConsent(w, r, returnTo(p))
+	if err != nil || !consent.Covers(ar.scopes) || o.prompt["consent"] {
+		if o.prompt["none"] {
+			s.redirectError(w, r, ar, newError(CodeConsentRequired, http.StatusBadRequest,
+				"the user must consent"))
+			return
+		}
+		s.ui.RedirectToConsent(w, r, returnTo(without(p, "consent")))
 		return
 	}
 	code, err := s.issueCode(r.Context(), ar, sess)
@@ -157,13 +178,33 @@ func (s *Server) issueCode(ctx context.Context, ar *authRequest, sess authcore.S
 		RedirectURI: ar.sentRedirect, Scopes: ar.scopes, Audience: s.audience(ar.client),
 		CodeChallenge: ar.challenge, Nonce: ar.nonce, AuthTime: sess.AuthTime,
 		ExpiresAt: now.Add(s.cfg.CodeTTL), CreatedAt: now,
+		SessionID: sess.SID(), ACR: ar.oidc.acr, Claims: ar.oidc.claims,
 	}
 	if err := s.store.CreateAuthCode(ctx, ac); err != nil {
 		return "", unavailable(err)
 	}
 	s.record(ctx, audit.Event{Type: audit.CodeIssued, Actor: sess.UserID, Subject: sess.UserID,
-		ClientID: ar.client.ID, Details: map[string]any{"scope": joinScope(ar.scopes)}})
+		ClientID: ar.client.ID, Details: codeDetails(ar)})
 	return code, nil
+}
+
+// codeDetails are the audit details of an issued code: its scope and the
+// acr_values requested (OIDC Core §3.1.2.1), if any.
+func codeDetails(ar *authRequest) map[string]any {
+	d := map[string]any{"scope": joinScope(ar.scopes)}
+	if v := ar.p.get("acr_values"); v != "" && ar.oidc.acr != "" {
+		d["acr_values"] = truncate(v, 200)
+		d["acr"] = ar.oidc.acr
+	}
+	return d
+}
+
+// truncate cuts s to at most n bytes.
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
 }
 
 // audience is the aud of the client's tokens: its registered audience, or

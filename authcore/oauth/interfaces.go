@@ -1,7 +1,9 @@
 package oauth
 
 import (
+	"context"
 	"net/http"
+	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 
@@ -32,4 +34,25 @@ type Interaction interface {
 	// client_id and scope. On Allow it saves the consent and answers 303
 	// back to returnTo; on Deny it calls (*Authorizer).DenyConsent.
 	RedirectToConsent(w http.ResponseWriter, r *http.Request, returnTo string)
+}
+
+// OpenID is the OpenID Connect provider as the OAuth server uses it
+// (oidc.Provider satisfies it). With Config.OpenID nil the server is a
+// plain OAuth 2.1 server: no ID tokens, and the OIDC request parameters
+// other than nonce are ignored.
+type OpenID interface {
+	// ParseClaims validates the claims request parameter (OIDC Core
+	// §5.5) and returns it normalized, with the names of the claims it
+	// asks of the UserInfo endpoint.
+	ParseClaims(raw string) (normalized string, userinfo []string, err error)
+	// HintSubject verifies an id_token_hint (OIDC Core §3.1.2.1): an ID
+	// token this issuer signed, accepted even when expired. It returns
+	// the token's sub.
+	HintSubject(hint string) (string, error)
+	// IDToken signs the ID token of a redeemed authorization code (OIDC
+	// Core §3.1.3.3), binding accessToken through at_hash.
+	IDToken(ctx context.Context, c authcore.Client, code authcore.AuthCode, accessToken string, now time.Time) (string, error)
+	// ACR is the authentication context class reference a login
+	// satisfies (OIDC Core §2, acr), given the requested acr_values.
+	ACR(requested []string) string
 }

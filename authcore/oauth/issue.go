@@ -18,6 +18,19 @@ type accessClaims struct {
 	jwt.RegisteredClaims
 	ClientID string `json:"client_id"`
 	Scope    string `json:"scope,omitempty"`
+	// Userinfo names the claims the authorization's claims request asked
+	// of the UserInfo endpoint (OIDC Core §5.5), beyond its scopes.
+	Userinfo []string `json:"userinfo_claims,omitempty"`
+	// Act names the acting party of an exchanged token (RFC 8693 §4.1).
+	Act *actClaim `json:"act,omitempty"`
+}
+
+// actClaim is the act claim of RFC 8693 §4.1: who acts for sub, possibly
+// itself acting for another.
+type actClaim struct {
+	Subject  string    `json:"sub"`
+	ClientID string    `json:"client_id,omitempty"`
+	Act      *actClaim `json:"act,omitempty"`
 }
 
 // accessTTL is the client's access-token lifetime or the default.
@@ -36,8 +49,9 @@ func (s *Server) refreshTTL(c authcore.Client) time.Duration {
 	return s.cfg.RefreshTokenTTL
 }
 
-// mintAccess signs an access token for sub with a fresh 128-bit jti.
-func (s *Server) mintAccess(c authcore.Client, sub string, scopes, aud []string, now time.Time) (string, authcore.IssuedToken, error) {
+// mintAccess signs an access token for sub with a fresh 128-bit jti;
+// extra may add claims before signing.
+func (s *Server) mintAccess(c authcore.Client, sub string, scopes, aud []string, now time.Time, extra ...func(*accessClaims)) (string, authcore.IssuedToken, error) {
 	jti, err := s.randomToken(16)
 	if err != nil {
 		return "", authcore.IssuedToken{}, internal(err)
@@ -51,11 +65,19 @@ func (s *Server) mintAccess(c authcore.Client, sub string, scopes, aud []string,
 		ClientID: c.ID,
 		Scope:    joinScope(scopes),
 	}
+	for _, f := range extra {
+		f(&claims)
+	}
 	tok, err := s.signer.Sign("", typAccessToken, claims)
 	if err != nil {
 		return "", authcore.IssuedToken{}, internal(err)
 	}
 	return tok, authcore.IssuedToken{JTI: jti, ExpiresAt: exp}, nil
+}
+
+// withUserinfo adds the userinfo claim names of a claims request.
+func withUserinfo(names []string) func(*accessClaims) {
+	return func(c *accessClaims) { c.Userinfo = names }
 }
 
 // bearer builds the token response for an access token.

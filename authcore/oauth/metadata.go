@@ -29,7 +29,7 @@ func (s *Server) Metadata(ctx context.Context) map[string]any {
 		"jwks_uri":                                       iss + "/jwks.json",
 		"response_types_supported":                       []string{"code"},
 		"response_modes_supported":                       []string{"query"},
-		"grant_types_supported":                          []string{authcore.GrantAuthorizationCode, authcore.GrantClientCredentials, authcore.GrantRefreshToken},
+		"grant_types_supported":                          []string{authcore.GrantAuthorizationCode, authcore.GrantClientCredentials, authcore.GrantRefreshToken, authcore.GrantTokenExchange},
 		"code_challenge_methods_supported":               []string{"S256"},
 		"token_endpoint_auth_methods_supported":          authMethods,
 		"revocation_endpoint_auth_methods_supported":     authMethods,

@@ -36,6 +36,19 @@ type ClientSpec struct {
 	// non-zero.
 	AccessTokenTTL  time.Duration
 	RefreshTokenTTL time.Duration
+
+	// IDTokenSignedResponseAlg is the alg of the client's ID tokens (OIDC
+	// Registration §2); "" means the server default. When
+	// Config.IDTokenAlgorithms is set it must be one of them.
+	IDTokenSignedResponseAlg string
+	// PostLogoutRedirectURIs are where RP-initiated logout may return
+	// (OIDC RP-Initiated Logout 1.0 §3.1); the redirect URI rules apply.
+	PostLogoutRedirectURIs []string
+	// BackchannelLogoutURI receives logout tokens (OIDC Back-Channel
+	// Logout 1.0 §2.2): https, or http on a loopback address; no fragment.
+	BackchannelLogoutURI string
+	// BackchannelLogoutSessionRequired asks for sid in logout tokens.
+	BackchannelLogoutSessionRequired bool
 }
 
 // CreateClient validates spec and registers a client with a

@@ -63,6 +63,10 @@ func (s *Server) validateSpec(ctx context.Context, spec ClientSpec) (authcore.Cl
 			if c.Type == authcore.Public {
 				return c, bad("public clients cannot use client_credentials (OAuth 2.1 §4.2)")
 			}
+		case authcore.GrantTokenExchange:
+			if c.Type == authcore.Public {
+				return c, bad("public clients cannot use token exchange")
+			}
 		default:
 			return c, bad("grant type %q is not supported", g)
 		}
@@ -83,6 +87,9 @@ func (s *Server) validateSpec(ctx context.Context, spec ClientSpec) (authcore.Cl
 		if !validScopeToken(a) {
 			return c, bad("audience %q is malformed", a)
 		}
+	}
+	if err := s.validateOIDCSpec(&c, spec); err != nil {
+		return c, err
 	}
 	return c, nil
 }

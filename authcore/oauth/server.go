@@ -41,6 +41,13 @@ type Config struct {
 	Signer Signer
 	// Interaction signs users in and asks for consent (login.Manager).
 	Interaction Interaction
+	// OpenID, when set, makes the server an OpenID Connect provider:
+	// ID tokens, the claims, prompt, max_age, id_token_hint and
+	// acr_values request parameters (oidc.Provider).
+	OpenID OpenID
+	// IDTokenAlgorithms, when set, lists the algorithms clients may
+	// register as id_token_signed_response_alg (keys.Manager.Algorithms).
+	IDTokenAlgorithms func() []string
 	// Audit receives security events; nil discards them.
 	Audit audit.Recorder
 	// Logger receives internal errors; the zero value discards them.
@@ -113,6 +120,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		authcore.GrantAuthorizationCode: s.exchangeCode,
 		authcore.GrantClientCredentials: s.clientCredentials,
 		authcore.GrantRefreshToken:      s.refresh,
+		authcore.GrantTokenExchange:     s.tokenExchange,
 	}
 	s.authz = &Authorizer{s: s}
 	pepper, err := s.loadPepper(ctx)

@@ -27,6 +27,11 @@ type tokenResponse struct {
 	ExpiresIn    int64  `json:"expires_in"`
 	RefreshToken string `json:"refresh_token,omitempty"`
 	Scope        string `json:"scope,omitempty"`
+	// IDToken is the OpenID Connect ID token (OIDC Core §3.1.3.3).
+	IDToken string `json:"id_token,omitempty"`
+	// IssuedTokenType is the type of a token-exchange result (RFC 8693
+	// §2.2.1).
+	IssuedTokenType string `json:"issued_token_type,omitempty"`
 }
 
 // handleToken is POST /token (OAuth 2.1 §3.2): rate limits, one parse,

@@ -41,14 +41,19 @@ func (s *Server) exchangeCode(ctx context.Context, tr *tokenRequest) (*tokenResp
 	if err := checkCode(tr, ac, now); err != nil {
 		return nil, err
 	}
-	at, it, err := s.mintAccess(tr.client, ac.UserID, ac.Scopes, ac.Audience, now)
+	at, it, err := s.mintAccess(tr.client, ac.UserID, ac.Scopes, ac.Audience, now,
+		withUserinfo(s.userinfoClaims(ac.Claims)))
 	if err != nil {
 		return nil, err
 	}
 	resp := bearer(at, it, now, ac.Scopes)
+	if resp.IDToken, err = s.idToken(ctx, tr.client, ac, at, now); err != nil {
+		return nil, err
+	}
 	g := authcore.Grant{ID: grantID, ClientID: ac.ClientID, UserID: ac.UserID,
 		Scopes: ac.Scopes, Audience: ac.Audience, AuthTime: ac.AuthTime,
-		CreatedAt: now, ExpiresAt: it.ExpiresAt, AccessJTIs: []authcore.IssuedToken{it}}
+		CreatedAt: now, ExpiresAt: it.ExpiresAt, AccessJTIs: []authcore.IssuedToken{it},
+		SessionID: ac.SessionID, Claims: ac.Claims}
 	var rt *authcore.RefreshToken
 	if offer, err := s.offersRefresh(ctx, tr.client, ac.Scopes); err != nil {
 		return nil, err

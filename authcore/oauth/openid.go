@@ -1,0 +1,37 @@
+package oauth
+
+import (
+	"context"
+	"time"
+
+	"github.com/latchkey/latchkey/authcore"
+)
+
+// scopeOpenID marks an OpenID Connect request (OIDC Core §3.1.2.1).
+const scopeOpenID = "openid"
+
+// idToken returns the ID token of a redeemed code when the server is an
+// OpenID provider and openid was granted (OIDC Core §3.1.3.3), else "".
+func (s *Server) idToken(ctx context.Context, c authcore.Client, ac authcore.AuthCode, at string, now time.Time) (string, error) {
+	if s.cfg.OpenID == nil || !subset([]string{scopeOpenID}, ac.Scopes) {
+		return "", nil
+	}
+	tok, err := s.cfg.OpenID.IDToken(ctx, c, ac, at, now)
+	if err != nil {
+		return "", internal(err)
+	}
+	return tok, nil
+}
+
+// userinfoClaims returns the claim names a stored claims request asks of
+// the UserInfo endpoint; nil without a provider or a request.
+func (s *Server) userinfoClaims(normalized string) []string {
+	if s.cfg.OpenID == nil || normalized == "" {
+		return nil
+	}
+	_, names, err := s.cfg.OpenID.ParseClaims(normalized)
+	if err != nil {
+		return nil
+	}
+	return names
+}

@@ -1,0 +1,72 @@
+package oauth
+
+import (
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/latchkey/latchkey/authcore"
+)
+
+// supportedJWSAlgs are the algorithms a signing key may have; an
+// id_token_signed_response_alg outside them is refused even when
+// Config.IDTokenAlgorithms is unset. none is never among them.
+var supportedJWSAlgs = []string{"ES256", "RS256", "PS256", "EdDSA"}
+
+// validateOIDCSpec checks the OpenID Connect registration metadata of
+// spec (OIDC Registration §2, RP-Initiated Logout 1.0 §3.1, Back-Channel
+// Logout 1.0 §2.2) and copies it to c.
+func (s *Server) validateOIDCSpec(c *authcore.Client, spec ClientSpec) error {
+	bad := func(format string, a ...any) error {
+		return fmt.Errorf("%w: "+format, append([]any{ErrInvalidClientMetadata}, a...)...)
+	}
+	if alg := spec.IDTokenSignedResponseAlg; alg != "" {
+		allowed := supportedJWSAlgs
+		if s.cfg.IDTokenAlgorithms != nil {
+			allowed = s.cfg.IDTokenAlgorithms()
+		}
+		if !slices.Contains(allowed, alg) || !slices.Contains(supportedJWSAlgs, alg) {
+			return bad("id_token_signed_response_alg %q is not available", alg)
+		}
+	}
+	c.IDTokenSignedResponseAlg = spec.IDTokenSignedResponseAlg
+	if len(spec.PostLogoutRedirectURIs) > maxRedirectURIs {
+		return bad("at most %d post-logout redirect URIs", maxRedirectURIs)
+	}
+	for _, u := range spec.PostLogoutRedirectURIs {
+		if err := validateRedirectURI(u); err != nil {
+			return err
+		}
+	}
+	c.PostLogoutRedirectURIs = dedupe(spec.PostLogoutRedirectURIs)
+	if u := spec.BackchannelLogoutURI; u != "" {
+		if err := validateBackchannelURI(u); err != nil {
+			return bad("%v", err)
+		}
+	}
+	c.BackchannelLogoutURI = spec.BackchannelLogoutURI
+	c.BackchannelLogoutSessionRequired = spec.BackchannelLogoutSessionRequired
+	return nil
+}
+
+// validateBackchannelURI accepts an absolute https URI, or http on a
+// loopback address, without fragment or userinfo (Back-Channel Logout
+// 1.0 §2.2).
+func validateBackchannelURI(raw string) error {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || len(raw) > 2000 || u.Host == "" || u.User != nil || strings.Contains(raw, "#"):
+		return fmt.Errorf("backchannel_logout_uri %q is not an absolute URI without fragment", raw)
+	case u.Scheme == "https":
+		return nil
+	case u.Scheme == "http" && isLoopbackHost(u.Hostname()):
+		return nil
+	}
+	return fmt.Errorf("backchannel_logout_uri %q must be https (http only on loopback)", raw)
+}
+
+// isLoopbackHost reports whether h names the loopback interface.
+func isLoopbackHost(h string) bool {
+	return h == "127.0.0.1" || h == "::1" || h == "localhost"
+}

@@ -1,0 +1,210 @@
+package oauth
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/latchkey/latchkey/audit"
+	"github.com/latchkey/latchkey/authcore"
+)
+
+// Token type identifiers of RFC 8693 §3.
+const (
+	TokenTypeAccessToken = "urn:ietf:params:oauth:token-type:access_token"
+	TokenTypeIDToken     = "urn:ietf:params:oauth:token-type:id_token"
+)
+
+// typIDToken is the JWT typ of ID tokens (OIDC Core §2, RFC 8725 §3.11).
+const typIDToken = "JWT"
+
+// idTokenClaims are the ID token claims token exchange relies on.
+type idTokenClaims struct {
+	jwt.RegisteredClaims
+	AuthorizedParty string `json:"azp,omitempty"`
+}
+
+// presented is a verified subject or actor token.
+type presented struct {
+	sub    string
+	scopes []string
+	act    *actClaim
+}
+
+// errBadToken answers every unacceptable subject or actor token alike
+// (RFC 8693 §2.2.2: invalid_request).
+var errBadToken = errInvalidRequest("subject_token or actor_token is invalid, expired or not acceptable")
+
+// tokenExchange is the token-exchange grant (RFC 8693 §2.1), for
+// confidential clients only: the subject_token is an ID token or access
+// token this server issued to the requesting client (an access token may
+// also name the client in its aud), unexpired and, for access tokens, not
+// revoked. The result is an access token for a resource or audience in
+// the client's registered Audience (else invalid_target), with scope
+// narrowed to what the subject token carried and the client may have.
+// An actor_token adds the act claim (§4.1). No refresh token is issued.
+func (s *Server) tokenExchange(ctx context.Context, tr *tokenRequest) (*tokenResponse, error) {
+	c, p := tr.client, tr.p
+	if c.Type != authcore.Confidential || tr.method == authcore.AuthNone {
+		return nil, newError(CodeUnauthorizedClient, http.StatusBadRequest, "token exchange requires a confidential client")
+	}
+	if rt := p.get("requested_token_type"); rt != "" && rt != TokenTypeAccessToken {
+		return nil, errInvalidRequest("requested_token_type is not supported")
+	}
+	if !p.has("subject_token") || !p.has("subject_token_type") {
+		return nil, errInvalidRequest("subject_token and subject_token_type are required")
+	}
+	if p.has("actor_token") != p.has("actor_token_type") {
+		return nil, errInvalidRequest("actor_token and actor_token_type go together")
+	}
+	aud, err := exchangeTargets(c, p)
+	if err != nil {
+		return nil, err
+	}
+	subj, err := s.presentedToken(ctx, c, p.get("subject_token"), p.get("subject_token_type"))
+	if err != nil {
+		return nil, err
+	}
+	act := subj.act
+	if p.has("actor_token") {
+		actor, err := s.presentedToken(ctx, c, p.get("actor_token"), p.get("actor_token_type"))
+		if err != nil {
+			return nil, err
+		}
+		act = &actClaim{Subject: actor.sub, ClientID: c.ID, Act: subj.act}
+	}
+	scopes, err := narrowScopes(c, subj.scopes, p.get("scope"))
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	at, it, err := s.mintAccess(c, subj.sub, scopes, aud, now, func(ac *accessClaims) { ac.Act = act })
+	if err != nil {
+		return nil, err
+	}
+	resp := bearer(at, it, now, scopes)
+	resp.IssuedTokenType = TokenTypeAccessToken
+	d := map[string]any{"jti": it.JTI, "aud": aud, "scope": joinScope(scopes),
+		"subject_token_type": p.get("subject_token_type")}
+	if act != nil {
+		d["act"] = act.Subject
+	}
+	s.record(ctx, audit.Event{Type: audit.TokenExchanged, Actor: c.ID, Subject: subj.sub,
+		ClientID: c.ID, Details: d})
+	return resp, nil
+}
+
+// exchangeTargets returns the audience of the new token: resource and
+// audience (RFC 8693 §2.1), each one the client registered, or the
+// client's default audience when neither is sent.
+func exchangeTargets(c authcore.Client, p params) ([]string, error) {
+	var out []string
+	if r := p.get("resource"); r != "" {
+		if u, err := url.Parse(r); err != nil || !u.IsAbs() || u.Fragment != "" || strings.Contains(r, "#") {
+			return nil, newError(CodeInvalidTarget, http.StatusBadRequest, "resource must be an absolute URI without fragment")
+		}
+		out = append(out, r)
+	}
+	if a := p.get("audience"); a != "" && !slices.Contains(out, a) {
+		out = append(out, a)
+	}
+	for _, t := range out {
+		if !slices.Contains(c.Audience, t) {
+			return nil, newError(CodeInvalidTarget, http.StatusBadRequest, "the client may not obtain tokens for this resource or audience")
+		}
+	}
+	if len(out) == 0 {
+		if len(c.Audience) == 0 {
+			return nil, newError(CodeInvalidTarget, http.StatusBadRequest, "the client has no audience registered")
+		}
+		out = slices.Clone(c.Audience)
+	}
+	return out, nil
+}
+
+// narrowScopes applies the requested scope: a subset of both the subject
+// token's scopes and the client's; omitted means all of those except
+// openid and offline_access.
+func narrowScopes(c authcore.Client, have []string, raw string) ([]string, error) {
+	want, err := parseScope(raw)
+	if err != nil {
+		return nil, errInvalidScope("scope is malformed")
+	}
+	if want == nil {
+		for _, sc := range have {
+			if c.AllowsScope(sc) && sc != scopeOpenID && sc != scopeOfflineAccess {
+				want = append(want, sc)
+			}
+		}
+		return want, nil
+	}
+	for _, sc := range want {
+		if !c.AllowsScope(sc) || !slices.Contains(have, sc) {
+			return nil, errInvalidScope("scope exceeds the subject token's or the client's")
+		}
+	}
+	return want, nil
+}
+
+// presentedToken verifies a subject or actor token of the given type.
+func (s *Server) presentedToken(ctx context.Context, c authcore.Client, token, typ string) (presented, error) {
+	switch typ {
+	case TokenTypeAccessToken:
+		return s.presentedAccess(ctx, c, token)
+	case TokenTypeIDToken:
+		return s.presentedIDToken(ctx, c, token)
+	}
+	return presented{}, errInvalidRequest("token type is not supported")
+}
+
+// presentedAccess accepts an unrevoked access token of this issuer
+// issued to c, or naming c in its aud.
+func (s *Server) presentedAccess(ctx context.Context, c authcore.Client, token string) (presented, error) {
+	claims, ok := s.verifyAccess(token)
+	if !ok || (claims.ClientID != c.ID && !slices.Contains(claims.Audience, c.ID)) {
+		return presented{}, errBadToken
+	}
+	revoked, err := s.store.IsRevoked(ctx, claims.ID)
+	if err != nil {
+		return presented{}, unavailable(err)
+	}
+	if revoked {
+		return presented{}, errBadToken
+	}
+	scopes, _ := parseScope(claims.Scope)
+	return presented{sub: claims.Subject, scopes: scopes, act: claims.Act}, nil
+}
+
+// presentedIDToken accepts an unexpired ID token of this issuer whose
+// aud includes c, for a user who still exists and is enabled. Its scopes
+// are what the user consented to for c.
+func (s *Server) presentedIDToken(ctx context.Context, c authcore.Client, token string) (presented, error) {
+	if len(token) > maxTokenLen || strings.Count(token, ".") != 2 {
+		return presented{}, errBadToken
+	}
+	var claims idTokenClaims
+	if _, err := s.signer.Verify(token, typIDToken, &claims); err != nil {
+		return presented{}, errBadToken
+	}
+	if claims.Issuer != s.cfg.Issuer || claims.Subject == "" || claims.ExpiresAt == nil ||
+		!claims.ExpiresAt.After(s.now().Add(-time.Second)) || !slices.Contains(claims.Audience, c.ID) {
+		return presented{}, errBadToken
+	}
+	u, err := s.store.GetUser(ctx, claims.Subject)
+	if errors.Is(err, authcore.ErrNotFound) || (err == nil && u.Disabled) {
+		return presented{}, errBadToken
+	} else if err != nil {
+		return presented{}, unavailable(err)
+	}
+	consent, err := s.store.GetConsent(ctx, claims.Subject, c.ID)
+	if err != nil && !errors.Is(err, authcore.ErrNotFound) {
+		return presented{}, unavailable(err)
+	}
+	return presented{sub: claims.Subject, scopes: consent.Scopes}, nil
+}
