@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/latchkey/latchkey/authcore"
@@ -119,14 +118,4 @@ func (s *Server) authorizeFeed(ctx context.Context, credential string) bool {
 	}
 	got := sha256.Sum256([]byte(credential))
 	return subtle.ConstantTimeCompare(got[:], want) == 1
-}
-
-// RouteNames lists route prefixes, for messages.
-func RouteNames(rs []gateway.Route) []string {
-	out := make([]string, 0, len(rs))
-	for _, r := range rs {
-		out = append(out, r.Prefix)
-	}
-	slices.Sort(out)
-	return out
 }
