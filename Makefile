@@ -30,7 +30,7 @@ serve: build
 
 ## build: the desktop binary at build/bin/latchkey (it runs every subcommand)
 build: deps
-	$(GO) tool wails build -s -m -nosyncgomod -ldflags "$(LDFLAGS)" -o latchkey >/dev/null
+	$(GO) tool wails build -s -m -nosyncgomod -skipbindings -ldflags "$(LDFLAGS)" -o latchkey >/dev/null
 	@echo "built $(BIN)"
 
 ## deps: system packages, npm modules and the frontend build
@@ -71,10 +71,10 @@ test-frontend:
 	cd frontend && npm test
 
 test-browser:
-	LATCHKEY_BIN=$(CURDIR)/$(BIN) node --test frontend/tests/browser/
+	LATCHKEY_BIN=$(CURDIR)/$(BIN) node --test tests/browser/
 
 test-desktop:
-	LATCHKEY_BIN=$(CURDIR)/$(BIN) bash frontend/tests/desktop/run.sh
+	LATCHKEY_BIN=$(CURDIR)/$(BIN) bash tests/desktop/run.sh
 
 clean:
 	rm -rf build/bin test-artifacts frontend/dist/assets frontend/dist/index.html
