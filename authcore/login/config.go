@@ -1,6 +1,7 @@
 package login
 
 import (
+	"context"
 	"crypto/rand"
 	"errors"
 	"io"
@@ -70,6 +71,11 @@ type Config struct {
 	// it to the OAuth package, which redirects to the client with
 	// access_denied. Nil shows a plain "access denied" page.
 	OnDeny func(w http.ResponseWriter, r *http.Request, returnTo string)
+	// OnSessionEnded is called after a session ends, however it ends
+	// (logout, replacement by a new login, an administrator, RP-initiated
+	// logout); the server wires it to OIDC back-channel logout. It must
+	// not block.
+	OnSessionEnded func(ctx context.Context, s authcore.Session, reason string)
 
 	// LoginRate and LoginBurst limit POST /login per remote IP (one every
 	// 6 s, burst 10); excess attempts get 429 with Retry-After.

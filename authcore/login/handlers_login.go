@@ -53,7 +53,12 @@ func (m *Manager) renderLogin(w http.ResponseWriter, r *http.Request, status int
 	d.Title = "Sign in"
 	var origins []string
 	if d.ReturnTo != "" {
-		if id := parseReturnTo(d.ReturnTo).clientID; id != "" {
+		req := parseReturnTo(d.ReturnTo)
+		if d.Username == "" && d.Error == "" {
+			// OIDC Core §3.1.2.1: login_hint prefills the username.
+			d.Username = truncateUTF8(req.loginHint, maxUsername)
+		}
+		if id := req.clientID; id != "" {
 			if c, err := m.store.GetClient(r.Context(), id); err == nil {
 				d.ClientName, origins = c.Name, formOrigins(c)
 			}
@@ -125,19 +130,7 @@ func (m *Manager) handleLogout(w http.ResponseWriter, r *http.Request) {
 // and its return_to ("" or a valid return address). On failure it has
 // answered and returns false.
 func (m *Manager) readForm(w http.ResponseWriter, r *http.Request) (string, bool) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			m.message(w, http.StatusRequestEntityTooLarge, "Request too large", "The form was too large.")
-			return "", false
-		}
-		m.message(w, http.StatusBadRequest, "Bad request", "The form could not be read.")
-		return "", false
-	}
-	if !m.checkCSRF(r) {
-		m.message(w, http.StatusForbidden, "Session expired",
-			"This form has expired or did not come from this site. Go back, reload the page and try again.")
+	if !m.parseCSRFForm(w, r) {
 		return "", false
 	}
 	returnTo, ok := singleValue(r.PostForm, "return_to")
@@ -146,6 +139,27 @@ func (m *Manager) readForm(w http.ResponseWriter, r *http.Request) (string, bool
 		return "", false
 	}
 	return returnTo, true
+}
+
+// parseCSRFForm parses a POSTed form (bounded in size) and checks its
+// CSRF token; on failure it has answered and returns false.
+func (m *Manager) parseCSRFForm(w http.ResponseWriter, r *http.Request) bool {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			m.message(w, http.StatusRequestEntityTooLarge, "Request too large", "The form was too large.")
+			return false
+		}
+		m.message(w, http.StatusBadRequest, "Bad request", "The form could not be read.")
+		return false
+	}
+	if !m.checkCSRF(r) {
+		m.message(w, http.StatusForbidden, "Session expired",
+			"This form has expired or did not come from this site. Go back, reload the page and try again.")
+		return false
+	}
+	return true
 }
 
 // badReturn refuses an invalid return address with a 400 page.

@@ -23,6 +23,7 @@ var pages = map[string]*template.Template{
 	"login":   mustPage("login"),
 	"consent": mustPage("consent"),
 	"message": mustPage("message"),
+	"logout":  mustPage("logout"),
 }
 
 func mustRead(name string) string {
@@ -61,7 +62,12 @@ type pageData struct {
 	User       string // who is signed in
 	Scopes     []scopeView
 	SignOut    bool
+	Action     string        // logout confirmation: where the form posts
+	Hidden     []hiddenField // logout confirmation: carried parameters
 }
+
+// hiddenField is one hidden input of the logout confirmation form.
+type hiddenField struct{ Name, Value string }
 
 // scopeView is one requested scope on the consent page.
 type scopeView struct{ Name, Description string }

@@ -43,13 +43,15 @@ type request struct {
 	clientID    string
 	scope       string
 	redirectURI string
+	loginHint   string // OIDC Core §3.1.2.1 login_hint
 }
 
 // parseReturnTo returns the request named by a return address that
 // passed validReturnTo.
 func parseReturnTo(s string) request {
 	q, _ := url.ParseQuery(strings.TrimPrefix(s, returnPrefix))
-	return request{clientID: q.Get("client_id"), scope: q.Get("scope"), redirectURI: q.Get("redirect_uri")}
+	return request{clientID: q.Get("client_id"), scope: q.Get("scope"), redirectURI: q.Get("redirect_uri"),
+		loginHint: q.Get("login_hint")}
 }
 
 // loginURL is the login page that comes back to returnTo.

@@ -140,6 +140,9 @@ func (m *Manager) endSession(ctx context.Context, s authcore.Session, reason str
 	}
 	m.record(ctx, audit.Event{Type: audit.SessionEnded, Outcome: audit.Success, Subject: s.UserID,
 		Reason: reason, Details: map[string]any{"session": shortID(s.ID)}})
+	if m.cfg.OnSessionEnded != nil && s.UserID != "" {
+		m.cfg.OnSessionEnded(ctx, s, reason)
+	}
 	return nil
 }
 

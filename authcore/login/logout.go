@@ -1,0 +1,74 @@
+package login
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"sort"
+
+	"github.com/latchkey/latchkey/authcore"
+)
+
+// Logout ends this browser's session, if it has one, and deletes the
+// session cookie: the OP side of RP-initiated logout (OIDC RP-Initiated
+// Logout 1.0 §2). It returns the session it ended.
+func (m *Manager) Logout(w http.ResponseWriter, r *http.Request) (authcore.Session, bool, error) {
+	s, _, signedIn := m.current(r)
+	m.setCookie(w, sessionCookie, "", -1)
+	if !signedIn {
+		return authcore.Session{}, false, nil
+	}
+	if err := m.endSession(requestContext(r), s, "logout"); err != nil && !errors.Is(err, authcore.ErrNotFound) {
+		return s, false, err
+	}
+	return s, true, nil
+}
+
+// LogoutPrompt shows the logout confirmation page (OIDC RP-Initiated
+// Logout 1.0 §2: without a valid id_token_hint the OP asks the user): a
+// form that POSTs fields, a CSRF token and decision=logout or
+// decision=stay to action (a same-origin path). clientName names the
+// client asking, if known; returnURI is the post-logout redirect the
+// submission may end in, allowed in the page's form-action.
+func (m *Manager) LogoutPrompt(w http.ResponseWriter, r *http.Request, action string, fields url.Values, clientName, returnURI string) {
+	csrf, err := m.csrfToken(w, r)
+	if err != nil {
+		m.unavailable(w, r, err)
+		return
+	}
+	d := pageData{Title: "Sign out?", CSRF: csrf, Action: action, ClientName: clientName}
+	if _, u, ok := m.current(r); ok {
+		d.User = u.Username
+	}
+	names := make([]string, 0, len(fields))
+	for k := range fields {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		for _, v := range fields[k] {
+			d.Hidden = append(d.Hidden, hiddenField{Name: k, Value: v})
+		}
+	}
+	var origins []string
+	if src := sourceFor(returnURI); returnURI != "" && src != "" {
+		origins = []string{src}
+	}
+	m.render(w, http.StatusOK, "logout", d, origins)
+}
+
+// VerifyForm parses a POSTed form (at most 64 KiB) and checks its CSRF
+// token against the cookie. On failure it has answered (400, 403 or 413)
+// and returns false.
+func (m *Manager) VerifyForm(w http.ResponseWriter, r *http.Request) (url.Values, bool) {
+	if !m.parseCSRFForm(w, r) {
+		return nil, false
+	}
+	return r.PostForm, true
+}
+
+// Message renders a plain page with the package's hardening headers: an
+// error when status >= 400, a notice otherwise.
+func (m *Manager) Message(w http.ResponseWriter, status int, title, text string) {
+	m.message(w, status, title, text)
+}
