@@ -148,3 +148,29 @@ func TestNoDisplay(t *testing.T) {
 		t.Fatalf("%d %s", code, errOut)
 	}
 }
+
+// A new data directory is encrypted at rest with an owner-only key file;
+// a key file others can read, or a wrong key, stops the start with a
+// clear error.
+func TestEncryptionAtRest(t *testing.T) {
+	data := t.TempDir()
+	if code, _, errOut := runCLI(t, "", "scope", "list", "--data", data); code != 0 {
+		t.Fatal(errOut)
+	}
+	keyPath := filepath.Join(data, encryptionKeyFile)
+	fi, err := os.Stat(keyPath)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("key file: %v %v", fi, err)
+	}
+	os.Chmod(keyPath, 0o644)
+	code, _, errOut := runCLI(t, "", "scope", "list", "--data", data)
+	if code != 1 || !strings.Contains(errOut, "readable by others") {
+		t.Fatalf("world-readable key accepted: %d %s", code, errOut)
+	}
+	os.Chmod(keyPath, 0o600)
+	t.Setenv("LATCHKEY_ENCRYPTION_KEY", strings.Repeat("ab", 32))
+	code, _, errOut = runCLI(t, "", "scope", "list", "--data", data)
+	if code != 1 || !strings.Contains(errOut, "encrypted with another key") {
+		t.Fatalf("wrong key: %d %s", code, errOut)
+	}
+}

@@ -26,11 +26,18 @@ type state struct {
 // openState opens dataDir's store and audit log. A store held by another
 // process is reported as badger.ErrLocked.
 func openState(dataDir string, log zerolog.Logger) (*state, error) {
-	st, err := badger.Open(badger.Options{Dir: filepath.Join(dataDir, "store"), Logger: log})
+	key, err := encryptionKey(dataDir, log)
 	if err != nil {
 		return nil, err
 	}
-	alog, err := audit.Open(audit.Options{Dir: filepath.Join(dataDir, "audit"), Logger: &log})
+	st, err := badger.Open(badger.Options{Dir: filepath.Join(dataDir, "store"), Logger: log, EncryptionKey: key})
+	if errors.Is(err, badger.ErrWrongEncryptionKey) {
+		return nil, fmt.Errorf("%w: the store in %s was encrypted with another key (check $LATCHKEY_ENCRYPTION_KEY or %s)", err, dataDir, encryptionKeyFile)
+	}
+	if err != nil {
+		return nil, err
+	}
+	alog, err := audit.Open(audit.Options{Dir: filepath.Join(dataDir, "audit"), Logger: &log, EncryptionKey: key})
 	if err != nil {
 		st.Close()
 		return nil, fmt.Errorf("audit log: %w", err)
