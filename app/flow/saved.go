@@ -1,0 +1,130 @@
+package flow
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// SavedFlow is a flow kept for re-running: issuer, client and parameters.
+// The client secret is kept only when KeepSecret is set; tokens never are.
+type SavedFlow struct {
+	// Name identifies the saved flow and names its file.
+	Name         string    `json:"name"`
+	Issuer       string    `json:"issuer"`
+	ClientID     string    `json:"client_id"`
+	ClientSecret string    `json:"client_secret,omitempty"`
+	KeepSecret   bool      `json:"keep_secret,omitempty"`
+	AuthMethod   string    `json:"auth_method,omitempty"`
+	Flow         string    `json:"flow"`
+	Scope        string    `json:"scope,omitempty"`
+	Resource     string    `json:"resource,omitempty"`
+	Audience     string    `json:"audience,omitempty"`
+	RedirectURI  string    `json:"redirect_uri,omitempty"`
+	APIURL       string    `json:"api_url,omitempty"`
+	Saved        time.Time `json:"saved,omitempty"`
+}
+
+// SavedFrom keeps o's parameters under name; the secret only if
+// keepSecret.
+func SavedFrom(name string, o Options, keepSecret bool) SavedFlow {
+	sf := SavedFlow{Name: name, Issuer: o.Issuer, ClientID: o.ClientID, KeepSecret: keepSecret,
+		AuthMethod: o.AuthMethod, Flow: o.Flow, Scope: o.Scope, Resource: o.Resource,
+		Audience: o.Audience, RedirectURI: o.RedirectURI, APIURL: o.APIURL}
+	if keepSecret {
+		sf.ClientSecret = o.ClientSecret
+	}
+	return sf
+}
+
+// Options returns the run options of a saved flow; the caller adds the
+// secret (when not kept), the HTTP client and the callbacks.
+func (sf SavedFlow) Options() Options {
+	return Options{Issuer: sf.Issuer, ClientID: sf.ClientID, ClientSecret: sf.ClientSecret,
+		AuthMethod: sf.AuthMethod, Flow: sf.Flow, Scope: sf.Scope, Resource: sf.Resource,
+		Audience: sf.Audience, RedirectURI: sf.RedirectURI, APIURL: sf.APIURL}
+}
+
+// fileName is the saved flow's file: its name made safe, plus .json.
+func fileName(name string) (string, error) {
+	var b strings.Builder
+	for _, c := range strings.ToLower(strings.TrimSpace(name)) {
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '-', c == '_':
+			b.WriteRune(c)
+		case c == ' ' || c == '.':
+			b.WriteRune('-')
+		}
+	}
+	if b.Len() == 0 || b.Len() > 100 {
+		return "", fmt.Errorf("flow: saved flow name %q must have 1 to 100 letters, digits, '-' or '_'", name)
+	}
+	return b.String() + ".json", nil
+}
+
+// Save writes sf to dir (created 0700 if missing) as <name>.json, mode
+// 0600, replacing a saved flow of the same name. The secret is dropped
+// unless sf.KeepSecret.
+func Save(dir string, sf SavedFlow) error {
+	fn, err := fileName(sf.Name)
+	if err != nil {
+		return err
+	}
+	if !sf.KeepSecret {
+		sf.ClientSecret = ""
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("flow: saved flows: %w", err)
+	}
+	b, err := json.MarshalIndent(sf, "", "  ")
+	if err != nil {
+		return fmt.Errorf("flow: saved flow: %w", err)
+	}
+	tmp, err := os.CreateTemp(dir, ".flow-*")
+	if err != nil {
+		return fmt.Errorf("flow: saved flow: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(append(b, '\n')); err != nil {
+		tmp.Close()
+		return fmt.Errorf("flow: saved flow: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("flow: saved flow: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), filepath.Join(dir, fn)); err != nil {
+		return fmt.Errorf("flow: saved flow: %w", err)
+	}
+	return nil
+}
+
+// LoadAll reads every saved flow in dir, sorted by name. A missing dir
+// holds none; an unreadable file is an error naming it.
+func LoadAll(dir string) ([]SavedFlow, error) {
+	paths, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	if err != nil {
+		return nil, fmt.Errorf("flow: saved flows: %w", err)
+	}
+	out := []SavedFlow{}
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		var sf SavedFlow
+		if err == nil {
+			err = json.Unmarshal(b, &sf)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("flow: saved flow %s: %w", filepath.Base(p), err)
+		}
+		out = append(out, sf)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
