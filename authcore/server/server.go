@@ -67,6 +67,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Audit == nil {
 		cfg.Audit = audit.Discard
 	}
+	cfg.Audit = withDurableStateChanges(cfg.Audit, cfg.Logger)
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
