@@ -174,3 +174,32 @@ func TestEncryptionAtRest(t *testing.T) {
 		t.Fatalf("wrong key: %d %s", code, errOut)
 	}
 }
+
+// /metrics answers loopback with the request, gateway and key-age series.
+func TestMetricsEndpoint(t *testing.T) {
+	f := serveFlags{addr: "127.0.0.1:0"}
+	f.common = common{data: t.TempDir(), logFormat: "json", logLevel: "error"}
+	in, err := start(&f, fstest.MapFS{}, "serve")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.stop()
+	resp, err := http.Get(in.issuer + "/demo/api/orders") // denied: no token
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	resp, err = http.Get(in.issuer + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body bytes.Buffer
+	body.ReadFrom(resp.Body)
+	for _, want := range []string{`latchkey_gateway_denied_total{reason="no_credentials",route="demo-orders"} 1`,
+		"latchkey_signing_key_age_seconds", `endpoint="/demo/api"`} {
+		if !strings.Contains(body.String(), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/latchkey/latchkey/app"
 	"github.com/latchkey/latchkey/audit/monitor"
+	"github.com/latchkey/latchkey/authcore/keys"
 	"github.com/latchkey/latchkey/authcore/server"
 	"github.com/latchkey/latchkey/authcore/store/badger"
 )
@@ -106,11 +107,12 @@ func start(f *serveFlags, console fs.FS, mode string) (*instance, error) {
 		return nil, err
 	}
 	srv, err := server.New(ctx, server.Config{
-		Issuer:        issuer,
-		Store:         st.store,
-		Audit:         st.audit,
-		Logger:        log,
-		SecureCookies: tlsCfg != nil,
+		Issuer:         issuer,
+		Store:          st.store,
+		Audit:          st.audit,
+		Logger:         log,
+		SecureCookies:  tlsCfg != nil,
+		GatewayMetrics: newGatewayMetrics(st.metrics.Registry(), st.timeline),
 	})
 	if err != nil {
 		return fail(err)
@@ -148,6 +150,7 @@ func start(f *serveFlags, console fs.FS, mode string) (*instance, error) {
 		},
 	}
 	go srv.Run(ctx)
+	go watchKeys(ctx, srv.Keys, st.metrics, st.alerts, keys.DefaultRotationPeriod)
 	go func() { in.done <- in.http.Serve(ln) }()
 	log.Info().Str("issuer", issuer).Str("addr", ln.Addr().String()).Str("data", dataDir).
 		Bool("tls", tlsCfg != nil).Str("console", issuer+"/console/").Msg("latchkey listening")

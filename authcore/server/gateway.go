@@ -30,7 +30,7 @@ var reservedPrefixes = []string{"/authorize", "/token", "/revoke", "/introspect"
 // newGateway builds the embedded gateway: keys straight from the key
 // manager, revocations straight from the store, the demo API, and the
 // routes stored by the console or the CLI.
-func (s *Server) newGateway(ctx context.Context) error {
+func (s *Server) newGateway(ctx context.Context, metrics gateway.Metrics) error {
 	routes, err := s.loadRoutes(ctx)
 	if err != nil {
 		return err
@@ -42,6 +42,7 @@ func (s *Server) newGateway(ctx context.Context) error {
 		Revocations: s.Store,
 		Routes:      append(gateway.DemoRoutes(s.Issuer), routes...),
 		Audit:       s.Audit,
+		Metrics:     metrics,
 		Logger:      s.log,
 		Now:         s.now,
 	})

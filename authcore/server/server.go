@@ -34,6 +34,9 @@ type Config struct {
 	// KeyAlgorithms are the signing algorithms kept active; nil means
 	// ES256 only.
 	KeyAlgorithms []string
+	// GatewayMetrics receives the embedded gateway's per-route counts;
+	// nil discards them.
+	GatewayMetrics gateway.Metrics
 }
 
 // IssuerSetting is the store setting holding the issuer the server last
@@ -119,7 +122,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err := s.OAuth.EnsureDefaultScopes(ctx); err != nil {
 		return nil, err
 	}
-	if err := s.newGateway(ctx); err != nil {
+	if err := s.newGateway(ctx, cfg.GatewayMetrics); err != nil {
 		return nil, err
 	}
 	mux := http.NewServeMux()
