@@ -27,6 +27,11 @@
 // never to the token header, and ignores jku, x5u, jwk and x5c
 // (RFC 8725 §3.1, §3.10).
 //
+// Publication is counted from a key's CreatedAt. A process that serves
+// the JWKS must therefore see keys created elsewhere well within
+// JWKSMaxAge: Run ticks every minute and each Tick rereads the store.
+// Live-token counts (KeyInfo.LiveTokens) are per process and in memory.
+//
 // Manager keeps the parsed keyset behind an atomic pointer: Sign and
 // Verify take no lock that a writer holds. Several processes sharing one
 // store see each other's changes through Reload (Tick reloads too).

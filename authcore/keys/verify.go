@@ -13,6 +13,13 @@ import (
 // rejected before any decoding (CVE-2025-30204, SECURITY.md GW-10).
 const MaxTokenSize = 16 << 10
 
+// The pre-check's answers, made once: rejecting a flood costs nothing.
+var (
+	errTooLarge    = fmt.Errorf("%w: longer than %d bytes", ErrMalformed, MaxTokenSize)
+	errNotCompact  = fmt.Errorf("%w: not three segments", ErrMalformed)
+	errHeaderBytes = fmt.Errorf("%w: header encoding", ErrMalformed)
+)
+
 // b64 decodes JWS segments: base64url without padding, canonical only.
 var b64 = base64.RawURLEncoding.Strict()
 
@@ -32,10 +39,10 @@ var b64 = base64.RawURLEncoding.Strict()
 // It returns the kid. On error claims may hold partial data: ignore them.
 func (m *Manager) Verify(token, typ string, claims jwt.Claims) (kid string, err error) {
 	if len(token) > MaxTokenSize {
-		return "", fmt.Errorf("%w: longer than %d bytes", ErrMalformed, MaxTokenSize)
+		return "", errTooLarge
 	}
 	if strings.Count(token, ".") != 2 {
-		return "", fmt.Errorf("%w: not three segments", ErrMalformed)
+		return "", errNotCompact
 	}
 	i := strings.IndexByte(token, '.')
 	j := i + 1 + strings.IndexByte(token[i+1:], '.')
@@ -74,7 +81,7 @@ func (m *Manager) Verify(token, typ string, claims jwt.Claims) (kid string, err 
 func (m *Manager) headerKey(seg, typ string) (*material, error) {
 	raw, err := b64.DecodeString(seg)
 	if err != nil {
-		return nil, fmt.Errorf("%w: header encoding", ErrMalformed)
+		return nil, errHeaderBytes
 	}
 	var h map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &h); err != nil {
