@@ -1,0 +1,130 @@
+package oidc
+
+import (
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/latchkey/latchkey/authcore"
+)
+
+// typAccessToken is the typ of RFC 9068 access tokens.
+const typAccessToken = "at+jwt"
+
+// maxUserinfoBody bounds a POST /userinfo body.
+const maxUserinfoBody = 16 << 10
+
+// accessClaims are the access-token claims userinfo relies on.
+type accessClaims struct {
+	jwt.RegisteredClaims
+	ClientID string `json:"client_id"`
+	Scope    string `json:"scope,omitempty"`
+}
+
+// handleUserinfo is GET and POST /userinfo (OIDC Core §5.3). The access
+// token is accepted from the Authorization header only (RFC 6750 §2.1):
+// one in the query or body alone counts as no authentication (401, a
+// bare Bearer challenge); one there as well as in the header is
+// invalid_request (400, RFC 6750 §2). An invalid, expired or revoked
+// token, or one whose user is gone or disabled, is 401 invalid_token; a
+// token without the openid scope is 403 insufficient_scope. The answer
+// holds sub and the claims the token's scopes release (§5.4).
+func (p *Provider) handleUserinfo(w http.ResponseWriter, r *http.Request) {
+	hdr := r.Header.Values("Authorization")
+	inQuery := r.URL.Query().Has("access_token")
+	inBody, err := bodyHasToken(w, r)
+	if err != nil {
+		bearerError(w, http.StatusBadRequest, "invalid_request", "unreadable request body", "")
+		return
+	}
+	if len(hdr) > 1 {
+		bearerError(w, http.StatusBadRequest, "invalid_request", "more than one Authorization header", "")
+		return
+	}
+	var token string
+	if len(hdr) == 1 {
+		scheme, rest, _ := strings.Cut(hdr[0], " ")
+		if strings.EqualFold(scheme, "Bearer") {
+			token = strings.TrimSpace(rest)
+		}
+	}
+	switch {
+	case token != "" && (inQuery || inBody):
+		bearerError(w, http.StatusBadRequest, "invalid_request", "the access token was sent more than one way", "")
+		return
+	case token == "":
+		bearerError(w, http.StatusUnauthorized, "", "", "")
+		return
+	}
+	claims, ok := p.verifyAccess(r, token)
+	if !ok {
+		bearerError(w, http.StatusUnauthorized, "invalid_token", "the access token is invalid, expired or revoked", "")
+		return
+	}
+	scopes := strings.Fields(claims.Scope)
+	if !slices.Contains(scopes, "openid") {
+		bearerError(w, http.StatusForbidden, "insufficient_scope", "the access token lacks the openid scope", "openid")
+		return
+	}
+	u, err := p.store.GetUser(r.Context(), claims.Subject)
+	if errors.Is(err, authcore.ErrNotFound) || (err == nil && u.Disabled) {
+		bearerError(w, http.StatusUnauthorized, "invalid_token", "the access token is invalid, expired or revoked", "")
+		return
+	} else if err != nil {
+		p.log.Error().Err(err).Msg("oidc: userinfo: read user")
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "temporarily_unavailable"})
+		return
+	}
+	out := userClaims(u, scopes)
+	out["sub"] = u.ID
+	writeJSON(w, http.StatusOK, out)
+}
+
+// verifyAccess checks an access token of this issuer: signature, typ
+// at+jwt, exp, iss, jti, and that it was not revoked. A storage failure
+// counts as invalid (fail closed).
+func (p *Provider) verifyAccess(r *http.Request, token string) (*accessClaims, bool) {
+	if len(token) > maxHintLen || strings.Count(token, ".") != 2 {
+		return nil, false
+	}
+	var c accessClaims
+	if _, err := p.signer.Verify(token, typAccessToken, &c); err != nil {
+		return nil, false
+	}
+	if c.Issuer != p.cfg.Issuer || c.ID == "" || c.Subject == "" || c.ExpiresAt == nil ||
+		!p.now().Before(c.ExpiresAt.Time) {
+		return nil, false
+	}
+	revoked, err := p.store.IsRevoked(r.Context(), c.ID)
+	if err != nil {
+		p.log.Error().Err(err).Msg("oidc: userinfo: revocation check")
+		return nil, false
+	}
+	return &c, !revoked
+}
+
+// bodyHasToken reports whether a POST form body carries access_token.
+func bodyHasToken(w http.ResponseWriter, r *http.Request) (bool, error) {
+	if r.Method != http.MethodPost || r.Body == nil {
+		return false, nil
+	}
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt != "application/x-www-form-urlencoded" {
+		return false, nil
+	}
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxUserinfoBody))
+	if err != nil {
+		return false, err
+	}
+	q, err := url.ParseQuery(string(b))
+	if err != nil {
+		return false, err
+	}
+	return q.Has("access_token"), nil
+}
