@@ -105,6 +105,8 @@ before(async () => {
   server = spawn(BIN, ['serve', '--addr', `127.0.0.1:${port}`, '--data', dataDir, '--log-format', 'json'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   })
+  // If this process dies without running after(), take the server with it.
+  process.once('exit', () => server?.kill('SIGKILL'))
   server.stdout.on('data', (b) => (serverLog += b))
   server.stderr.on('data', (b) => (serverLog += b))
   await waitForDiscovery(`${base}/.well-known/openid-configuration`, 30_000)

@@ -9,6 +9,7 @@
 # Env: LATCHKEY_BIN   the binary built by `go tool wails build` (default build/bin/latchkey)
 #      ARTIFACTS      where screenshots and the app log go (default <repo>/test-artifacts)
 #      READY_TIMEOUT  seconds to wait for "console ready" (default 60)
+#      XVFB_SCREEN    the Xvfb screen (default 1280x800x24)
 # Needs: xvfb-run (xvfb), import and convert (imagemagick).
 set -uo pipefail
 
@@ -18,6 +19,7 @@ bin=${LATCHKEY_BIN:-build/bin/latchkey}
 artifacts=${ARTIFACTS:-$repo/test-artifacts}
 [[ $artifacts = /* ]] || artifacts=$repo/$artifacts
 ready_timeout=${READY_TIMEOUT:-60}
+screen=${XVFB_SCREEN:-1280x800x24}
 shot=$artifacts/desktop-dashboard.png
 log=$artifacts/desktop-app.log
 
@@ -75,7 +77,7 @@ INNER
 echo "desktop: starting $bin under Xvfb (waiting up to ${ready_timeout}s for \"console ready\")"
 BIN=$bin LOG=$log SHOT=$shot TMPHOME=$tmp READY_TIMEOUT=$ready_timeout \
   timeout --kill-after=10 $((ready_timeout + 60)) \
-  xvfb-run -a -s "-screen 0 1280x800x24" bash -c "$inner"
+  xvfb-run -a -s "-screen 0 $screen" bash -c "$inner"
 rc=$?
 case $rc in
   0) ;;
