@@ -14,6 +14,7 @@ import (
 	"github.com/latchkey/latchkey/authcore/keys"
 	"github.com/latchkey/latchkey/authcore/login"
 	"github.com/latchkey/latchkey/authcore/oauth"
+	"github.com/latchkey/latchkey/authcore/oidc"
 )
 
 // Config configures a Server. Issuer and Store are required.
@@ -52,6 +53,7 @@ type Server struct {
 	Keys    *keys.Manager
 	Login   *login.Manager
 	OAuth   *oauth.Server
+	OIDC    *oidc.Provider
 	Gateway *gateway.Gateway
 	// Feed carries revocations to standalone gateways.
 	Feed *gateway.Broadcaster
@@ -100,18 +102,28 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		OnDeny: func(w http.ResponseWriter, r *http.Request, returnTo string) {
 			s.OAuth.Authorizer().DenyConsent(w, r, returnTo)
 		},
+		// OIDC back-channel logout for every session that ends.
+		OnSessionEnded: func(ctx context.Context, sess authcore.Session, reason string) {
+			s.OIDC.SessionEnded(ctx, sess, reason)
+		},
 	})
 	if err != nil {
 		return nil, err
 	}
+	// The OpenID Connect provider (authcore/oidc) on top of OAuth.
+	if s.OIDC, err = newOIDC(cfg, s, km); err != nil {
+		return nil, err
+	}
 	s.OAuth, err = oauth.New(ctx, oauth.Config{
-		Issuer:      cfg.Issuer,
-		Store:       s.Store,
-		Signer:      km,
-		Interaction: s.Login,
-		Audit:       cfg.Audit,
-		Logger:      cfg.Logger,
-		Now:         cfg.Now,
+		Issuer:            cfg.Issuer,
+		Store:             s.Store,
+		Signer:            km,
+		Interaction:       s.Login,
+		OpenID:            s.OIDC,
+		IDTokenAlgorithms: km.Algorithms,
+		Audit:             cfg.Audit,
+		Logger:            cfg.Logger,
+		Now:               cfg.Now,
 	})
 	if err != nil {
 		return nil, err
@@ -132,6 +144,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}))
 	s.OAuth.Mount(mux)
 	s.Login.Mount(mux)
+	s.OIDC.Mount(mux)
 	mux.Handle("GET /jwks.json", km)
 	mux.HandleFunc("GET /.well-known/openid-configuration", s.handleDiscovery)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
