@@ -25,6 +25,9 @@ func Run(ctx context.Context, o Options) (*Trace, error) {
 	start := time.Now()
 	err := r.discover()
 	if err == nil {
+		if r.md.string("jwks_uri") != "" {
+			r.jwks() // up front, so token steps are complete when published
+		}
 		t.ClientAuth = r.authMethod()
 		err = r.run()
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 )
@@ -86,7 +87,7 @@ func (r *runner) decodeToken(s *Step, name, value string, expiresIn float64) Tok
 		tok.ExpiresAt = &at
 	}
 	if tok.ExpiresAt != nil {
-		tok.RemainingSeconds = tok.ExpiresAt.Sub(now).Seconds()
+		tok.RemainingSeconds = math.Round(tok.ExpiresAt.Sub(now).Seconds())
 	}
 	return tok
 }
