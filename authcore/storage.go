@@ -21,6 +21,7 @@ type Storage interface {
 	Grants
 	Keys
 	Settings
+	Nonces
 
 	// GarbageCollect removes records that expired before now and reports
 	// how many it removed.
@@ -125,4 +126,21 @@ type Keys interface {
 type Settings interface {
 	GetSetting(ctx context.Context, name string) ([]byte, error)
 	PutSetting(ctx context.Context, name string, value []byte) error
+}
+
+// Nonces records single-use values that carry their own expiry: client
+// assertion jtis (RFC 7523 §3 item 7, OIDC Core §9), and later DPoP proof
+// jtis (RFC 9449 §11.1) and the like. The record outlives the value, so a
+// replay within its lifetime is recognised (SECURITY.md TOK-10, RL-05).
+type Nonces interface {
+	// UseOnce records that (kind, id) was used, until expiresAt. It
+	// returns nil for exactly one caller while the record lives; every
+	// other caller, including concurrent ones, gets ErrConsumed. The read
+	// and the write of the record share one transaction, and the call
+	// returns only after a durable commit. Expiry is absolute and is
+	// checked against the store's clock on read; after it, the id may be
+	// used again. An expiresAt that is zero or not after the store's now
+	// gives ErrConsumed: a value that cannot be remembered must not be
+	// accepted.
+	UseOnce(ctx context.Context, kind, id string, expiresAt time.Time) error
 }

@@ -23,13 +23,14 @@ var expirable = []struct {
 	{kindRTByGrant, false},
 	{kindRevoked, true},
 	{kindGrant, true},
+	{kindOnce, true},
 }
 
 // gcBatch bounds the deletions of one transaction.
 const gcBatch = 512
 
-// GarbageCollect deletes every code, session, refresh token, revocation
-// and grant that expired at or before now, reports how many it deleted,
+// GarbageCollect deletes every code, session, refresh token, revocation,
+// grant and single-use record that expired at or before now, reports how many it deleted,
 // then runs Badger's value-log GC. Badger's TTLs already hide records
 // once the wall clock passes their expiry, and such records are not
 // counted; the scrub catches what the TTL has not (yet) removed and makes

@@ -26,6 +26,7 @@ const (
 	kindRevoked       = "revoked"     // <jti>
 	kindKey           = "key"         // <signing key id>
 	kindSetting       = "setting"
+	kindOnce          = "once" // <kind>/<id>: single-use values (UseOnce)
 )
 
 // key builds the key of one record of kind.

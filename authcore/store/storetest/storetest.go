@@ -37,6 +37,10 @@ func Run(t *testing.T, open func(t *testing.T) authcore.Storage) {
 		{"ConsumeRace", testConsumeRace},
 		{"RotateRace", testRotateRace},
 		{"RevokeRotateRace", testRevokeRotateRace},
+		{"UseOnce", testUseOnce},
+		{"UseOnceExpiry", testUseOnceExpiry},
+		{"UseOnceGC", testUseOnceGC},
+		{"UseOnceRace", testUseOnceRace},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
