@@ -7,8 +7,9 @@ import (
 )
 
 // verifiedTTL bounds how long a verified token is trusted without
-// checking its signature again: a key removed from the JWKS stops
-// verifying cached tokens within this time.
+// checking its signature again. An entry also dies with the key set it was
+// verified against: a rotation or an emergency key revocation (a new
+// JWKS) empties the cache's effect at once.
 const verifiedTTL = 30 * time.Second
 
 const maxVerified = 10_000
@@ -25,24 +26,25 @@ type verifiedCache struct {
 type verifiedEntry struct {
 	id    Identity
 	until time.Time
+	set   *KeySet // the key set the signature verified against
 }
 
 func newVerifiedCache() *verifiedCache {
 	return &verifiedCache{entries: make(map[[32]byte]verifiedEntry)}
 }
 
-func (c *verifiedCache) get(key [32]byte, now time.Time) (*Identity, bool) {
+func (c *verifiedCache) get(key [32]byte, set *KeySet, now time.Time) (*Identity, bool) {
 	c.mu.RLock()
 	e, ok := c.entries[key]
 	c.mu.RUnlock()
-	if !ok || !now.Before(e.until) {
+	if !ok || !now.Before(e.until) || e.set != set {
 		return nil, false
 	}
 	id := e.id
 	return &id, true
 }
 
-func (c *verifiedCache) put(key [32]byte, id *Identity, until time.Time, now time.Time) {
+func (c *verifiedCache) put(key [32]byte, id *Identity, set *KeySet, until time.Time, now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.entries) >= maxVerified {
@@ -52,7 +54,7 @@ func (c *verifiedCache) put(key [32]byte, id *Identity, until time.Time, now tim
 			}
 		}
 	}
-	c.entries[key] = verifiedEntry{id: *id, until: until}
+	c.entries[key] = verifiedEntry{id: *id, until: until, set: set}
 }
 
 func tokenKey(tok string) [32]byte { return sha256.Sum256([]byte(tok)) }

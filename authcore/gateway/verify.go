@@ -28,16 +28,19 @@ type verifier struct {
 func (v *verifier) verify(ctx context.Context, tok string) (*Identity, *denial) {
 	key := tokenKey(tok)
 	now := v.now()
-	if id, ok := v.cache.get(key, now); ok {
-		return id, nil
+	set, err := v.keys.KeySet(ctx, false)
+	if err == nil {
+		if id, ok := v.cache.get(key, set, now); ok {
+			return id, nil
+		}
 	}
 	id, d := v.verifyJWT(ctx, tok)
-	if d == nil {
+	if d == nil && err == nil {
 		until := now.Add(verifiedTTL)
 		if exp := id.ExpiresAt.Add(v.leeway); exp.Before(until) {
 			until = exp
 		}
-		v.cache.put(key, id, until, now)
+		v.cache.put(key, id, set, until, now)
 	}
 	return id, d
 }

@@ -126,3 +126,12 @@ func TestMiddlewareRecoversPanics(t *testing.T) {
 		t.Errorf("got %d %q", rec.Code, rec.Body.String())
 	}
 }
+
+func decode(t *testing.T, resp *http.Response, into any) {
+	t.Helper()
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if err := json.Unmarshal(body, into); err != nil {
+		t.Fatalf("%d: not JSON: %s", resp.StatusCode, body)
+	}
+}
