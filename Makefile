@@ -71,10 +71,10 @@ test-frontend:
 	cd frontend && npm test
 
 test-browser:
-	LATCHKEY_BIN=$(CURDIR)/$(BIN) node --test tests/browser/
+	LATCHKEY_BIN=$(CURDIR)/$(BIN) node --test frontend/tests/browser/
 
 test-desktop:
-	LATCHKEY_BIN=$(CURDIR)/$(BIN) bash tests/desktop/run.sh
+	LATCHKEY_BIN=$(CURDIR)/$(BIN) bash frontend/tests/desktop/run.sh
 
 clean:
 	rm -rf build/bin test-artifacts frontend/dist/assets frontend/dist/index.html

@@ -41,7 +41,7 @@ func runWindow(a *app.App, console fs.FS) error {
 	return wails.Run(&options.App{
 		Title:            "Latchkey",
 		Width:            1280,
-		Height:           820,
+		Height:           760,
 		MinWidth:         960,
 		MinHeight:        600,
 		BackgroundColour: options.NewRGB(0x11, 0x15, 0x27),

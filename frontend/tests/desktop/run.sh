@@ -13,7 +13,7 @@
 # Needs: xvfb-run (xvfb), import and convert (imagemagick).
 set -uo pipefail
 
-repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 bin=${LATCHKEY_BIN:-build/bin/latchkey}
 [[ $bin = /* ]] || bin=$repo/$bin
 artifacts=${ARTIFACTS:-$repo/test-artifacts}

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
 // playwright-core is a devDependency of frontend/ (npm ci there installs it).
 const { chromium } = createRequire(join(repo, 'frontend', 'package.json'))('playwright-core')
 
