@@ -61,10 +61,11 @@ func fileName(name string) (string, error) {
 			b.WriteRune('-')
 		}
 	}
-	if b.Len() == 0 || b.Len() > 100 {
+	base := strings.Trim(b.String(), "-")
+	if base == "" || len(base) > 100 {
 		return "", fmt.Errorf("flow: saved flow name %q must have 1 to 100 letters, digits, '-' or '_'", name)
 	}
-	return b.String() + ".json", nil
+	return base + ".json", nil
 }
 
 // Save writes sf to dir (created 0700 if missing) as <name>.json, mode

@@ -1,0 +1,161 @@
+package flow
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func TestDiscoveryFallbackAndMismatch(t *testing.T) {
+	f := newFake(t, func(f *fake) { f.oauthOnly = true })
+	tr, err := runFake(t, f, Options{Flow: FlowClientCredentials, ClientSecret: fakeSecret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.Steps[0].Response.Status != 404 || tr.DiscoveryURL != f.ts.URL+OAuthMetadataPath {
+		t.Fatalf("discovery %v %s", stepNames(tr), tr.DiscoveryURL)
+	}
+	f = newFake(t, func(f *fake) { f.wrongIssuer = true })
+	tr, err = runFake(t, f, Options{Flow: FlowClientCredentials, ClientSecret: fakeSecret})
+	if err == nil || !strings.Contains(err.Error(), "elsewhere.example") {
+		t.Fatalf("err %v", err)
+	}
+	wantSeverity(t, tr, RuleMetadataIssuer, SeverityError)
+	if _, err := Run(context.Background(), Options{Issuer: "http://127.0.0.1:1", ClientID: "c", Flow: FlowRevoke}); err == nil {
+		t.Fatal("unreachable issuer: no error")
+	}
+}
+
+func TestOptionsValidation(t *testing.T) {
+	for _, o := range []Options{
+		{ClientID: "c", Flow: FlowRevoke},
+		{Issuer: "https://as.example", Flow: FlowRevoke},
+		{Issuer: "https://as.example", ClientID: "c", Flow: "implicit"},
+		{Issuer: "https://as.example", ClientID: "c", Flow: FlowRevoke, AuthMethod: "private_key_jwt"},
+	} {
+		if tr, err := Run(context.Background(), o); err == nil || tr != nil || !strings.HasPrefix(err.Error(), "flow: ") {
+			t.Errorf("%+v: %v", o, err)
+		}
+	}
+}
+
+func TestMask(t *testing.T) {
+	if got := Mask("eyJhbGciOiJFUzI1NiJ9.payload.signature"); got != "eyJhbGci…(38)" {
+		t.Fatal(got)
+	}
+	if got := Mask("abc"); got != "…(3)" {
+		t.Fatal(got)
+	}
+	m := newMasker(false)
+	m.add("s e/cret+1")
+	h := m.header(http.Header{"Authorization": {"Bearer tok-123456"}, "X-Echo": {"s e/cret+1"},
+		"Set-Cookie": {"sid=abcdef"}})
+	if h.Get("Authorization") != "Bearer to…(10)" || h.Get("X-Echo") != "s …(10)" || h.Get("Set-Cookie") != "si…(10)" {
+		t.Fatalf("header %v", h)
+	}
+	if got := m.text("client_secret=s+e%2Fcret%2B1&x=1"); got != "client_secret=s …(10)&x=1" {
+		t.Fatal(got)
+	}
+	if got := newMasker(true).header(http.Header{"Authorization": {"Basic abc"}}); got.Get("Authorization") != "Basic abc" {
+		t.Fatal(got)
+	}
+}
+
+func TestLoopbackRedirectURI(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	for _, c := range []struct{ in, prefix string }{
+		{"http://127.0.0.1/cb", "http://127.0.0.1:"},
+		{"http://127.0.0.1:" + strconv.Itoa(port) + "/native", "http://127.0.0.1:" + strconv.Itoa(port) + "/native"},
+	} {
+		lb, err := listenLoopback(c.in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(lb.uri, c.prefix) {
+			t.Errorf("%s -> %s", c.in, lb.uri)
+		}
+		resp, err := http.Get(lb.uri + "?code=x&state=y")
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("callback: %v %v", err, resp)
+		}
+		resp.Body.Close()
+		resp, _ = http.Get(lb.uri + "?code=again")
+		if resp.StatusCode != http.StatusGone {
+			t.Errorf("second callback: %d", resp.StatusCode)
+		}
+		resp.Body.Close()
+		got, _ := lb.wait(context.Background())
+		if got.URL.Query().Get("code") != "x" {
+			t.Errorf("got %v", got.URL)
+		}
+		lb.close()
+	}
+	for _, bad := range []string{"https://app.example/cb", "http://192.0.2.1/cb", "http://127.0.0.1/cb#frag", "com.example.app:/cb"} {
+		if _, err := listenLoopback(bad); err == nil {
+			t.Errorf("%s accepted", bad)
+		}
+	}
+}
+
+func TestSavedFlows(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "flows")
+	if got, err := LoadAll(dir); err != nil || len(got) != 0 {
+		t.Fatalf("empty dir: %v %v", got, err)
+	}
+	o := Options{Issuer: "https://as.example", ClientID: "c1", ClientSecret: "top-secret", Flow: FlowRefresh, Scope: "openid"}
+	if err := Save(dir, SavedFrom("Nightly refresh", o, false)); err != nil {
+		t.Fatal(err)
+	}
+	if err := Save(dir, SavedFrom("ci cc", o, true)); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "nightly-refresh.json"))
+	if strings.Contains(string(b), "top-secret") {
+		t.Fatal("secret saved without KeepSecret")
+	}
+	if fi, _ := os.Stat(filepath.Join(dir, "ci-cc.json")); fi.Mode().Perm() != 0o600 {
+		t.Fatalf("mode %v", fi.Mode())
+	}
+	all, err := LoadAll(dir)
+	if err != nil || len(all) != 2 || all[0].Name != "Nightly refresh" && all[0].Name != "ci cc" {
+		t.Fatalf("%v %v", all, err)
+	}
+	for _, sf := range all {
+		got := sf.Options()
+		if got.Issuer != o.Issuer || got.Flow != FlowRefresh || (sf.Name == "ci cc") != (got.ClientSecret == "top-secret") {
+			t.Fatalf("%+v", got)
+		}
+	}
+	if err := Save(dir, SavedFlow{Name: "../../etc"}); err != nil {
+		t.Fatal(err) // the name is sanitised, not rejected
+	}
+	if _, err := os.Stat(filepath.Join(dir, "etc.json")); err != nil {
+		t.Fatal(err)
+	}
+	if err := Save(dir, SavedFlow{Name: "///"}); err == nil {
+		t.Fatal("empty name accepted")
+	}
+	os.WriteFile(filepath.Join(dir, "broken.json"), []byte("{"), 0o600)
+	if _, err := LoadAll(dir); err == nil || !strings.Contains(err.Error(), "broken.json") {
+		t.Fatalf("err %v", err)
+	}
+}
+
+func TestCurlQuoting(t *testing.T) {
+	got := curlCommand(&Request{Method: "POST", URL: "https://as.example/token",
+		Header: http.Header{"Content-Length": {"3"}, "X-A": {"it's"}}, Body: "a=b"})
+	want := "curl -sS -i -X POST 'https://as.example/token' \\\n  -H 'X-A: it'\\''s' \\\n  --data-raw 'a=b'\n"
+	if got != want {
+		t.Fatalf("%q", got)
+	}
+}
