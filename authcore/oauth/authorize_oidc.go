@@ -2,6 +2,7 @@ package oauth
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -88,11 +89,17 @@ func (s *Server) parseOIDC(ar *authRequest, p params) error {
 		if len(raw) > maxClaimsParam {
 			return errInvalidRequest("claims is too long")
 		}
-		norm, _, err := s.cfg.OpenID.ParseClaims(raw)
+		norm, implied, err := s.cfg.OpenID.ParseClaims(raw)
 		if err != nil {
 			return errInvalidRequest("claims is not a valid claims request")
 		}
 		o.claims = norm
+		for _, sc := range implied {
+			if ar.client.AllowsScope(sc) && !slices.Contains(ar.scopes, sc) {
+				ar.scopes = append(ar.scopes, sc)
+			}
+		}
+		p["scope"] = joinScope(ar.scopes) // consent and the code cover them
 	}
 	return nil
 }

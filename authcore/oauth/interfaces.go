@@ -42,9 +42,10 @@ type Interaction interface {
 // other than nonce are ignored.
 type OpenID interface {
 	// ParseClaims validates the claims request parameter (OIDC Core
-	// §5.5) and returns it normalized, with the names of the claims it
-	// asks of the UserInfo endpoint.
-	ParseClaims(raw string) (normalized string, userinfo []string, err error)
+	// §5.5) and returns it normalized, with the scopes whose claims it
+	// asks for: those scopes join the request (when the client may have
+	// them), so the user consents to every claim released.
+	ParseClaims(raw string) (normalized string, scopes []string, err error)
 	// HintSubject verifies an id_token_hint (OIDC Core §3.1.2.1): an ID
 	// token this issuer signed, accepted even when expired. It returns
 	// the token's sub.

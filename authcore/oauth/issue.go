@@ -18,9 +18,6 @@ type accessClaims struct {
 	jwt.RegisteredClaims
 	ClientID string `json:"client_id"`
 	Scope    string `json:"scope,omitempty"`
-	// Userinfo names the claims the authorization's claims request asked
-	// of the UserInfo endpoint (OIDC Core §5.5), beyond its scopes.
-	Userinfo []string `json:"userinfo_claims,omitempty"`
 	// Act names the acting party of an exchanged token (RFC 8693 §4.1).
 	Act *actClaim `json:"act,omitempty"`
 }
@@ -73,11 +70,6 @@ func (s *Server) mintAccess(c authcore.Client, sub string, scopes, aud []string,
 		return "", authcore.IssuedToken{}, internal(err)
 	}
 	return tok, authcore.IssuedToken{JTI: jti, ExpiresAt: exp}, nil
-}
-
-// withUserinfo adds the userinfo claim names of a claims request.
-func withUserinfo(names []string) func(*accessClaims) {
-	return func(c *accessClaims) { c.Userinfo = names }
 }
 
 // bearer builds the token response for an access token.

@@ -23,15 +23,3 @@ func (s *Server) idToken(ctx context.Context, c authcore.Client, ac authcore.Aut
 	return tok, nil
 }
 
-// userinfoClaims returns the claim names a stored claims request asks of
-// the UserInfo endpoint; nil without a provider or a request.
-func (s *Server) userinfoClaims(normalized string) []string {
-	if s.cfg.OpenID == nil || normalized == "" {
-		return nil
-	}
-	_, names, err := s.cfg.OpenID.ParseClaims(normalized)
-	if err != nil {
-		return nil
-	}
-	return names
-}

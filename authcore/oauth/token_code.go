@@ -41,8 +41,7 @@ func (s *Server) exchangeCode(ctx context.Context, tr *tokenRequest) (*tokenResp
 	if err := checkCode(tr, ac, now); err != nil {
 		return nil, err
 	}
-	at, it, err := s.mintAccess(tr.client, ac.UserID, ac.Scopes, ac.Audience, now,
-		withUserinfo(s.userinfoClaims(ac.Claims)))
+	at, it, err := s.mintAccess(tr.client, ac.UserID, ac.Scopes, ac.Audience, now)
 	if err != nil {
 		return nil, err
 	}

@@ -52,8 +52,7 @@ func (s *Server) refresh(ctx context.Context, tr *tokenRequest) (*tokenResponse,
 	} else if !subset(scopes, rec.Scopes) {
 		return nil, errInvalidScope("scope exceeds the original grant")
 	}
-	at, it, err := s.mintAccess(tr.client, rec.UserID, scopes, g.Audience, now,
-		withUserinfo(s.userinfoClaims(g.Claims)))
+	at, it, err := s.mintAccess(tr.client, rec.UserID, scopes, g.Audience, now)
 	if err != nil {
 		return nil, err
 	}
