@@ -53,8 +53,8 @@ func (p *Provider) logoutClaims(c authcore.Client, s authcore.Session, now time.
 		return nil, err
 	}
 	return jwt.MapClaims{
-		"iss": p.cfg.Issuer, "aud": c.ID, "iat": now.Unix(),
-		"exp": now.Add(p.cfg.LogoutTokenTTL).Unix(), "jti": jti,
+		"iss": p.cfg.Issuer, "aud": c.ID, "iat": unix(now),
+		"exp": unix(now.Add(p.cfg.LogoutTokenTTL)), "jti": jti,
 		"sub": s.UserID, "sid": s.SID(),
 		"events": map[string]any{EventBackchannelLogout: map[string]any{}},
 	}, nil

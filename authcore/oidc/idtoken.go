@@ -54,10 +54,10 @@ func (p *Provider) IDToken(ctx context.Context, c authcore.Client, ac authcore.A
 func (p *Provider) idTokenClaims(ctx context.Context, c authcore.Client, ac authcore.AuthCode, accessToken string, now time.Time) (jwt.MapClaims, error) {
 	m := jwt.MapClaims{
 		"iss": p.cfg.Issuer, "sub": ac.UserID, "aud": c.ID, "azp": c.ID,
-		"iat": now.Unix(), "exp": now.Add(p.cfg.IDTokenTTL).Unix(),
+		"iat": unix(now), "exp": unix(now.Add(p.cfg.IDTokenTTL)),
 	}
 	if !ac.AuthTime.IsZero() {
-		m["auth_time"] = ac.AuthTime.Unix()
+		m["auth_time"] = unix(ac.AuthTime)
 	}
 	set := map[string]string{"nonce": ac.Nonce, "sid": ac.SessionID, "acr": ac.ACR}
 	for k, v := range set {
@@ -109,6 +109,10 @@ func halfHash(alg, value string) (string, error) {
 	sum := h.Sum(nil)
 	return b64(sum[:len(sum)/2]), nil
 }
+
+// unix is a NumericDate as jwt.MapClaims reads it back (a float64 of
+// whole seconds, encoded without exponent).
+func unix(t time.Time) float64 { return float64(t.Unix()) }
 
 func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 

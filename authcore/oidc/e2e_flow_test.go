@@ -1,0 +1,174 @@
+package oidc_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
+
+	"github.com/latchkey/latchkey/authcore/oauth"
+)
+
+const cb = "http://127.0.0.1:9/callback"
+
+// codeFlow runs an authorization (login and consent as needed) and the
+// code exchange, returning the tokens and the raw ID token.
+func codeFlow(t *testing.T, e *env, b *browser, r rp, extra ...oauth2.AuthCodeOption) (*oauth2.Token, string) {
+	t.Helper()
+	verifier := oauth2.GenerateVerifier()
+	opts := append([]oauth2.AuthCodeOption{oauth2.S256ChallengeOption(verifier)}, extra...)
+	back, _ := signIn(t, b, e.issuer, r.cfg.AuthCodeURL("st", opts...), "alice")
+	q := back.Query()
+	if q.Get("code") == "" || q.Get("iss") != e.issuer || q.Get("state") != "st" {
+		t.Fatalf("authorization response %s", back)
+	}
+	tok, err := r.cfg.Exchange(context.Background(), q.Get("code"), oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := tok.Extra("id_token").(string)
+	return tok, raw
+}
+
+// go-oidc, a real relying party, discovers the server and verifies its
+// ID tokens: issuer, signature through the JWKS, aud, exp, at_hash; the
+// claims are the ones OIDC Core §2 requires. An RP checking the nonce
+// sees a mismatch; a verifier for another client rejects the aud.
+func TestIDTokenVerifiedByGoOIDC(t *testing.T) {
+	e := start(t)
+	ctx := context.Background()
+	alice := e.user("alice", "alice@example.com")
+	r := e.rp(oauth.ClientSpec{Name: "Shop", RedirectURIs: []string{cb},
+		Scopes: []string{"openid", "profile", "email"}}, "openid", "profile")
+	prov, err := oidc.NewProvider(ctx, e.issuer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t)
+	tok, raw := codeFlow(t, e, b, r, oidc.Nonce("n-0S6_WzA2Mj"),
+		oauth2.SetAuthURLParam("claims", `{"id_token":{"email":{"essential":true}}}`))
+	if raw == "" {
+		t.Fatal("no id_token in the token response")
+	}
+	idt, err := prov.Verifier(&oidc.Config{ClientID: r.client.ID, Now: e.clock.Now}).Verify(ctx, raw)
+	if err != nil {
+		t.Fatalf("go-oidc rejects the ID token: %v", err)
+	}
+	if err := idt.VerifyAccessToken(tok.AccessToken); err != nil {
+		t.Fatalf("at_hash: %v", err)
+	}
+	var c struct {
+		Sub, Azp, Sid, Nonce, Acr, Email string
+		AuthTime                         int64 `json:"auth_time"`
+	}
+	if err := idt.Claims(&c); err != nil {
+		t.Fatal(err)
+	}
+	if c.Sub != alice.ID || c.Azp != r.client.ID || c.Sid == "" || c.Nonce != "n-0S6_WzA2Mj" ||
+		c.AuthTime == 0 || c.Acr == "" || c.Email != "alice@example.com" {
+		t.Fatalf("claims %+v", c)
+	}
+	hdr, _ := payload(t, raw)
+	if hdr["typ"] != "JWT" || hdr["alg"] != "ES256" {
+		t.Fatalf("header %v", hdr)
+	}
+	sessions, _ := e.srv.OIDC.ListSessions(ctx, alice.ID)
+	if len(sessions) != 1 || sessions[0].SID != c.Sid {
+		t.Fatalf("sid %q is not the session's public id %+v", c.Sid, sessions)
+	}
+	// The RP's nonce check: a token replayed into another login whose
+	// nonce differs is detected.
+	if idt.Nonce == "another-nonce" || idt.Nonce != "n-0S6_WzA2Mj" {
+		t.Fatal("nonce not echoed exactly")
+	}
+	// Another client's verifier rejects the audience.
+	if _, err := prov.Verifier(&oidc.Config{ClientID: "someone-else", Now: e.clock.Now}).Verify(ctx, raw); err == nil ||
+		!strings.Contains(err.Error(), "audience") {
+		t.Fatalf("wrong aud accepted: %v", err)
+	}
+	// Single sign-on: a second client gets its ID token without a login,
+	// with the same sid.
+	r2 := e.rp(oauth.ClientSpec{Name: "Blog", RedirectURIs: []string{cb}, Scopes: []string{"openid"}}, "openid")
+	_, raw2 := codeFlow(t, e, b, r2)
+	idt2, err := prov.Verifier(&oidc.Config{ClientID: r2.client.ID, Now: e.clock.Now}).Verify(ctx, raw2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c2 struct{ Sid, Nonce string }
+	_ = idt2.Claims(&c2)
+	if c2.Sid != c.Sid || c2.Nonce != "" {
+		t.Fatalf("SSO token claims %+v", c2)
+	}
+}
+
+// prompt=none, max_age and id_token_hint at the authorization endpoint.
+func TestPromptMaxAgeAndHint(t *testing.T) {
+	e := start(t)
+	e.user("alice", "alice@example.com")
+	r := e.rp(oauth.ClientSpec{Name: "Shop", RedirectURIs: []string{cb}, Scopes: []string{"openid"}}, "openid")
+	verifier := oauth2.GenerateVerifier()
+	authURL := func(b *browser, opts ...oauth2.AuthCodeOption) *url.URL {
+		opts = append(opts, oauth2.S256ChallengeOption(verifier))
+		resp, body := b.get(r.cfg.AuthCodeURL("st", opts...))
+		loc, _ := resp.Location()
+		if resp.StatusCode != http.StatusSeeOther || loc == nil {
+			t.Fatalf("%d %s", resp.StatusCode, body)
+		}
+		return loc
+	}
+	none := oauth2.SetAuthURLParam("prompt", "none")
+	// No session: login_required to the redirect URI, with iss and state.
+	loc := authURL(newBrowser(t), none)
+	if q := loc.Query(); !strings.HasPrefix(loc.String(), cb) || q.Get("error") != "login_required" ||
+		q.Get("iss") != e.issuer || q.Get("state") != "st" {
+		t.Fatalf("prompt=none without session: %s", loc)
+	}
+	b := newBrowser(t)
+	_, idt := codeFlow(t, e, b, r)
+	// With a session and consent, prompt=none answers a code.
+	if loc := authURL(b, none); loc.Query().Get("code") == "" {
+		t.Fatalf("prompt=none with session: %s", loc)
+	}
+	// login_hint prefills the login form.
+	_, prefill := signIn(t, newBrowser(t), e.issuer, r.cfg.AuthCodeURL("st", oauth2.S256ChallengeOption(verifier),
+		oauth2.SetAuthURLParam("login_hint", "alice")), "alice")
+	if prefill != "alice" {
+		t.Fatalf("login_hint prefill %q", prefill)
+	}
+	// Two hours on: the ID token has expired but still works as a hint;
+	// max_age=60 now needs a new login, which prompt=none refuses.
+	e.clock.Advance(2 * time.Hour)
+	hint := oauth2.SetAuthURLParam("id_token_hint", idt)
+	if loc := authURL(b, none, hint); loc.Query().Get("code") == "" {
+		t.Fatalf("expired id_token_hint refused: %s", loc)
+	}
+	if loc := authURL(b, none, oauth2.SetAuthURLParam("max_age", "60")); loc.Query().Get("error") != "login_required" {
+		t.Fatalf("max_age exceeded: %s", loc)
+	}
+	// A hint for another user: login_required. A forged hint:
+	// invalid_request.
+	bob := e.user("bob", "")
+	b2 := newBrowser(t)
+	back, _ := signIn(t, b2, e.issuer, r.cfg.AuthCodeURL("st", oauth2.S256ChallengeOption(verifier)), "bob")
+	if back.Query().Get("code") == "" || bob.ID == "" {
+		t.Fatalf("bob: %s", back)
+	}
+	if loc := authURL(b2, hint); loc.Query().Get("error") != "login_required" {
+		t.Fatalf("hint for another user: %s", loc)
+	}
+	forged := oauth2.SetAuthURLParam("id_token_hint", idt[:len(idt)-4]+"AAAA")
+	if loc := authURL(b2, forged); loc.Query().Get("error") != "invalid_request" {
+		t.Fatalf("forged hint: %s", loc)
+	}
+	// prompt=login forces the login page even with a session.
+	resp, _ := b.get(r.cfg.AuthCodeURL("st", oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("prompt", "login")))
+	if loc, _ := resp.Location(); loc == nil || loc.Path != "/login" {
+		t.Fatalf("prompt=login: %v", loc)
+	}
+}
+
