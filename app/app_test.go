@@ -22,6 +22,11 @@ import (
 const issuer = "http://127.0.0.1:8421"
 
 func newApp(t *testing.T) *app.App {
+	a, _ := newAppServer(t)
+	return a
+}
+
+func newAppServer(t *testing.T) (*app.App, *server.Server) {
 	t.Helper()
 	st, err := badger.Open(badger.Options{InMemory: true})
 	if err != nil {
@@ -39,7 +44,7 @@ func newApp(t *testing.T) *app.App {
 	}
 	return app.New(app.Config{Server: srv, Audit: alog, Logger: zerolog.Nop(), Info: app.Info{
 		Issuer: issuer, Addresses: []string{"127.0.0.1:8421"}, DataDir: "/data", Mode: "serve", StartedAt: time.Now().Add(-time.Minute),
-	}})
+	}}), srv
 }
 
 func console(t *testing.T, a *app.App) http.Handler {
