@@ -16,7 +16,7 @@ import (
 // revocation or introspection endpoint.
 type clientAuth struct {
 	client authcore.Client
-	method string // client_secret_basic, client_secret_post or none
+	method string // client_secret_basic, client_secret_post, private_key_jwt or none
 }
 
 // parseBasic decodes an HTTP Basic Authorization header whose user and
@@ -54,12 +54,15 @@ func claimedClientID(r *http.Request, p params) string {
 	if id, _, ok, err := parseBasic(r.Header.Get("Authorization")); ok && err == nil {
 		return id
 	}
-	return p.get("client_id")
+	if id := p.get("client_id"); id != "" || !p.has("client_assertion") {
+		return id
+	}
+	return unverifiedSubject(p.get("client_assertion"))
 }
 
 // authenticateClient authenticates the caller once, with exactly one
-// method (OAuth 2.1 §2.4, §3.2.4): client_secret_basic, client_secret_post
-// or none for public clients. The method must be the one the client
+// method (OAuth 2.1 §2.4, §3.2.4): client_secret_basic, client_secret_post,
+// private_key_jwt (RFC 7523 §2.2) or none for public clients. The method must be the one the client
 // registered. Failures are audited.
 func (s *Server) authenticateClient(ctx context.Context, r *http.Request, p params) (clientAuth, error) {
 	ca, err := s.authClient(ctx, r, p)
@@ -79,10 +82,7 @@ func (s *Server) authClient(ctx context.Context, r *http.Request, p params) (cli
 	}
 	hdr := r.Header.Get("Authorization")
 	if p.has("client_assertion") || p.has("client_assertion_type") {
-		if hdr != "" || p.has("client_secret") {
-			return clientAuth{}, errInvalidRequest("more than one client authentication method")
-		}
-		return clientAuth{}, errInvalidClient("client authentication method not supported", false)
+		return s.authenticateAssertion(ctx, r, p) // private_key_jwt, clientauth_jwt.go
 	}
 	if hdr != "" {
 		id, secret, ok, err := parseBasic(hdr)

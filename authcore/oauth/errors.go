@@ -31,6 +31,10 @@ type Error struct {
 	Code        string
 	Description string
 	Status      int
+
+	// noChallenge leaves the Basic challenge off a 401 when the client
+	// did not use the Authorization header (private_key_jwt).
+	noChallenge bool
 }
 
 // Error implements error.

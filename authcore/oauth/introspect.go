@@ -38,7 +38,7 @@ func (s *Server) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 	if err == nil && ca.client.Type != authcore.Confidential {
 		err = errInvalidClient("introspection requires a confidential client", true)
 	}
-	if errors.As(err, &oe) && oe.Code == CodeInvalidClient {
+	if errors.As(err, &oe) && oe.Code == CodeInvalidClient && oe.Status != http.StatusUnauthorized {
 		err = errInvalidClient(oe.Description, true) // RFC 7662 §2.1: 401
 	}
 	if err != nil {

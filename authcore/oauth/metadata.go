@@ -10,9 +10,13 @@ import (
 )
 
 // authMethods are the client authentication methods implemented at the
-// token and revocation endpoints. private_key_jwt is not implemented yet
-// and therefore not advertised.
-var authMethods = []string{authcore.AuthSecretBasic, authcore.AuthSecretPost, authcore.AuthNone}
+// token and revocation endpoints; introspection takes the confidential
+// ones (introspectionAuthMethods).
+var authMethods = []string{authcore.AuthSecretBasic, authcore.AuthSecretPost, authcore.AuthPrivateKeyJWT, authcore.AuthNone}
+
+// introspectionAuthMethods are the methods /introspect accepts (RFC 7662
+// §2.1: confidential clients only).
+var introspectionAuthMethods = []string{authcore.AuthSecretBasic, authcore.AuthSecretPost, authcore.AuthPrivateKeyJWT}
 
 // Metadata returns the authorization server metadata (RFC 8414 §2),
 // listing exactly what this server implements. The OIDC discovery document
@@ -33,8 +37,12 @@ func (s *Server) Metadata(ctx context.Context) map[string]any {
 		"code_challenge_methods_supported":               []string{"S256"},
 		"token_endpoint_auth_methods_supported":          authMethods,
 		"revocation_endpoint_auth_methods_supported":     authMethods,
-		"introspection_endpoint_auth_methods_supported":  []string{authcore.AuthSecretBasic, authcore.AuthSecretPost},
+		"introspection_endpoint_auth_methods_supported":  introspectionAuthMethods,
 		"authorization_response_iss_parameter_supported": true,
+	}
+	// private_key_jwt signing algorithms (RFC 8414 §2), clientauth_jwt.go.
+	for _, ep := range []string{"token", "revocation", "introspection"} {
+		m[ep+"_endpoint_auth_signing_alg_values_supported"] = AssertionAlgorithms
 	}
 	scopes, err := s.store.ListScopes(ctx)
 	if err != nil {

@@ -30,8 +30,18 @@ type ClientSpec struct {
 	// the server's default audience.
 	Audience []string
 	// AuthMethod defaults to client_secret_basic for confidential clients
-	// and is always none for public ones.
+	// and is always none for public ones. private_key_jwt (OIDC Core §9,
+	// RFC 7523 §2.2) needs JWKS and gets no secret.
 	AuthMethod string
+	// JWKS is the client's public JWK Set (RFC 7517 §5, RFC 7591 §2
+	// jwks) for private_key_jwt: public EC P-256, RSA (>= 2048 bit) or
+	// Ed25519 signing keys only, each usable with one of
+	// AssertionAlgorithms, with unique kids. On UpdateClient an empty
+	// JWKS keeps the registered one.
+	JWKS string
+	// JWKSURI (RFC 7591 §2 jwks_uri) is refused: Latchkey does not fetch
+	// client keys.
+	JWKSURI string
 	// AccessTokenTTL and RefreshTokenTTL override the server defaults when
 	// non-zero.
 	AccessTokenTTL  time.Duration
@@ -63,7 +73,7 @@ func (s *Server) CreateClient(ctx context.Context, spec ClientSpec) (authcore.Cl
 		return authcore.Client{}, "", err
 	}
 	var secret string
-	if c.Type == authcore.Confidential {
+	if c.Type == authcore.Confidential && c.AuthMethod != authcore.AuthPrivateKeyJWT {
 		if secret, err = s.randomToken(32); err != nil {
 			return authcore.Client{}, "", err
 		}
@@ -93,6 +103,9 @@ func (s *Server) UpdateClient(ctx context.Context, id string, spec ClientSpec) (
 	if spec.Type != cur.Type {
 		return authcore.Client{}, fmt.Errorf("%w: client type cannot change", ErrInvalidClientMetadata)
 	}
+	if spec.AuthMethod == authcore.AuthPrivateKeyJWT && spec.JWKS == "" && spec.JWKSURI == "" {
+		spec.JWKS = cur.JWKS // keep the registered keys
+	}
 	// Validate outside the update: validation reads the scope registry.
 	c, err := s.validateSpec(ctx, spec)
 	if err != nil {
@@ -104,7 +117,6 @@ func (s *Server) UpdateClient(ctx context.Context, id string, spec ClientSpec) (
 		}
 		c.ID, c.CreatedAt, c.UpdatedAt = old.ID, old.CreatedAt, s.now()
 		c.SecretHash, c.PrevSecretHash, c.PrevSecretExpires = old.SecretHash, old.PrevSecretHash, old.PrevSecretExpires
-		c.JWKS, c.JWKSURI = old.JWKS, old.JWKSURI
 		return c, nil
 	})
 	if err != nil {

@@ -37,8 +37,12 @@ func (s *Server) validateSpec(ctx context.Context, spec ClientSpec) (authcore.Cl
 		return c, bad("type must be confidential or public")
 	case c.AuthMethod == "":
 		c.AuthMethod = authcore.AuthSecretBasic
-	case c.AuthMethod != authcore.AuthSecretBasic && c.AuthMethod != authcore.AuthSecretPost:
+	case c.AuthMethod != authcore.AuthSecretBasic && c.AuthMethod != authcore.AuthSecretPost &&
+		c.AuthMethod != authcore.AuthPrivateKeyJWT:
 		return c, bad("auth method %q is not supported for confidential clients", c.AuthMethod)
+	}
+	if err := validateKeySpec(&c, spec); err != nil {
+		return c, err
 	}
 	if spec.AccessTokenTTL < 0 || spec.RefreshTokenTTL < 0 {
 		return c, bad("token lifetimes must not be negative")

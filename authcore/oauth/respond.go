@@ -26,13 +26,14 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // writeError is the one function that writes an OAuth error response
-// (RFC 6749 §5.2). A 401 carries a Basic challenge (OAuth 2.1 §3.2.4).
+// (RFC 6749 §5.2). A 401 carries a Basic challenge (OAuth 2.1 §3.2.4)
+// unless the client authenticated without the Authorization header.
 func writeError(w http.ResponseWriter, e *Error) {
 	status := e.Status
 	if status == 0 {
 		status = http.StatusBadRequest
 	}
-	if status == http.StatusUnauthorized {
+	if status == http.StatusUnauthorized && !e.noChallenge {
 		w.Header().Set("WWW-Authenticate", `Basic realm="latchkey", charset="UTF-8"`)
 	}
 	body := map[string]string{"error": asciiDescription(e.Code)}

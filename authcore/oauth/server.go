@@ -79,6 +79,10 @@ type Config struct {
 	// MaxBodyBytes caps request bodies (default 64 KiB); larger ones get
 	// 413.
 	MaxBodyBytes int64
+
+	// ClientAssertion configures private_key_jwt client authentication
+	// (RFC 7523 §3); the zero value is the secure default.
+	ClientAssertion ClientAssertionConfig
 }
 
 // Server is the OAuth 2.1 authorization server. It is safe for concurrent

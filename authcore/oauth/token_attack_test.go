@@ -121,10 +121,10 @@ func TestTokenAttacks(t *testing.T) {
 			return e.post("/token", form("grant_type", "client_credentials", "client_assertion", "x.y.z",
 				"client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"), &e.svc)
 		}, 400, "invalid_request", nil},
-		{"private_key_jwt not supported", func() tokenReply {
+		{"assertion for a client_secret_basic client", func() tokenReply {
 			return e.post("/token", form("grant_type", "client_credentials", "client_id", e.svc.ID, "client_assertion", "x.y.z",
 				"client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"), nil)
-		}, 400, "invalid_client", nil},
+		}, 401, "invalid_client", nil},
 		{"confidential without secret", func() tokenReply {
 			return e.post("/token", form("grant_type", "client_credentials", "client_id", e.svc.ID), nil)
 		}, 400, "invalid_client", nil},
