@@ -171,4 +171,3 @@ func TestPromptMaxAgeAndHint(t *testing.T) {
 		t.Fatalf("prompt=login: %v", loc)
 	}
 }
-

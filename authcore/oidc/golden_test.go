@@ -53,10 +53,13 @@ func (nopSessions) Session(*http.Request) (authcore.Session, bool) { return auth
 func (nopSessions) Logout(http.ResponseWriter, *http.Request) (authcore.Session, bool, error) {
 	return authcore.Session{}, false, nil
 }
-func (nopSessions) LogoutPrompt(http.ResponseWriter, *http.Request, string, url.Values, string, string) {}
-func (nopSessions) VerifyForm(http.ResponseWriter, *http.Request) (url.Values, bool)                  { return nil, false }
-func (nopSessions) Message(http.ResponseWriter, int, string, string)                                   {}
-func (nopSessions) EndSession(context.Context, string) error                                           { return nil }
+func (nopSessions) LogoutPrompt(http.ResponseWriter, *http.Request, string, url.Values, string, string) {
+}
+func (nopSessions) VerifyForm(http.ResponseWriter, *http.Request) (url.Values, bool) {
+	return nil, false
+}
+func (nopSessions) Message(http.ResponseWriter, int, string, string) {}
+func (nopSessions) EndSession(context.Context, string) error         { return nil }
 
 // nopUI is an oauth.Interaction that is never reached here.
 type nopUI struct{ nopSessions }
