@@ -34,6 +34,7 @@ type fake struct {
 	lifetime    time.Duration // access token lifetime (default 10 min)
 	audience    any           // aud of access tokens (default the API)
 	devicePolls []string      // errors to answer device polls with, in order
+	legacy      bool          // advertise implicit and password
 
 	key, rogue *ecdsa.PrivateKey
 
@@ -110,6 +111,10 @@ func (f *fake) metadata(w http.ResponseWriter, r *http.Request) {
 	}
 	if !f.noIss {
 		md["authorization_response_iss_parameter_supported"] = true
+	}
+	if f.legacy {
+		md["response_types_supported"] = []string{"code", "token", "id_token token"}
+		md["grant_types_supported"] = []string{"authorization_code", "implicit", "password"}
 	}
 	writeJSON(w, http.StatusOK, md, false)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/latchkey/latchkey/authcore"
 	"github.com/latchkey/latchkey/authcore/oauth"
@@ -158,4 +159,25 @@ func TestLatchkeyDeviceNotAdvertised(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "no device_authorization_endpoint") {
 		t.Fatalf("err %v", err)
 	}
+}
+
+// TestLatchkeyNoBrowser is the CLI's --no-browser path: no OpenBrowser,
+// the URL handed to OnAuthURL, and someone (here a goroutine) signs in
+// while Run waits on the loopback listener.
+func TestLatchkeyNoBrowser(t *testing.T) {
+	lk := newLatchkey(t)
+	done := make(chan error, 1)
+	tr, err := Run(context.Background(), Options{Issuer: lk.issuer, ClientID: lk.native.ID, Flow: FlowAuthorizationCode,
+		RedirectURI: "http://127.0.0.1/callback", Timeout: 30 * time.Second,
+		OnAuthURL: func(u string) { go func() { done <- lk.browse(u) }() }})
+	if err != nil {
+		t.Fatalf("%v\n%v", err, failedChecks(tr))
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if notes := strings.Join(tr.Steps[2].Notes, " "); !strings.Contains(notes, "by hand") {
+		t.Fatalf("notes %q", notes)
+	}
+	noRealProblems(t, tr)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -158,4 +159,45 @@ func TestCurlQuoting(t *testing.T) {
 	if got != want {
 		t.Fatalf("%q", got)
 	}
+}
+
+func TestLegacyGrantsAdvertised(t *testing.T) {
+	f := newFake(t, func(f *fake) { f.legacy = true })
+	tr, err := runFake(t, f, Options{Flow: FlowClientCredentials, ClientSecret: fakeSecret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantSeverity(t, tr, RuleImplicit, SeverityError)
+	wantSeverity(t, tr, RulePassword, SeverityError)
+}
+
+func FuzzSplitJWT(f *testing.F) {
+	f.Add("eyJhbGciOiJFUzI1NiJ9.eyJleHAiOjF9.c2ln")
+	f.Add("a.b.c")
+	f.Add("....")
+	f.Fuzz(func(t *testing.T, s string) {
+		h, c, ok := splitJWT(s)
+		if ok && (h == nil || c == nil) {
+			t.Fatal("ok without header or claims")
+		}
+	})
+}
+
+// FuzzMask: a registered secret never survives masking, raw or
+// form-encoded.
+func FuzzMask(f *testing.F) {
+	f.Add("s3cret-value", "client_secret=%s&x=1")
+	f.Add("a+b/c=", "Basic %s")
+	f.Fuzz(func(t *testing.T, secret, tmpl string) {
+		if len(secret) < 3 || strings.Contains(Mask(secret), secret) {
+			return
+		}
+		m := newMasker(false)
+		m.add(secret)
+		for _, text := range []string{strings.ReplaceAll(tmpl, "%s", secret), strings.ReplaceAll(tmpl, "%s", url.QueryEscape(secret))} {
+			if out := m.text(text); strings.Contains(out, secret) && !strings.Contains(strings.ReplaceAll(text, secret, ""), secret) {
+				t.Fatalf("%q survived in %q", secret, out)
+			}
+		}
+	})
 }

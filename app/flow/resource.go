@@ -100,7 +100,7 @@ func (r *runner) exchange() error {
 	if err != nil {
 		return err
 	}
-	s.check(CheckTokenType+"_issued", tr.IssuedTokenType != "",
+	s.check(CheckIssuedTokenType, tr.IssuedTokenType != "",
 		fmt.Sprintf("issued_token_type %q (RFC 8693 §2.2.1)", tr.IssuedTokenType))
 	if !contains(r.md.strings("grant_types_supported"), GrantTokenExchange) {
 		s.note("the issuer does not list token exchange in grant_types_supported")
