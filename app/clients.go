@@ -19,9 +19,18 @@ type ClientInput struct {
 	Scope        string   `json:"scope"` // space-separated
 	Audience     []string `json:"audience"`
 	AuthMethod   string   `json:"token_endpoint_auth_method"`
+	// JWKS (inline JSON) or JWKSURI hold the public keys of a
+	// private_key_jwt client.
+	JWKS    string `json:"jwks"`
+	JWKSURI string `json:"jwks_uri"`
 	// Lifetimes in seconds; 0 keeps the server default.
 	AccessTokenTTL  int64 `json:"access_token_ttl"`
 	RefreshTokenTTL int64 `json:"refresh_token_ttl"`
+	// OpenID Connect settings.
+	IDTokenAlg             string   `json:"id_token_signed_response_alg"`
+	PostLogoutRedirectURIs []string `json:"post_logout_redirect_uris"`
+	BackchannelLogoutURI   string   `json:"backchannel_logout_uri"`
+	BackchannelLogoutSID   bool     `json:"backchannel_logout_session_required"`
 }
 
 // Client is a registered client as the console shows it. ClientSecret is
@@ -38,6 +47,12 @@ type Client struct {
 	AuthMethod      string   `json:"token_endpoint_auth_method"`
 	AccessTokenTTL  int64    `json:"access_token_ttl"`
 	RefreshTokenTTL int64    `json:"refresh_token_ttl"`
+	JWKS            string   `json:"jwks,omitempty"`
+	JWKSURI         string   `json:"jwks_uri,omitempty"`
+	IDTokenAlg      string   `json:"id_token_signed_response_alg,omitempty"`
+	PostLogoutURIs  []string `json:"post_logout_redirect_uris"`
+	BackchannelURI  string   `json:"backchannel_logout_uri,omitempty"`
+	BackchannelSID  bool     `json:"backchannel_logout_session_required,omitempty"`
 	HasPrevSecret   bool     `json:"previous_secret_valid"`
 	PrevSecretUntil string   `json:"previous_secret_expires_at,omitempty"`
 	CreatedAt       string   `json:"created_at"`
@@ -53,8 +68,15 @@ func (in ClientInput) spec() oauth.ClientSpec {
 		Scopes:          strings.Fields(in.Scope),
 		Audience:        in.Audience,
 		AuthMethod:      in.AuthMethod,
+		JWKS:            in.JWKS,
+		JWKSURI:         in.JWKSURI,
 		AccessTokenTTL:  time.Duration(in.AccessTokenTTL) * time.Second,
 		RefreshTokenTTL: time.Duration(in.RefreshTokenTTL) * time.Second,
+
+		IDTokenSignedResponseAlg:         in.IDTokenAlg,
+		PostLogoutRedirectURIs:           in.PostLogoutRedirectURIs,
+		BackchannelLogoutURI:             in.BackchannelLogoutURI,
+		BackchannelLogoutSessionRequired: in.BackchannelLogoutSID,
 	}
 }
 
@@ -65,6 +87,9 @@ func (a *App) clientDTO(c authcore.Client) Client {
 		Scope: strings.Join(c.Scopes, " "), Audience: nonNil(c.Audience), AuthMethod: c.AuthMethod,
 		AccessTokenTTL: int64(c.AccessTokenTTL / time.Second), RefreshTokenTTL: int64(c.RefreshTokenTTL / time.Second),
 		CreatedAt: stamp(c.CreatedAt), UpdatedAt: stamp(c.UpdatedAt),
+		JWKS: c.JWKS, JWKSURI: c.JWKSURI, IDTokenAlg: c.IDTokenSignedResponseAlg,
+		PostLogoutURIs: nonNil(c.PostLogoutRedirectURIs), BackchannelURI: c.BackchannelLogoutURI,
+		BackchannelSID: c.BackchannelLogoutSessionRequired,
 	}
 	if len(c.PrevSecretHash) > 0 && a.now().Before(c.PrevSecretExpires) {
 		out.HasPrevSecret, out.PrevSecretUntil = true, stamp(c.PrevSecretExpires)

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -18,6 +19,9 @@ type clientFlags struct {
 	name, typ, scope, authMethod string
 	redirects, grants, audience  stringList
 	accessTTL, refreshTTL        time.Duration
+	jwks, jwksURI, idTokenAlg    string
+	postLogout                   stringList
+	backchannel                  string
 }
 
 func (f *clientFlags) register(fs *flag.FlagSet) {
@@ -30,12 +34,26 @@ func (f *clientFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.authMethod, "auth-method", "", "client_secret_basic (default) or client_secret_post; public clients use none")
 	fs.DurationVar(&f.accessTTL, "access-token-ttl", 0, "access-token lifetime (0: server default)")
 	fs.DurationVar(&f.refreshTTL, "refresh-token-ttl", 0, "refresh-token lifetime (0: server default)")
+	fs.StringVar(&f.jwks, "jwks", "", "private_key_jwt: file holding the client's public JWKS")
+	fs.StringVar(&f.jwksURI, "jwks-uri", "", "private_key_jwt: https URL of the client's public JWKS")
+	fs.StringVar(&f.idTokenAlg, "id-token-alg", "", "ID token signing algorithm (ES256 default; RS256, PS256, EdDSA)")
+	fs.Var(&f.postLogout, "post-logout-redirect-uri", "exact URI allowed after RP-initiated logout (repeatable)")
+	fs.StringVar(&f.backchannel, "backchannel-logout-uri", "", "where logout tokens are POSTed (OIDC Back-Channel Logout)")
 }
 
-func (f *clientFlags) input() app.ClientInput {
-	return app.ClientInput{Name: f.name, Type: f.typ, RedirectURIs: f.redirects, GrantTypes: f.grants,
-		Scope: f.scope, Audience: f.audience, AuthMethod: f.authMethod,
-		AccessTokenTTL: int64(f.accessTTL / time.Second), RefreshTokenTTL: int64(f.refreshTTL / time.Second)}
+func (f *clientFlags) input() (app.ClientInput, error) {
+	in := app.ClientInput{Name: f.name, Type: f.typ, RedirectURIs: f.redirects, GrantTypes: f.grants,
+		Scope: f.scope, Audience: f.audience, AuthMethod: f.authMethod, JWKSURI: f.jwksURI,
+		AccessTokenTTL: int64(f.accessTTL / time.Second), RefreshTokenTTL: int64(f.refreshTTL / time.Second),
+		IDTokenAlg: f.idTokenAlg, PostLogoutRedirectURIs: f.postLogout, BackchannelLogoutURI: f.backchannel}
+	if f.jwks != "" {
+		raw, err := os.ReadFile(f.jwks)
+		if err != nil {
+			return in, fmt.Errorf("--jwks: %w", err)
+		}
+		in.JWKS = string(raw)
+	}
+	return in, nil
 }
 
 func printClient(c app.Client) func(io.Writer) {
@@ -63,8 +81,12 @@ func clientCommands() map[string]adminCmd {
 			var f clientFlags
 			f.register(fs)
 			return func(c caller, _ []string, o *output) error {
+				in, err := f.input()
+				if err != nil {
+					return err
+				}
 				var out app.Client
-				if err := c.call("CreateClient", &out, f.input()); err != nil {
+				if err := c.call("CreateClient", &out, in); err != nil {
 					return err
 				}
 				return o.print(out, printClient(out))
@@ -78,7 +100,10 @@ func clientCommands() map[string]adminCmd {
 				if err := c.call("GetClient", &cur, pos[0]); err != nil {
 					return err
 				}
-				in := f.input()
+				in, err := f.input()
+				if err != nil {
+					return err
+				}
 				set := map[string]bool{}
 				fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
 				keep := func(name string, apply func()) {
@@ -95,6 +120,13 @@ func clientCommands() map[string]adminCmd {
 				keep("auth-method", func() { in.AuthMethod = cur.AuthMethod })
 				keep("access-token-ttl", func() { in.AccessTokenTTL = cur.AccessTokenTTL })
 				keep("refresh-token-ttl", func() { in.RefreshTokenTTL = cur.RefreshTokenTTL })
+				keep("jwks", func() { in.JWKS = cur.JWKS })
+				keep("jwks-uri", func() { in.JWKSURI = cur.JWKSURI })
+				keep("id-token-alg", func() { in.IDTokenAlg = cur.IDTokenAlg })
+				keep("post-logout-redirect-uri", func() { in.PostLogoutRedirectURIs = cur.PostLogoutURIs })
+				keep("backchannel-logout-uri", func() {
+					in.BackchannelLogoutURI, in.BackchannelLogoutSID = cur.BackchannelURI, cur.BackchannelSID
+				})
 				var out app.Client
 				if err := c.call("UpdateClient", &out, pos[0], in); err != nil {
 					return err
