@@ -1,6 +1,7 @@
 package flow
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -10,12 +11,16 @@ import (
 
 // JSON returns the trace as indented JSON. Secrets are as recorded:
 // masked unless the run revealed them.
+// URLs and bodies are kept readable (no HTML escaping of &, < and >).
 func (t *Trace) JSON() ([]byte, error) {
-	b, err := json.MarshalIndent(t, "", "  ")
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(t); err != nil {
 		return nil, fmt.Errorf("flow: encoding the trace: %w", err)
 	}
-	return b, nil
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 // curlSkip are request headers curl sets itself or that add nothing.

@@ -93,6 +93,9 @@ func wantSeverity(t *testing.T, tr *Trace, rule, sev string) {
 func noBad(t *testing.T, tr *Trace) {
 	t.Helper()
 	for _, f := range tr.Findings {
+		if f.Rule == "" || f.Message == "" || !strings.Contains(f.Spec, "§") {
+			t.Errorf("incomplete finding: %+v", f)
+		}
 		if f.Severity == SeverityWarning || f.Severity == SeverityError {
 			t.Errorf("unexpected finding: %+v", f)
 		}
