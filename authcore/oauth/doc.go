@@ -22,6 +22,10 @@
 //   - Access tokens are RFC 9068 JWTs (typ at+jwt) signed through Signer;
 //     codes, refresh tokens and client secrets are random and stored only as
 //     hashes.
+//   - Clients authenticate with client_secret_basic, client_secret_post or
+//     private_key_jwt (RFC 7523 §2.2, OIDC Core §9): assertions signed by a
+//     registered inline JWKS with ES256, PS256, EdDSA or RS256, aud the
+//     issuer only, and a jti that Storage.UseOnce makes single use.
 //
 // Errors are Error values written by one function, never with internal
 // detail. The package depends on the key manager and the login pages only
