@@ -2,6 +2,8 @@ package cli
 
 import (
 	"bytes"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -201,5 +203,39 @@ func TestMetricsEndpoint(t *testing.T) {
 		if !strings.Contains(body.String(), want) {
 			t.Errorf("/metrics lacks %s", want)
 		}
+	}
+}
+
+// --tls-auto serves HTTPS with a local CA a client can trust, TLS 1.2 at
+// least, HSTS on every answer, and an https issuer.
+func TestServeTLSAuto(t *testing.T) {
+	f := serveFlags{addr: "127.0.0.1:0", tlsAuto: true}
+	f.common = common{data: t.TempDir(), logFormat: "json", logLevel: "error"}
+	in, err := start(&f, fstest.MapFS{}, "serve")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.stop()
+	if !strings.HasPrefix(in.issuer, "https://127.0.0.1:") {
+		t.Fatalf("issuer %s", in.issuer)
+	}
+	caPEM, err := os.ReadFile(filepath.Join(f.data, "tls", "latchkey-ca.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(caPEM)
+	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	resp, err := c.Get(in.issuer + "/.well-known/openid-configuration")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Strict-Transport-Security") == "" {
+		t.Fatalf("%d, HSTS %q", resp.StatusCode, resp.Header.Get("Strict-Transport-Security"))
+	}
+	old := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MaxVersion: tls.VersionTLS11}}}
+	if _, err := old.Get(in.issuer + "/healthz"); err == nil {
+		t.Fatal("TLS 1.1 accepted")
 	}
 }

@@ -58,7 +58,8 @@ func remoteIP(r *http.Request) string {
 	return host
 }
 
-// Middleware gives every request an id (echoed as X-Request-Id), attaches
+// Middleware gives every request an id (echoed as X-Request-Id), sets HSTS
+// on TLS connections, attaches
 // the request facts for audit events, recovers panics as a bare 500 with no
 // detail, sets headers every response should carry, and writes one access
 // log line. The query string is never logged: it may hold a code or state.
@@ -70,6 +71,10 @@ func Middleware(log zerolog.Logger, next http.Handler) http.Handler {
 		h := sw.Header()
 		h.Set("X-Request-Id", id)
 		h.Set("X-Content-Type-Options", "nosniff")
+		if r.TLS != nil {
+			// Browsers must never fall back to plain HTTP (RFC 9700 §2.6, FAPI 2.0 §5.2).
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
 		ip := remoteIP(r)
 		ctx := audit.WithRequest(r.Context(), audit.RequestInfo{ID: id, RemoteIP: ip, UserAgent: r.UserAgent()})
 		rl := log.With().Str("request_id", id).Logger()
