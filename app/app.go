@@ -47,13 +47,18 @@ type App struct {
 	tl    *monitor.Timeline
 	al    *monitor.Alerts
 	now   func() time.Time
-	ready sync.Once
+	ready *sync.Once
+	flows *flowRuns
+	// who is the person behind the current call, for audit events; empty
+	// for the desktop window's local operator.
+	who string
 }
 
 // New returns the console API described by cfg.
 func New(cfg Config) *App {
 	return &App{srv: cfg.Server, info: cfg.Info, log: cfg.Logger, audit: cfg.Audit,
-		tl: cfg.Timeline, al: cfg.Alerts, now: time.Now}
+		tl: cfg.Timeline, al: cfg.Alerts, now: time.Now, ready: new(sync.Once),
+		flows: &flowRuns{runs: map[string]*FlowRun{}}}
 }
 
 // Status is what the Dashboard shows about the running instance.
@@ -95,4 +100,11 @@ func (a *App) Status() (Status, error) {
 func (a *App) Ready() error {
 	a.ready.Do(func() { a.log.Info().Str("mode", a.info.Mode).Msg("console ready") })
 	return nil
+}
+
+// as returns a view of a whose admin actions are attributed to who.
+func (a *App) as(who string) *App {
+	c := *a
+	c.who = who
+	return &c
 }

@@ -48,6 +48,10 @@ func (d *Dispatcher) Has(name string) bool { _, ok := d.methods[name]; return ok
 // Call invokes method name with args, a JSON array (empty or "null" for
 // none). It returns the method's result (nil for error-only methods).
 func (d *Dispatcher) Call(name string, args []byte) (any, error) {
+	return d.call(d.recv, name, args)
+}
+
+func (d *Dispatcher) call(recv reflect.Value, name string, args []byte) (any, error) {
 	m, ok := d.methods[name]
 	if !ok {
 		return nil, &Error{Status: 404, Message: "no such operation: " + name}
@@ -62,7 +66,7 @@ func (d *Dispatcher) Call(name string, args []byte) (any, error) {
 	if len(raw) != nin {
 		return nil, invalid(fmt.Sprintf("%s takes %d argument(s), got %d", name, nin, len(raw)))
 	}
-	in := []reflect.Value{d.recv}
+	in := []reflect.Value{recv}
 	for i, r := range raw {
 		p := reflect.New(m.Type.In(i + 1))
 		dec := json.NewDecoder(bytes.NewReader(r))

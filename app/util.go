@@ -47,9 +47,14 @@ func (a *App) adminAction(ctx context.Context, action, target string) {
 	})
 }
 
-// actor names who uses the console: the local operator until the console
-// logs in with Latchkey's own OAuth.
-func (a *App) actor() string { return "local:" + a.info.Mode }
+// actor names who uses the console: the signed-in administrator in a
+// browser, the CLI, or the local operator of the desktop window.
+func (a *App) actor() string {
+	if a.who != "" {
+		return a.who
+	}
+	return "local:" + a.info.Mode
+}
 
 // registryError turns the registry's validation errors into messages the
 // console shows as they are.

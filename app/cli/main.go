@@ -63,6 +63,7 @@ Usage:
   latchkey audit <command>         read the audit log (query, tail, export, verify)
   latchkey route <command>         gateway routes of the embedded gateway (add, list, update, remove, feed-token)
   latchkey gateway --config FILE   run a standalone gateway in front of any API and any OIDC issuer
+  latchkey flow run [flags]        run an OAuth/OIDC flow step by step against any issuer, with its trace
   latchkey version                 print the version
 
 Every subcommand takes --data DIR (default $XDG_DATA_HOME/latchkey) and --help.
@@ -113,6 +114,8 @@ func run(args []string, env Env) error {
 		return runServe(args[1:], env)
 	case "gateway":
 		return runGateway(args[1:], env)
+	case "flow":
+		return runFlow(args[1:], env)
 	case "client", "user", "scope", "key", "audit", "route":
 		return runAdmin(args[0], args[1:], env)
 	}

@@ -1,0 +1,129 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os/exec"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/latchkey/latchkey/app/flow"
+)
+
+// runFlow is `latchkey flow run`: the flow tester from the command line,
+// against Latchkey or any issuer, printing the trace (secrets masked).
+func runFlow(args []string, env Env) error {
+	if len(args) == 0 || args[0] != "run" {
+		fmt.Fprintln(env.Stderr, "Usage: latchkey flow run --issuer URL --client ID --flow FLOW [flags]")
+		return errUsage
+	}
+	fs := newFlagSet("flow run", "Usage: latchkey flow run --issuer URL --client ID --flow FLOW [flags]\n\n"+
+		"Runs one OAuth/OIDC flow step by step and prints every request, response and check.\n"+
+		"Flows: "+strings.Join(flow.Flows(), ", "), env.Stderr)
+	var o flow.Options
+	fs.StringVar(&o.Issuer, "issuer", "http://127.0.0.1:8421", "issuer URL (its discovery document is read)")
+	fs.StringVar(&o.ClientID, "client", "", "client id")
+	secretStdin := fs.Bool("secret-stdin", false, "read the client secret from standard input")
+	fs.StringVar(&o.Flow, "flow", "", "flow to run")
+	fs.StringVar(&o.Scope, "scope", "", "scope to request")
+	fs.StringVar(&o.Resource, "resource", "", "resource indicator (RFC 8707)")
+	fs.StringVar(&o.Audience, "audience", "", "audience (token exchange)")
+	fs.StringVar(&o.APIURL, "api", "", "API to call with the token (default: the demo API)")
+	fs.StringVar(&o.Token, "token", "", "token to start from (introspect, revoke, call_api, token_exchange)")
+	fs.StringVar(&o.RedirectURI, "redirect-uri", "", "loopback redirect URI (default http://127.0.0.1:<random>/callback)")
+	noBrowser := fs.Bool("no-browser", false, "print the authorization URL instead of opening the browser")
+	fs.BoolVar(&o.RevealSecrets, "reveal-secrets", false, "show secrets and tokens in full")
+	asJSON := fs.Bool("json", false, "print the trace as JSON")
+	curl := fs.Bool("curl", false, "print the steps as curl commands")
+	timeout := fs.Duration("timeout", 5*time.Minute, "give up after this long")
+	if err := parse(fs, args[1:]); err != nil {
+		return err
+	}
+	if o.ClientID == "" || o.Flow == "" {
+		fs.Usage()
+		return errUsage
+	}
+	if *secretStdin {
+		s, err := readSecretLine(env.Stdin)
+		if err != nil {
+			return err
+		}
+		o.ClientSecret = s
+	}
+	o.Timeout = *timeout
+	o.OnAuthURL = func(u string) {
+		fmt.Fprintf(env.Stderr, "Open this URL to sign in:\n  %s\n", u)
+	}
+	if !*noBrowser {
+		o.OpenBrowser = openBrowser
+	}
+	o.OnDeviceCode = func(dc flow.DeviceCode) {
+		fmt.Fprintf(env.Stderr, "Enter the code %s at %s\n", dc.UserCode, dc.VerificationURI)
+	}
+	tr, err := flow.Run(context.Background(), o)
+	if tr == nil {
+		return err
+	}
+	switch {
+	case *asJSON:
+		b, jerr := tr.JSON()
+		if jerr != nil {
+			return jerr
+		}
+		fmt.Fprintln(env.Stdout, string(b))
+	case *curl:
+		fmt.Fprint(env.Stdout, tr.Curl())
+	default:
+		printTrace(env.Stdout, tr)
+	}
+	return err
+}
+
+func printTrace(w io.Writer, tr *flow.Trace) {
+	fmt.Fprintf(w, "%s against %s (client %s)\n\n", tr.Flow, tr.Issuer, tr.ClientID)
+	for i, s := range tr.Steps {
+		fmt.Fprintf(w, "%d. %s", i+1, s.Name)
+		if s.Request != nil {
+			fmt.Fprintf(w, "  %s %s", s.Request.Method, s.Request.URL)
+		}
+		if s.Response != nil {
+			fmt.Fprintf(w, "  -> %d", s.Response.Status)
+		}
+		fmt.Fprintln(w)
+		for _, c := range s.Checks {
+			mark := "ok  "
+			if !c.OK {
+				mark = "FAIL"
+			}
+			fmt.Fprintf(w, "     [%s] %s %s\n", mark, c.Name, c.Detail)
+		}
+	}
+	fmt.Fprintln(w, "\nFindings:")
+	for _, f := range tr.Findings {
+		fmt.Fprintf(w, "  %-7s %s (%s)\n", f.Severity, f.Message, f.Spec)
+	}
+	if tr.Error != "" {
+		fmt.Fprintf(w, "\nError: %s\n", tr.Error)
+	}
+}
+
+// openBrowser opens u in the system browser.
+func openBrowser(u string) error {
+	var cmd *exec.Cmd
+	switch runtime.GOOS {
+	case "darwin":
+		cmd = exec.Command("open", u)
+	case "windows":
+		cmd = exec.Command("rundll32", "url.dll,FileProtocolHandler", u)
+	default:
+		cmd = exec.Command("xdg-open", u)
+	}
+	if err := cmd.Start(); err != nil {
+		return errors.New("could not open a browser; use --no-browser and open the URL yourself")
+	}
+	go cmd.Wait()
+	return nil
+}

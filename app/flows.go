@@ -1,0 +1,171 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/latchkey/latchkey/app/flow"
+)
+
+// FlowInput is one run of the flow tester. Issuer defaults to this server.
+type FlowInput struct {
+	Issuer        string `json:"issuer"`
+	ClientID      string `json:"client_id"`
+	ClientSecret  string `json:"client_secret"`
+	Flow          string `json:"flow"`
+	Scope         string `json:"scope"`
+	Resource      string `json:"resource"`
+	Audience      string `json:"audience"`
+	APIURL        string `json:"api_url"`
+	Token         string `json:"token"`
+	RefreshToken  string `json:"refresh_token"`
+	RevealSecrets bool   `json:"reveal_secrets"`
+}
+
+// FlowRun is a running or finished flow: the browser URL or device code
+// the user must act on, the steps so far, and at the end the trace.
+type FlowRun struct {
+	ID         string           `json:"id"`
+	Done       bool             `json:"done"`
+	AuthURL    string           `json:"auth_url,omitempty"`
+	DeviceCode *flow.DeviceCode `json:"device_code,omitempty"`
+	Steps      []*flow.Step     `json:"steps"`
+	Trace      *flow.Trace      `json:"trace,omitempty"`
+	Error      string           `json:"error,omitempty"`
+}
+
+// flowRuns keeps the last runs of this instance, shared by every view of
+// the App.
+type flowRuns struct {
+	mu    sync.Mutex
+	runs  map[string]*FlowRun
+	order []string
+}
+
+const keepFlowRuns = 20
+
+func (f *flowRuns) update(id string, fn func(*FlowRun)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if r := f.runs[id]; r != nil {
+		fn(r)
+	}
+}
+
+// StartFlow starts a flow in the background and returns its id; poll
+// FlowStatus for its progress. The code flow's authorization URL appears
+// in FlowStatus for the console to open; its loopback listener waits for
+// the redirect (RFC 8252).
+func (a *App) StartFlow(in FlowInput) (string, error) {
+	if in.Issuer == "" {
+		in.Issuer = a.info.Issuer
+	}
+	if in.ClientID == "" || in.Flow == "" {
+		return "", invalid("choose a client and a flow")
+	}
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	id := hex.EncodeToString(b[:])
+	runs := a.flows
+	runs.mu.Lock()
+	runs.runs[id] = &FlowRun{ID: id, Steps: []*flow.Step{}}
+	runs.order = append(runs.order, id)
+	if len(runs.order) > keepFlowRuns {
+		delete(runs.runs, runs.order[0])
+		runs.order = runs.order[1:]
+	}
+	runs.mu.Unlock()
+	opts := flow.Options{
+		Issuer: in.Issuer, ClientID: in.ClientID, ClientSecret: in.ClientSecret, Flow: in.Flow,
+		Scope: in.Scope, Resource: in.Resource, Audience: in.Audience, APIURL: in.APIURL,
+		Token: in.Token, RefreshToken: in.RefreshToken, RevealSecrets: in.RevealSecrets,
+		Timeout:      5 * time.Minute,
+		OnAuthURL:    func(u string) { runs.update(id, func(r *FlowRun) { r.AuthURL = u }) },
+		OnDeviceCode: func(dc flow.DeviceCode) { runs.update(id, func(r *FlowRun) { r.DeviceCode = &dc }) },
+		OnStep:       func(s *flow.Step) { runs.update(id, func(r *FlowRun) { r.Steps = append(r.Steps, s) }) },
+	}
+	go func() {
+		tr, err := flow.Run(context.Background(), opts)
+		runs.update(id, func(r *FlowRun) {
+			r.Done, r.Trace = true, tr
+			if err != nil {
+				r.Error = err.Error()
+			}
+		})
+	}()
+	return id, nil
+}
+
+// FlowStatus returns a flow's progress.
+func (a *App) FlowStatus(id string) (FlowRun, error) {
+	a.flows.mu.Lock()
+	defer a.flows.mu.Unlock()
+	r := a.flows.runs[id]
+	if r == nil {
+		return FlowRun{}, &Error{Status: 404, Message: "no such flow run"}
+	}
+	out := *r
+	out.Steps = append([]*flow.Step(nil), r.Steps...)
+	return out, nil
+}
+
+// ExportFlow returns a finished run's trace as JSON or as curl commands,
+// secrets masked unless the run revealed them.
+func (a *App) ExportFlow(id, format string) (string, error) {
+	r, err := a.FlowStatus(id)
+	if err != nil {
+		return "", err
+	}
+	if !r.Done || r.Trace == nil {
+		return "", invalid("the flow has not finished")
+	}
+	switch format {
+	case "curl":
+		return r.Trace.Curl(), nil
+	case "json", "":
+		b, err := r.Trace.JSON()
+		return string(b), err
+	}
+	return "", invalid(`format must be "json" or "curl"`)
+}
+
+// SaveFlow keeps a flow's parameters (not its tokens; the client secret
+// only when keepSecret) in the data directory.
+func (a *App) SaveFlow(name string, in FlowInput, keepSecret bool) error {
+	if name == "" {
+		return invalid("name the flow")
+	}
+	sf := flow.SavedFrom(name, flow.Options{Issuer: in.Issuer, ClientID: in.ClientID, ClientSecret: in.ClientSecret,
+		Flow: in.Flow, Scope: in.Scope, Resource: in.Resource, Audience: in.Audience, APIURL: in.APIURL}, keepSecret)
+	return flow.Save(filepath.Join(a.info.DataDir, "flows"), sf)
+}
+
+// SavedFlows lists the saved flows.
+func (a *App) SavedFlows() ([]flow.SavedFlow, error) {
+	fs, err := flow.LoadAll(filepath.Join(a.info.DataDir, "flows"))
+	return nonNil(fs), err
+}
+
+// CreateTestClient registers a client for the flow tester in one click:
+// "public" (code + PKCE + refresh, loopback redirect on any port) or
+// "confidential" (client credentials and token exchange). The answer shows
+// the secret once.
+func (a *App) CreateTestClient(kind string) (Client, error) {
+	in := ClientInput{Name: "Flow tester (" + kind + ")", Type: kind, Scope: "openid profile email orders:read offline_access"}
+	switch kind {
+	case "public":
+		in.RedirectURIs = []string{"http://127.0.0.1/callback"}
+		in.GrantTypes = []string{"authorization_code", "refresh_token"}
+	case "confidential":
+		in.GrantTypes = []string{"client_credentials", "urn:ietf:params:oauth:grant-type:token-exchange"}
+		in.Scope = "profile orders:read"
+		in.Audience = []string{a.info.Issuer}
+	default:
+		return Client{}, invalid(`kind must be "public" or "confidential"`)
+	}
+	return a.CreateClient(in)
+}
