@@ -1,0 +1,71 @@
+package authcore_test
+
+import (
+	"go/build"
+	"io/fs"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/latchkey/latchkey/"
+
+// allowed lists, per package, the Latchkey packages it may import. A
+// package not listed here may import only the authcore root and audit: the
+// subpackages of authcore do not know each other, and only the server
+// wires them (DESIGN.md: main -> app -> authcore/server -> authcore/* ->
+// authcore; everything may use audit).
+var allowed = map[string][]string{
+	"authcore":                 {},
+	"audit":                    {},
+	"audit/monitor":            {"audit"},
+	"audit/cmd/auditbench":     {"audit"},
+	"authcore/store/badger":    {"authcore"},
+	"authcore/store/storetest": {"authcore"},
+	"authcore/server": {"authcore", "audit", "authcore/gateway", "authcore/keys", "authcore/login",
+		"authcore/oauth", "authcore/oidc", "authcore/federation", "authcore/dpop"},
+}
+
+// TestLayering states the import rules as a test (go/build/deps_test.go is
+// the model): authcore and audit never import the console, Wails or the
+// frontend, and authcore's subpackages import each other only through the
+// server.
+func TestLayering(t *testing.T) {
+	for _, root := range []string{".", "../audit"} {
+		err := filepath.WalkDir(root, func(dir string, d fs.DirEntry, err error) error {
+			if err != nil || !d.IsDir() {
+				return err
+			}
+			if strings.Contains(dir, "testdata") {
+				return filepath.SkipDir
+			}
+			pkg, err := build.ImportDir(dir, 0)
+			if err != nil {
+				return nil // no Go files here
+			}
+			rel := filepath.ToSlash(filepath.Clean(filepath.Join("authcore", dir)))
+			if root != "." {
+				rel = strings.TrimPrefix(filepath.ToSlash(filepath.Clean(dir)), "../")
+			}
+			want, listed := allowed[rel]
+			if !listed {
+				want = []string{"authcore", "audit"}
+			}
+			for _, imp := range pkg.Imports {
+				switch {
+				case strings.Contains(imp, "wailsapp"):
+					t.Errorf("%s imports %s: no GUI below app/", rel, imp)
+				case rel == "authcore" && strings.Contains(strings.SplitN(imp, "/", 2)[0], "."):
+					t.Errorf("authcore root imports %s: it holds the vocabulary and uses the standard library only", imp)
+				case strings.HasPrefix(imp, module) && !slices.Contains(want, strings.TrimPrefix(imp, module)):
+					t.Errorf("%s imports %s; allowed: %v", rel, strings.TrimPrefix(imp, module), want)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
