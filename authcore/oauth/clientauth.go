@@ -64,13 +64,24 @@ func claimedClientID(r *http.Request, p params) string {
 // method (OAuth 2.1 §2.4, §3.2.4): client_secret_basic, client_secret_post,
 // private_key_jwt (RFC 7523 §2.2) or none for public clients. The method must be the one the client
 // registered. Failures are audited.
+//
+// Failed authentications are throttled per claimed client_id and per IP
+// (ratelimit_auth.go): past the burst, the next attempt gets 429 before its
+// secret or assertion is even looked at.
 func (s *Server) authenticateClient(ctx context.Context, r *http.Request, p params) (clientAuth, error) {
+	claimed, ip, now := claimedClientID(r, p), remoteIP(r), s.now()
+	if blocked, wait := s.authGuard.blocked(claimed, ip, now); blocked {
+		s.record(ctx, audit.Event{Type: audit.RateLimitHit, Outcome: audit.Failure,
+			ClientID: claimed, Reason: "client_auth_failures"})
+		return clientAuth{}, errThrottled(wait)
+	}
 	ca, err := s.authClient(ctx, r, p)
 	if err != nil {
 		var oe *Error
 		if errors.As(err, &oe) && oe.Code == CodeInvalidClient {
+			s.authGuard.failed(claimed, ip, now)
 			s.record(ctx, audit.Event{Type: audit.ClientAuthFailed, Outcome: audit.Failure,
-				ClientID: claimedClientID(r, p), Reason: oe.Description})
+				ClientID: claimed, Reason: oe.Description})
 		}
 	}
 	return ca, err

@@ -53,7 +53,7 @@ func newEnv(t testing.TB, opts ...func(*Config)) *env {
 	e.ts = httptest.NewServer(mux)
 	t.Cleanup(e.ts.Close)
 	cfg := Config{Issuer: e.ts.URL, Store: e.store, Signer: e.signer, Interaction: e.ui,
-		Audit: e.rec, Now: e.clock.Now, ClientRate: rate.Inf, IPRate: rate.Inf}
+		Audit: e.rec, Now: e.clock.Now, ClientRate: rate.Inf, IPRate: rate.Inf, AuthFailureRate: rate.Inf}
 	for _, o := range opts {
 		o(&cfg)
 	}

@@ -35,6 +35,8 @@ type Error struct {
 	// noChallenge leaves the Basic challenge off a 401 when the client
 	// did not use the Authorization header (private_key_jwt).
 	noChallenge bool
+	// retryAfter, on a 429, is the Retry-After header in seconds.
+	retryAfter int
 }
 
 // Error implements error.

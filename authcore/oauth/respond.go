@@ -36,6 +36,9 @@ func writeError(w http.ResponseWriter, e *Error) {
 	if status == http.StatusUnauthorized && !e.noChallenge {
 		w.Header().Set("WWW-Authenticate", `Basic realm="latchkey", charset="UTF-8"`)
 	}
+	if e.retryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(e.retryAfter))
+	}
 	body := map[string]string{"error": asciiDescription(e.Code)}
 	if e.Description != "" {
 		body["error_description"] = asciiDescription(e.Description)

@@ -24,8 +24,8 @@ const (
 	DefaultAccessTokenTTL  = 10 * time.Minute
 	DefaultRefreshTokenTTL = 30 * 24 * time.Hour
 	DefaultMaxBodyBytes    = 64 << 10
-	DefaultRate            = rate.Limit(200)
-	DefaultBurst           = 400
+	DefaultRate            = rate.Limit(2000)
+	DefaultBurst           = 4000
 )
 
 // Config configures a Server. Issuer, Store, Signer and Interaction are
@@ -70,12 +70,19 @@ type Config struct {
 	DefaultAudience string
 
 	// ClientRate and ClientBurst limit /token requests per client_id;
-	// IPRate and IPBurst per remote IP. Zero selects the defaults;
-	// rate.Inf disables the limit.
+	// IPRate and IPBurst per remote IP. Zero selects the defaults
+	// (2000/s, burst 4000: a ceiling against floods, not a brute-force
+	// guard); rate.Inf disables the limit.
 	ClientRate  rate.Limit
 	ClientBurst int
 	IPRate      rate.Limit
 	IPBurst     int
+	// AuthFailureRate and AuthFailureBurst throttle failed client
+	// authentications per claimed client_id and per IP (brute force,
+	// OAuth 2.1 §2.4.1); only failures spend them. Zero selects 1/s with a
+	// burst of 20; rate.Inf disables the guard.
+	AuthFailureRate  rate.Limit
+	AuthFailureBurst int
 	// MaxBodyBytes caps request bodies (default 64 KiB); larger ones get
 	// 413.
 	MaxBodyBytes int64
@@ -88,20 +95,21 @@ type Config struct {
 // Server is the OAuth 2.1 authorization server. It is safe for concurrent
 // use.
 type Server struct {
-	cfg      Config
-	store    authcore.Storage
-	signer   Signer
-	ui       Interaction
-	audit    audit.Recorder
-	log      zerolog.Logger
-	now      func() time.Time
-	randMu   sync.Mutex
-	rand     io.Reader
-	pepper   []byte
-	grants   map[string]grantFunc
-	clientRL *limiter
-	ipRL     *limiter
-	authz    *Authorizer
+	cfg       Config
+	store     authcore.Storage
+	signer    Signer
+	ui        Interaction
+	audit     audit.Recorder
+	log       zerolog.Logger
+	now       func() time.Time
+	randMu    sync.Mutex
+	rand      io.Reader
+	pepper    []byte
+	grants    map[string]grantFunc
+	clientRL  *limiter
+	ipRL      *limiter
+	authGuard *authGuard
+	authz     *Authorizer
 }
 
 // New checks cfg, fills defaults, loads (or creates, on first start) the
@@ -117,8 +125,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s := &Server{
 		cfg: cfg, store: cfg.Store, signer: cfg.Signer, ui: cfg.Interaction,
 		audit: cfg.Audit, log: cfg.Logger, now: cfg.Now, rand: cfg.Rand,
-		clientRL: newLimiter(cfg.ClientRate, cfg.ClientBurst),
-		ipRL:     newLimiter(cfg.IPRate, cfg.IPBurst),
+		clientRL:  newLimiter(cfg.ClientRate, cfg.ClientBurst),
+		ipRL:      newLimiter(cfg.IPRate, cfg.IPBurst),
+		authGuard: newAuthGuard(cfg.AuthFailureRate, cfg.AuthFailureBurst),
 	}
 	s.grants = map[string]grantFunc{
 		authcore.GrantAuthorizationCode: s.exchangeCode,
@@ -162,6 +171,9 @@ func fillDefaults(cfg *Config) {
 	}
 	if cfg.IPRate == 0 {
 		cfg.IPRate, cfg.IPBurst = DefaultRate, DefaultBurst
+	}
+	if cfg.AuthFailureRate == 0 {
+		cfg.AuthFailureRate, cfg.AuthFailureBurst = DefaultAuthFailureRate, DefaultAuthFailureBurst
 	}
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes

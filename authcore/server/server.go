@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+	"golang.org/x/time/rate"
 
 	"github.com/latchkey/latchkey/audit"
 	"github.com/latchkey/latchkey/authcore"
@@ -38,6 +39,12 @@ type Config struct {
 	// GatewayMetrics receives the embedded gateway's per-route counts;
 	// nil discards them.
 	GatewayMetrics gateway.Metrics
+	// TokenRateClient and TokenRateIP cap requests to /token, /revoke and
+	// /introspect per client and per IP (zero: oauth's defaults;
+	// rate.Inf: no cap). Failed client authentications are throttled
+	// separately, whatever these say.
+	TokenRateClient, TokenRateIP   rate.Limit
+	TokenBurstClient, TokenBurstIP int
 }
 
 // IssuerSetting is the store setting holding the issuer the server last
@@ -124,6 +131,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		Audit:             cfg.Audit,
 		Logger:            cfg.Logger,
 		Now:               cfg.Now,
+		ClientRate:        cfg.TokenRateClient,
+		ClientBurst:       cfg.TokenBurstClient,
+		IPRate:            cfg.TokenRateIP,
+		IPBurst:           cfg.TokenBurstIP,
 	})
 	if err != nil {
 		return nil, err
