@@ -85,6 +85,7 @@ func (s *Store) CreateClient(ctx context.Context, c authcore.Client) error {
 		return errEmptyID
 	}
 	k := key(kindClient, c.ID)
+	defer s.clients.forget(c.ID)
 	return s.update(ctx, func(txn *bdg.Txn) error {
 		if ok, err := exists(txn, k); err != nil || ok {
 			return orExists(err)
@@ -94,10 +95,17 @@ func (s *Store) CreateClient(ctx context.Context, c authcore.Client) error {
 }
 
 // GetClient returns the client id, or authcore.ErrNotFound.
+// Clients are served from memory after the first read (clientcache.go).
 func (s *Store) GetClient(ctx context.Context, id string) (authcore.Client, error) {
-	var r clientV1
+	r, ok, gen := s.clients.get(id)
+	if ok {
+		return r.cloned(), nil
+	}
 	err := s.view(ctx, func(txn *bdg.Txn) error { return get(txn, key(kindClient, id), &r) })
-	return r.domain(), err
+	if err == nil {
+		s.clients.fill(r, gen)
+	}
+	return r.cloned(), err
 }
 
 // ListClients returns every client, ordered by ID.
@@ -110,6 +118,7 @@ func (s *Store) ListClients(ctx context.Context) ([]authcore.Client, error) {
 // change the ID. fn may run more than once if the update conflicts.
 func (s *Store) UpdateClient(ctx context.Context, id string, fn func(authcore.Client) (authcore.Client, error)) error {
 	k := key(kindClient, id)
+	defer s.clients.forget(id)
 	return s.update(ctx, func(txn *bdg.Txn) error {
 		var r clientV1
 		if err := get(txn, k, &r); err != nil {
@@ -128,6 +137,7 @@ func (s *Store) UpdateClient(ctx context.Context, id string, fn func(authcore.Cl
 
 // DeleteClient removes the client id, or returns authcore.ErrNotFound.
 func (s *Store) DeleteClient(ctx context.Context, id string) error {
+	defer s.clients.forget(id)
 	return s.update(ctx, func(txn *bdg.Txn) error { return del(txn, key(kindClient, id)) })
 }
 

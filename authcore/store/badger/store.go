@@ -46,6 +46,7 @@ type Store struct {
 	log     zerolog.Logger
 	now     func() time.Time
 	pidFile string
+	clients clientCache
 
 	closeOnce sync.Once
 	closeErr  error
