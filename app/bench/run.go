@@ -1,0 +1,163 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Config configures a benchmark run.
+type Config struct {
+	Bin         string    // the latchkey binary
+	Work        string    // an empty working directory (data dirs, logs)
+	Plan        Plan      // warm-up, duration and runs of every figure
+	Sizes       []int     // live-record counts of the scale figures, ascending
+	AuditEvents int       // events in the audit figures
+	Progress    io.Writer // progress lines
+}
+
+// Results is everything a run measured.
+type Results struct {
+	Machine Machine
+	Version string            // `latchkey version`
+	Limits  Limits            // the machine's own limits
+	Figures map[string]Figure // Latchkey's figures by key (see the keys in run.go)
+	Order   []string          // the keys in the order measured
+	Scale   []ScalePoint
+	Audit   AuditResult
+}
+
+// Limits are the machine's own limits, measured in the same run.
+type Limits struct {
+	ES256, EdDSA, RS256 Figure // signatures per second, one goroutine
+	Write               Figure // one synced Badger write
+	Bare, Bare1         Figure // a bare net/http handler at c=8 and c=1
+	Proxy               Figure // httputil.ReverseProxy alone to the upstream
+}
+
+// runner carries a run's state.
+type runner struct {
+	cfg      Config
+	res      *Results
+	upstream string
+	fx       Fixture
+	data     string
+}
+
+// Run measures everything and returns the results; children are stopped
+// before it returns.
+func Run(ctx context.Context, cfg Config) (*Results, error) {
+	defer StopAll()
+	r := &runner{cfg: cfg, res: &Results{Machine: DescribeMachine(), Figures: map[string]Figure{}}}
+	if v, err := cli(ctx, cfg.Bin, "", "version"); err == nil {
+		r.res.Version = strings.TrimSpace(string(v))
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	r.upstream = "http://" + ln.Addr().String()
+	up := &http.Server{Handler: Trivial()}
+	go func() { _ = up.Serve(ln) }()
+	defer up.Close()
+
+	steps := []struct {
+		name string
+		fn   func(context.Context) error
+	}{
+		{"machine limits", r.limits},
+		{"token server and gateway", r.figures},
+		{"RS256", r.rs256},
+		{"audit log", r.audit},
+		{"scale", r.scale},
+	}
+	for _, s := range steps {
+		fmt.Fprintf(cfg.Progress, "== %s\n", s.name)
+		if err := s.fn(ctx); err != nil {
+			return r.res, fmt.Errorf("%s: %w", s.name, err)
+		}
+	}
+	return r.res, nil
+}
+
+// add records a figure under key, compared with limit.
+func (r *runner) add(key string, f Figure, limit Figure, limitName string) {
+	if limitName != "" {
+		f.Limit, f.LimitRate = limitName, limit.Rate
+	}
+	r.res.Figures[key] = f
+	r.res.Order = append(r.res.Order, key)
+}
+
+// measure measures l and records it under key.
+func (r *runner) measure(ctx context.Context, key string, l Load, limit Figure, limitName string) error {
+	f, err := Measure(ctx, r.cfg.Plan, l, r.cfg.Progress)
+	if err != nil {
+		return err
+	}
+	r.add(key, f, limit, limitName)
+	return nil
+}
+
+// limits measures signing, the synced write, the bare handler and the
+// bare reverse proxy.
+func (r *runner) limits(ctx context.Context) error {
+	l := &r.res.Limits
+	for _, s := range []struct {
+		alg string
+		f   *Figure
+	}{{"ES256", &l.ES256}, {"EdDSA", &l.EdDSA}, {"RS256", &l.RS256}} {
+		f, err := SignRate(ctx, s.alg, r.cfg.Plan)
+		if err != nil {
+			return err
+		}
+		*s.f = f
+		fmt.Fprintf(r.cfg.Progress, "  %-34s %9.0f/s  p50 %7.3f ms\n", f.Name, f.Rate, ms(f.P50))
+	}
+	w, err := SyncedWrite(filepath.Join(r.cfg.Work, "syncwrite"), 200)
+	if err != nil {
+		return err
+	}
+	l.Write = w
+	fmt.Fprintf(r.cfg.Progress, "  %-34s p50 %7.3f ms  p99 %7.3f ms\n", w.Name, ms(w.P50), ms(w.P99))
+	logPath := filepath.Join(r.cfg.Work, "children.log")
+	bare, err := StartChild(ctx, logPath, ChildBare, "/healthz")
+	if err != nil {
+		return err
+	}
+	defer bare.Stop()
+	for _, c := range []struct {
+		conc int
+		f    *Figure
+	}{{1, &l.Bare1}, {8, &l.Bare}} {
+		f, err := Measure(ctx, r.cfg.Plan, Load{Name: "limit: bare net/http handler", Conc: c.conc, Op: GetOp(bare.URL+"/orders", "")}, r.cfg.Progress)
+		if err != nil {
+			return err
+		}
+		*c.f = f
+	}
+	bare.Stop()
+	proxy, err := StartChild(ctx, logPath, ChildProxy, "/healthz", "-upstream", r.upstream)
+	if err != nil {
+		return err
+	}
+	defer proxy.Stop()
+	l.Proxy, err = Measure(ctx, r.cfg.Plan, Load{Name: "limit: bare httputil.ReverseProxy", Conc: 8, Op: GetOp(proxy.URL+"/bench/orders", "")}, r.cfg.Progress)
+	return err
+}
+
+// freshData makes a new data directory with the fixture in it.
+func (r *runner) freshData(ctx context.Context, name string) error {
+	r.data = filepath.Join(r.cfg.Work, name, "data")
+	if err := os.MkdirAll(filepath.Dir(r.data), 0o700); err != nil {
+		return err
+	}
+	fx, err := Prepare(ctx, r.cfg.Bin, r.data, r.upstream)
+	r.fx = fx
+	return err
+}

@@ -1,0 +1,121 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"syscall"
+)
+
+// ScalePoint is the scale figures at one count of live records.
+type ScalePoint struct {
+	Records    int
+	StoreBytes int64   // the store's size on disk with those records
+	Populate   float64 // seconds the fill took
+	RSS        int64   // the server's VmRSS after the figures
+	CC         Figure  // client_credentials, c=8
+	Intro      Figure  // introspection, c=8
+	Revoke     Figure  // revocation, c=8
+}
+
+// scale fills one data directory to each size in turn (populate mode,
+// server stopped) and measures client_credentials, introspection and
+// revocation on it.
+func (r *runner) scale(ctx context.Context) error {
+	if err := r.freshData(ctx, "scale"); err != nil {
+		return err
+	}
+	have := 0
+	for _, n := range r.cfg.Sizes {
+		pr, err := r.populate(ctx, have, n)
+		if err != nil {
+			return err
+		}
+		have = n
+		fmt.Fprintf(r.cfg.Progress, "  %d live records: store %.1f MB on disk, filled in %.1f s\n", n, mb(pr.StoreBytes), pr.Seconds)
+		pt, err := r.scalePoint(ctx, n)
+		if err != nil {
+			return err
+		}
+		pt.StoreBytes, pt.Populate = pr.StoreBytes, pr.Seconds
+		r.res.Scale = append(r.res.Scale, pt)
+	}
+	return nil
+}
+
+func (r *runner) scalePoint(ctx context.Context, n int) (ScalePoint, error) {
+	pt := ScalePoint{Records: n}
+	srv, err := StartLatchkey(ctx, r.cfg.Bin, r.data)
+	if err != nil {
+		return pt, err
+	}
+	defer srv.Stop()
+	tokens, err := MintAccessTokens(ctx, srv.URL, r.fx.CC, ccScope, 1000, 8)
+	if err != nil {
+		return pt, err
+	}
+	label := fmt.Sprintf(" @%s records", count(n))
+	loads := []struct {
+		f *Figure
+		l Load
+	}{
+		{&pt.CC, Load{Name: "client_credentials" + label, Conc: 8, Op: ClientCredentials(srv.URL, r.fx.CC, ccScope)}},
+		{&pt.Intro, Load{Name: "introspection" + label, Conc: 8, Op: Introspect(srv.URL, r.fx.CC, tokens)}},
+		{&pt.Revoke, func() Load { l := r.revokeLoad(srv.URL); l.Name += label; return l }()},
+	}
+	for _, x := range loads {
+		if *x.f, err = Measure(ctx, r.cfg.Plan, x.l, r.cfg.Progress); err != nil {
+			return pt, err
+		}
+	}
+	pt.RSS, err = srv.RSS()
+	return pt, err
+}
+
+// populate runs lkbench in populate mode, on every core, while no server
+// holds the data directory.
+func (r *runner) populate(ctx context.Context, from, to int) (PopulateResult, error) {
+	var pr PopulateResult
+	self, err := selfPath()
+	if err != nil {
+		return pr, err
+	}
+	cpus := "0-" + strconv.Itoa(runtime.NumCPU()-1)
+	cmd := exec.CommandContext(ctx, "taskset", "-c", cpus, self, "-child", ChildPopulate, "-data", r.data,
+		"-client", r.fx.Web.ID, "-from", strconv.Itoa(from), "-to", strconv.Itoa(to))
+	cmd.Env = childEnv(0)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		return pr, fmt.Errorf("bench: populate: %v: %s", err, errb.String())
+	}
+	err = json.Unmarshal(out.Bytes(), &pr)
+	return pr, err
+}
+
+func mb(b int64) float64 { return float64(b) / (1 << 20) }
+
+// count writes 10000 as 10^4 and other numbers as they are.
+func count(n int) string {
+	e := 0
+	for m := n; m >= 10 && m%10 == 0; m /= 10 {
+		e++
+	}
+	if e >= 3 && n == pow10(e) {
+		return "10^" + strconv.Itoa(e)
+	}
+	return strconv.Itoa(n)
+}
+
+func pow10(e int) int {
+	n := 1
+	for ; e > 0; e-- {
+		n *= 10
+	}
+	return n
+}
