@@ -22,4 +22,3 @@ func (s *Server) idToken(ctx context.Context, c authcore.Client, ac authcore.Aut
 	}
 	return tok, nil
 }
-
