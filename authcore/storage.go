@@ -22,6 +22,7 @@ type Storage interface {
 	Keys
 	Settings
 	Nonces
+	IdentityProviders
 
 	// GarbageCollect removes records that expired before now and reports
 	// how many it removed.

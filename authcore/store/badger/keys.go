@@ -26,7 +26,11 @@ const (
 	kindRevoked       = "revoked"     // <jti>
 	kindKey           = "key"         // <signing key id>
 	kindSetting       = "setting"
-	kindOnce          = "once" // <kind>/<id>: single-use values (UseOnce)
+	kindOnce          = "once"            // <kind>/<id>: single-use values (UseOnce)
+	kindIDP           = "idp"             // <provider id>
+	kindIDPIssuer     = "idp-issuer"      // <issuer> -> provider id
+	kindFedLink       = "fedlink"         // <issuer>/<subject>
+	kindFedLinkByUser = "fedlink-by-user" // <user>/<issuer>/<subject> index
 )
 
 // key builds the key of one record of kind.

@@ -128,9 +128,10 @@ func (s *Store) UpdateUser(ctx context.Context, id string, fn func(authcore.User
 	})
 }
 
-// DeleteUser removes the user id with its username, consents and browser
-// sessions, in one transaction, or returns authcore.ErrNotFound. Grants
-// issued to the user are left for the caller to revoke.
+// DeleteUser removes the user id with its username, consents, browser
+// sessions and federated links, in one transaction, or returns
+// authcore.ErrNotFound. Grants issued to the user are left for the
+// caller to revoke.
 func (s *Store) DeleteUser(ctx context.Context, id string) error {
 	return s.update(ctx, func(txn *bdg.Txn) error {
 		var r userV1
@@ -141,6 +142,10 @@ func (s *Store) DeleteUser(ctx context.Context, id string) error {
 		dead = append(dead, scanKeys(txn, prefix(kindConsent, id))...)
 		for _, ik := range scanKeys(txn, prefix(kindSessionByUser, id)) {
 			dead = append(dead, ik, key(kindSession, lastPart(ik)))
+		}
+		for _, ik := range scanKeys(txn, prefix(kindFedLinkByUser, id)) {
+			iss, sub := linkParts(ik)
+			dead = append(dead, ik, key(kindFedLink, iss, sub))
 		}
 		for _, k := range dead {
 			if err := txn.Delete(k); err != nil {

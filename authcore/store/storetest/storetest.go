@@ -41,6 +41,8 @@ func Run(t *testing.T, open func(t *testing.T) authcore.Storage) {
 		{"UseOnceExpiry", testUseOnceExpiry},
 		{"UseOnceGC", testUseOnceGC},
 		{"UseOnceRace", testUseOnceRace},
+		{"IdentityProviders", testIdentityProviders},
+		{"FederatedLinks", testFederatedLinks},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
