@@ -78,3 +78,7 @@ test-desktop:
 
 clean:
 	rm -rf build/bin test-artifacts frontend/dist/assets frontend/dist/index.html
+
+## bench: measure the token server and the gateway (see BENCHMARKS.md)
+bench: build
+	$(GO) run ./app/bench/cmd/lkbench -bin $(CURDIR)/$(BIN)

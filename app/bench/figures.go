@@ -28,11 +28,11 @@ func (r *runner) figures(ctx context.Context) error {
 	if err := r.freshData(ctx, "main"); err != nil {
 		return err
 	}
-	srv, err := StartLatchkey(ctx, r.cfg.Bin, r.data)
+	srv, err := r.start(ctx)
 	if err != nil {
 		return err
 	}
-	defer srv.Stop()
+	defer r.stop(srv)
 	lim := r.res.Limits
 	base, cc := srv.URL, r.fx.CC
 	for _, c := range []int{1, 8, 32, 128} {
@@ -109,11 +109,11 @@ func (r *runner) revokeLoad(base string) Load {
 // rs256 restarts the server with RS256 as the default algorithm and
 // measures client_credentials against the RS256 signing limit.
 func (r *runner) rs256(ctx context.Context) error {
-	srv, err := StartLatchkey(ctx, r.cfg.Bin, r.data, "--signing-algs", "RS256,ES256")
+	srv, err := r.start(ctx, "--signing-algs", "RS256,ES256")
 	if err != nil {
 		return err
 	}
-	defer srv.Stop()
+	defer r.stop(srv)
 	l := Load{Name: "client_credentials (RS256)", Conc: 8, Op: ClientCredentials(srv.URL, r.fx.CC, ccScope), Guess: 1000}
 	return r.measure(ctx, KeyCCRS256, l, r.res.Limits.RS256, "RS256 signatures")
 }

@@ -14,6 +14,12 @@ type Plan struct {
 	Warmup   time.Duration // one untimed run first
 	Duration time.Duration // each timed run
 	Runs     int           // timed runs; the figure is their median
+	// Profile, when set, is called around the first timed run of each
+	// figure and returns the function that ends the profile.
+	Profile func(name string) (stop func())
+	// PID, when set, names the measured process, whose CPU use is
+	// reported with each figure.
+	PID func() int
 }
 
 // Load is one figure to measure: an operation at a concurrency.
@@ -40,6 +46,11 @@ type Figure struct {
 	P50, P99 time.Duration
 	Errors   int
 	FirstErr error
+	// SrvBusy and GenBusy are how busy (fraction of one core) the measured
+	// process and the load generator were; SrvPerOp is the measured
+	// process's CPU time per operation. Medians over the runs.
+	SrvBusy, GenBusy float64
+	SrvPerOp         time.Duration
 	// Limit is the machine limit the figure is compared with ("" none).
 	Limit     string
 	LimitRate float64
@@ -63,7 +74,8 @@ func Measure(ctx context.Context, p Plan, l Load, progress io.Writer) (Figure, e
 		rate = 2000
 	}
 	f := Figure{Name: l.Name, Conc: l.Conc}
-	var p50s, p99s []time.Duration
+	var p50s, p99s, perOps []time.Duration
+	var srvBusy, genBusy []float64
 	for run := 0; run <= p.Runs; run++ {
 		d := p.Duration
 		if run == 0 {
@@ -75,7 +87,18 @@ func Measure(ctx context.Context, p Plan, l Load, progress io.Writer) (Figure, e
 				return f, fmt.Errorf("%s: preparing: %w", l.Name, err)
 			}
 		}
+		stop := func() {}
+		if run == 1 && p.Profile != nil {
+			stop = p.Profile(fmt.Sprintf("%s c=%d", l.Name, l.Conc))
+		}
+		pid := 0
+		if p.PID != nil {
+			pid = p.PID()
+		}
+		cpu := startCPU(pid)
 		s := Drive(ctx, client, l.Conc, d, l.Op, l.States)
+		sb, gb, po := cpu.stop(s.Ops)
+		stop()
 		if ctx.Err() != nil {
 			return f, ctx.Err()
 		}
@@ -90,6 +113,7 @@ func Measure(ctx context.Context, p Plan, l Load, progress io.Writer) (Figure, e
 		}
 		f.Runs = append(f.Runs, s.Rate())
 		p50s, p99s = append(p50s, s.P50), append(p99s, s.P99)
+		srvBusy, genBusy, perOps = append(srvBusy, sb), append(genBusy, gb), append(perOps, po)
 		f.Errors += s.Errors
 		if f.FirstErr == nil {
 			f.FirstErr = s.FirstErr
@@ -97,8 +121,9 @@ func Measure(ctx context.Context, p Plan, l Load, progress io.Writer) (Figure, e
 	}
 	f.Rate = median(f.Runs)
 	f.P50, f.P99 = median(p50s), median(p99s)
-	fmt.Fprintf(progress, "  %-34s c=%-3d %9.0f/s  p50 %7.3f ms  p99 %7.3f ms  runs %s\n",
-		f.Name, f.Conc, f.Rate, ms(f.P50), ms(f.P99), runList(f.Runs))
+	f.SrvBusy, f.GenBusy, f.SrvPerOp = median(srvBusy), median(genBusy), median(perOps)
+	fmt.Fprintf(progress, "  %-40s c=%-3d %8.0f/s  p50 %7.3f ms  p99 %7.3f ms  cpu srv %3.0f%% (%4.0f us/op) gen %3.0f%%  runs %s\n",
+		f.Name, f.Conc, f.Rate, ms(f.P50), ms(f.P99), 100*f.SrvBusy, us(f.SrvPerOp), 100*f.GenBusy, runList(f.Runs))
 	if f.Errors > 0 {
 		fmt.Fprintf(progress, "    %d errors, first: %v\n", f.Errors, f.FirstErr)
 	}
@@ -114,6 +139,8 @@ func median[T int | float64 | time.Duration](xs []T) T {
 	slices.Sort(s)
 	return s[len(s)/2]
 }
+
+func us(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e3 }
 
 func ms(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e6 }
 

@@ -19,6 +19,7 @@ type Config struct {
 	Sizes       []int     // live-record counts of the scale figures, ascending
 	AuditEvents int       // events in the audit figures
 	Progress    io.Writer // progress lines
+	PerfDir     string    // when set, perf profiles of the server per figure
 }
 
 // Results is everything a run measured.
@@ -47,13 +48,20 @@ type runner struct {
 	upstream string
 	fx       Fixture
 	data     string
+	pid      int // the process measured now (0: none)
 }
 
 // Run measures everything and returns the results; children are stopped
 // before it returns.
 func Run(ctx context.Context, cfg Config) (*Results, error) {
 	defer StopAll()
-	r := &runner{cfg: cfg, res: &Results{Machine: DescribeMachine(), Figures: map[string]Figure{}}}
+	r := &runner{res: &Results{Machine: DescribeMachine(), Figures: map[string]Figure{}}}
+	cfg.Plan.PID = func() int { return r.pid }
+	if cfg.PerfDir != "" {
+		p := &Perf{Dir: cfg.PerfDir, Progress: cfg.Progress, PID: cfg.Plan.PID}
+		cfg.Plan.Profile = p.Profile
+	}
+	r.cfg = cfg
 	if v, err := cli(ctx, cfg.Bin, "", "version"); err == nil {
 		r.res.Version = strings.TrimSpace(string(v))
 	}
@@ -131,6 +139,7 @@ func (r *runner) limits(ctx context.Context) error {
 		return err
 	}
 	defer bare.Stop()
+	r.pid = bare.PID()
 	for _, c := range []struct {
 		conc int
 		f    *Figure
@@ -147,8 +156,25 @@ func (r *runner) limits(ctx context.Context) error {
 		return err
 	}
 	defer proxy.Stop()
+	r.pid = proxy.PID()
+	defer func() { r.pid = 0 }()
 	l.Proxy, err = Measure(ctx, r.cfg.Plan, Load{Name: "limit: bare httputil.ReverseProxy", Conc: 8, Op: GetOp(proxy.URL+"/bench/orders", "")}, r.cfg.Progress)
 	return err
+}
+
+// start starts latchkey serve on the current data directory.
+func (r *runner) start(ctx context.Context, extra ...string) (*Server, error) {
+	srv, err := StartLatchkey(ctx, r.cfg.Bin, r.data, extra...)
+	if err == nil {
+		r.pid = srv.PID()
+	}
+	return srv, err
+}
+
+// stop stops srv.
+func (r *runner) stop(srv *Server) {
+	srv.Stop()
+	r.pid = 0
 }
 
 // freshData makes a new data directory with the fixture in it.

@@ -49,11 +49,11 @@ func (r *runner) scale(ctx context.Context) error {
 
 func (r *runner) scalePoint(ctx context.Context, n int) (ScalePoint, error) {
 	pt := ScalePoint{Records: n}
-	srv, err := StartLatchkey(ctx, r.cfg.Bin, r.data)
+	srv, err := r.start(ctx)
 	if err != nil {
 		return pt, err
 	}
-	defer srv.Stop()
+	defer r.stop(srv)
 	tokens, err := MintAccessTokens(ctx, srv.URL, r.fx.CC, ccScope, 1000, 8)
 	if err != nil {
 		return pt, err

@@ -47,6 +47,7 @@ func run() int {
 	runs := flag.Int("runs", 3, "timed runs per figure; the median is printed")
 	sizes := flag.String("sizes", "10000,100000,1000000", "live-record counts of the scale figures, ascending")
 	events := flag.Int("audit-events", 1_000_000, "events in the audit log figures")
+	perf := flag.String("perf", "", "record a `perf` CPU profile of the server during each figure's first run into this directory")
 	work := flag.String("work", "", "working directory (default: a new temporary one, removed at the end)")
 	flag.Parse()
 	if *bin == "" {
@@ -97,6 +98,15 @@ func run() int {
 		cfg.Sizes = append(cfg.Sizes, n)
 	}
 	cfg.Work = *work
+	if *perf != "" {
+		if cfg.PerfDir, err = filepath.Abs(*perf); err == nil {
+			err = os.MkdirAll(cfg.PerfDir, 0o755)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "lkbench: -perf:", err)
+			return 1
+		}
+	}
 	if cfg.Work == "" {
 		if cfg.Work, err = os.MkdirTemp("", "lkbench-"); err != nil {
 			fmt.Fprintln(os.Stderr, "lkbench:", err)

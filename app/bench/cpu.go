@@ -1,0 +1,73 @@
+package bench
+
+import (
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// clockTick is USER_HZ, the unit of /proc/PID/stat times (100 on Linux).
+const clockTick = 10 * time.Millisecond
+
+// procCPU returns the user+system CPU time process pid has used so far,
+// 0 when it cannot be read.
+func procCPU(pid int) time.Duration {
+	if pid <= 0 {
+		return 0
+	}
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name, which is in parentheses and may
+	// hold spaces: state is field 3, utime 14, stime 15.
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(s[i+1:])
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(u+st) * clockTick
+}
+
+// selfCPU is the CPU time lkbench itself has used (all its threads).
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// cpuMeter measures the CPU a measured process and lkbench use during a
+// run.
+type cpuMeter struct {
+	pid        int
+	srv0, gen0 time.Duration
+	t0         time.Time
+}
+
+func startCPU(pid int) cpuMeter {
+	return cpuMeter{pid: pid, srv0: procCPU(pid), gen0: selfCPU(), t0: time.Now()}
+}
+
+// stop returns the fraction of one core the measured process and lkbench
+// were busy, and the measured process's CPU time per operation.
+func (m cpuMeter) stop(ops int) (srvBusy, genBusy float64, perOp time.Duration) {
+	wall := time.Since(m.t0).Seconds()
+	srv, gen := procCPU(m.pid)-m.srv0, selfCPU()-m.gen0
+	if wall <= 0 {
+		return 0, 0, 0
+	}
+	if ops > 0 && m.pid > 0 {
+		perOp = srv / time.Duration(ops)
+	}
+	return srv.Seconds() / wall, gen.Seconds() / wall, perOp
+}
