@@ -44,6 +44,10 @@ const (
 
 	// TokenExchanged is an RFC 8693 token exchange at /token.
 	TokenExchanged Type = "token.exchanged"
+	// FederatedTokenRefused is an external ID token refused at /token
+	// (token exchange, JWT bearer) or at the brokered-login callback;
+	// Reason says why (authcore/federation).
+	FederatedTokenRefused Type = "federation.token_refused"
 	// LogoutBackchannel is one back-channel logout delivery to a client
 	// (OIDC Back-Channel Logout 1.0), successful or given up.
 	LogoutBackchannel Type = "logout.backchannel_delivered"

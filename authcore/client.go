@@ -26,6 +26,9 @@ const (
 	GrantRefreshToken      = "refresh_token"
 	// GrantTokenExchange is RFC 8693 §2.1 token exchange.
 	GrantTokenExchange = "urn:ietf:params:oauth:grant-type:token-exchange"
+	// GrantJWTBearer is the RFC 7523 §2.1 JWT bearer grant, for ID tokens
+	// of trusted external providers (authcore/federation).
+	GrantJWTBearer = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 )
 
 // Client is a registered OAuth client. Secrets are never stored: only

@@ -105,3 +105,47 @@ type IdentityProviders interface {
 	// ListFederatedLinks returns the links of a local user.
 	ListFederatedLinks(ctx context.Context, userID string) ([]FederatedLink, error)
 }
+
+// ExternalIdentity is an external ID token that passed validation (OIDC
+// Core §3.1.3.7), mapped to its linked local user.
+type ExternalIdentity struct {
+	ProviderID string
+	Issuer     string
+	Subject    string // the external subject (the mapped sub claim)
+	UserID     string // the linked local user, the sub of Latchkey's tokens
+	// Scopes and Resources are the provider's limits (IdentityProvider).
+	Scopes    []string
+	Resources []string
+	// Claims mapped from the token.
+	Email    string
+	Name     string
+	Groups   []string
+	ACR      string
+	AMR      []string
+	AuthTime time.Time
+	// TokenID is the token's jti, or the SHA-256 of the token when it
+	// has none: the key of its replay record.
+	TokenID   string
+	ExpiresAt time.Time
+}
+
+// ExternalTokenError refuses an external ID token or brokered login.
+// Reason is a short stable code for the audit log (the federation
+// package lists them); Temporary marks refusals that are not the
+// token's fault, such as an unreachable JWKS (answered 503).
+type ExternalTokenError struct {
+	Reason    string
+	Temporary bool
+	Err       error
+}
+
+// Error implements error.
+func (e *ExternalTokenError) Error() string {
+	if e.Err == nil {
+		return "authcore: external token refused: " + e.Reason
+	}
+	return "authcore: external token refused: " + e.Reason + ": " + e.Err.Error()
+}
+
+// Unwrap returns the underlying error.
+func (e *ExternalTokenError) Unwrap() error { return e.Err }

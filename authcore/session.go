@@ -16,6 +16,12 @@ type Session struct {
 	CreatedAt time.Time
 	RemoteIP  string
 	UserAgent string
+	// IdentityProvider, ACR and AMR are set when the user signed in at
+	// an external provider (brokered login): its ID and the acr and amr
+	// of its ID token (OIDC Core §2), carried into Latchkey's ID tokens.
+	IdentityProvider string
+	ACR              string
+	AMR              []string
 }
 
 // SID returns the session's public identifier: the sid claim of ID and

@@ -99,6 +99,9 @@ type Manager struct {
 	hashSem chan struct{} // bounds concurrent argon2id runs
 	dummy   string        // hash verified for unknown users
 	limiter *limiter
+
+	broker    Broker                                   // brokered login, federation.go
+	brokerURL func(providerID, returnTo string) string // its start link
 }
 
 // New checks cfg, fills its defaults and returns a Manager.

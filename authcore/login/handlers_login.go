@@ -64,6 +64,7 @@ func (m *Manager) renderLogin(w http.ResponseWriter, r *http.Request, status int
 			}
 		}
 	}
+	d.Providers = m.providerButtons(r.Context(), d.ReturnTo)
 	m.render(w, status, "login", d, origins)
 }
 

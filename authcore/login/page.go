@@ -62,8 +62,9 @@ type pageData struct {
 	User       string // who is signed in
 	Scopes     []scopeView
 	SignOut    bool
-	Action     string        // logout confirmation: where the form posts
-	Hidden     []hiddenField // logout confirmation: carried parameters
+	Action     string           // logout confirmation: where the form posts
+	Hidden     []hiddenField    // logout confirmation: carried parameters
+	Providers  []providerButton // login: "Continue with" links (federation.go)
 }
 
 // hiddenField is one hidden input of the logout confirmation form.

@@ -56,7 +56,7 @@ func (m *Manager) current(r *http.Request) (authcore.Session, authcore.User, boo
 // browser already had and always creates a new one under a new random
 // value (so a planted cookie never becomes a signed-in session), then
 // sets the cookie.
-func (m *Manager) startSession(w http.ResponseWriter, r *http.Request, u authcore.User) (authcore.Session, error) {
+func (m *Manager) startSession(w http.ResponseWriter, r *http.Request, u authcore.User, opts ...func(*authcore.Session)) (authcore.Session, error) {
 	ctx := requestContext(r)
 	if c, err := r.Cookie(m.cookieName(sessionCookie)); err == nil && validToken(c.Value, sessionBytes) {
 		if old, err := m.store.GetSession(ctx, sessionID(c.Value)); err == nil {
@@ -72,6 +72,9 @@ func (m *Manager) startSession(w http.ResponseWriter, r *http.Request, u authcor
 		ID: sessionID(value), UserID: u.ID, AuthTime: now, CreatedAt: now,
 		ExpiresAt: now.Add(m.cfg.SessionTTL),
 		RemoteIP:  remoteIP(r), UserAgent: truncateUTF8(r.UserAgent(), maxUserAgent),
+	}
+	for _, o := range opts {
+		o(&s)
 	}
 	if err := m.store.CreateSession(ctx, s); err != nil {
 		return authcore.Session{}, fmt.Errorf("login: create session: %w", err)

@@ -67,9 +67,9 @@ func (s *Server) validateSpec(ctx context.Context, spec ClientSpec) (authcore.Cl
 			if c.Type == authcore.Public {
 				return c, bad("public clients cannot use client_credentials (OAuth 2.1 §4.2)")
 			}
-		case authcore.GrantTokenExchange:
+		case authcore.GrantTokenExchange, authcore.GrantJWTBearer:
 			if c.Type == authcore.Public {
-				return c, bad("public clients cannot use token exchange")
+				return c, bad("public clients cannot use token exchange or the JWT bearer grant")
 			}
 		default:
 			return c, bad("grant type %q is not supported", g)

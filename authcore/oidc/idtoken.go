@@ -65,6 +65,7 @@ func (p *Provider) idTokenClaims(ctx context.Context, c authcore.Client, ac auth
 			m[k] = v
 		}
 	}
+	p.federatedAuth(ctx, m, ac) // federated.go
 	if accessToken != "" {
 		h, err := halfHash(c.IDTokenSignedResponseAlg, accessToken)
 		if err != nil {

@@ -12,13 +12,16 @@ import (
 // sessionV1 is the stored form of authcore.Session under v1/session/<id>;
 // v1/session-by-user/<user>/<id> indexes it with the same expiry.
 type sessionV1 struct {
-	ID        string    `json:"id"`
-	UserID    string    `json:"user"`
-	AuthTime  time.Time `json:"auth_time"`
-	ExpiresAt time.Time `json:"exp"`
-	CreatedAt time.Time `json:"created"`
-	RemoteIP  string    `json:"ip,omitempty"`
-	UserAgent string    `json:"ua,omitempty"`
+	ID               string    `json:"id"`
+	UserID           string    `json:"user"`
+	AuthTime         time.Time `json:"auth_time"`
+	ExpiresAt        time.Time `json:"exp"`
+	CreatedAt        time.Time `json:"created"`
+	RemoteIP         string    `json:"ip,omitempty"`
+	UserAgent        string    `json:"ua,omitempty"`
+	IdentityProvider string    `json:"idp,omitempty"`
+	ACR              string    `json:"acr,omitempty"`
+	AMR              []string  `json:"amr,omitempty"`
 }
 
 func (r sessionV1) domain() authcore.Session { return authcore.Session(r) }
