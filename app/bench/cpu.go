@@ -46,16 +46,61 @@ func selfCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
+// coreTimes returns core's busy time (user, nice, system, irq, softirq),
+// steal time and total time from /proc/stat.
+func coreTimes(core int) (busy, steal, total time.Duration) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0, 0
+	}
+	prefix := "cpu" + strconv.Itoa(core) + " "
+	for _, line := range strings.Split(string(b), "\n") {
+		if !strings.HasPrefix(line, prefix) {
+			continue
+		}
+		var v [8]int64
+		for i, f := range strings.Fields(line)[1:] {
+			if i < len(v) {
+				v[i], _ = strconv.ParseInt(f, 10, 64)
+			}
+		}
+		busy = time.Duration(v[0]+v[1]+v[2]+v[5]+v[6]) * clockTick
+		steal = time.Duration(v[7]) * clockTick
+		total = time.Duration(v[0]+v[1]+v[2]+v[3]+v[4]+v[5]+v[6]+v[7]) * clockTick
+	}
+	return busy, steal, total
+}
+
 // cpuMeter measures the CPU a measured process and lkbench use during a
 // run.
 type cpuMeter struct {
 	pid        int
 	srv0, gen0 time.Duration
+	busy0      time.Duration // the server core's busy, steal and total times
+	steal0     time.Duration
+	total0     time.Duration
 	t0         time.Time
 }
 
 func startCPU(pid int) cpuMeter {
-	return cpuMeter{pid: pid, srv0: procCPU(pid), gen0: selfCPU(), t0: time.Now()}
+	m := cpuMeter{pid: pid, srv0: procCPU(pid), gen0: selfCPU(), t0: time.Now()}
+	m.busy0, m.steal0, m.total0 = coreTimes(serverCore)
+	return m
+}
+
+// lost is the fraction of the server core's time since start that the
+// hypervisor stole or other processes used: the run's interference.
+func (m cpuMeter) lost() float64 {
+	busy, steal, total := coreTimes(serverCore)
+	t := total - m.total0
+	if t <= 0 {
+		return 0
+	}
+	others := busy - m.busy0 - (procCPU(m.pid) - m.srv0)
+	if others < 0 || m.pid == 0 {
+		others = 0
+	}
+	return (others + steal - m.steal0).Seconds() / t.Seconds()
 }
 
 // stop returns the fraction of one core the measured process and lkbench

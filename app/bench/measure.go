@@ -22,6 +22,11 @@ type Plan struct {
 	PID func() int
 }
 
+// MaxLost is the share of the server core that steal and other processes
+// may take during a timed run before the run is measured again (at most
+// Plan.Runs times per figure): the machine is shared.
+const MaxLost = 0.15
+
 // Load is one figure to measure: an operation at a concurrency.
 type Load struct {
 	Name string
@@ -51,6 +56,11 @@ type Figure struct {
 	// process's CPU time per operation. Medians over the runs.
 	SrvBusy, GenBusy float64
 	SrvPerOp         time.Duration
+	// Lost is the median fraction of the server core taken by steal and
+	// other processes during the kept runs; Discarded counts the runs
+	// measured again because more than MaxLost was taken.
+	Lost      float64
+	Discarded int
 	// Limit is the machine limit the figure is compared with ("" none).
 	Limit     string
 	LimitRate float64
@@ -75,7 +85,7 @@ func Measure(ctx context.Context, p Plan, l Load, progress io.Writer) (Figure, e
 	}
 	f := Figure{Name: l.Name, Conc: l.Conc}
 	var p50s, p99s, perOps []time.Duration
-	var srvBusy, genBusy []float64
+	var srvBusy, genBusy, lost []float64
 	for run := 0; run <= p.Runs; run++ {
 		d := p.Duration
 		if run == 0 {
@@ -98,6 +108,7 @@ func Measure(ctx context.Context, p Plan, l Load, progress io.Writer) (Figure, e
 		cpu := startCPU(pid)
 		s := Drive(ctx, client, l.Conc, d, l.Op, l.States)
 		sb, gb, po := cpu.stop(s.Ops)
+		lo := cpu.lost()
 		stop()
 		if ctx.Err() != nil {
 			return f, ctx.Err()
@@ -111,6 +122,13 @@ func Measure(ctx context.Context, p Plan, l Load, progress io.Writer) (Figure, e
 		if run == 0 {
 			continue
 		}
+		if lo > MaxLost && f.Discarded < p.Runs {
+			f.Discarded++
+			fmt.Fprintf(progress, "    run disturbed (%.0f%% of the server core stolen or used by other processes): measuring again\n", 100*lo)
+			run--
+			continue
+		}
+		lost = append(lost, lo)
 		f.Runs = append(f.Runs, s.Rate())
 		p50s, p99s = append(p50s, s.P50), append(p99s, s.P99)
 		srvBusy, genBusy, perOps = append(srvBusy, sb), append(genBusy, gb), append(perOps, po)
@@ -121,9 +139,9 @@ func Measure(ctx context.Context, p Plan, l Load, progress io.Writer) (Figure, e
 	}
 	f.Rate = median(f.Runs)
 	f.P50, f.P99 = median(p50s), median(p99s)
-	f.SrvBusy, f.GenBusy, f.SrvPerOp = median(srvBusy), median(genBusy), median(perOps)
-	fmt.Fprintf(progress, "  %-40s c=%-3d %8.0f/s  p50 %7.3f ms  p99 %7.3f ms  cpu srv %3.0f%% (%4.0f us/op) gen %3.0f%%  runs %s\n",
-		f.Name, f.Conc, f.Rate, ms(f.P50), ms(f.P99), 100*f.SrvBusy, us(f.SrvPerOp), 100*f.GenBusy, runList(f.Runs))
+	f.SrvBusy, f.GenBusy, f.SrvPerOp, f.Lost = median(srvBusy), median(genBusy), median(perOps), median(lost)
+	fmt.Fprintf(progress, "  %-40s c=%-3d %8.0f/s  p50 %7.3f ms  p99 %7.3f ms  cpu srv %3.0f%% (%4.0f us/op) gen %3.0f%% lost %2.0f%%  runs %s\n",
+		f.Name, f.Conc, f.Rate, ms(f.P50), ms(f.P99), 100*f.SrvBusy, us(f.SrvPerOp), 100*f.GenBusy, 100*f.Lost, runList(f.Runs))
 	if f.Errors > 0 {
 		fmt.Fprintf(progress, "    %d errors, first: %v\n", f.Errors, f.FirstErr)
 	}

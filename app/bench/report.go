@@ -27,7 +27,7 @@ func Print(w io.Writer, res *Results, command string) {
 	for _, k := range res.Order {
 		f := res.Figures[k]
 		if k == KeyServerRSS {
-			fmt.Fprintf(w, "| %s | | | | | | | | %.0f MB |\n", f.Name, mb(int64(f.Rate)))
+			fmt.Fprintf(w, "| %s | | | | | | | | | %.0f MB |\n", f.Name, mb(int64(f.Rate)))
 			continue
 		}
 		t.row(f, "")
@@ -44,8 +44,8 @@ func Print(w io.Writer, res *Results, command string) {
 	}
 	if a := res.Audit; a.Events > 0 {
 		t.section("audit log")
-		fmt.Fprintf(w, "| audit: events written (Record, batched, synced) | | %.0f | | | | | | %s events, in lkbench's process |\n", a.WriteRate, count(a.Events))
-		fmt.Fprintf(w, "| audit: filtered page of 100 over %s events | | | %.2f | | | | | median of %d filters; slowest %.2f ms (%s) |\n",
+		fmt.Fprintf(w, "| audit: events written (Record, batched, synced) | | %.0f | | | | | | | %s events, in lkbench's process |\n", a.WriteRate, count(a.Events))
+		fmt.Fprintf(w, "| audit: filtered page of 100 over %s events | | | %.2f | | | | | | median of %d filters; slowest %.2f ms (%s) |\n",
 			count(a.Events), ms(a.QueryP50), len(auditQueries), ms(a.QueryWorst), a.WorstFilter)
 	}
 	fmt.Fprintf(w, "\nTargets (per core)\n\n")
@@ -57,11 +57,11 @@ func Print(w io.Writer, res *Results, command string) {
 type table struct{ w io.Writer }
 
 func (t *table) header() {
-	fmt.Fprintln(t.w, "| figure | c | ops/s | p50 ms | p99 ms | server core busy | server CPU µs/op | load core busy | vs limit |")
-	fmt.Fprintln(t.w, "|---|--:|--:|--:|--:|--:|--:|--:|---|")
+	fmt.Fprintln(t.w, "| figure | c | ops/s | p50 ms | p99 ms | server core busy | server CPU µs/op | load core busy | core lost | vs limit |")
+	fmt.Fprintln(t.w, "|---|--:|--:|--:|--:|--:|--:|--:|--:|---|")
 }
 
-func (t *table) section(name string) { fmt.Fprintf(t.w, "| **%s** | | | | | | | | |\n", name) }
+func (t *table) section(name string) { fmt.Fprintf(t.w, "| **%s** | | | | | | | | | |\n", name) }
 
 func (t *table) row(f Figure, note string) {
 	if f.Name == "" {
@@ -88,6 +88,9 @@ func (t *table) row(f Figure, note string) {
 	if f.SrvPerOp > 0 {
 		perOp = fmt.Sprintf("%.0f", us(f.SrvPerOp))
 	}
-	fmt.Fprintf(t.w, "| %s | %d | %.0f | %.3f | %s | %s | %s | %s | %s |\n",
-		f.Name, f.Conc, f.Rate, ms(f.P50), p99, busy(f.SrvBusy), perOp, busy(f.GenBusy), vs)
+	if f.Discarded > 0 {
+		vs += fmt.Sprintf(" (%d disturbed runs redone)", f.Discarded)
+	}
+	fmt.Fprintf(t.w, "| %s | %d | %.0f | %.3f | %s | %s | %s | %s | %s | %s |\n",
+		f.Name, f.Conc, f.Rate, ms(f.P50), p99, busy(f.SrvBusy), perOp, busy(f.GenBusy), busy(f.Lost), vs)
 }
