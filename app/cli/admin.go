@@ -45,6 +45,7 @@ func adminGroups() map[string]map[string]adminCmd {
 		"key":    keyCommands(),
 		"audit":  auditCommands(),
 		"route":  routeCommands(),
+		"idp":    idpCommands(),
 	}
 }
 

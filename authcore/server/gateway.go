@@ -25,7 +25,7 @@ const (
 // shadow them.
 var reservedPrefixes = []string{"/authorize", "/token", "/revoke", "/introspect", "/userinfo", "/jwks.json",
 	"/.well-known", "/login", "/logout", "/consent", "/console", "/metrics", "/healthz", "/demo/",
-	"/revocations", "/end_session", "/par", "/device", "/register"}
+	"/revocations", "/end_session", "/par", "/device", "/register", "/federation"}
 
 // newGateway builds the embedded gateway: keys straight from the key
 // manager, revocations straight from the store, the demo API, and the

@@ -11,6 +11,7 @@ import (
 
 	"github.com/latchkey/latchkey/audit"
 	"github.com/latchkey/latchkey/authcore"
+	"github.com/latchkey/latchkey/authcore/federation"
 	"github.com/latchkey/latchkey/authcore/gateway"
 	"github.com/latchkey/latchkey/authcore/keys"
 	"github.com/latchkey/latchkey/authcore/login"
@@ -36,6 +37,9 @@ type Config struct {
 	// KeyAlgorithms are the signing algorithms kept active; nil means
 	// ES256 only.
 	KeyAlgorithms []string
+	// KeyRotationPeriod is how long a signing key signs before it is
+	// rotated (staged); zero means the keys package's 30 days.
+	KeyRotationPeriod time.Duration
 	// GatewayMetrics receives the embedded gateway's per-route counts;
 	// nil discards them.
 	GatewayMetrics gateway.Metrics
@@ -64,6 +68,8 @@ type Server struct {
 	Gateway *gateway.Gateway
 	// Feed carries revocations to standalone gateways.
 	Feed *gateway.Broadcaster
+	// Federation holds the trusted external OpenID providers.
+	Federation *federation.Service
 
 	log     zerolog.Logger
 	now     func() time.Time
@@ -90,6 +96,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		Now:              cfg.Now,
 		Issuer:           cfg.Issuer,
 		Algorithms:       cfg.KeyAlgorithms,
+		RotationPeriod:   cfg.KeyRotationPeriod,
 		MaxTokenLifetime: 24 * time.Hour,
 	})
 	if err != nil {
@@ -139,6 +146,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := s.newFederation(cfg); err != nil { // federation.go
+		return nil, err
+	}
 	if err := cfg.Store.PutSetting(ctx, IssuerSetting, []byte(cfg.Issuer)); err != nil {
 		return nil, err
 	}
@@ -156,6 +166,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.OAuth.Mount(mux)
 	s.Login.Mount(mux)
 	s.OIDC.Mount(mux)
+	s.Federation.Mount(mux)
 	mux.Handle("GET /jwks.json", km)
 	mux.HandleFunc("GET /.well-known/openid-configuration", s.handleDiscovery)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
