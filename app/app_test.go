@@ -11,6 +11,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
 	"github.com/rs/zerolog"
 
 	"github.com/latchkey/latchkey/app"
@@ -76,20 +77,58 @@ func do(h http.Handler, c call) *httptest.ResponseRecorder {
 	return rec
 }
 
-// The admin API answers only loopback peers, with an allowed Host, from
-// the same origin or with the admin token (SECURITY.md X-02).
+type atClaims struct {
+	jwt.RegisteredClaims
+	Scope string `json:"scope"`
+}
+
+// The admin API answers only with a credential, an allowed Host and from
+// the same origin (SECURITY.md X-02).
 func TestConsoleAPIProtection(t *testing.T) {
-	h := console(t, newApp(t))
+	a, srv := newAppServer(t)
+	if err := app.EnsureConsoleClient(context.Background(), srv); err != nil {
+		t.Fatal(err)
+	}
+	h := console(t, a)
+	admin, err := a.CreateFirstAdmin(app.UserInput{Username: "root", Password: "correct horse battery"})
+	if err != nil || !admin.Admin {
+		t.Fatalf("first admin: %+v %v", admin, err)
+	}
+	if _, err := a.CreateFirstAdmin(app.UserInput{Username: "eve", Password: "correct horse battery"}); err == nil {
+		t.Fatal("a second 'first admin' was created")
+	}
+	user, _ := a.CreateUser(app.UserInput{Username: "bob", Password: "correct horse battery"})
+	at := func(sub, scope string) string {
+		now := time.Now()
+		tok, err := srv.Keys.Sign("", "at+jwt", atClaims{Scope: scope, RegisteredClaims: jwt.RegisteredClaims{
+			Issuer: issuer, Subject: sub, Audience: jwt.ClaimStrings{issuer}, ID: sub + scope,
+			IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(time.Minute))}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return "Bearer " + tok
+	}
+	same := map[string]string{"Origin": "http://127.0.0.1:8421", "Sec-Fetch-Site": "same-origin"}
+	with := func(h map[string]string, k, v string) map[string]string {
+		out := map[string]string{k: v}
+		for kk, vv := range h {
+			out[kk] = vv
+		}
+		return out
+	}
 	for _, c := range []call{
-		{name: "same origin", remote: "127.0.0.1:5000", host: "127.0.0.1:8421", header: map[string]string{"Origin": "http://127.0.0.1:8421", "Sec-Fetch-Site": "same-origin"}, status: 200},
-		{name: "no origin (CLI-like)", remote: "127.0.0.1:5000", host: "localhost:8421", status: 200},
-		{name: "admin token", remote: "[::1]:5000", host: "127.0.0.1:8421", header: map[string]string{"Authorization": "Bearer s3cret-admin-token"}, status: 200},
-		{name: "wrong admin token", remote: "127.0.0.1:5000", host: "127.0.0.1:8421", header: map[string]string{"Authorization": "Bearer nope"}, status: 403},
-		{name: "remote peer", remote: "192.0.2.7:5000", host: "127.0.0.1:8421", status: 403},
-		{name: "dns rebinding", remote: "127.0.0.1:5000", host: "attacker.example:8421", status: 421},
-		{name: "cross origin", remote: "127.0.0.1:5000", host: "127.0.0.1:8421", header: map[string]string{"Origin": "http://attacker.example"}, status: 403},
-		{name: "cross site fetch", remote: "127.0.0.1:5000", host: "127.0.0.1:8421", header: map[string]string{"Sec-Fetch-Site": "cross-site"}, status: 403},
-		{name: "form post", remote: "127.0.0.1:5000", host: "127.0.0.1:8421", header: map[string]string{"Content-Type": "text/plain"}, status: 415},
+		{name: "admin token", remote: "127.0.0.1:5000", host: "127.0.0.1:8421", header: with(same, "Authorization", at(admin.ID, "openid latchkey:admin")), status: 200},
+		{name: "cli token", remote: "[::1]:5000", host: "127.0.0.1:8421", header: map[string]string{"Authorization": "Bearer s3cret-admin-token"}, status: 200},
+		{name: "no credential", remote: "127.0.0.1:5000", host: "127.0.0.1:8421", header: same, status: 401},
+		{name: "wrong cli token", remote: "127.0.0.1:5000", host: "127.0.0.1:8421", header: map[string]string{"Authorization": "Bearer nope"}, status: 401},
+		{name: "cli token from the network", remote: "192.0.2.7:5000", host: "127.0.0.1:8421", header: map[string]string{"Authorization": "Bearer s3cret-admin-token"}, status: 403},
+		{name: "admin token over plain http from the network", remote: "192.0.2.7:5000", host: "127.0.0.1:8421", header: map[string]string{"Authorization": at(admin.ID, "latchkey:admin")}, status: 403},
+		{name: "token without the admin scope", remote: "127.0.0.1:5000", host: "127.0.0.1:8421", header: map[string]string{"Authorization": at(admin.ID, "openid")}, status: 401},
+		{name: "non-admin user", remote: "127.0.0.1:5000", host: "127.0.0.1:8421", header: map[string]string{"Authorization": at(user.ID, "latchkey:admin")}, status: 403},
+		{name: "dns rebinding", remote: "127.0.0.1:5000", host: "attacker.example:8421", header: map[string]string{"Authorization": at(admin.ID, "latchkey:admin")}, status: 421},
+		{name: "cross origin", remote: "127.0.0.1:5000", host: "127.0.0.1:8421", header: map[string]string{"Origin": "http://attacker.example", "Authorization": at(admin.ID, "latchkey:admin")}, status: 403},
+		{name: "cross site fetch", remote: "127.0.0.1:5000", host: "127.0.0.1:8421", header: map[string]string{"Sec-Fetch-Site": "cross-site", "Authorization": at(admin.ID, "latchkey:admin")}, status: 403},
+		{name: "form post", remote: "127.0.0.1:5000", host: "127.0.0.1:8421", header: map[string]string{"Content-Type": "text/plain", "Authorization": at(admin.ID, "latchkey:admin")}, status: 415},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			rec := do(h, c)
@@ -101,10 +140,25 @@ func TestConsoleAPIProtection(t *testing.T) {
 			}
 		})
 	}
+	// The console's login parameters are public; first_run is over.
+	rec := httptest.NewRecorder()
+	r := httptest.NewRequest("GET", "/console/api/config", nil)
+	r.RemoteAddr = "127.0.0.1:1"
+	h.ServeHTTP(rec, r)
+	var cfg map[string]any
+	json.Unmarshal(rec.Body.Bytes(), &cfg)
+	if cfg["client_id"] != app.ConsoleClientID || cfg["redirect_uri"] != issuer+"/console/" || cfg["first_run"] != false {
+		t.Fatalf("config %v", cfg)
+	}
+	c, err := srv.OAuth.Client(context.Background(), app.ConsoleClientID)
+	if err != nil || c.Type != "public" || c.RedirectURIs[0] != issuer+"/console/" {
+		t.Fatalf("console client %+v %v", c, err)
+	}
 }
 
 func TestStatusReportsRealFacts(t *testing.T) {
-	rec := do(console(t, newApp(t)), call{remote: "127.0.0.1:1", host: "127.0.0.1:8421", body: "[]"})
+	rec := do(console(t, newApp(t)), call{remote: "127.0.0.1:1", host: "127.0.0.1:8421", body: "[]",
+		header: map[string]string{"Authorization": "Bearer s3cret-admin-token"}})
 	var got struct{ Result app.Status }
 	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/rs/zerolog"
@@ -31,39 +32,45 @@ type ConsoleConfig struct {
 	Logger     zerolog.Logger
 }
 
-// Handler serves the console under /console/: the built frontend, and the
-// App's methods as POST /console/api/<Method> with a JSON array of
-// arguments, answering {"result": …} or {"error": "…"}.
+// Handler serves the console under /console/: the built frontend, its
+// login parameters at GET /console/api/config, and the App's methods as
+// POST /console/api/<Method> with a JSON array of arguments, answering
+// {"result": …} or {"error": "…"}.
 //
-// The API answers only to loopback peers with an allowed Host, and only to
-// same-origin requests (an Origin header must match the Host; the JSON
-// content type forces a CORS preflight, which is never granted) or to a
-// caller holding the admin token.
+// Every call needs a credential: the CLI's admin token (from the data
+// directory, loopback only), or an access token with the latchkey:admin
+// scope held by an administrator (loopback, or any peer over TLS). Without
+// one, only CreateFirstAdmin answers, from loopback, while no administrator
+// exists. The Host must be allowed (no DNS rebinding), and a browser
+// request must be same-origin (the JSON content type forces a CORS
+// preflight, which is never granted).
 func Handler(a *App, cfg ConsoleConfig) http.Handler {
 	d := NewDispatcher(a)
 	mux := http.NewServeMux()
-	mux.Handle("POST /console/api/{method}", apiHandler(d, cfg))
+	mux.Handle("POST /console/api/{method}", apiHandler(a, d, cfg))
+	mux.HandleFunc("GET /console/api/config", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(a.consoleConfig(r))
+	})
 	mux.Handle("GET /console/", staticHandler(cfg.Assets))
 	mux.Handle("GET /console", http.RedirectHandler("/console/", http.StatusSeeOther))
 	return mux
 }
 
-func apiHandler(d *Dispatcher, cfg ConsoleConfig) http.Handler {
+func apiHandler(a *App, d *Dispatcher, cfg ConsoleConfig) http.Handler {
 	hosts := map[string]bool{}
 	for _, h := range cfg.Hosts {
 		hosts[strings.ToLower(h)] = true
 	}
+	recv := func(x *App) reflect.Value { return reflect.ValueOf(x) }
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
-		if !isLoopback(r.RemoteAddr) {
-			writeAPIError(w, http.StatusForbidden, "the admin API answers only on loopback")
-			return
-		}
 		if !hosts[strings.ToLower(r.Host)] {
 			writeAPIError(w, http.StatusMisdirectedRequest, "unexpected Host")
 			return
 		}
-		if !authorized(r, cfg.AdminToken) {
+		if !sameOrigin(r) {
 			writeAPIError(w, http.StatusForbidden, "cross-origin request refused")
 			return
 		}
@@ -71,17 +78,25 @@ func apiHandler(d *Dispatcher, cfg ConsoleConfig) http.Handler {
 			writeAPIError(w, http.StatusUnsupportedMediaType, "use Content-Type: application/json")
 			return
 		}
+		method := r.PathValue("method")
+		who, status, msg := a.authenticate(r, cfg.AdminToken, method)
+		if status != 0 {
+			if status == http.StatusUnauthorized {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="latchkey-console"`)
+			}
+			writeAPIError(w, status, msg)
+			return
+		}
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxAPIBody))
 		if err != nil {
 			writeAPIError(w, http.StatusRequestEntityTooLarge, "request too large")
 			return
 		}
-		result, err := d.Call(r.PathValue("method"), body)
+		result, err := d.call(recv(a.as(who)), method, body)
 		if err != nil {
 			status, msg, public := publicError(err)
-			log := zerolog.Ctx(r.Context())
 			if !public {
-				log.Error().Err(err).Str("method", r.PathValue("method")).Msg("app: console call failed")
+				zerolog.Ctx(r.Context()).Error().Err(err).Str("method", method).Msg("app: console call failed")
 			}
 			writeAPIError(w, status, msg)
 			return
@@ -91,12 +106,37 @@ func apiHandler(d *Dispatcher, cfg ConsoleConfig) http.Handler {
 	})
 }
 
-// authorized accepts the admin token, or a same-origin browser request.
-func authorized(r *http.Request, token string) bool {
-	if auth := r.Header.Get("Authorization"); auth != "" {
-		got, ok := strings.CutPrefix(auth, "Bearer ")
-		return ok && token != "" && subtle.ConstantTimeCompare([]byte(got), []byte(token)) == 1
+// authenticate names the caller, or gives the status and message that
+// refuse it.
+func (a *App) authenticate(r *http.Request, adminToken, method string) (who string, status int, msg string) {
+	loopback := isLoopback(r.RemoteAddr)
+	bearer, hasBearer := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	switch {
+	case hasBearer && adminToken != "" && subtle.ConstantTimeCompare([]byte(bearer), []byte(adminToken)) == 1:
+		if !loopback {
+			return "", http.StatusForbidden, "the admin token works only on loopback"
+		}
+		return "cli", 0, ""
+	case hasBearer:
+		if !loopback && r.TLS == nil {
+			return "", http.StatusForbidden, "the admin API answers other machines only over TLS"
+		}
+		who, err := a.adminFromToken(r.Context(), bearer)
+		if errors.Is(err, errForbidden) {
+			return "", http.StatusForbidden, err.Error()
+		}
+		if err != nil {
+			return "", http.StatusUnauthorized, "sign in again: " + err.Error()
+		}
+		return who, 0, ""
+	case method == "CreateFirstAdmin" && loopback:
+		return "first-run", 0, ""
 	}
+	return "", http.StatusUnauthorized, "login required"
+}
+
+// sameOrigin refuses browser requests from another site.
+func sameOrigin(r *http.Request) bool {
 	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
 		return false
 	}

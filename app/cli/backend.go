@@ -38,7 +38,7 @@ func connect(c *common) (caller, error) {
 		return nil, err
 	}
 	log = log.Level(max(log.GetLevel(), zerolog.WarnLevel)) // the CLI prints results, not chatter
-	st, err := openState(dataDir, log)
+	st, err := openState(dataDir, log, auditOptions{})
 	if errors.Is(err, badger.ErrLocked) {
 		return remoteCaller(dataDir)
 	}

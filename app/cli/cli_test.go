@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 )
 
 // runCLI runs the command line in-process and returns its exit code and
@@ -237,5 +238,52 @@ func TestServeTLSAuto(t *testing.T) {
 	old := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MaxVersion: tls.VersionTLS11}}}
 	if _, err := old.Get(in.issuer + "/healthz"); err == nil {
 		t.Fatal("TLS 1.1 accepted")
+	}
+}
+
+// --audit-mirror copies every committed event, as stored, to a file.
+func TestAuditMirror(t *testing.T) {
+	mirror := filepath.Join(t.TempDir(), "audit.jsonl")
+	f := serveFlags{addr: "127.0.0.1:0", auditMirror: mirror, auditKeep: time.Hour}
+	f.common = common{data: t.TempDir(), logFormat: "json", logLevel: "error"}
+	in, err := start(&f, fstest.MapFS{}, "serve")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := in.app.CreateScope("mirror:test", "x"); err != nil {
+		t.Fatal(err)
+	}
+	in.stop()
+	raw, err := os.ReadFile(mirror)
+	if err != nil || !strings.Contains(string(raw), `"admin.action"`) || !strings.Contains(string(raw), `"prev_hash"`) {
+		t.Fatalf("mirror: %v %s", err, raw)
+	}
+}
+
+// --signing-algs keeps a key per algorithm, published in the JWKS.
+func TestSigningAlgorithmsFlag(t *testing.T) {
+	f := serveFlags{addr: "127.0.0.1:0", signingAlgs: "EdDSA,RS256"}
+	f.common = common{data: t.TempDir(), logFormat: "json", logLevel: "error"}
+	in, err := start(&f, fstest.MapFS{}, "serve")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.stop()
+	ks, err := in.app.ListKeys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	active := map[string]bool{}
+	for _, k := range ks {
+		if k.State == "active" {
+			active[k.Algorithm] = true
+		}
+	}
+	if !active["EdDSA"] || !active["RS256"] || len(active) != 2 {
+		t.Fatalf("active keys %v", active)
+	}
+	if _, err := start(&serveFlags{addr: "127.0.0.1:0", signingAlgs: "HS256",
+		common: common{data: t.TempDir(), logFormat: "json", logLevel: "error"}}, fstest.MapFS{}, "serve"); err == nil {
+		t.Fatal("HS256 accepted as a signing algorithm")
 	}
 }

@@ -18,9 +18,11 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+	"golang.org/x/time/rate"
 
 	"github.com/latchkey/latchkey/app"
 	"github.com/latchkey/latchkey/audit/monitor"
+	"github.com/latchkey/latchkey/authcore/gateway"
 	"github.com/latchkey/latchkey/authcore/keys"
 	"github.com/latchkey/latchkey/authcore/server"
 	"github.com/latchkey/latchkey/authcore/store/badger"
@@ -35,6 +37,12 @@ type serveFlags struct {
 	tlsKey       string
 	tlsAuto      bool
 	insecureHTTP bool
+	auditKeep    time.Duration
+	auditMirror  string
+	rateClient   string
+	rateIP       string
+	signingAlgs  string
+	keyRotation  time.Duration
 }
 
 func (f *serveFlags) register(fs *flag.FlagSet) {
@@ -45,6 +53,29 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.tlsKey, "tls-key", "", "TLS private key file (PEM)")
 	fs.BoolVar(&f.tlsAuto, "tls-auto", false, "make a local CA and a certificate in the data directory")
 	fs.BoolVar(&f.insecureHTTP, "insecure-http", false, "allow plain HTTP on a non-loopback address (never in production)")
+	fs.StringVar(&f.rateClient, "token-rate-per-client", "2000/s", `ceiling on /token, /revoke, /introspect per client ("N/s", "N/m" or "off"); failed authentications are throttled regardless`)
+	fs.StringVar(&f.rateIP, "token-rate-per-ip", "2000/s", `the same ceiling per remote IP`)
+	fs.StringVar(&f.signingAlgs, "signing-algs", "ES256", "signing algorithms kept active, comma-separated (ES256, RS256, PS256, EdDSA); the first is the default")
+	fs.DurationVar(&f.keyRotation, "key-rotation", 30*24*time.Hour, "how long a signing key signs before a staged rotation replaces it")
+	fs.DurationVar(&f.auditKeep, "audit-retention", 90*24*time.Hour, "how long audit events are kept")
+	fs.StringVar(&f.auditMirror, "audit-mirror", "", `also write audit events as JSON lines to this file ("-" for stdout)`)
+}
+
+// auditOptions opens the audit mirror the flags name.
+func (f *serveFlags) auditOptions() (auditOptions, error) {
+	ao := auditOptions{retention: f.auditKeep}
+	switch f.auditMirror {
+	case "":
+	case "-":
+		ao.mirror = os.Stdout
+	default:
+		file, err := os.OpenFile(f.auditMirror, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+		if err != nil {
+			return ao, fmt.Errorf("--audit-mirror: %w", err)
+		}
+		ao.mirror, ao.closer = file, file
+	}
+	return ao, nil
 }
 
 // instance is a running server with its console.
@@ -91,7 +122,12 @@ func start(f *serveFlags, console fs.FS, mode string) (*instance, error) {
 	}
 	issuer = strings.TrimSuffix(issuer, "/")
 
-	st, err := openState(dataDir, log)
+	ao, err := f.auditOptions()
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	st, err := openState(dataDir, log, ao)
 	if errors.Is(err, badger.ErrLocked) {
 		err = fmt.Errorf("%w\nStop that process, or use another --data directory", err)
 	}
@@ -106,7 +142,17 @@ func start(f *serveFlags, console fs.FS, mode string) (*instance, error) {
 		ln.Close()
 		return nil, err
 	}
+	rc, bc, err := parseRate("--token-rate-per-client", f.rateClient)
+	if err != nil {
+		return fail(err)
+	}
+	ri, bi, err := parseRate("--token-rate-per-ip", f.rateIP)
+	if err != nil {
+		return fail(err)
+	}
 	srv, err := server.New(ctx, server.Config{
+		TokenRateClient: rc, TokenBurstClient: bc, TokenRateIP: ri, TokenBurstIP: bi,
+		KeyAlgorithms: splitList(f.signingAlgs), KeyRotationPeriod: f.keyRotation,
 		Issuer:         issuer,
 		Store:          st.store,
 		Audit:          st.audit,
@@ -115,6 +161,9 @@ func start(f *serveFlags, console fs.FS, mode string) (*instance, error) {
 		GatewayMetrics: newGatewayMetrics(st.metrics.Registry(), st.timeline),
 	})
 	if err != nil {
+		return fail(err)
+	}
+	if err := app.EnsureConsoleClient(ctx, srv); err != nil {
 		return fail(err)
 	}
 	token, err := writeAdminFile(dataDir, scheme+"://"+ln.Addr().String())
@@ -150,7 +199,11 @@ func start(f *serveFlags, console fs.FS, mode string) (*instance, error) {
 		},
 	}
 	go srv.Run(ctx)
-	go watchKeys(ctx, srv.Keys, st.metrics, st.alerts, keys.DefaultRotationPeriod)
+	period := f.keyRotation
+	if period == 0 {
+		period = keys.DefaultRotationPeriod
+	}
+	go watchKeys(ctx, srv.Keys, st.metrics, st.alerts, period)
 	go func() { in.done <- in.http.Serve(ln) }()
 	log.Info().Str("issuer", issuer).Str("addr", ln.Addr().String()).Str("data", dataDir).
 		Bool("tls", tlsCfg != nil).Str("console", issuer+"/console/").Msg("latchkey listening")
@@ -229,6 +282,33 @@ func instrument(m *monitor.Metrics, h http.Handler) http.Handler {
 			other.ServeHTTP(w, r)
 		}
 	})
+}
+
+// splitList splits a comma-separated flag value; empty gives nil.
+func splitList(v string) []string {
+	var out []string
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// parseRate reads "N/s", "N/m", "N/h", "off" (no ceiling) or "" (the
+// server's default).
+func parseRate(flagName, v string) (rate.Limit, int, error) {
+	switch v {
+	case "off":
+		return rate.Inf, 0, nil
+	case "":
+		return 0, 0, nil
+	}
+	l, b, err := gateway.ParseRate(v)
+	if err != nil {
+		return 0, 0, fmt.Errorf("%s: %v", flagName, err)
+	}
+	return l, 2 * b, nil
 }
 
 // loopbackOnly answers 403 to peers that are not on this machine: the

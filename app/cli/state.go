@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"time"
 
@@ -21,11 +22,19 @@ type state struct {
 	metrics  *monitor.Metrics
 	timeline *monitor.Timeline
 	alerts   *monitor.Alerts
+	mirror   io.Closer // the audit mirror file, if any
 }
 
 // openState opens dataDir's store and audit log. A store held by another
 // process is reported as badger.ErrLocked.
-func openState(dataDir string, log zerolog.Logger) (*state, error) {
+// auditOptions are the audit log's settings from the command line.
+type auditOptions struct {
+	retention time.Duration
+	mirror    io.Writer
+	closer    io.Closer
+}
+
+func openState(dataDir string, log zerolog.Logger, ao auditOptions) (*state, error) {
 	key, err := encryptionKey(dataDir, log)
 	if err != nil {
 		return nil, err
@@ -37,12 +46,13 @@ func openState(dataDir string, log zerolog.Logger) (*state, error) {
 	if err != nil {
 		return nil, err
 	}
-	alog, err := audit.Open(audit.Options{Dir: filepath.Join(dataDir, "audit"), Logger: &log, EncryptionKey: key})
+	alog, err := audit.Open(audit.Options{Dir: filepath.Join(dataDir, "audit"), Logger: &log, EncryptionKey: key,
+		Retention: ao.retention, Mirror: ao.mirror})
 	if err != nil {
 		st.Close()
 		return nil, fmt.Errorf("audit log: %w", err)
 	}
-	s := &state{store: st, audit: alog}
+	s := &state{store: st, audit: alog, mirror: ao.closer}
 	s.metrics = monitor.NewMetrics(monitor.MetricsConfig{AuditStats: alog.Stats})
 	s.timeline = monitor.NewTimeline(time.Now)
 	s.alerts = monitor.NewAlerts(monitor.AlertConfig{Recorder: alog, Logger: &log})
@@ -55,5 +65,9 @@ func openState(dataDir string, log zerolog.Logger) (*state, error) {
 // close stops the alert rules, drains the audit log, then closes the store.
 func (s *state) close() error {
 	s.alerts.Close()
-	return errors.Join(s.audit.Close(), s.store.Close())
+	err := errors.Join(s.audit.Close(), s.store.Close())
+	if s.mirror != nil {
+		err = errors.Join(err, s.mirror.Close())
+	}
+	return err
 }

@@ -1,9 +1,41 @@
 import { mount } from 'svelte'
 import './app.css'
 import App from './App.svelte'
+import FirstRun from './components/FirstRun.svelte'
+import { basePath, session, wailsBindings } from './lib/api'
+import { accessToken, beginLogin, completeLogin, loadConfig, returnHash, signOut } from './lib/auth'
 
-const app = mount(App, {
-  target: document.getElementById('app')!,
+const target = document.getElementById('app')!
+
+/**
+ * In the Wails window the console starts at once. In a browser it first
+ * signs in with Latchkey's own OAuth (lib/auth.ts): it finishes a redirect
+ * back from /authorize, offers the first-run screen while the server has no
+ * administrator, or goes to sign in.
+ */
+async function start(): Promise<ReturnType<typeof mount>> {
+  if (wailsBindings() !== undefined) return mount(App, { target })
+  const cfg = await loadConfig(basePath(window.location.pathname))
+  if (cfg.auth === 'oauth') {
+    session.onUnauthorized = () => {
+      signOut()
+      void beginLogin(cfg)
+    }
+    if (await completeLogin(cfg, window.location.search)) {
+      history.replaceState(null, '', window.location.pathname + returnHash())
+    }
+    if (!accessToken()) {
+      if (cfg.first_run) return mount(FirstRun, { target, props: { onDone: () => void beginLogin(cfg) } })
+      await beginLogin(cfg)
+      return mount(FirstRun, { target, props: { redirecting: true, onDone: () => {} } })
+    }
+  }
+  return mount(App, { target })
+}
+
+const app = start().catch((err: unknown) => {
+  target.textContent = `The console could not start: ${err instanceof Error ? err.message : String(err)}`
+  return undefined
 })
 
 export default app

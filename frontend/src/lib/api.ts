@@ -12,6 +12,8 @@
 // Views never call fetch or window.go themselves: they call `api.<op>()` and
 // show the Error it throws, whose message is meant for a person.
 
+import { accessToken } from './auth'
+
 /** What the Dashboard shows about the running instance (Go: app.Status). */
 export interface Status {
   /** The issuer URL, e.g. "http://127.0.0.1:8421". */
@@ -94,15 +96,23 @@ export function basePath(pathname: string): string {
   return ''
 }
 
-/** A transport over HTTP: POST <base>/console/api/<method>. */
-export function httpTransport(base: string, fetchFn: typeof fetch = (...a) => fetch(...a)): Transport {
+/**
+ * A transport over HTTP: POST <base>/console/api/<method>, with the
+ * console's access token when it has one. A 401 calls onUnauthorized (the
+ * console then signs in again).
+ */
+export function httpTransport(base: string, fetchFn: typeof fetch = (...a) => fetch(...a),
+  token: () => string | null = () => null, onUnauthorized: () => void = () => {}): Transport {
   return async (method, args) => {
     const url = `${base}/console/api/${encodeURIComponent(method)}`
+    const headers: Record<string, string> = { 'Content-Type': 'application/json', Accept: 'application/json' }
+    const t = token()
+    if (t) headers.Authorization = `Bearer ${t}`
     let res: Response
     try {
       res = await fetchFn(url, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+        headers,
         body: JSON.stringify(args),
         credentials: 'same-origin',
       })
@@ -117,6 +127,7 @@ export function httpTransport(base: string, fetchFn: typeof fetch = (...a) => fe
       body = undefined
     }
     const obj = body !== null && typeof body === 'object' ? (body as Record<string, unknown>) : undefined
+    if (res.status === 401) onUnauthorized()
     if (!res.ok) {
       const msg = typeof obj?.error === 'string' && obj.error !== '' ? obj.error : `the server answered ${res.status} ${res.statusText}`.trim()
       throw new ApiError(method, msg, res.status)
@@ -128,12 +139,16 @@ export function httpTransport(base: string, fetchFn: typeof fetch = (...a) => fe
   }
 }
 
+/** Called when the server refuses the console's token; set by main.ts. */
+export const session = { onUnauthorized: () => {} }
+
 /** Picks the transport for where the console runs, at call time. */
 export function autoTransport(): Transport {
   const wails = wailsTransport()
   return (method, args) => {
     if (wailsBindings() !== undefined) return wails(method, args)
-    return httpTransport(basePath(window.location.pathname))(method, args)
+    return httpTransport(basePath(window.location.pathname), undefined, () => accessToken(),
+      () => session.onUnauthorized())(method, args)
   }
 }
 

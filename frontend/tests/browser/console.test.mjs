@@ -9,7 +9,7 @@
 // /usr/bin/chromium), ARTIFACTS (default <repo>/test-artifacts).
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { mkdtempSync, mkdirSync, rmSync, existsSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
@@ -36,6 +36,8 @@ const SCREENS = [
   { id: 'audit', label: 'Audit log' },
   { id: 'settings', label: 'Settings' },
 ]
+
+const ADMIN = { username: 'admin', password: 'correct-horse-battery-staple' }
 
 let server // the latchkey child process
 let serverLog = ''
@@ -102,6 +104,10 @@ before(async () => {
   const port = await freePort()
   base = `http://127.0.0.1:${port}`
   dataDir = join(tmpRoot, 'data')
+  // The first administrator, made with the CLI before the server holds the data directory.
+  const made = spawnSync(BIN, ['user', 'create', '--admin', '--data', dataDir, '--username', ADMIN.username,
+    '--email', 'admin@example.com', '--password-stdin'], { input: `${ADMIN.password}\n`, encoding: 'utf8', timeout: 30_000 })
+  assert.equal(made.status, 0, `latchkey user create --admin failed: ${made.stderr}`)
   server = spawn(BIN, ['serve', '--addr', `127.0.0.1:${port}`, '--data', dataDir, '--log-format', 'json'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -151,6 +157,28 @@ after(async () => {
 test('discovery names the issuer the server was started with', { timeout: 60_000 }, async () => {
   const doc = await (await fetch(`${base}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(5000) })).json()
   assert.equal(doc.issuer, base)
+})
+
+test('the admin API refuses a call without a token', { timeout: 30_000 }, async () => {
+  const res = await fetch(`${base}/console/api/Status`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '[]', signal: AbortSignal.timeout(5000),
+  })
+  assert.equal(res.status, 401)
+  assert.match(res.headers.get('www-authenticate') ?? '', /^Bearer /)
+})
+
+test('the console signs in through Latchkey\'s own login and consent pages', { timeout: 60_000 }, async () => {
+  await page.goto(`${base}/console/`)
+  await page.waitForURL(/\/login\?/)
+  await page.getByLabel('Username').fill(ADMIN.username)
+  await page.getByLabel('Password').fill(ADMIN.password)
+  await shot('login')
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.waitForURL(/\/consent\?/)
+  await shot('consent')
+  await page.getByRole('button', { name: 'Allow' }).click()
+  await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor()
+  assert.ok(!page.url().includes('code='), 'the authorization code stays in the address bar')
 })
 
 test('the Dashboard shows the real issuer, data directory and a ticking uptime', { timeout: 60_000 }, async () => {
