@@ -19,10 +19,10 @@ type ClientInput struct {
 	Scope        string   `json:"scope"` // space-separated
 	Audience     []string `json:"audience"`
 	AuthMethod   string   `json:"token_endpoint_auth_method"`
-	// JWKS (inline JSON) or JWKSURI hold the public keys of a
-	// private_key_jwt client.
-	JWKS    string `json:"jwks"`
-	JWKSURI string `json:"jwks_uri"`
+	// JWKS (inline JSON) holds the public keys of a private_key_jwt
+	// client. (A JWKS URI is not fetched: Latchkey makes no outbound
+	// request on a client's behalf.)
+	JWKS string `json:"jwks"`
 	// Lifetimes in seconds; 0 keeps the server default.
 	AccessTokenTTL  int64 `json:"access_token_ttl"`
 	RefreshTokenTTL int64 `json:"refresh_token_ttl"`
@@ -48,7 +48,6 @@ type Client struct {
 	AccessTokenTTL  int64    `json:"access_token_ttl"`
 	RefreshTokenTTL int64    `json:"refresh_token_ttl"`
 	JWKS            string   `json:"jwks,omitempty"`
-	JWKSURI         string   `json:"jwks_uri,omitempty"`
 	IDTokenAlg      string   `json:"id_token_signed_response_alg,omitempty"`
 	PostLogoutURIs  []string `json:"post_logout_redirect_uris"`
 	BackchannelURI  string   `json:"backchannel_logout_uri,omitempty"`
@@ -69,7 +68,6 @@ func (in ClientInput) spec() oauth.ClientSpec {
 		Audience:        in.Audience,
 		AuthMethod:      in.AuthMethod,
 		JWKS:            in.JWKS,
-		JWKSURI:         in.JWKSURI,
 		AccessTokenTTL:  time.Duration(in.AccessTokenTTL) * time.Second,
 		RefreshTokenTTL: time.Duration(in.RefreshTokenTTL) * time.Second,
 
@@ -87,7 +85,7 @@ func (a *App) clientDTO(c authcore.Client) Client {
 		Scope: strings.Join(c.Scopes, " "), Audience: nonNil(c.Audience), AuthMethod: c.AuthMethod,
 		AccessTokenTTL: int64(c.AccessTokenTTL / time.Second), RefreshTokenTTL: int64(c.RefreshTokenTTL / time.Second),
 		CreatedAt: stamp(c.CreatedAt), UpdatedAt: stamp(c.UpdatedAt),
-		JWKS: c.JWKS, JWKSURI: c.JWKSURI, IDTokenAlg: c.IDTokenSignedResponseAlg,
+		JWKS: c.JWKS, IDTokenAlg: c.IDTokenSignedResponseAlg,
 		PostLogoutURIs: nonNil(c.PostLogoutRedirectURIs), BackchannelURI: c.BackchannelLogoutURI,
 		BackchannelSID: c.BackchannelLogoutSessionRequired,
 	}

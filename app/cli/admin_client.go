@@ -19,7 +19,7 @@ type clientFlags struct {
 	name, typ, scope, authMethod string
 	redirects, grants, audience  stringList
 	accessTTL, refreshTTL        time.Duration
-	jwks, jwksURI, idTokenAlg    string
+	jwks, idTokenAlg             string
 	postLogout                   stringList
 	backchannel                  string
 }
@@ -35,7 +35,6 @@ func (f *clientFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.accessTTL, "access-token-ttl", 0, "access-token lifetime (0: server default)")
 	fs.DurationVar(&f.refreshTTL, "refresh-token-ttl", 0, "refresh-token lifetime (0: server default)")
 	fs.StringVar(&f.jwks, "jwks", "", "private_key_jwt: file holding the client's public JWKS")
-	fs.StringVar(&f.jwksURI, "jwks-uri", "", "private_key_jwt: https URL of the client's public JWKS")
 	fs.StringVar(&f.idTokenAlg, "id-token-alg", "", "ID token signing algorithm (ES256 default; RS256, PS256, EdDSA)")
 	fs.Var(&f.postLogout, "post-logout-redirect-uri", "exact URI allowed after RP-initiated logout (repeatable)")
 	fs.StringVar(&f.backchannel, "backchannel-logout-uri", "", "where logout tokens are POSTed (OIDC Back-Channel Logout)")
@@ -43,7 +42,7 @@ func (f *clientFlags) register(fs *flag.FlagSet) {
 
 func (f *clientFlags) input() (app.ClientInput, error) {
 	in := app.ClientInput{Name: f.name, Type: f.typ, RedirectURIs: f.redirects, GrantTypes: f.grants,
-		Scope: f.scope, Audience: f.audience, AuthMethod: f.authMethod, JWKSURI: f.jwksURI,
+		Scope: f.scope, Audience: f.audience, AuthMethod: f.authMethod,
 		AccessTokenTTL: int64(f.accessTTL / time.Second), RefreshTokenTTL: int64(f.refreshTTL / time.Second),
 		IDTokenAlg: f.idTokenAlg, PostLogoutRedirectURIs: f.postLogout, BackchannelLogoutURI: f.backchannel}
 	if f.jwks != "" {
@@ -121,7 +120,6 @@ func clientCommands() map[string]adminCmd {
 				keep("access-token-ttl", func() { in.AccessTokenTTL = cur.AccessTokenTTL })
 				keep("refresh-token-ttl", func() { in.RefreshTokenTTL = cur.RefreshTokenTTL })
 				keep("jwks", func() { in.JWKS = cur.JWKS })
-				keep("jwks-uri", func() { in.JWKSURI = cur.JWKSURI })
 				keep("id-token-alg", func() { in.IDTokenAlg = cur.IDTokenAlg })
 				keep("post-logout-redirect-uri", func() { in.PostLogoutRedirectURIs = cur.PostLogoutURIs })
 				keep("backchannel-logout-uri", func() {
