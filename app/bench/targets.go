@@ -31,7 +31,12 @@ func Evaluate(res *Results) []Target {
 	fig := func(k string) (Figure, bool) { f, ok := res.Figures[k]; return f, ok }
 	rate := func(name, key string, want float64) {
 		f, ok := fig(key)
-		ts = append(ts, Target{Name: name, Measured: fmt.Sprintf("%.0f/s", f.Rate), Met: f.Rate >= want, Known: ok})
+		m := fmt.Sprintf("%.0f/s", f.Rate)
+		if f.SrvPerOp > 0 {
+			m += fmt.Sprintf(" (server CPU %.0f µs/op: a whole core would give %.0f/s; core lost to others %.0f%%)",
+				us(f.SrvPerOp), 1/f.SrvPerOp.Seconds(), 100*f.Lost)
+		}
+		ts = append(ts, Target{Name: name, Measured: m, Met: f.Rate >= want, Known: ok})
 	}
 	lat := func(name, key string, p99 bool, want time.Duration, strict bool) {
 		f, ok := fig(key)
@@ -78,7 +83,8 @@ func scaleTargets(pts []ScalePoint) []Target {
 		change := c.hi.Rate/c.lo.Rate - 1
 		p50 := float64(c.hi.P50)/float64(c.lo.P50) - 1
 		ts = append(ts, Target{Name: fmt.Sprintf("%s worsens <= 10%%, %s", c.name, span),
-			Measured: fmt.Sprintf("rate %+.1f%% (%.0f -> %.0f/s), p50 %+.1f%%", 100*change, c.lo.Rate, c.hi.Rate, 100*p50),
+			Measured: fmt.Sprintf("rate %+.1f%% (%.0f -> %.0f/s), p50 %+.1f%%, server CPU %.0f -> %.0f µs/op",
+				100*change, c.lo.Rate, c.hi.Rate, 100*p50, us(c.lo.SrvPerOp), us(c.hi.SrvPerOp)),
 			Met:      change >= -0.10, Known: c.lo.Rate > 0})
 	}
 	grow, size := hi.RSS-lo.RSS, hi.StoreBytes-lo.StoreBytes
