@@ -85,7 +85,7 @@ func scaleTargets(pts []ScalePoint) []Target {
 		ts = append(ts, Target{Name: fmt.Sprintf("%s worsens <= 10%%, %s", c.name, span),
 			Measured: fmt.Sprintf("rate %+.1f%% (%.0f -> %.0f/s), p50 %+.1f%%, server CPU %.0f -> %.0f µs/op",
 				100*change, c.lo.Rate, c.hi.Rate, 100*p50, us(c.lo.SrvPerOp), us(c.hi.SrvPerOp)),
-			Met:      change >= -0.10, Known: c.lo.Rate > 0})
+			Met: change >= -0.10, Known: c.lo.Rate > 0})
 	}
 	grow, size := hi.RSS-lo.RSS, hi.StoreBytes-lo.StoreBytes
 	ts = append(ts, Target{Name: "RSS growth <= the records' size, " + span,
