@@ -162,8 +162,34 @@ function messageOf(err: unknown): string {
   }
 }
 
+/** One bucket of a Dashboard series (Go: monitor.Point). */
+export interface Point {
+  t: string
+  v: number
+}
+
+/** A Dashboard chart: counts per bucket, oldest first (Go: app.Series). */
+export interface Series {
+  name: 'tokens_issued' | 'failures' | 'gateway_traffic' | string
+  step_seconds: number
+  points: Point[]
+}
+
+/** An alert a monitoring rule raised (Go: monitor.Alert). */
+export interface Alert {
+  time: string
+  rule: string
+  key?: string
+  count?: number
+  message: string
+}
+
 /** The console's operations, typed. Every view goes through one of these. */
 export interface Api {
+  /** The Dashboard's charts over the last hour (10 s buckets) or day (5 min). */
+  dashboardSeries(span: 'hour' | 'day'): Promise<Series[]>
+  /** Alerts raised lately, newest first. */
+  recentAlerts(): Promise<Alert[]>
   /** The live facts of this instance. */
   status(): Promise<Status>
   /** Tells Go the console has rendered real data (it logs "console ready"). */
@@ -180,6 +206,8 @@ export function createApi(call: Transport): Api {
     ready: async () => {
       await call('Ready', [])
     },
+    dashboardSeries: async (span) => ((await call('DashboardSeries', [span])) as Series[] | null) ?? [],
+    recentAlerts: async () => ((await call('RecentAlerts', [])) as Alert[] | null) ?? [],
   }
 }
 

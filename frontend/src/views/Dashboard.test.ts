@@ -16,7 +16,7 @@ const status: Status = {
   mode: 'serve',
 }
 
-const api = vi.hoisted(() => ({ status: vi.fn(), ready: vi.fn() }))
+const api = vi.hoisted(() => ({ status: vi.fn(), ready: vi.fn(), dashboardSeries: vi.fn(), recentAlerts: vi.fn() }))
 vi.mock('../lib/api', async (orig) => ({ ...(await orig<typeof import('../lib/api')>()), api }))
 
 const { default: Dashboard } = await import('./Dashboard.svelte')
@@ -28,6 +28,11 @@ let view: ReturnType<typeof mount> | undefined
 beforeEach(() => {
   api.status.mockReset()
   api.ready.mockReset().mockResolvedValue(undefined)
+  api.dashboardSeries.mockReset().mockResolvedValue([
+    { name: 'tokens_issued', step_seconds: 10, points: [{ t: '2025-01-01T00:00:00Z', v: 3 }, { t: '2025-01-01T00:00:10Z', v: 4 }] },
+    { name: 'failures', step_seconds: 10, points: [] },
+  ])
+  api.recentAlerts.mockReset().mockResolvedValue([])
   instance.status = undefined
   instance.error = undefined
   target = document.createElement('div')
@@ -51,6 +56,16 @@ async function settle() {
 }
 
 describe('Dashboard', () => {
+  it('charts the last hour and lists the alerts the server raised', async () => {
+    api.status.mockResolvedValue(status)
+    api.recentAlerts.mockResolvedValue([{ time: '2025-01-01T00:00:00Z', rule: 'refresh_reuse', message: 'refresh token reuse for client c1' }])
+    view = mount(Dashboard, { target })
+    await settle()
+    expect(api.dashboardSeries).toHaveBeenCalledWith('hour')
+    expect(target.querySelector('[data-testid="chart-tokens_issued"] svg')?.getAttribute('aria-label')).toMatch(/7 in all/)
+    expect(byTestId('dashboard-alerts')).toMatch(/refresh token reuse for client c1/)
+  })
+
   it('shows the facts Go reports and tells Go once it is ready', async () => {
     api.status.mockResolvedValue(status)
     view = mount(Dashboard, { target })
