@@ -79,28 +79,38 @@ type cpuMeter struct {
 	busy0      time.Duration // the server core's busy, steal and total times
 	steal0     time.Duration
 	total0     time.Duration
+	lbusy0     time.Duration // the same for the load core
+	lsteal0    time.Duration
+	ltotal0    time.Duration
 	t0         time.Time
 }
 
 func startCPU(pid int) cpuMeter {
 	m := cpuMeter{pid: pid, srv0: procCPU(pid), gen0: selfCPU(), t0: time.Now()}
 	m.busy0, m.steal0, m.total0 = coreTimes(serverCore)
+	m.lbusy0, m.lsteal0, m.ltotal0 = coreTimes(loadCore)
 	return m
 }
 
-// lost is the fraction of the server core's time since start that the
-// hypervisor stole or other processes used: the run's interference.
+// lost is the larger fraction, of the server core's time and of the load
+// core's, that the hypervisor stole or other processes used since start:
+// the run's interference.
 func (m cpuMeter) lost() float64 {
-	busy, steal, total := coreTimes(serverCore)
-	t := total - m.total0
-	if t <= 0 {
-		return 0
+	share := func(core int, busy0, steal0, total0, own time.Duration) float64 {
+		busy, steal, total := coreTimes(core)
+		t := total - total0
+		if t <= 0 {
+			return 0
+		}
+		others := max(busy-busy0-own, 0)
+		return (others + steal - steal0).Seconds() / t.Seconds()
 	}
-	others := busy - m.busy0 - (procCPU(m.pid) - m.srv0)
-	if others < 0 || m.pid == 0 {
-		others = 0
+	srv := time.Duration(0)
+	if m.pid > 0 {
+		srv = procCPU(m.pid) - m.srv0
 	}
-	return (others + steal - m.steal0).Seconds() / t.Seconds()
+	return max(share(serverCore, m.busy0, m.steal0, m.total0, srv),
+		share(loadCore, m.lbusy0, m.lsteal0, m.ltotal0, selfCPU()-m.gen0))
 }
 
 // stop returns the fraction of one core the measured process and lkbench

@@ -22,7 +22,7 @@ type Plan struct {
 	PID func() int
 }
 
-// MaxLost is the share of the server core that steal and other processes
+// MaxLost is the share of either core that steal and other processes
 // may take during a timed run before the run is measured again (at most
 // Plan.Runs times per figure): the machine is shared.
 const MaxLost = 0.15
@@ -56,8 +56,8 @@ type Figure struct {
 	// process's CPU time per operation. Medians over the runs.
 	SrvBusy, GenBusy float64
 	SrvPerOp         time.Duration
-	// Lost is the median fraction of the server core taken by steal and
-	// other processes during the kept runs; Discarded counts the runs
+	// Lost is the median fraction of the server or the load core (the
+	// larger) taken by steal and other processes during the kept runs; Discarded counts the runs
 	// measured again because more than MaxLost was taken.
 	Lost      float64
 	Discarded int
@@ -124,7 +124,7 @@ func Measure(ctx context.Context, p Plan, l Load, progress io.Writer) (Figure, e
 		}
 		if lo > MaxLost && f.Discarded < p.Runs {
 			f.Discarded++
-			fmt.Fprintf(progress, "    run disturbed (%.0f%% of the server core stolen or used by other processes): measuring again\n", 100*lo)
+			fmt.Fprintf(progress, "    run disturbed (%.0f%% of a core stolen or used by other processes): measuring again\n", 100*lo)
 			run--
 			continue
 		}
