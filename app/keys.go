@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"github.com/latchkey/latchkey/authcore"
 	"github.com/latchkey/latchkey/authcore/keys"
 )
 
@@ -17,13 +18,20 @@ type Key struct {
 	RetiredAt   string `json:"retired_at,omitempty"`
 	RemoveAfter string `json:"remove_after,omitempty"`
 	RevokedAt   string `json:"revoked_at,omitempty"`
-	LiveTokens  int64  `json:"live_tokens"`
+	// PromoteAt is when a staged rotation makes this next key active.
+	PromoteAt  string `json:"promote_at,omitempty"`
+	LiveTokens int64  `json:"live_tokens"`
 }
 
 func keyDTO(k keys.KeyInfo) Key {
-	return Key{ID: k.ID, Algorithm: k.Algorithm, State: string(k.State), CreatedAt: stamp(k.CreatedAt),
+	out := Key{ID: k.ID, Algorithm: k.Algorithm, State: string(k.State), CreatedAt: stamp(k.CreatedAt),
 		ActivatedAt: stamp(k.ActivatedAt), RetiredAt: stamp(k.RetiredAt), RemoveAfter: stamp(k.RemoveAfter),
-		RevokedAt: stamp(k.RevokedAt), LiveTokens: int64(k.LiveTokens)}
+		RevokedAt: stamp(k.RevokedAt), PromoteAt: stamp(k.PromoteAt), LiveTokens: int64(k.LiveTokens)}
+	// A key that never signed has no "active since", whatever was scheduled.
+	if k.State == authcore.KeyNext || (k.State == authcore.KeyRevoked && k.ActivatedAt.After(k.RevokedAt)) {
+		out.ActivatedAt = ""
+	}
+	return out
 }
 
 // ListKeys returns every signing key still known, with its lifecycle.
