@@ -162,6 +162,10 @@ function messageOf(err: unknown): string {
   }
 }
 
+// ---------------------------------------------------------------------------
+// DTOs. Field names are exactly the Go json tags (package app and the types
+// it re-exports); times are RFC 3339 strings, empty or absent when unset.
+
 /** One bucket of a Dashboard series (Go: monitor.Point). */
 export interface Point {
   t: string
@@ -184,30 +188,509 @@ export interface Alert {
   message: string
 }
 
+/** Who the console acts as (Go: app.Me). */
+export interface Me {
+  actor: string
+}
+
+/** A registered client (Go: app.Client). `client_secret` is set only in the answer that creates or rotates it. */
+export interface Client {
+  client_id: string
+  client_secret?: string
+  client_name: string
+  client_type: 'confidential' | 'public' | string
+  redirect_uris: string[]
+  grant_types: string[]
+  scope: string
+  audience: string[]
+  token_endpoint_auth_method: string
+  access_token_ttl: number
+  refresh_token_ttl: number
+  jwks?: string
+  id_token_signed_response_alg?: string
+  post_logout_redirect_uris: string[]
+  backchannel_logout_uri?: string
+  backchannel_logout_session_required?: boolean
+  previous_secret_valid: boolean
+  previous_secret_expires_at?: string
+  created_at: string
+  updated_at: string
+}
+
+/** What the client form sends (Go: app.ClientInput, RFC 7591 names). */
+export interface ClientInput {
+  client_name: string
+  client_type: 'confidential' | 'public'
+  redirect_uris: string[]
+  grant_types: string[]
+  /** Space-separated. */
+  scope: string
+  audience: string[]
+  token_endpoint_auth_method: string
+  jwks: string
+  /** Seconds; 0 keeps the server default. */
+  access_token_ttl: number
+  refresh_token_ttl: number
+  id_token_signed_response_alg: string
+  post_logout_redirect_uris: string[]
+  backchannel_logout_uri: string
+  backchannel_logout_session_required: boolean
+}
+
+/** A user (Go: app.User); never the password hash. */
+export interface User {
+  id: string
+  username: string
+  email: string
+  display_name: string
+  admin: boolean
+  disabled: boolean
+  locked: boolean
+  locked_until?: string
+  created_at: string
+}
+
+/** What the user form sends (Go: app.UserInput). */
+export interface UserInput {
+  username: string
+  email: string
+  display_name: string
+  password: string
+  admin: boolean
+}
+
+/** A browser session (Go: app.Session). `id` is an opaque handle for endSession. */
+export interface Session {
+  id: string
+  sid: string
+  user_id: string
+  auth_time: string
+  expires_at: string
+  remote_addr?: string
+  user_agent: string
+}
+
+/** What a user allowed a client (Go: app.Consent). */
+export interface Consent {
+  client_id: string
+  scopes: string[]
+  created_at: string
+}
+
+/** A registered scope (Go: app.Scope). */
+export interface Scope {
+  name: string
+  description: string
+  created_at: string
+}
+
+/** A signing key's place in its life (Go: authcore.KeyState). */
+export type KeyState = 'next' | 'active' | 'retired' | 'revoked'
+
+/** A signing key (Go: app.Key). */
+export interface Key {
+  kid: string
+  alg: string
+  state: KeyState | string
+  created_at: string
+  activated_at?: string
+  retired_at?: string
+  remove_after?: string
+  revoked_at?: string
+  /** When a staged rotation makes this next key active. */
+  promote_at?: string
+  live_tokens: number
+}
+
+/** One authorization that issued tokens, with its refresh-token family (Go: app.Grant). */
+export interface Grant {
+  id: string
+  client_id: string
+  user_id: string
+  scope: string
+  audience: string[]
+  created_at: string
+  expires_at: string
+  access_tokens: number
+  revoked: boolean
+  revoked_at?: string
+  revoked_reason?: string
+}
+
+/** Narrows listGrants; empty fields match everything (Go: app.GrantFilter). */
+export interface GrantFilter {
+  client_id: string
+  user_id: string
+  scope: string
+  include_revoked: boolean
+}
+
+/** What the console shows about a pasted token (Go: app.TokenInspection). */
+export interface TokenInspection {
+  format: 'jwt' | 'opaque' | string
+  header?: Record<string, unknown>
+  claims?: Record<string, unknown>
+  /** "valid", "invalid: …" or "not checked". */
+  signature: string
+  active: boolean
+  reason?: string
+  expires_at?: string
+}
+
+/** A route's rate limits: "N/s", "N/m" or "N/h" (Go: gateway.RateLimit). */
+export interface RateLimit {
+  per_client?: string
+  per_ip?: string
+  burst?: number
+}
+
+/** A route's cross-origin policy (Go: gateway.CORS). */
+export interface Cors {
+  origins: string[]
+  headers?: string[]
+  allow_credentials?: boolean
+  max_age_seconds?: number
+}
+
+/** A gateway route (Go: gateway.Route, the standalone gateway file's shape). */
+export interface Route {
+  name?: string
+  prefix: string
+  host?: string
+  methods?: string[]
+  upstream?: string
+  strip_prefix?: boolean
+  scopes?: string[]
+  any_scopes?: string[]
+  audience?: string
+  clients?: string[]
+  rate_limit?: RateLimit
+  max_body_bytes?: number
+  keep_authorization?: boolean
+  identity_headers?: string[]
+  cors?: Cors
+  revocation_fail_open?: boolean
+  introspect?: boolean
+}
+
+/** A route's counters since the gateway started (Go: gateway.RouteStats). */
+export interface RouteStats {
+  route: string
+  allowed: number
+  /** Refusals by reason. */
+  denied: Record<string, number> | null
+  upstream: number
+  upstream_errors: number
+  mean_latency_ns: number
+}
+
+/** Selects audit events; empty fields match everything (Go: app.AuditFilter). */
+export interface AuditFilter {
+  from: string
+  to: string
+  types: string[]
+  /** "", "success" or "failure". */
+  outcome: string
+  client_id: string
+  subject: string
+  remote_addr?: string
+  /** A gjson expression over the event, e.g. details.scope%"*admin*". */
+  expr: string
+  limit: number
+  cursor?: string
+}
+
+/** One stored audit event (Go: audit.Entry, the Event's fields inline). */
+export interface AuditEvent {
+  seq: number
+  prev_hash: string
+  time: string
+  type: string
+  outcome: 'success' | 'failure' | string
+  actor?: string
+  subject?: string
+  client_id?: string
+  key_id?: string
+  reason?: string
+  remote_addr?: string
+  user_agent?: string
+  request_id?: string
+  details?: Record<string, unknown>
+  hash: string
+}
+
+/** One page of events, newest first; `next` continues it (Go: app.AuditPage). */
+export interface AuditPage {
+  events: AuditEvent[]
+  next: string
+}
+
+/** The result of walking the audit hash chain (Go: app.AuditVerify). */
+export interface AuditVerify {
+  ok: boolean
+  checked: number
+  problem?: string
+  seq?: number
+  detail?: string
+}
+
+/** The flows the tester runs (Go: flow.Flow* constants). */
+export type FlowKind =
+  | 'authorization_code'
+  | 'client_credentials'
+  | 'refresh'
+  | 'device'
+  | 'token_exchange'
+  | 'introspect'
+  | 'revoke'
+  | 'userinfo'
+  | 'call_api'
+
+/** One run of the flow tester (Go: app.FlowInput). Issuer defaults to this server. */
+export interface FlowInput {
+  issuer: string
+  client_id: string
+  client_secret: string
+  flow: FlowKind | string
+  scope: string
+  resource: string
+  audience: string
+  api_url: string
+  token: string
+  refresh_token: string
+  reveal_secrets: boolean
+}
+
+/** An HTTP exchange of a flow step, secrets masked unless revealed (Go: flow.Request / flow.Response). */
+export interface FlowRequest {
+  method: string
+  url: string
+  header?: Record<string, string[]>
+  body?: string
+}
+export interface FlowResponse {
+  status: number
+  header?: Record<string, string[]>
+  body?: string
+}
+
+/** A token a flow obtained, decoded (Go: flow.Token). */
+export interface FlowToken {
+  name: string
+  value: string
+  format: string
+  header?: Record<string, unknown>
+  claims?: Record<string, unknown>
+  expires_at?: string
+  lifetime_seconds?: number
+  signature?: { valid?: boolean; detail?: string; [k: string]: unknown }
+}
+
+/** One thing the client did (Go: flow.Step). */
+export interface FlowStep {
+  name: string
+  kind: string
+  started: string
+  elapsed_ms: number
+  request?: FlowRequest
+  response?: FlowResponse
+  checks?: { name: string; ok: boolean; detail?: string }[]
+  tokens?: FlowToken[]
+  notes?: string[]
+  error?: string
+}
+
+/** A lint finding (Go: flow.Finding). */
+export interface FlowFinding {
+  rule: string
+  severity: string
+  message: string
+  spec: string
+}
+
+/** The full record of a finished run (Go: flow.Trace). */
+export interface FlowTrace {
+  flow: string
+  issuer: string
+  client_id: string
+  client_auth?: string
+  elapsed_ms: number
+  steps: FlowStep[]
+  tokens?: FlowToken[]
+  findings?: FlowFinding[]
+  error?: string
+}
+
+/** A running or finished flow (Go: app.FlowRun). */
+export interface FlowRun {
+  id: string
+  done: boolean
+  auth_url?: string
+  device_code?: { user_code: string; verification_uri: string; verification_uri_complete?: string; expires_in: number; interval: number }
+  steps: FlowStep[] | null
+  trace?: FlowTrace
+  error?: string
+}
+
+// ---------------------------------------------------------------------------
+
 /** The console's operations, typed. Every view goes through one of these. */
 export interface Api {
-  /** The Dashboard's charts over the last hour (10 s buckets) or day (5 min). */
-  dashboardSeries(span: 'hour' | 'day'): Promise<Series[]>
-  /** Alerts raised lately, newest first. */
-  recentAlerts(): Promise<Alert[]>
   /** The live facts of this instance. */
   status(): Promise<Status>
   /** Tells Go the console has rendered real data (it logs "console ready"). */
   ready(): Promise<void>
+  /** Who the console acts as. */
+  me(): Promise<Me>
+  /** The Dashboard's charts over the last hour (10 s buckets) or day (5 min). */
+  dashboardSeries(span: 'hour' | 'day'): Promise<Series[]>
+  /** Alerts raised lately, newest first. */
+  recentAlerts(): Promise<Alert[]>
+
+  listClients(): Promise<Client[]>
+  getClient(id: string): Promise<Client>
+  /** The answer carries a confidential client's secret: the only time it is shown. */
+  createClient(input: ClientInput): Promise<Client>
+  updateClient(id: string, input: ClientInput): Promise<Client>
+  deleteClient(id: string): Promise<void>
+  /** A new secret, shown once; the old one keeps working for graceSeconds. */
+  rotateClientSecret(id: string, graceSeconds: number): Promise<Client>
+
+  listUsers(): Promise<User[]>
+  getUser(idOrName: string): Promise<User>
+  createUser(input: UserInput): Promise<User>
+  setUserDisabled(idOrName: string, disabled: boolean): Promise<User>
+  setUserPassword(idOrName: string, password: string): Promise<void>
+  unlockUser(idOrName: string): Promise<User>
+  listSessions(idOrName: string): Promise<Session[]>
+  endSession(id: string): Promise<void>
+  listConsents(idOrName: string): Promise<Consent[]>
+  revokeConsent(idOrName: string, clientId: string): Promise<void>
+
+  listScopes(): Promise<Scope[]>
+  createScope(name: string, description: string): Promise<Scope>
+
+  listKeys(): Promise<Key[]>
+  rotateKey(alg: string): Promise<Key[]>
+  revokeKey(kid: string, reason: string): Promise<Key[]>
+  /** The key set exactly as /jwks.json serves it. */
+  jwks(): Promise<string>
+
+  listGrants(filter: GrantFilter): Promise<Grant[]>
+  revokeGrant(id: string, reason: string): Promise<void>
+  /** Revokes every live grant of a user or a client; resolves to how many. */
+  revokeTokensOf(kind: 'user' | 'client', id: string): Promise<number>
+  inspectToken(token: string): Promise<TokenInspection>
+  revokeToken(token: string): Promise<void>
+
+  listRoutes(): Promise<Route[]>
+  addRoute(route: Route): Promise<Route[]>
+  updateRoute(prefix: string, route: Route): Promise<Route[]>
+  removeRoute(prefix: string): Promise<Route[]>
+  gatewayStats(): Promise<RouteStats[]>
+  /** The revocation-feed credential for a standalone gateway; shown once. */
+  newFeedToken(): Promise<string>
+
+  queryAudit(filter: AuditFilter): Promise<AuditPage>
+  verifyAudit(): Promise<AuditVerify>
+  /** JSON lines, exactly as stored. */
+  exportAudit(from: string, to: string): Promise<string>
+
+  createTestClient(kind: 'public' | 'confidential'): Promise<Client>
+  startFlow(input: FlowInput): Promise<string>
+  flowStatus(id: string): Promise<FlowRun>
+  exportFlow(id: string, format: 'json' | 'curl'): Promise<string>
+}
+
+/** A filter that matches every audit event, with a page size. */
+export function emptyAuditFilter(limit = 100): AuditFilter {
+  return { from: '', to: '', types: [], outcome: '', client_id: '', subject: '', remote_addr: '', expr: '', limit, cursor: '' }
+}
+
+/** A Go method whose JSON was a list: null becomes []. */
+const list = <T>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : [])
+
+/** Parses a JSON value Go sent as raw JSON (json.RawMessage arrives already parsed; a string is parsed). */
+function rawObject(v: unknown): Record<string, unknown> | undefined {
+  if (v === null || v === undefined || v === '') return undefined
+  if (typeof v === 'string') {
+    try {
+      return JSON.parse(v) as Record<string, unknown>
+    } catch {
+      return undefined
+    }
+  }
+  return typeof v === 'object' ? (v as Record<string, unknown>) : undefined
 }
 
 /** Builds the typed API over a transport. */
 export function createApi(call: Transport): Api {
+  const none = async (method: string, args: unknown[]) => {
+    await call(method, args)
+  }
   return {
     status: async () => {
       const s = (await call('Status', [])) as Status
       return { ...s, addresses: s.addresses ?? [] }
     },
-    ready: async () => {
-      await call('Ready', [])
+    ready: () => none('Ready', []),
+    me: async () => (await call('Me', [])) as Me,
+    dashboardSeries: async (span) => list<Series>(await call('DashboardSeries', [span])).map((s) => ({ ...s, points: s.points ?? [] })),
+    recentAlerts: async () => list<Alert>(await call('RecentAlerts', [])),
+
+    listClients: async () => list<Client>(await call('ListClients', [])),
+    getClient: async (id) => (await call('GetClient', [id])) as Client,
+    createClient: async (input) => (await call('CreateClient', [input])) as Client,
+    updateClient: async (id, input) => (await call('UpdateClient', [id, input])) as Client,
+    deleteClient: (id) => none('DeleteClient', [id]),
+    rotateClientSecret: async (id, grace) => (await call('RotateClientSecret', [id, Math.max(0, Math.floor(grace))])) as Client,
+
+    listUsers: async () => list<User>(await call('ListUsers', [])),
+    getUser: async (id) => (await call('GetUser', [id])) as User,
+    createUser: async (input) => (await call('CreateUser', [input])) as User,
+    setUserDisabled: async (id, disabled) => (await call('SetUserDisabled', [id, disabled])) as User,
+    setUserPassword: (id, pw) => none('SetUserPassword', [id, pw]),
+    unlockUser: async (id) => (await call('UnlockUser', [id])) as User,
+    listSessions: async (id) => list<Session>(await call('ListSessions', [id])),
+    endSession: (id) => none('EndSession', [id]),
+    listConsents: async (id) => list<Consent>(await call('ListConsents', [id])).map((c) => ({ ...c, scopes: c.scopes ?? [] })),
+    revokeConsent: (id, clientId) => none('RevokeConsent', [id, clientId]),
+
+    listScopes: async () => list<Scope>(await call('ListScopes', [])),
+    createScope: async (name, description) => (await call('CreateScope', [name, description])) as Scope,
+
+    listKeys: async () => list<Key>(await call('ListKeys', [])),
+    rotateKey: async (alg) => list<Key>(await call('RotateKey', [alg])),
+    revokeKey: async (kid, reason) => list<Key>(await call('RevokeKey', [kid, reason])),
+    jwks: async () => String(await call('JWKS', [])),
+
+    listGrants: async (f) => list<Grant>(await call('ListGrants', [f])).map((g) => ({ ...g, audience: g.audience ?? [] })),
+    revokeGrant: (id, reason) => none('RevokeGrant', [id, reason]),
+    revokeTokensOf: async (kind, id) => Number(await call('RevokeTokensOf', [kind, id])),
+    inspectToken: async (token) => {
+      const r = (await call('InspectToken', [token])) as TokenInspection
+      return { ...r, header: rawObject(r.header), claims: rawObject(r.claims) }
     },
-    dashboardSeries: async (span) => ((await call('DashboardSeries', [span])) as Series[] | null) ?? [],
-    recentAlerts: async () => ((await call('RecentAlerts', [])) as Alert[] | null) ?? [],
+    revokeToken: (token) => none('RevokeToken', [token]),
+
+    listRoutes: async () => list<Route>(await call('ListRoutes', [])),
+    addRoute: async (r) => list<Route>(await call('AddRoute', [r])),
+    updateRoute: async (prefix, r) => list<Route>(await call('UpdateRoute', [prefix, r])),
+    removeRoute: async (prefix) => list<Route>(await call('RemoveRoute', [prefix])),
+    gatewayStats: async () => list<RouteStats>(await call('GatewayStats', [])),
+    newFeedToken: async () => String(await call('NewFeedToken', [])),
+
+    queryAudit: async (f) => {
+      const p = (await call('QueryAudit', [f])) as AuditPage | null
+      return { events: p?.events ?? [], next: p?.next ?? '' }
+    },
+    verifyAudit: async () => (await call('VerifyAudit', [])) as AuditVerify,
+    exportAudit: async (from, to) => String((await call('ExportAudit', [from, to])) ?? ''),
+
+    createTestClient: async (kind) => (await call('CreateTestClient', [kind])) as Client,
+    startFlow: async (input) => String(await call('StartFlow', [input])),
+    flowStatus: async (id) => (await call('FlowStatus', [id])) as FlowRun,
+    exportFlow: async (id, format) => String(await call('ExportFlow', [id, format])),
   }
 }
 
