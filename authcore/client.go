@@ -17,6 +17,10 @@ const (
 	AuthSecretPost    = "client_secret_post"
 	AuthPrivateKeyJWT = "private_key_jwt"
 	AuthNone          = "none"
+	// AuthTLSClient and AuthSelfSignedTLSClient are mutual-TLS client
+	// authentication (RFC 8705 §2.1, §2.2).
+	AuthTLSClient           = "tls_client_auth"
+	AuthSelfSignedTLSClient = "self_signed_tls_client_auth"
 )
 
 // Grant types Latchkey implements. Implicit and password do not exist.
@@ -75,6 +79,38 @@ type Client struct {
 	// BackchannelLogoutSessionRequired asks for the sid claim in logout
 	// tokens (Back-Channel Logout 1.0 §2.2). Latchkey always sends it.
 	BackchannelLogoutSessionRequired bool
+
+	// DPoPBoundAccessTokens requires a DPoP proof on every token request
+	// of the client (RFC 9449 §5.2, dpop_bound_access_tokens).
+	DPoPBoundAccessTokens bool
+	// TLSClientCertificateBoundAccessTokens binds the client's access
+	// tokens to its TLS client certificate (RFC 8705 §3.4).
+	TLSClientCertificateBoundAccessTokens bool
+	// TLSClientAuth is the certificate identity a tls_client_auth client
+	// registered (RFC 8705 §2.1.2): exactly one of its fields is set.
+	TLSClientAuth TLSClientAuth
+
+	// RegistrationTokenHash is the SHA-256 of the RFC 7592 registration
+	// access token of a dynamically registered client; nil otherwise.
+	RegistrationTokenHash []byte
+	// Display metadata of RFC 7591 §2, stored as data and never fetched
+	// by the server.
+	LogoURI   string
+	ClientURI string
+	PolicyURI string
+	TOSURI    string
+	Contacts  []string
+}
+
+// TLSClientAuth is the expected subject of a tls_client_auth client's
+// certificate (RFC 8705 §2.1.2): a subject DN (RFC 4514 string) or one
+// subjectAltName entry.
+type TLSClientAuth struct {
+	SubjectDN string
+	SANDNS    string
+	SANURI    string
+	SANIP     string
+	SANEmail  string
 }
 
 // AllowsGrant reports whether the client registered grant type g.

@@ -32,6 +32,9 @@ type AuthCode struct {
 	// Claims is the normalized claims request parameter (OIDC Core
 	// §5.5), "" when none was sent.
 	Claims string
+	// DPoPJKT is the dpop_jkt authorization request parameter (RFC 9449
+	// §10): the code may only be redeemed with a DPoP proof of that key.
+	DPoPJKT string
 }
 
 // Grant is one authorization that issued tokens: a code redemption or a
@@ -87,6 +90,13 @@ type RefreshToken struct {
 	RotatedAt time.Time
 	// NextHash is the successor issued on rotation.
 	NextHash string
+
+	// JKT binds the token to a DPoP key (RFC 9449 §5: refresh tokens of
+	// public clients); X5T to a client certificate (RFC 8705 §4). A
+	// bound token is refreshed only with a proof of the same key or a
+	// TLS connection with the same certificate. Successors keep them.
+	JKT string
+	X5T string
 }
 
 // Revocation records a revoked access token (by jti) until it expires.

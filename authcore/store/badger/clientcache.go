@@ -54,5 +54,6 @@ func (r clientV1) cloned() authcore.Client {
 	c.Scopes, c.Audience = slices.Clone(c.Scopes), slices.Clone(c.Audience)
 	c.SecretHash, c.PrevSecretHash = slices.Clone(c.SecretHash), slices.Clone(c.PrevSecretHash)
 	c.PostLogoutRedirectURIs = slices.Clone(c.PostLogoutRedirectURIs)
+	c.RegistrationTokenHash, c.Contacts = slices.Clone(c.RegistrationTokenHash), slices.Clone(c.Contacts)
 	return c
 }

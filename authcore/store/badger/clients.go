@@ -33,6 +33,19 @@ type clientV1 struct {
 	PostLogoutURIs    []string  `json:"post_logout_redirect_uris,omitempty"`
 	BackchannelURI    string    `json:"backchannel_logout_uri,omitempty"`
 	BackchannelSID    bool      `json:"backchannel_logout_session_required,omitempty"`
+	DPoPBound         bool      `json:"dpop_bound_access_tokens,omitempty"`
+	TLSBound          bool      `json:"tls_client_certificate_bound_access_tokens,omitempty"`
+	TLSSubjectDN      string    `json:"tls_client_auth_subject_dn,omitempty"`
+	TLSSANDNS         string    `json:"tls_client_auth_san_dns,omitempty"`
+	TLSSANURI         string    `json:"tls_client_auth_san_uri,omitempty"`
+	TLSSANIP          string    `json:"tls_client_auth_san_ip,omitempty"`
+	TLSSANEmail       string    `json:"tls_client_auth_san_email,omitempty"`
+	RegTokenHash      []byte    `json:"registration_token_hash,omitempty"`
+	LogoURI           string    `json:"logo_uri,omitempty"`
+	ClientURI         string    `json:"client_uri,omitempty"`
+	PolicyURI         string    `json:"policy_uri,omitempty"`
+	TOSURI            string    `json:"tos_uri,omitempty"`
+	Contacts          []string  `json:"contacts,omitempty"`
 }
 
 func clientRecord(c authcore.Client) clientV1 {
@@ -50,6 +63,14 @@ func clientRecord(c authcore.Client) clientV1 {
 		PostLogoutURIs: c.PostLogoutRedirectURIs,
 		BackchannelURI: c.BackchannelLogoutURI,
 		BackchannelSID: c.BackchannelLogoutSessionRequired,
+		DPoPBound:      c.DPoPBoundAccessTokens,
+		TLSBound:       c.TLSClientCertificateBoundAccessTokens,
+		TLSSubjectDN:   c.TLSClientAuth.SubjectDN, TLSSANDNS: c.TLSClientAuth.SANDNS,
+		TLSSANURI: c.TLSClientAuth.SANURI, TLSSANIP: c.TLSClientAuth.SANIP,
+		TLSSANEmail:  c.TLSClientAuth.SANEmail,
+		RegTokenHash: c.RegistrationTokenHash,
+		LogoURI:      c.LogoURI, ClientURI: c.ClientURI, PolicyURI: c.PolicyURI,
+		TOSURI: c.TOSURI, Contacts: c.Contacts,
 	}
 }
 
@@ -69,6 +90,14 @@ func (r clientV1) domain() authcore.Client {
 		PostLogoutRedirectURIs:           r.PostLogoutURIs,
 		BackchannelLogoutURI:             r.BackchannelURI,
 		BackchannelLogoutSessionRequired: r.BackchannelSID,
+
+		DPoPBoundAccessTokens:                 r.DPoPBound,
+		TLSClientCertificateBoundAccessTokens: r.TLSBound,
+		TLSClientAuth: authcore.TLSClientAuth{SubjectDN: r.TLSSubjectDN, SANDNS: r.TLSSANDNS,
+			SANURI: r.TLSSANURI, SANIP: r.TLSSANIP, SANEmail: r.TLSSANEmail},
+		RegistrationTokenHash: r.RegTokenHash,
+		LogoURI:               r.LogoURI, ClientURI: r.ClientURI, PolicyURI: r.PolicyURI,
+		TOSURI: r.TOSURI, Contacts: r.Contacts,
 	}
 }
 

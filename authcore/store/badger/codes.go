@@ -30,6 +30,7 @@ type codeV1 struct {
 	SessionID     string    `json:"sid,omitempty"`
 	ACR           string    `json:"acr,omitempty"`
 	Claims        string    `json:"claims,omitempty"`
+	DPoPJKT       string    `json:"dpop_jkt,omitempty"`
 }
 
 func (r codeV1) domain() authcore.AuthCode { return authcore.AuthCode(r) }

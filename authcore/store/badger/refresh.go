@@ -25,6 +25,8 @@ type refreshV1 struct {
 	Rotated   bool      `json:"rotated,omitempty"`
 	RotatedAt time.Time `json:"rotated_at"`
 	NextHash  string    `json:"next,omitempty"`
+	JKT       string    `json:"jkt,omitempty"`
+	X5T       string    `json:"x5t_s256,omitempty"`
 }
 
 func (r refreshV1) domain() authcore.RefreshToken { return authcore.RefreshToken(r) }
