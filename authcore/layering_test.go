@@ -23,6 +23,11 @@ var allowed = map[string][]string{
 	"audit/cmd/auditbench":     {"audit"},
 	"authcore/store/badger":    {"authcore"},
 	"authcore/store/storetest": {"authcore"},
+	// authcore/dpop is dependency-free DPoP proof validation (RFC 9449
+	// §4.3) shared by the token endpoint and the gateway.
+	"authcore/dpop":    {},
+	"authcore/gateway": {"authcore", "audit", "authcore/dpop"},
+	"authcore/oauth":   {"authcore", "audit", "authcore/dpop"},
 	"authcore/server": {"authcore", "audit", "authcore/gateway", "authcore/keys", "authcore/login",
 		"authcore/oauth", "authcore/oidc", "authcore/federation", "authcore/dpop"},
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/latchkey/latchkey/audit"
+	"github.com/latchkey/latchkey/authcore/dpop"
 )
 
 // Defaults used when the Config field is zero.
@@ -152,7 +153,7 @@ func New(cfg Config) (*Gateway, error) {
 	g.verifier = &verifier{issuer: cfg.Issuer, keys: cfg.Keys, leeway: cfg.Leeway, required: required, now: cfg.Now,
 		cache: newVerifiedCache()}
 	g.dpop = &dpopChecker{maxAge: cfg.DPoPMaxAge, leeway: cfg.Leeway, maxBytes: cfg.MaxTokenBytes,
-		now: cfg.Now, replay: newReplayCache(cfg.DPoPReplayEntries)}
+		now: cfg.Now, replay: dpop.NewReplayCache(cfg.DPoPReplayEntries)}
 	if err := g.SetRoutes(cfg.Routes); err != nil {
 		return nil, err
 	}
