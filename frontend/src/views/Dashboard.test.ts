@@ -16,7 +16,16 @@ const status: Status = {
   mode: 'serve',
 }
 
-const api = vi.hoisted(() => ({ status: vi.fn(), ready: vi.fn(), dashboardSeries: vi.fn(), recentAlerts: vi.fn() }))
+const api = vi.hoisted(() => ({
+  status: vi.fn(),
+  ready: vi.fn(),
+  dashboardSeries: vi.fn(),
+  recentAlerts: vi.fn(),
+  listUsers: vi.fn(),
+  listClients: vi.fn(),
+  listGrants: vi.fn(),
+  queryAudit: vi.fn(),
+}))
 vi.mock('../lib/api', async (orig) => ({ ...(await orig<typeof import('../lib/api')>()), api }))
 
 const { default: Dashboard } = await import('./Dashboard.svelte')
@@ -33,6 +42,10 @@ beforeEach(() => {
     { name: 'failures', step_seconds: 10, points: [] },
   ])
   api.recentAlerts.mockReset().mockResolvedValue([])
+  api.listUsers.mockReset().mockResolvedValue([])
+  api.listClients.mockReset().mockResolvedValue([])
+  api.listGrants.mockReset().mockResolvedValue([])
+  api.queryAudit.mockReset().mockResolvedValue({ events: [], next: '' })
   instance.status = undefined
   instance.error = undefined
   target = document.createElement('div')
@@ -56,6 +69,18 @@ async function settle() {
 }
 
 describe('Dashboard', () => {
+  it('ticks the first steps from what the server holds', async () => {
+    api.status.mockResolvedValue(status)
+    api.listUsers.mockResolvedValue([{ id: 'u1', username: 'admin', admin: true }, { id: 'u2', username: 'alice', admin: false }])
+    api.listClients.mockResolvedValue([{ client_id: 'latchkey-console' }, { client_id: 'shop' }])
+    api.queryAudit.mockResolvedValue({ events: [{ seq: 1, type: 'token.issued', client_id: 'latchkey-console' }], next: '' })
+    view = mount(Dashboard, { target })
+    await settle()
+    const done = (id: string) => target.querySelector(`[data-testid="step-${id}"]`)?.classList.contains('done')
+    expect([done('user'), done('client'), done('flow')]).toEqual([true, true, false])
+    expect(byTestId('first-steps')).toMatch(/2 of 3 done/)
+  })
+
   it('charts the last hour and lists the alerts the server raised', async () => {
     api.status.mockResolvedValue(status)
     api.recentAlerts.mockResolvedValue([{ time: '2025-01-01T00:00:00Z', rule: 'refresh_reuse', message: 'refresh token reuse for client c1' }])
