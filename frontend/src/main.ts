@@ -1,9 +1,11 @@
-import { mount } from 'svelte'
+import { mount, unmount } from 'svelte'
 import './app.css'
 import App from './App.svelte'
 import FirstRun from './components/FirstRun.svelte'
+import SignedOut from './components/SignedOut.svelte'
 import { basePath, session, wailsBindings } from './lib/api'
 import { accessToken, beginLogin, completeLogin, loadConfig, returnHash, signOut } from './lib/auth'
+import { shell } from './lib/shell.svelte'
 
 const target = document.getElementById('app')!
 
@@ -28,6 +30,15 @@ async function start(): Promise<ReturnType<typeof mount>> {
       if (cfg.first_run) return mount(FirstRun, { target, props: { onDone: () => void beginLogin(cfg) } })
       await beginLogin(cfg)
       return mount(FirstRun, { target, props: { redirecting: true, onDone: () => {} } })
+    }
+    // "Sign out" drops this tab's token and leaves the console.
+    shell.signOut = () => {
+      signOut()
+      void app.then((view) => {
+        if (view) unmount(view)
+        target.textContent = ''
+        mount(SignedOut, { target, props: { onSignIn: () => void beginLogin(cfg) } })
+      })
     }
   }
   return mount(App, { target })

@@ -483,7 +483,7 @@ export interface FlowToken {
   claims?: Record<string, unknown>
   expires_at?: string
   lifetime_seconds?: number
-  signature?: { valid?: boolean; detail?: string; [k: string]: unknown }
+  signature?: { verified: boolean; alg?: string; kid?: string; detail?: string }
 }
 
 /** One thing the client did (Go: flow.Step). */

@@ -1,0 +1,36 @@
+// The flow tester's choices: each flow, what it is, and which inputs it needs.
+import type { FlowInput, FlowKind } from './api'
+
+export interface FlowChoice {
+  value: FlowKind
+  label: string
+  help: string
+  /** Inputs the flow reads besides the client. */
+  needs: ('scope' | 'token' | 'refresh_token' | 'api_url' | 'audience' | 'resource')[]
+}
+
+export const FLOWS: FlowChoice[] = [
+  { value: 'authorization_code', label: 'Authorization code + PKCE', help: 'Opens the sign-in page; a loopback listener catches the redirect (RFC 8252).', needs: ['scope', 'resource'] },
+  { value: 'client_credentials', label: 'Client credentials', help: 'A confidential client gets a token for itself.', needs: ['scope', 'audience', 'resource'] },
+  { value: 'device', label: 'Device authorization', help: 'Shows a user code to enter on another device (RFC 8628).', needs: ['scope'] },
+  { value: 'refresh', label: 'Refresh', help: 'Redeems a refresh token, then replays the spent one to show reuse detection.', needs: ['refresh_token', 'scope'] },
+  { value: 'token_exchange', label: 'Token exchange', help: 'Trades a token for another (RFC 8693).', needs: ['token', 'audience', 'scope'] },
+  { value: 'introspect', label: 'Introspection', help: 'Asks the issuer whether a token is active (RFC 7662).', needs: ['token'] },
+  { value: 'revoke', label: 'Revocation', help: 'Revokes a token (RFC 7009).', needs: ['token'] },
+  { value: 'userinfo', label: 'UserInfo', help: 'Calls the OpenID Connect userinfo endpoint with an access token.', needs: ['token'] },
+  { value: 'call_api', label: 'Call an API through the gateway', help: 'Sends an access token to a protected URL and shows how the gateway answers.', needs: ['token', 'api_url'] },
+]
+
+export function emptyFlowInput(): FlowInput {
+  return { issuer: '', client_id: '', client_secret: '', flow: 'authorization_code', scope: 'openid profile offline_access', resource: '', audience: '', api_url: '', token: '', refresh_token: '', reveal_secrets: false }
+}
+
+/** What is missing before the flow can start, in words, or ''. */
+export function missingInput(f: FlowInput): string {
+  if (f.client_id.trim() === '') return 'Choose a client (or create a test client).'
+  const c = FLOWS.find((x) => x.value === f.flow)
+  if (c?.needs.includes('token') && f.token.trim() === '') return 'This flow needs a token to work on.'
+  if (c?.needs.includes('refresh_token') && f.refresh_token.trim() === '') return 'This flow needs a refresh token.'
+  if (c?.needs.includes('api_url') && f.api_url.trim() === '') return 'Give the API URL to call.'
+  return ''
+}
