@@ -100,6 +100,16 @@ type Client struct {
 	PolicyURI string
 	TOSURI    string
 	Contacts  []string
+
+	// RequirePushedAuthorizationRequests makes /authorize accept only
+	// request_uri values from PAR for this client (RFC 9126 §6,
+	// require_pushed_authorization_requests).
+	RequirePushedAuthorizationRequests bool
+	// FAPI puts the client in the FAPI 2.0 Security Profile mode: PAR
+	// required, sender-constrained tokens, private_key_jwt or mTLS
+	// authentication, PS256/ES256/EdDSA only, 60 s codes (FAPI 2.0
+	// §5.3.2, §5.4.1).
+	FAPI bool
 }
 
 // TLSClientAuth is the expected subject of a tls_client_auth client's

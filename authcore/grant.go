@@ -35,6 +35,10 @@ type AuthCode struct {
 	// DPoPJKT is the dpop_jkt authorization request parameter (RFC 9449
 	// §10): the code may only be redeemed with a DPoP proof of that key.
 	DPoPJKT string
+	// Resources are the RFC 8707 §2 resource indicators the
+	// authorization granted; nil when none was sent (the client's
+	// registered audience applies).
+	Resources []string
 }
 
 // Grant is one authorization that issued tokens: a code redemption or a
@@ -65,6 +69,9 @@ type Grant struct {
 	// §5.5) of the authorization, kept so refreshed access tokens still
 	// carry its userinfo claims.
 	Claims string
+	// Resources are the RFC 8707 resource indicators granted; each
+	// access token names exactly one of them (see AuthCode.Resources).
+	Resources []string
 }
 
 // IssuedToken names an access token by jti and expiry.

@@ -23,6 +23,8 @@ type Storage interface {
 	Settings
 	Nonces
 	IdentityProviders
+	PushedRequests
+	DeviceCodes
 
 	// GarbageCollect removes records that expired before now and reports
 	// how many it removed.

@@ -46,6 +46,8 @@ type clientV1 struct {
 	PolicyURI         string    `json:"policy_uri,omitempty"`
 	TOSURI            string    `json:"tos_uri,omitempty"`
 	Contacts          []string  `json:"contacts,omitempty"`
+	RequirePAR        bool      `json:"require_pushed_authorization_requests,omitempty"`
+	FAPI              bool      `json:"fapi,omitempty"`
 }
 
 func clientRecord(c authcore.Client) clientV1 {
@@ -71,6 +73,7 @@ func clientRecord(c authcore.Client) clientV1 {
 		RegTokenHash: c.RegistrationTokenHash,
 		LogoURI:      c.LogoURI, ClientURI: c.ClientURI, PolicyURI: c.PolicyURI,
 		TOSURI: c.TOSURI, Contacts: c.Contacts,
+		RequirePAR: c.RequirePushedAuthorizationRequests, FAPI: c.FAPI,
 	}
 }
 
@@ -98,6 +101,8 @@ func (r clientV1) domain() authcore.Client {
 		RegistrationTokenHash: r.RegTokenHash,
 		LogoURI:               r.LogoURI, ClientURI: r.ClientURI, PolicyURI: r.PolicyURI,
 		TOSURI: r.TOSURI, Contacts: r.Contacts,
+
+		RequirePushedAuthorizationRequests: r.RequirePAR, FAPI: r.FAPI,
 	}
 }
 

@@ -31,6 +31,7 @@ type codeV1 struct {
 	ACR           string    `json:"acr,omitempty"`
 	Claims        string    `json:"claims,omitempty"`
 	DPoPJKT       string    `json:"dpop_jkt,omitempty"`
+	Resources     []string  `json:"resources,omitempty"`
 }
 
 func (r codeV1) domain() authcore.AuthCode { return authcore.AuthCode(r) }

@@ -24,6 +24,9 @@ var expirable = []struct {
 	{kindRevoked, true},
 	{kindGrant, true},
 	{kindOnce, true},
+	{kindPAR, true},
+	{kindDevice, true},
+	{kindDeviceUser, false},
 }
 
 // gcBatch bounds the deletions of one transaction.

@@ -26,6 +26,7 @@ type grantV1 struct {
 	RevokedReason string     `json:"revoked_reason,omitempty"`
 	SessionID     string     `json:"sid,omitempty"`
 	Claims        string     `json:"claims,omitempty"`
+	Resources     []string   `json:"resources,omitempty"`
 }
 
 // issuedV1 is the stored form of authcore.IssuedToken.
@@ -39,7 +40,7 @@ func grantRecord(g authcore.Grant) grantV1 {
 		ID: g.ID, ClientID: g.ClientID, UserID: g.UserID, Scopes: g.Scopes, Audience: g.Audience,
 		AuthTime: g.AuthTime, CreatedAt: g.CreatedAt, ExpiresAt: g.ExpiresAt,
 		Revoked: g.Revoked, RevokedAt: g.RevokedAt, RevokedReason: g.RevokedReason,
-		SessionID: g.SessionID, Claims: g.Claims,
+		SessionID: g.SessionID, Claims: g.Claims, Resources: g.Resources,
 	}
 	for _, t := range g.AccessJTIs {
 		r.AccessJTIs = append(r.AccessJTIs, issuedV1(t))
@@ -52,7 +53,7 @@ func (r grantV1) domain() authcore.Grant {
 		ID: r.ID, ClientID: r.ClientID, UserID: r.UserID, Scopes: r.Scopes, Audience: r.Audience,
 		AuthTime: r.AuthTime, CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt,
 		Revoked: r.Revoked, RevokedAt: r.RevokedAt, RevokedReason: r.RevokedReason,
-		SessionID: r.SessionID, Claims: r.Claims,
+		SessionID: r.SessionID, Claims: r.Claims, Resources: r.Resources,
 	}
 	for _, t := range r.AccessJTIs {
 		g.AccessJTIs = append(g.AccessJTIs, authcore.IssuedToken(t))

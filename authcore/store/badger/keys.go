@@ -31,6 +31,9 @@ const (
 	kindIDPIssuer     = "idp-issuer"      // <issuer> -> provider id
 	kindFedLink       = "fedlink"         // <issuer>/<subject>
 	kindFedLinkByUser = "fedlink-by-user" // <user>/<issuer>/<subject> index
+	kindPAR           = "par"             // <request_uri hash>: pushed requests
+	kindDevice        = "device"          // <device code hash>
+	kindDeviceUser    = "device-user"     // <user code> -> device code hash
 )
 
 // key builds the key of one record of kind.

@@ -43,6 +43,9 @@ func Run(t *testing.T, open func(t *testing.T) authcore.Storage) {
 		{"UseOnceRace", testUseOnceRace},
 		{"IdentityProviders", testIdentityProviders},
 		{"FederatedLinks", testFederatedLinks},
+		{"PushedRequests", testPushedRequests},
+		{"DeviceCodes", testDeviceCodes},
+		{"DeviceRedeemRace", testDeviceRedeemRace},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
