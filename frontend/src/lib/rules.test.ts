@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest'
+import type { Client } from './api'
+import { GRANT_CLIENT_CREDENTIALS, checkClientInput, clientMatches, inputFromClient, presetFor } from './clients'
+import { snippetsFor } from './snippets'
+import { checkRouteForm, emptyRouteForm, formFromRoute, routeFromForm, statsFor } from './routes'
+import { firstSteps } from './checklist'
+import { checkUserInput } from './users'
+import { missingInput, emptyFlowInput } from './flows'
+
+const client: Client = {
+  client_id: 'shop', client_name: 'Shop', client_type: 'confidential', redirect_uris: ['https://shop.example/cb'],
+  grant_types: ['authorization_code', 'refresh_token'], scope: 'openid orders:read', audience: [],
+  token_endpoint_auth_method: 'client_secret_basic', access_token_ttl: 0, refresh_token_ttl: 0,
+  post_logout_redirect_uris: [], previous_secret_valid: false, created_at: '', updated_at: '',
+}
+
+describe('client presets', () => {
+  it('registers browser and native apps as public clients with code + PKCE, servers as confidential', () => {
+    expect(presetFor('spa')).toMatchObject({ client_type: 'public', token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'] })
+    expect(presetFor('native').redirect_uris[0]).toMatch(/^http:\/\/127\.0\.0\.1\//)
+    expect(presetFor('web')).toMatchObject({ client_type: 'confidential', token_endpoint_auth_method: 'client_secret_basic' })
+    expect(presetFor('service')).toMatchObject({ client_type: 'confidential', grant_types: [GRANT_CLIENT_CREDENTIALS], redirect_uris: [] })
+  })
+
+  it('finds the obvious mistakes before Go does', () => {
+    expect(checkClientInput(presetFor('spa', 'App'))).toEqual({})
+    expect(checkClientInput(presetFor('spa'))).toHaveProperty('client_name')
+    expect(checkClientInput({ ...presetFor('spa', 'A'), redirect_uris: [] })).toHaveProperty('redirect_uris')
+    expect(checkClientInput({ ...presetFor('spa', 'A'), redirect_uris: ['/cb'] }).redirect_uris).toMatch(/absolute/)
+    expect(checkClientInput({ ...presetFor('spa', 'A'), grant_types: [GRANT_CLIENT_CREDENTIALS] }).grant_types).toMatch(/public client cannot/)
+    expect(checkClientInput({ ...presetFor('web', 'A'), token_endpoint_auth_method: 'private_key_jwt' })).toHaveProperty('jwks')
+  })
+
+  it('edits a client as it is', () => {
+    expect(inputFromClient(client)).toMatchObject({ client_name: 'Shop', client_type: 'confidential', scope: 'openid orders:read' })
+    expect(clientMatches(client, 'SHOP.example')).toBe(true)
+    expect(clientMatches(client, 'nope')).toBe(false)
+  })
+})
+
+describe('snippets', () => {
+  it('configure the client for each library, never with a secret in the text', () => {
+    const s = snippetsFor(client, 'https://id.example')
+    expect(s.map((x) => x.id)).toEqual(['go', 'oidc-client-ts', 'spring', 'curl'])
+    for (const x of s) {
+      expect(x.code).toContain('shop')
+      expect(x.code).toContain('https://id.example')
+    }
+    expect(s[0].code).toContain('S256ChallengeOption')
+    expect(s[0].code).toContain('os.Getenv("LATCHKEY_CLIENT_SECRET")')
+  })
+
+  it('use client credentials for a service', () => {
+    const s = snippetsFor({ ...client, grant_types: [GRANT_CLIENT_CREDENTIALS], redirect_uris: [] }, 'https://id.example')
+    expect(s.map((x) => x.id)).toEqual(['go', 'spring', 'curl'])
+    expect(s[0].code).toContain('clientcredentials.Config')
+    expect(s[2].code).toContain('grant_type=client_credentials')
+  })
+
+  it('send no secret for a public client', () => {
+    const s = snippetsFor({ ...client, client_type: 'public', token_endpoint_auth_method: 'none' }, 'https://id.example')
+    expect(s.find((x) => x.id === 'go')?.code).not.toContain('ClientSecret')
+    expect(s.find((x) => x.id === 'spring')?.code).toContain('client-authentication-method: none')
+  })
+})
+
+describe('routes', () => {
+  it('round-trip through the form, dropping empty fields', () => {
+    const f = { ...emptyRouteForm(), prefix: '/api/orders/', upstream: 'http://127.0.0.1:9000', scopes: 'orders:read  orders:write', per_client: '100/m', methods: 'get post' }
+    const r = routeFromForm(f)
+    expect(r).toEqual({ prefix: '/api/orders/', upstream: 'http://127.0.0.1:9000', scopes: ['orders:read', 'orders:write'], methods: ['GET', 'POST'], rate_limit: { per_client: '100/m', per_ip: undefined, burst: undefined } })
+    expect(routeFromForm(formFromRoute(r))).toEqual(r)
+  })
+
+  it('validate prefix, upstream and rates', () => {
+    expect(checkRouteForm(emptyRouteForm())).toEqual({})
+    const bad = checkRouteForm({ ...emptyRouteForm(), prefix: 'api', upstream: 'ftp://x', per_ip: '10 per second', burst: '-1' })
+    expect(Object.keys(bad).sort()).toEqual(['burst', 'per_ip', 'prefix', 'upstream'])
+  })
+
+  it('find a route’s counters by name, else prefix', () => {
+    const stats = [{ route: '/api/', allowed: 1, denied: null, upstream: 0, upstream_errors: 0, mean_latency_ns: 0 }]
+    expect(statsFor({ prefix: '/api/' }, stats)?.allowed).toBe(1)
+    expect(statsFor({ prefix: '/api/', name: 'orders' }, stats)).toBeUndefined()
+  })
+})
+
+describe('first steps', () => {
+  it('tick from real data, not counting the console’s own client or the first admin', () => {
+    const admin = { id: 'a', username: 'admin', admin: true } as never
+    const none = firstSteps([admin], [{ ...client, client_id: 'latchkey-console' }], [], [{ client_id: 'latchkey-console' } as never])
+    expect(none.map((s) => s.done)).toEqual([false, false, false])
+    const all = firstSteps([admin, { id: 'b', admin: false } as never], [client], [{ client_id: 'shop' } as never], [])
+    expect(all.map((s) => s.done)).toEqual([true, true, true])
+  })
+})
+
+describe('forms', () => {
+  it('check a new user', () => {
+    expect(checkUserInput({ username: 'alice', email: 'a@example.com', display_name: '', password: 'long enough', admin: false })).toEqual({})
+    expect(Object.keys(checkUserInput({ username: 'a b', email: 'x', display_name: '', password: 'short', admin: false })).sort()).toEqual(['email', 'password', 'username'])
+  })
+  it('say what a flow still needs', () => {
+    expect(missingInput(emptyFlowInput())).toMatch(/client/)
+    expect(missingInput({ ...emptyFlowInput(), client_id: 'c', flow: 'introspect' })).toMatch(/token/)
+    expect(missingInput({ ...emptyFlowInput(), client_id: 'c' })).toBe('')
+  })
+})
