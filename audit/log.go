@@ -34,6 +34,8 @@ type Log struct {
 	writerDone chan struct{}
 	stopMaint  chan struct{}
 	maintDone  chan struct{}
+	syncDone   chan struct{}
+	dirty      atomic.Bool // committed events not yet synced
 	closeOnce  sync.Once
 	pruneMu    sync.Mutex
 
@@ -74,7 +76,10 @@ func Open(opt Options) (*Log, error) {
 	}
 	bo := badger.DefaultOptions(opt.Dir).
 		WithInMemory(opt.InMemory).
-		WithSyncWrites(true).
+		// Commits are synced by the writer, not by Badger: at once when a
+		// caller waits for durability (RecordSync, Flush), else at most a
+		// second later (writer.go), so buffered events share one fsync.
+		WithSyncWrites(false).
 		WithLogger(badgerLogger{opt.Logger.With().Str("component", "audit-badger").Logger()})
 	if opt.InMemory {
 		bo = bo.WithDir("").WithValueDir("")
@@ -94,6 +99,7 @@ func Open(opt Options) (*Log, error) {
 		writerDone: make(chan struct{}),
 		stopMaint:  make(chan struct{}),
 		maintDone:  make(chan struct{}),
+		syncDone:   make(chan struct{}),
 	}
 	if l.head, err = l.loadHead(); err != nil {
 		db.Close()
@@ -102,6 +108,7 @@ func Open(opt Options) (*Log, error) {
 	l.lastTS = l.head.Time.UnixNano()
 	l.headSeq.Store(l.head.Seq)
 	go l.writer()
+	go l.syncer()
 	go l.maintain()
 	return l, nil
 }
@@ -169,6 +176,7 @@ func (l *Log) Close() error {
 		<-l.writerDone
 		close(l.stopMaint)
 		<-l.maintDone
+		<-l.syncDone
 		l.subs.closeAll()
 		if e := l.db.Close(); e != nil {
 			err = fmt.Errorf("audit: close: %w", e)

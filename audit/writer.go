@@ -9,6 +9,12 @@ import (
 	"github.com/dgraph-io/badger/v4"
 )
 
+// syncEvery bounds how long a buffered event may sit committed but not
+// yet synced: a process crash loses none of them (the OS has the pages),
+// a power loss at most this much. RecordSync and Flush never wait for it:
+// their batch is synced before they return.
+const syncEvery = time.Second
+
 // commitRetries is how many times a failing batch is retried before its
 // events are reported lost (and their RecordSync callers get the error).
 const commitRetries = 3
@@ -58,6 +64,9 @@ func (l *Log) commitBatch(batch []*pending) {
 		l.log.Error().Err(err).Int("attempt", attempt+1).Msg("audit: commit failed")
 		time.Sleep(time.Duration(attempt+1) * 50 * time.Millisecond)
 	}
+	if err == nil {
+		err = l.syncIfNeeded(batch)
+	}
 	if err != nil {
 		for _, s := range st {
 			if s.p.done == nil {
@@ -74,6 +83,43 @@ func (l *Log) commitBatch(batch []*pending) {
 	for _, p := range batch {
 		if p.done != nil {
 			p.done <- err
+		}
+	}
+}
+
+// syncIfNeeded makes the batch durable when a caller waits for it, or
+// when the last sync is older than syncEvery.
+func (l *Log) syncIfNeeded(batch []*pending) error {
+	waited := false
+	for _, p := range batch {
+		if p.done != nil {
+			waited = true
+			break
+		}
+	}
+	if !waited {
+		l.dirty.Store(true) // the syncer goroutine syncs within syncEvery
+		return nil
+	}
+	l.dirty.Store(false)
+	return l.db.Sync()
+}
+
+// syncer syncs buffered commits at most syncEvery after they happened.
+func (l *Log) syncer() {
+	defer close(l.syncDone)
+	t := time.NewTicker(syncEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-l.stopMaint:
+			return
+		case <-t.C:
+			if l.dirty.Swap(false) {
+				if err := l.db.Sync(); err != nil {
+					l.log.Error().Err(err).Msg("audit: sync failed")
+				}
+			}
 		}
 	}
 }
