@@ -89,6 +89,7 @@ type Gateway struct {
 	verifier  *verifier
 	dpop      *dpopChecker
 	transport http.RoundTripper
+	buffers   *bufferPool
 	metrics   Metrics
 	audit     audit.Recorder
 	log       zerolog.Logger
@@ -139,7 +140,7 @@ func New(cfg Config) (*Gateway, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	g := &Gateway{cfg: cfg, transport: cfg.Transport, metrics: cfg.Metrics, audit: cfg.Audit,
+	g := &Gateway{cfg: cfg, transport: cfg.Transport, buffers: &bufferPool{}, metrics: cfg.Metrics, audit: cfg.Audit,
 		log: cfg.Logger, now: cfg.Now}
 	if g.transport == nil {
 		g.transport = newTransport()

@@ -8,8 +8,22 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 )
+
+// bufferPool lends the 32 KiB copy buffers every proxied response needs,
+// instead of allocating one per request (httputil.BufferPool).
+type bufferPool struct{ p sync.Pool }
+
+func (b *bufferPool) Get() []byte {
+	if v, ok := b.p.Get().(*[]byte); ok {
+		return *v
+	}
+	return make([]byte, 32<<10)
+}
+
+func (b *bufferPool) Put(buf []byte) { b.p.Put(&buf) }
 
 // newProxy builds the route's reverse proxy (Rewrite, never Director, so
 // hop-by-hop and X-Forwarded-* headers from the client are dropped).
@@ -25,7 +39,8 @@ func (g *Gateway) newProxy(rt *route, target *url.URL) *httputil.ReverseProxy {
 				rt.setIdentity(pr.Out.Header, id)
 			}
 		},
-		Transport: g.transport,
+		Transport:  g.transport,
+		BufferPool: g.buffers,
 		ModifyResponse: func(resp *http.Response) error {
 			if rt.cors != nil {
 				stripUpstreamCORS(resp.Header)
