@@ -100,6 +100,8 @@ type Manager struct {
 	dummy   string        // hash verified for unknown users
 	limiter *limiter
 
+	deviceGuard *deviceGuard // user-code guessing limits, device_guard.go
+
 	broker    Broker                                   // brokered login, federation.go
 	brokerURL func(providerID, returnTo string) string // its start link
 }
@@ -139,6 +141,8 @@ func New(cfg Config) (*Manager, error) {
 		rand:    cfg.Rand,
 		hashSem: make(chan struct{}, cfg.MaxConcurrentHashes),
 		limiter: newLimiter(cfg.LoginRate, cfg.LoginBurst),
+
+		deviceGuard: newDeviceGuard(),
 	}
 	// The dummy hash has the current parameters, so verifying against it
 	// for an unknown user costs what a real verification costs.
@@ -167,4 +171,6 @@ func (m *Manager) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("POST /logout", m.handleLogout)
 	mux.HandleFunc("GET /consent", m.serveConsentPage)
 	mux.HandleFunc("POST /consent", m.handleConsent)
+	mux.HandleFunc("GET /device", m.serveDevice) // RFC 8628 §3.3, device.go
+	mux.HandleFunc("POST /device", m.handleDevice)
 }

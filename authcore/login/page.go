@@ -24,6 +24,7 @@ var pages = map[string]*template.Template{
 	"consent": mustPage("consent"),
 	"message": mustPage("message"),
 	"logout":  mustPage("logout"),
+	"device":  mustPage("device"), // RFC 8628 verification, device.go
 }
 
 func mustRead(name string) string {
@@ -65,6 +66,7 @@ type pageData struct {
 	Action     string           // logout confirmation: where the form posts
 	Hidden     []hiddenField    // logout confirmation: carried parameters
 	Providers  []providerButton // login: "Continue with" links (federation.go)
+	UserCode   string           // device verification (device.go)
 }
 
 // hiddenField is one hidden input of the logout confirmation form.

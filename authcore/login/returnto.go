@@ -20,6 +20,9 @@ const returnPrefix = "/authorize?"
 // the authorization request as the OAuth package re-encoded it, so it
 // needs no other characters.
 func validReturnTo(s string) bool {
+	if validDeviceReturn(s) { // the device verification page, device.go
+		return true
+	}
 	if len(s) > maxReturnTo || !strings.HasPrefix(s, returnPrefix) || len(s) == len(returnPrefix) {
 		return false
 	}
