@@ -35,6 +35,9 @@ func parseParams(raw string) (p params, dup string, err error) {
 	}
 	p = make(params, len(vals))
 	for k, vs := range vals {
+		if k == "resource" && len(vs) > 1 { // RFC 8707 §2: may repeat, resource.go
+			vs = []string{joinResources(vs)}
+		}
 		if len(vs) > 1 {
 			if dup == "" || k < dup {
 				dup = k

@@ -36,8 +36,6 @@ func (p *Provider) Discovery(ctx context.Context) map[string]any {
 		"claims_supported":                               ClaimsSupported(),
 		"claim_types_supported":                          []string{"normal"},
 		"claims_parameter_supported":                     true,
-		"request_parameter_supported":                    false,
-		"request_uri_parameter_supported":                false,
 		"prompt_values_supported":                        []string{"none", "login", "consent", "select_account"},
 		"acr_values_supported":                           []string{ACRPassword},
 		"backchannel_logout_supported":                   true,
@@ -46,6 +44,13 @@ func (p *Provider) Discovery(ctx context.Context) map[string]any {
 		"authorization_response_iss_parameter_supported": true,
 	} {
 		m[k] = v
+	}
+	// Request objects and request_uri are what the OAuth metadata says
+	// (oauth.Server: JAR by value, PAR URNs), false without it.
+	for _, k := range []string{"request_parameter_supported", "request_uri_parameter_supported"} {
+		if _, ok := m[k]; !ok {
+			m[k] = false
+		}
 	}
 	if scopes, ok := m["scopes_supported"].([]string); ok && !slices.Contains(scopes, "openid") {
 		m["scopes_supported"] = append([]string{"openid"}, scopes...)
