@@ -28,6 +28,7 @@ var allowed = map[string][]string{
 	"authcore/dpop":    {},
 	"authcore/gateway": {"authcore", "audit", "authcore/dpop"},
 	"authcore/oauth":   {"authcore", "audit", "authcore/dpop"},
+	"authcore/oidc":    {"authcore", "audit", "authcore/dpop"},
 	"authcore/server": {"authcore", "audit", "authcore/gateway", "authcore/keys", "authcore/login",
 		"authcore/oauth", "authcore/oidc", "authcore/federation", "authcore/dpop"},
 }

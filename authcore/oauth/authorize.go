@@ -26,6 +26,7 @@ type authRequest struct {
 	scopes       []string
 	challenge    string
 	nonce        string
+	dpopJKT      string // dpop_jkt (RFC 9449 §10), dpop.go
 	oidc         oidcRequest
 	p            params
 }
@@ -179,6 +180,7 @@ func (s *Server) issueCode(ctx context.Context, ar *authRequest, sess authcore.S
 		CodeChallenge: ar.challenge, Nonce: ar.nonce, AuthTime: sess.AuthTime,
 		ExpiresAt: now.Add(s.cfg.CodeTTL), CreatedAt: now,
 		SessionID: sess.SID(), ACR: ar.oidc.acr, Claims: ar.oidc.claims,
+		DPoPJKT: ar.dpopJKT,
 	}
 	if err := s.store.CreateAuthCode(ctx, ac); err != nil {
 		return "", unavailable(err)

@@ -77,6 +77,9 @@ func (s *Server) validateAuthRequest(ar *authRequest, p params, dup string) erro
 		return errInvalidRequest("nonce is too long")
 	}
 	ar.nonce = p.get("nonce")
+	if err := s.validateDPoPJKT(ar, p); err != nil { // RFC 9449 §10, dpop.go
+		return err
+	}
 	scopes, err := parseScope(p.get("scope"))
 	if err != nil {
 		return errInvalidScope("scope is malformed")

@@ -122,6 +122,9 @@ func (s *Server) authClient(ctx context.Context, r *http.Request, p params) (cli
 	if err != nil {
 		return clientAuth{}, err
 	}
+	if isMTLSMethod(c.AuthMethod) {
+		return s.authenticateMTLS(r, c) // RFC 8705 §2, mtls.go
+	}
 	if c.Type != authcore.Public || c.AuthMethod != authcore.AuthNone {
 		return clientAuth{}, errInvalidClient("client authentication required", false)
 	}

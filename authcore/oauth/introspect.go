@@ -81,6 +81,7 @@ func (s *Server) introspect(ctx context.Context, caller authcore.Client, token s
 		if claims.Scope != "" {
 			out["scope"] = claims.Scope
 		}
+		addBinding(out, claims) // RFC 9449 §6.2, RFC 8705 §3.2; token_bind.go
 		return out, nil
 	}
 	if len(token) > maxTokenLen {

@@ -20,6 +20,9 @@ type accessClaims struct {
 	Scope    string `json:"scope,omitempty"`
 	// Act names the acting party of an exchanged token (RFC 8693 §4.1).
 	Act *actClaim `json:"act,omitempty"`
+	// Cnf binds the token to a DPoP key or client certificate (RFC 9449
+	// §6.1, RFC 8705 §3.1); token_bind.go.
+	Cnf *cnfClaim `json:"cnf,omitempty"`
 }
 
 // actClaim is the act claim of RFC 8693 §4.1: who acts for sub, possibly

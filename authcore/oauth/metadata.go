@@ -41,6 +41,7 @@ func (s *Server) Metadata(ctx context.Context) map[string]any {
 		"authorization_response_iss_parameter_supported": true,
 	}
 	s.federationMetadata(m) // jwt-bearer, token_exchange_external.go
+	s.bindingMetadata(m)    // DPoP, mTLS, registration: metadata_binding.go
 	// private_key_jwt signing algorithms (RFC 8414 §2), clientauth_jwt.go.
 	for _, ep := range []string{"token", "revocation", "introspection"} {
 		m[ep+"_endpoint_auth_signing_alg_values_supported"] = AssertionAlgorithms

@@ -59,6 +59,22 @@ type ClientSpec struct {
 	BackchannelLogoutURI string
 	// BackchannelLogoutSessionRequired asks for sid in logout tokens.
 	BackchannelLogoutSessionRequired bool
+
+	// DPoPBoundAccessTokens makes a DPoP proof mandatory on the client's
+	// token requests (RFC 9449 §5.2).
+	DPoPBoundAccessTokens bool
+	// TLSClientCertificateBoundAccessTokens binds the client's access
+	// tokens to its TLS client certificate (RFC 8705 §3.4); needs mTLS.
+	TLSClientCertificateBoundAccessTokens bool
+	// TLSClientAuth is the certificate subject a tls_client_auth client
+	// is known by (RFC 8705 §2.1.2): exactly one field; needs mTLS. A
+	// self_signed_tls_client_auth client registers its certificates in
+	// JWKS as x5c (RFC 8705 §2.2).
+	TLSClientAuth authcore.TLSClientAuth
+	// LogoURI, ClientURI, PolicyURI, TOSURI and Contacts are display
+	// metadata (RFC 7591 §2): https URLs kept as data, never fetched.
+	LogoURI, ClientURI, PolicyURI, TOSURI string
+	Contacts                              []string
 }
 
 // CreateClient validates spec and registers a client with a
@@ -73,7 +89,7 @@ func (s *Server) CreateClient(ctx context.Context, spec ClientSpec) (authcore.Cl
 		return authcore.Client{}, "", err
 	}
 	var secret string
-	if c.Type == authcore.Confidential && c.AuthMethod != authcore.AuthPrivateKeyJWT {
+	if c.Type == authcore.Confidential && c.AuthMethod != authcore.AuthPrivateKeyJWT && !isMTLSMethod(c.AuthMethod) {
 		if secret, err = s.randomToken(32); err != nil {
 			return authcore.Client{}, "", err
 		}
@@ -117,6 +133,7 @@ func (s *Server) UpdateClient(ctx context.Context, id string, spec ClientSpec) (
 		}
 		c.ID, c.CreatedAt, c.UpdatedAt = old.ID, old.CreatedAt, s.now()
 		c.SecretHash, c.PrevSecretHash, c.PrevSecretExpires = old.SecretHash, old.PrevSecretHash, old.PrevSecretExpires
+		c.RegistrationTokenHash = old.RegistrationTokenHash // RFC 7592, register_manage.go
 		return c, nil
 	})
 	if err != nil {

@@ -18,6 +18,9 @@ func validateKeySpec(c *authcore.Client, spec ClientSpec) error {
 	if spec.JWKSURI != "" {
 		return bad("jwks_uri is not supported; register the keys inline as jwks")
 	}
+	if c.AuthMethod == authcore.AuthSelfSignedTLSClient {
+		return validateCertJWKS(c, spec) // RFC 8705 §2.2, registry_binding.go
+	}
 	if c.AuthMethod != authcore.AuthPrivateKeyJWT {
 		if spec.JWKS != "" {
 			return bad("jwks is only used with private_key_jwt")

@@ -37,6 +37,7 @@ func (s *Server) validateSpec(ctx context.Context, spec ClientSpec) (authcore.Cl
 		return c, bad("type must be confidential or public")
 	case c.AuthMethod == "":
 		c.AuthMethod = authcore.AuthSecretBasic
+	case isMTLSMethod(c.AuthMethod) && s.cfg.MTLS.Enabled: // RFC 8705 §2, mtls.go
 	case c.AuthMethod != authcore.AuthSecretBasic && c.AuthMethod != authcore.AuthSecretPost &&
 		c.AuthMethod != authcore.AuthPrivateKeyJWT:
 		return c, bad("auth method %q is not supported for confidential clients", c.AuthMethod)
@@ -93,6 +94,9 @@ func (s *Server) validateSpec(ctx context.Context, spec ClientSpec) (authcore.Cl
 		}
 	}
 	if err := s.validateOIDCSpec(&c, spec); err != nil {
+		return c, err
+	}
+	if err := s.validateBindingSpec(&c, spec); err != nil { // registry_binding.go
 		return c, err
 	}
 	return c, nil

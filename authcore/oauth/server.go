@@ -90,6 +90,17 @@ type Config struct {
 	// ClientAssertion configures private_key_jwt client authentication
 	// (RFC 7523 §3); the zero value is the secure default.
 	ClientAssertion ClientAssertionConfig
+
+	// DPoP configures DPoP at the token endpoint (RFC 9449, dpop.go); the
+	// zero value turns it on without server nonces.
+	DPoP DPoPConfig
+	// MTLS configures mTLS client authentication and certificate-bound
+	// tokens (RFC 8705, mtls.go); off unless the listener asks for
+	// client certificates.
+	MTLS MTLSConfig
+	// Registration configures dynamic client registration and
+	// management (RFC 7591, RFC 7592; register.go); off by default.
+	Registration RegistrationConfig
 }
 
 // Server is the OAuth 2.1 authorization server. It is safe for concurrent
@@ -110,6 +121,7 @@ type Server struct {
 	ipRL      *limiter
 	authGuard *authGuard
 	authz     *Authorizer
+	regRL     *limiter // registrations per IP, register.go
 }
 
 // New checks cfg, fills defaults, loads (or creates, on first start) the
@@ -219,6 +231,7 @@ func (s *Server) Mount(mux *http.ServeMux) {
 	mux.Handle("/introspect", methodNotAllowed("POST"))
 	mux.HandleFunc("GET /.well-known/oauth-authorization-server", s.handleMetadata)
 	mux.Handle("/.well-known/oauth-authorization-server", methodNotAllowed("GET, HEAD"))
+	s.mountRegistration(mux) // RFC 7591, RFC 7592: register.go
 }
 
 // record emits an audit event stamped with the clock and the request.

@@ -18,6 +18,9 @@ type tokenRequest struct {
 	p      params
 	client authcore.Client
 	method string
+	// jkt and x5t are the request's sender constraint (token_bind.go,
+	// boundKey): DPoP key and client-certificate thumbprints, or "".
+	jkt, x5t string
 }
 
 // tokenResponse is the successful response of RFC 6749 §5.1.
@@ -75,11 +78,20 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 			"client may not use this grant type"))
 		return
 	}
-	resp, err := grant(ctx, &tokenRequest{p: p, client: ca.client, method: ca.method})
+	tr := &tokenRequest{p: p, client: ca.client, method: ca.method}
+	if err := s.bindRequest(ctx, w, r, tr); err != nil { // DPoP and mTLS, token_bind.go
+		s.denied(ctx, ca.client.ID, gt, err)
+		s.fail(w, r, err)
+		return
+	}
+	resp, err := grant(ctx, tr)
 	if err != nil {
 		s.denied(ctx, ca.client.ID, gt, err)
 		s.fail(w, r, err)
 		return
+	}
+	if resp.AccessToken != "" && tr.jkt != "" {
+		resp.TokenType = tr.tokenType() // RFC 9449 §5.1
 	}
 	writeJSON(w, http.StatusOK, resp)
 }

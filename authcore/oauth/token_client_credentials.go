@@ -35,7 +35,7 @@ func (s *Server) clientCredentials(ctx context.Context, tr *tokenRequest) (*toke
 		}
 	}
 	now := s.now()
-	at, it, err := s.mintAccess(c, c.ID, scopes, s.audience(c), now)
+	at, it, err := s.mintAccess(c, c.ID, scopes, s.audience(c), now, tr.cnf())
 	if err != nil {
 		return nil, err
 	}

@@ -41,7 +41,10 @@ func (s *Server) exchangeCode(ctx context.Context, tr *tokenRequest) (*tokenResp
 	if err := checkCode(tr, ac, now); err != nil {
 		return nil, err
 	}
-	at, it, err := s.mintAccess(tr.client, ac.UserID, ac.Scopes, ac.Audience, now)
+	if err := checkCodeDPoP(tr, ac); err != nil { // dpop_jkt, dpop.go
+		return nil, err
+	}
+	at, it, err := s.mintAccess(tr.client, ac.UserID, ac.Scopes, ac.Audience, now, tr.cnf())
 	if err != nil {
 		return nil, err
 	}
@@ -65,6 +68,7 @@ func (s *Server) exchangeCode(ctx context.Context, tr *tokenRequest) (*tokenResp
 		rt = &authcore.RefreshToken{Hash: hashToken(value), GrantID: grantID,
 			ClientID: ac.ClientID, UserID: ac.UserID, Scopes: ac.Scopes,
 			ExpiresAt: g.ExpiresAt, CreatedAt: now}
+		bindRefresh(tr, rt) // public clients: DPoP key / certificate, token_bind.go
 		resp.RefreshToken = value
 	}
 	// The grant is durable before the tokens are answered. ErrAlreadyExists

@@ -132,7 +132,7 @@ func (s *Server) federatedAccess(ctx context.Context, f Federation, tr *tokenReq
 		return nil, refused("scope_not_allowed", id, err)
 	}
 	now := s.now()
-	at, it, err := s.mintAccess(c, id.UserID, scopes, aud, now)
+	at, it, err := s.mintAccess(c, id.UserID, scopes, aud, now, tr.cnf())
 	if err != nil {
 		return nil, err
 	}

@@ -34,6 +34,9 @@ func (s *Server) refresh(ctx context.Context, tr *tokenRequest) (*tokenResponse,
 	if rec.Rotated {
 		return nil, s.refreshReuse(ctx, rec, now)
 	}
+	if err := checkRefreshBinding(tr, rec); err != nil { // token_bind.go
+		return nil, err
+	}
 	if !now.Before(rec.ExpiresAt) {
 		return nil, errInvalidGrant("refresh token is invalid, expired or revoked")
 	}
@@ -52,7 +55,7 @@ func (s *Server) refresh(ctx context.Context, tr *tokenRequest) (*tokenResponse,
 	} else if !subset(scopes, rec.Scopes) {
 		return nil, errInvalidScope("scope exceeds the original grant")
 	}
-	at, it, err := s.mintAccess(tr.client, rec.UserID, scopes, g.Audience, now)
+	at, it, err := s.mintAccess(tr.client, rec.UserID, scopes, g.Audience, now, tr.cnf())
 	if err != nil {
 		return nil, err
 	}
@@ -66,7 +69,7 @@ func (s *Server) refresh(ctx context.Context, tr *tokenRequest) (*tokenResponse,
 	}
 	next := authcore.RefreshToken{Hash: hashToken(nextValue), GrantID: rec.GrantID,
 		ClientID: rec.ClientID, UserID: rec.UserID, Scopes: rec.Scopes,
-		ExpiresAt: exp, CreatedAt: now}
+		ExpiresAt: exp, CreatedAt: now, JKT: rec.JKT, X5T: rec.X5T}
 	switch _, err := s.store.RotateRefreshToken(ctx, rec.Hash, next, it, now); {
 	case errors.Is(err, authcore.ErrConsumed), errors.Is(err, authcore.ErrConflict):
 		return nil, s.refreshReuse(ctx, rec, now)

@@ -25,6 +25,8 @@ type accessClaims struct {
 	jwt.RegisteredClaims
 	ClientID string `json:"client_id"`
 	Scope    string `json:"scope,omitempty"`
+	// Cnf is the sender constraint (userinfo_binding.go).
+	Cnf *cnfClaim `json:"cnf,omitempty"`
 }
 
 // handleUserinfo is GET and POST /userinfo (OIDC Core §5.3). The access
@@ -48,9 +50,10 @@ func (p *Provider) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var token string
+	var dpopScheme bool // RFC 9449 §7.1
 	if len(hdr) == 1 {
 		scheme, rest, _ := strings.Cut(hdr[0], " ")
-		if strings.EqualFold(scheme, "Bearer") {
+		if dpopScheme = strings.EqualFold(scheme, "DPoP"); dpopScheme || strings.EqualFold(scheme, "Bearer") {
 			token = strings.TrimSpace(rest)
 		}
 	}
@@ -65,6 +68,9 @@ func (p *Provider) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 	claims, ok := p.verifyAccess(r, token)
 	if !ok {
 		bearerError(w, http.StatusUnauthorized, "invalid_token", "the access token is invalid, expired or revoked", "")
+		return
+	}
+	if !p.checkBinding(w, r, token, claims, dpopScheme) { // DPoP, mTLS: userinfo_binding.go
 		return
 	}
 	scopes := strings.Fields(claims.Scope)
