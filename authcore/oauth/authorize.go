@@ -29,6 +29,7 @@ type authRequest struct {
 	dpopJKT      string // dpop_jkt (RFC 9449 §10), dpop.go
 	oidc         oidcRequest
 	p            params
+	resources    []string // RFC 8707 resource indicators, resource.go
 }
 
 // ServeHTTP validates the request, sends the user to login and consent
@@ -43,6 +44,12 @@ func (a *Authorizer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		errorPage(w, publicError(err))
 		return
 	}
+	// PAR request_uri or request object (authorize_par.go).
+	p, dup, ref, err := s.expandRequest(r.Context(), p, dup)
+	if err != nil {
+		a.pageFail(w, r, err)
+		return
+	}
 	ar, err := s.resolveClient(r.Context(), p, dup)
 	if err != nil {
 		a.pageFail(w, r, err)
@@ -53,6 +60,10 @@ func (a *Authorizer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.parseOIDC(ar, p); err != nil {
+		s.redirectError(w, r, ar, err)
+		return
+	}
+	if err := s.extendAuthRequest(ar, ref); err != nil {
 		s.redirectError(w, r, ar, err)
 		return
 	}
@@ -69,7 +80,7 @@ func (a *Authorizer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"the user must sign in"))
 		return
 	case o.needsLogin(sess, ok, s.now()):
-		s.ui.RedirectToLogin(w, r, returnTo(without(p, "login", "max_age")))
+		a.toLogin(w, r, ar, ref, without(p, "login", "max_age"))
 		return
 	}
 	consent, err := s.store.GetConsent(r.Context(), sess.UserID, ar.client.ID)
@@ -83,7 +94,11 @@ func (a *Authorizer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				"the user must consent"))
 			return
 		}
-		s.ui.RedirectToConsent(w, r, returnTo(without(p, "consent")))
+		a.toConsent(w, r, ar, ref, without(p, "consent"))
+		return
+	}
+	if err := s.spend(r.Context(), ref); err != nil { // a pushed request is single use
+		s.redirectError(w, r, ar, err)
 		return
 	}
 	code, err := s.issueCode(r.Context(), ar, sess)
@@ -150,6 +165,12 @@ func (a *Authorizer) DenyConsent(w http.ResponseWriter, r *http.Request, returnT
 		errorPage(w, publicError(err))
 		return
 	}
+	p, dup, ref, err := s.expandRequest(r.Context(), p, dup)
+	if err != nil {
+		a.pageFail(w, r, err)
+		return
+	}
+	_ = s.spend(r.Context(), ref) // denied: the request_uri is done
 	ar, err := s.resolveClient(r.Context(), p, dup)
 	if err != nil {
 		a.pageFail(w, r, err)
@@ -178,9 +199,9 @@ func (s *Server) issueCode(ctx context.Context, ar *authRequest, sess authcore.S
 		Hash: hashToken(code), ClientID: ar.client.ID, UserID: sess.UserID,
 		RedirectURI: ar.sentRedirect, Scopes: ar.scopes, Audience: s.audience(ar.client),
 		CodeChallenge: ar.challenge, Nonce: ar.nonce, AuthTime: sess.AuthTime,
-		ExpiresAt: now.Add(s.cfg.CodeTTL), CreatedAt: now,
+		ExpiresAt: now.Add(s.codeTTL(ar.client)), CreatedAt: now,
 		SessionID: sess.SID(), ACR: ar.oidc.acr, Claims: ar.oidc.claims,
-		DPoPJKT: ar.dpopJKT,
+		DPoPJKT: ar.dpopJKT, Resources: ar.resources,
 	}
 	if err := s.store.CreateAuthCode(ctx, ac); err != nil {
 		return "", unavailable(err)

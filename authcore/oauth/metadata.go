@@ -42,6 +42,7 @@ func (s *Server) Metadata(ctx context.Context) map[string]any {
 	}
 	s.federationMetadata(m) // jwt-bearer, token_exchange_external.go
 	s.bindingMetadata(m)    // DPoP, mTLS, registration: metadata_binding.go
+	s.parMetadata(m)        // PAR, JAR, device grant: metadata_par.go
 	// private_key_jwt signing algorithms (RFC 8414 §2), clientauth_jwt.go.
 	for _, ep := range []string{"token", "revocation", "introspection"} {
 		m[ep+"_endpoint_auth_signing_alg_values_supported"] = AssertionAlgorithms

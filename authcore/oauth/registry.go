@@ -75,6 +75,13 @@ type ClientSpec struct {
 	// metadata (RFC 7591 §2): https URLs kept as data, never fetched.
 	LogoURI, ClientURI, PolicyURI, TOSURI string
 	Contacts                              []string
+
+	// RequirePushedAuthorizationRequests makes /authorize accept the
+	// client's requests only through PAR (RFC 9126 §6).
+	RequirePushedAuthorizationRequests bool
+	// FAPI puts the client in the FAPI 2.0 mode (fapi.go): confidential,
+	// private_key_jwt or mTLS, PAR, sender-constrained tokens.
+	FAPI bool
 }
 
 // CreateClient validates spec and registers a client with a

@@ -63,7 +63,7 @@ func (s *Server) validateSpec(ctx context.Context, spec ClientSpec) (authcore.Cl
 	}
 	for _, g := range c.GrantTypes {
 		switch g {
-		case authcore.GrantAuthorizationCode, authcore.GrantRefreshToken:
+		case authcore.GrantAuthorizationCode, authcore.GrantRefreshToken, authcore.GrantDeviceCode:
 		case authcore.GrantClientCredentials:
 			if c.Type == authcore.Public {
 				return c, bad("public clients cannot use client_credentials (OAuth 2.1 §4.2)")
@@ -97,6 +97,9 @@ func (s *Server) validateSpec(ctx context.Context, spec ClientSpec) (authcore.Cl
 		return c, err
 	}
 	if err := s.validateBindingSpec(&c, spec); err != nil { // registry_binding.go
+		return c, err
+	}
+	if err := validateFAPISpec(&c, spec); err != nil { // fapi.go
 		return c, err
 	}
 	return c, nil

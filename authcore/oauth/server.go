@@ -101,6 +101,17 @@ type Config struct {
 	// Registration configures dynamic client registration and
 	// management (RFC 7591, RFC 7592; register.go); off by default.
 	Registration RegistrationConfig
+
+	// RequirePAR makes every client use pushed authorization requests
+	// (RFC 9126 §5, require_pushed_authorization_requests); per client,
+	// authcore.Client.RequirePushedAuthorizationRequests does the same.
+	RequirePAR bool
+	// PARLifetime is how long a request_uri lives (default 300 s, kept
+	// within 60 s .. 599 s; par.go).
+	PARLifetime time.Duration
+	// Device configures the device authorization grant (RFC 8628,
+	// device.go); the zero value turns it on with the RFC's defaults.
+	Device DeviceConfig
 }
 
 // Server is the OAuth 2.1 authorization server. It is safe for concurrent
@@ -146,6 +157,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		authcore.GrantClientCredentials: s.clientCredentials,
 		authcore.GrantRefreshToken:      s.refresh,
 		authcore.GrantTokenExchange:     s.tokenExchange,
+		authcore.GrantDeviceCode:        s.deviceToken, // token_device.go
 	}
 	s.authz = &Authorizer{s: s}
 	pepper, err := s.loadPepper(ctx)
@@ -232,6 +244,7 @@ func (s *Server) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("GET /.well-known/oauth-authorization-server", s.handleMetadata)
 	mux.Handle("/.well-known/oauth-authorization-server", methodNotAllowed("GET, HEAD"))
 	s.mountRegistration(mux) // RFC 7591, RFC 7592: register.go
+	s.mountPARDevice(mux)    // RFC 9126, RFC 8628: par.go, device.go
 }
 
 // record emits an audit event stamped with the clock and the request.

@@ -84,6 +84,11 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	if err := s.fapiToken(ca, tr); err != nil { // FAPI 2.0 mode, fapi.go
+		s.denied(ctx, ca.client.ID, gt, err)
+		s.fail(w, r, err)
+		return
+	}
 	resp, err := grant(ctx, tr)
 	if err != nil {
 		s.denied(ctx, ca.client.ID, gt, err)

@@ -35,7 +35,11 @@ func (s *Server) clientCredentials(ctx context.Context, tr *tokenRequest) (*toke
 		}
 	}
 	now := s.now()
-	at, it, err := s.mintAccess(c, c.ID, scopes, s.audience(c), now, tr.cnf())
+	aud, err := s.tokenAudience(tr, nil, s.audience(c)) // RFC 8707, resource.go
+	if err != nil {
+		return nil, err
+	}
+	at, it, err := s.mintAccess(c, c.ID, scopes, aud, now, tr.cnf())
 	if err != nil {
 		return nil, err
 	}

@@ -44,7 +44,11 @@ func (s *Server) exchangeCode(ctx context.Context, tr *tokenRequest) (*tokenResp
 	if err := checkCodeDPoP(tr, ac); err != nil { // dpop_jkt, dpop.go
 		return nil, err
 	}
-	at, it, err := s.mintAccess(tr.client, ac.UserID, ac.Scopes, ac.Audience, now, tr.cnf())
+	aud, err := s.tokenAudience(tr, ac.Resources, ac.Audience) // RFC 8707, resource.go
+	if err != nil {
+		return nil, err
+	}
+	at, it, err := s.mintAccess(tr.client, ac.UserID, ac.Scopes, aud, now, tr.cnf())
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +59,7 @@ func (s *Server) exchangeCode(ctx context.Context, tr *tokenRequest) (*tokenResp
 	g := authcore.Grant{ID: grantID, ClientID: ac.ClientID, UserID: ac.UserID,
 		Scopes: ac.Scopes, Audience: ac.Audience, AuthTime: ac.AuthTime,
 		CreatedAt: now, ExpiresAt: it.ExpiresAt, AccessJTIs: []authcore.IssuedToken{it},
-		SessionID: ac.SessionID, Claims: ac.Claims}
+		SessionID: ac.SessionID, Claims: ac.Claims, Resources: ac.Resources}
 	var rt *authcore.RefreshToken
 	if offer, err := s.offersRefresh(ctx, tr.client, ac.Scopes); err != nil {
 		return nil, err

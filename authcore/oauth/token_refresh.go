@@ -55,7 +55,11 @@ func (s *Server) refresh(ctx context.Context, tr *tokenRequest) (*tokenResponse,
 	} else if !subset(scopes, rec.Scopes) {
 		return nil, errInvalidScope("scope exceeds the original grant")
 	}
-	at, it, err := s.mintAccess(tr.client, rec.UserID, scopes, g.Audience, now, tr.cnf())
+	aud, err := s.tokenAudience(tr, g.Resources, g.Audience) // RFC 8707, resource.go
+	if err != nil {
+		return nil, err
+	}
+	at, it, err := s.mintAccess(tr.client, rec.UserID, scopes, aud, now, tr.cnf())
 	if err != nil {
 		return nil, err
 	}
