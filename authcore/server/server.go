@@ -49,6 +49,13 @@ type Config struct {
 	// separately, whatever these say.
 	TokenRateClient, TokenRateIP   rate.Limit
 	TokenBurstClient, TokenBurstIP int
+	// DPoP, MTLS and Registration configure sender-constrained tokens
+	// (RFC 9449, RFC 8705) and dynamic client registration (RFC 7591,
+	// RFC 7592) at the OAuth server; see oauth.Config. MTLS.Enabled
+	// belongs with a listener that requests client certificates.
+	DPoP         oauth.DPoPConfig
+	MTLS         oauth.MTLSConfig
+	Registration oauth.RegistrationConfig
 }
 
 // IssuerSetting is the store setting holding the issuer the server last
@@ -142,6 +149,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		ClientBurst:       cfg.TokenBurstClient,
 		IPRate:            cfg.TokenRateIP,
 		IPBurst:           cfg.TokenBurstIP,
+		DPoP:              cfg.DPoP,
+		MTLS:              cfg.MTLS,
+		Registration:      cfg.Registration,
 	})
 	if err != nil {
 		return nil, err
