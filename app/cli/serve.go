@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -43,6 +44,8 @@ type serveFlags struct {
 	rateIP       string
 	signingAlgs  string
 	keyRotation  time.Duration
+	tlsClientCA  string         // --tls-client-ca, serve_mtls.go
+	clientCAs    *x509.CertPool // loaded from it
 }
 
 func (f *serveFlags) register(fs *flag.FlagSet) {
@@ -52,6 +55,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (PEM)")
 	fs.StringVar(&f.tlsKey, "tls-key", "", "TLS private key file (PEM)")
 	fs.BoolVar(&f.tlsAuto, "tls-auto", false, "make a local CA and a certificate in the data directory")
+	fs.StringVar(&f.tlsClientCA, "tls-client-ca", "", `request TLS client certificates for mTLS client authentication and certificate-bound tokens (RFC 8705): a PEM file of the CAs tls_client_auth trusts, "system", or "self-signed" (self_signed_tls_client_auth only)`)
 	fs.BoolVar(&f.insecureHTTP, "insecure-http", false, "allow plain HTTP on a non-loopback address (never in production)")
 	fs.StringVar(&f.rateClient, "token-rate-per-client", "2000/s", `ceiling on /token, /revoke, /introspect per client ("N/s", "N/m" or "off"); failed authentications are throttled regardless`)
 	fs.StringVar(&f.rateIP, "token-rate-per-ip", "2000/s", `the same ceiling per remote IP`)
@@ -159,6 +163,7 @@ func start(f *serveFlags, console fs.FS, mode string) (*instance, error) {
 		Logger:         log,
 		SecureCookies:  tlsCfg != nil,
 		GatewayMetrics: newGatewayMetrics(st.metrics.Registry(), st.timeline),
+		MTLS:           f.mtls(tlsCfg), // RFC 8705, serve_mtls.go
 	})
 	if err != nil {
 		return fail(err)
@@ -337,7 +342,7 @@ func (f *serveFlags) tlsConfig(dataDir string, log zerolog.Logger) (*tls.Config,
 		if err != nil {
 			return nil, fmt.Errorf("--tls-cert/--tls-key: %w", err)
 		}
-		return server.TLSConfig(cert), nil
+		return f.requestClientCerts(server.TLSConfig(cert))
 	case f.tlsAuto:
 		hosts := []string{"localhost", "127.0.0.1", "::1"}
 		if host != "" && host != "0.0.0.0" && host != "::" {
@@ -348,7 +353,7 @@ func (f *serveFlags) tlsConfig(dataDir string, log zerolog.Logger) (*tls.Config,
 			return nil, err
 		}
 		log.Warn().Str("ca", auto.CAFile).Msgf("TLS with a local CA: trust it with `sudo cp %s /usr/local/share/ca-certificates/latchkey-ca.crt && sudo update-ca-certificates` (and import it in your browser)", auto.CAFile)
-		return server.TLSConfig(auto.Certificate), nil
+		return f.requestClientCerts(server.TLSConfig(auto.Certificate))
 	}
 	if ip := net.ParseIP(host); (ip != nil && ip.IsLoopback()) || host == "localhost" || f.insecureHTTP {
 		return nil, nil
