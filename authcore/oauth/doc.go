@@ -26,6 +26,17 @@
 //     private_key_jwt (RFC 7523 §2.2, OIDC Core §9): assertions signed by a
 //     registered inline JWKS with ES256, PS256, EdDSA or RS256, aud the
 //     issuer only, and a jti that Storage.UseOnce makes single use.
+//   - Sender-constrained tokens: DPoP proofs at /token (RFC 9449 §4.3,
+//     checked by authcore/dpop, jtis single use through Storage.UseOnce,
+//     optional server nonces) bind access tokens (cnf.jkt, token_type
+//     DPoP), codes requested with dpop_jkt, and public clients' refresh
+//     tokens; with mutual TLS (RFC 8705), tls_client_auth and
+//     self_signed_tls_client_auth authenticate clients and access tokens
+//     carry cnf.x5t#S256. token_bind.go is where a grant learns the
+//     binding (boundKey).
+//   - Dynamic client registration (RFC 7591) and management (RFC 7592),
+//     open or behind single-use initial access tokens; the server chooses
+//     every id and secret and fetches no URL a client registers.
 //
 // Errors are Error values written by one function, never with internal
 // detail. The package depends on the key manager and the login pages only

@@ -58,6 +58,13 @@ func errDPoP(desc string) *Error {
 // the proof could no longer be accepted (§11.1), so a replay, even after
 // a restart, is refused.
 func (s *Server) tokenDPoP(ctx context.Context, w http.ResponseWriter, r *http.Request, c authcore.Client) (string, error) {
+	return s.endpointDPoP(ctx, w, r, c, "/token")
+}
+
+// endpointDPoP is tokenDPoP for a POST to another endpoint of the issuer,
+// path (RFC 9449 §10.1: a proof sent to /par binds the code like
+// dpop_jkt).
+func (s *Server) endpointDPoP(ctx context.Context, w http.ResponseWriter, r *http.Request, c authcore.Client, path string) (string, error) {
 	if s.cfg.DPoP.Disabled {
 		return "", nil
 	}
@@ -72,7 +79,7 @@ func (s *Server) tokenDPoP(ctx context.Context, w http.ResponseWriter, r *http.R
 		return "", nil
 	}
 	now := s.now()
-	htu, _ := dpop.NormalizeHTU(s.cfg.Issuer + "/token")
+	htu, _ := dpop.NormalizeHTU(s.cfg.Issuer + path)
 	p, err := dpop.Check(proof, dpop.Expect{Method: http.MethodPost, URL: htu, Now: now,
 		MaxAge: s.cfg.DPoP.MaxAge, Leeway: s.cfg.DPoP.Leeway})
 	var pe *dpop.Error

@@ -14,7 +14,9 @@ import (
 )
 
 // openRegistration is an env with open dynamic registration.
-func openRegistration(c *Config) { c.Registration = RegistrationConfig{Enabled: true, Open: true, Rate: 1e9, Burst: 1e9} }
+func openRegistration(c *Config) {
+	c.Registration = RegistrationConfig{Enabled: true, Open: true, Rate: 1e9, Burst: 1e9}
+}
 
 // register sends metadata (a JSON value) to /register with an optional
 // Bearer token.

@@ -208,3 +208,24 @@ func TestDPoPMetadata(t *testing.T) {
 		t.Fatalf("DPoP off: %s", r.raw)
 	}
 }
+
+// SECURITY.md RL-05: one DPoP proof sent by many parallel requests is
+// accepted exactly once.
+func TestDPoPProofRace(t *testing.T) {
+	e := newEnv(t)
+	p := e.tokenProof(newProofKey(t))
+	const n = 20
+	codes := make(chan int, n)
+	for i := 0; i < n; i++ {
+		go func() { codes <- e.postDPoP(ccForm, &e.svc, p).status }()
+	}
+	ok := 0
+	for i := 0; i < n; i++ {
+		if <-codes == 200 {
+			ok++
+		}
+	}
+	if ok != 1 {
+		t.Fatalf("%d of %d parallel uses of one proof accepted, want 1", ok, n)
+	}
+}
