@@ -9,6 +9,8 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/json"
+	"io"
+	"log"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -67,6 +69,7 @@ func newMTLSEnv(t *testing.T, enabled bool) *mtlsEnv {
 	mux := http.NewServeMux()
 	ts := httptest.NewUnstartedServer(mux)
 	ts.TLS = &tls.Config{ClientAuth: tls.RequestClientCert}
+	ts.Config.ErrorLog = log.New(io.Discard, "", 0) // refused handshakes are expected
 	ts.StartTLS()
 	t.Cleanup(ts.Close)
 	e := &env{t: t, store: newStore(t), rec: &recorder{}, clock: &clock{now: time.Now().Truncate(time.Second)}, ts: ts}
