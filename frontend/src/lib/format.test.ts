@@ -14,3 +14,11 @@ describe('formatUptime', () => {
     expect(formatUptime(secs)).toBe(want)
   })
 })
+
+import { actorLabel } from './format'
+describe('actorLabel', () => {
+  it('names the signed-in administrator, or the local user of the window', () => {
+    expect(actorLabel('admin:alice')).toEqual({ lead: 'Signed in as', name: 'alice' })
+    expect(actorLabel('local:desktop')).toEqual({ lead: 'Acting as', name: 'this computer (desktop)' })
+  })
+})

@@ -13,3 +13,10 @@ export function formatUptime(totalSeconds: number): string {
   if (minutes > 0) return `${minutes}m ${pad(seconds)}s`
   return `${seconds}s`
 }
+
+/** Who the console acts as, in words: "admin:alice" -> signed in as alice; "local:desktop" -> this computer. */
+export function actorLabel(actor: string): { lead: string; name: string } {
+  if (actor.startsWith('admin:')) return { lead: 'Signed in as', name: actor.slice('admin:'.length) }
+  if (actor.startsWith('local:')) return { lead: 'Acting as', name: `this computer (${actor.slice('local:'.length)})` }
+  return { lead: 'Acting as', name: actor }
+}

@@ -15,6 +15,7 @@ import { mkdtempSync, mkdirSync, rmSync, existsSync, writeFileSync } from 'node:
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
+import { createHash, randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
@@ -244,35 +245,332 @@ test('an error from Go is shown in the view, in words', { timeout: 60_000 }, asy
   }
 })
 
+// ---- Every screen, used as a person would ----------------------------------
+
+const b64url = (buf) => buf.toString('base64url')
+let backend // the confidential client registered below: { id, secret }
+
+// Opens a page of the console in a new tab, signing in again if asked (the
+// server's session makes it quick; consent may be remembered).
+async function openTab(hash, heading) {
+  const p = await context.newPage()
+  p.on('pageerror', (e) => (serverLog += `[page2 error] ${e.message}\n`))
+  p.on('console', (m) => (serverLog += `[page2 ${m.type()}] ${m.text()}\n`))
+  await p.goto(`${base}/console/${hash}`)
+  const h = p.getByRole('heading', { level: 1, name: heading })
+  const allow = p.getByRole('button', { name: 'Allow' })
+  await h.or(allow).waitFor({ timeout: 15_000 }).catch(async (err) => {
+    await p.screenshot({ path: join(ARTIFACTS, "browser-tab-failed.png") })
+    throw new Error(`${err.message}\nthe tab shows ${p.url()}:\n${await p.locator('body').innerText()}`)
+  })
+  if (await allow.isVisible()) await allow.click()
+  await h.waitFor()
+  return p
+}
+
+test('Users: create a user, reset the password, disable and enable them', { timeout: 60_000 }, async () => {
+  await page.goto(`${base}/console/#/users`)
+  await page.getByRole('heading', { level: 1, name: 'Users' }).waitFor()
+  await page.getByRole('button', { name: 'Create a user' }).click()
+  const dlg = page.getByRole('dialog', { name: 'Create a user' })
+  await dlg.getByLabel('Username').fill('alice')
+  await dlg.getByLabel('Email').fill('alice@example.com')
+  await dlg.getByLabel('Display name').fill('Alice Example')
+  await dlg.getByLabel('Password').fill('short')
+  await dlg.getByRole('button', { name: 'Create user' }).click()
+  await dlg.getByText('At least 8 characters.').waitFor() // checked before Go is asked
+  await dlg.getByLabel('Password').fill('alice-password-1')
+  await dlg.getByRole('button', { name: 'Create user' }).click()
+  await page.getByRole('status').filter({ hasText: 'Created alice.' }).waitFor()
+  const detail = page.getByTestId('user-detail')
+  await detail.getByRole('heading', { name: /alice · Alice Example/ }).waitFor()
+
+  await detail.getByRole('button', { name: 'Reset password' }).click()
+  await page.getByRole('dialog').getByLabel('New password').fill('alice-password-2')
+  await page.getByRole('dialog').getByRole('button', { name: 'Set password' }).click()
+  await page.getByText('The password of alice was replaced.').waitFor()
+
+  await detail.getByRole('button', { name: 'Disable' }).click()
+  await page.getByRole('dialog', { name: 'Disable alice?' }).getByRole('button', { name: 'Disable user' }).click()
+  await page.getByRole('table', { name: 'Users' }).getByText('disabled').waitFor()
+  await shot('users')
+  await detail.getByRole('button', { name: 'Enable' }).click()
+  await page.getByText('Enabled alice.').waitFor()
+  // The admin signed in to the console: their session is listed.
+  const admin = page.getByRole('button', { name: 'Show admin' })
+  await admin.click()
+  await page.getByRole('table', { name: 'Sessions' }).getByRole('button', { name: /End the session/ }).first().waitFor()
+  await page.getByRole('table', { name: 'Consents' }).getByText('latchkey-console').waitFor()
+  await shot('users-sessions')
+})
+
+test('Clients: register a confidential and a public client, copy a snippet, rotate a secret', { timeout: 60_000 }, async () => {
+  await page.goto(`${base}/console/#/clients`)
+  await page.getByRole('button', { name: 'Register a client' }).click()
+  let dlg = page.getByRole('dialog', { name: 'Register a client' })
+  // The secure default for a new client: a public SPA with code + PKCE.
+  assert.ok(await dlg.getByRole('radio', { name: /Single-page app/ }).isChecked())
+  await dlg.getByRole('radio', { name: /Web app with a server/ }).check()
+  await dlg.getByLabel('Name').fill('Orders backend')
+  await dlg.getByLabel('Redirect URIs').fill('http://127.0.0.1:9/callback')
+  await dlg.getByRole('checkbox', { name: 'offline_access' }).check()
+  assert.equal(await dlg.getByLabel('How it authenticates').inputValue(), 'client_secret_basic')
+  await shot('client-form')
+  await dlg.getByRole('button', { name: 'Register client' }).click()
+  dlg = page.getByRole('dialog', { name: 'Client registered' })
+  const secret = await dlg.getByLabel('Client secret', { exact: true }).inputValue()
+  assert.ok(secret.length >= 20, 'no client secret shown')
+  await dlg.getByRole('button', { name: 'Copy Client secret' }).waitFor()
+  backend = { id: (await dlg.getByTestId('created-client-id').textContent()).trim(), secret }
+  await shot('client-secret')
+  await dlg.getByRole('button', { name: 'Done' }).click()
+
+  await page.getByRole('button', { name: 'Register a client' }).click()
+  dlg = page.getByRole('dialog', { name: 'Register a client' })
+  await dlg.getByLabel('Name').fill('Orders SPA')
+  await dlg.getByLabel('Redirect URIs').fill('https://spa.example.com/callback')
+  await dlg.getByRole('button', { name: 'Register client' }).click()
+  await page.getByRole('status').filter({ hasText: 'Registered Orders SPA.' }).waitFor()
+  const table = page.getByRole('table', { name: 'Clients' })
+  assert.match(await table.getByRole('row', { name: /Orders SPA/ }).textContent(), /public/)
+  assert.match(await table.getByRole('row', { name: /Orders backend/ }).textContent(), /confidential/)
+
+  await page.getByLabel('Search clients').fill('backend')
+  assert.equal(await table.getByRole('row').count(), 2) // the header and Orders backend
+  await page.getByRole('button', { name: 'Show Orders backend' }).click()
+  const detail = page.getByTestId('client-detail')
+  await detail.getByRole('tab', { name: 'Go (golang.org/x/oauth2)' }).click()
+  assert.match(await detail.getByTestId('client-snippet').textContent(), new RegExp(`ClientID: +"${backend.id}"`))
+  await detail.getByRole('tab', { name: 'curl' }).click()
+  assert.match(await detail.getByTestId('client-snippet').textContent(), /code_verifier/)
+
+  await page.getByRole('button', { name: 'Rotate the secret of Orders backend' }).click()
+  dlg = page.getByRole('dialog', { name: 'Rotate the secret of Orders backend' })
+  await dlg.getByLabel('Keep the old secret working for').selectOption({ label: '1 day' })
+  await dlg.getByRole('button', { name: 'Rotate secret' }).click()
+  const rotated = await dlg.getByLabel('New client secret', { exact: true }).inputValue()
+  assert.notEqual(rotated, secret)
+  await dlg.getByText(/old secret keeps working until/).waitFor()
+  await dlg.getByRole('button', { name: 'Done' }).click()
+  await detail.getByText(/still valid until/).waitFor()
+  backend.secret = rotated
+  await shot('clients')
+})
+
 test('Keys: rotate now, then revoke a key after typing its kid', { timeout: 60_000 }, async () => {
   await page.goto(`${base}/console/#/keys`)
   const table = page.getByTestId('keys-table')
   await table.getByText('active').first().waitFor()
   await page.getByRole('button', { name: /^Rotate ES256 now$/ }).click()
   await page.getByText(/Rotation of ES256 staged/).waitFor()
+  const timeline = page.getByTestId('keys-timeline')
+  await timeline.getByRole('article', { name: /^Next key / }).waitFor()
+  await shot('keys')
   const nextRow = table.locator('tr.next').first()
   const kid = (await nextRow.locator('code.kid').textContent()).trim()
   await page.getByRole('button', { name: `Revoke key ${kid}` }).click()
-  const submit = page.getByRole('button', { name: 'Revoke the key' })
-  await page.getByLabel('Why (goes into the audit log)').fill('browser test')
+  const dlg = page.getByRole('dialog')
+  const submit = dlg.getByRole('button', { name: 'Revoke the key' })
+  await dlg.getByLabel('Why (goes into the audit log)').fill('browser test')
   assert.equal(await submit.isDisabled(), true, 'revocation allowed without typing the kid')
-  await page.getByLabel('Type the kid to confirm').fill(kid)
+  await dlg.getByLabel(`Type ${kid} to confirm`).fill(kid.slice(0, -1))
+  assert.equal(await submit.isDisabled(), true, 'revocation allowed with a wrong kid')
+  await dlg.getByLabel(`Type ${kid} to confirm`).fill(kid)
   await submit.click()
   await page.getByText(`Key ${kid} revoked`).waitFor()
   assert.ok(!(await page.getByTestId('jwks').textContent()).includes(kid), 'a revoked key is still in the JWKS')
   await shot('keys-after-revoke')
 })
 
-test('Audit log: the key revocation appears, filters apply, the chain verifies', { timeout: 60_000 }, async () => {
+test('Tokens: a real grant is listed, inspected, and its revocation shows in the live audit log', { timeout: 90_000 }, async () => {
+  assert.ok(backend, 'the Clients test registered no client')
+  // A real authorization code flow for Orders backend, in another tab (the admin's session signs in).
+  const verifier = b64url(randomBytes(32))
+  const challenge = b64url(createHash('sha256').update(verifier).digest())
+  const redirect = 'http://127.0.0.1:9/callback'
+  const flow = await context.newPage()
+  await flow.route('http://127.0.0.1:9/**', (r) => r.fulfill({ status: 200, contentType: 'text/plain', body: 'ok' }))
+  const q = new URLSearchParams({ response_type: 'code', client_id: backend.id, redirect_uri: redirect, scope: 'openid profile offline_access',
+    state: 'st', code_challenge: challenge, code_challenge_method: 'S256' })
+  await flow.goto(`${base}/authorize?${q}`)
+  await flow.waitForURL(/\/consent\?/)
+  await flow.getByRole('button', { name: 'Allow' }).click()
+  await flow.waitForURL(/127\.0\.0\.1:9\/callback/)
+  const code = new URL(flow.url()).searchParams.get('code')
+  await flow.close()
+  const res = await fetch(`${base}/token`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: `Basic ${Buffer.from(`${backend.id}:${backend.secret}`).toString('base64')}` },
+    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirect, code_verifier: verifier }),
+  })
+  const tok = await res.json()
+  assert.equal(res.status, 200, JSON.stringify(tok))
+
+  await page.goto(`${base}/console/#/tokens`)
+  await page.getByLabel('Client').selectOption(backend.id)
+  await page.getByRole('button', { name: 'Search' }).click()
+  const grants = page.getByTestId('grants-table')
+  await grants.getByText('openid profile offline_access').waitFor()
+  assert.equal(await grants.locator('tbody tr').count(), 1)
+
+  await page.getByLabel('Token', { exact: true }).fill(tok.access_token)
+  await page.getByRole('button', { name: 'Decode and verify' }).click()
+  const inspection = page.getByTestId('token-inspection')
+  await inspection.getByText('active', { exact: true }).waitFor()
+  assert.match(await inspection.textContent(), /signature: valid/)
+  assert.match(await inspection.textContent(), new RegExp(`"client_id": "${backend.id}"`))
+  await shot('tokens')
+
+  // The audit log, live in a second tab, while the family is revoked here.
+  // (RevokeGrant records an admin.action whose details name the grant.)
+  const audit = await openTab('#/audit', 'Audit log')
+  await audit.getByLabel('Expression (gjson)').fill('details.action=="grant.revoke"')
+  await audit.getByRole('button', { name: 'Apply' }).click()
+  await audit.getByTestId('audit-table').getByText('No events match.').waitFor()
+
+  await grants.getByRole('button', { name: /^Revoke grant / }).click()
+  const dlg = page.getByRole('dialog', { name: 'Revoke this grant?' })
+  await dlg.getByLabel('Reason (kept in the audit log)').fill('walked through by the browser test')
+  await dlg.getByRole('button', { name: 'Revoke grant' }).click()
+  await page.getByText(/^Revoked grant /).waitFor()
+
+  await audit.getByTestId('audit-table').getByText('admin.action').waitFor({ timeout: 8000 }) // no reload: the poll brought it
+  await audit.getByRole('button', { name: /Details of event/ }).first().click()
+  assert.match(await audit.getByTestId('audit-detail').textContent(), /grant\.revoke/)
+  await audit.screenshot({ path: join(ARTIFACTS, 'browser-audit-live.png'), fullPage: true })
+  await audit.close()
+
+  // The refresh token of the family no longer works, and the access token is no longer active.
+  const refreshed = await fetch(`${base}/token`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: `Basic ${Buffer.from(`${backend.id}:${backend.secret}`).toString('base64')}` },
+    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: tok.refresh_token }),
+  })
+  assert.equal(refreshed.status, 400)
+  await page.getByRole('button', { name: 'Decode and verify' }).click()
+  await inspection.getByText('not active').waitFor()
+
+  // Everything of a client, in one go.
+  await page.getByRole('button', { name: 'Revoke all tokens of this client' }).click()
+  await page.getByRole('dialog').getByRole('button', { name: 'Revoke all of this client' }).click()
+  await page.getByText(/^Revoked 0 grants of client Orders backend/).waitFor()
+})
+
+test('Gateway: add a route with validation, edit it, see its counters, make a feed token', { timeout: 60_000 }, async () => {
+  await page.goto(`${base}/console/#/gateway`)
+  await page.getByRole('button', { name: 'Add a route' }).click()
+  const dlg = page.getByRole('dialog', { name: 'Add a route' })
+  await dlg.getByLabel('Path prefix').fill('orders')
+  await dlg.getByLabel('Upstream URL').fill('not a url')
+  await dlg.getByLabel('Rate limit per client').fill('lots')
+  await dlg.getByRole('button', { name: 'Add route' }).click()
+  await dlg.getByText('A path prefix starts with “/”', { exact: false }).waitFor()
+  await dlg.getByText('The upstream must be a full URL', { exact: false }).waitFor()
+  await dlg.getByText('Write a rate as N/s, N/m or N/h', { exact: false }).waitFor()
+  await dlg.getByLabel('Path prefix').fill('/orders/')
+  await dlg.getByLabel('Upstream URL').fill('http://127.0.0.1:9/orders')
+  await dlg.getByLabel('Rate limit per client').fill('100/m')
+  await dlg.getByLabel('Required scopes').fill('orders:read')
+  await dlg.getByLabel('Audience').fill('orders-api')
+  await dlg.getByRole('button', { name: 'Add route' }).click()
+  await page.getByText('Added the route /orders/').waitFor()
+  const routes = page.getByTestId('routes-table')
+  const row = routes.getByRole('row', { name: /\/orders\// })
+  assert.match(await row.textContent(), /orders:read/)
+  assert.match(await row.textContent(), /100\/m per client/)
+
+  await page.getByRole('button', { name: 'Edit route /orders/' }).click()
+  const edit = page.getByRole('dialog', { name: 'Edit route /orders/' })
+  await edit.getByLabel('Methods').fill('GET')
+  await edit.getByRole('button', { name: 'Save route' }).click()
+  await page.getByText('Saved the route /orders/').waitFor()
+  assert.match(await row.textContent(), /GET/)
+
+  // A request without a token is refused and counted.
+  const denied = await fetch(`${base}/orders/1`)
+  assert.equal(denied.status, 401)
+  await routes.getByRole('cell', { name: '1', exact: true }).first().waitFor({ timeout: 8000 })
+
+  await page.getByRole('button', { name: 'New feed token' }).click()
+  assert.ok((await page.getByLabel('Feed token', { exact: true }).inputValue()).length > 10)
+  await shot('gateway')
+})
+
+test('Flow tester: a one-click test client runs client credentials', { timeout: 60_000 }, async () => {
+  await page.goto(`${base}/console/#/flow-tester`)
+  await page.getByRole('button', { name: 'Create a confidential test client' }).click()
+  await page.getByLabel('Test client secret', { exact: true }).waitFor()
+  assert.equal(await page.getByLabel('Flow', { exact: true }).inputValue(), 'client_credentials')
+  await page.getByRole('button', { name: 'Run flow' }).click()
+  const run = page.getByTestId('flow-run')
+  await run.getByText('done', { exact: true }).waitFor({ timeout: 20_000 })
+  assert.match(await run.textContent(), /access_token/)
+  await page.getByRole('button', { name: 'Export as curl' }).click()
+  assert.match(await page.getByLabel('Export', { exact: true }).inputValue(), /curl /)
+  await shot('flow-tester')
+})
+
+test('Audit log: the key revocation is there, filters apply, details open, the chain verifies, export downloads', { timeout: 60_000 }, async () => {
   await page.goto(`${base}/console/#/audit`)
   const table = page.getByTestId('audit-table')
   await table.getByText('key.revoked').first().waitFor()
   await page.getByLabel('Type').selectOption('key.revoked')
   await page.getByRole('button', { name: 'Apply' }).click()
-  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="audit-table"] tbody code')].every((c) => c.textContent === 'key.revoked'))
+  await page.waitForFunction(() => {
+    const codes = [...document.querySelectorAll('[data-testid="audit-table"] tbody code')]
+    return codes.length > 0 && codes.every((c) => c.textContent === 'key.revoked')
+  })
   await table.getByRole('button', { name: /Details of event/ }).first().click()
-  assert.match(await page.getByTestId('audit-detail').textContent(), /browser test/)
+  const detail = page.getByTestId('audit-detail')
+  assert.match(await detail.textContent(), /browser test/)
+  await shot('audit-detail')
+  await page.getByRole('dialog').getByRole('button', { name: 'Close' }).click()
+
+  // A gjson expression over the event.
+  await page.getByLabel('Type').selectOption('')
+  await page.getByLabel('Expression (gjson)').fill('details.action=="client.rotate_secret"')
+  await page.getByRole('button', { name: 'Apply' }).click()
+  await page.waitForFunction(() => {
+    const codes = [...document.querySelectorAll('[data-testid="audit-table"] tbody code')]
+    return codes.length === 1 && codes[0].textContent === 'admin.action'
+  })
+
   await page.getByRole('button', { name: 'Verify chain' }).click()
   assert.match(await page.getByTestId('audit-verify').textContent(), /Hash chain intact/)
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export' }).click()])
+  const file = join(tmpRoot, 'audit.jsonl')
+  await download.saveAs(file)
+  const lines = (await import('node:fs')).readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
+  assert.ok(lines.length > 10, `only ${lines.length} events exported`)
+  assert.ok(lines.some((e) => e.type === 'key.revoked'))
+  assert.match(download.suggestedFilename(), /^latchkey-audit-.*\.jsonl$/)
   await shot('audit')
+})
+
+test('Settings: this instance, read-only, and the flags that set it', { timeout: 30_000 }, async () => {
+  await page.goto(`${base}/console/#/settings`)
+  const facts = page.getByTestId('settings-facts')
+  await facts.getByText(base, { exact: true }).waitFor()
+  assert.match(await facts.textContent(), new RegExp(dataDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+  await page.getByRole('table', { name: 'Flags' }).getByText('--key-rotation').waitFor()
+  await shot('settings')
+})
+
+test('Dashboard: the first steps are ticked from what was done', { timeout: 30_000 }, async () => {
+  await page.goto(`${base}/console/#/dashboard`)
+  await page.getByTestId('first-steps').getByText('3 of 3 done').waitFor()
+  await shot('dashboard-after')
+})
+
+test('Sign out drops the token; signing in again is quick', { timeout: 30_000 }, async () => {
+  await page.goto(`${base}/console/#/dashboard`)
+  await page.getByTestId('sidebar-who').getByText('admin').waitFor()
+  await page.getByRole('button', { name: 'Sign out' }).click()
+  await page.getByRole('heading', { name: 'Signed out' }).waitFor()
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('latchkey.console.token')), null)
+  await shot('signed-out')
+  await page.getByRole('button', { name: 'Sign in again' }).click()
+  await page.waitForURL((u) => u.pathname === '/console/' || u.pathname.startsWith('/consent'))
+  if (page.url().includes('/consent')) await page.getByRole('button', { name: 'Allow' }).click()
+  await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor()
 })

@@ -1,0 +1,52 @@
+// The Audit log screen's rules: the filter form as a query, and merging a
+// poll's answer into the events shown.
+import type { AuditEvent, AuditFilter } from './api'
+
+/** The filter form as the person fills it in (datetime-local values). */
+export interface AuditForm {
+  type: string
+  outcome: string
+  client_id: string
+  subject: string
+  from: string
+  to: string
+  expr: string
+}
+
+export const emptyAuditForm = (): AuditForm => ({ type: '', outcome: '', client_id: '', subject: '', from: '', to: '', expr: '' })
+
+/** A datetime-local value ("2025-01-02T03:04") as RFC 3339 UTC, '' for none. */
+export function isoOf(local: string): string {
+  if (!local) return ''
+  const d = new Date(local)
+  return Number.isNaN(d.getTime()) ? '' : d.toISOString().replace(/\.\d{3}Z$/, 'Z')
+}
+
+export function filterOf(f: AuditForm, limit = 100): AuditFilter {
+  return {
+    types: f.type ? [f.type] : [],
+    outcome: f.outcome,
+    client_id: f.client_id.trim(),
+    subject: f.subject.trim(),
+    from: isoOf(f.from),
+    to: isoOf(f.to),
+    expr: f.expr.trim(),
+    limit,
+  }
+}
+
+/** Puts events newer than the newest shown on top (newest first), keeping at most `keep`. */
+export function prependNew(shown: AuditEvent[], page: AuditEvent[], keep = 500): AuditEvent[] {
+  const top = shown.reduce((m, e) => Math.max(m, e.seq), 0)
+  const fresh = page.filter((e) => e.seq > top).sort((a, b) => b.seq - a.seq)
+  return fresh.length === 0 ? shown : [...fresh, ...shown].slice(0, keep)
+}
+
+/** The event types the filter offers (Go: audit.Type constants). */
+export const AUDIT_TYPES = [
+  'login.succeeded', 'login.failed', 'account.locked', 'token.issued', 'token.refreshed', 'token.revoked', 'token.introspected',
+  'token.denied', 'token.exchanged', 'refresh.reuse_detected', 'code.issued', 'code.reuse_detected', 'authorize.denied',
+  'client.created', 'client.updated', 'client.deleted', 'client.secret_rotated', 'client.auth_failed', 'user.created',
+  'user.updated', 'key.created', 'key.rotated', 'key.revoked', 'key.removed', 'consent.granted', 'consent.denied',
+  'session.ended', 'logout.requested', 'admin.action', 'gateway.denied', 'ratelimit.hit', 'alert.raised', 'server.started',
+]
