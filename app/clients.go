@@ -169,3 +169,19 @@ func (a *App) RotateClientSecret(id string, graceSeconds int64) (Client, error) 
 	out.Secret = secret
 	return out, err
 }
+
+// CreateRegistrationToken makes a single-use initial access token for
+// dynamic client registration (RFC 7591 §3), valid for ttlSeconds (0: the
+// default of a day; at most 30 days). It is shown once and stored nowhere.
+func (a *App) CreateRegistrationToken(ttlSeconds int64) (string, error) {
+	if ttlSeconds < 0 || ttlSeconds > 30*24*3600 {
+		return "", invalid("a registration token lives between 0 (the default day) and 30 days")
+	}
+	ctx := a.ctx("client.registration_token")
+	tok, err := a.srv.OAuth.CreateInitialAccessToken(ctx, time.Duration(ttlSeconds)*time.Second)
+	if err != nil {
+		return "", err
+	}
+	a.adminAction(ctx, "client.registration_token", "")
+	return tok, nil
+}

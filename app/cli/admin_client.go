@@ -163,6 +163,18 @@ func clientCommands() map[string]adminCmd {
 				return o.print(map[string]any{"deleted": pos[0]}, func(w io.Writer) { fmt.Fprintf(w, "deleted client %s\n", pos[0]) })
 			}
 		}},
+		"registration-token": {help: "make a single-use initial access token for POST /register (shown once)", flags: func(fs *flag.FlagSet) func(caller, []string, *output) error {
+			ttl := fs.Duration("ttl", 24*time.Hour, "how long the token may be used (at most 720h)")
+			return func(c caller, _ []string, o *output) error {
+				var tok string
+				if err := c.call("CreateRegistrationToken", &tok, int64(*ttl/time.Second)); err != nil {
+					return err
+				}
+				return o.print(map[string]string{"initial_access_token": tok}, func(w io.Writer) {
+					fmt.Fprintf(w, "initial access token\t%s\t(single use, shown once; send it as Authorization: Bearer to POST /register)\n", tok)
+				})
+			}
+		}},
 		"rotate-secret": {args: "CLIENT_ID ", help: "issue a new secret (printed once); --grace keeps the old one working", flags: func(fs *flag.FlagSet) func(caller, []string, *output) error {
 			grace := fs.Duration("grace", 0, "how long the old secret keeps working (e.g. 1h)")
 			return func(c caller, pos []string, o *output) error {

@@ -287,3 +287,46 @@ func TestSigningAlgorithmsFlag(t *testing.T) {
 		t.Fatal("HS256 accepted as a signing algorithm")
 	}
 }
+
+// With --registration token, POST /register needs an initial access token
+// from `latchkey client registration-token`, and takes it once.
+func TestRegistrationToken(t *testing.T) {
+	data := t.TempDir()
+	f := serveFlags{addr: "127.0.0.1:0", registration: "token"}
+	f.common = common{data: data, logFormat: "json", logLevel: "error"}
+	in, err := start(&f, fstest.MapFS{}, "serve")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.stop()
+	register := func(tok string) int {
+		req, _ := http.NewRequest("POST", in.issuer+"/register", strings.NewReader(`{"redirect_uris":["https://app.example/cb"],"client_name":"dyn","grant_types":["authorization_code"],"scope":"openid profile"}`))
+		req.Header.Set("Content-Type", "application/json")
+		if tok != "" {
+			req.Header.Set("Authorization", "Bearer "+tok)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := register(""); got != http.StatusUnauthorized {
+		t.Fatalf("register without a token: %d", got)
+	}
+	code, out, errOut := runCLI(t, "", "client", "registration-token", "--data", data, "--json")
+	if code != 0 {
+		t.Fatalf("registration-token: %s", errOut)
+	}
+	var tok struct {
+		Token string `json:"initial_access_token"`
+	}
+	json.Unmarshal([]byte(out), &tok)
+	if got := register(tok.Token); got != http.StatusCreated {
+		t.Fatalf("register with the token: %d", got)
+	}
+	if got := register(tok.Token); got != http.StatusUnauthorized {
+		t.Fatalf("the token worked twice: %d", got)
+	}
+}

@@ -25,6 +25,7 @@ import (
 	"github.com/latchkey/latchkey/audit/monitor"
 	"github.com/latchkey/latchkey/authcore/gateway"
 	"github.com/latchkey/latchkey/authcore/keys"
+	"github.com/latchkey/latchkey/authcore/oauth"
 	"github.com/latchkey/latchkey/authcore/server"
 	"github.com/latchkey/latchkey/authcore/store/badger"
 )
@@ -45,6 +46,8 @@ type serveFlags struct {
 	signingAlgs  string
 	keyRotation  time.Duration
 	tlsClientCA  string         // --tls-client-ca, serve_mtls.go
+	registration string         // --registration
+	dpopNonce    bool           // --dpop-nonce
 	clientCAs    *x509.CertPool // loaded from it
 }
 
@@ -55,6 +58,8 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (PEM)")
 	fs.StringVar(&f.tlsKey, "tls-key", "", "TLS private key file (PEM)")
 	fs.BoolVar(&f.tlsAuto, "tls-auto", false, "make a local CA and a certificate in the data directory")
+	fs.StringVar(&f.registration, "registration", "off", `dynamic client registration (RFC 7591): "off", "token" (needs an initial access token: latchkey client registration-token) or "open"`)
+	fs.BoolVar(&f.dpopNonce, "dpop-nonce", false, "require DPoP server nonces (RFC 9449 §8) at the token endpoint")
 	fs.StringVar(&f.tlsClientCA, "tls-client-ca", "", `request TLS client certificates for mTLS client authentication and certificate-bound tokens (RFC 8705): a PEM file of the CAs tls_client_auth trusts, "system", or "self-signed" (self_signed_tls_client_auth only)`)
 	fs.BoolVar(&f.insecureHTTP, "insecure-http", false, "allow plain HTTP on a non-loopback address (never in production)")
 	fs.StringVar(&f.rateClient, "token-rate-per-client", "2000/s", `ceiling on /token, /revoke, /introspect per client ("N/s", "N/m" or "off"); failed authentications are throttled regardless`)
@@ -146,6 +151,14 @@ func start(f *serveFlags, console fs.FS, mode string) (*instance, error) {
 		ln.Close()
 		return nil, err
 	}
+	switch f.registration {
+	case "", "off", "token", "open":
+	default:
+		return fail(fmt.Errorf(`--registration: want "off", "token" or "open", got %q`, f.registration))
+	}
+	if f.registration == "" {
+		f.registration = "off"
+	}
 	rc, bc, err := parseRate("--token-rate-per-client", f.rateClient)
 	if err != nil {
 		return fail(err)
@@ -164,6 +177,8 @@ func start(f *serveFlags, console fs.FS, mode string) (*instance, error) {
 		SecureCookies:  tlsCfg != nil,
 		GatewayMetrics: newGatewayMetrics(st.metrics.Registry(), st.timeline),
 		MTLS:           f.mtls(tlsCfg), // RFC 8705, serve_mtls.go
+		Registration:   oauth.RegistrationConfig{Enabled: f.registration != "off", Open: f.registration == "open"},
+		DPoP:           oauth.DPoPConfig{RequireNonce: f.dpopNonce},
 	})
 	if err != nil {
 		return fail(err)
