@@ -542,6 +542,8 @@ export interface Api {
   ready(): Promise<void>
   /** Who the console acts as. */
   me(): Promise<Me>
+  /** Creates the first administrator; answers without a token only while there is none, from this machine. */
+  createFirstAdmin(input: UserInput): Promise<User>
   /** The Dashboard's charts over the last hour (10 s buckets) or day (5 min). */
   dashboardSeries(span: 'hour' | 'day'): Promise<Series[]>
   /** Alerts raised lately, newest first. */
@@ -635,6 +637,7 @@ export function createApi(call: Transport): Api {
     },
     ready: () => none('Ready', []),
     me: async () => (await call('Me', [])) as Me,
+    createFirstAdmin: async (input) => (await call('CreateFirstAdmin', [{ ...input, admin: true }])) as User,
     dashboardSeries: async (span) => list<Series>(await call('DashboardSeries', [span])).map((s) => ({ ...s, points: s.points ?? [] })),
     recentAlerts: async () => list<Alert>(await call('RecentAlerts', [])),
 

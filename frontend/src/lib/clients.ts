@@ -153,3 +153,8 @@ export function clientMatches(c: Client, q: string): boolean {
   if (s === '') return true
   return [c.client_name, c.client_id, c.scope, ...(c.redirect_uris ?? [])].some((v) => (v ?? '').toLowerCase().includes(s))
 }
+
+/** The console's own client (re-registered at every start): not edited or deleted from the console. */
+export function isConsoleClient(c: Client): boolean {
+  return c.client_id === 'latchkey-console'
+}

@@ -94,6 +94,8 @@ function stopServer() {
 }
 
 async function shot(name) {
+  // From the top: the sidebar is sticky, and a scrolled page would show it mid-picture.
+  await page.evaluate(() => window.scrollTo(0, 0))
   await page.screenshot({ path: join(ARTIFACTS, `browser-${name}.png`), fullPage: true, timeout: 10_000 })
 }
 
@@ -573,4 +575,46 @@ test('Sign out drops the token; signing in again is quick', { timeout: 30_000 },
   await page.waitForURL((u) => u.pathname === '/console/' || u.pathname.startsWith('/consent'))
   if (page.url().includes('/consent')) await page.getByRole('button', { name: 'Allow' }).click()
   await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor()
+})
+
+test('First run: a server without an administrator offers to create one, then signs in', { timeout: 90_000 }, async () => {
+  const port = await freePort()
+  const fresh = `http://127.0.0.1:${port}`
+  let log = ''
+  const proc = spawn(BIN, ['serve', '--addr', `127.0.0.1:${port}`, '--data', join(tmpRoot, 'fresh'), '--log-format', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  proc.stdout.on('data', (b) => (log += b))
+  proc.stderr.on('data', (b) => (log += b))
+  const p = await context.newPage()
+  try {
+    const deadline = Date.now() + 30_000
+    for (;;) {
+      const ok = await fetch(`${fresh}/.well-known/openid-configuration`).then((r) => r.ok, () => false)
+      if (ok) break
+      assert.ok(Date.now() < deadline && proc.exitCode === null, `the second server did not start:\n${log}`)
+      await sleep(200)
+    }
+    await p.goto(`${fresh}/console/`)
+    await p.getByRole('heading', { name: 'Create the first administrator' }).waitFor()
+    await p.getByLabel('Username').fill('root')
+    await p.getByLabel('Email').fill('root@example.com')
+    await p.getByLabel('Password').fill('first-admin-password')
+    await p.screenshot({ path: join(ARTIFACTS, 'browser-first-run.png') })
+    await p.getByRole('button', { name: 'Create administrator' }).click()
+    await p.waitForURL(/\/login\?/)
+    await p.getByLabel('Username').fill('root')
+    await p.getByLabel('Password').fill('first-admin-password')
+    await p.getByRole('button', { name: 'Sign in' }).click()
+    await p.waitForURL(/\/consent\?/)
+    await p.getByRole('button', { name: 'Allow' }).click()
+    await p.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor()
+    await p.getByTestId('sidebar-who').getByText('root').waitFor()
+    // Once there is an administrator, the first-run call is refused.
+    const again = await fetch(`${fresh}/console/api/CreateFirstAdmin`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify([{ username: 'mallory', password: 'mallory-password', admin: true }]) })
+    assert.ok(again.status >= 400, `CreateFirstAdmin answered ${again.status} with an administrator present`)
+  } finally {
+    await p.close()
+    proc.kill('SIGTERM')
+    await new Promise((r) => (proc.exitCode !== null ? r() : proc.once('exit', r)))
+  }
 })

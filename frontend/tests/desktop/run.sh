@@ -2,7 +2,9 @@
 # Desktop test: runs the real Wails binary under Xvfb, waits until the console
 # tells Go it has rendered real data ("console ready" in the app's log),
 # screenshots the screen and checks the picture is a rendered console, not a
-# blank window.
+# blank window. With xdotool it then clicks Clients and Keys in the sidebar,
+# as a person would, and screenshots each (checking the sidebar marks the
+# screen as current).
 #
 #   LATCHKEY_BIN=build/bin/latchkey bash tests/desktop/run.sh
 #
@@ -10,7 +12,8 @@
 #      ARTIFACTS      where screenshots and the app log go (default <repo>/test-artifacts)
 #      READY_TIMEOUT  seconds to wait for "console ready" (default 60)
 #      XVFB_SCREEN    the Xvfb screen (default 1280x800x24)
-# Needs: xvfb-run (xvfb), import and convert (imagemagick).
+# Needs: xvfb-run (xvfb), import and convert (imagemagick); xdotool for the
+#        Clients and Keys screens (skipped, and said so, without it).
 set -uo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
@@ -21,6 +24,8 @@ artifacts=${ARTIFACTS:-$repo/test-artifacts}
 ready_timeout=${READY_TIMEOUT:-60}
 screen=${XVFB_SCREEN:-1280x800x24}
 shot=$artifacts/desktop-dashboard.png
+shot_clients=$artifacts/desktop-clients.png
+shot_keys=$artifacts/desktop-keys.png
 log=$artifacts/desktop-app.log
 
 fail() {
@@ -38,7 +43,7 @@ for tool in xvfb-run import convert; do
   command -v "$tool" >/dev/null || fail "$tool is missing: apt-get install xvfb imagemagick"
 done
 mkdir -p "$artifacts" || fail "cannot create $artifacts"
-rm -f "$shot" "$log"
+rm -f "$shot" "$shot_clients" "$shot_keys" "$log"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/latchkey-desktop.XXXXXX") || fail "mktemp failed"
 trap 'rm -rf "$tmp"' EXIT
@@ -70,12 +75,25 @@ done
 sleep 2 # let WebKit paint the frame after the data arrived
 import -window root "$SHOT" || exit 12
 kill -0 "$app" 2>/dev/null || exit 13          # the app died while we looked
+# Clients and Keys, clicked in the sidebar as a person would. The entries sit
+# at fixed points of the window (x 70; y 194 and 299 below its top edge);
+# the window's place on the screen comes from xdotool.
+if [[ $XDOTOOL = 1 ]]; then
+  geo=$(xdotool search --onlyvisible --name '^Latchkey$' getwindowgeometry --shell 2>/dev/null | grep -E '^(X|Y)=') || exit 14
+  eval "$geo"
+  echo "$Y" >"$TMPHOME/window-y"
+  xdotool mousemove $((X + 70)) $((Y + 194)) click 1 && sleep 2 && import -window root "$SHOT_CLIENTS" || exit 14
+  xdotool mousemove $((X + 70)) $((Y + 299)) click 1 && sleep 2 && import -window root "$SHOT_KEYS" || exit 14
+  kill -0 "$app" 2>/dev/null || exit 13
+fi
 exit 0
 INNER
 )
 
+xdo=0
+if command -v xdotool >/dev/null; then xdo=1; fi
 echo "desktop: starting $bin under Xvfb (waiting up to ${ready_timeout}s for \"console ready\")"
-BIN=$bin LOG=$log SHOT=$shot TMPHOME=$tmp READY_TIMEOUT=$ready_timeout \
+BIN=$bin LOG=$log SHOT=$shot SHOT_CLIENTS=$shot_clients SHOT_KEYS=$shot_keys XDOTOOL=$xdo TMPHOME=$tmp READY_TIMEOUT=$ready_timeout \
   timeout --kill-after=10 $((ready_timeout + 60)) \
   xvfb-run -a -s "-screen 0 $screen" bash -c "$inner"
 rc=$?
@@ -85,22 +103,41 @@ case $rc in
   11) fail "no \"console ready\" in the app's log within ${ready_timeout}s" ;;
   12) fail "import could not screenshot the Xvfb screen" ;;
   13) fail "the app exited right after the console was ready" ;;
+  14) fail "could not click through the sidebar with xdotool, or screenshot it" ;;
   124 | 137) fail "the desktop run did not finish in time (timeout)" ;;
   *) fail "xvfb-run or the app failed (exit $rc)" ;;
 esac
 echo "desktop: console ready; screenshot at $shot"
 
 # Not blank: a real console has many colours and contrast, and its light main
-# area (--bg: #f4f5f9) fills a good part of the screen; a window that painted
+# area (--bg #f4f5f9 and the white cards on it) fills a good part of the screen; a window that painted
 # nothing shows only the dark Wails background colour.
 [[ -s $shot ]] || fail "no screenshot at $shot"
 stddev=$(convert "$shot" -colorspace Gray -format '%[fx:standard_deviation]' info:) || fail "cannot read $shot"
 colours=$(convert "$shot" -format '%k' info:) || fail "cannot read $shot"
-light=$(convert "$shot" -fuzz 3% -fill black +opaque '#f4f5f9' -fill white -opaque '#f4f5f9' -colorspace Gray -format '%[fx:mean]' info:) ||
+light=$(convert "$shot" -fuzz 3% -fill white -opaque '#ffffff' -fill white -opaque '#f4f5f9' -fill black +opaque white -colorspace Gray -format '%[fx:mean]' info:) ||
   fail "cannot read $shot"
 echo "desktop: screenshot grey standard deviation $stddev, $colours colours, console background covers $light of the screen"
 awk -v s="$stddev" 'BEGIN { exit !(s > 0.05) }' || fail "the screenshot is blank (grey standard deviation $stddev <= 0.05)"
 (( colours > 64 )) || fail "the screenshot has only $colours colours: nothing rendered"
-awk -v l="$light" 'BEGIN { exit !(l > 0.25) }' || fail "the console's light main area covers only $light of the screen: the page did not render"
+awk -v l="$light" 'BEGIN { exit !(l > 0.5) }' || fail "the console's light main area covers only $light of the screen: the page did not render"
 
-echo "desktop: 1 passed, 0 failed"
+passed=1
+# The sidebar marks the current screen with --side-active (#272f52): a pixel
+# inside the entry's row, right of its label, tells which screen is open.
+current_at() { convert "$1" -crop 1x1+190+"$2" -depth 8 -format '%[hex:p{0,0}]' info: 2>/dev/null; }
+if [[ $xdo = 1 ]]; then
+  wy=$(cat "$tmp/window-y" 2>/dev/null) || fail "xdotool did not find the window"
+  for pair in "clients:$shot_clients:$((wy + 194))" "keys:$shot_keys:$((wy + 299))"; do
+    IFS=: read -r name file y <<<"$pair"
+    [[ -s $file ]] || fail "no screenshot of $name at $file"
+    px=$(current_at "$file" "$y")
+    [[ ${px^^} = 272F52* ]] || fail "after clicking $name the sidebar does not mark it current (pixel $px at y=$y in $file)"
+    echo "desktop: $name opened by a click; screenshot at $file"
+    passed=$((passed + 1))
+  done
+else
+  echo "desktop: xdotool not installed (apt-get install xdotool): Clients and Keys not clicked"
+fi
+
+echo "desktop: $passed passed, 0 failed"
