@@ -9,6 +9,7 @@ describe('createApi', () => {
     ['getClient', ['c1'], 'GetClient', ['c1']],
     ['deleteClient', ['c1'], 'DeleteClient', ['c1']],
     ['rotateClientSecret', ['c1', 3600.7], 'RotateClientSecret', ['c1', 3600]],
+    ['createRegistrationToken', [86400], 'CreateRegistrationToken', [86400]],
     ['setUserDisabled', ['bob', true], 'SetUserDisabled', ['bob', true]],
     ['setUserPassword', ['bob', 'pw'], 'SetUserPassword', ['bob', 'pw']],
     ['revokeConsent', ['bob', 'c1'], 'RevokeConsent', ['bob', 'c1']],

@@ -555,6 +555,8 @@ export interface Api {
   createClient(input: ClientInput): Promise<Client>
   updateClient(id: string, input: ClientInput): Promise<Client>
   deleteClient(id: string): Promise<void>
+  /** A single-use initial access token for dynamic registration (RFC 7591 §3), shown once; 0 s: a day. */
+  createRegistrationToken(ttlSeconds: number): Promise<string>
   /** A new secret, shown once; the old one keeps working for graceSeconds. */
   rotateClientSecret(id: string, graceSeconds: number): Promise<Client>
 
@@ -646,6 +648,7 @@ export function createApi(call: Transport): Api {
     createClient: async (input) => (await call('CreateClient', [input])) as Client,
     updateClient: async (id, input) => (await call('UpdateClient', [id, input])) as Client,
     deleteClient: (id) => none('DeleteClient', [id]),
+    createRegistrationToken: async (ttl) => String(await call('CreateRegistrationToken', [Math.max(0, Math.floor(ttl))])),
     rotateClientSecret: async (id, grace) => (await call('RotateClientSecret', [id, Math.max(0, Math.floor(grace))])) as Client,
 
     listUsers: async () => list<User>(await call('ListUsers', [])),

@@ -356,6 +356,11 @@ test('Clients: register a confidential and a public client, copy a snippet, rota
   await dlg.getByRole('button', { name: 'Done' }).click()
   await detail.getByText(/still valid until/).waitFor()
   backend.secret = rotated
+
+  // An initial access token for dynamic registration, shown once.
+  await page.getByLabel('Valid for').selectOption({ label: '1 hour' })
+  await page.getByRole('button', { name: 'Make a registration token' }).click()
+  assert.ok((await page.getByLabel('Initial access token', { exact: true }).inputValue()).length > 10)
   await shot('clients')
 })
 
@@ -561,6 +566,10 @@ test('Settings: this instance, read-only, and the flags that set it', { timeout:
 test('Dashboard: the first steps are ticked from what was done', { timeout: 30_000 }, async () => {
   await page.goto(`${base}/console/#/dashboard`)
   await page.getByTestId('first-steps').getByText('3 of 3 done').waitFor()
+  // Tokens were issued in this walk: the chart counts them.
+  await page.waitForFunction(() => /: [1-9]\d* in all/.test(document.querySelector('[data-testid="chart-tokens_issued"] svg')?.getAttribute('aria-label') ?? ''))
+  await page.getByRole('group', { name: 'Time span' }).getByRole('button', { name: 'Day' }).click()
+  await page.getByRole('heading', { name: 'Last day' }).waitFor()
   await shot('dashboard-after')
 })
 
