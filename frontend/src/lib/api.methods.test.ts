@@ -62,3 +62,16 @@ describe('createApi', () => {
     expect(await createApi(async () => 3).revokeTokensOf('client', 'c1')).toBe(3)
   })
 })
+
+import { openExternal } from './api'
+describe('openExternal', () => {
+  it('uses the system browser in the Wails window and a new tab elsewhere', () => {
+    const BrowserOpenURL = vi.fn()
+    const open = vi.fn()
+    openExternal('https://x.example/', { go: { app: { App: {} } }, runtime: { BrowserOpenURL }, open })
+    expect(BrowserOpenURL).toHaveBeenCalledWith('https://x.example/')
+    expect(open).not.toHaveBeenCalled()
+    openExternal('https://y.example/', { open })
+    expect(open).toHaveBeenCalledWith('https://y.example/', '_blank', 'noopener')
+  })
+})

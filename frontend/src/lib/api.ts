@@ -68,6 +68,16 @@ export function wailsBindings(
   return (w as WailsWindow | undefined)?.go?.app?.App
 }
 
+/**
+ * Opens a URL outside the console: the system browser from the Wails window
+ * (its runtime's BrowserOpenURL), a new tab in a browser.
+ */
+export function openExternal(url: string, w: unknown = typeof window === 'undefined' ? undefined : window): void {
+  const rt = (w as { runtime?: { BrowserOpenURL?: (u: string) => void } } | undefined)?.runtime
+  if (wailsBindings(w) !== undefined && typeof rt?.BrowserOpenURL === 'function') rt.BrowserOpenURL(url)
+  else (w as Window | undefined)?.open(url, '_blank', 'noopener')
+}
+
 /** A transport over the Wails bindings. A Go error rejects with its text. */
 export function wailsTransport(
   bindings: () => Record<string, BoundMethod | undefined> | undefined = () => wailsBindings(),
@@ -521,6 +531,23 @@ export interface FlowTrace {
   error?: string
 }
 
+/** A flow kept for re-running: parameters, never tokens; the secret only if asked (Go: flow.SavedFlow). */
+export interface SavedFlow {
+  name: string
+  issuer: string
+  client_id: string
+  client_secret?: string
+  keep_secret?: boolean
+  auth_method?: string
+  flow: string
+  scope?: string
+  resource?: string
+  audience?: string
+  redirect_uri?: string
+  api_url?: string
+  saved?: string
+}
+
 /** A running or finished flow (Go: app.FlowRun). */
 export interface FlowRun {
   id: string
@@ -604,6 +631,9 @@ export interface Api {
   startFlow(input: FlowInput): Promise<string>
   flowStatus(id: string): Promise<FlowRun>
   exportFlow(id: string, format: 'json' | 'curl'): Promise<string>
+  /** Keeps a flow's parameters in the data directory (the client secret only when keepSecret). */
+  saveFlow(name: string, input: FlowInput, keepSecret: boolean): Promise<void>
+  savedFlows(): Promise<SavedFlow[]>
 }
 
 /** A filter that matches every audit event, with a page size. */
@@ -697,6 +727,8 @@ export function createApi(call: Transport): Api {
     startFlow: async (input) => String(await call('StartFlow', [input])),
     flowStatus: async (id) => (await call('FlowStatus', [id])) as FlowRun,
     exportFlow: async (id, format) => String(await call('ExportFlow', [id, format])),
+    saveFlow: (name, input, keep) => none('SaveFlow', [name, input, keep]),
+    savedFlows: async () => list<SavedFlow>(await call('SavedFlows', [])),
   }
 }
 

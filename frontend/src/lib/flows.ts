@@ -1,5 +1,5 @@
 // The flow tester's choices: each flow, what it is, and which inputs it needs.
-import type { FlowInput, FlowKind } from './api'
+import type { FlowInput, FlowKind, SavedFlow } from './api'
 
 export interface FlowChoice {
   value: FlowKind
@@ -33,4 +33,19 @@ export function missingInput(f: FlowInput): string {
   if (c?.needs.includes('refresh_token') && f.refresh_token.trim() === '') return 'This flow needs a refresh token.'
   if (c?.needs.includes('api_url') && f.api_url.trim() === '') return 'Give the API URL to call.'
   return ''
+}
+
+/** The form input a saved flow fills in (no tokens: they are never saved). */
+export function inputFromSaved(sf: SavedFlow, current: FlowInput): FlowInput {
+  return {
+    ...current,
+    issuer: sf.issuer ?? '',
+    client_id: sf.client_id,
+    client_secret: sf.client_secret ?? '',
+    flow: sf.flow,
+    scope: sf.scope ?? '',
+    resource: sf.resource ?? '',
+    audience: sf.audience ?? '',
+    api_url: sf.api_url ?? '',
+  }
 }

@@ -357,6 +357,15 @@ test('Clients: register a confidential and a public client, copy a snippet, rota
   await detail.getByText(/still valid until/).waitFor()
   backend.secret = rotated
 
+  // A new scope, then offered to clients.
+  await page.getByLabel('New scope').fill('orders write')
+  await page.getByRole('button', { name: 'Add scope' }).click()
+  await page.getByText('A scope is one word').waitFor()
+  await page.getByLabel('New scope').fill('orders:write')
+  await page.getByLabel('Description').fill('Change your orders')
+  await page.getByRole('button', { name: 'Add scope' }).click()
+  await page.getByRole('table', { name: 'Scopes' }).getByText('Change your orders').waitFor()
+
   // An initial access token for dynamic registration, shown once.
   await page.getByLabel('Valid for').selectOption({ label: '1 hour' })
   await page.getByRole('button', { name: 'Make a registration token' }).click()
@@ -515,6 +524,19 @@ test('Flow tester: a one-click test client runs client credentials', { timeout: 
   await page.getByRole('button', { name: 'Export as curl' }).click()
   assert.match(await page.getByLabel('Export', { exact: true }).inputValue(), /curl /)
   await shot('flow-tester')
+
+  // Saved (without its secret), then re-run from the list after a reload.
+  await page.getByLabel('Save as').fill('service token')
+  await page.getByRole('button', { name: 'Save flow' }).click()
+  await page.getByText('Saved “service token” (without the client secret).').waitFor()
+  const secret = await page.getByLabel('Client secret', { exact: true }).inputValue()
+  await page.reload()
+  await page.getByLabel('Saved flows').selectOption('service token')
+  assert.equal(await page.getByLabel('Flow', { exact: true }).inputValue(), 'client_credentials')
+  assert.equal(await page.getByLabel('Client secret', { exact: true }).inputValue(), '')
+  await page.getByLabel('Client secret', { exact: true }).fill(secret)
+  await page.getByRole('button', { name: 'Run flow' }).click()
+  await page.getByTestId('flow-run').getByText('done', { exact: true }).waitFor({ timeout: 20_000 })
 })
 
 test('Audit log: the key revocation is there, filters apply, details open, the chain verifies, export downloads', { timeout: 60_000 }, async () => {
