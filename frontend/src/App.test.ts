@@ -33,6 +33,7 @@ describe('the console shell', () => {
       'Dashboard',
       'Clients',
       'Users',
+      'Identity providers',
       'Keys',
       'Tokens',
       'Flow tester',

@@ -25,6 +25,11 @@ describe('createApi', () => {
     ['exportAudit', ['2025-01-01T00:00:00Z', ''], 'ExportAudit', ['2025-01-01T00:00:00Z', '']],
     ['startFlow', [{ flow: 'client_credentials' }], 'StartFlow', [{ flow: 'client_credentials' }]],
     ['exportFlow', ['f1', 'curl'], 'ExportFlow', ['f1', 'curl']],
+    ['saveFlow', ['n', { flow: 'refresh' }, true], 'SaveFlow', ['n', { flow: 'refresh' }, true]],
+    ['updateIdentityProvider', ['acme', { enabled: false }], 'UpdateIdentityProvider', ['acme', { enabled: false }]],
+    ['removeIdentityProvider', ['acme'], 'RemoveIdentityProvider', ['acme']],
+    ['testIdentityProvider', ['https://a.example'], 'TestIdentityProvider', ['https://a.example']],
+    ['createFirstAdmin', [{ username: 'root' }], 'CreateFirstAdmin', [{ username: 'root', admin: true }]],
   ]
   it.each(cases)('%s calls %s', async (name, args, method, want) => {
     const call = vi.fn(async () => null)

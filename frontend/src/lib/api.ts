@@ -548,6 +548,63 @@ export interface SavedFlow {
   saved?: string
 }
 
+/** A trusted external OpenID provider; never its client secret (Go: app.IdentityProvider). */
+export interface IdentityProvider {
+  id: string
+  issuer: string
+  display_name: string
+  client_id?: string
+  has_client_secret: boolean
+  audiences: string[]
+  algorithms: string[]
+  sub_claim?: string
+  email_claim?: string
+  name_claim?: string
+  groups_claim?: string
+  scopes: string[]
+  resources: string[]
+  /** "create" (first sign-in makes a user) or "refuse". */
+  provisioning: string
+  enabled: boolean
+  /** What to register at the provider for brokered login. */
+  redirect_uri: string
+  created_at: string
+  updated_at: string
+}
+
+/** A provider to add, or the fields to change: absent fields are left as they are (Go: app.IdentityProviderSpec). */
+export interface IdentityProviderSpec {
+  id?: string
+  issuer?: string
+  display_name?: string
+  client_id?: string
+  client_secret?: string
+  audiences?: string[]
+  algorithms?: string[]
+  sub_claim?: string
+  email_claim?: string
+  name_claim?: string
+  groups_claim?: string
+  scopes?: string[]
+  resources?: string[]
+  provisioning?: string
+  enabled?: boolean
+}
+
+/** What a connection test found at an issuer (Go: federation.ConnectionReport). */
+export interface ConnectionReport {
+  issuer: string
+  ok: boolean
+  error?: string
+  authorization_endpoint?: string
+  token_endpoint?: string
+  jwks_uri?: string
+  id_token_signing_alg_values_supported?: string[]
+  code_challenge_methods_supported?: string[]
+  keys?: { kid: string; algs: string[] }[]
+  checked_at: string
+}
+
 /** A running or finished flow (Go: app.FlowRun). */
 export interface FlowRun {
   id: string
@@ -634,6 +691,13 @@ export interface Api {
   /** Keeps a flow's parameters in the data directory (the client secret only when keepSecret). */
   saveFlow(name: string, input: FlowInput, keepSecret: boolean): Promise<void>
   savedFlows(): Promise<SavedFlow[]>
+
+  listIdentityProviders(): Promise<IdentityProvider[]>
+  addIdentityProvider(spec: IdentityProviderSpec): Promise<IdentityProvider>
+  updateIdentityProvider(id: string, spec: IdentityProviderSpec): Promise<IdentityProvider>
+  removeIdentityProvider(id: string): Promise<void>
+  /** Fetches the discovery document and JWKS of a provider (by id) or of an issuer URL not yet registered. */
+  testIdentityProvider(idOrIssuer: string): Promise<ConnectionReport>
 }
 
 /** A filter that matches every audit event, with a page size. */
@@ -729,6 +793,15 @@ export function createApi(call: Transport): Api {
     exportFlow: async (id, format) => String(await call('ExportFlow', [id, format])),
     saveFlow: (name, input, keep) => none('SaveFlow', [name, input, keep]),
     savedFlows: async () => list<SavedFlow>(await call('SavedFlows', [])),
+
+    listIdentityProviders: async () =>
+      list<IdentityProvider>(await call('ListIdentityProviders', [])).map((p) => ({
+        ...p, audiences: p.audiences ?? [], algorithms: p.algorithms ?? [], scopes: p.scopes ?? [], resources: p.resources ?? [],
+      })),
+    addIdentityProvider: async (spec) => (await call('AddIdentityProvider', [spec])) as IdentityProvider,
+    updateIdentityProvider: async (id, spec) => (await call('UpdateIdentityProvider', [id, spec])) as IdentityProvider,
+    removeIdentityProvider: (id) => none('RemoveIdentityProvider', [id]),
+    testIdentityProvider: async (x) => (await call('TestIdentityProvider', [x])) as ConnectionReport,
   }
 }
 

@@ -6,6 +6,7 @@ export const screenIds = [
   'dashboard',
   'clients',
   'users',
+  'identity-providers',
   'keys',
   'tokens',
   'flow-tester',

@@ -106,3 +106,25 @@ describe('forms', () => {
     expect(missingInput({ ...emptyFlowInput(), client_id: 'c' })).toBe('')
   })
 })
+
+import { checkIdpForm, emptyIdpForm, formFromProvider, specFromForm } from './idp'
+describe('identity providers', () => {
+  it('send every field of the form, the secret only when typed', () => {
+    const f = { ...emptyIdpForm(), issuer: 'https://accounts.example.com', audiences: 'a b', client_id: 'lk' }
+    const spec = specFromForm(f)
+    expect(spec).toMatchObject({ issuer: 'https://accounts.example.com', audiences: ['a', 'b'], client_id: 'lk', provisioning: 'refuse', enabled: true })
+    expect(spec).not.toHaveProperty('client_secret')
+    expect(spec).not.toHaveProperty('id')
+    expect(specFromForm({ ...f, client_secret: 's', id: 'acme' })).toMatchObject({ client_secret: 's', id: 'acme' })
+  })
+  it('check issuer, audiences and secret', () => {
+    expect(checkIdpForm({ ...emptyIdpForm(), issuer: 'https://a.example', audiences: 'x' })).toEqual({})
+    expect(checkIdpForm({ ...emptyIdpForm(), issuer: 'http://127.0.0.1:8421', audiences: 'x' })).toEqual({})
+    const bad = checkIdpForm({ ...emptyIdpForm(), issuer: 'http://a.example', client_secret: 's', algorithms: [] })
+    expect(Object.keys(bad).sort()).toEqual(['algorithms', 'audiences', 'client_id', 'issuer'])
+  })
+  it('edit a provider as it is, without its secret', () => {
+    const f = formFromProvider({ id: 'acme', issuer: 'https://a.example', display_name: 'Acme', client_id: 'lk', has_client_secret: true, audiences: ['x'], algorithms: ['RS256'], scopes: ['openid'], resources: [], provisioning: 'create', enabled: false, redirect_uri: '', created_at: '', updated_at: '' })
+    expect(f).toMatchObject({ id: 'acme', client_secret: '', audiences: 'x', provisioning: 'create', enabled: false })
+  })
+})

@@ -6,6 +6,7 @@ import type { ScreenId } from './router.svelte'
 import Dashboard from '../views/Dashboard.svelte'
 import Clients from '../views/Clients.svelte'
 import Users from '../views/Users.svelte'
+import IdentityProviders from '../views/IdentityProviders.svelte'
 import Keys from '../views/Keys.svelte'
 import Tokens from '../views/Tokens.svelte'
 import FlowTester from '../views/FlowTester.svelte'
@@ -27,6 +28,7 @@ export const screens: Screen[] = [
   { id: 'dashboard', label: 'Dashboard', icon: 'dashboard', group: 'Overview', component: Dashboard },
   { id: 'clients', label: 'Clients', icon: 'clients', group: 'Identity', component: Clients },
   { id: 'users', label: 'Users', icon: 'users', group: 'Identity', component: Users },
+  { id: 'identity-providers', label: 'Identity providers', icon: 'federation', group: 'Identity', component: IdentityProviders },
   { id: 'keys', label: 'Keys', icon: 'keys', group: 'Tokens & keys', component: Keys },
   { id: 'tokens', label: 'Tokens', icon: 'tokens', group: 'Tokens & keys', component: Tokens },
   { id: 'flow-tester', label: 'Flow tester', icon: 'flow', group: 'Tools', component: FlowTester },

@@ -30,6 +30,7 @@ const SCREENS = [
   { id: 'dashboard', label: 'Dashboard' },
   { id: 'clients', label: 'Clients' },
   { id: 'users', label: 'Users' },
+  { id: 'identity-providers', label: 'Identity providers' },
   { id: 'keys', label: 'Keys' },
   { id: 'tokens', label: 'Tokens' },
   { id: 'flow-tester', label: 'Flow tester' },
@@ -371,6 +372,41 @@ test('Clients: register a confidential and a public client, copy a snippet, rota
   await page.getByRole('button', { name: 'Make a registration token' }).click()
   assert.ok((await page.getByLabel('Initial access token', { exact: true }).inputValue()).length > 10)
   await shot('clients')
+})
+
+test('Identity providers: test an issuer, add it, disable it, remove it', { timeout: 60_000 }, async () => {
+  await page.goto(`${base}/console/#/identity-providers`)
+  await page.getByRole('button', { name: 'Add a provider' }).click()
+  const dlg = page.getByRole('dialog', { name: 'Add an identity provider' })
+  await dlg.getByLabel('Issuer URL').fill('http://idp.example')
+  await dlg.getByRole('button', { name: 'Add provider' }).click()
+  await dlg.getByText('The issuer must be https').waitFor()
+  await dlg.getByText('Give at least one accepted audience').waitFor()
+  // This server is an OpenID provider on loopback: test the connection to it.
+  await dlg.getByLabel('Issuer URL').fill(base)
+  await dlg.getByRole('button', { name: 'Test this issuer' }).click()
+  const report = page.getByTestId('idp-report')
+  await report.getByText(`Reached ${base}`).waitFor()
+  assert.match(await report.textContent(), /jwks\.json/)
+  await shot('idp-report')
+  await page.getByRole('dialog', { name: `Connection to ${base}` }).getByRole('button', { name: 'Close' }).click()
+  await dlg.getByLabel('Display name').fill('Partner SSO')
+  await dlg.getByLabel('ID', { exact: true }).fill('partner')
+  await dlg.getByLabel('Accepted audiences').fill('partner-api')
+  await dlg.getByRole('button', { name: 'Add provider' }).click()
+  const addedOrError = page.getByText(/^Added Partner SSO\./).or(dlg.getByRole('alert'))
+  await addedOrError.waitFor()
+  assert.ok(await page.getByText(/^Added Partner SSO\./).isVisible(), `the provider was refused: ${await dlg.getByRole('alert').textContent().catch(() => '')}`)
+  const row = page.getByRole('table', { name: 'Identity providers' }).getByRole('row', { name: /Partner SSO/ })
+  assert.match(await row.textContent(), /enabled/)
+  await page.getByRole('button', { name: 'Disable Partner SSO' }).click()
+  await page.getByText('Disabled Partner SSO.').waitFor()
+  assert.match(await row.textContent(), /disabled/)
+  await shot('identity-providers')
+  await page.getByRole('button', { name: 'Remove Partner SSO' }).click()
+  await page.getByRole('dialog').getByRole('button', { name: 'Remove provider' }).click()
+  await page.getByText('Removed Partner SSO.').waitFor()
+  await page.getByText('None yet.', { exact: false }).waitFor()
 })
 
 test('Keys: rotate now, then revoke a key after typing its kid', { timeout: 60_000 }, async () => {

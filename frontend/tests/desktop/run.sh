@@ -76,14 +76,14 @@ sleep 2 # let WebKit paint the frame after the data arrived
 import -window root "$SHOT" || exit 12
 kill -0 "$app" 2>/dev/null || exit 13          # the app died while we looked
 # Clients and Keys, clicked in the sidebar as a person would. The entries sit
-# at fixed points of the window (x 70; y 194 and 299 below its top edge);
+# at fixed points of the window (x 70; y 194 and 337 below its top edge);
 # the window's place on the screen comes from xdotool.
 if [[ $XDOTOOL = 1 ]]; then
   geo=$(xdotool search --onlyvisible --name '^Latchkey$' getwindowgeometry --shell 2>/dev/null | grep -E '^(X|Y)=') || exit 14
   eval "$geo"
   echo "$Y" >"$TMPHOME/window-y"
   xdotool mousemove $((X + 70)) $((Y + 194)) click 1 && sleep 2 && import -window root "$SHOT_CLIENTS" || exit 14
-  xdotool mousemove $((X + 70)) $((Y + 299)) click 1 && sleep 2 && import -window root "$SHOT_KEYS" || exit 14
+  xdotool mousemove $((X + 70)) $((Y + 337)) click 1 && sleep 2 && import -window root "$SHOT_KEYS" || exit 14
   kill -0 "$app" 2>/dev/null || exit 13
 fi
 exit 0
@@ -128,7 +128,7 @@ passed=1
 current_at() { convert "$1" -crop 1x1+190+"$2" -depth 8 -format '%[hex:p{0,0}]' info: 2>/dev/null; }
 if [[ $xdo = 1 ]]; then
   wy=$(cat "$tmp/window-y" 2>/dev/null) || fail "xdotool did not find the window"
-  for pair in "clients:$shot_clients:$((wy + 194))" "keys:$shot_keys:$((wy + 299))"; do
+  for pair in "clients:$shot_clients:$((wy + 194))" "keys:$shot_keys:$((wy + 337))"; do
     IFS=: read -r name file y <<<"$pair"
     [[ -s $file ]] || fail "no screenshot of $name at $file"
     px=$(current_at "$file" "$y")
