@@ -128,3 +128,31 @@ describe('identity providers', () => {
     expect(f).toMatchObject({ id: 'acme', client_secret: '', audiences: 'x', provisioning: 'create', enabled: false })
   })
 })
+
+import { filterOf, isoOf, prependNew } from './audit'
+describe('audit log', () => {
+  const ev = (seq: number) => ({ seq, type: 't', outcome: 'success', time: '', prev_hash: '', hash: '' })
+  it('prepends only events newer than the newest shown, newest first', () => {
+    const shown = [ev(5), ev(4)]
+    expect(prependNew(shown, [ev(5), ev(4)])).toBe(shown)
+    expect(prependNew(shown, [ev(6), ev(7), ev(5)]).map((e) => e.seq)).toEqual([7, 6, 5, 4])
+    expect(prependNew([], [ev(2), ev(1)]).map((e) => e.seq)).toEqual([2, 1])
+    expect(prependNew(shown, [ev(9), ev(8)], 3).map((e) => e.seq)).toEqual([9, 8, 5])
+  })
+  it('turns the form into a filter, times in UTC', () => {
+    expect(isoOf('')).toBe('')
+    expect(isoOf('2025-01-02T03:04')).toMatch(/^2025-01-0[12]T\d\d:04:00Z$/)
+    expect(filterOf({ type: 'key.revoked', outcome: 'failure', client_id: ' c ', subject: '', from: '', to: '', expr: ' a==1 ' }, 50))
+      .toEqual({ types: ['key.revoked'], outcome: 'failure', client_id: 'c', subject: '', from: '', to: '', expr: 'a==1', limit: 50 })
+  })
+})
+
+import { activeAlgs, sortKeys } from './keys'
+describe('keys', () => {
+  it('sort by lifecycle and offer rotation for algorithms with an active key', () => {
+    const k = (kid: string, state: string, alg = 'ES256', created_at = '2025') => ({ kid, state, alg, created_at, live_tokens: 0 })
+    const keys = [k('r', 'retired'), k('a', 'active'), k('n', 'next'), k('x', 'revoked'), k('b', 'active', 'RS256')]
+    expect(sortKeys(keys).map((x) => x.kid)).toEqual(['n', 'a', 'b', 'r', 'x'])
+    expect(activeAlgs(keys)).toEqual(['ES256', 'RS256'])
+  })
+})
