@@ -221,6 +221,21 @@ test('every sidebar entry opens its screen, with a heading and a deep link', { t
     // A screen not built yet says so plainly; a built one must not.
     const notBuilt = page.getByTestId('not-built')
     if (await notBuilt.count()) assert.match(await notBuilt.textContent(), /Not built yet — coming in /)
+    // Every control on the screen has an accessible name (a label, aria-label(ledby) or its text).
+    await page.waitForTimeout(300) // let the screen's data arrive
+    const unnamed = await page.evaluate(() =>
+      [...document.querySelectorAll('main input, main select, main textarea, main button')]
+        .filter((el) => el.type !== 'hidden')
+        .filter((el) => {
+          const byLabel = el.labels && [...el.labels].some((l) => l.textContent.trim() !== '')
+          const byAria = (el.getAttribute('aria-label') ?? '').trim() !== ''
+          const byLabelledby = (el.getAttribute('aria-labelledby') ?? '').split(/\s+/).some((id) => document.getElementById(id)?.textContent.trim())
+          const byText = el.tagName === 'BUTTON' && el.textContent.trim() !== ''
+          return !(byLabel || byAria || byLabelledby || byText)
+        })
+        .map((el) => el.outerHTML.slice(0, 120)),
+    )
+    assert.deepEqual(unnamed, [], `controls without an accessible name on ${s.label}`)
     await shot(s.id)
   }
 })
