@@ -19,10 +19,6 @@ async function start(): Promise<ReturnType<typeof mount>> {
   if (wailsBindings() !== undefined) return mount(App, { target })
   const cfg = await loadConfig(basePath(window.location.pathname))
   if (cfg.auth === 'oauth') {
-    session.onUnauthorized = () => {
-      signOut()
-      void beginLogin(cfg)
-    }
     if (await completeLogin(cfg, window.location.search)) {
       history.replaceState(null, '', window.location.pathname + returnHash())
     }
@@ -30,6 +26,12 @@ async function start(): Promise<ReturnType<typeof mount>> {
       if (cfg.first_run) return mount(FirstRun, { target, props: { onDone: () => void beginLogin(cfg) } })
       await beginLogin(cfg)
       return mount(FirstRun, { target, props: { redirecting: true, onDone: () => {} } })
+    }
+    // A token the server refuses (expired, revoked) starts a new sign-in;
+    // set only now, so the first-run screen's errors stay on that screen.
+    session.onUnauthorized = () => {
+      signOut()
+      void beginLogin(cfg)
     }
     // "Sign out" drops this tab's token and leaves the console.
     shell.signOut = () => {
