@@ -156,3 +156,11 @@ describe('keys', () => {
     expect(activeAlgs(keys)).toEqual(['ES256', 'RS256'])
   })
 })
+
+import { isSelf } from './users'
+describe('isSelf', () => {
+  it('knows the signed-in administrator', () => {
+    expect(isSelf({ username: 'alice' } as never, 'admin:alice')).toBe(true)
+    expect(isSelf({ username: 'alice' } as never, 'local:desktop')).toBe(false)
+  })
+})

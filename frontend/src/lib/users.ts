@@ -31,3 +31,8 @@ export function userMatches(u: User, q: string): boolean {
   const s = q.trim().toLowerCase()
   return s === '' || [u.username, u.email, u.display_name, u.id].some((v) => (v ?? '').toLowerCase().includes(s))
 }
+
+/** Whether the console is acting as this user (Me's actor "admin:<username>"). */
+export function isSelf(u: User, actor: string): boolean {
+  return actor === `admin:${u.username}`
+}
