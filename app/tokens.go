@@ -4,25 +4,30 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/tidwall/gjson"
 
+	"github.com/latchkey/latchkey/audit"
 	"github.com/latchkey/latchkey/authcore"
 )
 
 // Grant is one authorization that issued tokens: a code redemption with
 // its refresh-token family.
 type Grant struct {
-	ID            string   `json:"id"`
-	ClientID      string   `json:"client_id"`
-	UserID        string   `json:"user_id"`
-	Scope         string   `json:"scope"`
-	Audience      []string `json:"audience"`
-	CreatedAt     string   `json:"created_at"`
-	ExpiresAt     string   `json:"expires_at"`
-	AccessTokens  int      `json:"access_tokens"`
+	ID           string   `json:"id"`
+	ClientID     string   `json:"client_id"`
+	UserID       string   `json:"user_id"`
+	Scope        string   `json:"scope"`
+	Audience     []string `json:"audience"`
+	CreatedAt    string   `json:"created_at"`
+	ExpiresAt    string   `json:"expires_at"`
+	AccessTokens int      `json:"access_tokens"`
+	// Kids are the keys that signed the grant's live access tokens.
+	Kids          []string `json:"kids"`
 	Revoked       bool     `json:"revoked"`
 	RevokedAt     string   `json:"revoked_at,omitempty"`
 	RevokedReason string   `json:"revoked_reason,omitempty"`
@@ -30,16 +35,32 @@ type Grant struct {
 
 // GrantFilter narrows ListGrants; empty fields match everything.
 type GrantFilter struct {
-	ClientID       string `json:"client_id"`
-	UserID         string `json:"user_id"`
-	Scope          string `json:"scope"`
+	ClientID string `json:"client_id"`
+	UserID   string `json:"user_id"`
+	Scope    string `json:"scope"`
+	// Kid keeps the grants with a live access token signed by that key:
+	// the tokens a key's revocation would reach.
+	Kid            string `json:"kid"`
 	IncludeRevoked bool   `json:"include_revoked"`
 }
 
-func grantDTO(g authcore.Grant) Grant {
+func grantDTO(g authcore.Grant, now time.Time) Grant {
 	return Grant{ID: g.ID, ClientID: g.ClientID, UserID: g.UserID, Scope: strings.Join(g.Scopes, " "),
 		Audience: nonNil(g.Audience), CreatedAt: stamp(g.CreatedAt), ExpiresAt: stamp(g.ExpiresAt),
-		AccessTokens: len(g.AccessJTIs), Revoked: g.Revoked, RevokedAt: stamp(g.RevokedAt), RevokedReason: g.RevokedReason}
+		AccessTokens: len(g.AccessJTIs), Kids: liveKids(g, now), Revoked: g.Revoked, RevokedAt: stamp(g.RevokedAt),
+		RevokedReason: g.RevokedReason}
+}
+
+// liveKids lists, once each, the keys that signed g's unexpired access
+// tokens.
+func liveKids(g authcore.Grant, now time.Time) []string {
+	out := []string{}
+	for _, t := range g.AccessJTIs {
+		if t.Kid != "" && now.Before(t.ExpiresAt) && !slices.Contains(out, t.Kid) {
+			out = append(out, t.Kid)
+		}
+	}
+	return out
 }
 
 func (f GrantFilter) match(g authcore.Grant, now time.Time) bool {
@@ -49,6 +70,8 @@ func (f GrantFilter) match(g authcore.Grant, now time.Time) bool {
 	case f.ClientID != "" && g.ClientID != f.ClientID, f.UserID != "" && g.UserID != f.UserID:
 		return false
 	case f.Scope != "" && !strings.Contains(" "+strings.Join(g.Scopes, " ")+" ", " "+f.Scope+" "):
+		return false
+	case f.Kid != "" && !slices.Contains(liveKids(g, now), f.Kid):
 		return false
 	}
 	return true
@@ -65,7 +88,7 @@ func (a *App) ListGrants(f GrantFilter) ([]Grant, error) {
 	out := []Grant{}
 	for _, g := range gs {
 		if f.match(g, now) {
-			out = append(out, grantDTO(g))
+			out = append(out, grantDTO(g, now))
 		}
 	}
 	sortBy(out, func(g Grant) string { return g.CreatedAt }, true)
@@ -79,11 +102,27 @@ func (a *App) RevokeGrant(id, reason string) error {
 	if strings.TrimSpace(reason) == "" {
 		reason = "revoked by an administrator"
 	}
+	g, err := a.srv.Store.GetGrant(ctx, id)
+	if err != nil {
+		return err
+	}
 	if err := a.srv.Store.RevokeGrant(ctx, id, reason, a.now()); err != nil {
 		return err
 	}
+	a.grantRevoked(ctx, g, reason)
 	a.adminAction(ctx, "grant.revoke", id)
 	return nil
+}
+
+// grantRevoked records the token.revoked event of a grant the console
+// revoked, as /revoke does for a client: who lost which tokens, and why.
+func (a *App) grantRevoked(ctx context.Context, g authcore.Grant, reason string) {
+	a.srv.Audit.Record(ctx, audit.Event{
+		Time: a.now(), Type: audit.TokenRevoked, Outcome: audit.Success, Actor: a.actor(),
+		ClientID: g.ClientID, Subject: g.UserID,
+		Details: map[string]any{"grant_id": g.ID, "token_type": "grant", "reason": reason,
+			"access_tokens": len(g.AccessJTIs)},
+	})
 }
 
 // RevokeTokensOf revokes every live grant of a user (kind "user") or a
@@ -106,10 +145,16 @@ func (a *App) RevokeTokensOf(kind, id string) (int, error) {
 		return 0, err
 	}
 	ctx := a.ctx("tokens.revoke_all")
+	reason := "all tokens of the " + kind + " revoked by an administrator"
 	for _, g := range gs {
-		if err := a.srv.Store.RevokeGrant(ctx, g.ID, "all tokens of the "+kind+" revoked by an administrator", a.now()); err != nil {
+		full, err := a.srv.Store.GetGrant(ctx, g.ID)
+		if err != nil {
 			return 0, err
 		}
+		if err := a.srv.Store.RevokeGrant(ctx, g.ID, reason, a.now()); err != nil {
+			return 0, err
+		}
+		a.grantRevoked(ctx, full, reason)
 	}
 	a.adminAction(ctx, "tokens.revoke_all_of_"+kind, id)
 	return len(gs), nil
@@ -182,6 +227,25 @@ func (a *App) RevokeToken(token string) error {
 		ExpiresAt: claims.ExpiresAt.Time, RevokedAt: a.now()}); err != nil {
 		return err
 	}
+	a.srv.Audit.Record(ctx, audit.Event{
+		Time: a.now(), Type: audit.TokenRevoked, Outcome: audit.Success, Actor: a.actor(),
+		ClientID: claimString(token, "client_id"), Subject: claims.Subject,
+		Details: map[string]any{"jti": claims.ID, "token_type": "access_token", "reason": "revoked by an administrator"},
+	})
 	a.adminAction(ctx, "token.revoke", claims.ID)
 	return nil
+}
+
+// claimString reads one string claim of a token whose signature was
+// already verified.
+func claimString(token, name string) string {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return ""
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return ""
+	}
+	return gjson.GetBytes(raw, name).String()
 }

@@ -78,6 +78,9 @@ type Grant struct {
 type IssuedToken struct {
 	JTI       string
 	ExpiresAt time.Time
+	// Kid names the key that signed the token, so the console can list
+	// the grants a key's revocation would reach; "" in older records.
+	Kid string
 }
 
 // RefreshToken is one member of a grant's rotating family, stored under the

@@ -2,9 +2,12 @@ package oauth
 
 import (
 	"context"
+	"encoding/base64"
+	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/tidwall/gjson"
 
 	"github.com/latchkey/latchkey/audit"
 	"github.com/latchkey/latchkey/authcore"
@@ -72,7 +75,17 @@ func (s *Server) mintAccess(c authcore.Client, sub string, scopes, aud []string,
 	if err != nil {
 		return "", authcore.IssuedToken{}, internal(err)
 	}
-	return tok, authcore.IssuedToken{JTI: jti, ExpiresAt: exp}, nil
+	return tok, authcore.IssuedToken{JTI: jti, ExpiresAt: exp, Kid: headerKid(tok)}, nil
+}
+
+// headerKid reads the kid from a compact JWS this server just signed.
+func headerKid(tok string) string {
+	head, _, _ := strings.Cut(tok, ".")
+	raw, err := base64.RawURLEncoding.DecodeString(head)
+	if err != nil {
+		return ""
+	}
+	return gjson.GetBytes(raw, "kid").String()
 }
 
 // bearer builds the token response for an access token.

@@ -33,6 +33,7 @@ type grantV1 struct {
 type issuedV1 struct {
 	JTI       string    `json:"jti"`
 	ExpiresAt time.Time `json:"exp"`
+	Kid       string    `json:"kid,omitempty"`
 }
 
 func grantRecord(g authcore.Grant) grantV1 {
