@@ -63,12 +63,11 @@ func auditCommands() map[string]adminCmd {
 			follow := fs.Bool("follow", false, "keep printing new events until interrupted")
 			return func(c caller, _ []string, o *output) error { return tail(c, *f, *follow, o) }
 		}},
-		"export": {help: "write events as JSON lines (as stored, verifiable)", flags: func(fs *flag.FlagSet) func(caller, []string, *output) error {
-			from := fs.String("from", "", "from this RFC 3339 time")
-			to := fs.String("to", "", "to this RFC 3339 time")
+		"export": {help: "write events as JSON lines, oldest first (as stored; with only --from/--to the chain verifies)", flags: func(fs *flag.FlagSet) func(caller, []string, *output) error {
+			f := auditFilterFlags(fs)
 			return func(c caller, _ []string, o *output) error {
 				var lines string
-				if err := c.call("ExportAudit", &lines, *from, *to); err != nil {
+				if err := c.call("ExportAudit", &lines, *f); err != nil {
 					return err
 				}
 				_, err := io.WriteString(o.w, lines)

@@ -3,7 +3,7 @@ import { createApi, emptyAuditFilter, type Api } from './api'
 
 // Each typed method calls its Go method with the arguments in Go's order.
 describe('createApi', () => {
-  const filter = { client_id: 'c', user_id: '', scope: '', include_revoked: false }
+  const filter = { client_id: 'c', user_id: '', scope: '', kid: '', include_revoked: false }
   const cases: [keyof Api, unknown[], string, unknown[]][] = [
     ['listClients', [], 'ListClients', []],
     ['getClient', ['c1'], 'GetClient', ['c1']],
@@ -22,7 +22,7 @@ describe('createApi', () => {
     ['removeRoute', ['/api/'], 'RemoveRoute', ['/api/']],
     ['updateRoute', ['/api/', { prefix: '/v2/' }], 'UpdateRoute', ['/api/', { prefix: '/v2/' }]],
     ['queryAudit', [emptyAuditFilter(10)], 'QueryAudit', [emptyAuditFilter(10)]],
-    ['exportAudit', ['2025-01-01T00:00:00Z', ''], 'ExportAudit', ['2025-01-01T00:00:00Z', '']],
+    ['exportAudit', [emptyAuditFilter(0)], 'ExportAudit', [emptyAuditFilter(0)]],
     ['startFlow', [{ flow: 'client_credentials' }], 'StartFlow', [{ flow: 'client_credentials' }]],
     ['exportFlow', ['f1', 'curl'], 'ExportFlow', ['f1', 'curl']],
     ['saveFlow', ['n', { flow: 'refresh' }, true], 'SaveFlow', ['n', { flow: 'refresh' }, true]],
@@ -53,7 +53,9 @@ describe('createApi', () => {
       m === 'ListConsents' ? [{ client_id: 'c', scopes: null }] : [{ id: 'g', audience: null }],
     )
     expect((await api.listConsents('bob'))[0].scopes).toEqual([])
-    expect((await api.listGrants({ client_id: '', user_id: '', scope: '', include_revoked: false }))[0].audience).toEqual([])
+    const [g] = await api.listGrants({ client_id: '', user_id: '', scope: '', kid: '', include_revoked: false })
+    expect(g.audience).toEqual([])
+    expect(g.kids).toEqual([])
   })
 
   it('reads a token inspection whose header and claims are raw JSON', async () => {

@@ -322,6 +322,8 @@ export interface Grant {
   created_at: string
   expires_at: string
   access_tokens: number
+  /** The keys that signed the grant's live access tokens. */
+  kids: string[]
   revoked: boolean
   revoked_at?: string
   revoked_reason?: string
@@ -332,6 +334,8 @@ export interface GrantFilter {
   client_id: string
   user_id: string
   scope: string
+  /** Grants with a live access token signed by this key. */
+  kid: string
   include_revoked: boolean
 }
 
@@ -681,8 +685,8 @@ export interface Api {
 
   queryAudit(filter: AuditFilter): Promise<AuditPage>
   verifyAudit(): Promise<AuditVerify>
-  /** JSON lines, exactly as stored. */
-  exportAudit(from: string, to: string): Promise<string>
+  /** JSON lines, oldest first, each the stored entry with its hash; with only a time range the chain verifies. */
+  exportAudit(filter: AuditFilter): Promise<string>
 
   createTestClient(kind: 'public' | 'confidential'): Promise<Client>
   startFlow(input: FlowInput): Promise<string>
@@ -764,7 +768,7 @@ export function createApi(call: Transport): Api {
     revokeKey: async (kid, reason) => list<Key>(await call('RevokeKey', [kid, reason])),
     jwks: async () => String(await call('JWKS', [])),
 
-    listGrants: async (f) => list<Grant>(await call('ListGrants', [f])).map((g) => ({ ...g, audience: g.audience ?? [] })),
+    listGrants: async (f) => list<Grant>(await call('ListGrants', [f])).map((g) => ({ ...g, audience: g.audience ?? [], kids: g.kids ?? [] })),
     revokeGrant: (id, reason) => none('RevokeGrant', [id, reason]),
     revokeTokensOf: async (kind, id) => Number(await call('RevokeTokensOf', [kind, id])),
     inspectToken: async (token) => {
@@ -785,7 +789,7 @@ export function createApi(call: Transport): Api {
       return { events: p?.events ?? [], next: p?.next ?? '' }
     },
     verifyAudit: async () => (await call('VerifyAudit', [])) as AuditVerify,
-    exportAudit: async (from, to) => String((await call('ExportAudit', [from, to])) ?? ''),
+    exportAudit: async (filter) => String((await call('ExportAudit', [filter])) ?? ''),
 
     createTestClient: async (kind) => (await call('CreateTestClient', [kind])) as Client,
     startFlow: async (input) => String(await call('StartFlow', [input])),
