@@ -483,6 +483,20 @@ test('Tokens: a real grant is listed, inspected, and its revocation shows in the
     return rows.length === 1 && rows[0].textContent.includes(name)
   }, 'Orders backend')
   await grants.getByText('openid profile offline_access').waitFor()
+  // The key filter: the grant was signed by the active key, and no other key's filter lists it.
+  const kid = JSON.parse(Buffer.from(tok.access_token.split('.')[0], 'base64url').toString()).kid
+  await grants.getByText(kid).waitFor()
+  const keyOptions = await page.getByLabel('Signing key').locator('option').evaluateAll((os) => os.map((o) => o.value).filter(Boolean))
+  assert.ok(keyOptions.includes(kid), `the key filter offers ${keyOptions}, not ${kid}`)
+  const otherKid = keyOptions.find((k) => k !== kid)
+  if (otherKid) {
+    await page.getByLabel('Signing key').selectOption(otherKid)
+    await page.getByRole('button', { name: 'Search' }).click()
+    await page.getByText('No live grants match.', { exact: false }).waitFor()
+  }
+  await page.getByLabel('Signing key').selectOption(kid)
+  await page.getByRole('button', { name: 'Search' }).click()
+  await grants.getByText('openid profile offline_access').waitFor()
 
   await page.getByLabel('Token', { exact: true }).fill(tok.access_token)
   await page.getByRole('button', { name: 'Decode and verify' }).click()
@@ -493,9 +507,9 @@ test('Tokens: a real grant is listed, inspected, and its revocation shows in the
   await shot('tokens')
 
   // The audit log, live in a second tab, while the family is revoked here.
-  // (RevokeGrant records an admin.action whose details name the grant.)
+  // (RevokeGrant records token.revoked with the reason, client and subject, and an admin.action.)
   const audit = await openTab('#/audit', 'Audit log')
-  await audit.getByLabel('Expression (gjson)').fill('details.action=="grant.revoke"')
+  await audit.getByLabel('Type').selectOption('token.revoked')
   await audit.getByRole('button', { name: 'Apply' }).click()
   await audit.getByTestId('audit-table').getByText('No events match.').waitFor()
 
@@ -505,9 +519,11 @@ test('Tokens: a real grant is listed, inspected, and its revocation shows in the
   await dlg.getByRole('button', { name: 'Revoke grant' }).click()
   await page.getByText(/^Revoked grant /).waitFor()
 
-  await audit.getByTestId('audit-table').getByText('admin.action').waitFor({ timeout: 8000 }) // no reload: the poll brought it
+  await audit.getByTestId('audit-table').getByText('token.revoked').waitFor({ timeout: 8000 }) // no reload: the poll brought it
   await audit.getByRole('button', { name: /Details of event/ }).first().click()
-  assert.match(await audit.getByTestId('audit-detail').textContent(), /grant\.revoke/)
+  const revokedEvent = await audit.getByTestId('audit-detail').textContent()
+  assert.match(revokedEvent, /walked through by the browser test/)
+  assert.match(revokedEvent, new RegExp(backend.id))
   await audit.screenshot({ path: join(ARTIFACTS, 'browser-audit-live.png'), fullPage: true })
   await audit.close()
 
@@ -621,14 +637,26 @@ test('Audit log: the key revocation is there, filters apply, details open, the c
 
   await page.getByRole('button', { name: 'Verify chain' }).click()
   assert.match(await page.getByTestId('audit-verify').textContent(), /Hash chain intact/)
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export' }).click()])
-  const file = join(tmpRoot, 'audit.jsonl')
-  await download.saveAs(file)
-  const lines = (await import('node:fs')).readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
+  const exportLines = async (name) => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export', exact: true }).click()])
+    assert.match(download.suggestedFilename(), /^latchkey-audit-.*\.jsonl$/)
+    const file = join(tmpRoot, name)
+    await download.saveAs(file)
+    return (await import('node:fs')).readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
+  }
+  // The export takes the filters that are applied: here, the one secret rotation.
+  const filtered = await exportLines('audit-filtered.jsonl')
+  assert.equal(filtered.length, 1, `the filtered export has ${filtered.length} events`)
+  assert.equal(filtered[0].details.action, 'client.rotate_secret')
+  assert.match(filtered[0].hash, /^[0-9a-f]{64}$/)
+  await shot('audit')
+  // Without filters: everything, oldest first, the whole chain.
+  await page.getByRole('button', { name: 'Clear' }).click()
+  const lines = await exportLines('audit.jsonl')
   assert.ok(lines.length > 10, `only ${lines.length} events exported`)
   assert.ok(lines.some((e) => e.type === 'key.revoked'))
-  assert.match(download.suggestedFilename(), /^latchkey-audit-.*\.jsonl$/)
-  await shot('audit')
+  assert.ok(lines.every((e, i) => i === 0 || e.seq === lines[i - 1].seq + 1), 'the full export is the chain in order')
+  assert.ok(lines.every((e, i) => i === 0 || e.prev_hash === lines[i - 1].hash), 'the full export links by hash')
 })
 
 test('Settings: this instance, read-only, and the flags that set it', { timeout: 30_000 }, async () => {
