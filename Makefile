@@ -68,7 +68,7 @@ test-fuzz:
 	  done; done
 
 test-frontend:
-	cd frontend && npm test
+	cd frontend && npm run --silent check && npm test
 
 test-browser:
 	LATCHKEY_BIN=$(CURDIR)/$(BIN) node --test frontend/tests/browser/

@@ -335,7 +335,7 @@ export interface GrantFilter {
   user_id: string
   scope: string
   /** Grants with a live access token signed by this key. */
-  kid: string
+  kid?: string
   include_revoked: boolean
 }
 

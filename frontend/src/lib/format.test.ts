@@ -1,3 +1,4 @@
+import { shortKid } from './keys'
 import { describe, expect, it } from 'vitest'
 import { formatUptime } from './format'
 
@@ -20,5 +21,13 @@ describe('actorLabel', () => {
   it('names the signed-in administrator, or the local user of the window', () => {
     expect(actorLabel('admin:alice')).toEqual({ lead: 'Signed in as', name: 'alice' })
     expect(actorLabel('local:desktop')).toEqual({ lead: 'Acting as', name: 'this computer (desktop)' })
+  })
+})
+
+describe('shortKid', () => {
+  it('keeps short kids and cuts long ones with an ellipsis', () => {
+    expect(shortKid('k1')).toBe('k1')
+    expect(shortKid('0123456789abc')).toBe('0123456789abc')
+    expect(shortKid('MvwKHkhB15CjVLwhW9Y5_1fzTo2k0qPVSn481GvrMg8')).toBe('MvwKHkhB15Cj…')
   })
 })

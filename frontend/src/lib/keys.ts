@@ -18,3 +18,8 @@ export function sortKeys(keys: Key[]): Key[] {
 export function activeAlgs(keys: Key[]): string[] {
   return [...new Set(keys.filter((k) => k.state === 'active').map((k) => k.alg))]
 }
+
+/** A kid shortened for a narrow column or a select (the full kid goes in a title). */
+export function shortKid(kid: string, keep = 12): string {
+  return kid.length <= keep + 1 ? kid : `${kid.slice(0, keep)}…`
+}

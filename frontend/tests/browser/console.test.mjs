@@ -485,7 +485,7 @@ test('Tokens: a real grant is listed, inspected, and its revocation shows in the
   await grants.getByText('openid profile offline_access').waitFor()
   // The key filter: the grant was signed by the active key, and no other key's filter lists it.
   const kid = JSON.parse(Buffer.from(tok.access_token.split('.')[0], 'base64url').toString()).kid
-  await grants.getByText(kid).waitFor()
+  await grants.locator(`td[title="${kid}"]`).waitFor()
   const keyOptions = await page.getByLabel('Signing key').locator('option').evaluateAll((os) => os.map((o) => o.value).filter(Boolean))
   assert.ok(keyOptions.includes(kid), `the key filter offers ${keyOptions}, not ${kid}`)
   const otherKid = keyOptions.find((k) => k !== kid)
