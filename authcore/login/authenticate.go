@@ -26,8 +26,8 @@ const (
 //
 // Every path spends one argon2id verification, also for unknown, locked
 // and disabled accounts, so response time does not reveal which
-// usernames exist. LockoutThreshold wrong passwords within LockoutWindow
-// lock the account for LockoutDuration (audited as account.locked);
+// usernames exist. The Lockout policy's Threshold wrong passwords within
+// its Window lock the account for its Duration (audited as account.locked);
 // while locked even the right password fails.
 func (m *Manager) Authenticate(ctx context.Context, username, password string) (authcore.User, error) {
 	name, nameErr := normalizeUsername(username)
@@ -83,7 +83,7 @@ func (m *Manager) Authenticate(ctx context.Context, username, password string) (
 	if res.locked {
 		m.record(ctx, audit.Event{Type: audit.AccountLocked, Outcome: audit.Failure, Subject: u.ID,
 			Reason:  "too many failed logins",
-			Details: map[string]any{"until": res.user.LockedUntil, "failures": m.cfg.LockoutThreshold}})
+			Details: map[string]any{"until": res.user.LockedUntil, "failures": res.threshold}})
 	}
 	return authcore.User{}, res.err
 }
@@ -94,6 +94,8 @@ type attempt struct {
 	err    error
 	reason string
 	locked bool // this attempt locked the account
+	// threshold is the lockout threshold the attempt was judged by.
+	threshold int
 }
 
 // recordAttempt decides the login against the stored user in one
@@ -103,8 +105,9 @@ type attempt struct {
 func (m *Manager) recordAttempt(ctx context.Context, verified authcore.User, passwordOK bool) (attempt, error) {
 	var res attempt
 	now := m.now()
+	policy := m.lockout.Load()
 	err := m.store.UpdateUser(ctx, verified.ID, func(u authcore.User) (authcore.User, error) {
-		res = attempt{user: u}
+		res = attempt{user: u, threshold: policy.Threshold}
 		switch {
 		case u.Disabled:
 			res.err, res.reason = ErrDisabled, reasonDisabled
@@ -116,10 +119,10 @@ func (m *Manager) recordAttempt(ctx context.Context, verified authcore.User, pas
 			u.FailedLogins, u.LockedUntil = nil, time.Time{}
 		default:
 			res.err, res.reason = ErrInvalidCredentials, reasonBadPassword
-			u.FailedLogins = recentFailures(u.FailedLogins, now.Add(-m.cfg.LockoutWindow))
+			u.FailedLogins = recentFailures(u.FailedLogins, now.Add(-policy.Window))
 			u.FailedLogins = append(u.FailedLogins, now)
-			if m.cfg.LockoutThreshold > 0 && len(u.FailedLogins) >= m.cfg.LockoutThreshold {
-				u.FailedLogins, u.LockedUntil = nil, now.Add(m.cfg.LockoutDuration)
+			if policy.Threshold > 0 && len(u.FailedLogins) >= policy.Threshold {
+				u.FailedLogins, u.LockedUntil = nil, now.Add(policy.Duration)
 				res.locked = true
 			}
 		}

@@ -150,3 +150,40 @@ func TestRehashOnLogin(t *testing.T) {
 		t.Fatalf("hash not upgraded: %q", u.PasswordHash)
 	}
 }
+
+// A new lockout policy applies to the next login, with no restart.
+func TestSetLockoutAppliesLive(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	must(t, e.m.SetLockout(Lockout{Threshold: 2, Window: time.Hour, Duration: 3 * time.Minute}))
+	if got := e.m.Lockout(); got != (Lockout{Threshold: 2, Window: time.Hour, Duration: 3 * time.Minute}) {
+		t.Fatalf("Lockout() = %+v", got)
+	}
+	for i := range 2 {
+		if _, err := e.m.Authenticate(ctx, "alice", "wrong password"); !errors.Is(err, ErrInvalidCredentials) {
+			t.Fatalf("failure %d: %v", i+1, err)
+		}
+	}
+	locked := e.rec.of(audit.AccountLocked)
+	if len(locked) != 1 || locked[0].Details["failures"] != 2 {
+		t.Fatalf("account.locked events: %s", e.rec.all())
+	}
+	if _, err := e.m.Authenticate(ctx, "alice", alicePassword); !errors.Is(err, ErrLocked) {
+		t.Fatalf("after 2 failures under a threshold of 2: %v, want ErrLocked", err)
+	}
+	e.clock.Add(3*time.Minute + time.Second)
+	if _, err := e.m.Authenticate(ctx, "alice", alicePassword); err != nil {
+		t.Fatalf("after the 3 min lock: %v", err)
+	}
+	// Back to the defaults: two failures no longer lock.
+	must(t, e.m.SetLockout(Lockout{}))
+	for range 2 {
+		_, _ = e.m.Authenticate(ctx, "alice", "wrong password")
+	}
+	if _, err := e.m.Authenticate(ctx, "alice", alicePassword); err != nil {
+		t.Fatalf("default threshold 5 locked after 2: %v", err)
+	}
+	if err := e.m.SetLockout(Lockout{Threshold: -1}); err == nil {
+		t.Fatal("negative threshold accepted")
+	}
+}

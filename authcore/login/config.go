@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -50,7 +51,8 @@ type Config struct {
 	// SessionTTL is the absolute lifetime of a browser session (8 h).
 	SessionTTL time.Duration
 	// LockoutThreshold failed logins within LockoutWindow lock the
-	// account for LockoutDuration (5 in 15 min, for 15 min).
+	// account for LockoutDuration (5 in 15 min, for 15 min). They are the
+	// initial Lockout policy; SetLockout changes it while the server runs.
 	LockoutThreshold int
 	LockoutWindow    time.Duration
 	LockoutDuration  time.Duration
@@ -100,7 +102,8 @@ type Manager struct {
 	dummy   string        // hash verified for unknown users
 	limiter *limiter
 
-	deviceGuard *deviceGuard // user-code guessing limits, device_guard.go
+	deviceGuard *deviceGuard            // user-code guessing limits, device_guard.go
+	lockout     atomic.Pointer[Lockout] // lockout.go
 
 	broker    Broker                                   // brokered login, federation.go
 	brokerURL func(providerID, returnTo string) string // its start link
@@ -144,6 +147,7 @@ func New(cfg Config) (*Manager, error) {
 
 		deviceGuard: newDeviceGuard(),
 	}
+	m.lockout.Store(&Lockout{Threshold: cfg.LockoutThreshold, Window: cfg.LockoutWindow, Duration: cfg.LockoutDuration})
 	// The dummy hash has the current parameters, so verifying against it
 	// for an unknown user costs what a real verification costs.
 	secret, err := m.randomString(32)

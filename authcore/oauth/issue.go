@@ -41,7 +41,7 @@ func (s *Server) accessTTL(c authcore.Client) time.Duration {
 	if c.AccessTokenTTL > 0 {
 		return c.AccessTokenTTL
 	}
-	return s.cfg.AccessTokenTTL
+	return s.policy.Load().AccessTokenTTL
 }
 
 // refreshTTL is the client's refresh-token lifetime or the default.
@@ -49,7 +49,7 @@ func (s *Server) refreshTTL(c authcore.Client) time.Duration {
 	if c.RefreshTokenTTL > 0 {
 		return c.RefreshTokenTTL
 	}
-	return s.cfg.RefreshTokenTTL
+	return s.policy.Load().RefreshTokenTTL
 }
 
 // mintAccess signs an access token for sub with a fresh 128-bit jti;

@@ -46,17 +46,23 @@ func (g *authGuard) failed(client, ip string, now time.Time) {
 // exhausted returns the seconds until key has a token again, or 0 when it
 // has one now. It spends nothing and allocates nothing for unknown keys.
 func (l *limiter) exhausted(key string, now time.Time) int {
-	if l.limit == rate.Inf {
+	p := l.params.Load()
+	if p.limit == rate.Inf {
 		return 0
 	}
 	l.mu.Lock()
 	b := l.keys[key]
+	if b != nil && b.params != p {
+		b.lim.SetLimitAt(now, p.limit)
+		b.lim.SetBurstAt(now, p.burst)
+		b.params = p
+	}
 	l.mu.Unlock()
 	if b == nil {
 		return 0
 	}
 	if missing := 1 - b.lim.TokensAt(now); missing > 0 {
-		return int(missing/float64(l.limit)) + 1
+		return int(missing/float64(p.limit)) + 1
 	}
 	return 0
 }

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -61,6 +62,8 @@ type Config struct {
 	// CodeTTL is the authorization-code lifetime (default 60 s).
 	CodeTTL time.Duration
 	// AccessTokenTTL is the default access-token lifetime (10 min).
+	// It and the rate limits below are the initial Policy: SetPolicy
+	// changes them while the server runs.
 	AccessTokenTTL time.Duration
 	// RefreshTokenTTL is the default refresh-token family lifetime
 	// (30 days).
@@ -133,6 +136,9 @@ type Server struct {
 	authGuard *authGuard
 	authz     *Authorizer
 	regRL     *limiter // registrations per IP, register.go
+	// policy holds what SetPolicy may change while the server runs; the
+	// token endpoint reads it without a lock.
+	policy atomic.Pointer[Policy]
 }
 
 // New checks cfg, fills defaults, loads (or creates, on first start) the
@@ -152,6 +158,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		ipRL:      newLimiter(cfg.IPRate, cfg.IPBurst),
 		authGuard: newAuthGuard(cfg.AuthFailureRate, cfg.AuthFailureBurst),
 	}
+	p := policyOf(cfg)
+	s.policy.Store(&p)
 	s.grants = map[string]grantFunc{
 		authcore.GrantAuthorizationCode: s.exchangeCode,
 		authcore.GrantClientCredentials: s.clientCredentials,
@@ -181,24 +189,14 @@ func fillDefaults(cfg *Config) {
 	if cfg.CodeTTL <= 0 {
 		cfg.CodeTTL = DefaultCodeTTL
 	}
-	if cfg.AccessTokenTTL <= 0 {
-		cfg.AccessTokenTTL = DefaultAccessTokenTTL
-	}
-	if cfg.RefreshTokenTTL <= 0 {
-		cfg.RefreshTokenTTL = DefaultRefreshTokenTTL
-	}
 	if cfg.DefaultAudience == "" {
 		cfg.DefaultAudience = cfg.Issuer
 	}
-	if cfg.ClientRate == 0 {
-		cfg.ClientRate, cfg.ClientBurst = DefaultRate, DefaultBurst
-	}
-	if cfg.IPRate == 0 {
-		cfg.IPRate, cfg.IPBurst = DefaultRate, DefaultBurst
-	}
-	if cfg.AuthFailureRate == 0 {
-		cfg.AuthFailureRate, cfg.AuthFailureBurst = DefaultAuthFailureRate, DefaultAuthFailureBurst
-	}
+	p := policyOf(*cfg)
+	fillPolicyDefaults(&p)
+	cfg.AccessTokenTTL, cfg.RefreshTokenTTL = p.AccessTokenTTL, p.RefreshTokenTTL
+	cfg.ClientRate, cfg.ClientBurst, cfg.IPRate, cfg.IPBurst = p.ClientRate, p.ClientBurst, p.IPRate, p.IPBurst
+	cfg.AuthFailureRate, cfg.AuthFailureBurst = p.AuthFailureRate, p.AuthFailureBurst
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
