@@ -1,6 +1,9 @@
 package flow
 
 import (
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/base64"
 	"fmt"
 	"net/url"
 	"strings"
@@ -55,6 +58,9 @@ func (r *runner) authorizationCode(scope string) (*tokenResponse, error) {
 	}
 	if r.o.Resource != "" {
 		q.Set("resource", r.o.Resource)
+	}
+	if r.o.Prompt != "" {
+		q.Set("prompt", r.o.Prompt)
 	}
 	u.RawQuery = q.Encode()
 	authURL := u.String()
@@ -118,8 +124,9 @@ func (r *runner) authorizationCode(scope string) (*tokenResponse, error) {
 		return tr, err
 	}
 	if tr.IDToken != "" {
-		r.checkIDToken(s, tr.IDToken, nonce)
+		r.checkIDToken(s, tr.IDToken, nonce, tr.AccessToken)
 	}
+	r.lastNonce = nonce
 	return tr, nil
 }
 
@@ -147,10 +154,12 @@ func (r *runner) checkAuthResponse(s *Step, resp url.Values, state string) {
 	}
 }
 
-// checkIDToken validates the ID token's claims as OIDC Core §3.1.3.7 asks
-// (the signature is checked when it is decoded).
-func (r *runner) checkIDToken(s *Step, raw, nonce string) {
-	_, c, ok := splitJWT(raw)
+// checkIDToken validates the ID token's claims as OIDC Core §3.1.3.7
+// asks (the signature is checked when it is decoded): iss, aud, exp, azp
+// when present or when there are several audiences, the nonce sent, and
+// at_hash against the access token issued with it (§3.1.3.8, §3.3.2.11).
+func (r *runner) checkIDToken(s *Step, raw, nonce, accessToken string) {
+	h, c, ok := splitJWT(raw)
 	if !ok {
 		s.check(CheckIDTokenClaims, false, "the id_token is not a JWT")
 		return
@@ -159,15 +168,59 @@ func (r *runner) checkIDToken(s *Step, raw, nonce string) {
 	if iss := claimString(c, "iss"); iss != r.o.Issuer {
 		problems = append(problems, fmt.Sprintf("iss %q", iss))
 	}
-	if !contains(audience(c), r.o.ClientID) {
-		problems = append(problems, fmt.Sprintf("aud %v lacks the client id", audience(c)))
+	aud := audience(c)
+	if !contains(aud, r.o.ClientID) {
+		problems = append(problems, fmt.Sprintf("aud %v lacks the client id", aud))
 	}
 	if exp, _ := c["exp"].(float64); time.Unix(int64(exp), 0).Before(r.o.Now()) {
 		problems = append(problems, "expired")
 	}
 	s.check(CheckIDTokenClaims, len(problems) == 0, "iss, aud, exp: "+orOK(strings.Join(problems, "; ")))
+
+	azp, hasAzp := c["azp"].(string)
+	switch {
+	case hasAzp:
+		s.check(CheckAzp, azp == r.o.ClientID, fmt.Sprintf("azp %q, the client is %q (OIDC Core §3.1.3.7 item 5)", azp, r.o.ClientID))
+	case len(aud) > 1:
+		s.check(CheckAzp, false, fmt.Sprintf("aud has %d values %v but there is no azp naming the authorized party (OIDC Core §3.1.3.7 item 4)", len(aud), aud))
+	}
+
 	got := claimString(c, "nonce")
 	s.check(CheckNonce, nonce != "" && got == nonce, fmt.Sprintf("sent nonce %q, ID token has %q", nonce, got))
+
+	if atHash, present := c["at_hash"].(string); present && accessToken != "" {
+		alg, _ := h["alg"].(string)
+		want, err := halfHash(alg, accessToken)
+		switch {
+		case err != nil:
+			s.check(CheckAtHash, false, "at_hash cannot be checked: "+err.Error())
+		default:
+			s.check(CheckAtHash, atHash == want, fmt.Sprintf("at_hash %q, the access token hashes to %q with %s (OIDC Core §3.1.3.8, §3.3.2.11)", atHash, want, alg))
+		}
+	} else if accessToken != "" {
+		s.note("the ID token has no at_hash (optional in the code flow, OIDC Core §3.1.3.8)")
+	}
+}
+
+// halfHash is the base64url left half of the hash of value with the hash
+// function of the JWS alg (OIDC Core §3.1.3.6 at_hash; EdDSA uses
+// SHA-512 as for Ed25519).
+func halfHash(alg, value string) (string, error) {
+	var sum []byte
+	switch alg {
+	case "RS256", "PS256", "ES256", "HS256":
+		b := sha256.Sum256([]byte(value))
+		sum = b[:]
+	case "RS384", "PS384", "ES384", "HS384":
+		b := sha512.Sum384([]byte(value))
+		sum = b[:]
+	case "RS512", "PS512", "ES512", "HS512", "EdDSA":
+		b := sha512.Sum512([]byte(value))
+		sum = b[:]
+	default:
+		return "", fmt.Errorf("no hash function for alg %q", alg)
+	}
+	return base64.RawURLEncoding.EncodeToString(sum[:len(sum)/2]), nil
 }
 
 // orOK is s, or "ok" when s is empty.

@@ -65,8 +65,12 @@ func (r *runner) discover() error {
 		s.check(CheckIssuerMatch, iss == r.o.Issuer,
 			fmt.Sprintf("issuer %q, asked for %q (RFC 8414 §3.3)", iss, r.o.Issuer))
 		r.md = md
-		r.t.DiscoveryURL = base + p
-		r.t.Metadata = md
+		if r.external {
+			r.t.ExternalDiscoveryURL = base + p
+		} else {
+			r.t.DiscoveryURL = base + p
+			r.t.Metadata = md
+		}
 		if iss != r.o.Issuer {
 			return fmt.Errorf("flow: the metadata names issuer %q, not %q", iss, r.o.Issuer)
 		}

@@ -7,7 +7,8 @@
 //
 //   - authorization_code: PKCE with S256, state and nonce, an RFC 8252
 //     loopback redirect listener on 127.0.0.1, the iss check of RFC 9207,
-//     the code exchange and the ID token's nonce;
+//     the code exchange and the ID token's claims (iss, aud, exp, azp,
+//     nonce, and at_hash against the access token);
 //   - client_credentials (OAuth 2.1 §4.2);
 //   - refresh: one refresh, then the spent refresh token presented again to
 //     show reuse detection, then the successor to show the family was
@@ -16,7 +17,12 @@
 //     slow_down;
 //   - token_exchange (RFC 8693), introspect (RFC 7662), revoke (RFC 7009),
 //     userinfo (OIDC Core §5.3) and call_api (a bearer call to a gateway
-//     route, RFC 6750).
+//     route, RFC 6750);
+//   - federation: sign in at an external OpenID provider (its own
+//     discovery, code flow with PKCE and nonce, ID token verified against
+//     its JWKS), exchange that ID token at Latchkey (RFC 8693 with
+//     subject_token_type id_token), and call a gateway route with the
+//     access token Latchkey issued.
 //
 // Every HTTP exchange is a Step with its request, response, timing and the
 // checks it made. Secrets (client secrets, Authorization values, PKCE

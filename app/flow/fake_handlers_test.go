@@ -129,12 +129,17 @@ func (f *fake) accessToken(sub, scope string, aud any) string {
 }
 
 func (f *fake) issue(w http.ResponseWriter, sub, scope, nonce string, offline bool) {
-	body := map[string]any{"access_token": f.accessToken(sub, scope, nil), "token_type": "Bearer",
+	at := f.accessToken(sub, scope, nil)
+	body := map[string]any{"access_token": at, "token_type": "Bearer",
 		"expires_in": int(f.lifetime.Seconds()), "scope": scope}
 	if strings.Contains(scope, "openid") {
 		now := time.Now()
-		body["id_token"] = f.sign("JWT", map[string]any{"iss": f.ts.URL, "sub": sub, "aud": fakeClient,
-			"nonce": nonce, "iat": now.Unix(), "exp": now.Add(5 * time.Minute).Unix()})
+		claims := map[string]any{"iss": f.ts.URL, "sub": sub, "aud": fakeClient,
+			"nonce": nonce, "iat": now.Unix(), "exp": now.Add(5 * time.Minute).Unix()}
+		if f.idEdit != nil {
+			f.idEdit(claims, at)
+		}
+		body["id_token"] = f.sign("JWT", claims)
 	}
 	if offline {
 		rt := randomString()

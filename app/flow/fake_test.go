@@ -35,6 +35,9 @@ type fake struct {
 	audience    any           // aud of access tokens (default the API)
 	devicePolls []string      // errors to answer device polls with, in order
 	legacy      bool          // advertise implicit and password
+	// idEdit changes the ID token's claims before it is signed; at is
+	// the access token issued with it.
+	idEdit func(claims map[string]any, at string)
 
 	key, rogue *ecdsa.PrivateKey
 

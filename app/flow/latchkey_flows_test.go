@@ -36,7 +36,7 @@ func TestLatchkeyCodeFlow(t *testing.T) {
 			}
 			noRealProblems(t, tr)
 			for _, rule := range []string{RulePKCE, RuleState, RuleIss, RuleNonce, RuleIssAdvertised, RuleNoStore,
-				RuleSignature, RuleAudience, RuleTokenLifetime, RuleImplicit, RulePassword} {
+				RuleSignature, RuleAudience, RuleTokenLifetime, RuleImplicit, RulePassword, RuleAtHash, RuleAzp} {
 				wantSeverity(t, tr, rule, SeverityPass)
 			}
 			wantSeverity(t, tr, RuleTransport, SeverityInfo)

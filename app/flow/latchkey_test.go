@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -43,14 +44,19 @@ const (
 	alicePassword = "correct horse battery staple"
 )
 
-func newLatchkey(t *testing.T) *latchkey {
+func newLatchkey(t *testing.T) *latchkey { return newLatchkeyAt(t, "127.0.0.1") }
+
+// newLatchkeyAt starts the server with host in its issuer ("localhost"
+// for a second server that plays an external provider, so the two keep
+// apart as browsers and cookies see them).
+func newLatchkeyAt(t *testing.T, host string) *latchkey {
 	t.Helper()
 	ctx := context.Background()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	issuer := "http://" + ln.Addr().String()
+	issuer := "http://" + net.JoinHostPort(host, strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
 	store, err := badger.Open(badger.Options{InMemory: true})
 	if err != nil {
 		t.Fatal(err)

@@ -44,6 +44,11 @@ const (
 	RuleSignature          = "token-signature"
 	RuleMetadataIssuer     = "metadata-issuer"
 	RuleTransport          = "issuer-https"
+	RuleAtHash             = "id-token-at-hash"
+	RuleAzp                = "id-token-azp"
+	RuleExternalAccepted   = "external-token-exchange"
+	RuleExchangedAudience  = "exchanged-token-audience"
+	RuleExchangedSubject   = "exchanged-token-subject"
 	maxAccessTokenLifetime = time.Hour
 )
 
@@ -58,6 +63,7 @@ func Lint(t *Trace) []Finding {
 	l.authorization()
 	l.tokens()
 	l.refresh()
+	l.federation()
 	return l.out
 }
 

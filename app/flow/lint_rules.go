@@ -58,6 +58,14 @@ func (l *linter) authorization() {
 		}
 		l.add(RuleIss, pick(c.OK, sev), "RFC 9207 §2; RFC 9700 §4.4.2", "%s", c.Detail)
 	}
+	l.fromChecks(CheckAtHash, RuleAtHash, SeverityError, "OIDC Core §3.1.3.6, §3.1.3.8")
+	for _, c := range l.t.checks(CheckAzp) {
+		sev := SeverityError // azp names another party: the token was not issued to this client
+		if strings.Contains(c.Detail, "no azp") {
+			sev = SeverityWarning // a SHOULD of §3.1.3.7
+		}
+		l.add(RuleAzp, pick(c.OK, sev), "OIDC Core §3.1.3.7", "%s", c.Detail)
+	}
 	if !l.fromChecks(CheckNonce, RuleNonce, SeverityError, "OIDC Core §3.1.3.7; RFC 9700 §4.5.3.2") &&
 		len(l.t.checks(CheckState)) > 0 {
 		l.add(RuleNonce, SeverityInfo, "OIDC Core §3.1.2.1", "no ID token was issued, so no nonce to check")
@@ -104,6 +112,15 @@ func (l *linter) audience(step string, tok Token) {
 	default:
 		l.add(RuleAudience, SeverityPass, spec, "%s: the access token is restricted to %v", step, aud)
 	}
+}
+
+// federation lints the token exchange of an external ID token: whether
+// Latchkey accepted it (and why not), and what it issued.
+func (l *linter) federation() {
+	l.fromChecks(CheckExternalAccepted, RuleExternalAccepted, SeverityError, "RFC 8693 §2.2.2; OIDC Core §3.1.3.7")
+	l.fromChecks(CheckExchangedAudience, RuleExchangedAudience, SeverityError, "RFC 8693 §2.1; RFC 8707 §2")
+	l.fromChecks(CheckExchangedSubject, RuleExchangedSubject, SeverityError, "RFC 8693 §2.2.1; RFC 9068 §2.2")
+	l.fromChecks(CheckExchangedIssuer, RuleExchangedSubject, SeverityError, "RFC 9068 §4")
 }
 
 // refresh lints the rotation evidence of the refresh flow.

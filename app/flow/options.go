@@ -21,12 +21,13 @@ const (
 	FlowRevoke            = "revoke"
 	FlowUserinfo          = "userinfo"
 	FlowCallAPI           = "call_api"
+	FlowFederation        = "federation"
 )
 
 // Flows lists every flow name in the order the console offers them.
 func Flows() []string {
 	return []string{FlowAuthorizationCode, FlowClientCredentials, FlowRefresh, FlowDevice,
-		FlowTokenExchange, FlowIntrospect, FlowRevoke, FlowUserinfo, FlowCallAPI}
+		FlowTokenExchange, FlowIntrospect, FlowRevoke, FlowUserinfo, FlowCallAPI, FlowFederation}
 }
 
 // Client authentication methods (RFC 8414 §2, token_endpoint_auth_methods).
@@ -85,6 +86,22 @@ type Options struct {
 	// RefreshToken is where the refresh flow starts; empty runs the code
 	// flow first to obtain one.
 	RefreshToken string
+	// Prompt is the OIDC prompt parameter of the authorization request
+	// (e.g. "login" to sign in again although a session exists; OIDC Core
+	// §3.1.2.1); empty sends none.
+	Prompt string
+	// ExternalIssuer, ExternalClientID and ExternalClientSecret are the
+	// external OpenID provider of the federation flow and the client
+	// registered there (with the loopback redirect); an empty secret makes
+	// that client public. ExternalScope is the scope asked of the provider
+	// (default openid). The Latchkey client (ClientID, ClientSecret)
+	// performs the token exchange; Resource (default the issuer),
+	// Audience and Scope are asked of Latchkey; APIURL is the gateway
+	// route called with the result.
+	ExternalIssuer       string
+	ExternalClientID     string
+	ExternalClientSecret string
+	ExternalScope        string
 	// RevealSecrets records secrets in full instead of masking them.
 	RevealSecrets bool
 	// HTTPClient makes every request; nil means a client with a 30 s
@@ -157,6 +174,15 @@ func (o *Options) validate() error {
 	}
 	if o.Timeout <= 0 {
 		o.Timeout = DefaultTimeout
+	}
+	if o.Flow == FlowFederation {
+		o.ExternalIssuer = strings.TrimSpace(o.ExternalIssuer)
+		if o.ExternalIssuer == "" || o.ExternalClientID == "" {
+			return fmt.Errorf("flow: the federation flow needs the external issuer and the client id registered there")
+		}
+		if o.Resource == "" && o.Audience == "" {
+			o.Resource = o.Issuer
+		}
 	}
 	if o.APIURL == "" {
 		o.APIURL = strings.TrimRight(o.Issuer, "/") + DefaultAPIPath

@@ -48,7 +48,13 @@ func (r *runner) callAPI() error {
 	if err != nil {
 		return err
 	}
-	s, rep, err := r.bearer("Call the API", r.o.APIURL, tok)
+	return r.callRoute("Call the API", tok)
+}
+
+// callRoute GETs Options.APIURL with tok as a bearer token and checks
+// for a 2xx answer.
+func (r *runner) callRoute(name, tok string) error {
+	s, rep, err := r.bearer(name, r.o.APIURL, tok)
 	if err != nil {
 		return err
 	}

@@ -21,7 +21,10 @@ func Run(ctx context.Context, o Options) (*Trace, error) {
 	t := &Trace{Flow: o.Flow, Issuer: o.Issuer, ClientID: o.ClientID, Started: o.Now(),
 		Revealed: o.RevealSecrets, Steps: []*Step{}}
 	r := &runner{ctx: ctx, o: o, t: t, m: newMasker(o.RevealSecrets)}
-	r.m.add(o.ClientSecret, o.Token, o.RefreshToken)
+	r.m.add(o.ClientSecret, o.Token, o.RefreshToken, o.ExternalClientSecret)
+	if o.Flow == FlowFederation {
+		t.ExternalIssuer, t.ExternalClientID = o.ExternalIssuer, o.ExternalClientID
+	}
 	start := time.Now()
 	err := r.discover()
 	if err == nil {
@@ -62,6 +65,8 @@ func (r *runner) run() error {
 		err = r.userinfo()
 	case FlowCallAPI:
 		err = r.callAPI()
+	case FlowFederation:
+		err = r.federation()
 	}
 	return err
 }

@@ -22,6 +22,14 @@ type runner struct {
 	md      metadata
 	keys    *keySet
 	pending *Step
+	// prefix names the steps and tokens of the external provider in the
+	// federation flow ("External provider: ", "external_").
+	prefix, tokenPrefix string
+	// external is the external provider of the federation flow: its
+	// discovery does not replace the trace's (Latchkey's) metadata.
+	external bool
+	// lastNonce is the nonce of the last code flow's ID token.
+	lastNonce string
 }
 
 // reply is a response as the flows use it: unmasked.
@@ -34,7 +42,7 @@ type reply struct {
 // step starts a new step, publishing the previous one.
 func (r *runner) step(name, kind string) *Step {
 	r.flush()
-	s := &Step{Name: name, Kind: kind, Started: r.o.Now()}
+	s := &Step{Name: r.prefix + name, Kind: kind, Started: r.o.Now()}
 	r.t.Steps = append(r.t.Steps, s)
 	r.pending = s
 	return s

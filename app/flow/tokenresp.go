@@ -101,7 +101,7 @@ func (r *runner) checkTokenResponse(s *Step, tr *tokenResponse) {
 		if t.value == "" {
 			continue
 		}
-		tok := r.decodeToken(s, t.name, t.value, t.expires)
+		tok := r.decodeToken(s, r.tokenPrefix+t.name, t.value, t.expires)
 		s.Tokens = append(s.Tokens, tok)
 		r.keep(tok, t.value)
 	}

@@ -24,7 +24,13 @@ type Trace struct {
 	// its content.
 	DiscoveryURL string         `json:"discovery_url,omitempty"`
 	Metadata     map[string]any `json:"metadata,omitempty"`
-	Steps        []*Step        `json:"steps"`
+	// ExternalIssuer and ExternalClientID are the external OpenID
+	// provider and the client at it (the federation flow);
+	// ExternalDiscoveryURL is its metadata document.
+	ExternalIssuer       string  `json:"external_issuer,omitempty"`
+	ExternalClientID     string  `json:"external_client_id,omitempty"`
+	ExternalDiscoveryURL string  `json:"external_discovery_url,omitempty"`
+	Steps                []*Step `json:"steps"`
 	// Tokens are the tokens the flow ended with, decoded.
 	Tokens   []Token   `json:"tokens,omitempty"`
 	Findings []Finding `json:"findings,omitempty"`
@@ -123,6 +129,13 @@ const (
 	CheckPKCE            = "pkce_s256"
 	CheckExpiresIn       = "expires_in"
 	CheckSubjectMatches  = "userinfo_sub"
+	CheckAtHash          = "at_hash"
+	CheckAzp             = "id_token_azp"
+	// The federation flow's checks of the token exchange at Latchkey.
+	CheckExternalAccepted  = "external_token_accepted"
+	CheckExchangedAudience = "exchanged_audience"
+	CheckExchangedSubject  = "exchanged_subject"
+	CheckExchangedIssuer   = "exchanged_issuer"
 )
 
 // checks returns every check named name across the trace's steps.
