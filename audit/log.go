@@ -38,6 +38,8 @@ type Log struct {
 	dirty      atomic.Bool // committed events not yet synced
 	closeOnce  sync.Once
 	pruneMu    sync.Mutex
+	retention  atomic.Int64  // nanoseconds; SetRetention, prune.go
+	pruneNow   chan struct{} // wakes the pruner after SetRetention
 
 	head   chainPoint // owned by the writer goroutine
 	lastTS int64      // owned by the writer goroutine
@@ -100,7 +102,9 @@ func Open(opt Options) (*Log, error) {
 		stopMaint:  make(chan struct{}),
 		maintDone:  make(chan struct{}),
 		syncDone:   make(chan struct{}),
+		pruneNow:   make(chan struct{}, 1),
 	}
+	l.retention.Store(int64(opt.Retention))
 	if l.head, err = l.loadHead(); err != nil {
 		db.Close()
 		return nil, err

@@ -106,15 +106,33 @@ func (l *Log) pruneOnce(limit int64) (int, error) {
 	return events, broken
 }
 
+// Retention returns how long events are kept; negative: forever.
+func (l *Log) Retention() time.Duration { return time.Duration(l.retention.Load()) }
+
+// SetRetention changes how long events are kept while the log runs, and
+// prunes by it at once (in the background) rather than at the next
+// PruneEvery. Zero means DefaultRetention; a negative value keeps
+// everything.
+func (l *Log) SetRetention(d time.Duration) {
+	if d == 0 {
+		d = DefaultRetention
+	}
+	l.retention.Store(int64(d))
+	select {
+	case l.pruneNow <- struct{}{}:
+	default: // a prune is already due
+	}
+}
+
 // maintain prunes by retention and collects value-log garbage, once at
-// start and then every PruneEvery, until Close.
+// start, then every PruneEvery and after each SetRetention, until Close.
 func (l *Log) maintain() {
 	defer close(l.maintDone)
 	t := time.NewTicker(l.opt.PruneEvery)
 	defer t.Stop()
 	for {
-		if l.opt.Retention > 0 {
-			n, err := l.Prune(context.Background(), l.opt.Now().Add(-l.opt.Retention))
+		if keep := l.Retention(); keep > 0 {
+			n, err := l.Prune(context.Background(), l.opt.Now().Add(-keep))
 			if err != nil {
 				l.log.Error().Err(err).Msg("audit: retention prune failed")
 			} else if n > 0 {
@@ -127,6 +145,7 @@ func (l *Log) maintain() {
 		case <-l.stopMaint:
 			return
 		case <-t.C:
+		case <-l.pruneNow:
 		}
 	}
 }
