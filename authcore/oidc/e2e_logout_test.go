@@ -85,6 +85,20 @@ func TestUserinfo(t *testing.T) {
 	if status != 403 || !strings.Contains(chal, `error="insufficient_scope"`) {
 		t.Fatalf("no openid: %d %q", status, chal)
 	}
+	// A token for an API (its audience, RFC 8707) is not for userinfo: 401
+	// invalid_token; with the issuer among its audiences it is.
+	api := e.rp(oauth.ClientSpec{Name: "Shop API", RedirectURIs: []string{cb}, Audience: []string{"https://api.example"},
+		Scopes: []string{"openid", "email"}}, "openid", "email")
+	tok4, _ := codeFlow(t, e, newBrowser(t), api)
+	if status, chal, _ := call(t, get("", "Bearer "+tok4.AccessToken)); status != 401 || !strings.Contains(chal, `error="invalid_token"`) {
+		t.Fatalf("API audience at userinfo: %d %q", status, chal)
+	}
+	both := e.rp(oauth.ClientSpec{Name: "Shop both", RedirectURIs: []string{cb}, Audience: []string{"https://api.example", e.issuer},
+		Scopes: []string{"openid", "email"}}, "openid", "email")
+	tok5, _ := codeFlow(t, e, newBrowser(t), both)
+	if status, _, body := call(t, get("", "Bearer "+tok5.AccessToken)); status != 200 {
+		t.Fatalf("issuer among the audiences: %d %s", status, body)
+	}
 	// Revoked, then expired: 401 invalid_token.
 	rv, _ := http.NewRequest("POST", e.issuer+"/revoke", strings.NewReader(url.Values{"token": {at}}.Encode()))
 	rv.Header.Set("Content-Type", "application/x-www-form-urlencoded")

@@ -104,7 +104,7 @@ func (p *Provider) verifyAccess(r *http.Request, token string) (*accessClaims, b
 		return nil, false
 	}
 	if c.Issuer != p.cfg.Issuer || c.ID == "" || c.Subject == "" || c.ExpiresAt == nil ||
-		!p.now().Before(c.ExpiresAt.Time) {
+		!p.now().Before(c.ExpiresAt.Time) || !p.forUserinfo(c.Audience) {
 		return nil, false
 	}
 	revoked, err := p.store.IsRevoked(r.Context(), c.ID)
@@ -113,6 +113,14 @@ func (p *Provider) verifyAccess(r *http.Request, token string) (*accessClaims, b
 		return nil, false
 	}
 	return &c, !revoked
+}
+
+// forUserinfo reports whether a token's audience includes this server's
+// own resources: the issuer (the default audience) or the userinfo URL. A
+// token issued for an API (RFC 8707) is refused here, as any resource
+// server must refuse a token not meant for it (RFC 9700 §2.3).
+func (p *Provider) forUserinfo(aud jwt.ClaimStrings) bool {
+	return slices.Contains(aud, p.cfg.Issuer) || slices.Contains(aud, p.cfg.Issuer+"/userinfo")
 }
 
 // bodyHasToken reports whether a POST form body carries access_token.
