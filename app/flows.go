@@ -24,6 +24,27 @@ type FlowInput struct {
 	Token         string `json:"token"`
 	RefreshToken  string `json:"refresh_token"`
 	RevealSecrets bool   `json:"reveal_secrets"`
+	// Prompt is the OIDC prompt of the code flows ("login" signs in again).
+	Prompt string `json:"prompt"`
+	// The federation flow: the external OpenID provider, the client
+	// registered there with a loopback redirect (its secret, if
+	// confidential) and the scope asked of it. ClientID/ClientSecret are
+	// then the Latchkey client that exchanges the provider's ID token.
+	ExternalIssuer       string `json:"external_issuer"`
+	ExternalClientID     string `json:"external_client_id"`
+	ExternalClientSecret string `json:"external_client_secret"`
+	ExternalScope        string `json:"external_scope"`
+}
+
+// options are the flow.Options of in, without callbacks.
+func (in FlowInput) options() flow.Options {
+	return flow.Options{
+		Issuer: in.Issuer, ClientID: in.ClientID, ClientSecret: in.ClientSecret, Flow: in.Flow,
+		Scope: in.Scope, Resource: in.Resource, Audience: in.Audience, APIURL: in.APIURL,
+		Token: in.Token, RefreshToken: in.RefreshToken, RevealSecrets: in.RevealSecrets, Prompt: in.Prompt,
+		ExternalIssuer: in.ExternalIssuer, ExternalClientID: in.ExternalClientID,
+		ExternalClientSecret: in.ExternalClientSecret, ExternalScope: in.ExternalScope,
+	}
 }
 
 // FlowRun is a running or finished flow: the browser URL or device code
@@ -67,6 +88,9 @@ func (a *App) StartFlow(in FlowInput) (string, error) {
 	if in.ClientID == "" || in.Flow == "" {
 		return "", invalid("choose a client and a flow")
 	}
+	if in.Flow == flow.FlowFederation && (in.ExternalIssuer == "" || in.ExternalClientID == "") {
+		return "", invalid("the federation flow needs the external provider's issuer and the client id registered there")
+	}
 	var b [8]byte
 	_, _ = rand.Read(b[:])
 	id := hex.EncodeToString(b[:])
@@ -79,15 +103,11 @@ func (a *App) StartFlow(in FlowInput) (string, error) {
 		runs.order = runs.order[1:]
 	}
 	runs.mu.Unlock()
-	opts := flow.Options{
-		Issuer: in.Issuer, ClientID: in.ClientID, ClientSecret: in.ClientSecret, Flow: in.Flow,
-		Scope: in.Scope, Resource: in.Resource, Audience: in.Audience, APIURL: in.APIURL,
-		Token: in.Token, RefreshToken: in.RefreshToken, RevealSecrets: in.RevealSecrets,
-		Timeout:      5 * time.Minute,
-		OnAuthURL:    func(u string) { runs.update(id, func(r *FlowRun) { r.AuthURL = u }) },
-		OnDeviceCode: func(dc flow.DeviceCode) { runs.update(id, func(r *FlowRun) { r.DeviceCode = &dc }) },
-		OnStep:       func(s *flow.Step) { runs.update(id, func(r *FlowRun) { r.Steps = append(r.Steps, s) }) },
-	}
+	opts := in.options()
+	opts.Timeout = 5 * time.Minute
+	opts.OnAuthURL = func(u string) { runs.update(id, func(r *FlowRun) { r.AuthURL = u }) }
+	opts.OnDeviceCode = func(dc flow.DeviceCode) { runs.update(id, func(r *FlowRun) { r.DeviceCode = &dc }) }
+	opts.OnStep = func(s *flow.Step) { runs.update(id, func(r *FlowRun) { r.Steps = append(r.Steps, s) }) }
 	go func() {
 		tr, err := flow.Run(context.Background(), opts)
 		runs.update(id, func(r *FlowRun) {
@@ -133,14 +153,16 @@ func (a *App) ExportFlow(id, format string) (string, error) {
 	return "", invalid(`format must be "json" or "curl"`)
 }
 
-// SaveFlow keeps a flow's parameters (not its tokens; the client secret
-// only when keepSecret) in the data directory.
+// SaveFlow keeps a flow's parameters (not its tokens; the client secrets,
+// Latchkey's and the external provider's, only when keepSecret) in the
+// data directory.
 func (a *App) SaveFlow(name string, in FlowInput, keepSecret bool) error {
 	if name == "" {
 		return invalid("name the flow")
 	}
-	sf := flow.SavedFrom(name, flow.Options{Issuer: in.Issuer, ClientID: in.ClientID, ClientSecret: in.ClientSecret,
-		Flow: in.Flow, Scope: in.Scope, Resource: in.Resource, Audience: in.Audience, APIURL: in.APIURL}, keepSecret)
+	o := in.options()
+	o.Token, o.RefreshToken = "", "" // tokens are never saved
+	sf := flow.SavedFrom(name, o, keepSecret)
 	return flow.Save(filepath.Join(a.info.DataDir, "flows"), sf)
 }
 

@@ -34,6 +34,9 @@ var curlSkip = map[string]bool{"Content-Length": true, "User-Agent": true, "Acce
 func (t *Trace) Curl() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "#!/bin/sh\n# Latchkey flow tester: %s against %s, client %s\n", t.Flow, t.Issuer, t.ClientID)
+	if t.ExternalIssuer != "" {
+		fmt.Fprintf(&b, "# External OpenID provider: %s, client %s\n", t.ExternalIssuer, t.ExternalClientID)
+	}
 	if !t.Revealed {
 		b.WriteString("# Secrets are masked (prefix…(length)); run with secrets revealed to replay.\n")
 	}

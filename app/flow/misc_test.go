@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -200,4 +201,35 @@ func FuzzMask(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A saved federation flow keeps its external provider, and both secrets
+// only when asked; re-running it gives the same options.
+func TestSavedFederationFlow(t *testing.T) {
+	dir := t.TempDir()
+	o := Options{Issuer: "https://lk.example", ClientID: "ex", ClientSecret: "lk-secret", Flow: FlowFederation,
+		Scope: "profile", Resource: "https://lk.example", APIURL: "https://lk.example/demo/api/orders", Prompt: "login",
+		ExternalIssuer: "https://idp.example", ExternalClientID: "app", ExternalClientSecret: "idp-secret", ExternalScope: "openid email"}
+	for _, keep := range []bool{false, true} {
+		name := map[bool]string{false: "fed", true: "fed kept"}[keep]
+		if err := Save(dir, SavedFrom(name, o, keep)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "fed.json"))
+	if strings.Contains(string(b), "lk-secret") || strings.Contains(string(b), "idp-secret") || !strings.Contains(string(b), `"external_issuer": "https://idp.example"`) {
+		t.Fatalf("saved %s", b)
+	}
+	all, err := LoadAll(dir)
+	if err != nil || len(all) != 2 {
+		t.Fatalf("%v %v", all, err)
+	}
+	want := o
+	if got := all[1].Options(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("kept: %+v", got)
+	}
+	want.ClientSecret, want.ExternalClientSecret = "", ""
+	if got := all[0].Options(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("without secrets: %+v", got)
+	}
 }

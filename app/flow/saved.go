@@ -15,19 +15,26 @@ import (
 // The client secret is kept only when KeepSecret is set; tokens never are.
 type SavedFlow struct {
 	// Name identifies the saved flow and names its file.
-	Name         string    `json:"name"`
-	Issuer       string    `json:"issuer"`
-	ClientID     string    `json:"client_id"`
-	ClientSecret string    `json:"client_secret,omitempty"`
-	KeepSecret   bool      `json:"keep_secret,omitempty"`
-	AuthMethod   string    `json:"auth_method,omitempty"`
-	Flow         string    `json:"flow"`
-	Scope        string    `json:"scope,omitempty"`
-	Resource     string    `json:"resource,omitempty"`
-	Audience     string    `json:"audience,omitempty"`
-	RedirectURI  string    `json:"redirect_uri,omitempty"`
-	APIURL       string    `json:"api_url,omitempty"`
-	Saved        time.Time `json:"saved,omitempty"`
+	Name         string `json:"name"`
+	Issuer       string `json:"issuer"`
+	ClientID     string `json:"client_id"`
+	ClientSecret string `json:"client_secret,omitempty"`
+	KeepSecret   bool   `json:"keep_secret,omitempty"`
+	AuthMethod   string `json:"auth_method,omitempty"`
+	Flow         string `json:"flow"`
+	Scope        string `json:"scope,omitempty"`
+	Resource     string `json:"resource,omitempty"`
+	Audience     string `json:"audience,omitempty"`
+	RedirectURI  string `json:"redirect_uri,omitempty"`
+	APIURL       string `json:"api_url,omitempty"`
+	Prompt       string `json:"prompt,omitempty"`
+	// The federation flow's external provider; its client secret is kept
+	// only with KeepSecret, like the Latchkey client's.
+	ExternalIssuer       string    `json:"external_issuer,omitempty"`
+	ExternalClientID     string    `json:"external_client_id,omitempty"`
+	ExternalClientSecret string    `json:"external_client_secret,omitempty"`
+	ExternalScope        string    `json:"external_scope,omitempty"`
+	Saved                time.Time `json:"saved,omitempty"`
 }
 
 // SavedFrom keeps o's parameters under name; the secret only if
@@ -35,9 +42,11 @@ type SavedFlow struct {
 func SavedFrom(name string, o Options, keepSecret bool) SavedFlow {
 	sf := SavedFlow{Name: name, Issuer: o.Issuer, ClientID: o.ClientID, KeepSecret: keepSecret,
 		AuthMethod: o.AuthMethod, Flow: o.Flow, Scope: o.Scope, Resource: o.Resource,
-		Audience: o.Audience, RedirectURI: o.RedirectURI, APIURL: o.APIURL}
+		Audience: o.Audience, RedirectURI: o.RedirectURI, APIURL: o.APIURL, Prompt: o.Prompt,
+		ExternalIssuer: o.ExternalIssuer, ExternalClientID: o.ExternalClientID, ExternalScope: o.ExternalScope}
 	if keepSecret {
 		sf.ClientSecret = o.ClientSecret
+		sf.ExternalClientSecret = o.ExternalClientSecret
 	}
 	return sf
 }
@@ -47,7 +56,9 @@ func SavedFrom(name string, o Options, keepSecret bool) SavedFlow {
 func (sf SavedFlow) Options() Options {
 	return Options{Issuer: sf.Issuer, ClientID: sf.ClientID, ClientSecret: sf.ClientSecret,
 		AuthMethod: sf.AuthMethod, Flow: sf.Flow, Scope: sf.Scope, Resource: sf.Resource,
-		Audience: sf.Audience, RedirectURI: sf.RedirectURI, APIURL: sf.APIURL}
+		Audience: sf.Audience, RedirectURI: sf.RedirectURI, APIURL: sf.APIURL, Prompt: sf.Prompt,
+		ExternalIssuer: sf.ExternalIssuer, ExternalClientID: sf.ExternalClientID,
+		ExternalClientSecret: sf.ExternalClientSecret, ExternalScope: sf.ExternalScope}
 }
 
 // fileName is the saved flow's file: its name made safe, plus .json.
@@ -77,7 +88,7 @@ func Save(dir string, sf SavedFlow) error {
 		return err
 	}
 	if !sf.KeepSecret {
-		sf.ClientSecret = ""
+		sf.ClientSecret, sf.ExternalClientSecret = "", ""
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("flow: saved flows: %w", err)
