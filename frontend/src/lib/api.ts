@@ -459,6 +459,7 @@ export type FlowKind =
   | 'revoke'
   | 'userinfo'
   | 'call_api'
+  | 'federation'
 
 /** One run of the flow tester (Go: app.FlowInput). Issuer defaults to this server. */
 export interface FlowInput {
@@ -473,6 +474,13 @@ export interface FlowInput {
   token: string
   refresh_token: string
   reveal_secrets: boolean
+  /** OIDC prompt of the code flows ('login' signs in again). */
+  prompt: string
+  /** The federation flow: the external OpenID provider and the client registered there. */
+  external_issuer: string
+  external_client_id: string
+  external_client_secret: string
+  external_scope: string
 }
 
 /** An HTTP exchange of a flow step, secrets masked unless revealed (Go: flow.Request / flow.Response). */
@@ -528,6 +536,8 @@ export interface FlowTrace {
   issuer: string
   client_id: string
   client_auth?: string
+  external_issuer?: string
+  external_client_id?: string
   elapsed_ms: number
   steps: FlowStep[]
   tokens?: FlowToken[]
@@ -549,6 +559,11 @@ export interface SavedFlow {
   audience?: string
   redirect_uri?: string
   api_url?: string
+  prompt?: string
+  external_issuer?: string
+  external_client_id?: string
+  external_client_secret?: string
+  external_scope?: string
   saved?: string
 }
 
