@@ -1,16 +1,23 @@
 // The flow tester's choices: each flow, what it is, and which inputs it needs.
 import type { FlowInput, FlowKind, SavedFlow } from './api'
 
+/**
+ * Inputs a flow reads besides the client: 'api_url' is a URL the flow
+ * cannot run without, 'route' an optional one (the demo API by default),
+ * 'prompt' the OIDC prompt of a code flow, 'external' the federation flow's
+ * external provider and its client.
+ */
+export type FlowNeed = 'scope' | 'token' | 'refresh_token' | 'api_url' | 'route' | 'audience' | 'resource' | 'prompt' | 'external'
+
 export interface FlowChoice {
   value: FlowKind
   label: string
   help: string
-  /** Inputs the flow reads besides the client. */
-  needs: ('scope' | 'token' | 'refresh_token' | 'api_url' | 'audience' | 'resource')[]
+  needs: FlowNeed[]
 }
 
 export const FLOWS: FlowChoice[] = [
-  { value: 'authorization_code', label: 'Authorization code + PKCE', help: 'Opens the sign-in page; a loopback listener catches the redirect (RFC 8252).', needs: ['scope', 'resource'] },
+  { value: 'authorization_code', label: 'Authorization code + PKCE', help: 'Opens the sign-in page; a loopback listener catches the redirect (RFC 8252).', needs: ['scope', 'resource', 'prompt'] },
   { value: 'client_credentials', label: 'Client credentials', help: 'A confidential client gets a token for itself.', needs: ['scope', 'audience', 'resource'] },
   { value: 'device', label: 'Device authorization', help: 'Shows a user code to enter on another device (RFC 8628).', needs: ['scope'] },
   { value: 'refresh', label: 'Refresh', help: 'Redeems a refresh token, then replays the spent one to show reuse detection.', needs: ['refresh_token', 'scope'] },
@@ -19,16 +26,30 @@ export const FLOWS: FlowChoice[] = [
   { value: 'revoke', label: 'Revocation', help: 'Revokes a token (RFC 7009).', needs: ['token'] },
   { value: 'userinfo', label: 'UserInfo', help: 'Calls the OpenID Connect userinfo endpoint with an access token.', needs: ['token'] },
   { value: 'call_api', label: 'Call an API through the gateway', help: 'Sends an access token to a protected URL and shows how the gateway answers.', needs: ['token', 'api_url'] },
+  {
+    value: 'federation',
+    label: 'Federation (external ID token → Latchkey → gateway)',
+    help: 'Signs in at an external OpenID provider (code + PKCE + nonce), exchanges its ID token here (RFC 8693), and calls a gateway route with the result. The client below is the Latchkey client that exchanges the token.',
+    needs: ['external', 'scope', 'resource', 'audience', 'route', 'prompt'],
+  },
 ]
 
 export function emptyFlowInput(): FlowInput {
-  return { issuer: '', client_id: '', client_secret: '', flow: 'authorization_code', scope: 'openid profile offline_access', resource: '', audience: '', api_url: '', token: '', refresh_token: '', reveal_secrets: false }
+  return {
+    issuer: '', client_id: '', client_secret: '', flow: 'authorization_code', scope: 'openid profile offline_access', resource: '', audience: '',
+    api_url: '', token: '', refresh_token: '', reveal_secrets: false, prompt: '',
+    external_issuer: '', external_client_id: '', external_client_secret: '', external_scope: '',
+  }
 }
 
 /** What is missing before the flow can start, in words, or ''. */
 export function missingInput(f: FlowInput): string {
-  if (f.client_id.trim() === '') return 'Choose a client (or create a test client).'
   const c = FLOWS.find((x) => x.value === f.flow)
+  if (c?.needs.includes('external')) {
+    if (f.external_issuer.trim() === '') return 'Give the external provider’s issuer.'
+    if (f.external_client_id.trim() === '') return 'Give the client id registered at the external provider.'
+  }
+  if (f.client_id.trim() === '') return c?.needs.includes('external') ? 'Choose the Latchkey client that exchanges the ID token.' : 'Choose a client (or create a test client).'
   if (c?.needs.includes('token') && f.token.trim() === '') return 'This flow needs a token to work on.'
   if (c?.needs.includes('refresh_token') && f.refresh_token.trim() === '') return 'This flow needs a refresh token.'
   if (c?.needs.includes('api_url') && f.api_url.trim() === '') return 'Give the API URL to call.'
@@ -47,5 +68,10 @@ export function inputFromSaved(sf: SavedFlow, current: FlowInput): FlowInput {
     resource: sf.resource ?? '',
     audience: sf.audience ?? '',
     api_url: sf.api_url ?? '',
+    prompt: sf.prompt ?? '',
+    external_issuer: sf.external_issuer ?? '',
+    external_client_id: sf.external_client_id ?? '',
+    external_client_secret: sf.external_client_secret ?? '',
+    external_scope: sf.external_scope ?? '',
   }
 }

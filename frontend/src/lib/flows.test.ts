@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest'
+import { FLOWS, emptyFlowInput, inputFromSaved, missingInput } from './flows'
+
+describe('flow tester inputs', () => {
+  it('offers the federation flow with its external provider', () => {
+    const fed = FLOWS.find((f) => f.value === 'federation')
+    expect(fed?.needs).toEqual(expect.arrayContaining(['external', 'route', 'scope', 'resource']))
+    expect(fed?.needs).not.toContain('api_url') // the demo API by default
+    expect(FLOWS.find((f) => f.value === 'authorization_code')?.needs).toContain('prompt')
+  })
+
+  it('says what the federation flow still lacks, in order', () => {
+    const f = { ...emptyFlowInput(), flow: 'federation' }
+    expect(missingInput(f)).toBe('Give the external provider’s issuer.')
+    f.external_issuer = 'https://idp.example'
+    expect(missingInput(f)).toBe('Give the client id registered at the external provider.')
+    f.external_client_id = 'app'
+    expect(missingInput(f)).toBe('Choose the Latchkey client that exchanges the ID token.')
+    f.client_id = 'exchanger'
+    expect(missingInput(f)).toBe('')
+  })
+
+  it('still needs the API URL for call_api, and a client for the code flow', () => {
+    expect(missingInput({ ...emptyFlowInput(), client_id: 'c', flow: 'call_api', token: 't' })).toBe('Give the API URL to call.')
+    expect(missingInput(emptyFlowInput())).toBe('Choose a client (or create a test client).')
+  })
+
+  it('fills the form from a saved federation flow, secrets only when saved, tokens never', () => {
+    const cur = { ...emptyFlowInput(), token: 'keep-me', external_client_secret: 'old' }
+    const got = inputFromSaved({ name: 'fed', issuer: 'https://lk.example', client_id: 'ex', flow: 'federation', prompt: 'login',
+      external_issuer: 'https://idp.example', external_client_id: 'app', external_scope: 'openid email' }, cur)
+    expect(got).toMatchObject({ flow: 'federation', prompt: 'login', external_issuer: 'https://idp.example', external_client_id: 'app',
+      external_scope: 'openid email', external_client_secret: '', client_secret: '', token: 'keep-me' })
+    expect(inputFromSaved({ name: 'k', issuer: '', client_id: 'ex', flow: 'federation', external_client_secret: 's' }, cur).external_client_secret).toBe('s')
+  })
+})
