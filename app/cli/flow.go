@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -22,6 +23,8 @@ func runFlow(args []string, env Env) error {
 	}
 	fs := newFlagSet("flow run", "Usage: latchkey flow run --issuer URL --client ID --flow FLOW [flags]\n\n"+
 		"Runs one OAuth/OIDC flow step by step and prints every request, response and check.\n"+
+		"The federation flow signs in at --external-issuer as --external-client, exchanges the ID token\n"+
+		"at --issuer as --client (RFC 8693) and calls --api with the result.\n"+
 		"Flows: "+strings.Join(flow.Flows(), ", "), env.Stderr)
 	var o flow.Options
 	fs.StringVar(&o.Issuer, "issuer", "http://127.0.0.1:8421", "issuer URL (its discovery document is read)")
@@ -34,6 +37,11 @@ func runFlow(args []string, env Env) error {
 	fs.StringVar(&o.APIURL, "api", "", "API to call with the token (default: the demo API)")
 	fs.StringVar(&o.Token, "token", "", "token to start from (introspect, revoke, call_api, token_exchange)")
 	fs.StringVar(&o.RedirectURI, "redirect-uri", "", "loopback redirect URI (default http://127.0.0.1:<random>/callback)")
+	fs.StringVar(&o.Prompt, "prompt", "", "OIDC prompt of the authorization request (login, consent, none)")
+	fs.StringVar(&o.ExternalIssuer, "external-issuer", "", "federation: the external OpenID provider's issuer")
+	fs.StringVar(&o.ExternalClientID, "external-client", "", "federation: the client id registered at the external provider (loopback redirect)")
+	extSecretStdin := fs.Bool("external-secret-stdin", false, "federation: read the external client's secret from standard input (after the --secret-stdin line)")
+	fs.StringVar(&o.ExternalScope, "external-scope", "", "federation: scope asked of the external provider (default openid)")
 	noBrowser := fs.Bool("no-browser", false, "print the authorization URL instead of opening the browser")
 	fs.BoolVar(&o.RevealSecrets, "reveal-secrets", false, "show secrets and tokens in full")
 	asJSON := fs.Bool("json", false, "print the trace as JSON")
@@ -46,12 +54,26 @@ func runFlow(args []string, env Env) error {
 		fs.Usage()
 		return errUsage
 	}
-	if *secretStdin {
-		s, err := readSecretLine(env.Stdin)
-		if err != nil {
-			return err
+	if o.Flow == flow.FlowFederation && (o.ExternalIssuer == "" || o.ExternalClientID == "") {
+		fmt.Fprintln(env.Stderr, "latchkey flow run: --flow federation needs --external-issuer and --external-client")
+		return errUsage
+	}
+	if *secretStdin || *extSecretStdin {
+		in := bufio.NewReader(env.Stdin) // one reader: both secrets may come in one write
+		if *secretStdin {
+			s, err := readLine(in, "the client secret")
+			if err != nil {
+				return err
+			}
+			o.ClientSecret = s
 		}
-		o.ClientSecret = s
+		if *extSecretStdin {
+			s, err := readLine(in, "the external client's secret")
+			if err != nil {
+				return err
+			}
+			o.ExternalClientSecret = s
+		}
 	}
 	o.Timeout = *timeout
 	o.OnAuthURL = func(u string) {
@@ -82,8 +104,25 @@ func runFlow(args []string, env Env) error {
 	return err
 }
 
+// readLine reads one line of standard input holding what.
+func readLine(in *bufio.Reader, what string) (string, error) {
+	line, err := in.ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", err
+	}
+	line = strings.TrimRight(line, "\r\n")
+	if line == "" {
+		return "", fmt.Errorf("no line with %s on standard input", what)
+	}
+	return line, nil
+}
+
 func printTrace(w io.Writer, tr *flow.Trace) {
-	fmt.Fprintf(w, "%s against %s (client %s)\n\n", tr.Flow, tr.Issuer, tr.ClientID)
+	fmt.Fprintf(w, "%s against %s (client %s)\n", tr.Flow, tr.Issuer, tr.ClientID)
+	if tr.ExternalIssuer != "" {
+		fmt.Fprintf(w, "external provider %s (client %s)\n", tr.ExternalIssuer, tr.ExternalClientID)
+	}
+	fmt.Fprintln(w)
 	for i, s := range tr.Steps {
 		fmt.Fprintf(w, "%d. %s", i+1, s.Name)
 		if s.Request != nil {

@@ -1,13 +1,26 @@
 package cli
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
+	"html"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
 
 	"github.com/latchkey/latchkey/app"
+	"github.com/latchkey/latchkey/authcore"
+	"github.com/latchkey/latchkey/authcore/login"
+	"github.com/latchkey/latchkey/authcore/oauth"
 )
 
 // The flow tester, from the console API and from `latchkey flow run`,
@@ -54,5 +67,152 @@ func TestFlowTester(t *testing.T) {
 	}
 	if strings.Contains(out, c.Secret) {
 		t.Fatal("the client secret is in the trace")
+	}
+}
+
+// signInWriter is standard error for `flow run --no-browser`: when the
+// authorization URL is printed, a browser (a cookie jar that fills the
+// login and consent forms) signs username in there.
+type signInWriter struct {
+	mu       sync.Mutex
+	buf      bytes.Buffer
+	username string
+	password string
+	done     chan error
+}
+
+var hiddenInput = regexp.MustCompile(`name="(csrf_token|return_to)" value="([^"]*)"`)
+
+func (w *signInWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if _, u, ok := strings.Cut(string(p), "Open this URL to sign in:\n  "); ok {
+		go func() { w.done <- browseSignIn(strings.TrimSpace(u), w.username, w.password) }()
+	}
+	return w.buf.Write(p)
+}
+
+// browseSignIn follows u through the login and consent pages to the
+// loopback redirect.
+func browseSignIn(u, username, password string) error {
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	start, _ := url.Parse(u)
+	method, form := http.MethodGet, url.Values(nil)
+	for hop := 0; hop < 12; hop++ {
+		var body io.Reader
+		if form != nil {
+			body = strings.NewReader(form.Encode())
+		}
+		req, _ := http.NewRequest(method, u, body)
+		if form != nil {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		resp, err := c.Do(req)
+		if err != nil {
+			return err
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if req.URL.Host != start.Host { // the loopback listener
+			return nil
+		}
+		page := string(b)
+		fields := url.Values{}
+		for _, m := range hiddenInput.FindAllStringSubmatch(page, -1) {
+			fields.Set(m[1], html.UnescapeString(m[2]))
+		}
+		method, form = http.MethodGet, nil
+		switch {
+		case resp.StatusCode == http.StatusSeeOther || resp.StatusCode == http.StatusFound:
+			next, _ := req.URL.Parse(resp.Header.Get("Location"))
+			u = next.String()
+		case strings.Contains(page, `name="password"`):
+			form, method, u = fields, http.MethodPost, start.Scheme+"://"+start.Host+"/login"
+			form.Set("username", username)
+			form.Set("password", password)
+		case strings.Contains(page, `name="decision" value="allow"`):
+			form, method, u = fields, http.MethodPost, start.Scheme+"://"+start.Host+"/consent"
+			form.Set("decision", "allow")
+		default:
+			return fmt.Errorf("browser stuck at %s: %d", req.URL.Path, resp.StatusCode)
+		}
+	}
+	return fmt.Errorf("browser: too many hops")
+}
+
+// `latchkey flow run --flow federation` against two live servers: one is
+// the external OpenID provider, the other trusts it and exchanges its ID
+// token; both client secrets come on standard input.
+func TestFlowRunFederation(t *testing.T) {
+	ctx := context.Background()
+	serve := func() *instance {
+		f := serveFlags{addr: "127.0.0.1:0"}
+		f.common = common{data: t.TempDir(), logFormat: "json", logLevel: "error"}
+		in, err := start(&f, fstest.MapFS{}, "serve")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(in.stop)
+		return in
+	}
+	up, lk := serve(), serve()
+	if _, err := up.srv.Login.CreateUser(ctx, login.UserSpec{Username: "alice", Password: "wonderland-42-rabbit"}); err != nil {
+		t.Fatal(err)
+	}
+	app1, appSecret, err := up.srv.OAuth.CreateClient(ctx, oauth.ClientSpec{Name: "app", Type: authcore.Confidential,
+		RedirectURIs: []string{"http://127.0.0.1/callback"}, Scopes: []string{"openid", "profile"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lk.srv.Federation.AddProvider(ctx, authcore.IdentityProvider{ID: "up", Issuer: up.issuer,
+		Audiences: []string{app1.ID}, Scopes: []string{"profile"}, Provisioning: authcore.ProvisionCreate, Enabled: true}); err != nil {
+		t.Fatal(err)
+	}
+	ex, exSecret, err := lk.srv.OAuth.CreateClient(ctx, oauth.ClientSpec{Name: "exchanger", Type: authcore.Confidential,
+		GrantTypes: []string{authcore.GrantTokenExchange}, Scopes: []string{"profile"}, Audience: []string{lk.issuer}})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Without its external provider the flow is a usage error.
+	if code, _, errOut := runCLI(t, "", "flow", "run", "--issuer", lk.issuer, "--client", ex.ID, "--flow", "federation"); code != 2 ||
+		!strings.Contains(errOut, "--external-issuer") {
+		t.Fatalf("%d %s", code, errOut)
+	}
+
+	stderr := &signInWriter{username: "alice", password: "wonderland-42-rabbit", done: make(chan error, 1)}
+	var out bytes.Buffer
+	code := Main([]string{"flow", "run", "--issuer", lk.issuer, "--client", ex.ID, "--secret-stdin", "--flow", "federation",
+		"--scope", "profile", "--external-issuer", up.issuer, "--external-client", app1.ID, "--external-secret-stdin",
+		"--external-scope", "openid profile", "--no-browser", "--timeout", "30s", "--json"},
+		Env{Console: fstest.MapFS{}, Stdout: &out, Stderr: stderr, Stdin: strings.NewReader(exSecret + "\n" + appSecret + "\n")})
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, stderr.buf.String(), out.String())
+	}
+	if err := <-stderr.done; err != nil {
+		t.Fatal(err)
+	}
+	var tr struct {
+		ExternalIssuer string `json:"external_issuer"`
+		Steps          []struct {
+			Name     string `json:"name"`
+			Response *struct {
+				Status int `json:"status"`
+			} `json:"response"`
+		} `json:"steps"`
+		ClientAuth string `json:"client_auth"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &tr); err != nil || tr.ExternalIssuer != up.issuer || tr.ClientAuth != "client_secret_basic" {
+		t.Fatalf("%v %s", err, out.String())
+	}
+	last := tr.Steps[len(tr.Steps)-1]
+	if last.Name != "Call the gateway route with the exchanged token" || last.Response.Status != 200 {
+		t.Fatalf("last step %+v", last)
+	}
+	for _, s := range []string{exSecret, appSecret} {
+		if strings.Contains(out.String(), s) {
+			t.Fatal("a client secret is in the trace")
+		}
 	}
 }
