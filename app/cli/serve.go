@@ -159,16 +159,16 @@ func start(f *serveFlags, console fs.FS, mode string) (*instance, error) {
 	if f.registration == "" {
 		f.registration = "off"
 	}
-	rc, bc, err := parseRate("--token-rate-per-client", f.rateClient)
-	if err != nil {
+	if _, _, err := parseRate("--token-rate-per-client", f.rateClient); err != nil {
 		return fail(err)
 	}
-	ri, bi, err := parseRate("--token-rate-per-ip", f.rateIP)
-	if err != nil {
+	if _, _, err := parseRate("--token-rate-per-ip", f.rateIP); err != nil {
 		return fail(err)
 	}
 	srv, err := server.New(ctx, server.Config{
-		TokenRateClient: rc, TokenBurstClient: bc, TokenRateIP: ri, TokenBurstIP: bi,
+		// The flags seed the policy's defaults; what an administrator
+		// saved in Settings wins (server.Policy).
+		Policy:        server.Policy{TokenRateClient: f.rateClient, TokenRateIP: f.rateIP, AuditRetention: f.auditKeep},
 		KeyAlgorithms: splitList(f.signingAlgs), KeyRotationPeriod: f.keyRotation,
 		Issuer:         issuer,
 		Store:          st.store,

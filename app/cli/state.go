@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/latchkey/latchkey/audit"
 	"github.com/latchkey/latchkey/audit/monitor"
+	"github.com/latchkey/latchkey/authcore/server"
 	"github.com/latchkey/latchkey/authcore/store/badger"
 )
 
@@ -45,6 +47,9 @@ func openState(dataDir string, log zerolog.Logger, ao auditOptions) (*state, err
 	}
 	if err != nil {
 		return nil, err
+	}
+	if keep, ok := server.SavedAuditRetention(context.Background(), st); ok {
+		ao.retention = keep // saved in Settings: it wins over --audit-retention, from the first prune
 	}
 	alog, err := audit.Open(audit.Options{Dir: filepath.Join(dataDir, "audit"), Logger: &log, EncryptionKey: key,
 		Retention: ao.retention, Mirror: ao.mirror})

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/rs/zerolog"
-	"golang.org/x/time/rate"
 
 	"github.com/latchkey/latchkey/authcore"
 	"github.com/latchkey/latchkey/authcore/oauth"
@@ -27,7 +26,7 @@ func BenchmarkClientCredentials(b *testing.B) {
 	defer st.Close()
 	ctx := context.Background()
 	srv, err := server.New(ctx, server.Config{Issuer: "http://127.0.0.1:1", Store: st, Logger: zerolog.Nop(),
-		TokenRateClient: rate.Inf, TokenRateIP: rate.Inf})
+		Policy: server.Policy{TokenRateClient: "off", TokenRateIP: "off"}})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
-	"golang.org/x/time/rate"
 
 	"github.com/latchkey/latchkey/audit"
 	"github.com/latchkey/latchkey/authcore"
@@ -43,12 +42,13 @@ type Config struct {
 	// GatewayMetrics receives the embedded gateway's per-route counts;
 	// nil discards them.
 	GatewayMetrics gateway.Metrics
-	// TokenRateClient and TokenRateIP cap requests to /token, /revoke and
-	// /introspect per client and per IP (zero: oauth's defaults;
-	// rate.Inf: no cap). Failed client authentications are throttled
-	// separately, whatever these say.
-	TokenRateClient, TokenRateIP   rate.Limit
-	TokenBurstClient, TokenBurstIP int
+	// Policy holds the start flags' values of the policy an
+	// administrator may change at run time (token lifetimes, the token
+	// endpoint's ceilings, lockout, audit retention): zero fields keep
+	// the built-in defaults, and values saved in the store win over both
+	// (policy.go). When Audit is an *audit.Log, its retention follows the
+	// policy.
+	Policy Policy
 	// DPoP, MTLS and Registration configure sender-constrained tokens
 	// (RFC 9449, RFC 8705) and dynamic client registration (RFC 7591,
 	// RFC 7592) at the OAuth server; see oauth.Config. MTLS.Enabled
@@ -56,6 +56,9 @@ type Config struct {
 	DPoP         oauth.DPoPConfig
 	MTLS         oauth.MTLSConfig
 	Registration oauth.RegistrationConfig
+	// Device configures the device authorization grant (RFC 8628); see
+	// oauth.DeviceConfig.
+	Device oauth.DeviceConfig
 }
 
 // IssuerSetting is the store setting holding the issuer the server last
@@ -81,6 +84,7 @@ type Server struct {
 	log     zerolog.Logger
 	now     func() time.Time
 	handler http.Handler
+	policy  policyState // policy_apply.go
 }
 
 // New builds every service on cfg.Store. Signing keys exist when it
@@ -92,6 +96,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Audit == nil {
 		cfg.Audit = audit.Discard
 	}
+	rt, _ := cfg.Audit.(retainer)
 	cfg.Audit = withDurableStateChanges(cfg.Audit, cfg.Logger)
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -145,15 +150,15 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		Audit:             cfg.Audit,
 		Logger:            cfg.Logger,
 		Now:               cfg.Now,
-		ClientRate:        cfg.TokenRateClient,
-		ClientBurst:       cfg.TokenBurstClient,
-		IPRate:            cfg.TokenRateIP,
-		IPBurst:           cfg.TokenBurstIP,
 		DPoP:              cfg.DPoP,
 		MTLS:              cfg.MTLS,
 		Registration:      cfg.Registration,
+		Device:            cfg.Device,
 	})
 	if err != nil {
+		return nil, err
+	}
+	if err := s.initPolicy(ctx, cfg, rt); err != nil { // policy_apply.go
 		return nil, err
 	}
 	if err := s.newFederation(cfg); err != nil { // federation.go
