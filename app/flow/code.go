@@ -83,6 +83,8 @@ func (r *runner) authorizationCode(scope string) (*tokenResponse, error) {
 		bs.note("waiting for the URL to be opened by hand")
 	}
 
+	r.flush() // shown now, while the flow waits for the user
+
 	start := time.Now()
 	req, err := lb.wait(r.ctx)
 	rs := r.step("Authorization response (loopback redirect)", KindRedirect)

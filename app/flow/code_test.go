@@ -3,6 +3,7 @@ package flow
 import (
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -133,5 +134,45 @@ func TestAuthorizationErrorResponse(t *testing.T) {
 	var pe *ProtocolError
 	if errors.As(err, &pe) {
 		t.Fatalf("unexpected protocol error %v", pe)
+	}
+}
+
+// The authorization request step is published while the flow waits for
+// the user, so the console shows it live before the redirect arrives.
+func TestAuthorizationStepPublishedBeforeRedirect(t *testing.T) {
+	f := newFake(t, nil)
+	var mu sync.Mutex
+	var seen []string
+	browsed := make(chan error, 1)
+	tr, err := runFake(t, f, Options{Flow: FlowAuthorizationCode, ClientSecret: fakeSecret, Timeout: 5 * time.Second,
+		OpenBrowser: func(string) error { return nil },
+		OnStep: func(s *Step) {
+			mu.Lock()
+			seen = append(seen, s.Name)
+			mu.Unlock()
+		},
+		OnAuthURL: func(u string) {
+			go func() {
+				for i := 0; i < 200; i++ {
+					mu.Lock()
+					ok := len(seen) > 0 && seen[len(seen)-1] == "Authorization request (browser)"
+					mu.Unlock()
+					if ok {
+						browsed <- browse(u)
+						return
+					}
+					time.Sleep(10 * time.Millisecond)
+				}
+				browsed <- errors.New("the authorization step was not published while waiting")
+			}()
+		}})
+	if err != nil {
+		t.Fatalf("%v %v", err, <-browsed)
+	}
+	if err := <-browsed; err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) != len(tr.Steps) {
+		t.Fatalf("published %v of %v", seen, stepNames(tr))
 	}
 }
