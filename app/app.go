@@ -20,6 +20,8 @@ type Info struct {
 	Issuer    string
 	Addresses []string
 	TLS       bool
+	// TLSAuto is set when TLS comes from the --tls-auto local CA.
+	TLSAuto   bool
 	DataDir   string
 	Mode      string // "desktop", "serve" or "cli"
 	StartedAt time.Time

@@ -63,6 +63,7 @@ Usage:
   latchkey audit <command>         read the audit log (query, tail, export, verify)
   latchkey route <command>         gateway routes of the embedded gateway (add, list, update, remove, feed-token)
   latchkey idp <command>           trusted external OpenID providers (add, list, show, update, remove, test)
+  latchkey settings <command>      live settings: token lifetimes, rate limits, lockout, audit retention (show, set, reset, ca)
   latchkey gateway --config FILE   run a standalone gateway in front of any API and any OIDC issuer
   latchkey flow run [flags]        run an OAuth/OIDC flow step by step against any issuer, with its trace
   latchkey version                 print the version
@@ -117,7 +118,7 @@ func run(args []string, env Env) error {
 		return runGateway(args[1:], env)
 	case "flow":
 		return runFlow(args[1:], env)
-	case "client", "user", "scope", "key", "audit", "route", "idp":
+	case "client", "user", "scope", "key", "audit", "route", "idp", "settings":
 		return runAdmin(args[0], args[1:], env)
 	}
 	fmt.Fprintf(env.Stderr, "latchkey: unknown command %q\n\n%s", args[0], usage)

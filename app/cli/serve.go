@@ -194,6 +194,7 @@ func start(f *serveFlags, console fs.FS, mode string) (*instance, error) {
 		Server: srv, Logger: log, Audit: st.audit, Timeline: st.timeline, Alerts: st.alerts,
 		Info: app.Info{
 			Issuer: issuer, Addresses: []string{ln.Addr().String()}, TLS: tlsCfg != nil,
+			TLSAuto: tlsCfg != nil && f.tlsAuto && f.tlsCert == "" && f.tlsKey == "",
 			DataDir: dataDir, Mode: mode, StartedAt: time.Now(),
 		},
 	})

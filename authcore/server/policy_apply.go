@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"sync"
 	"time"
@@ -31,7 +32,8 @@ type retainer interface {
 var _ retainer = (*audit.Log)(nil)
 
 // initPolicy works out the defaults (built in, overridden by the start
-// flags in cfg.Policy), reads the saved document and puts the result in
+// flags in cfg.Policy, which the bounds of saved values do not bind),
+// reads the saved document and puts the result in
 // force. A saved document that no longer validates is logged and
 // ignored: the defaults, which are safe, apply instead.
 func (s *Server) initPolicy(ctx context.Context, cfg Config, rt retainer) error {
@@ -40,14 +42,10 @@ func (s *Server) initPolicy(ctx context.Context, cfg Config, rt retainer) error 
 	ps.defaults, ps.fromFlag = builtinPolicy(), map[string]bool{}
 	flags := cfg.Policy
 	for _, f := range policyFields {
-		if v := f.get(&flags); v != "" && v != "0" && v != "0s" {
-			if f.key == "audit_retention" && flags.AuditRetention < 0 {
-				ps.defaults.AuditRetention = flags.AuditRetention
-			} else if err := f.set(&ps.defaults, v); err != nil {
-				return &PolicyError{Problems: map[string]string{f.key: err.Error()}}
-			}
-			ps.fromFlag[f.key] = true
-		}
+		ps.fromFlag[f.key] = f.seed(&ps.defaults, &flags)
+	}
+	if _, err := ps.defaults.oauthPolicy(); err != nil {
+		return fmt.Errorf("server: Policy: %w", err)
 	}
 	doc, err := loadPolicyDoc(ctx, s.Store)
 	if err != nil {

@@ -16,6 +16,20 @@ type policyField struct {
 	min, max               string // display form; "" for rates
 	get                    func(*Policy) string
 	set                    func(*Policy, string) error
+	// seed copies a start flag's value (not bound by min and max) from
+	// src to dst when src has one.
+	seed func(dst, src *Policy) bool
+}
+
+func seeder[T comparable](at func(*Policy) *T) func(dst, src *Policy) bool {
+	return func(dst, src *Policy) bool {
+		var zero T
+		if v := *at(src); v != zero {
+			*at(dst) = v
+			return true
+		}
+		return false
+	}
 }
 
 const day = 24 * time.Hour
@@ -63,7 +77,7 @@ func fieldIndex(k string) int {
 }
 
 func durationField(key, label, flag string, lo, hi time.Duration, at func(*Policy) *time.Duration) policyField {
-	return policyField{key: key, label: label, kind: "duration", flag: flag,
+	return policyField{key: key, label: label, kind: "duration", flag: flag, seed: seeder(at),
 		min: FormatPolicyDuration(lo), max: FormatPolicyDuration(hi),
 		get: func(p *Policy) string { return FormatPolicyDuration(*at(p)) },
 		set: func(p *Policy, v string) error {
@@ -80,7 +94,7 @@ func durationField(key, label, flag string, lo, hi time.Duration, at func(*Polic
 }
 
 func rateField(key, label, flag string, mayBeOff bool, at func(*Policy) *string) policyField {
-	return policyField{key: key, label: label, kind: "rate", flag: flag,
+	return policyField{key: key, label: label, kind: "rate", flag: flag, seed: seeder(at),
 		get: func(p *Policy) string { return *at(p) },
 		set: func(p *Policy, v string) error {
 			v = strings.TrimSpace(v)
@@ -102,7 +116,7 @@ func rateField(key, label, flag string, mayBeOff bool, at func(*Policy) *string)
 }
 
 func countField(key, label string, lo, hi int, at func(*Policy) *int) policyField {
-	return policyField{key: key, label: label, kind: "count",
+	return policyField{key: key, label: label, kind: "count", seed: seeder(at),
 		min: strconv.Itoa(lo), max: strconv.Itoa(hi),
 		get: func(p *Policy) string { return strconv.Itoa(*at(p)) },
 		set: func(p *Policy, v string) error {
@@ -162,4 +176,14 @@ func FormatPolicyDuration(d time.Duration) string {
 		return strconv.FormatInt(int64(d/time.Minute), 10) + "m"
 	}
 	return strconv.FormatInt(int64(d.Round(time.Second)/time.Second), 10) + "s"
+}
+
+// PolicyKeys lists the keys of the policy values, in display order, with
+// their labels (for command-line flags).
+func PolicyKeys() [][2]string {
+	out := make([][2]string, len(policyFields))
+	for i, f := range policyFields {
+		out[i] = [2]string{f.key, f.label}
+	}
+	return out
 }
