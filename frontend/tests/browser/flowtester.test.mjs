@@ -209,3 +209,20 @@ test('Flow tester: authorization code + PKCE through the login and consent pages
   await page.getByLabel('Saved flows').selectOption('code flow again')
   assert.equal(await page.getByLabel('Prompt (OIDC)').inputValue(), 'login')
 })
+
+test('Flow tester: the Federation flow asks for its external provider', { timeout: 60_000 }, async () => {
+  await page.goto(`${base}/console/#/flow-tester`)
+  await page.reload() // a fresh form: no client chosen yet
+  await page.getByLabel('Flow', { exact: true }).selectOption('federation')
+  await page.getByRole('button', { name: 'Run flow' }).click()
+  assert.equal((await page.getByRole('alert').textContent()).trim(), 'Give the external provider’s issuer.')
+  await page.getByLabel('External provider issuer').fill('https://idp.example')
+  await page.getByLabel('Client id at the external provider').fill('app')
+  await page.getByLabel('Scope at the external provider').fill('openid email')
+  assert.equal(await page.getByLabel('Client secret at the external provider').getAttribute('type'), 'password')
+  await page.getByLabel('Gateway route to call').waitFor()
+  assert.equal(await page.getByLabel('Scope', { exact: true }).inputValue(), 'profile')
+  await page.getByRole('button', { name: 'Run flow' }).click()
+  assert.equal((await page.getByRole('alert').textContent()).trim(), 'Choose the Latchkey client that exchanges the ID token.')
+  await page.screenshot({ path: join(ARTIFACTS, 'browser-flowtester-federation-form.png'), fullPage: true })
+})
