@@ -80,7 +80,7 @@ func (r *runner) authorizationCode(scope string) (*tokenResponse, error) {
 			bs.note("opened in the system browser")
 		}
 	} else {
-		bs.note("waiting for the URL to be opened by hand")
+		bs.note("waiting for the user to open the URL (the console's button, or by hand)")
 	}
 
 	r.flush() // shown now, while the flow waits for the user
