@@ -19,6 +19,8 @@
 //     §4.1.3, §7.5.2).
 //   - Refresh tokens rotate on every use; a spent one presented again
 //     revokes its whole family (OAuth 2.1 §4.3.1, RFC 9700 §4.14.2).
+//     A FAPI 2.0 confidential client with sender-constrained tokens keeps
+//     its refresh token instead (FAPI 2.0 §5.3.2.1-9).
 //   - Access tokens are RFC 9068 JWTs (typ at+jwt) signed through Signer;
 //     codes, refresh tokens and client secrets are random and stored only as
 //     hashes.

@@ -24,7 +24,8 @@ import (
 //     a DPoP proof or comes over mTLS with the client's certificate
 //     (§5.3.2.1-4/5);
 //   - codes live at most 60 s (§5.3.2.1-11); iss is in every
-//     authorization response, as for every client (RFC 9207).
+//     authorization response, as for every client (RFC 9207);
+//   - refresh tokens do not rotate (§5.3.2.1-9, token_refresh.go).
 
 // FAPIAlgorithms are the JWS algorithms FAPI 2.0 §5.4.1 allows.
 var FAPIAlgorithms = []string{"PS256", "ES256", "EdDSA"}

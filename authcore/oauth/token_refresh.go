@@ -15,7 +15,8 @@ import (
 // reuse: invalid_grant, and the whole family is revoked (OAuth 2.1
 // §4.3.1, RFC 9700 §4.14.2). scope may narrow the new access token, never
 // widen it; the new refresh token keeps the grant's scope (RFC 6749 §6).
-// The family ends at the grant's absolute expiry.
+// The family ends at the grant's absolute expiry. A FAPI client's
+// sender-constrained refresh does not rotate (keepsRefreshToken).
 func (s *Server) refresh(ctx context.Context, tr *tokenRequest) (*tokenResponse, error) {
 	value := tr.p.get("refresh_token")
 	if value == "" {
@@ -63,6 +64,9 @@ func (s *Server) refresh(ctx context.Context, tr *tokenRequest) (*tokenResponse,
 	if err != nil {
 		return nil, err
 	}
+	if keepsRefreshToken(tr) {
+		return s.refreshInPlace(ctx, tr, rec, value, at, it, scopes, now)
+	}
 	nextValue, err := s.randomToken(32)
 	if err != nil {
 		return nil, internal(err)
@@ -85,6 +89,37 @@ func (s *Server) refresh(ctx context.Context, tr *tokenRequest) (*tokenResponse,
 	resp := bearer(at, it, now, scopes)
 	resp.RefreshToken = nextValue
 	s.issued(ctx, audit.TokenRefreshed, tr.client, rec.UserID, authcore.GrantRefreshToken, it, scopes, true)
+	return resp, nil
+}
+
+// keepsRefreshToken reports whether a refresh leaves the refresh token in
+// place: FAPI 2.0 §5.3.2.1-9 ("shall not use refresh token rotation
+// except in extraordinary circumstances") for a confidential FAPI client
+// whose tokens are sender-constrained (DPoP or mTLS). Rotation only
+// makes such clients lose their grant when a response is lost; replay of
+// a stolen token is already stopped by the client authentication the
+// token is bound to and by the sender constraint. Every other client
+// rotates with reuse detection (OAuth 2.1 §4.3.1).
+func keepsRefreshToken(tr *tokenRequest) bool {
+	return tr.client.FAPI && tr.client.Type == authcore.Confidential && tr.senderConstrained()
+}
+
+// refreshInPlace answers a refresh that keeps its refresh token: the new
+// access token is recorded on the grant, so revoking the family reaches
+// it (a grant revoked meanwhile revokes it at once and the refresh
+// fails), and the same refresh token is returned, still ending at the
+// expiry it was issued with (never past the grant's).
+func (s *Server) refreshInPlace(ctx context.Context, tr *tokenRequest, rec authcore.RefreshToken, value, at string,
+	it authcore.IssuedToken, scopes []string, now time.Time) (*tokenResponse, error) {
+	switch err := s.store.AddAccessToken(ctx, rec.GrantID, it); {
+	case errors.Is(err, authcore.ErrNotFound):
+		return nil, errInvalidGrant("refresh token is invalid, expired or revoked")
+	case err != nil:
+		return nil, unavailable(err)
+	}
+	resp := bearer(at, it, now, scopes)
+	resp.RefreshToken = value
+	s.issued(ctx, audit.TokenRefreshed, tr.client, rec.UserID, authcore.GrantRefreshToken, it, scopes, false)
 	return resp, nil
 }
 
