@@ -58,13 +58,18 @@ func errDPoP(desc string) *Error {
 // the proof could no longer be accepted (§11.1), so a replay, even after
 // a restart, is refused.
 func (s *Server) tokenDPoP(ctx context.Context, w http.ResponseWriter, r *http.Request, c authcore.Client) (string, error) {
-	return s.endpointDPoP(ctx, w, r, c, "/token")
+	jkt, err := s.endpointDPoP(ctx, w, r, "/token")
+	if err == nil && jkt == "" && c.DPoPBoundAccessTokens && !s.cfg.DPoP.Disabled {
+		return "", errInvalidRequest("this client must send a DPoP proof")
+	}
+	return jkt, err
 }
 
-// endpointDPoP is tokenDPoP for a POST to another endpoint of the issuer,
-// path (RFC 9449 §10.1: a proof sent to /par binds the code like
-// dpop_jkt).
-func (s *Server) endpointDPoP(ctx context.Context, w http.ResponseWriter, r *http.Request, c authcore.Client, path string) (string, error) {
+// endpointDPoP validates the DPoP proof of a POST to path at the issuer
+// (/token, or /par where RFC 9449 §10.1 makes it bind the code like
+// dpop_jkt) and returns its key's thumbprint; "" when there is none or
+// DPoP is off.
+func (s *Server) endpointDPoP(ctx context.Context, w http.ResponseWriter, r *http.Request, path string) (string, error) {
 	if s.cfg.DPoP.Disabled {
 		return "", nil
 	}
@@ -73,9 +78,6 @@ func (s *Server) endpointDPoP(ctx context.Context, w http.ResponseWriter, r *htt
 		return "", errDPoP("send exactly one DPoP proof header")
 	}
 	if !present {
-		if c.DPoPBoundAccessTokens {
-			return "", errInvalidRequest("this client must send a DPoP proof")
-		}
 		return "", nil
 	}
 	now := s.now()
@@ -136,6 +138,22 @@ func checkCodeDPoP(tr *tokenRequest, ac authcore.AuthCode) error {
 	if ac.DPoPJKT != "" && tr.jkt != ac.DPoPJKT {
 		return errInvalidGrant("the DPoP proof's key is not the one the authorization request named (dpop_jkt)")
 	}
+	return nil
+}
+
+// parDPoP binds a pushed request to the key of the DPoP proof sent to
+// /par (RFC 9449 §10.1): the proof's thumbprint becomes the request's
+// dpop_jkt, and a dpop_jkt sent with it (in the form or the request
+// object) must name the same key, else invalid_request. The code issued
+// for the request is then redeemable only with a proof of that key.
+func (s *Server) parDPoP(jkt string, p params) error {
+	if jkt == "" {
+		return nil
+	}
+	if v := p.get("dpop_jkt"); v != "" && v != jkt {
+		return errInvalidRequest("dpop_jkt does not match the key of the DPoP proof")
+	}
+	p["dpop_jkt"] = jkt
 	return nil
 }
 

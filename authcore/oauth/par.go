@@ -49,7 +49,8 @@ func (s *Server) parLifetime() time.Duration {
 // the token endpoint, the request is validated as /authorize would
 // (including a request object, RFC 9126 §3), stored, and answered 201
 // with its request_uri and expires_in. A request_uri in the body is
-// invalid_request (RFC 9126 §2.1).
+// invalid_request (RFC 9126 §2.1). A DPoP proof binds the request's code
+// to its key (RFC 9449 §10.1, parDPoP).
 func (s *Server) handlePAR(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	if !s.admit(w, r, s.ipRL, remoteIP(r)) {
@@ -80,6 +81,11 @@ func (s *Server) handlePAR(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errInvalidRequest("request_uri is not allowed at the PAR endpoint"))
 		return
 	}
+	jkt, err := s.endpointDPoP(ctx, w, r, "/par") // RFC 9449 §10.1
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	for _, name := range clientAuthParams {
 		delete(p, name)
 	}
@@ -91,6 +97,10 @@ func (s *Server) handlePAR(w http.ResponseWriter, r *http.Request) {
 	}
 	if p.get("client_id") != ca.client.ID {
 		p["client_id"] = ca.client.ID
+	}
+	if err := s.parDPoP(jkt, p); err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	if err := s.validatePushed(ctx, ca.client, p); err != nil {
 		s.fail(w, r, err)
