@@ -635,6 +635,60 @@ export interface FlowRun {
   error?: string
 }
 
+/** One live policy value of the Settings screen (Go: app.Setting). */
+export interface Setting {
+  /** e.g. "access_token_ttl". */
+  key: string
+  label: string
+  /** "duration" ("15m", "12h", "30d"), "rate" ("100/s", "off") or "count". */
+  kind: 'duration' | 'rate' | 'count'
+  value: string
+  /** The value when none is saved: the start flag's, else built in. */
+  default: string
+  /** Where value comes from. */
+  source: 'saved' | 'flag' | 'built-in'
+  /** The start flag that sets the default, if any. */
+  flag?: string
+  min?: string
+  max?: string
+}
+
+/** One value an update changed (Go: app.SettingChange). */
+export interface SettingChange {
+  key: string
+  label: string
+  from: string
+  to: string
+}
+
+/** TLS of the listener and the --tls-auto local CA (Go: app.TLSFacts). */
+export interface TLSFacts {
+  enabled: boolean
+  mode: 'off' | 'files' | 'auto'
+  ca_available: boolean
+  ca_file?: string
+  ca_subject?: string
+  ca_not_after?: string
+  ca_fingerprint_sha256?: string
+}
+
+/** What the Settings screen shows (Go: app.Settings). */
+export interface Settings {
+  policy: Setting[]
+  updated_at?: string
+  updated_by?: string
+  /** What an update changed; only in updateSettings' answer. */
+  changed?: SettingChange[]
+  instance: {
+    issuer: string
+    addresses: string[]
+    data_dir: string
+    mode: string
+    signing_algorithms: string[]
+    tls: TLSFacts
+  }
+}
+
 // ---------------------------------------------------------------------------
 
 /** The console's operations, typed. Every view goes through one of these. */
@@ -717,6 +771,15 @@ export interface Api {
   removeIdentityProvider(id: string): Promise<void>
   /** Fetches the discovery document and JWKS of a provider (by id) or of an issuer URL not yet registered. */
   testIdentityProvider(idOrIssuer: string): Promise<ConnectionReport>
+
+  /** The live policy, its defaults, and the instance's read-only facts. */
+  settings(): Promise<Settings>
+  /** Validates values (by key) without saving; the problems by key, empty when all would be accepted. */
+  checkSettings(values: Record<string, string>): Promise<Record<string, string>>
+  /** Saves and applies values at once, with no restart; the answer lists what changed. */
+  updateSettings(values: Record<string, string>): Promise<Settings>
+  /** The --tls-auto local CA certificate, PEM (never a key). */
+  tlsCA(): Promise<string>
 }
 
 /** A filter that matches every audit event, with a page size. */
@@ -738,6 +801,15 @@ function rawObject(v: unknown): Record<string, unknown> | undefined {
     }
   }
   return typeof v === 'object' ? (v as Record<string, unknown>) : undefined
+}
+
+/** Fills the lists Go sends as null in Settings. */
+function settingsOf(v: unknown): Settings {
+  const s = v as Settings
+  return {
+    ...s, policy: list<Setting>(s.policy), changed: list<SettingChange>(s.changed),
+    instance: { ...s.instance, addresses: list<string>(s.instance?.addresses), signing_algorithms: list<string>(s.instance?.signing_algorithms) },
+  }
 }
 
 /** Builds the typed API over a transport. */
@@ -821,6 +893,11 @@ export function createApi(call: Transport): Api {
     updateIdentityProvider: async (id, spec) => (await call('UpdateIdentityProvider', [id, spec])) as IdentityProvider,
     removeIdentityProvider: (id) => none('RemoveIdentityProvider', [id]),
     testIdentityProvider: async (x) => (await call('TestIdentityProvider', [x])) as ConnectionReport,
+
+    settings: async () => settingsOf(await call('Settings', [])),
+    checkSettings: async (values) => ((await call('CheckSettings', [{ values }])) ?? {}) as Record<string, string>,
+    updateSettings: async (values) => settingsOf(await call('UpdateSettings', [{ values }])),
+    tlsCA: async () => String(await call('TLSCA', [])),
   }
 }
 
