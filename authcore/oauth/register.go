@@ -126,6 +126,9 @@ func (s *Server) readRegistration(w http.ResponseWriter, r *http.Request) (regis
 // register creates the client a registration request describes.
 func (s *Server) register(ctx context.Context, req registrationRequest) (authcore.Client, string, string, error) {
 	spec, err := s.spec(req)
+	if err == nil {
+		err = s.defaultScopes(ctx, &spec)
+	}
 	if err != nil {
 		return authcore.Client{}, "", "", err
 	}

@@ -94,6 +94,9 @@ func (s *Server) handleClientUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	spec, err := s.spec(req)
+	if err == nil {
+		err = s.defaultScopes(ctx, &spec)
+	}
 	if err == nil && spec.Type != c.Type {
 		err = newError(CodeInvalidClientMetadata, http.StatusBadRequest,
 			"token_endpoint_auth_method cannot change between public and confidential")

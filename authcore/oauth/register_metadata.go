@@ -1,7 +1,9 @@
 package oauth
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -76,7 +78,10 @@ const defaultClientName = "Dynamically registered client"
 // that only registration needs (RFC 7591 §2, §3.2.2): no jwks_uri,
 // sector_identifier_uri, request_uris or software statements (Latchkey
 // fetches nothing a client names); response_types only code; signing
-// algorithms never none or HS*; scopes only registrable ones.
+// algorithms never none or HS*; scopes only registrable ones. Omitted
+// members take the RFC 7591 §2 defaults (grant_types authorization_code,
+// token_endpoint_auth_method client_secret_basic; response_types code
+// follows); omitted scope is left for defaultScopes.
 func (s *Server) spec(req registrationRequest) (ClientSpec, error) {
 	bad := func(format string, a ...any) error {
 		return fmt.Errorf("%w: "+format, append([]any{ErrInvalidClientMetadata}, a...)...)
@@ -107,10 +112,7 @@ func (s *Server) spec(req registrationRequest) (ClientSpec, error) {
 	if err != nil {
 		return ClientSpec{}, bad("scope is malformed")
 	}
-	if scopes == nil {
-		scopes = s.registrableScopes()
-	}
-	for _, sc := range scopes {
+	for _, sc := range scopes { // none: defaultScopes fills them in
 		if !slices.Contains(s.registrableScopes(), sc) {
 			return ClientSpec{}, bad("scope %q may not be registered dynamically", sc)
 		}
@@ -143,6 +145,29 @@ func (s *Server) spec(req registrationRequest) (ClientSpec, error) {
 		return ClientSpec{}, bad("backchannel_logout_uri %v", err)
 	}
 	return spec, nil
+}
+
+// defaultScopes gives a registration that named no scope (RFC 7591 §2
+// leaves the default to the server) the registrable scopes that exist in
+// the scope registry, without offline_access unless the client registered
+// the refresh_token grant: what such a client can actually be granted.
+func (s *Server) defaultScopes(ctx context.Context, spec *ClientSpec) error {
+	if spec.Scopes != nil {
+		return nil
+	}
+	spec.Scopes = []string{}
+	for _, name := range s.registrableScopes() {
+		if name == scopeOfflineAccess && !slices.Contains(spec.GrantTypes, authcore.GrantRefreshToken) {
+			continue
+		}
+		switch _, err := s.store.GetScope(ctx, name); {
+		case err == nil:
+			spec.Scopes = append(spec.Scopes, name)
+		case !errors.Is(err, authcore.ErrNotFound):
+			return unavailable(err)
+		}
+	}
+	return nil
 }
 
 // checkBackchannel refuses, for dynamically registered clients, a

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -157,5 +158,60 @@ func TestRegisterMetadataRules(t *testing.T) {
 	pub["token_endpoint_auth_method"] = "none"
 	if r := e.register("POST", "/register", pub, ""); r.status != 201 || r.str("client_secret") != "" {
 		t.Fatalf("public client: %d %s", r.status, r.raw)
+	}
+}
+
+// A registration with only redirect_uris gets the RFC 7591 §2 defaults:
+// grant_types [authorization_code], response_types [code],
+// token_endpoint_auth_method client_secret_basic (so a secret), and the
+// registrable scopes the registry holds, offline_access only with the
+// refresh_token grant; the client then completes a code flow with them.
+func TestRegisterRFC7591Defaults(t *testing.T) {
+	e := newEnv(t, openRegistration)
+	r := e.register("POST", "/register", map[string]any{"redirect_uris": []string{"https://app.example/cb"}}, "")
+	if r.status != 201 {
+		t.Fatalf("bare registration: %d %s", r.status, r.raw)
+	}
+	var got struct {
+		GrantTypes    []string `json:"grant_types"`
+		ResponseTypes []string `json:"response_types"`
+		AuthMethod    string   `json:"token_endpoint_auth_method"`
+		Scope         string   `json:"scope"`
+		Secret        string   `json:"client_secret"`
+		ClientID      string   `json:"client_id"`
+	}
+	_ = json.Unmarshal([]byte(r.raw), &got)
+	if strings.Join(got.GrantTypes, " ") != "authorization_code" || strings.Join(got.ResponseTypes, " ") != "code" ||
+		got.AuthMethod != authcore.AuthSecretBasic || got.Secret == "" || got.Scope != "openid profile email" {
+		t.Fatalf("defaults: %s", r.raw)
+	}
+	c := testClient{Client: authcore.Client{ID: got.ClientID, Type: authcore.Confidential,
+		AuthMethod: authcore.AuthSecretBasic, RedirectURIs: []string{"https://app.example/cb"}}, secret: got.Secret}
+	verifier := "default-scope-verifier-0123456789-0123456789-abcdef"
+	q := authParams(c, verifier)
+	q.Del("scope")
+	loc, _ := url.Parse(e.authorize(q.Encode()).Header.Get("Location"))
+	if loc.Query().Get("code") == "" {
+		t.Fatalf("authorize with the default scope: %s", loc)
+	}
+	tok := e.redeem(c, loc.Query().Get("code"), verifier)
+	if tok.status != 200 || tok.str("refresh_token") != "" {
+		t.Fatalf("redeem: %d %s", tok.status, tok.raw)
+	}
+	m := regMeta("https://app.example/cb")
+	delete(m, "scope")
+	if r := e.register("POST", "/register", m, ""); r.status != 201 || r.str("scope") != "openid profile email offline_access" {
+		t.Fatalf("default scope with refresh_token: %d %s", r.status, r.raw)
+	}
+	e2 := newEnv(t, func(c *Config) {
+		openRegistration(c)
+		c.Registration.Scopes = []string{"orders:read", "no-such-scope"}
+	})
+	if r := e2.register("POST", "/register", map[string]any{"redirect_uris": []string{"https://app.example/cb"}}, ""); r.status != 201 || r.str("scope") != "orders:read" {
+		t.Fatalf("configured registrable scopes: %d %s", r.status, r.raw)
+	}
+	if r := e2.register("POST", "/register", map[string]any{"redirect_uris": []string{"https://app.example/cb"},
+		"scope": "openid"}, ""); r.status != 400 || r.str("error") != CodeInvalidClientMetadata {
+		t.Fatalf("a scope outside the configured ones: %d %s", r.status, r.raw)
 	}
 }
