@@ -3,6 +3,8 @@ package cli
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -114,7 +116,18 @@ func remoteCaller(dataDir string) (caller, error) {
 	if err := json.Unmarshal(b, &af); err != nil || af.URL == "" || af.Token == "" {
 		return nil, fmt.Errorf("%s is malformed", filepath.Join(dataDir, adminFileName))
 	}
-	return &remote{url: af.URL, token: af.Token, client: &http.Client{Timeout: 30 * time.Second}}, nil
+	client := &http.Client{Timeout: 30 * time.Second}
+	// A server started with --tls-auto serves a certificate from the data
+	// directory's local CA: trust that CA (and the system's) for this call.
+	if pemCA, _, err := server.ReadAutoTLSCA(filepath.Join(dataDir, "tls")); err == nil {
+		pool, perr := x509.SystemCertPool()
+		if perr != nil {
+			pool = x509.NewCertPool()
+		}
+		pool.AppendCertsFromPEM(pemCA)
+		client.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}
+	}
+	return &remote{url: af.URL, token: af.Token, client: client}, nil
 }
 
 func (r *remote) call(method string, out any, args ...any) error {
