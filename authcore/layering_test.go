@@ -25,10 +25,13 @@ var allowed = map[string][]string{
 	"authcore/store/storetest": {"authcore"},
 	// authcore/dpop is dependency-free DPoP proof validation (RFC 9449
 	// §4.3) shared by the token endpoint and the gateway.
-	"authcore/dpop":    {},
+	"authcore/dpop": {},
+	// authcore/egress is the dependency-free SSRF guard for outbound
+	// requests to client-registered URLs (back-channel logout).
+	"authcore/egress":  {},
 	"authcore/gateway": {"authcore", "audit", "authcore/dpop"},
-	"authcore/oauth":   {"authcore", "audit", "authcore/dpop"},
-	"authcore/oidc":    {"authcore", "audit", "authcore/dpop"},
+	"authcore/oauth":   {"authcore", "audit", "authcore/dpop", "authcore/egress"},
+	"authcore/oidc":    {"authcore", "audit", "authcore/dpop", "authcore/egress"},
 	"authcore/server": {"authcore", "audit", "authcore/gateway", "authcore/keys", "authcore/login",
 		"authcore/oauth", "authcore/oidc", "authcore/federation", "authcore/dpop"},
 }

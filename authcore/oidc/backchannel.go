@@ -14,6 +14,7 @@ import (
 
 	"github.com/latchkey/latchkey/audit"
 	"github.com/latchkey/latchkey/authcore"
+	"github.com/latchkey/latchkey/authcore/egress"
 )
 
 // TypLogoutToken is the typ header of logout tokens (OIDC Back-Channel
@@ -114,6 +115,10 @@ func (p *Provider) deliver(ctx context.Context, target, tok string, ev audit.Eve
 			ev.Reason = fmt.Sprintf("client answered %d", status)
 			p.record(ctx, ev)
 			return
+		case egress.IsBlocked(err):
+			ev.Reason = "backchannel_logout_uri resolves to a private address"
+			p.record(ctx, ev)
+			return
 		case err != nil:
 			ev.Reason = "delivery failed"
 		default:
@@ -134,7 +139,15 @@ func (p *Provider) deliver(ctx context.Context, target, tok string, ev audit.Eve
 	}
 }
 
-// post sends one delivery attempt. Redirects are not followed.
+// SetBackchannelAllowPrivate lets logout tokens reach loopback, private
+// and link-local addresses (allow) or refuses them again, from the next
+// delivery attempt on (Config.BackchannelAllowPrivate).
+func (p *Provider) SetBackchannelAllowPrivate(allow bool) { p.egress.SetAllowPrivate(allow) }
+
+// post sends one delivery attempt through the egress guard: the target's
+// name is resolved and the connection refused when the address is
+// loopback, private, link-local or unspecified (unless allowed); no
+// proxy, no redirects, DefaultBackchannelTimeout for the whole attempt.
 func (p *Provider) post(ctx context.Context, target, tok string) (int, error) {
 	body := strings.NewReader(url.Values{"logout_token": {tok}}.Encode())
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, body)

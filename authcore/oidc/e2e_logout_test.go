@@ -155,6 +155,7 @@ func TestRPInitiatedAndBackchannelLogout(t *testing.T) {
 	rec := &logouts{}
 	bc := httptest.NewServer(rec)
 	defer bc.Close()
+	e.srv.OIDC.SetBackchannelAllowPrivate(true) // the client listens on loopback
 	bye := "https://shop.example/bye"
 	r := e.rp(oauth.ClientSpec{Name: "Shop", RedirectURIs: []string{cb}, Scopes: []string{"openid"},
 		PostLogoutRedirectURIs: []string{bye}, BackchannelLogoutURI: bc.URL + "/bc"}, "openid")

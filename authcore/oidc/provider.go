@@ -15,6 +15,7 @@ import (
 
 	"github.com/latchkey/latchkey/audit"
 	"github.com/latchkey/latchkey/authcore"
+	"github.com/latchkey/latchkey/authcore/egress"
 )
 
 // Defaults used when the Config field is zero.
@@ -74,10 +75,12 @@ type Config struct {
 	// Algorithms lists the ID token signing algorithms available
 	// (keys.Manager.Algorithms); nil means ES256 only.
 	Algorithms func() []string
-	// HTTPClient posts logout tokens. Nil means a client that never
-	// follows redirects, with DefaultBackchannelTimeout. Its
-	// CheckRedirect is always replaced so that redirects are not followed.
-	HTTPClient *http.Client
+	// BackchannelAllowPrivate lets logout tokens be posted to loopback,
+	// private and link-local addresses (an administrator's choice, for
+	// clients on the same network); off, such targets are refused at
+	// dial time however their name resolves (backchannel.go, egress).
+	// SetBackchannelAllowPrivate changes it at run time.
+	BackchannelAllowPrivate bool
 	// Audit receives security events; nil discards them.
 	Audit audit.Recorder
 	// Logger receives internal errors; the zero value discards them.
@@ -112,6 +115,7 @@ type Provider struct {
 	randMu   sync.Mutex
 	rand     io.Reader
 	http     *http.Client
+	egress   egress.Guard
 	inflight chan struct{}
 	wg       sync.WaitGroup
 	closing  chan struct{}
@@ -140,17 +144,14 @@ func New(cfg Config) (*Provider, error) {
 	setDefault(&cfg.BackchannelTries, DefaultBackchannelTries)
 	setDefault(&cfg.BackchannelBackoff, DefaultBackchannelBackoff)
 	setDefault(&cfg.MaxDeliveries, DefaultMaxDeliveries)
-	hc := &http.Client{Timeout: DefaultBackchannelTimeout}
-	if cfg.HTTPClient != nil {
-		c := *cfg.HTTPClient
-		hc = &c
-	}
-	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &Provider{
+	p := &Provider{
 		cfg: cfg, store: cfg.Store, signer: cfg.Signer, sessions: cfg.Sessions,
-		audit: cfg.Audit, log: cfg.Logger, now: cfg.Now, rand: cfg.Rand, http: hc,
+		audit: cfg.Audit, log: cfg.Logger, now: cfg.Now, rand: cfg.Rand,
 		inflight: make(chan struct{}, cfg.MaxDeliveries), closing: make(chan struct{}),
-	}, nil
+	}
+	p.egress.SetAllowPrivate(cfg.BackchannelAllowPrivate)
+	p.http = p.egress.NewClient(DefaultBackchannelTimeout) // backchannel.go
+	return p, nil
 }
 
 func setDefault[T comparable](v *T, def T) {

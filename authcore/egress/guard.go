@@ -1,0 +1,120 @@
+package egress
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// ErrBlocked is the dial error for a refused address.
+var ErrBlocked = errors.New("egress: address is loopback, private, link-local or unspecified")
+
+// DefaultTimeout bounds one outbound request, connection to last byte,
+// when NewClient is given none.
+const DefaultTimeout = 5 * time.Second
+
+// special are ranges Blocked refuses beyond the netip predicates: "this
+// network" (RFC 791), carrier-grade NAT shared space (RFC 6598), the
+// IETF protocol assignments (RFC 6890), benchmarking (RFC 2544) and the
+// limited broadcast address.
+var special = []netip.Prefix{
+	netip.MustParsePrefix("0.0.0.0/8"),
+	netip.MustParsePrefix("100.64.0.0/10"),
+	netip.MustParsePrefix("192.0.0.0/24"),
+	netip.MustParsePrefix("198.18.0.0/15"),
+	netip.MustParsePrefix("255.255.255.255/32"),
+}
+
+// nat64 is the well-known NAT64 prefix (RFC 6052): its addresses reach
+// the IPv4 address in their last 32 bits.
+var nat64 = netip.MustParsePrefix("64:ff9b::/96")
+
+// Blocked reports whether ip is an address outbound requests must not
+// reach unless private targets are allowed: loopback, private (RFC 1918,
+// RFC 4193), link-local, multicast, unspecified, and the special ranges
+// above; IPv4-mapped and NAT64 IPv6 addresses are judged by their IPv4
+// address. An invalid address is blocked.
+func Blocked(ip netip.Addr) bool {
+	if !ip.IsValid() {
+		return true
+	}
+	ip = ip.Unmap()
+	if nat64.Contains(ip) {
+		b := ip.As16()
+		ip = netip.AddrFrom4([4]byte{b[12], b[13], b[14], b[15]})
+	}
+	if ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
+		ip.IsInterfaceLocalMulticast() || ip.IsMulticast() || ip.IsUnspecified() {
+		return true
+	}
+	for _, p := range special {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// Guard decides, at dial time, which addresses outbound connections may
+// reach. The zero value refuses Blocked addresses; it is safe for
+// concurrent use, and SetAllowPrivate takes effect on the next dial.
+type Guard struct {
+	allowPrivate atomic.Bool
+}
+
+// SetAllowPrivate lets connections reach Blocked addresses (allow) or
+// refuses them again.
+func (g *Guard) SetAllowPrivate(allow bool) { g.allowPrivate.Store(allow) }
+
+// AllowPrivate reports the current setting.
+func (g *Guard) AllowPrivate() bool { return g.allowPrivate.Load() }
+
+// Control is a net.Dialer Control function: it runs after name
+// resolution with the address about to be connected to, and refuses a
+// Blocked one unless private targets are allowed.
+func (g *Guard) Control(network, address string, _ syscall.RawConn) error {
+	if g.allowPrivate.Load() {
+		return nil
+	}
+	ap, err := netip.ParseAddrPort(address)
+	if err != nil {
+		return fmt.Errorf("%w: %q", ErrBlocked, address)
+	}
+	if Blocked(ap.Addr()) {
+		return fmt.Errorf("%w: %s", ErrBlocked, ap.Addr())
+	}
+	return nil
+}
+
+// NewClient returns an HTTP client whose every connection passes g: no
+// proxy (a proxy would dial for it), no kept-alive connections (each
+// request dials, so a changed setting applies at once), no redirects
+// (the first response is returned as it is), timeout bounding the whole request (DefaultTimeout
+// when zero) and shorter bounds on connecting, the TLS handshake and the
+// response headers.
+func (g *Guard) NewClient(timeout time.Duration) *http.Client {
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	d := &net.Dialer{Timeout: timeout, Control: g.Control}
+	tr := &http.Transport{
+		Proxy:                  nil,
+		DialContext:            d.DialContext,
+		ForceAttemptHTTP2:      true,
+		TLSHandshakeTimeout:    timeout,
+		ResponseHeaderTimeout:  timeout,
+		MaxResponseHeaderBytes: 64 << 10,
+		DisableKeepAlives:      true,
+	}
+	return &http.Client{Transport: tr, Timeout: timeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+// IsBlocked reports whether err comes from a connection the guard
+// refused.
+func IsBlocked(err error) bool { return errors.Is(err, ErrBlocked) }
