@@ -23,17 +23,25 @@ var allowed = map[string][]string{
 	"audit/cmd/auditbench":     {"audit"},
 	"authcore/store/badger":    {"authcore"},
 	"authcore/store/storetest": {"authcore"},
-	// authcore/dpop is dependency-free DPoP proof validation (RFC 9449
-	// §4.3) shared by the token endpoint and the gateway.
-	"authcore/dpop": {},
+	// authcore/dpop is DPoP proof validation (RFC 9449 §4.3) shared by
+	// the token endpoint and the gateway; it uses only the neutral
+	// packages below.
+	"authcore/dpop": {"authcore/jws", "authcore/jwkset"},
+	// Neutral packages that import no Latchkey package and that any
+	// subpackage may import: authcore/jws splits compact JWS strictly;
+	// authcore/jwkset fetches, caches and parses an issuer's JWKS with each
+	// key bound to its algorithms (gateway, federation, dpop).
+	"authcore/jws":        {},
+	"authcore/jwkset":     {},
+	"authcore/federation": {"authcore", "audit", "authcore/jws", "authcore/jwkset"},
 	// authcore/egress is the dependency-free SSRF guard for outbound
 	// requests to client-registered URLs (back-channel logout).
 	"authcore/egress":  {},
-	"authcore/gateway": {"authcore", "audit", "authcore/dpop"},
+	"authcore/gateway": {"authcore", "audit", "authcore/dpop", "authcore/jws", "authcore/jwkset"},
 	"authcore/oauth":   {"authcore", "audit", "authcore/dpop", "authcore/egress"},
 	"authcore/oidc":    {"authcore", "audit", "authcore/dpop", "authcore/egress"},
 	"authcore/server": {"authcore", "audit", "authcore/gateway", "authcore/keys", "authcore/login",
-		"authcore/oauth", "authcore/oidc", "authcore/federation", "authcore/dpop"},
+		"authcore/oauth", "authcore/oidc", "authcore/federation", "authcore/dpop", "authcore/jws", "authcore/jwkset"},
 }
 
 // TestLayering states the import rules as a test (go/build/deps_test.go is

@@ -3,6 +3,8 @@ package dpop
 import (
 	"net/url"
 	"strings"
+
+	"github.com/latchkey/latchkey/authcore/jws"
 )
 
 // NormalizeHTU normalises an http(s) URL for the htu comparison (RFC 9449
@@ -36,7 +38,7 @@ func NormalizeHTU(raw string) (string, bool) {
 	return scheme + "://" + host + removeDotSegments(normalizePercent(p)), true
 }
 
-func isUnreserved(c byte) bool { return isB64URL(c) || c == '.' || c == '~' }
+func isUnreserved(c byte) bool { return jws.IsB64URL(c) || c == '.' || c == '~' }
 
 func unhex(c byte) (byte, bool) {
 	switch {

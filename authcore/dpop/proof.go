@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/latchkey/latchkey/authcore/jws"
 )
 
 // Defaults of Expect.
@@ -108,29 +110,26 @@ type claims struct {
 // (step 11's jti), nonces and the token's key binding are the caller's.
 func Check(proof string, want Expect) (*Proof, error) {
 	fillDefaults(&want)
-	if !looksLikeJWS(proof, want.MaxBytes) {
-		return nil, refuse("dpop_malformed", "the DPoP proof is not a well-formed JWT")
-	}
-	j, err := parseCompact(proof)
+	j, err := jws.Parse(proof, want.MaxBytes)
 	if err != nil {
 		return nil, refuse("dpop_malformed", "the DPoP proof is not a well-formed JWT")
 	}
-	if t := j.header.Typ; t != "dpop+jwt" && t != "application/dpop+jwt" {
+	if t := j.Header.Typ; t != "dpop+jwt" && t != "application/dpop+jwt" {
 		return nil, refuse("dpop_typ", "the DPoP proof's typ must be dpop+jwt")
 	}
-	m, ok := methods[j.header.Alg]
+	m, ok := methods[j.Header.Alg]
 	if !ok {
 		return nil, refuse("dpop_alg", "the DPoP proof's algorithm is not accepted")
 	}
-	jwk, err := publicKey(j.header.JWK)
+	jwk, err := publicKey(j.Header.JWK)
 	if err != nil {
 		return nil, err
 	}
-	if !keyAllows(jwk, j.header.Alg) || m.Verify(j.signingString, j.sig, jwk.Key) != nil {
+	if !keyAllows(jwk, j.Header.Alg) || m.Verify(j.SigningString, j.Sig, jwk.Key) != nil {
 		return nil, refuse("dpop_signature", "the DPoP proof's signature does not verify with its jwk")
 	}
 	var c claims
-	if err := strictUnmarshal(j.payload, &c); err != nil || c.Jti == nil || *c.Jti == "" || len(*c.Jti) > 256 ||
+	if err := jws.StrictUnmarshal(j.Payload, &c); err != nil || c.Jti == nil || *c.Jti == "" || len(*c.Jti) > 256 ||
 		c.Htm == nil || c.Htu == nil || (want.AccessToken != "" && c.Ath == nil) {
 		return nil, refuse("dpop_claims", "the DPoP proof lacks jti, htm, htu, iat or ath")
 	}

@@ -35,21 +35,20 @@ func (s *Service) TestConnection(ctx context.Context, issuer string) (Connection
 		rep.Error = "federation: " + err.Error()
 		return rep, nil
 	}
-	r := &remote{issuer: issuer}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	md, err := s.metadataLocked(ctx, r)
+	r := s.newRemote(issuer) // not the cached one: the caches are bypassed
+	md, err := s.metadataOf(ctx, r)
 	if err != nil {
 		rep.Error = err.Error()
 		return rep, ctx.Err()
 	}
 	rep.AuthorizationEndpoint, rep.TokenEndpoint, rep.JWKSURI = md.AuthorizationEndpoint, md.TokenEndpoint, md.JWKSURI
 	rep.SigningAlgorithms, rep.PKCEMethods = md.SigningAlgs, md.CodeChallengeMethods
-	if err := s.fetchKeys(ctx, r, s.now()); err != nil {
+	ks, err := r.keys.Get(ctx, false)
+	if err != nil {
 		rep.Error = err.Error()
 		return rep, ctx.Err()
 	}
-	rep.Keys = r.set.kids()
+	rep.Keys = kids(ks)
 	rep.OK = len(rep.Keys) > 0
 	if !rep.OK {
 		rep.Error = "federation: the JWKS holds no usable signing key"

@@ -11,6 +11,7 @@ import (
 
 	"github.com/latchkey/latchkey/audit"
 	"github.com/latchkey/latchkey/authcore"
+	"github.com/latchkey/latchkey/authcore/jwkset"
 )
 
 // providerID is the shape of an IdentityProvider.ID: a slug safe in
@@ -125,7 +126,7 @@ func normalize(p *authcore.IdentityProvider) error {
 		p.DisplayName = u.Host
 	}
 	for _, a := range p.Algorithms {
-		if _, ok := methods[a]; !ok {
+		if !jwkset.Allowed(a) {
 			return bad("algorithm %q is not allowed (RS256, ES256, PS256, EdDSA only)", a)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/latchkey/latchkey/authcore"
+	"github.com/latchkey/latchkey/authcore/jwkset"
 )
 
 // replayKind is the authcore.Nonces kind of external ID token uses.
@@ -119,25 +120,24 @@ func (s *Service) checkSignature(ctx context.Context, p authcore.IdentityProvide
 	case !idTypOK(h.Typ):
 		return refuse(ReasonClaims, fmt.Errorf("federation: typ %q is not an ID token's", h.Typ))
 	}
-	method, ok := methods[h.Alg]
-	if !ok || !contains(algorithms(p), h.Alg) {
+	if !jwkset.Allowed(h.Alg) || !contains(algorithms(p), h.Alg) {
 		return refuse(ReasonAlgorithm, fmt.Errorf("federation: alg %q not allowed", h.Alg))
 	}
 	ks, err := s.keys(ctx, p.Issuer, false)
 	if err != nil {
 		return unavailable(ReasonJWKSUnavailable, err)
 	}
-	cands := ks.find(h.Kid, h.Alg)
+	cands := ks.Find(h.Kid, h.Alg)
 	if len(cands) == 0 {
 		if ks, err = s.keys(ctx, p.Issuer, true); err != nil {
 			return unavailable(ReasonJWKSUnavailable, err)
 		}
-		if cands = ks.find(h.Kid, h.Alg); len(cands) == 0 {
+		if cands = ks.Find(h.Kid, h.Alg); len(cands) == 0 {
 			return refuse(ReasonUnknownKey, fmt.Errorf("federation: no %s key with kid %q", h.Alg, h.Kid))
 		}
 	}
 	for _, k := range cands {
-		if method.Verify(jws.signingString, jws.sig, k.key) == nil {
+		if k.Verify(h.Alg, jws.signingString, jws.sig) == nil {
 			return nil
 		}
 	}

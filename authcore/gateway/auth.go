@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/latchkey/latchkey/authcore/jws"
 )
 
 // credentials takes the access token from the single Authorization header
@@ -76,7 +78,7 @@ func (g *Gateway) identify(q *request, tok string) (*Identity, *denial) {
 	var id *Identity
 	var d *denial
 	switch {
-	case looksLikeJWS(tok, g.cfg.MaxTokenBytes):
+	case jws.LooksLikeCompact(tok, g.cfg.MaxTokenBytes):
 		id, d = g.verifier.verify(ctx, tok)
 	case g.cfg.Introspector != nil && len(tok) <= g.cfg.MaxTokenBytes && isB64Token(tok):
 		id, d = g.introspect(q, tok)
@@ -120,7 +122,7 @@ func isB64Token(s string) bool {
 		return false
 	}
 	for j := 0; j < i; j++ {
-		if c := s[j]; !isB64URL(c) && c != '.' && c != '~' && c != '+' && c != '/' {
+		if c := s[j]; !jws.IsB64URL(c) && c != '.' && c != '~' && c != '+' && c != '/' {
 			return false
 		}
 	}

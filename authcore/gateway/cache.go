@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"sync"
 	"time"
+
+	"github.com/latchkey/latchkey/authcore/jwkset"
 )
 
 // verifiedTTL bounds how long a verified token is trusted without
@@ -26,14 +28,14 @@ type verifiedCache struct {
 type verifiedEntry struct {
 	id    Identity
 	until time.Time
-	set   *KeySet // the key set the signature verified against
+	set   *jwkset.Set // the key set the signature verified against
 }
 
 func newVerifiedCache() *verifiedCache {
 	return &verifiedCache{entries: make(map[[32]byte]verifiedEntry)}
 }
 
-func (c *verifiedCache) get(key [32]byte, set *KeySet, now time.Time) (*Identity, bool) {
+func (c *verifiedCache) get(key [32]byte, set *jwkset.Set, now time.Time) (*Identity, bool) {
 	c.mu.RLock()
 	e, ok := c.entries[key]
 	c.mu.RUnlock()
@@ -44,7 +46,7 @@ func (c *verifiedCache) get(key [32]byte, set *KeySet, now time.Time) (*Identity
 	return &id, true
 }
 
-func (c *verifiedCache) put(key [32]byte, id *Identity, set *KeySet, until time.Time, now time.Time) {
+func (c *verifiedCache) put(key [32]byte, id *Identity, set *jwkset.Set, until time.Time, now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.entries) >= maxVerified {

@@ -151,7 +151,7 @@ func New(cfg Config) (*Gateway, error) {
 	if g.audit == nil {
 		g.audit = audit.Discard
 	}
-	g.verifier = &verifier{issuer: cfg.Issuer, keys: cfg.Keys, leeway: cfg.Leeway, required: required, now: cfg.Now,
+	g.verifier = &verifier{issuer: cfg.Issuer, maxBytes: cfg.MaxTokenBytes, keys: cfg.Keys, leeway: cfg.Leeway, required: required, now: cfg.Now,
 		cache: newVerifiedCache()}
 	g.dpop = &dpopChecker{maxAge: cfg.DPoPMaxAge, leeway: cfg.Leeway, maxBytes: cfg.MaxTokenBytes,
 		now: cfg.Now, replay: dpop.NewReplayCache(cfg.DPoPReplayEntries)}

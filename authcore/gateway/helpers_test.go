@@ -97,7 +97,7 @@ func signRaw(alg string, key crypto.PrivateKey, header, claims any) string {
 		return b64json(v)
 	}
 	ss := enc(header) + "." + enc(claims)
-	sig, err := signingMethods[alg].Sign(ss, key)
+	sig, err := jwt.GetSigningMethod(alg).Sign(ss, key)
 	if err != nil {
 		panic(err)
 	}

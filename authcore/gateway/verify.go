@@ -4,6 +4,9 @@ import (
 	"context"
 	"net/http"
 	"time"
+
+	"github.com/latchkey/latchkey/authcore/jwkset"
+	"github.com/latchkey/latchkey/authcore/jws"
 )
 
 // DefaultLeeway is the clock skew allowed on exp, nbf and iat (RFC 9068
@@ -17,6 +20,7 @@ var DefaultRequiredClaims = []string{"iss", "sub", "aud", "exp", "iat", "jti", "
 // verifier checks access-token JWTs locally (RFC 9068 §4).
 type verifier struct {
 	issuer   string
+	maxBytes int // the token size cap, checked before parsing
 	keys     KeySource
 	leeway   time.Duration
 	required []string
@@ -45,28 +49,28 @@ func (v *verifier) verify(ctx context.Context, tok string) (*Identity, *denial) 
 	return id, d
 }
 
-// verifyJWT checks tok, which passed looksLikeJWS, in the order of RFC
+// verifyJWT checks tok, which passed jws.LooksLikeCompact, in the order of RFC
 // 9068 §4 and RFC 8725 §3, and fails closed on every error: the first
 // failure ends the check, so no combination of faults can be mistaken for
 // a lesser one (CVE-2024-51744). The route's audience is checked by the
 // caller.
 func (v *verifier) verifyJWT(ctx context.Context, tok string) (*Identity, *denial) {
-	j, err := parseJWS(tok)
+	j, err := jws.Parse(tok, v.maxBytes)
 	if err != nil {
 		return nil, tokenDenial("malformed", "the access token is not a well-formed JWT")
 	}
-	if !typIs(j.header.Typ, "at+jwt") {
+	if !jws.TypIs(j.Header.Typ, "at+jwt") {
 		return nil, tokenDenial("wrong_typ", "the token is not an access token (typ must be at+jwt)")
 	}
-	alg := j.header.Alg
-	if _, ok := signingMethods[alg]; !ok {
+	alg := j.Header.Alg
+	if !jwkset.Allowed(alg) {
 		return nil, tokenDenial("alg_not_allowed", "the access token's signing algorithm is not accepted")
 	}
 	if d := v.checkSignature(ctx, j, alg); d != nil {
 		return nil, d
 	}
 	var wc wireClaims
-	if err := strictUnmarshal(j.payload, &wc); err != nil {
+	if err := jws.StrictUnmarshal(j.Payload, &wc); err != nil {
 		return nil, tokenDenial("malformed_claims", "the access token's claims are not valid JSON")
 	}
 	partial := wc.identity(nil, time.Time{}, time.Time{}) // for the audit record only
@@ -99,23 +103,23 @@ func (v *verifier) verifyJWT(ctx context.Context, tok string) (*Identity, *denia
 // with the algorithm bound to that key. The header may only select among
 // the key's own algorithms; jku, x5u, jwk and x5c are never consulted
 // (RFC 8725 §3.10).
-func (v *verifier) checkSignature(ctx context.Context, j *jws, alg string) *denial {
+func (v *verifier) checkSignature(ctx context.Context, j *jws.Compact, alg string) *denial {
 	ks, err := v.keys.KeySet(ctx, false)
 	if err != nil {
 		return keysUnavailable()
 	}
-	cands := ks.lookup(j.header.Kid)
+	cands := ks.Lookup(j.Header.Kid)
 	if len(cands) == 0 {
 		if ks, err = v.keys.KeySet(ctx, true); err != nil {
 			return keysUnavailable()
 		}
-		cands = ks.lookup(j.header.Kid)
+		cands = ks.Lookup(j.Header.Kid)
 	}
 	if len(cands) == 0 {
 		return tokenDenial("unknown_kid", "the access token was not signed by a current key of the authorization server")
 	}
 	for _, c := range cands {
-		if containsString(c.algs, alg) && j.verifySig(alg, c.key) == nil {
+		if c.Verify(alg, j.SigningString, j.Sig) == nil {
 			return nil
 		}
 	}

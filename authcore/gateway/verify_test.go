@@ -57,7 +57,7 @@ func TestTokenTable(t *testing.T) {
 	}
 	derSig := func() string {
 		ss := b64json(iss.header()) + "." + b64json(iss.claims(now))
-		sig, _ := signingMethods["ES256"].Sign(ss, iss.es)
+		sig, _ := jwt.SigningMethodES256.Sign(ss, iss.es)
 		r, s := new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])
 		der, _ := asn1Sig(r, s)
 		return ss + "." + b64(der)
