@@ -48,6 +48,7 @@ type serveFlags struct {
 	tlsClientCA  string         // --tls-client-ca, serve_mtls.go
 	registration string         // --registration
 	dpopNonce    bool           // --dpop-nonce
+	bcPrivate    bool           // --backchannel-allow-private
 	clientCAs    *x509.CertPool // loaded from it
 }
 
@@ -60,6 +61,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.tlsAuto, "tls-auto", false, "make a local CA and a certificate in the data directory")
 	fs.StringVar(&f.registration, "registration", "off", `dynamic client registration (RFC 7591): "off", "token" (needs an initial access token: latchkey client registration-token) or "open"`)
 	fs.BoolVar(&f.dpopNonce, "dpop-nonce", false, "require DPoP server nonces (RFC 9449 §8) at the token endpoint")
+	fs.BoolVar(&f.bcPrivate, "backchannel-allow-private", false, "let back-channel logout reach loopback and private addresses for dynamically registered clients too (clients an administrator registers always may)")
 	fs.StringVar(&f.tlsClientCA, "tls-client-ca", "", `request TLS client certificates for mTLS client authentication and certificate-bound tokens (RFC 8705): a PEM file of the CAs tls_client_auth trusts, "system", or "self-signed" (self_signed_tls_client_auth only)`)
 	fs.BoolVar(&f.insecureHTTP, "insecure-http", false, "allow plain HTTP on a non-loopback address (never in production)")
 	fs.StringVar(&f.rateClient, "token-rate-per-client", "2000/s", `ceiling on /token, /revoke, /introspect per client ("N/s", "N/m" or "off"); failed authentications are throttled regardless`)
@@ -179,6 +181,8 @@ func start(f *serveFlags, console fs.FS, mode string) (*instance, error) {
 		MTLS:           f.mtls(tlsCfg), // RFC 8705, serve_mtls.go
 		Registration:   oauth.RegistrationConfig{Enabled: f.registration != "off", Open: f.registration == "open"},
 		DPoP:           oauth.DPoPConfig{RequireNonce: f.dpopNonce},
+
+		BackchannelAllowPrivate: f.bcPrivate,
 	})
 	if err != nil {
 		return fail(err)

@@ -93,7 +93,7 @@ func (p *Provider) notify(ctx context.Context, c authcore.Client, s authcore.Ses
 	go func() {
 		defer p.wg.Done()
 		defer func() { <-p.inflight }()
-		p.deliver(ctx, c.BackchannelLogoutURI, tok, ev)
+		p.deliver(ctx, p.deliveryClient(c), c.BackchannelLogoutURI, tok, ev)
 	}()
 }
 
@@ -101,10 +101,10 @@ func (p *Provider) notify(ctx context.Context, c authcore.Client, s authcore.Ses
 // the client answers 200 or 204, answers a client error other than 429,
 // or BackchannelTries attempts have failed, waiting BackchannelBackoff
 // (doubling) between them. It records one event for the delivery.
-func (p *Provider) deliver(ctx context.Context, target, tok string, ev audit.Event) {
+func (p *Provider) deliver(ctx context.Context, hc *http.Client, target, tok string, ev audit.Event) {
 	wait := p.cfg.BackchannelBackoff
 	for attempt := 1; ; attempt++ {
-		status, err := p.post(ctx, target, tok)
+		status, err := p.post(ctx, hc, target, tok)
 		ev.Details["attempts"], ev.Details["status"] = attempt, status
 		switch {
 		case err == nil && (status == http.StatusOK || status == http.StatusNoContent):
@@ -144,18 +144,30 @@ func (p *Provider) deliver(ctx context.Context, target, tok string, ev audit.Eve
 // delivery attempt on (Config.BackchannelAllowPrivate).
 func (p *Provider) SetBackchannelAllowPrivate(allow bool) { p.egress.SetAllowPrivate(allow) }
 
-// post sends one delivery attempt through the egress guard: the target's
-// name is resolved and the connection refused when the address is
-// loopback, private, link-local or unspecified (unless allowed); no
-// proxy, no redirects, DefaultBackchannelTimeout for the whole attempt.
-func (p *Provider) post(ctx context.Context, target, tok string) (int, error) {
+// deliveryClient is the HTTP client for c's logout tokens. A client that
+// registered itself (RFC 7591: it holds a registration access token)
+// chose its back-channel URI unvetted, so the egress guard refuses
+// loopback, private and link-local targets for it, however the name
+// resolves, unless the administrator allows them. A client an
+// administrator registered is trusted with its URI, as with its
+// redirect URIs. Both clients have no proxy, no redirects and a timeout.
+func (p *Provider) deliveryClient(c authcore.Client) *http.Client {
+	if len(c.RegistrationTokenHash) > 0 {
+		return p.http
+	}
+	return p.httpTrusted
+}
+
+// post sends one delivery attempt with hc: no proxy, no redirects,
+// DefaultBackchannelTimeout for the whole attempt.
+func (p *Provider) post(ctx context.Context, hc *http.Client, target, tok string) (int, error) {
 	body := strings.NewReader(url.Values{"logout_token": {tok}}.Encode())
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, body)
 	if err != nil {
 		return 0, err
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := p.http.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		return 0, err
 	}

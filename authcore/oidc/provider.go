@@ -114,12 +114,16 @@ type Provider struct {
 	now      func() time.Time
 	randMu   sync.Mutex
 	rand     io.Reader
-	http     *http.Client
+	http     *http.Client // for dynamically registered clients: guarded
 	egress   egress.Guard
-	inflight chan struct{}
-	wg       sync.WaitGroup
-	closing  chan struct{}
-	once     sync.Once
+	// admins' clients: their URIs were typed by an administrator, so they
+	// may be on loopback or the LAN (a developer's app on localhost).
+	httpTrusted *http.Client
+	trusted     egress.Guard
+	inflight    chan struct{}
+	wg          sync.WaitGroup
+	closing     chan struct{}
+	once        sync.Once
 }
 
 // New checks cfg, fills its defaults and returns a Provider.
@@ -151,6 +155,8 @@ func New(cfg Config) (*Provider, error) {
 	}
 	p.egress.SetAllowPrivate(cfg.BackchannelAllowPrivate)
 	p.http = p.egress.NewClient(DefaultBackchannelTimeout) // backchannel.go
+	p.trusted.SetAllowPrivate(true)
+	p.httpTrusted = p.trusted.NewClient(DefaultBackchannelTimeout)
 	return p, nil
 }
 

@@ -24,6 +24,8 @@ func newOIDC(cfg Config, s *Server, km *keys.Manager) (*oidc.Provider, error) {
 		Audit:      cfg.Audit,
 		Logger:     cfg.Logger,
 		Now:        cfg.Now,
+
+		BackchannelAllowPrivate: cfg.BackchannelAllowPrivate,
 	})
 }
 

@@ -59,6 +59,11 @@ type Config struct {
 	// Device configures the device authorization grant (RFC 8628); see
 	// oauth.DeviceConfig.
 	Device oauth.DeviceConfig
+	// BackchannelAllowPrivate lets back-channel logout tokens of
+	// dynamically registered clients reach loopback, private and
+	// link-local addresses (oidc.Config.BackchannelAllowPrivate); those
+	// of clients an administrator registered always may.
+	BackchannelAllowPrivate bool
 }
 
 // IssuerSetting is the store setting holding the issuer the server last
