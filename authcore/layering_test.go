@@ -33,12 +33,13 @@ var allowed = map[string][]string{
 	// key bound to its algorithms (gateway, federation, dpop).
 	"authcore/jws":        {},
 	"authcore/jwkset":     {},
+	"authcore/tokencache": {}, // the verified-token cache (gateway, introspection)
 	"authcore/federation": {"authcore", "audit", "authcore/jws", "authcore/jwkset"},
 	// authcore/egress is the dependency-free SSRF guard for outbound
 	// requests to client-registered URLs (back-channel logout).
 	"authcore/egress":  {},
-	"authcore/gateway": {"authcore", "audit", "authcore/dpop", "authcore/jws", "authcore/jwkset"},
-	"authcore/oauth":   {"authcore", "audit", "authcore/dpop", "authcore/egress"},
+	"authcore/gateway": {"authcore", "audit", "authcore/dpop", "authcore/jws", "authcore/jwkset", "authcore/tokencache"},
+	"authcore/oauth":   {"authcore", "audit", "authcore/dpop", "authcore/egress", "authcore/tokencache"},
 	"authcore/oidc":    {"authcore", "audit", "authcore/dpop", "authcore/egress"},
 	"authcore/server": {"authcore", "audit", "authcore/gateway", "authcore/keys", "authcore/login",
 		"authcore/oauth", "authcore/oidc", "authcore/federation", "authcore/dpop", "authcore/jws", "authcore/jwkset"},

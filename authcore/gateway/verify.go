@@ -7,6 +7,7 @@ import (
 
 	"github.com/latchkey/latchkey/authcore/jwkset"
 	"github.com/latchkey/latchkey/authcore/jws"
+	"github.com/latchkey/latchkey/authcore/tokencache"
 )
 
 // DefaultLeeway is the clock skew allowed on exp, nbf and iat (RFC 9068
@@ -30,12 +31,12 @@ type verifier struct {
 
 // verify is verifyJWT behind the verified-token cache.
 func (v *verifier) verify(ctx context.Context, tok string) (*Identity, *denial) {
-	key := tokenKey(tok)
+	key := tokencache.KeyOf(tok)
 	now := v.now()
 	set, err := v.keys.KeySet(ctx, false)
 	if err == nil {
-		if id, ok := v.cache.get(key, set, now); ok {
-			return id, nil
+		if id, ok := v.cache.Get(key, set, now); ok {
+			return &id, nil
 		}
 	}
 	id, d := v.verifyJWT(ctx, tok)
@@ -44,7 +45,7 @@ func (v *verifier) verify(ctx context.Context, tok string) (*Identity, *denial) 
 		if exp := id.ExpiresAt.Add(v.leeway); exp.Before(until) {
 			until = exp
 		}
-		v.cache.put(key, id, set, until, now)
+		v.cache.Put(key, *id, set, until, now)
 	}
 	return id, d
 }

@@ -61,7 +61,7 @@ func (s *Server) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) introspect(ctx context.Context, caller authcore.Client, token string) (map[string]any, error) {
-	if claims, ok := s.verifyAccess(token); ok {
+	if claims, ok := s.verifyAccessCached(token); ok { // introspect_cache.go
 		if claims.ClientID != caller.ID && !intersects(claims.Audience, caller.Audience) {
 			return inactive, nil
 		}

@@ -139,6 +139,9 @@ type Server struct {
 	// policy holds what SetPolicy may change while the server runs; the
 	// token endpoint reads it without a lock.
 	policy atomic.Pointer[Policy]
+	// verified caches introspected access tokens (introspect_cache.go);
+	// ready at its zero value.
+	verified verifiedAccess
 }
 
 // New checks cfg, fills defaults, loads (or creates, on first start) the
