@@ -43,7 +43,15 @@ var allowed = map[string][]string{
 	"authcore/oidc":    {"authcore", "audit", "authcore/dpop", "authcore/egress"},
 	"authcore/server": {"authcore", "audit", "authcore/gateway", "authcore/keys", "authcore/login",
 		"authcore/oauth", "authcore/oidc", "authcore/federation", "authcore/dpop", "authcore/jws", "authcore/jwkset"},
+	// Test scaffolding, imported by _test.go files only (TestTestSupport):
+	// testsupport needs nothing but audit, so any package's internal tests
+	// may use it; servertest starts the real server.
+	"authcore/testsupport":       {"audit"},
+	"authcore/server/servertest": {"authcore/server", "authcore/store/badger"},
 }
+
+// testOnly are the packages that no non-test file may import.
+var testOnly = []string{"authcore/testsupport", "authcore/server/servertest"}
 
 // TestLayering states the import rules as a test (go/build/deps_test.go is
 // the model): authcore and audit never import the console, Wails or the
@@ -85,5 +93,33 @@ func TestLayering(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestTestSupport keeps the test scaffolding out of the product: no
+// non-test Go file of the module imports a package of testOnly.
+func TestTestSupport(t *testing.T) {
+	err := filepath.WalkDir("..", func(dir string, d fs.DirEntry, err error) error {
+		if err != nil || !d.IsDir() {
+			return err
+		}
+		switch name := d.Name(); {
+		case dir == "..":
+		case name == "testdata" || name == "node_modules" || strings.HasPrefix(name, "."):
+			return filepath.SkipDir
+		}
+		pkg, err := build.ImportDir(dir, 0)
+		if err != nil {
+			return nil // no Go files here
+		}
+		for _, imp := range pkg.Imports {
+			if slices.Contains(testOnly, strings.TrimPrefix(imp, module)) {
+				t.Errorf("%s imports %s outside its tests", filepath.ToSlash(dir), imp)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
