@@ -82,12 +82,19 @@ func Open(opt Options) (*Log, error) {
 		// caller waits for durability (RecordSync, Flush), else at most a
 		// second later (writer.go), so buffered events share one fsync.
 		WithSyncWrites(false).
+		// Memory: memtables are Go heap and Badger's defaults (5 of 64
+		// MiB, a 256 MiB block cache) would let the audit log alone hold
+		// ~600 MiB; these keep it near 100 MiB (authcore/store/badger
+		// does the same).
+		WithMemTableSize(16 << 20).
+		WithNumMemtables(3).
+		WithBlockCacheSize(32 << 20).
 		WithLogger(badgerLogger{opt.Logger.With().Str("component", "audit-badger").Logger()})
 	if opt.InMemory {
 		bo = bo.WithDir("").WithValueDir("")
 	}
 	if len(opt.EncryptionKey) > 0 {
-		bo = bo.WithEncryptionKey(opt.EncryptionKey).WithIndexCacheSize(64 << 20)
+		bo = bo.WithEncryptionKey(opt.EncryptionKey).WithIndexCacheSize(32 << 20)
 	}
 	db, err := badger.Open(bo)
 	if err != nil {

@@ -105,6 +105,12 @@ func badgerOptions(opts Options) bdg.Options {
 		WithNumVersionsToKeep(1).
 		WithNumCompactors(2).
 		WithValueLogFileSize(64 << 20).
+		// Memtables are Go heap: Badger's defaults (5 of 64 MiB) let a
+		// burst of writes hold ~400 MiB before they reach disk. Three of
+		// 16 MiB keep that under 64 MiB; records are small, so a batch
+		// (15% of a memtable) still holds thousands of them.
+		WithMemTableSize(16 << 20).
+		WithNumMemtables(3).
 		WithBlockCacheSize(32 << 20).
 		WithChecksumVerificationMode(options.OnTableRead).
 		WithMetricsEnabled(false)
