@@ -11,6 +11,7 @@ import (
 	"github.com/latchkey/latchkey/audit"
 	"github.com/latchkey/latchkey/authcore"
 	"github.com/latchkey/latchkey/authcore/oauth"
+	"github.com/latchkey/latchkey/authcore/testsupport"
 )
 
 // Back-channel logout of a dynamically registered client goes through the
@@ -38,9 +39,9 @@ func TestBackchannelEgressGuard(t *testing.T) {
 	}
 	logout := func() {
 		t.Helper()
-		b := newBrowser(t)
+		b := testsupport.NewBrowser(t)
 		_, idt := codeFlow(t, e, b, r)
-		_, _ = b.get(e.issuer + "/end_session?" + url.Values{"id_token_hint": {idt}}.Encode())
+		_, _ = b.Get(e.issuer + "/end_session?" + url.Values{"id_token_hint": {idt}}.Encode())
 		if list, _ := e.srv.OIDC.ListSessions(ctx, alice.ID); len(list) != 0 {
 			t.Fatalf("session still live: %+v", list)
 		}
@@ -48,7 +49,7 @@ func TestBackchannelEgressGuard(t *testing.T) {
 	events := func(n int) []audit.Event {
 		t.Helper()
 		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-			if evs := e.ev.of(audit.LogoutBackchannel); len(evs) >= n {
+			if evs := e.ev.Of(audit.LogoutBackchannel); len(evs) >= n {
 				return evs
 			}
 		}
@@ -81,14 +82,14 @@ func TestBackchannelEgressGuard(t *testing.T) {
 	// (Ending alice's sessions notifies the guarded client too: refused again.)
 	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
 		var ok bool
-		for _, ev := range e.ev.of(audit.LogoutBackchannel) {
+		for _, ev := range e.ev.Of(audit.LogoutBackchannel) {
 			ok = ok || (ev.ClientID == r.client.ID && ev.Outcome == audit.Success)
 		}
 		if ok {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no delivery to the admin-registered client %s: %+v", r.client.ID, e.ev.of(audit.LogoutBackchannel))
+			t.Fatalf("no delivery to the admin-registered client %s: %+v", r.client.ID, e.ev.Of(audit.LogoutBackchannel))
 		}
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/latchkey/latchkey/authcore/oauth"
 	"github.com/latchkey/latchkey/authcore/server"
 	"github.com/latchkey/latchkey/authcore/store/badger"
+	"github.com/latchkey/latchkey/authcore/testsupport"
 )
 
 // Token exchange (RFC 8693) of an ID token and an access token, with
@@ -28,7 +29,7 @@ func TestTokenExchange(t *testing.T) {
 	r := e.rp(oauth.ClientSpec{Name: "BFF", RedirectURIs: []string{cb}, Audience: []string{api},
 		GrantTypes: []string{authcore.GrantAuthorizationCode, authcore.GrantTokenExchange},
 		Scopes:     []string{"openid", "orders:read"}}, "openid", "orders:read")
-	tok, idt := codeFlow(t, e, newBrowser(t), r)
+	tok, idt := codeFlow(t, e, testsupport.NewBrowser(t), r)
 	exchange := func(v url.Values) (int, map[string]any) {
 		v.Set("grant_type", "urn:ietf:params:oauth:grant-type:token-exchange")
 		req, _ := http.NewRequest("POST", e.issuer+"/token", strings.NewReader(v.Encode()))
@@ -44,14 +45,14 @@ func TestTokenExchange(t *testing.T) {
 	if status != 200 || m["issued_token_type"] != atType || m["token_type"] != "Bearer" || m["scope"] != "orders:read" {
 		t.Fatalf("exchange of an ID token: %d %v", status, m)
 	}
-	_, claims := payload(t, m["access_token"].(string))
+	_, claims := testsupport.DecodeJWT(t, m["access_token"].(string))
 	if aud, _ := claims["aud"].([]any); len(aud) != 1 || aud[0] != api || claims["sub"] == nil {
 		t.Fatalf("exchanged token claims %v", claims)
 	}
 	// An access token, with an actor: act names the actor.
 	status, m = exchange(url.Values{"subject_token": {tok.AccessToken}, "subject_token_type": {atType},
 		"actor_token": {idt}, "actor_token_type": {idType}, "audience": {api}})
-	if _, c := payload(t, m["access_token"].(string)); status != 200 || c["act"] == nil {
+	if _, c := testsupport.DecodeJWT(t, m["access_token"].(string)); status != 200 || c["act"] == nil {
 		t.Fatalf("exchange with actor: %d %v", status, m)
 	}
 	for _, c := range []struct {

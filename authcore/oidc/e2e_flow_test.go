@@ -12,17 +12,18 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/latchkey/latchkey/authcore/oauth"
+	"github.com/latchkey/latchkey/authcore/testsupport"
 )
 
 const cb = "http://127.0.0.1:9/callback"
 
 // codeFlow runs an authorization (login and consent as needed) and the
 // code exchange, returning the tokens and the raw ID token.
-func codeFlow(t *testing.T, e *env, b *browser, r rp, extra ...oauth2.AuthCodeOption) (*oauth2.Token, string) {
+func codeFlow(t *testing.T, e *env, b *testsupport.Browser, r rp, extra ...oauth2.AuthCodeOption) (*oauth2.Token, string) {
 	t.Helper()
 	verifier := oauth2.GenerateVerifier()
 	opts := append([]oauth2.AuthCodeOption{oauth2.S256ChallengeOption(verifier)}, extra...)
-	back, _ := signIn(t, b, e.issuer, r.cfg.AuthCodeURL("st", opts...), "alice")
+	back := b.SignIn(e.issuer, r.cfg.AuthCodeURL("st", opts...), "alice", password).Redirect
 	q := back.Query()
 	if q.Get("code") == "" || q.Get("iss") != e.issuer || q.Get("state") != "st" {
 		t.Fatalf("authorization response %s", back)
@@ -49,7 +50,7 @@ func TestIDTokenVerifiedByGoOIDC(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := newBrowser(t)
+	b := testsupport.NewBrowser(t)
 	tok, raw := codeFlow(t, e, b, r, oidc.Nonce("n-0S6_WzA2Mj"),
 		oauth2.SetAuthURLParam("claims", `{"id_token":{"email":{"essential":true}}}`))
 	if raw == "" {
@@ -73,7 +74,7 @@ func TestIDTokenVerifiedByGoOIDC(t *testing.T) {
 		c.AuthTime == 0 || c.Acr == "" || c.Email != "alice@example.com" {
 		t.Fatalf("claims %+v", c)
 	}
-	hdr, _ := payload(t, raw)
+	hdr, _ := testsupport.DecodeJWT(t, raw)
 	if hdr["typ"] != "JWT" || hdr["alg"] != "ES256" {
 		t.Fatalf("header %v", hdr)
 	}
@@ -112,9 +113,9 @@ func TestPromptMaxAgeAndHint(t *testing.T) {
 	e.user("alice", "alice@example.com")
 	r := e.rp(oauth.ClientSpec{Name: "Shop", RedirectURIs: []string{cb}, Scopes: []string{"openid"}}, "openid")
 	verifier := oauth2.GenerateVerifier()
-	authURL := func(b *browser, opts ...oauth2.AuthCodeOption) *url.URL {
+	authURL := func(b *testsupport.Browser, opts ...oauth2.AuthCodeOption) *url.URL {
 		opts = append(opts, oauth2.S256ChallengeOption(verifier))
-		resp, body := b.get(r.cfg.AuthCodeURL("st", opts...))
+		resp, body := b.Get(r.cfg.AuthCodeURL("st", opts...))
 		loc, _ := resp.Location()
 		if resp.StatusCode != http.StatusSeeOther || loc == nil {
 			t.Fatalf("%d %s", resp.StatusCode, body)
@@ -123,20 +124,20 @@ func TestPromptMaxAgeAndHint(t *testing.T) {
 	}
 	none := oauth2.SetAuthURLParam("prompt", "none")
 	// No session: login_required to the redirect URI, with iss and state.
-	loc := authURL(newBrowser(t), none)
+	loc := authURL(testsupport.NewBrowser(t), none)
 	if q := loc.Query(); !strings.HasPrefix(loc.String(), cb) || q.Get("error") != "login_required" ||
 		q.Get("iss") != e.issuer || q.Get("state") != "st" {
 		t.Fatalf("prompt=none without session: %s", loc)
 	}
-	b := newBrowser(t)
+	b := testsupport.NewBrowser(t)
 	_, idt := codeFlow(t, e, b, r)
 	// With a session and consent, prompt=none answers a code.
 	if loc := authURL(b, none); loc.Query().Get("code") == "" {
 		t.Fatalf("prompt=none with session: %s", loc)
 	}
 	// login_hint prefills the login form.
-	_, prefill := signIn(t, newBrowser(t), e.issuer, r.cfg.AuthCodeURL("st", oauth2.S256ChallengeOption(verifier),
-		oauth2.SetAuthURLParam("login_hint", "alice")), "alice")
+	prefill := testsupport.NewBrowser(t).SignIn(e.issuer, r.cfg.AuthCodeURL("st", oauth2.S256ChallengeOption(verifier),
+		oauth2.SetAuthURLParam("login_hint", "alice")), "alice", password).Prefill
 	if prefill != "alice" {
 		t.Fatalf("login_hint prefill %q", prefill)
 	}
@@ -153,8 +154,8 @@ func TestPromptMaxAgeAndHint(t *testing.T) {
 	// A hint for another user: login_required. A forged hint:
 	// invalid_request.
 	bob := e.user("bob", "")
-	b2 := newBrowser(t)
-	back, _ := signIn(t, b2, e.issuer, r.cfg.AuthCodeURL("st", oauth2.S256ChallengeOption(verifier)), "bob")
+	b2 := testsupport.NewBrowser(t)
+	back := b2.SignIn(e.issuer, r.cfg.AuthCodeURL("st", oauth2.S256ChallengeOption(verifier)), "bob", password).Redirect
 	if back.Query().Get("code") == "" || bob.ID == "" {
 		t.Fatalf("bob: %s", back)
 	}
@@ -166,7 +167,7 @@ func TestPromptMaxAgeAndHint(t *testing.T) {
 		t.Fatalf("forged hint: %s", loc)
 	}
 	// prompt=login forces the login page even with a session.
-	resp, _ := b.get(r.cfg.AuthCodeURL("st", oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("prompt", "login")))
+	resp, _ := b.Get(r.cfg.AuthCodeURL("st", oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("prompt", "login")))
 	if loc, _ := resp.Location(); loc == nil || loc.Path != "/login" {
 		t.Fatalf("prompt=login: %v", loc)
 	}

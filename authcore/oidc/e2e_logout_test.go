@@ -15,6 +15,7 @@ import (
 
 	"github.com/latchkey/latchkey/audit"
 	"github.com/latchkey/latchkey/authcore/oauth"
+	"github.com/latchkey/latchkey/authcore/testsupport"
 )
 
 // call sends a request and returns status, WWW-Authenticate and body.
@@ -35,7 +36,7 @@ func TestUserinfo(t *testing.T) {
 	e.user("alice", "alice@example.com")
 	r := e.rp(oauth.ClientSpec{Name: "Shop", RedirectURIs: []string{cb},
 		Scopes: []string{"openid", "profile", "email", "orders:read"}}, "openid", "email")
-	tok, _ := codeFlow(t, e, newBrowser(t), r)
+	tok, _ := codeFlow(t, e, testsupport.NewBrowser(t), r)
 	at := tok.AccessToken
 	get := func(query, auth string) *http.Request {
 		req, _ := http.NewRequest("GET", e.issuer+"/userinfo"+query, nil)
@@ -80,7 +81,7 @@ func TestUserinfo(t *testing.T) {
 	}
 	// Without openid: 403 insufficient_scope.
 	noOpenID := e.rp(oauth.ClientSpec{Name: "API", RedirectURIs: []string{cb}, Scopes: []string{"orders:read"}}, "orders:read")
-	tok2, _ := codeFlow(t, e, newBrowser(t), noOpenID)
+	tok2, _ := codeFlow(t, e, testsupport.NewBrowser(t), noOpenID)
 	status, chal, _ = call(t, get("", "Bearer "+tok2.AccessToken))
 	if status != 403 || !strings.Contains(chal, `error="insufficient_scope"`) {
 		t.Fatalf("no openid: %d %q", status, chal)
@@ -89,13 +90,13 @@ func TestUserinfo(t *testing.T) {
 	// invalid_token; with the issuer among its audiences it is.
 	api := e.rp(oauth.ClientSpec{Name: "Shop API", RedirectURIs: []string{cb}, Audience: []string{"https://api.example"},
 		Scopes: []string{"openid", "email"}}, "openid", "email")
-	tok4, _ := codeFlow(t, e, newBrowser(t), api)
+	tok4, _ := codeFlow(t, e, testsupport.NewBrowser(t), api)
 	if status, chal, _ := call(t, get("", "Bearer "+tok4.AccessToken)); status != 401 || !strings.Contains(chal, `error="invalid_token"`) {
 		t.Fatalf("API audience at userinfo: %d %q", status, chal)
 	}
 	both := e.rp(oauth.ClientSpec{Name: "Shop both", RedirectURIs: []string{cb}, Audience: []string{"https://api.example", e.issuer},
 		Scopes: []string{"openid", "email"}}, "openid", "email")
-	tok5, _ := codeFlow(t, e, newBrowser(t), both)
+	tok5, _ := codeFlow(t, e, testsupport.NewBrowser(t), both)
 	if status, _, body := call(t, get("", "Bearer "+tok5.AccessToken)); status != 200 {
 		t.Fatalf("issuer among the audiences: %d %s", status, body)
 	}
@@ -109,7 +110,7 @@ func TestUserinfo(t *testing.T) {
 	if status, chal, _ := call(t, get("", "Bearer "+at)); status != 401 || !strings.Contains(chal, `error="invalid_token"`) {
 		t.Fatalf("revoked: %d %q", status, chal)
 	}
-	tok3, _ := codeFlow(t, e, newBrowser(t), r)
+	tok3, _ := codeFlow(t, e, testsupport.NewBrowser(t), r)
 	e.clock.Advance(11 * time.Minute)
 	if status, chal, _ := call(t, get("", "Bearer "+tok3.AccessToken)); status != 401 || !strings.Contains(chal, `error="invalid_token"`) {
 		t.Fatalf("expired: %d %q", status, chal)
@@ -159,9 +160,9 @@ func TestRPInitiatedAndBackchannelLogout(t *testing.T) {
 	bye := "https://shop.example/bye"
 	r := e.rp(oauth.ClientSpec{Name: "Shop", RedirectURIs: []string{cb}, Scopes: []string{"openid"},
 		PostLogoutRedirectURIs: []string{bye}, BackchannelLogoutURI: bc.URL + "/bc"}, "openid")
-	b := newBrowser(t)
+	b := testsupport.NewBrowser(t)
 	_, idt := codeFlow(t, e, b, r)
-	end := func(v url.Values) (*http.Response, string) { return b.get(e.issuer + "/end_session?" + v.Encode()) }
+	end := func(v url.Values) (*http.Response, string) { return b.Get(e.issuer + "/end_session?" + v.Encode()) }
 
 	resp, body := end(url.Values{"id_token_hint": {idt}, "post_logout_redirect_uri": {"https://evil.example/bye"}})
 	if resp.StatusCode != 400 || resp.Header.Get("Location") != "" || !strings.Contains(body, "not registered") {
@@ -184,22 +185,22 @@ func TestRPInitiatedAndBackchannelLogout(t *testing.T) {
 		t.Fatalf("session still live: %+v", list)
 	}
 	verifier := oauth2.GenerateVerifier()
-	resp, _ = b.get(r.cfg.AuthCodeURL("st", oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("prompt", "none")))
+	resp, _ = b.Get(r.cfg.AuthCodeURL("st", oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("prompt", "none")))
 	if loc, _ := resp.Location(); loc == nil || loc.Query().Get("error") != "login_required" {
 		t.Fatalf("prompt=none after logout: %v", loc)
 	}
 	toks := rec.wait(t, 1)
-	hdr, lt := payload(t, toks[0])
-	_, ic := payload(t, idt)
+	hdr, lt := testsupport.DecodeJWT(t, toks[0])
+	_, ic := testsupport.DecodeJWT(t, idt)
 	events, _ := lt["events"].(map[string]any)
 	if hdr["typ"] != "logout+jwt" || lt["sid"] != ic["sid"] || lt["sub"] != alice.ID || lt["aud"] != r.client.ID ||
 		lt["iss"] != e.issuer || lt["nonce"] != nil || events["http://schemas.openid.net/event/backchannel-logout"] == nil {
 		t.Fatalf("logout token %v %v", hdr, lt)
 	}
-	for deadline := time.Now().Add(2 * time.Second); len(e.ev.of(audit.LogoutBackchannel)) == 0 && time.Now().Before(deadline); {
+	for deadline := time.Now().Add(2 * time.Second); len(e.ev.Of(audit.LogoutBackchannel)) == 0 && time.Now().Before(deadline); {
 		time.Sleep(10 * time.Millisecond)
 	}
-	if evs := e.ev.of(audit.LogoutBackchannel); len(evs) != 1 || evs[0].Outcome != audit.Success || evs[0].ClientID != r.client.ID {
+	if evs := e.ev.Of(audit.LogoutBackchannel); len(evs) != 1 || evs[0].Outcome != audit.Success || evs[0].ClientID != r.client.ID {
 		t.Fatalf("delivery events %+v", evs)
 	}
 }
