@@ -12,6 +12,8 @@ import (
 
 	"github.com/latchkey/latchkey/authcore"
 	"github.com/latchkey/latchkey/authcore/oauth"
+	"github.com/latchkey/latchkey/authcore/server/servertest"
+	"github.com/latchkey/latchkey/authcore/testsupport"
 )
 
 // The device grant end to end (RFC 8628): x/oauth2's DeviceAuth and
@@ -20,7 +22,7 @@ import (
 // slow_down, access_denied, expired_token, invalid_grant, and the
 // user-code guessing lockout.
 func TestDeviceFlowEndToEnd(t *testing.T) {
-	srv, issuer := start(t)
+	srv, issuer := servertest.Start(t)
 	ctx := context.Background()
 	setupUser(t, srv.Login)
 	c, _, err := srv.OAuth.CreateClient(ctx, oauth.ClientSpec{Name: "TV", Type: authcore.Public,
@@ -58,34 +60,34 @@ func TestDeviceFlowEndToEnd(t *testing.T) {
 		tok, err := cfg.DeviceAccessToken(ctx, da)
 		done <- result{tok, err}
 	}()
-	b := newBrowser(t)
-	resp, body := b.get(da.VerificationURIComplete)
+	b := testsupport.NewBrowser(t)
+	resp, body := b.Get(da.VerificationURIComplete)
 	loc, _ := resp.Location()
 	if resp.StatusCode != 303 || !strings.HasPrefix(loc.Path, "/login") {
 		t.Fatalf("verification page without session: %d %s", resp.StatusCode, body)
 	}
-	resp, body = b.get(issuer + loc.RequestURI())
-	form := hidden(t, body)
+	resp, body = b.Get(issuer + loc.RequestURI())
+	form := testsupport.Hidden(t, body)
 	form.Set("username", "alice")
 	form.Set("password", "wonderland-42")
-	resp, body = b.postForm(issuer+"/login", form)
+	resp, body = b.PostForm(issuer+"/login", form)
 	loc, _ = resp.Location()
 	if resp.StatusCode != 303 || loc.Path != "/device" {
 		t.Fatalf("login did not come back: %d %v %s", resp.StatusCode, loc, body)
 	}
-	resp, body = b.get(issuer + loc.RequestURI())
+	resp, body = b.Get(issuer + loc.RequestURI())
 	if resp.StatusCode != 200 || !strings.Contains(body, "TV") || !strings.Contains(body, "orders:read") ||
 		resp.Header.Get("X-Frame-Options") != "DENY" || !strings.Contains(resp.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
 		t.Fatalf("confirmation page: %d %v\n%s", resp.StatusCode, resp.Header, body)
 	}
-	allow := hidden(t, body)
+	allow := testsupport.Hidden(t, body)
 	allow.Set("user_code", da.UserCode)
 	allow.Set("decision", "allow")
 	noCSRF := url.Values{"user_code": {da.UserCode}, "decision": {"allow"}}
-	if resp, _ := b.postForm(issuer+"/device", noCSRF); resp.StatusCode < 400 {
+	if resp, _ := b.PostForm(issuer+"/device", noCSRF); resp.StatusCode < 400 {
 		t.Fatalf("POST /device without CSRF: %d", resp.StatusCode)
 	}
-	if resp, body = b.postForm(issuer+"/device", allow); resp.StatusCode != 200 || !strings.Contains(body, "Device connected") {
+	if resp, body = b.PostForm(issuer+"/device", allow); resp.StatusCode != 200 || !strings.Contains(body, "Device connected") {
 		t.Fatalf("allow: %d %s", resp.StatusCode, body)
 	}
 	var r result
@@ -103,7 +105,7 @@ func TestDeviceFlowEndToEnd(t *testing.T) {
 	if st, m := poll(da.DeviceCode); st != 400 || m["error"] != "invalid_grant" {
 		t.Fatalf("second redemption: %d %v", st, m)
 	}
-	if resp, _ = b.postForm(issuer+"/device", allow); resp.StatusCode != 400 {
+	if resp, _ = b.PostForm(issuer+"/device", allow); resp.StatusCode != 400 {
 		t.Fatalf("allowing a used code: %d", resp.StatusCode)
 	}
 
@@ -112,11 +114,11 @@ func TestDeviceFlowEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, body = b.get(da2.VerificationURIComplete)
-	deny := hidden(t, body)
+	resp, body = b.Get(da2.VerificationURIComplete)
+	deny := testsupport.Hidden(t, body)
 	deny.Set("user_code", da2.UserCode)
 	deny.Set("decision", "deny")
-	if resp, _ = b.postForm(issuer+"/device", deny); resp.StatusCode != 200 {
+	if resp, _ = b.PostForm(issuer+"/device", deny); resp.StatusCode != 200 {
 		t.Fatalf("deny: %d", resp.StatusCode)
 	}
 	if st, m := poll(da2.DeviceCode); st != 400 || m["error"] != "access_denied" {
@@ -133,9 +135,9 @@ func TestDeviceFlowEndToEnd(t *testing.T) {
 	// out at the fifth.
 	var codes []int
 	for range 5 {
-		f := hidden(t, body)
+		f := testsupport.Hidden(t, body)
 		f.Set("user_code", "BBBB-BBBB")
-		resp, body = b.postForm(issuer+"/device", f)
+		resp, body = b.PostForm(issuer+"/device", f)
 		codes = append(codes, resp.StatusCode)
 	}
 	if codes[0] != 400 || codes[3] != 400 || codes[4] != 429 {

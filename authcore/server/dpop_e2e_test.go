@@ -12,50 +12,21 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
-	"github.com/rs/zerolog"
 	"golang.org/x/oauth2"
 
 	"github.com/latchkey/latchkey/authcore/login"
 	"github.com/latchkey/latchkey/authcore/oauth"
 	"github.com/latchkey/latchkey/authcore/server"
-	"github.com/latchkey/latchkey/authcore/store/badger"
+	"github.com/latchkey/latchkey/authcore/server/servertest"
+	"github.com/latchkey/latchkey/authcore/testsupport"
 )
-
-// startWith is start with a changed configuration.
-func startWith(t *testing.T, edit func(*server.Config)) (*server.Server, string) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	issuer := "http://" + ln.Addr().String()
-	st, err := badger.Open(badger.Options{InMemory: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	cfg := server.Config{Issuer: issuer, Store: st, Logger: zerolog.Nop()}
-	edit(&cfg)
-	srv, err := server.New(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewUnstartedServer(server.Middleware(zerolog.Nop(), srv.Handler()))
-	hs.Listener.Close()
-	hs.Listener = ln
-	hs.Start()
-	t.Cleanup(hs.Close)
-	return srv, issuer
-}
 
 // dpopClient holds a DPoP key and makes proofs with go-jose (RFC 9449
 // §4.2): typ dpop+jwt, the public key embedded as jwk.
@@ -137,7 +108,7 @@ func tokenDPoP(t *testing.T, issuer string, d *dpopClient, form url.Values) repl
 // token used at the embedded gateway's demo API and at /userinfo
 // (SECURITY.md GW-09, UI-01 DPoP cases), and a DPoP-bound refresh token.
 func TestDPoPCodeFlowEndToEnd(t *testing.T) {
-	srv, issuer := startWith(t, func(c *server.Config) {
+	srv, issuer := servertest.Start(t, func(c *server.Config) {
 		c.Registration = oauth.RegistrationConfig{Enabled: true, Open: true}
 	})
 	ctx := context.Background()
@@ -158,7 +129,7 @@ func TestDPoPCodeFlowEndToEnd(t *testing.T) {
 	q := url.Values{"response_type": {"code"}, "client_id": {clientID}, "redirect_uri": {redirect},
 		"scope": {"openid profile offline_access"}, "state": {"st"}, "dpop_jkt": {key.jkt},
 		"code_challenge": {oauth2.S256ChallengeFromVerifier(verifier)}, "code_challenge_method": {"S256"}}
-	back := signIn(t, newBrowser(t), issuer, issuer+"/authorize?"+q.Encode(), "alice", "wonderland-42")
+	back := testsupport.NewBrowser(t).SignIn(issuer, issuer+"/authorize?"+q.Encode(), "alice", "wonderland-42").Redirect
 	code := back.Query().Get("code")
 	redeem := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "code_verifier": {verifier},
 		"redirect_uri": {redirect}, "client_id": {clientID}}

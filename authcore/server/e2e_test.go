@@ -3,12 +3,7 @@ package server_test
 import (
 	"context"
 	"errors"
-	"html"
-	"io"
 	"net/http"
-	"net/http/cookiejar"
-	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -18,97 +13,16 @@ import (
 	"github.com/latchkey/latchkey/authcore"
 	"github.com/latchkey/latchkey/authcore/login"
 	"github.com/latchkey/latchkey/authcore/oauth"
+	"github.com/latchkey/latchkey/authcore/server/servertest"
+	"github.com/latchkey/latchkey/authcore/testsupport"
 )
-
-// browser is a cookie-keeping client that does not follow redirects, so
-// each hop of the flow is checked as a browser would take it.
-type browser struct {
-	t *testing.T
-	c *http.Client
-}
-
-func newBrowser(t *testing.T) *browser {
-	jar, _ := cookiejar.New(nil)
-	return &browser{t: t, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
-		return http.ErrUseLastResponse
-	}}}
-}
-
-func (b *browser) do(req *http.Request) (*http.Response, string) {
-	b.t.Helper()
-	resp, err := b.c.Do(req)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp, string(body)
-}
-
-func (b *browser) get(u string) (*http.Response, string) {
-	req, _ := http.NewRequest("GET", u, nil)
-	return b.do(req)
-}
-
-func (b *browser) postForm(u string, v url.Values) (*http.Response, string) {
-	req, _ := http.NewRequest("POST", u, strings.NewReader(v.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	return b.do(req)
-}
-
-var hiddenRE = regexp.MustCompile(`name="(csrf_token|return_to)" value="([^"]*)"`)
-
-func hidden(t *testing.T, body string) url.Values {
-	t.Helper()
-	v := url.Values{}
-	for _, m := range hiddenRE.FindAllStringSubmatch(body, -1) {
-		v.Set(m[1], html.UnescapeString(m[2]))
-	}
-	if v.Get("csrf_token") == "" {
-		t.Fatalf("no CSRF field in page:\n%s", body)
-	}
-	return v
-}
-
-// signIn follows an authorization URL through the real login and consent
-// pages and returns the redirect the client receives.
-func signIn(t *testing.T, b *browser, issuer, authURL, user, password string) *url.URL {
-	t.Helper()
-	resp, body := b.get(authURL)
-	for hops := 0; hops < 6; hops++ {
-		if resp.StatusCode != http.StatusSeeOther {
-			t.Fatalf("unexpected %d at hop %d:\n%s", resp.StatusCode, hops, body)
-		}
-		loc, _ := resp.Location()
-		if !strings.HasPrefix(loc.String(), issuer) {
-			return loc
-		}
-		resp, body = b.get(loc.String())
-		switch {
-		case strings.HasPrefix(loc.Path, "/login") && resp.StatusCode == 200:
-			form := hidden(t, body)
-			form.Set("username", user)
-			form.Set("password", password)
-			resp, body = b.postForm(issuer+"/login", form)
-		case strings.HasPrefix(loc.Path, "/consent") && resp.StatusCode == 200:
-			if !strings.Contains(body, ">Allow<") || !strings.Contains(body, ">Deny<") {
-				t.Fatalf("consent page lacks its buttons:\n%s", body)
-			}
-			form := hidden(t, body)
-			form.Set("decision", "allow")
-			resp, body = b.postForm(issuer+"/consent", form)
-		}
-	}
-	t.Fatal("too many redirects")
-	return nil
-}
 
 // The code flow end to end on the real server: x/oauth2 with PKCE, the
 // real login and consent pages posted as a browser would, iss in the
 // response, refresh rotation with reuse detection, and revocation seen by
 // introspection and the embedded gateway.
 func TestCodeFlowEndToEnd(t *testing.T) {
-	srv, issuer := start(t)
+	srv, issuer := servertest.Start(t)
 	ctx := context.Background()
 	if _, err := srv.Login.CreateUser(ctx, login.UserSpec{Username: "alice", Email: "alice@example.com", Password: "wonderland-42"}); err != nil {
 		t.Fatal(err)
@@ -124,8 +38,8 @@ func TestCodeFlowEndToEnd(t *testing.T) {
 		Scopes:   []string{"orders:read", "offline_access"},
 		Endpoint: oauth2.Endpoint{AuthURL: issuer + "/authorize", TokenURL: issuer + "/token", AuthStyle: oauth2.AuthStyleInHeader}}
 	verifier := oauth2.GenerateVerifier()
-	b := newBrowser(t)
-	back := signIn(t, b, issuer, cfg.AuthCodeURL("st-123", oauth2.S256ChallengeOption(verifier)), "alice", "wonderland-42")
+	b := testsupport.NewBrowser(t)
+	back := b.SignIn(issuer, cfg.AuthCodeURL("st-123", oauth2.S256ChallengeOption(verifier)), "alice", "wonderland-42").Redirect
 	q := back.Query()
 	if q.Get("state") != "st-123" || q.Get("iss") != issuer || q.Get("code") == "" {
 		t.Fatalf("authorization response %s", back)
@@ -147,7 +61,7 @@ func TestCodeFlowEndToEnd(t *testing.T) {
 
 	// A fresh authorization skips the login (SSO session) and the consent
 	// (remembered), then refresh rotates and reuse kills the family.
-	back = signIn(t, b, issuer, cfg.AuthCodeURL("st-2", oauth2.S256ChallengeOption(verifier)), "alice", "wonderland-42")
+	back = b.SignIn(issuer, cfg.AuthCodeURL("st-2", oauth2.S256ChallengeOption(verifier)), "alice", "wonderland-42").Redirect
 	tok, err = cfg.Exchange(ctx, back.Query().Get("code"), oauth2.VerifierOption(verifier))
 	if err != nil {
 		t.Fatal(err)
@@ -192,7 +106,7 @@ func callDemo(t *testing.T, issuer, at string) int {
 // A revocation reaches a subscriber of the revocation feed, and the feed
 // refuses callers without the feed token.
 func TestRevocationFeed(t *testing.T) {
-	srv, issuer := start(t)
+	srv, issuer := servertest.Start(t)
 	resp, err := http.Get(issuer + "/revocations/feed")
 	if err != nil {
 		t.Fatal(err)

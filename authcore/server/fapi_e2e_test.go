@@ -16,6 +16,8 @@ import (
 
 	"github.com/latchkey/latchkey/authcore"
 	"github.com/latchkey/latchkey/authcore/oauth"
+	"github.com/latchkey/latchkey/authcore/server/servertest"
+	"github.com/latchkey/latchkey/authcore/testsupport"
 )
 
 // rsaClientKey is a FAPI client's RSA key, registered twice in its JWKS:
@@ -71,16 +73,8 @@ func formPost(t *testing.T, u string, f url.Values, hdr map[string]string) reply
 // claimsOf decodes a JWT's claims without verifying it.
 func claimsOf(t *testing.T, jwt string) map[string]any {
 	t.Helper()
-	parts := strings.Split(jwt, ".")
-	if len(parts) != 3 {
-		t.Fatalf("not a JWT: %q", jwt)
-	}
-	raw, _ := base64.RawURLEncoding.DecodeString(parts[1])
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
-		t.Fatal(err)
-	}
-	return m
+	_, claims := testsupport.DecodeJWT(t, jwt)
+	return claims
 }
 
 // The FAPI 2.0 Security Profile happy path end to end on the real server,
@@ -95,7 +89,7 @@ func claimsOf(t *testing.T, jwt string) map[string]any {
 // without PAR, another DPoP key than the one pushed, and a reused code
 // (which also ends the grant, OAuth 2.1 §4.1.3).
 func TestFAPI2EndToEnd(t *testing.T) {
-	srv, issuer := start(t)
+	srv, issuer := servertest.Start(t)
 	ctx := context.Background()
 	setupUser(t, srv.Login)
 	k := newRSAClientKey(t)
@@ -123,7 +117,7 @@ func TestFAPI2EndToEnd(t *testing.T) {
 		"code_challenge": {oauth2.S256ChallengeFromVerifier(verifier)}, "code_challenge_method": {"S256"}}
 
 	// Without PAR (§5.3.2.2-3): an error back to the client, with iss.
-	resp, _ := newBrowser(t).get(issuer + "/authorize?" + authz.Encode())
+	resp, _ := testsupport.NewBrowser(t).Get(issuer + "/authorize?" + authz.Encode())
 	loc, _ := resp.Location()
 	if resp.StatusCode != 303 || loc.Query().Get("error") != "invalid_request" || loc.Query().Get("iss") != issuer {
 		t.Fatalf("authorization request without PAR: %d %v", resp.StatusCode, loc)
@@ -147,8 +141,8 @@ func TestFAPI2EndToEnd(t *testing.T) {
 
 	// The browser: /authorize with only client_id and request_uri, the
 	// real login and consent pages; iss in the response (RFC 9207).
-	back := signIn(t, newBrowser(t), issuer, issuer+"/authorize?"+url.Values{"client_id": {c.ID},
-		"request_uri": {pushed.str("request_uri")}}.Encode(), "alice", "wonderland-42")
+	back := testsupport.NewBrowser(t).SignIn(issuer, issuer+"/authorize?"+url.Values{"client_id": {c.ID},
+		"request_uri": {pushed.str("request_uri")}}.Encode(), "alice", "wonderland-42").Redirect
 	code := back.Query().Get("code")
 	if code == "" || back.Query().Get("state") != "st-fapi" || back.Query().Get("iss") != issuer ||
 		!strings.HasPrefix(back.String(), redirect) {
@@ -237,8 +231,8 @@ func TestFAPI2EndToEnd(t *testing.T) {
 		t.Fatalf("PAR with a dpop_jkt of another key: %d %s", r.status, r.raw)
 	}
 	pushed = par(assert(clone(authz), jose.PS256), map[string]string{"DPoP": key.proof("POST", issuer+"/par", "")})
-	back = signIn(t, newBrowser(t), issuer, issuer+"/authorize?"+url.Values{"client_id": {c.ID},
-		"request_uri": {pushed.str("request_uri")}}.Encode(), "alice", "wonderland-42")
+	back = testsupport.NewBrowser(t).SignIn(issuer, issuer+"/authorize?"+url.Values{"client_id": {c.ID},
+		"request_uri": {pushed.str("request_uri")}}.Encode(), "alice", "wonderland-42").Redirect
 	code = back.Query().Get("code")
 	if r := formPost(t, tokenURL, assert(redeem(), jose.PS256), map[string]string{
 		"DPoP": other.proof("POST", tokenURL, "")}); r.status != 400 || r.str("error") != "invalid_grant" {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/latchkey/latchkey/audit"
 	"github.com/latchkey/latchkey/authcore"
+	"github.com/latchkey/latchkey/authcore/server/servertest"
 )
 
 // Token exchange and the JWT bearer grant with real ID tokens of a second
@@ -41,14 +42,14 @@ func TestFederatedExchangeEndToEnd(t *testing.T) {
 	if err != nil || claims["sub"] != link.UserID {
 		t.Fatalf("sub %v, link %+v %v", claims["sub"], link, err)
 	}
-	if ev, ok := e.ev.last(audit.TokenExchanged); !ok || ev.Details["idp"] != "upstream" || ev.Subject != link.UserID {
+	if ev, ok := e.ev.Last(audit.TokenExchanged); !ok || ev.Details["idp"] != "upstream" || ev.Subject != link.UserID {
 		t.Fatalf("audit of the exchange: %+v", ev)
 	}
 	// Replay of the same ID token.
 	if status, body := e.exchange(t, id); status != 400 || body["error"] != "invalid_request" || body["error_description"] != "subject_token refused: replayed" {
 		t.Fatalf("replay: %d %v", status, body)
 	}
-	if ev, _ := e.ev.last(audit.FederatedTokenRefused); ev.Reason != "replayed" || ev.Outcome != audit.Failure {
+	if ev, _ := e.ev.Last(audit.FederatedTokenRefused); ev.Reason != "replayed" || ev.Outcome != audit.Failure {
 		t.Fatalf("audit of the replay: %+v", ev)
 	}
 	// JWT bearer with a fresh ID token maps to the same user.
@@ -97,7 +98,7 @@ func (e *fedEnv) forge(t *testing.T, edit func(jwt.MapClaims)) string {
 func TestFederatedExchangeRefusals(t *testing.T) {
 	e := newFedEnv(t)
 	ctx := context.Background()
-	other, otherIss := startAt(t, "127.0.0.1", nil)
+	other, otherIss := servertest.Start(t)
 	untrusted, err := other.Keys.Sign("", "JWT", jwt.MapClaims{"iss": otherIss, "sub": "x", "aud": e.app.ClientID,
 		"iat": float64(time.Now().Unix()), "exp": float64(time.Now().Add(time.Minute).Unix())})
 	if err != nil {
@@ -135,7 +136,7 @@ func TestFederatedExchangeRefusals(t *testing.T) {
 		if status != tc.status || body["error"] != tc.code || body["error_description"] != "subject_token refused: "+tc.reason {
 			t.Errorf("%s: %d %v", tc.name, status, body)
 		}
-		if ev, _ := e.ev.last(audit.FederatedTokenRefused); ev.Reason != tc.reason {
+		if ev, _ := e.ev.Last(audit.FederatedTokenRefused); ev.Reason != tc.reason {
 			t.Errorf("%s: audit reason %q", tc.name, ev.Reason)
 		}
 	}
@@ -154,7 +155,7 @@ func TestFederatedExchangeRefusals(t *testing.T) {
 	if status, body := e.exchange(t, e.forge(t, nil), "resource", "https://other.example"); status != 400 || body["error"] != "invalid_target" {
 		t.Errorf("resource not allowed: %d %v", status, body)
 	}
-	if ev, _ := e.ev.last(audit.FederatedTokenRefused); ev.Reason != "resource_not_allowed" {
+	if ev, _ := e.ev.Last(audit.FederatedTokenRefused); ev.Reason != "resource_not_allowed" {
 		t.Errorf("resource audit: %+v", ev)
 	}
 	// A disabled provider.

@@ -3,75 +3,20 @@ package server_test
 import (
 	"context"
 	"encoding/json"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 
-	"github.com/rs/zerolog"
 	"golang.org/x/oauth2"
 
-	"github.com/latchkey/latchkey/audit"
 	"github.com/latchkey/latchkey/authcore"
 	"github.com/latchkey/latchkey/authcore/login"
 	"github.com/latchkey/latchkey/authcore/oauth"
 	"github.com/latchkey/latchkey/authcore/server"
-	"github.com/latchkey/latchkey/authcore/store/badger"
+	"github.com/latchkey/latchkey/authcore/server/servertest"
+	"github.com/latchkey/latchkey/authcore/testsupport"
 )
-
-// events is an audit.Recorder that keeps what it is given.
-type events struct {
-	mu  sync.Mutex
-	all []audit.Event
-}
-
-func (e *events) Record(_ context.Context, ev audit.Event) {
-	e.mu.Lock()
-	e.all = append(e.all, ev)
-	e.mu.Unlock()
-}
-
-// last returns the last event of type typ.
-func (e *events) last(typ audit.Type) (audit.Event, bool) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	for i := len(e.all) - 1; i >= 0; i-- {
-		if e.all[i].Type == typ {
-			return e.all[i], true
-		}
-	}
-	return audit.Event{}, false
-}
-
-// startAt starts a real Latchkey server whose issuer uses host (so two
-// servers on loopback keep separate cookies in one browser).
-func startAt(t *testing.T, host string, rec audit.Recorder) (*server.Server, string) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	issuer := "http://" + host + ":" + port
-	st, err := badger.Open(badger.Options{InMemory: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	srv, err := server.New(context.Background(), server.Config{Issuer: issuer, Store: st, Audit: rec, Logger: zerolog.Nop()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewUnstartedServer(server.Middleware(zerolog.Nop(), srv.Handler()))
-	hs.Listener.Close()
-	hs.Listener = ln
-	hs.Start()
-	t.Cleanup(hs.Close)
-	return srv, issuer
-}
 
 // fedEnv is an external provider (a second Latchkey, on "localhost") and
 // Latchkey (on 127.0.0.1) trusting it.
@@ -81,15 +26,15 @@ type fedEnv struct {
 	app          oauth2.Config // Latchkey's client at the provider
 	rp           authcore.Client
 	rpSecret     string
-	ev           *events
+	ev           *testsupport.Events
 }
 
 func newFedEnv(t *testing.T) *fedEnv {
 	t.Helper()
 	ctx := context.Background()
-	e := &fedEnv{ev: &events{}}
-	e.up, e.upIss = startAt(t, "localhost", nil)
-	e.lk, e.lkIss = startAt(t, "127.0.0.1", e.ev)
+	e := &fedEnv{ev: &testsupport.Events{}}
+	e.up, e.upIss = servertest.StartAt(t, "localhost")
+	e.lk, e.lkIss = servertest.Start(t, func(c *server.Config) { c.Audit = e.ev })
 	if _, err := e.up.Login.CreateUser(ctx, login.UserSpec{Username: "alice", Email: "alice@example.com", Password: "wonderland-42"}); err != nil {
 		t.Fatal(err)
 	}
@@ -121,8 +66,8 @@ func newFedEnv(t *testing.T) *fedEnv {
 func (e *fedEnv) idToken(t *testing.T, nonce string) string {
 	t.Helper()
 	v := oauth2.GenerateVerifier()
-	b := newBrowser(t)
-	back := signIn(t, b, e.upIss, e.app.AuthCodeURL("s", oauth2.S256ChallengeOption(v), oauth2.SetAuthURLParam("nonce", nonce)), "alice", "wonderland-42")
+	b := testsupport.NewBrowser(t)
+	back := b.SignIn(e.upIss, e.app.AuthCodeURL("s", oauth2.S256ChallengeOption(v), oauth2.SetAuthURLParam("nonce", nonce)), "alice", "wonderland-42").Redirect
 	tok, err := e.app.Exchange(context.Background(), back.Query().Get("code"), oauth2.VerifierOption(v))
 	if err != nil {
 		t.Fatal(err)

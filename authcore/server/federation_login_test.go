@@ -15,6 +15,7 @@ import (
 	"github.com/latchkey/latchkey/audit"
 	"github.com/latchkey/latchkey/authcore"
 	"github.com/latchkey/latchkey/authcore/oauth"
+	"github.com/latchkey/latchkey/authcore/testsupport"
 )
 
 var continueRE = regexp.MustCompile(`<a class="button" href="([^"]+)">Continue with Upstream</a>`)
@@ -37,8 +38,8 @@ func TestBrokeredLoginEndToEnd(t *testing.T) {
 	cfg := oauth2.Config{ClientID: shop.ID, ClientSecret: secret, RedirectURL: redirect, Scopes: []string{"openid", "orders:read"},
 		Endpoint: oauth2.Endpoint{AuthURL: e.lkIss + "/authorize", TokenURL: e.lkIss + "/token", AuthStyle: oauth2.AuthStyleInHeader}}
 	v := oauth2.GenerateVerifier()
-	b := newBrowser(t)
-	resp, body := b.get(cfg.AuthCodeURL("st-9", oauth2.S256ChallengeOption(v), oauth2.SetAuthURLParam("nonce", "rp-nonce")))
+	b := testsupport.NewBrowser(t)
+	resp, body := b.Get(cfg.AuthCodeURL("st-9", oauth2.S256ChallengeOption(v), oauth2.SetAuthURLParam("nonce", "rp-nonce")))
 	var back *url.URL
 	for hops := 0; hops < 20 && back == nil; hops++ {
 		if resp.StatusCode != http.StatusSeeOther {
@@ -49,7 +50,7 @@ func TestBrokeredLoginEndToEnd(t *testing.T) {
 			back = loc
 			break
 		}
-		resp, body = b.get(loc.String())
+		resp, body = b.Get(loc.String())
 		page := loc.Scheme + "://" + loc.Host
 		switch {
 		case page == e.lkIss && loc.Path == "/login":
@@ -57,16 +58,16 @@ func TestBrokeredLoginEndToEnd(t *testing.T) {
 			if m == nil {
 				t.Fatalf("no Continue with button on Latchkey's login page:\n%s", body)
 			}
-			resp, body = b.get(e.lkIss + html.UnescapeString(m[1]))
+			resp, body = b.Get(e.lkIss + html.UnescapeString(m[1]))
 		case page == e.upIss && loc.Path == "/login":
-			form := hidden(t, body)
+			form := testsupport.Hidden(t, body)
 			form.Set("username", "alice")
 			form.Set("password", "wonderland-42")
-			resp, body = b.postForm(e.upIss+"/login", form)
+			resp, body = b.PostForm(e.upIss+"/login", form)
 		case loc.Path == "/consent" && resp.StatusCode == 200:
-			form := hidden(t, body)
+			form := testsupport.Hidden(t, body)
 			form.Set("decision", "allow")
-			resp, body = b.postForm(page+"/consent", form)
+			resp, body = b.PostForm(page+"/consent", form)
 		}
 	}
 	if back == nil || back.Query().Get("state") != "st-9" || back.Query().Get("iss") != e.lkIss {
@@ -88,16 +89,16 @@ func TestBrokeredLoginEndToEnd(t *testing.T) {
 	if len(links) != 1 || links[0].Issuer != e.upIss {
 		t.Fatalf("links of the brokered user: %+v", links)
 	}
-	if ev, ok := e.ev.last(audit.LoginSucceeded); !ok || ev.Details["idp"] != "upstream" {
+	if ev, ok := e.ev.Last(audit.LoginSucceeded); !ok || ev.Details["idp"] != "upstream" {
 		t.Fatalf("audit of the brokered login: %+v", ev)
 	}
 
 	// A callback that did not start in this browser is refused.
-	resp, _ = newBrowser(t).get(e.lkIss + "/federation/callback?code=x&state=y")
+	resp, _ = testsupport.NewBrowser(t).Get(e.lkIss + "/federation/callback?code=x&state=y")
 	if resp.StatusCode != http.StatusBadRequest {
 		t.Fatalf("callback without state cookie: %d", resp.StatusCode)
 	}
-	if ev, _ := e.ev.last(audit.LoginFailed); ev.Reason != "bad_state" {
+	if ev, _ := e.ev.Last(audit.LoginFailed); ev.Reason != "bad_state" {
 		t.Fatalf("audit of the forged callback: %+v", ev)
 	}
 }

@@ -11,13 +11,14 @@ import (
 
 	"github.com/latchkey/latchkey/authcore"
 	"github.com/latchkey/latchkey/authcore/oauth"
+	"github.com/latchkey/latchkey/authcore/server/servertest"
 )
 
 // With the real key manager, introspection's verified-token cache dies
 // with the key set: a token introspected (and so cached) just before an
 // emergency key revocation is inactive at the next call.
 func TestIntrospectionCacheDiesWithRevokedKey(t *testing.T) {
-	srv, issuer := start(t)
+	srv, issuer := servertest.Start(t)
 	ctx := context.Background()
 	c, secret, err := srv.OAuth.CreateClient(ctx, oauth.ClientSpec{Name: "svc", Type: authcore.Confidential,
 		GrantTypes: []string{"client_credentials"}, Scopes: []string{"orders:read"}})

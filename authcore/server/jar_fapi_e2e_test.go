@@ -13,13 +13,15 @@ import (
 
 	"github.com/latchkey/latchkey/authcore"
 	"github.com/latchkey/latchkey/authcore/oauth"
+	"github.com/latchkey/latchkey/authcore/server/servertest"
+	"github.com/latchkey/latchkey/authcore/testsupport"
 )
 
 // Request objects (RFC 9101): a valid one at /par and by value at
 // /authorize; alg none, HS256, wrong aud, expired, too long-lived and
 // unsigned ones refused with invalid_request_object on the error page.
 func TestJAR(t *testing.T) {
-	srv, issuer := start(t)
+	srv, issuer := servertest.Start(t)
 	ctx := context.Background()
 	setupUser(t, srv.Login)
 	k := newJWTKey(t)
@@ -41,10 +43,10 @@ func TestJAR(t *testing.T) {
 		return m
 	}
 	// By value at /authorize: outside parameters are ignored.
-	b := newBrowser(t)
+	b := testsupport.NewBrowser(t)
 	authURL := issuer + "/authorize?" + url.Values{"client_id": {c.ID}, "state": {"outside"},
 		"request": {k.sign(t, claims(nil))}}.Encode()
-	back := signIn(t, b, issuer, authURL, "alice", "wonderland-42")
+	back := b.SignIn(issuer, authURL, "alice", "wonderland-42").Redirect
 	if back.Query().Get("code") == "" || back.Query().Get("state") != "st-jar" {
 		t.Fatalf("request object at /authorize: %s", back)
 	}
@@ -66,7 +68,7 @@ func TestJAR(t *testing.T) {
 		"wrong iss": k.sign(t, claims(func(m map[string]any) { m["iss"] = "someone" })),
 		"nested":    k.sign(t, claims(func(m map[string]any) { m["request_uri"] = "https://x.example/r" })),
 	} {
-		resp, body := b.get(issuer + "/authorize?" + url.Values{"client_id": {c.ID}, "request": {obj}}.Encode())
+		resp, body := b.Get(issuer + "/authorize?" + url.Values{"client_id": {c.ID}, "request": {obj}}.Encode())
 		if resp.StatusCode != 400 || resp.Header.Get("Location") != "" || pageError(body) != "invalid_request_object" {
 			t.Errorf("%s: %d %q", name, resp.StatusCode, pageError(body))
 		}
@@ -98,7 +100,7 @@ func accessAud(t *testing.T, at string) []string {
 // granted, each token names exactly one; a refresh for the other; an
 // unregistered or fragment resource is invalid_target.
 func TestResourceIndicators(t *testing.T) {
-	srv, issuer := start(t)
+	srv, issuer := servertest.Start(t)
 	ctx := context.Background()
 	setupUser(t, srv.Login)
 	orders, billing := "https://api.example/orders", "https://api.example/billing"
@@ -111,16 +113,16 @@ func TestResourceIndicators(t *testing.T) {
 	cfg := oauth2.Config{ClientID: c.ID, ClientSecret: secret, RedirectURL: redirect, Scopes: []string{"orders:read", "offline_access"},
 		Endpoint: oauth2.Endpoint{AuthURL: issuer + "/authorize", TokenURL: issuer + "/token", AuthStyle: oauth2.AuthStyleInHeader}}
 	verifier := oauth2.GenerateVerifier()
-	b := newBrowser(t)
+	b := testsupport.NewBrowser(t)
 	for _, bad := range []string{"https://evil.example/api", orders + "#frag", "relative/path"} {
-		resp, _ := b.get(cfg.AuthCodeURL("s", oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("resource", bad)))
+		resp, _ := b.Get(cfg.AuthCodeURL("s", oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("resource", bad)))
 		loc, _ := resp.Location()
 		if resp.StatusCode != 303 || loc.Query().Get("error") != "invalid_target" {
 			t.Fatalf("resource %q: %d %v", bad, resp.StatusCode, loc)
 		}
 	}
 	u := cfg.AuthCodeURL("s", oauth2.S256ChallengeOption(verifier)) + "&resource=" + url.QueryEscape(orders) + "&resource=" + url.QueryEscape(billing)
-	back := signIn(t, b, issuer, u, "alice", "wonderland-42")
+	back := b.SignIn(issuer, u, "alice", "wonderland-42").Redirect
 	code := back.Query().Get("code")
 	st, m := postForm(t, issuer+"/token", url.Values{"grant_type": {"authorization_code"}, "code": {code},
 		"code_verifier": {verifier}, "redirect_uri": {redirect}, "resource": {orders}}, c.ID, secret)
@@ -156,7 +158,7 @@ func TestResourceIndicators(t *testing.T) {
 // issuer), aud the PAR or token URL, a secret-based or public FAPI
 // registration, and a token request without a sender constraint.
 func TestFAPIMode(t *testing.T) {
-	srv, issuer := start(t)
+	srv, issuer := servertest.Start(t)
 	ctx := context.Background()
 	k := newJWTKey(t)
 	redirect := "https://app.example/cb"
@@ -178,7 +180,7 @@ func TestFAPIMode(t *testing.T) {
 		}
 	}
 	v, _ := pkce(url.Values{"response_type": {"code"}, "client_id": {c.ID}, "redirect_uri": {redirect}, "state": {"s"}})
-	resp, _ := newBrowser(t).get(issuer + "/authorize?" + v.Encode())
+	resp, _ := testsupport.NewBrowser(t).Get(issuer + "/authorize?" + v.Encode())
 	loc, _ := resp.Location()
 	if resp.StatusCode != 303 || loc.Query().Get("error") != "invalid_request" {
 		t.Fatalf("PAR-05a: %d %v", resp.StatusCode, loc)

@@ -11,13 +11,14 @@ import (
 
 	"github.com/latchkey/latchkey/authcore"
 	"github.com/latchkey/latchkey/authcore/oauth"
+	"github.com/latchkey/latchkey/authcore/server/servertest"
 )
 
 // An emergency key revocation is felt at once: the embedded gateway
 // refuses a token it had just let through (its verified-token cache dies
 // with the old key set), and introspection calls it inactive.
 func TestKeyRevocationStopsTokensAtOnce(t *testing.T) {
-	srv, issuer := start(t)
+	srv, issuer := servertest.Start(t)
 	ctx := context.Background()
 	c, secret, err := srv.OAuth.CreateClient(ctx, oauth.ClientSpec{Name: "svc", Type: authcore.Confidential,
 		GrantTypes: []string{"client_credentials"}, Scopes: []string{"orders:read"}, Audience: []string{issuer}})

@@ -5,6 +5,7 @@ import (
 
 	"github.com/latchkey/latchkey/authcore/oauth"
 	"github.com/latchkey/latchkey/authcore/server"
+	"github.com/latchkey/latchkey/authcore/server/servertest"
 )
 
 // Both discovery documents (RFC 8414, OIDC Discovery 1.0) follow the
@@ -13,10 +14,10 @@ import (
 // unadvertised one is not there.
 func TestDiscoveryFollowsSwitches(t *testing.T) {
 	docs := []string{"/.well-known/oauth-authorization-server", "/.well-known/openid-configuration"}
-	_, on := startWith(t, func(c *server.Config) {
+	_, on := servertest.Start(t, func(c *server.Config) {
 		c.Registration = oauth.RegistrationConfig{Enabled: true, Open: true}
 	})
-	_, off := startWith(t, func(c *server.Config) {
+	_, off := servertest.Start(t, func(c *server.Config) {
 		c.DPoP.Disabled, c.Device.Disabled = true, true
 	})
 	fields := []string{"dpop_signing_alg_values_supported", "registration_endpoint", "device_authorization_endpoint"}

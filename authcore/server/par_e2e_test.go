@@ -21,6 +21,8 @@ import (
 	"github.com/latchkey/latchkey/authcore"
 	"github.com/latchkey/latchkey/authcore/login"
 	"github.com/latchkey/latchkey/authcore/oauth"
+	"github.com/latchkey/latchkey/authcore/server/servertest"
+	"github.com/latchkey/latchkey/authcore/testsupport"
 )
 
 // jwtKey is a client's ES256 key and its JWKS.
@@ -119,7 +121,7 @@ func pkce(v url.Values) (url.Values, string) {
 // single use at completion, bound to the client, and a foreign
 // request_uri refused without any outbound connection.
 func TestPAREndToEnd(t *testing.T) {
-	srv, issuer := start(t)
+	srv, issuer := servertest.Start(t)
 	ctx := context.Background()
 	setupUser(t, srv.Login)
 	redirect := "http://127.0.0.1:9/callback"
@@ -160,14 +162,14 @@ func TestPAREndToEnd(t *testing.T) {
 		t.Fatalf("PAR-03: %d %v", st, m)
 	}
 	// PAR-04a: another client's request_uri.
-	b := newBrowser(t)
-	resp, body := b.get(issuer + "/authorize?" + url.Values{"client_id": {c2.ID}, "request_uri": {uri}}.Encode())
+	b := testsupport.NewBrowser(t)
+	resp, body := b.Get(issuer + "/authorize?" + url.Values{"client_id": {c2.ID}, "request_uri": {uri}}.Encode())
 	if resp.StatusCode != 400 || resp.Header.Get("Location") != "" || pageError(body) != "invalid_request_uri" {
 		t.Fatalf("PAR-04a: %d %s", resp.StatusCode, body)
 	}
 	_ = s2
 	authURL := issuer + "/authorize?" + url.Values{"client_id": {c1.ID}, "request_uri": {uri}}.Encode()
-	back := signIn(t, b, issuer, authURL, "alice", "wonderland-42")
+	back := b.SignIn(issuer, authURL, "alice", "wonderland-42").Redirect
 	q := back.Query()
 	if q.Get("code") == "" || q.Get("state") != "st-par" || q.Get("iss") != issuer {
 		t.Fatalf("PAR-03 authorization response %s", back)
@@ -178,7 +180,7 @@ func TestPAREndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	// PAR-04b: used once.
-	resp, body = b.get(authURL)
+	resp, body = b.Get(authURL)
 	if resp.StatusCode != 400 || pageError(body) != "invalid_request_uri" {
 		t.Fatalf("PAR-04b: %d %s", resp.StatusCode, body)
 	}
@@ -187,7 +189,7 @@ func TestPAREndToEnd(t *testing.T) {
 	trap := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { hits.Add(1) }))
 	defer trap.Close()
 	for _, u := range []string{trap.URL + "/req.jwt", "http://169.254.169.254/", "urn:ietf:params:oauth:request_uri:nope"} {
-		resp, body = b.get(issuer + "/authorize?" + url.Values{"client_id": {c1.ID}, "request_uri": {u}}.Encode())
+		resp, body = b.Get(issuer + "/authorize?" + url.Values{"client_id": {c1.ID}, "request_uri": {u}}.Encode())
 		if resp.StatusCode != 400 || pageError(body) != "invalid_request_uri" {
 			t.Fatalf("PAR-04d %s: %d %s", u, resp.StatusCode, body)
 		}
@@ -199,7 +201,7 @@ func TestPAREndToEnd(t *testing.T) {
 
 // A client that requires PAR is refused at /authorize without it.
 func TestRequirePAR(t *testing.T) {
-	srv, issuer := start(t)
+	srv, issuer := servertest.Start(t)
 	redirect := "http://127.0.0.1:9/callback"
 	c, _, err := srv.OAuth.CreateClient(context.Background(), oauth.ClientSpec{Name: "Strict",
 		RedirectURIs: []string{redirect}, RequirePushedAuthorizationRequests: true})
@@ -207,7 +209,7 @@ func TestRequirePAR(t *testing.T) {
 		t.Fatal(err)
 	}
 	v, _ := pkce(url.Values{"response_type": {"code"}, "client_id": {c.ID}, "redirect_uri": {redirect}, "state": {"s"}})
-	resp, _ := newBrowser(t).get(issuer + "/authorize?" + v.Encode())
+	resp, _ := testsupport.NewBrowser(t).Get(issuer + "/authorize?" + v.Encode())
 	loc, _ := resp.Location()
 	if resp.StatusCode != 303 || loc == nil || loc.Query().Get("error") != "invalid_request" || loc.Query().Get("iss") != issuer {
 		t.Fatalf("authorize without PAR: %d %v", resp.StatusCode, loc)
@@ -217,7 +219,7 @@ func TestRequirePAR(t *testing.T) {
 // Each metadata field of PAR, JAR and the device grant is advertised,
 // in both discovery documents, and names an endpoint that answers.
 func TestPARDeviceMetadata(t *testing.T) {
-	_, issuer := start(t)
+	_, issuer := servertest.Start(t)
 	for _, path := range []string{"/.well-known/oauth-authorization-server", "/.well-known/openid-configuration"} {
 		var md map[string]any
 		getJSON(t, issuer+path, &md)

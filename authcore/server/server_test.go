@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -14,34 +13,8 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/latchkey/latchkey/authcore/server"
-	"github.com/latchkey/latchkey/authcore/store/badger"
+	"github.com/latchkey/latchkey/authcore/server/servertest"
 )
-
-// start serves a real Latchkey on a loopback listener whose URL is the
-// issuer, over an in-memory store.
-func start(t *testing.T) (*server.Server, string) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	issuer := "http://" + ln.Addr().String()
-	st, err := badger.Open(badger.Options{InMemory: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	srv, err := server.New(context.Background(), server.Config{Issuer: issuer, Store: st, Logger: zerolog.Nop()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewUnstartedServer(server.Middleware(zerolog.Nop(), srv.Handler()))
-	hs.Listener.Close()
-	hs.Listener = ln
-	hs.Start()
-	t.Cleanup(hs.Close)
-	return srv, issuer
-}
 
 func getJSON(t *testing.T, url string, into any) *http.Response {
 	t.Helper()
@@ -63,7 +36,7 @@ func getJSON(t *testing.T, url string, into any) *http.Response {
 // Both discovery documents are JSON whose issuer is the configured one and
 // whose jwks_uri serves a key set go-jose parses, with a key that signs.
 func TestDiscoveryAndJWKS(t *testing.T) {
-	_, issuer := start(t)
+	_, issuer := servertest.Start(t)
 	for _, path := range []string{"/.well-known/openid-configuration", "/.well-known/oauth-authorization-server"} {
 		var md map[string]any
 		getJSON(t, issuer+path, &md)
@@ -93,7 +66,7 @@ func TestDiscoveryAndJWKS(t *testing.T) {
 // go-oidc, a real relying-party library, accepts the discovery document
 // and verifies a token the server signed through the JWKS.
 func TestGoOIDCAcceptsDiscovery(t *testing.T) {
-	_, issuer := start(t)
+	_, issuer := servertest.Start(t)
 	p, err := oidc.NewProvider(context.Background(), issuer)
 	if err != nil {
 		t.Fatalf("go-oidc rejects discovery: %v", err)
@@ -105,7 +78,7 @@ func TestGoOIDCAcceptsDiscovery(t *testing.T) {
 
 // Unknown paths are 404 and the middleware still answers with a request id.
 func TestMiddlewareRequestID(t *testing.T) {
-	_, issuer := start(t)
+	_, issuer := servertest.Start(t)
 	resp, err := http.Get(issuer + "/nope")
 	if err != nil {
 		t.Fatal(err)
