@@ -33,25 +33,25 @@ func TestAuthenticateOutcomes(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			e.rec.events = nil
+			e.rec.Reset()
 			u, err := e.m.Authenticate(ctx, tc.user, tc.pw)
 			if !errors.Is(err, tc.want) || (err == nil) != (tc.want == nil) {
 				t.Fatalf("err = %v, want %v", err, tc.want)
 			}
 			if tc.want == nil {
-				if u.ID != e.alice.ID || len(e.rec.of(audit.LoginSucceeded)) != 1 {
-					t.Fatalf("user %q, events %s", u.ID, e.rec.all())
+				if u.ID != e.alice.ID || len(e.rec.Of(audit.LoginSucceeded)) != 1 {
+					t.Fatalf("user %q, events %s", u.ID, e.rec.String())
 				}
 				return
 			}
-			failed := e.rec.of(audit.LoginFailed)
+			failed := e.rec.Of(audit.LoginFailed)
 			if len(failed) != 1 || failed[0].Reason != tc.reason {
-				t.Fatalf("events %s, want one login.failed %s", e.rec.all(), tc.reason)
+				t.Fatalf("events %s, want one login.failed %s", e.rec.String(), tc.reason)
 			}
 		})
 	}
 	must(t, e.m.Unlock(ctx, e.alice.ID)) // the failures above count toward lockout
-	if strings.Contains(e.rec.all(), alicePassword) || strings.Contains(e.rec.all(), "bob's password") {
+	if strings.Contains(e.rec.String(), alicePassword) || strings.Contains(e.rec.String(), "bob's password") {
 		t.Fatal("a password reached the audit log")
 	}
 }
@@ -63,22 +63,22 @@ func TestLockout(t *testing.T) {
 		if _, err := e.m.Authenticate(ctx, "alice", "wrong password"); !errors.Is(err, ErrInvalidCredentials) {
 			t.Fatalf("failure %d: %v", i, err)
 		}
-		e.clock.Add(time.Minute)
-		if got := len(e.rec.of(audit.AccountLocked)); got != map[bool]int{true: 1}[i == 5] {
+		e.clock.Advance(time.Minute)
+		if got := len(e.rec.Of(audit.AccountLocked)); got != map[bool]int{true: 1}[i == 5] {
 			t.Fatalf("after %d failures: %d account.locked events", i, got)
 		}
 	}
 	if _, err := e.m.Authenticate(ctx, "alice", alicePassword); !errors.Is(err, ErrLocked) {
 		t.Fatalf("right password while locked: %v, want ErrLocked", err)
 	}
-	if f := e.rec.of(audit.LoginFailed); f[len(f)-1].Reason != reasonLocked {
+	if f := e.rec.Of(audit.LoginFailed); f[len(f)-1].Reason != reasonLocked {
 		t.Fatalf("reason %q", f[len(f)-1].Reason)
 	}
-	e.clock.Add(13 * time.Minute) // 14 min after the lock
+	e.clock.Advance(13 * time.Minute) // 14 min after the lock
 	if _, err := e.m.Authenticate(ctx, "alice", alicePassword); !errors.Is(err, ErrLocked) {
 		t.Fatalf("before 15 min: %v", err)
 	}
-	e.clock.Add(time.Minute + time.Second)
+	e.clock.Advance(time.Minute + time.Second)
 	if _, err := e.m.Authenticate(ctx, "alice", alicePassword); err != nil {
 		t.Fatalf("after 15 min: %v", err)
 	}
@@ -97,7 +97,7 @@ func TestLockoutWindowAndUnlock(t *testing.T) {
 		}
 	}
 	fail(4)
-	e.clock.Add(16 * time.Minute) // the four fall out of the window
+	e.clock.Advance(16 * time.Minute) // the four fall out of the window
 	fail(4)
 	if _, err := e.m.Authenticate(ctx, "alice", alicePassword); err != nil {
 		t.Fatalf("4+4 failures across windows locked the account: %v", err)
@@ -164,14 +164,14 @@ func TestSetLockoutAppliesLive(t *testing.T) {
 			t.Fatalf("failure %d: %v", i+1, err)
 		}
 	}
-	locked := e.rec.of(audit.AccountLocked)
+	locked := e.rec.Of(audit.AccountLocked)
 	if len(locked) != 1 || locked[0].Details["failures"] != 2 {
-		t.Fatalf("account.locked events: %s", e.rec.all())
+		t.Fatalf("account.locked events: %s", e.rec.String())
 	}
 	if _, err := e.m.Authenticate(ctx, "alice", alicePassword); !errors.Is(err, ErrLocked) {
 		t.Fatalf("after 2 failures under a threshold of 2: %v, want ErrLocked", err)
 	}
-	e.clock.Add(3*time.Minute + time.Second)
+	e.clock.Advance(3*time.Minute + time.Second)
 	if _, err := e.m.Authenticate(ctx, "alice", alicePassword); err != nil {
 		t.Fatalf("after the 3 min lock: %v", err)
 	}

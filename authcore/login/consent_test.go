@@ -66,8 +66,8 @@ func TestConsentAllowMergesAndReturns(t *testing.T) {
 	if !slices.Equal(got.Scopes, []string{"email", "openid", "profile"}) {
 		t.Fatalf("consent scopes %v", got.Scopes)
 	}
-	if ev := e.rec.of(audit.ConsentGranted); len(ev) != 1 || ev[0].ClientID != "c1" || ev[0].Subject != e.alice.ID {
-		t.Fatalf("events %s", e.rec.all())
+	if ev := e.rec.Of(audit.ConsentGranted); len(ev) != 1 || ev[0].ClientID != "c1" || ev[0].Subject != e.alice.ID {
+		t.Fatalf("events %s", e.rec.String())
 	}
 }
 
@@ -83,8 +83,8 @@ func TestConsentDenyCallsOnDeny(t *testing.T) {
 	if _, err := e.store.GetConsent(context.Background(), e.alice.ID, "c1"); err == nil {
 		t.Fatal("deny saved a consent")
 	}
-	if len(e.rec.of(audit.ConsentDenied)) != 1 {
-		t.Fatalf("events %s", e.rec.all())
+	if len(e.rec.Of(audit.ConsentDenied)) != 1 {
+		t.Fatalf("events %s", e.rec.String())
 	}
 }
 

@@ -2,23 +2,20 @@ package login
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"golang.org/x/time/rate"
 
-	"github.com/latchkey/latchkey/audit"
 	"github.com/latchkey/latchkey/authcore"
 	"github.com/latchkey/latchkey/authcore/store/badger"
+	"github.com/latchkey/latchkey/authcore/testsupport"
 )
 
 // testParams are cheap argon2id parameters so tests run fast under -race.
@@ -31,55 +28,14 @@ const (
 		"&code_challenge_method=S256&response_type=code&scope=openid+profile&state=xyz"
 )
 
-// clock is a settable clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-
-// recorder keeps audit events.
-type recorder struct {
-	mu     sync.Mutex
-	events []audit.Event
-}
-
-func (r *recorder) Record(_ context.Context, e audit.Event) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.events = append(r.events, e)
-}
-
-// of returns the events of type t.
-func (r *recorder) of(t audit.Type) []audit.Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var out []audit.Event
-	for _, e := range r.events {
-		if e.Type == t {
-			out = append(out, e)
-		}
-	}
-	return out
-}
-
-func (r *recorder) all() string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return fmt.Sprintf("%+v", r.events)
-}
-
 // env is a Manager on an in-memory Badger store behind a test server,
 // with a client c1, three scopes and a user alice.
 type env struct {
 	t      *testing.T
 	m      *Manager
 	store  *badger.Store
-	clock  *clock
-	rec    *recorder
+	clock  *testsupport.Clock
+	rec    *testsupport.Events
 	srv    *httptest.Server
 	alice  authcore.User
 	denied chan string // returnTo values passed to OnDeny
@@ -89,13 +45,13 @@ func newEnv(t *testing.T, tweak ...func(*Config)) *env {
 	t.Helper()
 	// The clock starts at the real time: Badger's own TTLs, which back the
 	// store's expiries, count in wall-clock seconds.
-	ck := &clock{t: time.Now().UTC().Truncate(time.Second)}
+	ck := testsupport.NewClock(time.Now().UTC().Truncate(time.Second))
 	st, err := badger.Open(badger.Options{InMemory: true, Now: ck.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	e := &env{t: t, store: st, clock: ck, rec: &recorder{}, denied: make(chan string, 4)}
+	e := &env{t: t, store: st, clock: ck, rec: &testsupport.Events{}, denied: make(chan string, 4)}
 	cfg := Config{Store: st, Audit: e.rec, Now: ck.Now, PasswordParams: testParams,
 		LoginRate: rate.Inf,
 		OnDeny: func(w http.ResponseWriter, r *http.Request, returnTo string) {
@@ -142,13 +98,7 @@ func must(t *testing.T, err error) {
 
 // browser is an HTTP client with a cookie jar that does not follow
 // redirects, so tests see every 303.
-func (e *env) browser() *http.Client {
-	jar, err := cookiejar.New(nil)
-	must(e.t, err)
-	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
-		return http.ErrUseLastResponse
-	}}
-}
+func (e *env) browser() *http.Client { return testsupport.NewClient() }
 
 // get fetches path and returns the response and its body.
 func (e *env) get(c *http.Client, path string) (*http.Response, string) {

@@ -72,8 +72,8 @@ func TestLoginFlow(t *testing.T) {
 	if err != nil || s.UserID != e.alice.ID || s.ID == sc.Value {
 		t.Fatalf("stored session %+v, %v", s, err)
 	}
-	if ev := e.rec.of(audit.LoginSucceeded); len(ev) != 1 || ev[0].RemoteIP != "127.0.0.1" || ev[0].ClientID != "c1" {
-		t.Fatalf("events %s", e.rec.all())
+	if ev := e.rec.Of(audit.LoginSucceeded); len(ev) != 1 || ev[0].RemoteIP != "127.0.0.1" || ev[0].ClientID != "c1" {
+		t.Fatalf("events %s", e.rec.String())
 	}
 }
 
@@ -128,7 +128,7 @@ func TestCSRFRequired(t *testing.T) {
 	if resp.StatusCode != http.StatusForbidden {
 		t.Errorf("cookie-less POST: %d", resp.StatusCode)
 	}
-	if len(e.rec.of(audit.LoginFailed))+len(e.rec.of(audit.LoginSucceeded)) != 0 {
+	if len(e.rec.Of(audit.LoginFailed))+len(e.rec.Of(audit.LoginSucceeded)) != 0 {
 		t.Error("a CSRF failure reached Authenticate")
 	}
 }
@@ -177,8 +177,8 @@ func TestLogout(t *testing.T) {
 	if e.cookie(c, sessionCookie) != "" {
 		t.Fatal("session cookie not cleared")
 	}
-	if ev := e.rec.of(audit.SessionEnded); len(ev) != 1 || ev[0].Reason != "logout" || ev[0].Subject != e.alice.ID {
-		t.Fatalf("events %s", e.rec.all())
+	if ev := e.rec.Of(audit.SessionEnded); len(ev) != 1 || ev[0].Reason != "logout" || ev[0].Subject != e.alice.ID {
+		t.Fatalf("events %s", e.rec.String())
 	}
 }
 

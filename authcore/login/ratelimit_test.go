@@ -29,14 +29,14 @@ func TestLoginRateLimit(t *testing.T) {
 		t.Fatalf("Retry-After %q", resp.Header.Get("Retry-After"))
 	}
 	contains(t, body, "Too many sign-in attempts")
-	if len(e.rec.of(audit.LoginFailed)) != 3 || len(e.rec.of(audit.RateLimitHit)) != 1 {
-		t.Fatalf("events %s", e.rec.all())
+	if len(e.rec.Of(audit.LoginFailed)) != 3 || len(e.rec.Of(audit.RateLimitHit)) != 1 {
+		t.Fatalf("events %s", e.rec.String())
 	}
 	// GET pages are not limited; the bucket refills with time.
 	if resp, _ := e.get(c, loginURL(testReturn)); resp.StatusCode != 200 {
 		t.Fatalf("GET while limited: %d", resp.StatusCode)
 	}
-	e.clock.Add(6 * time.Second)
+	e.clock.Advance(6 * time.Second)
 	if resp, _ := e.post(c, "/login", form); resp.StatusCode != http.StatusOK {
 		t.Fatalf("after refill: %d", resp.StatusCode)
 	}

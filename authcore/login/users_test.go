@@ -25,8 +25,8 @@ func TestCreateUser(t *testing.T) {
 	if !strings.HasPrefix(stored.PasswordHash, "$argon2id$v=19$") || strings.Contains(stored.PasswordHash, alicePassword) {
 		t.Fatalf("stored hash %q", stored.PasswordHash)
 	}
-	if len(e.rec.of(audit.UserCreated)) != 1 {
-		t.Fatalf("events %s", e.rec.all())
+	if len(e.rec.Of(audit.UserCreated)) != 1 {
+		t.Fatalf("events %s", e.rec.String())
 	}
 	_, err = e.m.CreateUser(ctx, UserSpec{Username: "ALICE", Password: "another password"})
 	if !errors.Is(err, authcore.ErrAlreadyExists) {
@@ -114,7 +114,7 @@ func TestSessionsService(t *testing.T) {
 	if err != nil || n != 2 {
 		t.Fatalf("EndAllSessions = %d, %v", n, err)
 	}
-	if got := len(e.rec.of(audit.SessionEnded)); got != 3 {
+	if got := len(e.rec.Of(audit.SessionEnded)); got != 3 {
 		t.Fatalf("%d session.ended events", got)
 	}
 	for _, c := range []*http.Client{c1, c2, c3} {
@@ -141,11 +141,11 @@ func TestSessionExpires(t *testing.T) {
 	e := newEnv(t)
 	c := e.browser()
 	e.login(c, testReturn)
-	e.clock.Add(DefaultSessionTTL - 1)
+	e.clock.Advance(DefaultSessionTTL - 1)
 	if resp, _ := e.get(c, testReturn); resp.StatusCode != 204 {
 		t.Fatalf("before expiry: %d", resp.StatusCode)
 	}
-	e.clock.Add(1)
+	e.clock.Advance(1)
 	if resp, _ := e.get(c, testReturn); resp.StatusCode != 303 {
 		t.Fatalf("after expiry: %d", resp.StatusCode)
 	}
