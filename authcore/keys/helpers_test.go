@@ -14,8 +14,8 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/rs/zerolog"
 
-	"github.com/latchkey/latchkey/audit"
 	"github.com/latchkey/latchkey/authcore"
+	"github.com/latchkey/latchkey/authcore/testsupport"
 )
 
 // memKeys is an in-memory authcore.Keys: PutSigningKeys is all or
@@ -76,61 +76,19 @@ func (s *memKeys) putCount() int {
 	return s.puts
 }
 
-// fakeClock is a settable clock safe for concurrent use.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
-// events collects audit events.
-type events struct {
-	mu  sync.Mutex
-	all []audit.Event
-}
-
-func (e *events) Record(_ context.Context, ev audit.Event) {
-	e.mu.Lock()
-	e.all = append(e.all, ev)
-	e.mu.Unlock()
-}
-
-func (e *events) of(t audit.Type) []audit.Event {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	var out []audit.Event
-	for _, ev := range e.all {
-		if ev.Type == t {
-			out = append(out, ev)
-		}
-	}
-	return out
-}
-
 // env is one manager on a fake store and clock.
 type env struct {
 	m     *Manager
 	store *memKeys
-	clock *fakeClock
-	ev    *events
+	clock *testsupport.Clock
+	ev    *testsupport.Events
 	cfg   Config
 }
 
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 // testConfig: small periods so a fake clock walks through lifecycles.
-func testConfig(store authcore.Keys, clock *fakeClock, ev *events) Config {
+func testConfig(store authcore.Keys, clock *testsupport.Clock, ev *testsupport.Events) Config {
 	return Config{Store: store, Audit: ev, Logger: zerolog.Nop(), Now: clock.Now,
 		Issuer: "https://as.example", JWKSMaxAge: 10 * time.Minute, RotationPeriod: time.Hour,
 		MaxTokenLifetime: 15 * time.Minute, Leeway: 30 * time.Second}
@@ -138,7 +96,7 @@ func testConfig(store authcore.Keys, clock *fakeClock, ev *events) Config {
 
 func newEnv(t testing.TB, edit func(*Config)) *env {
 	t.Helper()
-	e := &env{store: newMemKeys(), clock: &fakeClock{t: t0}, ev: &events{}}
+	e := &env{store: newMemKeys(), clock: testsupport.NewClock(t0), ev: &testsupport.Events{}}
 	e.cfg = testConfig(e.store, e.clock, e.ev)
 	if edit != nil {
 		edit(&e.cfg)

@@ -39,7 +39,7 @@ func TestRotateIsStaged(t *testing.T) {
 	if ks[0].ID != k1 || ks[1].ID != k2 || !ks[1].PromoteAt.Equal(t0.Add(e.cfg.JWKSMaxAge)) || !ks[1].ActivatedAt.IsZero() {
 		t.Fatalf("after Rotate: %+v", ks)
 	}
-	if ev := e.ev.of(audit.KeyRotated); len(ev) != 1 || ev[0].Actor != "alice@admin" || ev[0].Details["stage"] != "scheduled" {
+	if ev := e.ev.Of(audit.KeyRotated); len(ev) != 1 || ev[0].Actor != "alice@admin" || ev[0].Details["stage"] != "scheduled" {
 		t.Fatalf("events %+v", ev)
 	}
 	if err := e.m.Rotate(ctx, "", "alice@admin"); err != nil || e.store.putCount() != puts+1 {
@@ -117,7 +117,7 @@ func TestScheduledRotationAndRemoval(t *testing.T) {
 	if len(byState(e.m, ES256, authcore.KeyRetired)) != 0 || e.store.get(k1).ID != "" {
 		t.Fatalf("retired key not removed: %+v", e.m.Keys())
 	}
-	if ev := e.ev.of(audit.KeyRemoved); len(ev) != 1 || ev[0].KeyID != k1 {
+	if ev := e.ev.Of(audit.KeyRemoved); len(ev) != 1 || ev[0].KeyID != k1 {
 		t.Fatalf("key.removed events %+v", ev)
 	}
 	_, err = e.verify(tok)
@@ -147,7 +147,7 @@ func TestRevoke(t *testing.T) {
 			if rec.State != authcore.KeyRevoked || rec.PrivateDER != nil || rec.RevokedWhy != "found in a paste" || !rec.RevokedAt.Equal(e.clock.Now()) {
 				t.Fatalf("stored %+v", rec)
 			}
-			ev := e.ev.of(audit.KeyRevoked)
+			ev := e.ev.Of(audit.KeyRevoked)
 			if len(ev) != 1 || ev[0].KeyID != kid || ev[0].Actor != "alice@admin" || ev[0].Reason != "found in a paste" {
 				t.Fatalf("key.revoked events %+v", ev)
 			}
@@ -167,7 +167,7 @@ func TestRevoke(t *testing.T) {
 					t.Fatalf("active changed to %s", got)
 				}
 			}
-			if err := e.m.Revoke(ctx, kid, "alice@admin", "again"); err != nil || len(e.ev.of(audit.KeyRevoked)) != 1 {
+			if err := e.m.Revoke(ctx, kid, "alice@admin", "again"); err != nil || len(e.ev.Of(audit.KeyRevoked)) != 1 {
 				t.Fatalf("second revoke: %v", err)
 			}
 		})
@@ -252,7 +252,7 @@ func TestCrashDuringRotation(t *testing.T) {
 	if now, _ := e.store.ListSigningKeys(ctx); len(now) != len(stored) {
 		t.Fatal("store changed by a failed write")
 	}
-	if len(e.ev.of(audit.KeyRotated))+len(e.ev.of(audit.KeyRevoked)) != 0 {
+	if len(e.ev.Of(audit.KeyRotated))+len(e.ev.Of(audit.KeyRevoked)) != 0 {
 		t.Fatal("audit events for changes that did not happen")
 	}
 	e.sign(t, "")

@@ -12,6 +12,7 @@ import (
 
 	"github.com/latchkey/latchkey/audit"
 	"github.com/latchkey/latchkey/authcore"
+	"github.com/latchkey/latchkey/authcore/testsupport"
 )
 
 func TestNewCreatesKeysBeforeFirstUse(t *testing.T) {
@@ -24,7 +25,7 @@ func TestNewCreatesKeysBeforeFirstUse(t *testing.T) {
 		t.Fatalf("stored %d keys, want an active and a next per algorithm", len(stored))
 	}
 	checkInvariants(t, e.m, e.store)
-	if got := len(e.ev.of(audit.KeyCreated)); got != 4 {
+	if got := len(e.ev.Of(audit.KeyCreated)); got != 4 {
 		t.Fatalf("%d key.created events, want 4", got)
 	}
 	// A second process on the same store creates nothing.
@@ -115,7 +116,7 @@ func TestConfigRejected(t *testing.T) {
 		func(c *Config) { c.RotationPeriod = time.Minute },
 	}
 	for i, edit := range bad {
-		cfg := testConfig(newMemKeys(), &fakeClock{t: t0}, &events{})
+		cfg := testConfig(newMemKeys(), testsupport.NewClock(t0), &testsupport.Events{})
 		edit(&cfg)
 		if _, err := New(context.Background(), cfg); err == nil || !strings.HasPrefix(err.Error(), "keys: ") {
 			t.Errorf("case %d: New = %v", i, err)
