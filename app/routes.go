@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"net/http"
 	"strings"
 
 	"github.com/latchkey/latchkey/authcore/gateway"
@@ -88,6 +89,20 @@ func (a *App) RemoveRoute(prefix string) ([]Route, error) {
 
 // GatewayStats returns every route's counters, the demo API's included.
 func (a *App) GatewayStats() ([]RouteStats, error) { return nonNil(a.srv.Gateway.Stats()), nil }
+
+// ProbeResult is the outcome of checking a route's upstream.
+type ProbeResult = gateway.ProbeResult
+
+// ProbeRoute checks whether a route's upstream answers (one GET of its
+// base URL, no credentials) and records the outcome as the route's
+// health. name is the route's name, or its prefix when it has none.
+func (a *App) ProbeRoute(name string) (ProbeResult, error) {
+	res, err := a.srv.Gateway.Probe(context.Background(), name)
+	if errors.Is(err, gateway.ErrNoRoute) {
+		return res, &Error{Status: http.StatusNotFound, Message: "no route named " + name}
+	}
+	return res, err
+}
 
 // NewFeedToken makes the credential a standalone gateway uses for the
 // revocation feed; shown once, it replaces any earlier one.

@@ -39,11 +39,17 @@ type RouteStats struct {
 	Upstream       uint64        `json:"upstream"`
 	UpstreamErrors uint64        `json:"upstream_errors"`
 	MeanLatency    time.Duration `json:"mean_latency_ns"`
+	// Health is what the last exchange (or probe) with the upstream said:
+	// HealthUp, HealthDown, or HealthUnknown before any (health.go).
+	Health      string    `json:"health"`
+	LastOK      time.Time `json:"last_ok,omitzero"`
+	LastFailure time.Time `json:"last_failure,omitzero"`
 }
 
 // routeStats are one route's counters; they survive SetRoutes by name.
 type routeStats struct {
 	allowed, upstream, upErrors, latencyNS atomic.Uint64
+	lastOK, lastFail                       atomic.Int64 // unix ns, health.go
 	mu                                     sync.Mutex
 	denied                                 map[string]uint64
 }
@@ -74,12 +80,13 @@ func (s *routeStats) deny(reason string) {
 	s.mu.Unlock()
 }
 
-func (s *routeStats) observe(status int, d time.Duration) {
+func (s *routeStats) observe(status int, d time.Duration, end time.Time) {
 	s.upstream.Add(1)
 	s.latencyNS.Add(uint64(d))
 	if status == 502 {
 		s.upErrors.Add(1)
 	}
+	s.health(status != 502, end)
 }
 
 // snapshot returns the counters of the named routes, sorted by name.
@@ -92,6 +99,7 @@ func (t *statsTable) snapshot(names []string) []RouteStats {
 		if rs.Upstream > 0 {
 			rs.MeanLatency = time.Duration(s.latencyNS.Load() / rs.Upstream)
 		}
+		rs.Health, rs.LastOK, rs.LastFailure = s.healthNow()
 		s.mu.Lock()
 		for k, v := range s.denied {
 			rs.Denied[k] = v

@@ -142,6 +142,6 @@ func (g *Gateway) forward(w http.ResponseWriter, r *http.Request, rt *route, id 
 	start := time.Now()
 	rt.handler.ServeHTTP(sw, r.WithContext(ctx))
 	d := time.Since(start)
-	rt.stats.observe(sw.status, d)
+	rt.stats.observe(sw.status, d, start.Add(d))
 	g.metrics.Upstream(rt.name, sw.status, d)
 }

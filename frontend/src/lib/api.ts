@@ -396,6 +396,22 @@ export interface RouteStats {
   upstream: number
   upstream_errors: number
   mean_latency_ns: number
+  /** What the last exchange or probe with the upstream said. */
+  health: 'up' | 'down' | 'unknown' | string
+  last_ok?: string
+  last_failure?: string
+}
+
+/** The outcome of checking a route's upstream (Go: gateway.ProbeResult). */
+export interface ProbeResult {
+  route: string
+  /** The upstream probed, or "in-process" for built-in routes. */
+  target: string
+  health: 'up' | 'down' | string
+  /** The upstream's HTTP status: any status means it answered. */
+  status?: number
+  latency_ms: number
+  error?: string
 }
 
 /** Selects audit events; empty fields match everything (Go: app.AuditFilter). */
@@ -749,6 +765,8 @@ export interface Api {
   updateRoute(prefix: string, route: Route): Promise<Route[]>
   removeRoute(prefix: string): Promise<Route[]>
   gatewayStats(): Promise<RouteStats[]>
+  /** Checks whether a route's upstream answers; name is the route's name, or its prefix. */
+  probeRoute(name: string): Promise<ProbeResult>
   /** The revocation-feed credential for a standalone gateway; shown once. */
   newFeedToken(): Promise<string>
 
@@ -869,6 +887,7 @@ export function createApi(call: Transport): Api {
     updateRoute: async (prefix, r) => list<Route>(await call('UpdateRoute', [prefix, r])),
     removeRoute: async (prefix) => list<Route>(await call('RemoveRoute', [prefix])),
     gatewayStats: async () => list<RouteStats>(await call('GatewayStats', [])),
+    probeRoute: async (name) => (await call('ProbeRoute', [name])) as ProbeResult,
     newFeedToken: async () => String(await call('NewFeedToken', [])),
 
     queryAudit: async (f) => {

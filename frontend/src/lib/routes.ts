@@ -111,3 +111,18 @@ export function latency(ns: number | undefined): string {
   const ms = ns / 1e6
   return ms < 1 ? `${(ns / 1e3).toFixed(0)} µs` : `${ms.toFixed(ms < 10 ? 1 : 0)} ms`
 }
+
+/** How a route's upstream health reads in the console: a badge class and words. */
+export function healthOf(s: RouteStats | undefined): { cls: string; text: string; title: string } {
+  switch (s?.health) {
+    case 'up':
+      return { cls: 'badge ok', text: 'up', title: s.last_ok ? `answered at ${s.last_ok}` : 'answered' }
+    case 'down':
+      return {
+        cls: 'badge bad',
+        text: 'down',
+        title: `not reachable at ${s.last_failure}${s.last_ok ? `; last answered at ${s.last_ok}` : ''}`,
+      }
+  }
+  return { cls: 'badge', text: 'no traffic yet', title: 'no request or check has reached the upstream yet' }
+}

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { Client } from './api'
 import { GRANT_CLIENT_CREDENTIALS, checkClientInput, clientMatches, inputFromClient, presetFor } from './clients'
 import { snippetsFor } from './snippets'
-import { checkRouteForm, emptyRouteForm, formFromRoute, routeFromForm, statsFor } from './routes'
+import { checkRouteForm, emptyRouteForm, formFromRoute, healthOf, routeFromForm, statsFor } from './routes'
 import { firstSteps } from './checklist'
 import { checkUserInput } from './users'
 import { missingInput, emptyFlowInput } from './flows'
@@ -79,9 +79,19 @@ describe('routes', () => {
   })
 
   it('find a route’s counters by name, else prefix', () => {
-    const stats = [{ route: '/api/', allowed: 1, denied: null, upstream: 0, upstream_errors: 0, mean_latency_ns: 0 }]
+    const stats = [{ route: '/api/', allowed: 1, denied: null, upstream: 0, upstream_errors: 0, mean_latency_ns: 0, health: 'unknown' }]
     expect(statsFor({ prefix: '/api/' }, stats)?.allowed).toBe(1)
     expect(statsFor({ prefix: '/api/', name: 'orders' }, stats)).toBeUndefined()
+  })
+
+  it('say an upstream’s health in words', () => {
+    const base = { route: 'r', allowed: 0, denied: null, upstream: 0, upstream_errors: 0, mean_latency_ns: 0 }
+    expect(healthOf(undefined).text).toBe('no traffic yet')
+    expect(healthOf({ ...base, health: 'unknown' }).cls).toBe('badge')
+    expect(healthOf({ ...base, health: 'up', last_ok: '2026-11-27T03:00:00Z' })).toMatchObject({ cls: 'badge ok', text: 'up' })
+    const down = healthOf({ ...base, health: 'down', last_failure: '2026-11-27T03:01:00Z', last_ok: '2026-11-27T03:00:00Z' })
+    expect(down).toMatchObject({ cls: 'badge bad', text: 'down' })
+    expect(down.title).toContain('last answered at 2026-11-27T03:00:00Z')
   })
 })
 

@@ -578,6 +578,13 @@ test('Gateway: add a route with validation, edit it, see its counters, make a fe
   assert.equal(denied.status, 401)
   await routes.getByRole('cell', { name: '1', exact: true }).first().waitFor({ timeout: 8000 })
 
+  // Upstream health: nothing listens on 127.0.0.1:9, and Check says so in words.
+  const health = page.getByTestId('health-/orders/')
+  assert.match(await health.textContent(), /no traffic yet/)
+  await page.getByRole('button', { name: 'Check the upstream of /orders/' }).click()
+  await health.getByText('down', { exact: true }).waitFor()
+  assert.match(await health.getByRole('status').textContent(), /refused|no answer/)
+
   await page.getByRole('button', { name: 'New feed token' }).click()
   assert.ok((await page.getByLabel('Feed token', { exact: true }).inputValue()).length > 10)
   await shot('gateway')
