@@ -3,26 +3,17 @@ package flow
 import (
 	"context"
 	"errors"
-	"html"
 	"io"
-	"net"
 	"net/http"
-	"net/http/cookiejar"
-	"net/http/httptest"
-	"net/url"
-	"regexp"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
-
-	"github.com/rs/zerolog"
 
 	"github.com/latchkey/latchkey/authcore"
 	"github.com/latchkey/latchkey/authcore/login"
 	"github.com/latchkey/latchkey/authcore/oauth"
 	"github.com/latchkey/latchkey/authcore/server"
-	"github.com/latchkey/latchkey/authcore/store/badger"
+	"github.com/latchkey/latchkey/authcore/server/servertest"
+	"github.com/latchkey/latchkey/authcore/testsupport"
 )
 
 // latchkey is a real Latchkey server on a free loopback port, with a user
@@ -52,26 +43,9 @@ func newLatchkey(t *testing.T) *latchkey { return newLatchkeyAt(t, "127.0.0.1") 
 func newLatchkeyAt(t *testing.T, host string) *latchkey {
 	t.Helper()
 	ctx := context.Background()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	issuer := "http://" + net.JoinHostPort(host, strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
-	store, err := badger.Open(badger.Options{InMemory: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	srv, err := server.New(ctx, server.Config{Issuer: issuer, Store: store, Logger: zerolog.Nop()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewUnstartedServer(server.Middleware(zerolog.Nop(), srv.Handler()))
-	ts.Listener.Close()
-	ts.Listener = ln
-	ts.Start()
-	t.Cleanup(ts.Close)
+	srv, issuer := servertest.StartAt(t, host)
 	lk := &latchkey{t: t, issuer: issuer, srv: srv}
+	var err error
 	if _, err := srv.Login.CreateUser(ctx, login.UserSpec{Username: aliceName, Password: alicePassword}); err != nil {
 		t.Fatal(err)
 	}
@@ -106,71 +80,26 @@ func (lk *latchkey) run(o Options) (*Trace, error) {
 	return tr, err
 }
 
-var hiddenField = regexp.MustCompile(`name="(csrf_token|return_to)" value="([^"]*)"`)
-
-// browse is the system browser with a person at it: it follows the
-// authorization URL through 303s, fills the login form (its CSRF token
-// parsed from the hidden field), allows on the consent page, and stops
-// once the loopback listener has answered.
+// browse is the system browser with a person at it: it signs alice in
+// through the real login and consent pages (testsupport.SignIn: every hop
+// a 303, the CSRF token from the form, Allow on the consent page), then
+// follows the authorization response to the loopback listener, which must
+// answer 200.
 func (lk *latchkey) browse(start string) error {
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	next, method, form := start, http.MethodGet, url.Values(nil)
-	for hop := 0; hop < 12; hop++ {
-		var body io.Reader
-		if form != nil {
-			body = strings.NewReader(form.Encode())
-		}
-		req, _ := http.NewRequest(method, next, body)
-		if form != nil {
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		}
-		resp, err := c.Do(req)
-		if err != nil {
-			return err
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		page := string(b)
-		here := req.URL
-		if !strings.HasPrefix(here.String(), lk.issuer) { // the loopback listener
-			if resp.StatusCode != http.StatusOK {
-				return errors.New("loopback answered " + resp.Status)
-			}
-			return nil
-		}
-		method, form = http.MethodGet, nil
-		switch {
-		case resp.StatusCode == http.StatusSeeOther || resp.StatusCode == http.StatusFound:
-			loc, err := here.Parse(resp.Header.Get("Location"))
-			if err != nil {
-				return err
-			}
-			next = loc.String()
-		case resp.StatusCode == http.StatusOK && strings.Contains(page, `name="password"`):
-			form = hiddenValues(page)
-			form.Set("username", aliceName)
-			form.Set("password", alicePassword)
-			next, method = lk.issuer+"/login", http.MethodPost
-			lk.logins++
-		case resp.StatusCode == http.StatusOK && strings.Contains(page, `name="decision" value="allow"`):
-			form = hiddenValues(page)
-			form.Set("decision", "allow")
-			next, method = lk.issuer+"/consent", http.MethodPost
-		default:
-			return errors.New("browser stuck at " + here.Path + ": " + resp.Status + "\n" + page)
-		}
+	b := testsupport.NewBrowser(lk.t)
+	s, err := b.TrySignIn(lk.issuer, start, aliceName, alicePassword)
+	lk.logins += s.Logins
+	if err != nil {
+		return err
 	}
-	return errors.New("browser: too many hops")
-}
-
-// hiddenValues reads the CSRF token and return address of a page's form.
-func hiddenValues(page string) url.Values {
-	v := url.Values{}
-	for _, m := range hiddenField.FindAllStringSubmatch(page, -1) {
-		if v.Get(m[1]) == "" {
-			v.Set(m[1], html.UnescapeString(m[2]))
-		}
+	resp, err := b.Client.Get(s.Redirect.String())
+	if err != nil {
+		return err
 	}
-	return v
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return errors.New("loopback answered " + resp.Status)
+	}
+	return nil
 }
