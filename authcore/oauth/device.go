@@ -64,28 +64,11 @@ func (s *Server) deviceInterval() time.Duration {
 // device_code (stored hashed), a user_code, the verification URIs, the
 // lifetime and the polling interval.
 func (s *Server) handleDeviceAuthorization(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	if !s.admit(w, r, s.ipRL, remoteIP(r)) {
+	ca, p, ok := s.clientRequest(w, r, &deviceEndpoint) // endpoint.go
+	if !ok {
 		return
 	}
-	if err := checkQuery(r); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	p, err := readForm(w, r, s.cfg.MaxBodyBytes)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if !s.admit(w, r, s.clientRL, claimedClientID(r, p)) {
-		return
-	}
-	ca, err := s.authenticateClient(ctx, r, p)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	resp, err := s.startDevice(ctx, ca.client, p)
+	resp, err := s.startDevice(r.Context(), ca.client, p)
 	if err != nil {
 		s.fail(w, r, err)
 		return

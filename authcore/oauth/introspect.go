@@ -20,31 +20,11 @@ var inactive = map[string]any{"active": false}
 // belongs to the caller. Everything else, and every expired, revoked,
 // unknown or foreign-issuer token, is {"active":false}.
 func (s *Server) handleIntrospect(w http.ResponseWriter, r *http.Request) {
+	ca, p, ok := s.clientRequest(w, r, &introspectEndpoint) // endpoint.go
+	if !ok {
+		return
+	}
 	ctx := r.Context()
-	if !s.admit(w, r, s.ipRL, remoteIP(r)) {
-		return
-	}
-	if err := checkQuery(r); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	p, err := readForm(w, r, s.cfg.MaxBodyBytes)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	ca, err := s.authenticateClient(ctx, r, p)
-	var oe *Error
-	if err == nil && ca.client.Type != authcore.Confidential {
-		err = errInvalidClient("introspection requires a confidential client", true)
-	}
-	if errors.As(err, &oe) && oe.Code == CodeInvalidClient && oe.Status != http.StatusUnauthorized {
-		err = errInvalidClient(oe.Description, true) // RFC 7662 §2.1: 401
-	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	token := p.get("token")
 	if token == "" {
 		s.fail(w, r, errInvalidRequest("token is missing"))

@@ -52,27 +52,11 @@ func (s *Server) parLifetime() time.Duration {
 // invalid_request (RFC 9126 §2.1). A DPoP proof binds the request's code
 // to its key (RFC 9449 §10.1, parDPoP).
 func (s *Server) handlePAR(w http.ResponseWriter, r *http.Request) {
+	ca, p, ok := s.clientRequest(w, r, &parEndpoint) // endpoint.go
+	if !ok {
+		return
+	}
 	ctx := r.Context()
-	if !s.admit(w, r, s.ipRL, remoteIP(r)) {
-		return
-	}
-	if err := checkQuery(r); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	p, err := readForm(w, r, s.cfg.MaxBodyBytes)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if !s.admit(w, r, s.clientRL, claimedClientID(r, p)) {
-		return
-	}
-	ca, err := s.authenticateClient(ctx, r, p)
-	if err != nil {
-		s.fail(w, r, parAuthError(err))
-		return
-	}
 	if err := s.fapiClientAuth(ca, p); err != nil {
 		s.fail(w, r, err)
 		return
@@ -113,18 +97,6 @@ func (s *Server) handlePAR(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"request_uri": uri,
 		"expires_in": int64(exp / time.Second)})
-}
-
-// parAuthError answers every failed client authentication at /par with
-// 401 invalid_client (RFC 9126 §2.3, SECURITY.md PAR-01).
-func parAuthError(err error) error {
-	var oe *Error
-	if errors.As(err, &oe) && oe.Code == CodeInvalidClient && oe.Status != http.StatusUnauthorized {
-		e := *oe
-		e.Status, e.noChallenge = http.StatusUnauthorized, true
-		return &e
-	}
-	return err
 }
 
 // validatePushed runs the /authorize validation on a pushed request; its

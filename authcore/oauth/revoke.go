@@ -41,24 +41,11 @@ func (s *Server) verifyAccess(token string) (*accessClaims, bool) {
 // token is refused and left alone; a storage failure is 503 (§2.2.1),
 // never a 200 for a token still valid.
 func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
+	ca, p, ok := s.clientRequest(w, r, &revokeEndpoint) // endpoint.go
+	if !ok {
+		return
+	}
 	ctx := r.Context()
-	if !s.admit(w, r, s.ipRL, remoteIP(r)) {
-		return
-	}
-	if err := checkQuery(r); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	p, err := readForm(w, r, s.cfg.MaxBodyBytes)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	ca, err := s.authenticateClient(ctx, r, p)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	token := p.get("token")
 	if token == "" || len(token) > maxTokenLen {
 		s.fail(w, r, errInvalidRequest("token is missing or too long"))

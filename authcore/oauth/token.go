@@ -40,39 +40,13 @@ type tokenResponse struct {
 // handleToken is POST /token (OAuth 2.1 §3.2): rate limits, one parse,
 // one client authentication, then the grant's handler.
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
+	ca, p, ok := s.clientRequest(w, r, &tokenEndpoint) // grant_type vetted there, endpoint.go
+	if !ok {
+		return
+	}
 	ctx := r.Context()
-	if !s.admit(w, r, s.ipRL, remoteIP(r)) {
-		return
-	}
-	if err := checkQuery(r); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	p, err := readForm(w, r, s.cfg.MaxBodyBytes)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if !s.admit(w, r, s.clientRL, claimedClientID(r, p)) {
-		return
-	}
 	gt := p.get("grant_type")
-	grant, ok := s.grants[gt]
-	switch {
-	case gt == "":
-		s.fail(w, r, errInvalidRequest("grant_type is missing"))
-		return
-	case !ok:
-		// OAuth 2.1 §10: implicit and password do not exist here.
-		s.fail(w, r, newError(CodeUnsupportedGrantType, http.StatusBadRequest,
-			"grant type not supported"))
-		return
-	}
-	ca, err := s.authenticateClient(ctx, r, p)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+	grant := s.grants[gt]
 	if !ca.client.AllowsGrant(gt) {
 		s.fail(w, r, newError(CodeUnauthorizedClient, http.StatusBadRequest,
 			"client may not use this grant type"))

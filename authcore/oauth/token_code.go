@@ -19,15 +19,10 @@ const scopeOfflineAccess = "offline_access"
 // the right verifier, the grant issued from the code is revoked (OAuth 2.1
 // §7.5.2).
 func (s *Server) exchangeCode(ctx context.Context, tr *tokenRequest) (*tokenResponse, error) {
-	code := tr.p.get("code")
-	if code == "" {
-		return nil, errInvalidRequest("code is missing")
-	}
-	grantID, err := s.randomToken(16)
+	code, grantID, now, err := s.redemption(tr, "code")
 	if err != nil {
-		return nil, internal(err)
+		return nil, err
 	}
-	now := s.now()
 	ac, err := s.store.ConsumeAuthCode(ctx, hashToken(code), grantID, now)
 	switch {
 	case errors.Is(err, authcore.ErrConsumed):
@@ -60,20 +55,9 @@ func (s *Server) exchangeCode(ctx context.Context, tr *tokenRequest) (*tokenResp
 		Scopes: ac.Scopes, Audience: ac.Audience, AuthTime: ac.AuthTime,
 		CreatedAt: now, ExpiresAt: it.ExpiresAt, AccessJTIs: []authcore.IssuedToken{it},
 		SessionID: ac.SessionID, Claims: ac.Claims, Resources: ac.Resources}
-	var rt *authcore.RefreshToken
-	if offer, err := s.offersRefresh(ctx, tr.client, ac.Scopes); err != nil {
+	rt, err := s.grantRefresh(ctx, tr, &g, resp, now)
+	if err != nil {
 		return nil, err
-	} else if offer {
-		value, err := s.randomToken(32)
-		if err != nil {
-			return nil, internal(err)
-		}
-		g.ExpiresAt = now.Add(s.refreshTTL(tr.client))
-		rt = &authcore.RefreshToken{Hash: hashToken(value), GrantID: grantID,
-			ClientID: ac.ClientID, UserID: ac.UserID, Scopes: ac.Scopes,
-			ExpiresAt: g.ExpiresAt, CreatedAt: now}
-		bindRefresh(tr, rt) // public clients: DPoP key / certificate, token_bind.go
-		resp.RefreshToken = value
 	}
 	// The grant is durable before the tokens are answered. ErrAlreadyExists
 	// means a replay detector already revoked this grant (see codeReuse).
@@ -107,6 +91,40 @@ func checkCode(tr *tokenRequest, ac authcore.AuthCode, now time.Time) error {
 		return errInvalidGrant("code_verifier is missing or does not match")
 	}
 	return nil
+}
+
+// redemption starts a code-redeeming grant (authorization_code,
+// device_code): the code sent as name (invalid_request when missing), the
+// id of the grant it may become, and the time of the request.
+func (s *Server) redemption(tr *tokenRequest, name string) (code, grantID string, now time.Time, err error) {
+	code = tr.p.get(name)
+	if code == "" {
+		return "", "", time.Time{}, errInvalidRequest(name + " is missing")
+	}
+	if grantID, err = s.randomToken(16); err != nil {
+		return "", "", time.Time{}, internal(err)
+	}
+	return code, grantID, s.now(), nil
+}
+
+// grantRefresh gives the new grant g a refresh token when offersRefresh
+// says so: g then lives as long as the refresh token, the token is bound
+// as the request is (public clients: DPoP key or certificate,
+// token_bind.go) and its value goes into resp. Nil when not offered.
+func (s *Server) grantRefresh(ctx context.Context, tr *tokenRequest, g *authcore.Grant, resp *tokenResponse, now time.Time) (*authcore.RefreshToken, error) {
+	if offer, err := s.offersRefresh(ctx, tr.client, g.Scopes); err != nil || !offer {
+		return nil, err
+	}
+	value, err := s.randomToken(32)
+	if err != nil {
+		return nil, internal(err)
+	}
+	g.ExpiresAt = now.Add(s.refreshTTL(tr.client))
+	rt := &authcore.RefreshToken{Hash: hashToken(value), GrantID: g.ID, ClientID: g.ClientID,
+		UserID: g.UserID, Scopes: g.Scopes, ExpiresAt: g.ExpiresAt, CreatedAt: now}
+	bindRefresh(tr, rt)
+	resp.RefreshToken = value
+	return rt, nil
 }
 
 // offersRefresh decides whether a code redemption gets a refresh token:

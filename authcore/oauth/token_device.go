@@ -32,15 +32,10 @@ func (s *Server) deviceToken(ctx context.Context, tr *tokenRequest) (*tokenRespo
 	if s.cfg.Device.Disabled {
 		return nil, newError(CodeUnsupportedGrantType, http.StatusBadRequest, "grant type not supported")
 	}
-	code := tr.p.get("device_code")
-	if code == "" {
-		return nil, errInvalidRequest("device_code is missing")
-	}
-	grantID, err := s.randomToken(16)
+	code, grantID, now, err := s.redemption(tr, "device_code")
 	if err != nil {
-		return nil, internal(err)
+		return nil, err
 	}
-	now := s.now()
 	var outcome error
 	d, err := s.store.UpdateDeviceCode(ctx, hashToken(code), func(d authcore.DeviceCode) (authcore.DeviceCode, error) {
 		outcome = nil
@@ -93,19 +88,9 @@ func (s *Server) deviceTokens(ctx context.Context, tr *tokenRequest, d authcore.
 	g := authcore.Grant{ID: d.GrantID, ClientID: d.ClientID, UserID: d.UserID, Scopes: d.Scopes,
 		Audience: s.audience(tr.client), Resources: d.Resources, AuthTime: d.AuthTime, CreatedAt: now,
 		ExpiresAt: it.ExpiresAt, AccessJTIs: []authcore.IssuedToken{it}, SessionID: d.SessionID}
-	var rt *authcore.RefreshToken
-	if offer, err := s.offersRefresh(ctx, tr.client, d.Scopes); err != nil {
+	rt, err := s.grantRefresh(ctx, tr, &g, resp, now)
+	if err != nil {
 		return nil, err
-	} else if offer {
-		value, err := s.randomToken(32)
-		if err != nil {
-			return nil, internal(err)
-		}
-		g.ExpiresAt = now.Add(s.refreshTTL(tr.client))
-		rt = &authcore.RefreshToken{Hash: hashToken(value), GrantID: g.ID, ClientID: d.ClientID,
-			UserID: d.UserID, Scopes: d.Scopes, ExpiresAt: g.ExpiresAt, CreatedAt: now}
-		bindRefresh(tr, rt)
-		resp.RefreshToken = value
 	}
 	if err := s.store.CreateGrant(ctx, g, rt); err != nil {
 		return nil, unavailable(err)
