@@ -57,7 +57,8 @@ type Config struct {
 }
 
 // Remote is the cached JWKS of one issuer. It is safe for concurrent
-// use; fetches are serialised.
+// use; fetches are serialised, and a fetch in flight never holds up a
+// caller that a cached set can serve.
 type Remote struct {
 	cfg Config
 
@@ -66,6 +67,8 @@ type Remote struct {
 	etag      string
 	expires   time.Time
 	lastFetch time.Time
+	fetching  chan struct{} // closed when the fetch in flight ends; nil when none
+	fetchErr  error         // the last fetch's error
 }
 
 // NewRemote returns a Remote; nothing is fetched until the first Get.
@@ -95,27 +98,72 @@ func NewRemote(cfg Config) *Remote {
 // is unless refresh asks for a refetch (the token names a kid the set
 // does not hold). A fetch happens at most once per MinRefetch; in
 // between, and when a fetch fails, the cached set serves until MaxStale
-// past its expiry. With no usable set Get fails: the caller must refuse
-// the token (fail closed).
+// past its expiry. While one caller fetches, the others are not held up:
+// a usable set serves them at once; only a caller with no usable set or
+// asking for refresh waits for that fetch (bounded by its Timeout). With
+// no usable set Get fails: the caller must refuse the token (fail closed).
 func (r *Remote) Get(ctx context.Context, refresh bool) (*Set, error) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	now := r.cfg.Now()
 	if r.set != nil && now.Before(r.expires) && !refresh {
+		defer r.mu.Unlock()
 		return r.set, nil
 	}
 	usable := r.set != nil && now.Before(r.expires.Add(r.cfg.MaxStale))
+	if done := r.fetching; done != nil {
+		// Another caller is fetching: a usable set serves at once; a
+		// caller with none, or looking for a kid it lacks, waits for that
+		// fetch (it cannot start another: fetches are serialised).
+		if usable && !refresh {
+			defer r.mu.Unlock()
+			return r.set, nil
+		}
+		r.mu.Unlock()
+		select {
+		case <-done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if r.set != nil && r.cfg.Now().Before(r.expires.Add(r.cfg.MaxStale)) {
+			return r.set, nil
+		}
+		if r.fetchErr != nil {
+			return nil, r.fetchErr
+		}
+		return nil, ErrRateLimited
+	}
 	if !r.lastFetch.IsZero() && now.Sub(r.lastFetch) < r.cfg.MinRefetch {
+		defer r.mu.Unlock()
 		if usable {
 			return r.set, nil
 		}
 		return nil, ErrRateLimited
 	}
 	r.lastFetch = now
-	err := r.fetch(ctx, now)
+	done := make(chan struct{})
+	r.fetching = done
+	etag := ""
+	if r.set != nil {
+		etag = r.etag
+	}
+	r.mu.Unlock()
+
+	res, err := r.fetch(ctx, etag, now)
+
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.fetching, r.fetchErr = nil, err
+	close(done)
 	if err == nil {
+		if res.set != nil {
+			r.set, r.etag = res.set, res.etag
+		}
+		r.expires = res.expires
 		return r.set, nil
 	}
+	usable = r.set != nil && now.Before(r.expires.Add(r.cfg.MaxStale))
 	if usable {
 		if r.cfg.OnStale != nil {
 			r.cfg.OnStale(err)
@@ -125,50 +173,57 @@ func (r *Remote) Get(ctx context.Context, refresh bool) (*Set, error) {
 	return nil, err
 }
 
-func (r *Remote) fetch(ctx context.Context, now time.Time) error {
+// fetched is a fetch's result: a new set, or nil for 304 Not Modified.
+type fetched struct {
+	set     *Set
+	etag    string
+	expires time.Time
+}
+
+// fetch gets the JWKS, conditionally on etag when it is not empty. It
+// touches no field of r, so it runs without the lock.
+func (r *Remote) fetch(ctx context.Context, etag string, now time.Time) (fetched, error) {
 	ctx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
 	defer cancel()
 	if r.cfg.URL == nil {
-		return errors.New("jwkset: no JWKS URL")
+		return fetched{}, errors.New("jwkset: no JWKS URL")
 	}
 	loc, err := r.cfg.URL(ctx)
 	if err != nil {
-		return err
+		return fetched{}, err
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, loc, nil)
 	if err != nil {
-		return fmt.Errorf("jwkset: JWKS request: %w", err)
+		return fetched{}, fmt.Errorf("jwkset: JWKS request: %w", err)
 	}
 	req.Header.Set("Accept", "application/jwk-set+json, application/json")
-	if r.etag != "" && r.set != nil {
-		req.Header.Set("If-None-Match", r.etag)
+	if etag != "" {
+		req.Header.Set("If-None-Match", etag)
 	}
 	resp, err := r.cfg.Client.Do(req)
 	if err != nil {
-		return fmt.Errorf("jwkset: JWKS fetch: %w", err)
+		return fetched{}, fmt.Errorf("jwkset: JWKS fetch: %w", err)
 	}
 	defer resp.Body.Close()
 	maxAge := CacheMaxAge(resp.Header.Get("Cache-Control"), r.cfg.DefaultMaxAge)
 	switch {
-	case resp.StatusCode == http.StatusNotModified && r.set != nil && r.etag != "":
-		r.expires = now.Add(maxAge)
-		return nil
+	case resp.StatusCode == http.StatusNotModified && etag != "":
+		return fetched{expires: now.Add(maxAge)}, nil
 	case resp.StatusCode != http.StatusOK:
-		return fmt.Errorf("jwkset: JWKS fetch: status %d", resp.StatusCode)
+		return fetched{}, fmt.Errorf("jwkset: JWKS fetch: status %d", resp.StatusCode)
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, r.cfg.MaxBytes+1))
 	if err != nil {
-		return fmt.Errorf("jwkset: JWKS read: %w", err)
+		return fetched{}, fmt.Errorf("jwkset: JWKS read: %w", err)
 	}
 	if int64(len(body)) > r.cfg.MaxBytes {
-		return fmt.Errorf("jwkset: JWKS larger than %d bytes", r.cfg.MaxBytes)
+		return fetched{}, fmt.Errorf("jwkset: JWKS larger than %d bytes", r.cfg.MaxBytes)
 	}
 	s, err := Parse(body)
 	if err != nil {
-		return err
+		return fetched{}, err
 	}
-	r.set, r.etag, r.expires = s, resp.Header.Get("ETag"), now.Add(maxAge)
-	return nil
+	return fetched{set: s, etag: resp.Header.Get("ETag"), expires: now.Add(maxAge)}, nil
 }
 
 // CacheMaxAge reads max-age from a Cache-Control value, clamped to
