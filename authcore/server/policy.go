@@ -160,8 +160,14 @@ func SavedAuditRetention(ctx context.Context, st authcore.Storage) (time.Duratio
 	if !ok {
 		return 0, false
 	}
-	d, err := ParsePolicyDuration(v)
-	return d, err == nil && d > 0
+	// The saved value's bounds hold here too: a document written by hand
+	// or by another version must not prune the audit log to the second
+	// before the server ignores it (initPolicy).
+	p := builtinPolicy()
+	if err := fieldByKey("audit_retention").set(&p, v); err != nil {
+		return 0, false
+	}
+	return p.AuditRetention, true
 }
 
 // oauthPolicy and lockout translate p for the services that enforce it.

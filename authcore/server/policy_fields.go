@@ -2,9 +2,12 @@ package server
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/time/rate"
 
 	"github.com/latchkey/latchkey/authcore/gateway"
 )
@@ -47,7 +50,7 @@ var policyFields = []policyField{
 	countField("auth_failure_burst", "Failed client authentications allowed at once", 1, 1000,
 		func(p *Policy) *int { return &p.AuthFailureBurst }),
 	rateField("auth_failure_rate", "Failed client authentications after that", "", false,
-		func(p *Policy) *string { return &p.AuthFailureRate }),
+		func(p *Policy) *string { return &p.AuthFailureRate }).capped(maxAuthFailureRate, maxAuthFailureRateText),
 	countField("lockout_threshold", "Failed logins before an account locks", 1, 100,
 		func(p *Policy) *int { return &p.LockoutThreshold }),
 	durationField("lockout_window", "Counted within", "", time.Minute, day,
@@ -91,6 +94,27 @@ func durationField(key, label, flag string, lo, hi time.Duration, at func(*Polic
 			*at(p) = d
 			return nil
 		}}
+}
+
+// maxAuthFailureRate caps the failed-client-authentication rate: the
+// guard cannot be turned off (OAuth 2.1 §2.4.1), and a rate of a million
+// failures a second would turn it off in all but name.
+const (
+	maxAuthFailureRate     = rate.Limit(10)
+	maxAuthFailureRateText = "10/s"
+)
+
+// capped bounds a rate field to at most hi (written as text).
+func (f policyField) capped(hi rate.Limit, text string) policyField {
+	set := f.set
+	f.max = text
+	f.set = func(p *Policy, v string) error {
+		if l, _, err := gateway.ParseRate(strings.TrimSpace(v)); err == nil && l > hi {
+			return fmt.Errorf("must be at most %s", text)
+		}
+		return set(p, v)
+	}
+	return f
 }
 
 func rateField(key, label, flag string, mayBeOff bool, at func(*Policy) *string) policyField {
@@ -152,6 +176,11 @@ func ParsePolicyDuration(v string) (time.Duration, error) {
 		n, _ := strconv.Atoi(v[:i])
 		unit := map[byte]time.Duration{'s': time.Second, 'm': time.Minute, 'h': time.Hour, 'd': day}[v[i]]
 		if unit == 0 {
+			return 0, bad
+		}
+		// Refuse what would overflow int64 nanoseconds (and could wrap
+		// back into range).
+		if time.Duration(n) > math.MaxInt64/unit || total > math.MaxInt64-time.Duration(n)*unit {
 			return 0, bad
 		}
 		total += time.Duration(n) * unit
