@@ -27,8 +27,17 @@ var special = []netip.Prefix{
 	netip.MustParsePrefix("100.64.0.0/10"),
 	netip.MustParsePrefix("192.0.0.0/24"),
 	netip.MustParsePrefix("198.18.0.0/15"),
-	netip.MustParsePrefix("255.255.255.255/32"),
+	netip.MustParsePrefix("240.0.0.0/4"), // reserved (RFC 1112), with the limited broadcast
+	// IPv6 forms that lead to an IPv4 or local network: IPv4-compatible
+	// (deprecated, RFC 4291 §2.5.5.1), site-local (deprecated, RFC 3879)
+	// and local-use NAT64 (RFC 8215).
+	netip.MustParsePrefix("::/96"),
+	netip.MustParsePrefix("fec0::/10"),
+	netip.MustParsePrefix("64:ff9b:1::/48"),
 }
+
+// sixToFour is the 6to4 prefix (RFC 3056): bits 16-47 are an IPv4 address.
+var sixToFour = netip.MustParsePrefix("2002::/16")
 
 // nat64 is the well-known NAT64 prefix (RFC 6052): its addresses reach
 // the IPv4 address in their last 32 bits.
@@ -38,7 +47,8 @@ var nat64 = netip.MustParsePrefix("64:ff9b::/96")
 // reach unless private targets are allowed: loopback, private (RFC 1918,
 // RFC 4193), link-local, multicast, unspecified, and the special ranges
 // above; IPv4-mapped and NAT64 IPv6 addresses are judged by their IPv4
-// address. An invalid address is blocked.
+// address, 6to4 ones by the IPv4 address they embed. An invalid address
+// is blocked.
 func Blocked(ip netip.Addr) bool {
 	if !ip.IsValid() {
 		return true
@@ -47,6 +57,10 @@ func Blocked(ip netip.Addr) bool {
 	if nat64.Contains(ip) {
 		b := ip.As16()
 		ip = netip.AddrFrom4([4]byte{b[12], b[13], b[14], b[15]})
+	}
+	if sixToFour.Contains(ip) {
+		b := ip.As16()
+		ip = netip.AddrFrom4([4]byte{b[2], b[3], b[4], b[5]})
 	}
 	if ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
 		ip.IsInterfaceLocalMulticast() || ip.IsMulticast() || ip.IsUnspecified() {
