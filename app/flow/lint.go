@@ -2,6 +2,7 @@ package flow
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -92,7 +93,17 @@ func pick(ok bool, bad string) string {
 func (l *linter) fromChecks(check, rule, sev, spec string) bool {
 	cs := l.t.checks(check)
 	for _, c := range cs {
-		l.add(rule, pick(c.OK, sev), spec, "%s", c.Detail)
+		l.add(rule, pick(c.OK, sev), spec, "%s", withoutRef(c.Detail, spec))
 	}
 	return len(cs) > 0
+}
+
+// withoutRef drops a check's closing "(section)" when the finding's spec
+// names it already, so the section is not said twice.
+func withoutRef(detail, spec string) string {
+	i := strings.LastIndex(detail, " (")
+	if i >= 0 && strings.HasSuffix(detail, ")") && strings.Contains(spec, detail[i+2:len(detail)-1]) {
+		return detail[:i]
+	}
+	return detail
 }

@@ -87,8 +87,13 @@ func (l *linter) tokens() {
 			case life <= 0:
 				l.add(RuleTokenLifetime, SeverityInfo, "RFC 6749 §5.1", "%s: lifetime unknown (no exp, no expires_in)", s.Name)
 			default:
-				l.add(RuleTokenLifetime, pick(life <= maxAccessTokenLifetime, SeverityWarning),
-					"RFC 9700 §4.10; RFC 6819 §5.1.5.3", "%s: access token lives %s (longer than 1h widens the window of a stolen token)", s.Name, life)
+				ok := life <= maxAccessTokenLifetime
+				why := "at most 1h, which keeps a stolen token's window short"
+				if !ok {
+					why = "longer than 1h widens the window of a stolen token"
+				}
+				l.add(RuleTokenLifetime, pick(ok, SeverityWarning),
+					"RFC 9700 §4.10; RFC 6819 §5.1.5.3", "%s: access token lives %s (%s)", s.Name, life, why)
 			}
 			l.audience(s.Name, tok)
 		}

@@ -233,3 +233,16 @@ func TestSavedFederationFlow(t *testing.T) {
 		t.Fatalf("without secrets: %+v", got)
 	}
 }
+
+func TestWithoutRef(t *testing.T) {
+	for _, c := range []struct{ detail, spec, want string }{
+		{`Cache-Control: "no-store" (OAuth 2.1 §3.2.3)`, "OAuth 2.1 §3.2.3; RFC 6749 §5.1", `Cache-Control: "no-store"`},
+		{`issuer "x" (RFC 8414 §3.3)`, "RFC 8414 §3.3", `issuer "x"`},
+		{`lives 10m (at most 1h)`, "RFC 9700 §4.10", `lives 10m (at most 1h)`},
+		{"no parenthesis", "RFC 1", "no parenthesis"},
+	} {
+		if got := withoutRef(c.detail, c.spec); got != c.want {
+			t.Errorf("withoutRef(%q, %q) = %q, want %q", c.detail, c.spec, got, c.want)
+		}
+	}
+}
