@@ -34,12 +34,14 @@ var allowed = map[string][]string{
 	"authcore/jws":        {},
 	"authcore/jwkset":     {},
 	"authcore/tokencache": {}, // the verified-token cache (gateway, introspection)
+	"authcore/ratelimit":  {}, // per-key token buckets (login, oauth)
 	"authcore/federation": {"authcore", "audit", "authcore/jws", "authcore/jwkset"},
 	// authcore/egress is the dependency-free SSRF guard for outbound
 	// requests to client-registered URLs (back-channel logout).
 	"authcore/egress":  {},
 	"authcore/gateway": {"authcore", "audit", "authcore/dpop", "authcore/jws", "authcore/jwkset", "authcore/tokencache"},
-	"authcore/oauth":   {"authcore", "audit", "authcore/dpop", "authcore/egress", "authcore/tokencache"},
+	"authcore/oauth":   {"authcore", "audit", "authcore/dpop", "authcore/egress", "authcore/ratelimit", "authcore/tokencache"},
+	"authcore/login":   {"authcore", "audit", "authcore/ratelimit"},
 	"authcore/oidc":    {"authcore", "audit", "authcore/dpop", "authcore/egress"},
 	"authcore/server": {"authcore", "audit", "authcore/gateway", "authcore/keys", "authcore/login",
 		"authcore/oauth", "authcore/oidc", "authcore/federation", "authcore/dpop", "authcore/jws", "authcore/jwkset"},

@@ -15,6 +15,7 @@ import (
 
 	"github.com/latchkey/latchkey/audit"
 	"github.com/latchkey/latchkey/authcore"
+	"github.com/latchkey/latchkey/authcore/ratelimit"
 )
 
 // Defaults used when the Config field is zero.
@@ -100,7 +101,7 @@ type Manager struct {
 
 	hashSem chan struct{} // bounds concurrent argon2id runs
 	dummy   string        // hash verified for unknown users
-	limiter *limiter
+	limiter *ratelimit.Limiter
 
 	deviceGuard *deviceGuard            // user-code guessing limits, device_guard.go
 	lockout     atomic.Pointer[Lockout] // lockout.go
@@ -143,7 +144,7 @@ func New(cfg Config) (*Manager, error) {
 		cfg: cfg, store: cfg.Store, audit: cfg.Audit, log: cfg.Logger, now: cfg.Now,
 		rand:    cfg.Rand,
 		hashSem: make(chan struct{}, cfg.MaxConcurrentHashes),
-		limiter: newLimiter(cfg.LoginRate, cfg.LoginBurst),
+		limiter: ratelimit.New(cfg.LoginRate, cfg.LoginBurst),
 
 		deviceGuard: newDeviceGuard(),
 	}

@@ -72,7 +72,7 @@ func (m *Manager) renderLogin(w http.ResponseWriter, r *http.Request, status int
 // session and 303 to the return address.
 func (m *Manager) handleLogin(w http.ResponseWriter, r *http.Request) {
 	ctx := requestContext(r)
-	if ok, wait := m.limiter.allow(limitKey(remoteIP(r)), m.now()); !ok {
+	if ok, wait := m.limiter.Allow(limitKey(remoteIP(r)), m.now()); !ok {
 		m.record(ctx, audit.Event{Type: audit.RateLimitHit, Outcome: audit.Failure, Reason: "login"})
 		w.Header().Set("Retry-After", strconv.Itoa(wait))
 		m.message(w, http.StatusTooManyRequests, "Too many attempts",

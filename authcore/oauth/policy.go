@@ -43,9 +43,9 @@ func (s *Server) SetPolicy(p Policy) error {
 		return errors.New("oauth: negative Policy value")
 	}
 	fillPolicyDefaults(&p)
-	s.clientRL.set(p.ClientRate, p.ClientBurst)
-	s.ipRL.set(p.IPRate, p.IPBurst)
-	s.authGuard.failures.set(p.AuthFailureRate, p.AuthFailureBurst)
+	s.clientRL.Set(p.ClientRate, p.ClientBurst)
+	s.ipRL.Set(p.IPRate, p.IPBurst)
+	s.authGuard.failures.Set(p.AuthFailureRate, p.AuthFailureBurst)
 	s.policy.Store(&p)
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/latchkey/latchkey/audit"
 	"github.com/latchkey/latchkey/authcore"
+	"github.com/latchkey/latchkey/authcore/ratelimit"
 )
 
 // Registration error codes (RFC 7591 §3.2.2) and the bearer error of
@@ -67,7 +68,7 @@ func (s *Server) mountRegistration(mux *http.ServeMux) {
 	if rc.Rate == 0 {
 		rc.Rate, rc.Burst = rate.Every(10*time.Second), 10
 	}
-	s.regRL = newLimiter(rc.Rate, rc.Burst)
+	s.regRL = ratelimit.New(rc.Rate, rc.Burst)
 	mux.HandleFunc("POST /register", s.handleRegister)
 	mux.Handle("/register", methodNotAllowed("POST"))
 	mux.HandleFunc("GET /register/{client_id}", s.handleClientRead)

@@ -51,7 +51,7 @@ func (s *Server) configuredClient(ctx context.Context, r *http.Request) (authcor
 // admitQuiet applies the per-IP request limit of the token endpoint to a
 // management call, leaving the answer to the caller.
 func (s *Server) admitQuiet(r *http.Request) bool {
-	ok, _ := s.ipRL.allow(remoteIP(r), s.now())
+	ok, _ := allow(s.ipRL, remoteIP(r), s.now())
 	return ok
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"github.com/latchkey/latchkey/audit"
 	"github.com/latchkey/latchkey/authcore"
+	"github.com/latchkey/latchkey/authcore/ratelimit"
 )
 
 // Default lifetimes and limits, used when the Config field is zero.
@@ -131,11 +132,11 @@ type Server struct {
 	rand      io.Reader
 	pepper    []byte
 	grants    map[string]grantFunc
-	clientRL  *limiter
-	ipRL      *limiter
+	clientRL  *ratelimit.Limiter
+	ipRL      *ratelimit.Limiter
 	authGuard *authGuard
 	authz     *Authorizer
-	regRL     *limiter // registrations per IP, register.go
+	regRL     *ratelimit.Limiter // registrations per IP, register.go
 	// policy holds what SetPolicy may change while the server runs; the
 	// token endpoint reads it without a lock.
 	policy atomic.Pointer[Policy]
@@ -157,8 +158,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s := &Server{
 		cfg: cfg, store: cfg.Store, signer: cfg.Signer, ui: cfg.Interaction,
 		audit: cfg.Audit, log: cfg.Logger, now: cfg.Now, rand: cfg.Rand,
-		clientRL:  newLimiter(cfg.ClientRate, cfg.ClientBurst),
-		ipRL:      newLimiter(cfg.IPRate, cfg.IPBurst),
+		clientRL:  ratelimit.New(cfg.ClientRate, cfg.ClientBurst),
+		ipRL:      ratelimit.New(cfg.IPRate, cfg.IPBurst),
 		authGuard: newAuthGuard(cfg.AuthFailureRate, cfg.AuthFailureBurst),
 	}
 	p := policyOf(cfg)

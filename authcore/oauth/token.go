@@ -6,6 +6,7 @@ import (
 
 	"github.com/latchkey/latchkey/audit"
 	"github.com/latchkey/latchkey/authcore"
+	"github.com/latchkey/latchkey/authcore/ratelimit"
 )
 
 // grantFunc is one grant type's half of the token endpoint: it gets a
@@ -77,8 +78,8 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 
 // admit applies a rate limit, answering 429 with Retry-After when the
 // key is over it.
-func (s *Server) admit(w http.ResponseWriter, r *http.Request, l *limiter, key string) bool {
-	ok, wait := l.allow(key, s.now())
+func (s *Server) admit(w http.ResponseWriter, r *http.Request, l *ratelimit.Limiter, key string) bool {
+	ok, wait := allow(l, key, s.now())
 	if !ok {
 		s.record(r.Context(), audit.Event{Type: audit.RateLimitHit, Outcome: audit.Failure,
 			Reason: r.URL.Path})
