@@ -105,9 +105,9 @@ func TestAttackIntrospectCachePoisoning(t *testing.T) {
 	}
 	for name, forged := range map[string]string{
 		"signature byte changed": tok[:i] + string(flip) + tok[i+1:],
-		"truncated":         tok[:len(tok)-1],
-		"byte appended":     tok + "A",
-		"no signature":      tok[:len(tok)-len(tok[lastDot(tok)+1:])],
+		"truncated":              tok[:len(tok)-1],
+		"byte appended":          tok + "A",
+		"no signature":           tok[:len(tok)-len(tok[lastDot(tok)+1:])],
 	} {
 		r := e.introspect(e.svc, forged)
 		if r.status != 200 || r.body["active"] != false || len(r.body) != 1 {
