@@ -9,7 +9,7 @@ import (
 // Reasons an external token or login is refused: the Reason of an
 // authcore.ExternalTokenError and of the audit event that records it.
 const (
-	ReasonMalformed        = "malformed"         // not a compact JWS within the size limit
+	ReasonMalformed        = "malformed"         // not a strict compact JWS within the size limit (authcore/jws: crit, zip, enc, b64, duplicate members refused)
 	ReasonUntrustedIssuer  = "untrusted_issuer"  // iss names no registered provider
 	ReasonDisabled         = "provider_disabled" // the provider is registered but disabled
 	ReasonJWKSUnavailable  = "jwks_unavailable"  // discovery or JWKS could not be fetched (fail closed)
@@ -20,7 +20,7 @@ const (
 	ReasonExpired          = "expired"           // exp passed (beyond the leeway) or missing
 	ReasonIssuedInFuture   = "iat_in_future"     // iat (or nbf) too far ahead, or iat missing
 	ReasonNonce            = "nonce_mismatch"    // the expected nonce is absent or different
-	ReasonClaims           = "bad_claims"        // sub missing, typ wrong, crit header, ...
+	ReasonClaims           = "bad_claims"        // sub missing, typ wrong, ...
 	ReasonReplayed         = "replayed"          // the same token (jti or hash) was used before
 	ReasonNotProvisioned   = "user_not_linked"   // no linked user and the provider does not provision
 	ReasonUserDisabled     = "user_disabled"     // the linked local user is disabled

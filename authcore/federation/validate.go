@@ -5,13 +5,13 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/latchkey/latchkey/authcore"
 	"github.com/latchkey/latchkey/authcore/jwkset"
+	"github.com/latchkey/latchkey/authcore/jws"
 )
 
 // replayKind is the authcore.Nonces kind of external ID token uses.
@@ -52,20 +52,22 @@ func (s *Service) Identify(ctx context.Context, token, nonce string) (authcore.E
 // verify runs every check of Identify before the user mapping, and the
 // replay record.
 func (s *Service) verify(ctx context.Context, token string, want Expect) (*verified, error) {
-	jws, err := splitJWS(token)
+	// Shape and size before decoding anything (CVE-2025-30204); crit,
+	// zip, enc, b64 and duplicate members are malformed here too.
+	tok, err := jws.Parse(token, MaxTokenBytes)
 	if err != nil {
 		return nil, refuse(ReasonMalformed, err)
 	}
 	var claims map[string]any
-	if err := json.Unmarshal(jws.payload, &claims); err != nil {
-		return nil, refuse(ReasonMalformed, errMalformed)
+	if err := jws.StrictUnmarshal(tok.Payload, &claims); err != nil {
+		return nil, refuse(ReasonMalformed, err)
 	}
 	iss, _ := claims["iss"].(string)
 	p, err := s.providerByIssuer(ctx, iss)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.checkSignature(ctx, p, jws); err != nil {
+	if err := s.checkSignature(ctx, p, tok); err != nil {
 		return nil, err
 	}
 	v := &verified{p: p, claims: claims}
@@ -112,12 +114,9 @@ func (s *Service) providerByIssuer(ctx context.Context, iss string) (authcore.Id
 // checkSignature verifies the signature with a key of the provider's
 // JWKS bound to the header's alg, which must be in the provider's
 // allow-list. An unknown kid asks for one rate-limited refetch.
-func (s *Service) checkSignature(ctx context.Context, p authcore.IdentityProvider, jws *compact) error {
-	h := jws.header
-	switch {
-	case h.Crit != nil || h.Zip != nil || h.Enc != nil:
-		return refuse(ReasonClaims, errors.New("federation: unsupported JOSE header member"))
-	case !idTypOK(h.Typ):
+func (s *Service) checkSignature(ctx context.Context, p authcore.IdentityProvider, tok *jws.Compact) error {
+	h := tok.Header
+	if !idTypOK(h.Typ) {
 		return refuse(ReasonClaims, fmt.Errorf("federation: typ %q is not an ID token's", h.Typ))
 	}
 	if !jwkset.Allowed(h.Alg) || !contains(algorithms(p), h.Alg) {
@@ -137,11 +136,18 @@ func (s *Service) checkSignature(ctx context.Context, p authcore.IdentityProvide
 		}
 	}
 	for _, k := range cands {
-		if k.Verify(h.Alg, jws.signingString, jws.sig) == nil {
+		if k.Verify(h.Alg, tok.SigningString, tok.Sig) == nil {
 			return nil
 		}
 	}
 	return refuse(ReasonSignature, errors.New("federation: signature does not verify"))
+}
+
+// idTypOK reports whether typ is acceptable for an ID token: absent or
+// JWT (OIDC Core §2 does not require it); an access token's at+jwt or any
+// other explicit type is refused (RFC 8725 §3.11).
+func idTypOK(typ string) bool {
+	return typ == "" || jws.TypIs(typ, "jwt")
 }
 
 // checkClaims applies OIDC Core §3.1.3.7 items 2-11 to a token whose
