@@ -9,22 +9,11 @@
 // /usr/bin/chromium), ARTIFACTS (default <repo>/test-artifacts).
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn, spawnSync } from 'node:child_process'
-import { createRequire } from 'node:module'
-import { mkdtempSync, mkdirSync, rmSync, existsSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { createHash, randomBytes } from 'node:crypto'
-import { fileURLToPath } from 'node:url'
-
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
-// playwright-core is a devDependency of frontend/ (npm ci there installs it).
-const { chromium } = createRequire(join(repo, 'frontend', 'package.json'))('playwright-core')
-
-const BIN = resolve(repo, process.env.LATCHKEY_BIN || 'build/bin/latchkey')
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium'
-const ARTIFACTS = resolve(repo, process.env.ARTIFACTS || 'test-artifacts')
+import { ARTIFACTS, checkPrerequisites, launchChromium, sleep, startLatchkey } from './harness.mjs'
 
 const SCREENS = [
   { id: 'dashboard', label: 'Dashboard' },
@@ -39,60 +28,14 @@ const SCREENS = [
   { id: 'settings', label: 'Settings' },
 ]
 
-const ADMIN = { username: 'admin', password: 'correct-horse-battery-staple' }
+const ADMIN = { username: 'admin', password: 'correct-horse-battery-staple', email: 'admin@example.com' }
 
-let server // the latchkey child process
-let serverLog = ''
+let server // the latchkey serve under test (harness.mjs)
 let context
 let page
 let base // http://127.0.0.1:PORT
 let dataDir
 const tmpRoot = mkdtempSync(join(tmpdir(), 'latchkey-browser-'))
-
-function freePort() {
-  return new Promise((ok, fail) => {
-    const s = createServer()
-    s.unref()
-    s.on('error', fail)
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address()
-      s.close(() => ok(port))
-    })
-  })
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
-
-async function waitForDiscovery(url, timeoutMs) {
-  const deadline = Date.now() + timeoutMs
-  let last = 'no answer yet'
-  while (Date.now() < deadline) {
-    if (server.exitCode !== null || server.signalCode !== null) {
-      throw new Error(`latchkey serve exited (${server.exitCode ?? server.signalCode}) before answering:\n${serverLog}`)
-    }
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(2000) })
-      if (res.ok) return await res.json()
-      last = `HTTP ${res.status}`
-    } catch (err) {
-      last = err.message
-    }
-    await sleep(200)
-  }
-  throw new Error(`latchkey serve did not answer ${url} within ${timeoutMs} ms (${last}):\n${serverLog}`)
-}
-
-function stopServer() {
-  return new Promise((done) => {
-    if (!server || server.exitCode !== null || server.signalCode !== null) return done()
-    const kill = setTimeout(() => server.kill('SIGKILL'), 5000)
-    server.once('exit', () => {
-      clearTimeout(kill)
-      done()
-    })
-    server.kill('SIGTERM')
-  })
-}
 
 async function shot(name) {
   // From the top: the sidebar is sticky, and a scrolled page would show it mid-picture.
@@ -101,57 +44,19 @@ async function shot(name) {
 }
 
 before(async () => {
-  assert.ok(existsSync(BIN), `no latchkey binary at ${BIN}: build it (make build) or set LATCHKEY_BIN`)
-  assert.ok(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM}: apt-get install chromium, or set CHROMIUM`)
-  mkdirSync(ARTIFACTS, { recursive: true })
-
-  const port = await freePort()
-  base = `http://127.0.0.1:${port}`
+  checkPrerequisites()
   dataDir = join(tmpRoot, 'data')
   // The first administrator, made with the CLI before the server holds the data directory.
-  const made = spawnSync(BIN, ['user', 'create', '--admin', '--data', dataDir, '--username', ADMIN.username,
-    '--email', 'admin@example.com', '--password-stdin'], { input: `${ADMIN.password}\n`, encoding: 'utf8', timeout: 30_000 })
-  assert.equal(made.status, 0, `latchkey user create --admin failed: ${made.stderr}`)
-  server = spawn(BIN, ['serve', '--addr', `127.0.0.1:${port}`, '--data', dataDir, '--log-format', 'json'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  // If this process dies without running after(), take the server with it.
-  process.once('exit', () => server?.kill('SIGKILL'))
-  server.stdout.on('data', (b) => (serverLog += b))
-  server.stderr.on('data', (b) => (serverLog += b))
-  await waitForDiscovery(`${base}/.well-known/openid-configuration`, 30_000)
-
-  // A fresh profile in a temp dir (playwright passes it as --user-data-dir).
-  context = await chromium.launchPersistentContext(join(tmpRoot, 'chromium'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    timeout: 30_000,
-    viewport: { width: 1280, height: 800 },
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  })
-  context.setDefaultTimeout(10_000)
-  context.setDefaultNavigationTimeout(15_000)
-  page = context.pages()[0] ?? (await context.newPage())
-  page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') serverLog += `[page ${m.type()}] ${m.text()}\n`
-  })
-  page.on('pageerror', (e) => (serverLog += `[page error] ${e.message}\n`))
+  server = await startLatchkey({ dataDir, admin: ADMIN })
+  base = server.base
+  ;({ context, page } = await launchChromium(join(tmpRoot, 'chromium'), { note: server.note }))
 }, { timeout: 90_000 })
 
 after(async () => {
   await context?.close().catch(() => {})
-  await stopServer()
+  await server?.stop()
   try {
-    writeFileSync(join(ARTIFACTS, 'browser-server.log'), serverLog)
+    writeFileSync(join(ARTIFACTS, 'browser-server.log'), server?.log() ?? '')
   } catch {
     // the artifacts folder may not exist if setup failed early
   }
@@ -207,8 +112,8 @@ test('the Dashboard shows the real issuer, data directory and a ticking uptime',
 
 test('the console reported ready to the server', { timeout: 60_000 }, async () => {
   const deadline = Date.now() + 10_000
-  while (!serverLog.includes('console ready') && Date.now() < deadline) await sleep(100)
-  assert.ok(serverLog.includes('console ready'), 'the server never logged "console ready"')
+  while (!server.log().includes('console ready') && Date.now() < deadline) await sleep(100)
+  assert.ok(server.log().includes('console ready'), 'the server never logged "console ready"')
 })
 
 test('every sidebar entry opens its screen, with a heading and a deep link', { timeout: 60_000 }, async () => {
@@ -272,8 +177,8 @@ let backend // the confidential client registered below: { id, secret }
 // server's session makes it quick; consent may be remembered).
 async function openTab(hash, heading) {
   const p = await context.newPage()
-  p.on('pageerror', (e) => (serverLog += `[page2 error] ${e.message}\n`))
-  p.on('console', (m) => (serverLog += `[page2 ${m.type()}] ${m.text()}\n`))
+  p.on('pageerror', (e) => server.note(`[page2 error] ${e.message}`))
+  p.on('console', (m) => server.note(`[page2 ${m.type()}] ${m.text()}`))
   await p.goto(`${base}/console/${hash}`)
   const h = p.getByRole('heading', { level: 1, name: heading })
   const allow = p.getByRole('button', { name: 'Allow' })
@@ -752,21 +657,10 @@ test('A token the server refuses (401) starts a new sign-in, quick with the sess
 })
 
 test('First run: a server without an administrator offers to create one, then signs in', { timeout: 90_000 }, async () => {
-  const port = await freePort()
-  const fresh = `http://127.0.0.1:${port}`
-  let log = ''
-  const proc = spawn(BIN, ['serve', '--addr', `127.0.0.1:${port}`, '--data', join(tmpRoot, 'fresh'), '--log-format', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] })
-  proc.stdout.on('data', (b) => (log += b))
-  proc.stderr.on('data', (b) => (log += b))
+  const second = await startLatchkey({ dataDir: join(tmpRoot, 'fresh') })
+  const fresh = second.base
   const p = await context.newPage()
   try {
-    const deadline = Date.now() + 30_000
-    for (;;) {
-      const ok = await fetch(`${fresh}/.well-known/openid-configuration`).then((r) => r.ok, () => false)
-      if (ok) break
-      assert.ok(Date.now() < deadline && proc.exitCode === null, `the second server did not start:\n${log}`)
-      await sleep(200)
-    }
     await p.goto(`${fresh}/console/`)
     await p.getByRole('heading', { name: 'Create the first administrator' }).waitFor()
     await p.getByLabel('Username').fill('root')
@@ -788,7 +682,6 @@ test('First run: a server without an administrator offers to create one, then si
     assert.ok(again.status >= 400, `CreateFirstAdmin answered ${again.status} with an administrator present`)
   } finally {
     await p.close()
-    proc.kill('SIGTERM')
-    await new Promise((r) => (proc.exitCode !== null ? r() : proc.once('exit', r)))
+    await second.stop()
   }
 })

@@ -12,113 +12,31 @@
 // /usr/bin/chromium), ARTIFACTS (default <repo>/test-artifacts).
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn, spawnSync } from 'node:child_process'
-import { createRequire } from 'node:module'
-import { mkdtempSync, mkdirSync, rmSync, existsSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
+import { ARTIFACTS, checkPrerequisites, launchChromium, signIn, startLatchkey } from './harness.mjs'
 
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
-const { chromium } = createRequire(join(repo, 'frontend', 'package.json'))('playwright-core')
-
-const BIN = resolve(repo, process.env.LATCHKEY_BIN || 'build/bin/latchkey')
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium'
-const ARTIFACTS = resolve(repo, process.env.ARTIFACTS || 'test-artifacts')
-const ADMIN = { username: 'flowadmin', password: 'flow-tester-horse-battery' }
+const ADMIN = { username: 'flowadmin', password: 'flow-tester-horse-battery', email: 'flowadmin@example.com' }
 
 let server
-let serverLog = ''
 let context
 let page
 let base
 const tmpRoot = mkdtempSync(join(tmpdir(), 'latchkey-flowtester-'))
 
-function freePort() {
-  return new Promise((ok, fail) => {
-    const s = createServer()
-    s.unref()
-    s.on('error', fail)
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address()
-      s.close(() => ok(port))
-    })
-  })
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
-
-async function waitForDiscovery(url, timeoutMs) {
-  const deadline = Date.now() + timeoutMs
-  let last = 'no answer yet'
-  while (Date.now() < deadline) {
-    if (server.exitCode !== null || server.signalCode !== null) {
-      throw new Error(`latchkey serve exited (${server.exitCode ?? server.signalCode}):\n${serverLog}`)
-    }
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(2000) })
-      if (res.ok) return
-      last = `HTTP ${res.status}`
-    } catch (err) {
-      last = err.message
-    }
-    await sleep(200)
-  }
-  throw new Error(`latchkey serve did not answer ${url} within ${timeoutMs} ms (${last}):\n${serverLog}`)
-}
-
-function stopServer() {
-  return new Promise((done) => {
-    if (!server || server.exitCode !== null || server.signalCode !== null) return done()
-    const kill = setTimeout(() => server.kill('SIGKILL'), 5000)
-    server.once('exit', () => {
-      clearTimeout(kill)
-      done()
-    })
-    server.kill('SIGTERM')
-  })
-}
-
 before(async () => {
-  assert.ok(existsSync(BIN), `no latchkey binary at ${BIN}: build it (make build) or set LATCHKEY_BIN`)
-  assert.ok(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM}`)
-  mkdirSync(ARTIFACTS, { recursive: true })
-  const port = await freePort()
-  base = `http://127.0.0.1:${port}`
-  const dataDir = join(tmpRoot, 'data')
-  const made = spawnSync(BIN, ['user', 'create', '--admin', '--data', dataDir, '--username', ADMIN.username,
-    '--email', 'flowadmin@example.com', '--password-stdin'], { input: `${ADMIN.password}\n`, encoding: 'utf8', timeout: 30_000 })
-  assert.equal(made.status, 0, `latchkey user create --admin failed: ${made.stderr}`)
-  server = spawn(BIN, ['serve', '--addr', `127.0.0.1:${port}`, '--data', dataDir, '--log-format', 'json'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  process.once('exit', () => server?.kill('SIGKILL'))
-  server.stdout.on('data', (b) => (serverLog += b))
-  server.stderr.on('data', (b) => (serverLog += b))
-  await waitForDiscovery(`${base}/.well-known/openid-configuration`, 30_000)
-  context = await chromium.launchPersistentContext(join(tmpRoot, 'chromium'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    timeout: 30_000,
-    viewport: { width: 1280, height: 900 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  })
-  context.setDefaultTimeout(10_000)
-  context.setDefaultNavigationTimeout(15_000)
-  page = context.pages()[0] ?? (await context.newPage())
-  page.on('pageerror', (e) => (serverLog += `[page error] ${e.message}\n`))
-  page.on('console', (m) => {
-    if (m.type() === 'error') serverLog += `[page error] ${m.text()}\n`
-  })
+  checkPrerequisites()
+  server = await startLatchkey({ dataDir: join(tmpRoot, 'data'), admin: ADMIN })
+  base = server.base
+  ;({ context, page } = await launchChromium(join(tmpRoot, 'chromium'), { viewport: { width: 1280, height: 900 }, note: server.note }))
 }, { timeout: 90_000 })
 
 after(async () => {
   await context?.close().catch(() => {})
-  await stopServer()
+  await server?.stop()
   try {
-    writeFileSync(join(ARTIFACTS, 'browser-flowtester-server.log'), serverLog)
+    writeFileSync(join(ARTIFACTS, 'browser-flowtester-server.log'), server?.log() ?? '')
   } catch {
     // no artifacts folder when setup failed early
   }
@@ -126,14 +44,7 @@ after(async () => {
 }, { timeout: 30_000 })
 
 test('the console signs in', { timeout: 60_000 }, async () => {
-  await page.goto(`${base}/console/`)
-  await page.waitForURL(/\/login\?/)
-  await page.getByLabel('Username').fill(ADMIN.username)
-  await page.getByLabel('Password').fill(ADMIN.password)
-  await page.getByRole('button', { name: 'Sign in' }).click()
-  await page.waitForURL(/\/consent\?/)
-  await page.getByRole('button', { name: 'Allow' }).click()
-  await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor()
+  await signIn(page, base, ADMIN)
 })
 
 test('Flow tester: authorization code + PKCE through the login and consent pages, trace live to the end', { timeout: 120_000 }, async () => {
