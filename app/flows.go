@@ -112,8 +112,11 @@ func (a *App) StartFlow(in FlowInput) (string, error) {
 		tr, err := flow.Run(context.Background(), opts)
 		runs.update(id, func(r *FlowRun) {
 			r.Done, r.Trace = true, tr
-			if err != nil {
-				r.Error = err.Error()
+			switch {
+			case err != nil && tr != nil:
+				r.Error = tr.Error // masked like the rest of the trace
+			case err != nil:
+				r.Error = err.Error() // the options were refused: no request was sent
 			}
 		})
 	}()
