@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest'
 import { createApi, type Settings } from './api'
-import { changedValues, checkSettingsForm, defaultsForm, describeChanges, durationWords, formFromSettings, parseDuration, sourceText } from './settings'
+import { changedValues, checkSettingsForm, defaultsForm, describeChanges, durationWords, formFromSettings, parseDuration, perSecond, sourceText } from './settings'
 
 function settings(): Settings {
   return {
@@ -8,7 +8,7 @@ function settings(): Settings {
       { key: 'access_token_ttl', label: 'Access-token lifetime', kind: 'duration', value: '10m', default: '10m', source: 'built-in', min: '1m', max: '1d' },
       { key: 'refresh_token_ttl', label: 'Refresh-token lifetime', kind: 'duration', value: '30d', default: '30d', source: 'built-in', min: '1m', max: '365d' },
       { key: 'token_rate_per_client', label: 'Token endpoint ceiling per client', kind: 'rate', value: '1/m', default: '2000/s', source: 'saved', flag: '--token-rate-per-client' },
-      { key: 'auth_failure_rate', label: 'Failed client authentications after that', kind: 'rate', value: '1/s', default: '1/s', source: 'built-in' },
+      { key: 'auth_failure_rate', label: 'Failed client authentications after that', kind: 'rate', value: '1/s', default: '1/s', source: 'built-in', max: '10/s' },
       { key: 'lockout_threshold', label: 'Failed logins before an account locks', kind: 'count', value: '5', default: '5', source: 'built-in', min: '1', max: '100' },
       { key: 'audit_retention', label: 'Audit retention', kind: 'duration', value: '90d', default: 'forever', source: 'flag', flag: '--audit-retention', min: '1d', max: '3650d' },
     ],
@@ -17,6 +17,13 @@ function settings(): Settings {
 }
 
 describe('settings form', () => {
+  it('reads a rate per second', () => {
+    expect(perSecond('10/s')).toBe(10)
+    expect(perSecond('600/m')).toBe(10)
+    expect(perSecond('36/h')).toBe(0.01)
+    expect(perSecond('lots')).toBeNaN()
+  })
+
   it('parses and words durations', () => {
     expect(parseDuration('90s')).toBe(90)
     expect(parseDuration('1h30m')).toBe(5400)
@@ -49,6 +56,8 @@ describe('settings form', () => {
       audit_retention: 'must be from 1d to 3650d',
     })
     expect(checkSettingsForm({ ...formFromSettings(s), lockout_threshold: '3.5' }, s)).toEqual({ lockout_threshold: 'must be a whole number' })
+    expect(checkSettingsForm({ ...formFromSettings(s), auth_failure_rate: '1000/m' }, s)).toEqual({ auth_failure_rate: 'must be at most 10/s' })
+    expect(checkSettingsForm({ ...formFromSettings(s), auth_failure_rate: '600/m' }, s)).toEqual({})
     expect(checkSettingsForm({ ...formFromSettings(s), access_token_ttl: '2h', refresh_token_ttl: '1h' }, s)).toEqual({
       refresh_token_ttl: 'must be at least the access-token lifetime (2h)',
     })

@@ -103,6 +103,7 @@ export function checkSettingsForm(form: SettingsForm, s: Settings): Record<strin
       const m = /^(\d+)\s*\/\s*(s|sec|second|m|min|minute|h|hour)$/.exec(v)
       if (!(mayBeOff && v === 'off') && (!m || Number(m[1]) < 1 || Number(m[1]) > 1_000_000))
         errs[p.key] = mayBeOff ? 'write a count per second, minute or hour, like "100/s", "600/m" or "10/h", or "off"' : 'write a count per second, minute or hour, like "1/s" or "30/m"'
+      else if (m && p.max && perSecond(v) > perSecond(p.max)) errs[p.key] = `must be at most ${p.max}`
     } else if (!/^\d+$/.test(v)) {
       errs[p.key] = 'must be a whole number'
     } else if (p.min && p.max && (Number(v) < Number(p.min) || Number(v) > Number(p.max))) {
@@ -120,4 +121,12 @@ export function checkSettingsForm(form: SettingsForm, s: Settings): Record<strin
 export function describeChanges(changed: SettingChange[] | undefined): string {
   if (!changed || changed.length === 0) return 'Nothing changed.'
   return `Saved and in force now: ${changed.map((c) => `${c.label} ${c.from} → ${c.to}`).join('; ')}.`
+}
+
+/** A rate such as "30/m" in events per second; NaN when it is not one. */
+export function perSecond(rate: string): number {
+  const m = /^(\d+)\s*\/\s*(s|sec|second|m|min|minute|h|hour)$/.exec(rate.trim())
+  if (!m) return NaN
+  const per = m[2].startsWith('h') ? 3600 : m[2].startsWith('m') ? 60 : 1
+  return Number(m[1]) / per
 }
