@@ -150,17 +150,6 @@ func TestLatchkeyTokenExchange(t *testing.T) {
 	mustNotContain(t, tr, secret, tr.RawTokens()["access_token"])
 }
 
-func TestLatchkeyDeviceNotAdvertised(t *testing.T) {
-	lk := newLatchkey(t)
-	tr, err := lk.run(Options{Flow: FlowDevice, ClientID: lk.native.ID})
-	if tr.Metadata["device_authorization_endpoint"] != nil {
-		t.Skip("Latchkey now advertises the device flow; drive its verification page here")
-	}
-	if err == nil || !strings.Contains(err.Error(), "no device_authorization_endpoint") {
-		t.Fatalf("err %v", err)
-	}
-}
-
 // TestLatchkeyNoBrowser is the CLI's --no-browser path: no OpenBrowser,
 // the URL handed to OnAuthURL, and someone (here a goroutine) signs in
 // while Run waits on the loopback listener.
