@@ -31,9 +31,9 @@ var (
 	tokenEndpoint  = clientEndpoint{perClient: true, precheck: checkGrantType}
 	parEndpoint    = clientEndpoint{perClient: true, authError: parAuthError}
 	deviceEndpoint = clientEndpoint{perClient: true}
-	revokeEndpoint = clientEndpoint{}
+	revokeEndpoint = clientEndpoint{perClient: true}
 	// introspectEndpoint: confidential callers only, 401 (RFC 7662 §2.1).
-	introspectEndpoint = clientEndpoint{authError: introspectAuthError}
+	introspectEndpoint = clientEndpoint{perClient: true, authError: introspectAuthError}
 )
 
 // clientRequest runs what the client-authenticated endpoints share: the

@@ -22,8 +22,8 @@ var clientEndpoints = []struct {
 	{"/token", url.Values{"grant_type": {"client_credentials"}}, true},
 	{"/par", url.Values{"response_type": {"code"}, "scope": {"openid"}}, true},
 	{"/device_authorization", url.Values{"scope": {"openid"}}, true},
-	{"/revoke", url.Values{"token": {"x"}}, false},
-	{"/introspect", url.Values{"token": {"x"}}, false},
+	{"/revoke", url.Values{"token": {"x"}}, true},
+	{"/introspect", url.Values{"token": {"x"}}, true},
 }
 
 // send posts body to path with the given content type, query and Basic
