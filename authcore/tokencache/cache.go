@@ -71,13 +71,14 @@ func (c *Cache[V, G]) Put(k Key, v V, gen G, until, now time.Time) {
 		return
 	}
 	if c.size.Add(1) > int64(c.max) {
-		c.shrink(gen, now)
+		c.shrink(k, gen, now)
 	}
 }
 
 // shrink drops expired entries and those of another generation, then
-// arbitrary ones, until at most three quarters of max remain.
-func (c *Cache[V, G]) shrink(gen G, now time.Time) {
+// arbitrary ones other than keep (the entry just stored), until at most
+// three quarters of max remain.
+func (c *Cache[V, G]) shrink(keep Key, gen G, now time.Time) {
 	if !c.sweep.TryLock() {
 		return // another Put is sweeping
 	}
@@ -98,7 +99,9 @@ func (c *Cache[V, G]) shrink(gen G, now time.Time) {
 		if c.size.Load() <= target {
 			return false
 		}
-		drop(k)
+		if k.(Key) != keep {
+			drop(k)
+		}
 		return true
 	})
 }
