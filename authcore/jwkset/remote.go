@@ -119,20 +119,7 @@ func (r *Remote) Get(ctx context.Context, refresh bool) (*Set, error) {
 			return r.set, nil
 		}
 		r.mu.Unlock()
-		select {
-		case <-done:
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		if r.set != nil && r.cfg.Now().Before(r.expires.Add(r.cfg.MaxStale)) {
-			return r.set, nil
-		}
-		if r.fetchErr != nil {
-			return nil, r.fetchErr
-		}
-		return nil, ErrRateLimited
+		return r.await(ctx, done)
 	}
 	if !r.lastFetch.IsZero() && now.Sub(r.lastFetch) < r.cfg.MinRefetch {
 		defer r.mu.Unlock()
@@ -149,28 +136,53 @@ func (r *Remote) Get(ctx context.Context, refresh bool) (*Set, error) {
 		etag = r.etag
 	}
 	r.mu.Unlock()
+	// The fetch is shared by every caller that waits for it, so it does
+	// not end with the context of the one that started it (a gateway
+	// request whose client hung up would otherwise fail the fetch for
+	// all, and MinRefetch would then refuse the next one): it runs on
+	// its own, bounded by Timeout, and this caller waits for it like the
+	// others.
+	go r.refetch(context.WithoutCancel(ctx), done, etag, now)
+	return r.await(ctx, done)
+}
 
-	res, err := r.fetch(ctx, etag, now)
-
+// await waits for the fetch in flight (done) or for ctx, and returns what
+// that fetch left: a usable set, else its error.
+func (r *Remote) await(ctx context.Context, done <-chan struct{}) (*Set, error) {
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.set != nil && r.cfg.Now().Before(r.expires.Add(r.cfg.MaxStale)) {
+		return r.set, nil
+	}
+	if r.fetchErr != nil {
+		return nil, r.fetchErr
+	}
+	return nil, ErrRateLimited
+}
+
+// refetch runs one fetch (its end bounded by Timeout), stores its outcome
+// and closes done.
+func (r *Remote) refetch(ctx context.Context, done chan struct{}, etag string, now time.Time) {
+	res, err := r.fetch(ctx, etag, now)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	defer close(done)
 	r.fetching, r.fetchErr = nil, err
-	close(done)
 	if err == nil {
 		if res.set != nil {
 			r.set, r.etag = res.set, res.etag
 		}
 		r.expires = res.expires
-		return r.set, nil
+		return
 	}
-	usable = r.set != nil && now.Before(r.expires.Add(r.cfg.MaxStale))
-	if usable {
-		if r.cfg.OnStale != nil {
-			r.cfg.OnStale(err)
-		}
-		return r.set, nil
+	if r.cfg.OnStale != nil && r.set != nil && now.Before(r.expires.Add(r.cfg.MaxStale)) {
+		r.cfg.OnStale(err)
 	}
-	return nil, err
 }
 
 // fetched is a fetch's result: a new set, or nil for 304 Not Modified.

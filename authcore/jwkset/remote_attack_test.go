@@ -5,6 +5,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -162,5 +163,64 @@ func TestRemoteAttackDuplicateKids(t *testing.T) {
 	}
 	if s.Len() != 3 {
 		t.Fatalf("%d usable keys, want 3 (the HMAC secret dropped)", s.Len())
+	}
+}
+
+// The fetch is shared: the caller that started it hanging up (a gateway
+// request whose client went away) must not fail it for the callers
+// waiting on it. Before the fix the fetch ran on the starter's context,
+// so every waiter got context.Canceled, and MinRefetch then refused the
+// next fetch: a gateway with no cached JWKS answered 503 to everyone.
+func TestRemoteAttackStarterCancelDoesNotFailSharedFetch(t *testing.T) {
+	k := newKeys(t)
+	var hits atomic.Int32
+	gate := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		<-gate
+		_, _ = w.Write(jwks(t, jose.JSONWebKey{Key: &k.ec.PublicKey, KeyID: "k1", Algorithm: "ES256"}))
+	}))
+	defer srv.Close()
+	release := sync.OnceFunc(func() { close(gate) })
+	defer release() // a failure must not leave the handler parked
+	r := NewRemote(Config{URL: func(context.Context) (string, error) { return srv.URL, nil }, MinRefetch: time.Hour})
+	ctx, cancel := context.WithCancel(context.Background())
+	starter := make(chan error, 1)
+	go func() {
+		_, err := r.Get(ctx, false)
+		starter <- err
+	}()
+	for deadline := time.Now().Add(5 * time.Second); hits.Load() < 1; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no fetch")
+		}
+	}
+	waiter := make(chan error, 1)
+	go func() {
+		s, err := r.Get(context.Background(), false)
+		if err == nil && len(s.Lookup("k1")) != 1 {
+			err = ErrRateLimited
+		}
+		waiter <- err
+	}()
+	cancel()
+	select {
+	case err := <-starter:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("the starter, cancelled: %v, want context.Canceled at once", err)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("the cancelled starter still waits for the fetch")
+	}
+	time.Sleep(50 * time.Millisecond) // the waiter is parked on the fetch
+	release()
+	if err := <-waiter; err != nil {
+		t.Fatalf("a waiter of the fetch its starter abandoned: %v", err)
+	}
+	if s, err := r.Get(context.Background(), false); err != nil || len(s.Lookup("k1")) != 1 {
+		t.Fatalf("after: %v", err)
+	}
+	if n := hits.Load(); n != 1 {
+		t.Fatalf("%d fetches, want 1", n)
 	}
 }
