@@ -86,8 +86,9 @@ func (l *Limiter) Allow(key string, now time.Time) (bool, int) {
 }
 
 // RetryAfter returns 0 when key has a token now, else the seconds until
-// it has one, truncated, plus one (never less than the true wait). It spends nothing, and allocates nothing for a key
-// it has not seen (such a key has its full burst).
+// it has one, truncated, plus one (never less than the true wait; 60
+// when it never refills, as Allow says). It spends nothing, and
+// allocates nothing for a key it has not seen (its burst is full).
 func (l *Limiter) RetryAfter(key string, now time.Time) int {
 	p := l.params.Load()
 	if p.limit == rate.Inf {
@@ -102,10 +103,14 @@ func (l *Limiter) RetryAfter(key string, now time.Time) int {
 	if b == nil {
 		return 0
 	}
-	if missing := 1 - b.lim.TokensAt(now); missing > 0 {
-		return int(missing/float64(p.limit)) + 1
+	missing := 1 - b.lim.TokensAt(now)
+	switch {
+	case missing <= 0:
+		return 0
+	case p.limit <= 0:
+		return 60 // never refills: as Allow answers (missing/0 is +Inf, which int() turns negative)
 	}
-	return 0
+	return int(missing/float64(p.limit)) + 1
 }
 
 // update moves b to the params in force; l.mu is held.

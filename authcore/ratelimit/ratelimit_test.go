@@ -177,3 +177,17 @@ func TestConcurrentAllowAndSet(t *testing.T) {
 		}
 	}
 }
+
+// A zero rate never refills: RetryAfter must say so, not wrap the
+// infinite wait to a negative number that callers read as "has a token"
+// (a failed-authentication guard would then never block).
+func TestRetryAfterZeroRate(t *testing.T) {
+	l := New(0, 1)
+	now := time.Unix(1_700_000_000, 0)
+	if ok, _ := l.Allow("k", now); !ok {
+		t.Fatal("the burst's one token was refused")
+	}
+	if w := l.RetryAfter("k", now.Add(time.Hour)); w != 60 {
+		t.Fatalf("RetryAfter of a spent zero-rate key = %d, want 60", w)
+	}
+}
