@@ -98,7 +98,9 @@ func (g *Gateway) Probe(ctx context.Context, name string) (ProbeResult, error) {
 	return res, nil
 }
 
-// probeError words a failed probe without the internals of net errors.
+// probeError words a failed probe for the administrator: a timeout as
+// such, anything else as the transport's error (the dial or TLS failure,
+// which names the address but carries no credential).
 func probeError(ctx context.Context, err error) string {
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return "no answer within " + ProbeTimeout.String()

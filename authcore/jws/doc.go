@@ -1,7 +1,7 @@
 // Package jws splits and decodes compact JWS (RFC 7515 §7.1) strictly,
 // for every verifier in Latchkey that reads a JWT it did not sign itself
-// through keys.Manager: the gateway's access tokens and DPoP proofs
-// (RFC 9449 §4.3). It verifies nothing: the caller finds the key and
+// through keys.Manager: the gateway's access tokens, DPoP proofs (RFC
+// 9449 §4.3) and federation's external ID tokens. It verifies nothing: the caller finds the key and
 // checks the signature over SigningString.
 //
 // The checks it makes are those that must come before any trust: a size
