@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 )
 
 // A route's health follows its last exchange: unknown before any, up once
@@ -84,5 +85,47 @@ func TestUpstreamHealth(t *testing.T) {
 	defer up2.Close()
 	if r, _ := e.gw.Probe(ctx, "dead"); r.Health != HealthUp || health()["dead"].Health != HealthUp {
 		t.Fatalf("after the upstream came back: %+v %+v", r, health()["dead"])
+	}
+}
+
+// An upstream that answers 502 itself is up (it answered) and is not an
+// upstream error of the gateway's; a client that leaves before the
+// upstream answers says nothing of the upstream's health.
+func TestUpstreamHealthAnswersAndHangUps(t *testing.T) {
+	release := make(chan struct{})
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/slow/x" {
+			select {
+			case <-r.Context().Done():
+			case <-release:
+			}
+			return
+		}
+		w.WriteHeader(http.StatusBadGateway)
+	}))
+	defer up.Close()
+	defer close(release)
+	e := newEnv(t, func(string) []Route {
+		return []Route{
+			{Name: "bad", Prefix: "/bad/", Upstream: up.URL, Scopes: []string{"profile"}},
+			{Name: "slow", Prefix: "/slow/", Upstream: up.URL, Scopes: []string{"profile"}},
+		}
+	}, nil)
+	tok := bearer(e.iss.token(e.clk.Now(), nil))
+	if w := e.do("GET", "/bad/x", tok, nil); w.Code != http.StatusBadGateway {
+		t.Fatalf("the upstream's own 502: %d", w.Code)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { time.Sleep(100 * time.Millisecond); cancel() }()
+	e.do("GET", "/slow/x", tok, func(r *http.Request) { *r = *r.WithContext(ctx) })
+	stats := map[string]RouteStats{}
+	for _, s := range e.gw.Stats() {
+		stats[s.Route] = s
+	}
+	if s := stats["bad"]; s.Health != HealthUp || s.UpstreamErrors != 0 {
+		t.Fatalf("an upstream that answered 502: %+v", s)
+	}
+	if s := stats["slow"]; s.Health != HealthUnknown || s.UpstreamErrors != 0 || s.Upstream != 1 {
+		t.Fatalf("a client that hung up: %+v", s)
 	}
 }

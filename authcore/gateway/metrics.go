@@ -35,7 +35,7 @@ type RouteStats struct {
 	Allowed uint64            `json:"allowed"`
 	Denied  map[string]uint64 `json:"denied"`
 	// Upstream counts proxied exchanges; UpstreamErrors those answered
-	// 502 because the upstream failed.
+	// 502 because the upstream could not be reached or did not answer.
 	Upstream       uint64        `json:"upstream"`
 	UpstreamErrors uint64        `json:"upstream_errors"`
 	MeanLatency    time.Duration `json:"mean_latency_ns"`
@@ -80,13 +80,19 @@ func (s *routeStats) deny(reason string) {
 	s.mu.Unlock()
 }
 
-func (s *routeStats) observe(status int, d time.Duration, end time.Time) {
+// observe counts one exchange. An upstream failure is an error and makes
+// the route down; any answer, a 502 of the upstream's own included, makes
+// it up; a client that left first says nothing of the upstream's health.
+func (s *routeStats) observe(sw *statusWriter, d time.Duration, end time.Time) {
 	s.upstream.Add(1)
 	s.latencyNS.Add(uint64(d))
-	if status == 502 {
+	switch {
+	case sw.upstreamFailed:
 		s.upErrors.Add(1)
+		s.health(false, end)
+	case !sw.clientGone:
+		s.health(true, end)
 	}
-	s.health(status != 502, end)
 }
 
 // snapshot returns the counters of the named routes, sorted by name.

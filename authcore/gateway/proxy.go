@@ -54,8 +54,16 @@ func (g *Gateway) newProxy(rt *route, target *url.URL) *httputil.ReverseProxy {
 					"error_description": "the request body is larger than this API accepts"})
 				return
 			}
-			if !errors.Is(err, context.Canceled) {
+			sw, _ := w.(*statusWriter)
+			if errors.Is(err, context.Canceled) {
+				if sw != nil {
+					sw.clientGone = true // says nothing of the upstream
+				}
+			} else {
 				g.log.Warn().Err(err).Str("route", rt.name).Msg("gateway: upstream failed")
+				if sw != nil {
+					sw.upstreamFailed = true
+				}
 			}
 			writeJSON(w, http.StatusBadGateway, map[string]string{"error": CodeBadGateway,
 				"error_description": "the API behind the gateway did not answer; retry later"})
@@ -99,10 +107,13 @@ func stripIdentityHeaders(h http.Header) {
 	}
 }
 
-// statusWriter records the status an upstream answered with.
+// statusWriter records the status an upstream answered with, and whether
+// the proxy's error handler answered instead: the upstream could not be
+// reached (upstreamFailed), or the client went away first (clientGone).
 type statusWriter struct {
 	http.ResponseWriter
-	status int
+	status                     int
+	upstreamFailed, clientGone bool
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -142,6 +153,6 @@ func (g *Gateway) forward(w http.ResponseWriter, r *http.Request, rt *route, id 
 	start := time.Now()
 	rt.handler.ServeHTTP(sw, r.WithContext(ctx))
 	d := time.Since(start)
-	rt.stats.observe(sw.status, d, start.Add(d))
+	rt.stats.observe(sw, d, start.Add(d))
 	g.metrics.Upstream(rt.name, sw.status, d)
 }
