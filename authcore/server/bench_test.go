@@ -11,23 +11,25 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/latchkey/latchkey/audit"
 	"github.com/latchkey/latchkey/authcore"
 	"github.com/latchkey/latchkey/authcore/oauth"
 	"github.com/latchkey/latchkey/authcore/server"
 	"github.com/latchkey/latchkey/authcore/store/badger"
 )
 
-// BenchmarkClientCredentials measures the token endpoint's own cost per
-// request (no network): parse, authenticate, sign an ES256 access token.
-// `make bench` measures the same over real connections.
-func BenchmarkClientCredentials(b *testing.B) {
-	st, err := badger.Open(badger.Options{InMemory: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
+// benchClient is a server with a client_credentials client, driven in
+// process through the middleware (no network).
+type benchClient struct {
+	h          http.Handler
+	id, secret string
+}
+
+// newBenchClient builds the server on st (and alog, when not nil) with
+// the flood ceilings off.
+func newBenchClient(b *testing.B, st authcore.Storage, alog audit.Recorder) benchClient {
 	ctx := context.Background()
-	srv, err := server.New(ctx, server.Config{Issuer: "http://127.0.0.1:1", Store: st, Logger: zerolog.Nop(),
+	srv, err := server.New(ctx, server.Config{Issuer: "http://127.0.0.1:1", Store: st, Audit: alog, Logger: zerolog.Nop(),
 		Policy: server.Policy{TokenRateClient: "off", TokenRateIP: "off"}})
 	if err != nil {
 		b.Fatal(err)
@@ -37,18 +39,65 @@ func BenchmarkClientCredentials(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	h := server.Middleware(zerolog.Nop(), srv.Handler())
+	return benchClient{h: server.Middleware(zerolog.Nop(), srv.Handler()), id: c.ID, secret: secret}
+}
+
+// post sends a form with the client's Basic credentials.
+func (bc benchClient) post(path, body string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest("POST", path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(bc.id, bc.secret)
+	rec := httptest.NewRecorder()
+	bc.h.ServeHTTP(rec, req)
+	return rec
+}
+
+// issueLoop is the benchmark loop of client_credentials token requests.
+func (bc benchClient) issueLoop(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		req := httptest.NewRequest("POST", "/token", strings.NewReader("grant_type=client_credentials"))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.SetBasicAuth(c.ID, secret)
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		if rec.Code != http.StatusOK {
+		if rec := bc.post("/token", "grant_type=client_credentials"); rec.Code != http.StatusOK {
 			b.Fatalf("%d %s", rec.Code, rec.Body)
 		}
+	}
+}
+
+func memoryStore(b *testing.B) authcore.Storage {
+	st, err := badger.Open(badger.Options{InMemory: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	return st
+}
+
+// BenchmarkClientCredentials measures the token endpoint's own cost per
+// request (no network): parse, authenticate, sign an ES256 access token.
+// `make bench` measures the same over real connections.
+func BenchmarkClientCredentials(b *testing.B) {
+	newBenchClient(b, memoryStore(b), nil).issueLoop(b)
+}
+
+// BenchmarkClientCredentialsAudited is BenchmarkClientCredentials with
+// what `latchkey serve` adds: an encrypted store and audit log on disk,
+// so the token.issued event's cost is in the figure.
+func BenchmarkClientCredentialsAudited(b *testing.B) {
+	key := make([]byte, 32)
+	st, err := badger.Open(badger.Options{Dir: b.TempDir(), EncryptionKey: key})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	alog, err := audit.Open(audit.Options{Dir: b.TempDir(), EncryptionKey: key})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer alog.Close()
+	newBenchClient(b, st, alog).issueLoop(b)
+	b.StopTimer()
+	if err := alog.Flush(context.Background()); err != nil {
+		b.Fatal(err)
 	}
 }
 
@@ -57,32 +106,8 @@ func BenchmarkClientCredentials(b *testing.B) {
 // client, verify the token (or find it in the verified-token cache), check
 // its revocation, answer.
 func BenchmarkIntrospect(b *testing.B) {
-	st, err := badger.Open(badger.Options{InMemory: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
-	ctx := context.Background()
-	srv, err := server.New(ctx, server.Config{Issuer: "http://127.0.0.1:1", Store: st, Logger: zerolog.Nop(),
-		Policy: server.Policy{TokenRateClient: "off", TokenRateIP: "off"}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	c, secret, err := srv.OAuth.CreateClient(ctx, oauth.ClientSpec{Name: "svc", Type: authcore.Confidential,
-		GrantTypes: []string{"client_credentials"}, Scopes: []string{"orders:read"}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	h := server.Middleware(zerolog.Nop(), srv.Handler())
-	post := func(path, body string) *httptest.ResponseRecorder {
-		req := httptest.NewRequest("POST", path, strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.SetBasicAuth(c.ID, secret)
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		return rec
-	}
-	rec := post("/token", "grant_type=client_credentials")
+	bc := newBenchClient(b, memoryStore(b), nil)
+	rec := bc.post("/token", "grant_type=client_credentials")
 	var tok struct {
 		AccessToken string `json:"access_token"`
 	}
@@ -93,7 +118,7 @@ func BenchmarkIntrospect(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		rec := post("/introspect", form)
+		rec := bc.post("/introspect", form)
 		if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"active":true`) {
 			b.Fatalf("%d %s", rec.Code, rec.Body)
 		}
