@@ -28,6 +28,13 @@ func newApp(t *testing.T) *app.App {
 }
 
 func newAppServer(t *testing.T) (*app.App, *server.Server) {
+	return newAppWith(t, app.Info{Issuer: issuer, Addresses: []string{"127.0.0.1:8421"}, DataDir: "/data", Mode: "serve",
+		StartedAt: time.Now().Add(-time.Minute)})
+}
+
+// newAppWith is the console of a server with an in-memory store and audit
+// log, whose issuer is info's.
+func newAppWith(t *testing.T, info app.Info) (*app.App, *server.Server) {
 	t.Helper()
 	st, err := badger.Open(badger.Options{InMemory: true})
 	if err != nil {
@@ -39,13 +46,11 @@ func newAppServer(t *testing.T) (*app.App, *server.Server) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { alog.Close() })
-	srv, err := server.New(context.Background(), server.Config{Issuer: issuer, Store: st, Audit: alog, Logger: zerolog.Nop()})
+	srv, err := server.New(context.Background(), server.Config{Issuer: info.Issuer, Store: st, Audit: alog, Logger: zerolog.Nop()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return app.New(app.Config{Server: srv, Audit: alog, Logger: zerolog.Nop(), Info: app.Info{
-		Issuer: issuer, Addresses: []string{"127.0.0.1:8421"}, DataDir: "/data", Mode: "serve", StartedAt: time.Now().Add(-time.Minute),
-	}}), srv
+	return app.New(app.Config{Server: srv, Audit: alog, Logger: zerolog.Nop(), Info: info}), srv
 }
 
 func console(t *testing.T, a *app.App) http.Handler {

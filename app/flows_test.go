@@ -1,37 +1,16 @@
 package app_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
-
 	"github.com/latchkey/latchkey/app"
-	"github.com/latchkey/latchkey/audit"
-	"github.com/latchkey/latchkey/authcore/server"
-	"github.com/latchkey/latchkey/authcore/store/badger"
 )
 
 // The console's federation flow: refused without its external provider;
 // saved with the provider and, unless asked, without either secret.
 func TestFederationFlowInput(t *testing.T) {
-	st, err := badger.Open(badger.Options{InMemory: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	alog, err := audit.Open(audit.Options{InMemory: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { alog.Close() })
-	srv, err := server.New(context.Background(), server.Config{Issuer: issuer, Store: st, Audit: alog, Logger: zerolog.Nop()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := app.New(app.Config{Server: srv, Audit: alog, Logger: zerolog.Nop(), Info: app.Info{
-		Issuer: issuer, DataDir: t.TempDir(), Mode: "serve", StartedAt: time.Now()}})
+	a, _ := newAppWith(t, app.Info{Issuer: issuer, DataDir: t.TempDir(), Mode: "serve", StartedAt: time.Now()})
 
 	if _, err := a.StartFlow(app.FlowInput{ClientID: "ex", Flow: "federation", ExternalClientID: "app"}); err == nil {
 		t.Fatal("federation flow started without the external issuer")

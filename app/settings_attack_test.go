@@ -12,12 +12,10 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
-	"github.com/rs/zerolog"
 
 	"github.com/latchkey/latchkey/app"
 	"github.com/latchkey/latchkey/audit"
 	"github.com/latchkey/latchkey/authcore/server"
-	"github.com/latchkey/latchkey/authcore/store/badger"
 )
 
 // consoleCall posts args to /console/api/<method> from loopback with the
@@ -149,17 +147,7 @@ func TestTLSCAAttackNeverAKey(t *testing.T) {
 	if err := os.WriteFile(caFile, []byte(key+string(certPEM)+ecKey), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	st, err := badger.Open(badger.Options{InMemory: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	srv, err := server.New(context.Background(), server.Config{Issuer: "https://127.0.0.1:8421", Store: st, Logger: zerolog.Nop()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := app.New(app.Config{Server: srv, Logger: zerolog.Nop(), Info: app.Info{Issuer: "https://127.0.0.1:8421",
-		TLS: true, TLSAuto: true, DataDir: dir, Mode: "serve"}})
+	a, _ := newAppWith(t, app.Info{Issuer: "https://127.0.0.1:8421", TLS: true, TLSAuto: true, DataDir: dir, Mode: "serve"})
 	pemCA, err := a.TLSCA()
 	if err != nil || strings.Count(pemCA, "-----BEGIN ") != 1 || !strings.HasPrefix(pemCA, "-----BEGIN CERTIFICATE-----") ||
 		strings.Contains(pemCA, "PRIVATE") {

@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -13,13 +12,11 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
-	"github.com/rs/zerolog"
 
 	"github.com/latchkey/latchkey/app"
 	"github.com/latchkey/latchkey/audit"
 	"github.com/latchkey/latchkey/authcore"
 	"github.com/latchkey/latchkey/authcore/server"
-	"github.com/latchkey/latchkey/authcore/store/badger"
 )
 
 func settingOf(s app.Settings, key string) app.Setting {
@@ -135,17 +132,7 @@ func TestUpdateSettingsRefusesBadValues(t *testing.T) {
 // exists.
 func TestTLSCA(t *testing.T) {
 	dir := t.TempDir()
-	st, err := badger.Open(badger.Options{InMemory: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	srv, err := server.New(context.Background(), server.Config{Issuer: "https://127.0.0.1:8421", Store: st, Logger: zerolog.Nop()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := app.New(app.Config{Server: srv, Logger: zerolog.Nop(), Info: app.Info{Issuer: "https://127.0.0.1:8421",
-		TLS: true, TLSAuto: true, DataDir: dir, Mode: "serve"}})
+	a, _ := newAppWith(t, app.Info{Issuer: "https://127.0.0.1:8421", TLS: true, TLSAuto: true, DataDir: dir, Mode: "serve"})
 	var e *app.Error
 	if _, err := a.TLSCA(); !asError(err, &e) || e.Status != 404 {
 		t.Fatalf("no CA yet: %v", err)
