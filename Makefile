@@ -64,7 +64,9 @@ test-fuzz:
 	@set -e; for pkg in $$($(GO) list ./...); do \
 	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
 	    echo "fuzz $$pkg $$f"; \
-	    $(GO) test -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) $$pkg >/dev/null || { $(GO) test -run='^$$' -fuzz="^$$f$$" -fuzztime=1x $$pkg; exit 1; }; \
+	    $(GO) test -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) $$pkg >/dev/null || { \
+	      echo "$$f failed; the input it found is under testdata/fuzz/$$f of $$pkg (commit it with the fix):"; \
+	      $(GO) test -run="^$$f$$" $$pkg; exit 1; }; \
 	  done; done
 
 test-frontend:

@@ -121,6 +121,11 @@ func parseHash(encoded string) (Params, []byte, []byte, error) {
 			p.Threads = uint8(n)
 		}
 	}
+	// The base64 decoder skips CR and LF even in strict mode: a stored
+	// hash with a line break inside would still verify.
+	if strings.ContainsAny(f[4], "\r\n") || strings.ContainsAny(f[5], "\r\n") {
+		return bad("line break in the salt or the hash")
+	}
 	salt, err1 := b64.Strict().DecodeString(f[4])
 	key, err2 := b64.Strict().DecodeString(f[5])
 	if err1 != nil || err2 != nil {
