@@ -6,3 +6,17 @@ export function errorText(err: unknown): string {
   if (typeof err === 'string') return err
   return String(err)
 }
+
+/**
+ * Runs fetch and hands its result to set; resolves to the error in words,
+ * or '' when it worked. The list screens load with it:
+ * `error = await attempt(api.listUsers, (u) => (users = u))`.
+ */
+export async function attempt<T>(fetch: () => Promise<T>, set: (v: T) => void): Promise<string> {
+  try {
+    set(await fetch())
+    return ''
+  } catch (err) {
+    return errorText(err)
+  }
+}

@@ -1,4 +1,5 @@
 import { shortKid } from './keys'
+import { attempt } from './errors'
 import { describe, expect, it } from 'vitest'
 import { formatUptime } from './format'
 
@@ -29,5 +30,15 @@ describe('shortKid', () => {
     expect(shortKid('k1')).toBe('k1')
     expect(shortKid('0123456789abc')).toBe('0123456789abc')
     expect(shortKid('MvwKHkhB15CjVLwhW9Y5_1fzTo2k0qPVSn481GvrMg8')).toBe('MvwKHkhB15Cj…')
+  })
+})
+
+describe('attempt', () => {
+  it('hands the result over and says nothing went wrong, or says what did', async () => {
+    let got: number[] = []
+    expect(await attempt(async () => [1, 2], (v) => (got = v))).toBe('')
+    expect(got).toEqual([1, 2])
+    expect(await attempt(async () => { throw new Error('no route named x') }, (v: number[]) => (got = v))).toBe('no route named x')
+    expect(got).toEqual([1, 2]) // kept on failure
   })
 })
