@@ -25,8 +25,8 @@ var b64 = base64.RawURLEncoding.Strict()
 
 // Verify checks a compact JWS signed by this server and fills claims:
 //
-//   - at most MaxTokenSize bytes and exactly three segments, checked
-//     before anything is decoded;
+//   - at most MaxTokenSize bytes, exactly three segments and no line
+//     break, checked before anything is decoded;
 //   - the key is found by kid only, among published keys that are not
 //     revoked; jku, x5u, jwk and x5c are ignored (RFC 8725 §3.10);
 //   - alg must equal that key's algorithm: the header never chooses it,
@@ -41,7 +41,9 @@ func (m *Manager) Verify(token, typ string, claims jwt.Claims) (kid string, err 
 	if len(token) > MaxTokenSize {
 		return "", errTooLarge
 	}
-	if strings.Count(token, ".") != 2 {
+	// Base64 decoding skips CR and LF even in strict mode: refuse them, so
+	// a token has one spelling (caches and logs see the token as issued).
+	if strings.Count(token, ".") != 2 || strings.ContainsAny(token, "\r\n") {
 		return "", errNotCompact
 	}
 	i := strings.IndexByte(token, '.')
