@@ -8,13 +8,15 @@ export function errorText(err: unknown): string {
 }
 
 /**
- * Runs fetch and hands its result to set; resolves to the error in words,
- * or '' when it worked. The list screens load with it:
- * `error = await attempt(api.listUsers, (u) => (users = u))`.
+ * Runs fetch and hands its result to set (if any); resolves to the error
+ * in words, or '' when it worked. The list screens load with it
+ * (`error = await attempt(api.listUsers, (u) => (users = u))`) and the
+ * forms save with it (`saveError = await attempt(async () => { … })`).
  */
-export async function attempt<T>(fetch: () => Promise<T>, set: (v: T) => void): Promise<string> {
+export async function attempt<T>(fetch: () => Promise<T>, set?: (v: T) => void): Promise<string> {
   try {
-    set(await fetch())
+    const v = await fetch()
+    set?.(v)
     return ''
   } catch (err) {
     return errorText(err)
