@@ -110,8 +110,17 @@ type RefreshToken struct {
 }
 
 // Revocation records a revoked access token (by jti) until it expires.
+// A store keeps it at least until ExpiresAt plus MaxClockSkew, judged by
+// the collector's clock, never by a wall-clock TTL of the storage engine:
+// a clock that jumps ahead must not delete a revocation whose token is
+// valid again once the clock comes back.
 type Revocation struct {
 	JTI       string
 	ExpiresAt time.Time
 	RevokedAt time.Time
 }
+
+// MaxClockSkew is the largest clock skew a verifier of Latchkey's tokens
+// may allow (a standalone gateway's leeway is at most this). Records that
+// guard a token (revocations) outlive the token's exp by at least this.
+const MaxClockSkew = 5 * time.Minute

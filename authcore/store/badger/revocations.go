@@ -11,7 +11,10 @@ import (
 )
 
 // revocationV1 is the stored form of authcore.Revocation under
-// v1/revoked/<jti>. It lives until the token it revokes expires.
+// v1/revoked/<jti>. It carries no Badger TTL: Badger judges a TTL by the
+// wall clock at read and at compaction, so a clock that jumped ahead
+// would hide and then drop it for good. Only the collector removes it,
+// after the token's exp plus authcore.MaxClockSkew (gc.go).
 type revocationV1 struct {
 	JTI       string    `json:"jti"`
 	ExpiresAt time.Time `json:"exp"`
@@ -30,13 +33,13 @@ func (s *Store) RevokeAccessToken(ctx context.Context, r authcore.Revocation) er
 }
 
 func revoke(txn *bdg.Txn, r authcore.Revocation) error {
-	return put(txn, key(kindRevoked, r.JTI), revocationV1(r), r.ExpiresAt)
+	return put(txn, key(kindRevoked, r.JTI), revocationV1(r), time.Time{})
 }
 
 // IsRevoked reports whether the access token jti was revoked. It is one
 // Get of one key and decodes nothing: it runs on every request the
 // gateway and introspection see. A revocation whose token has expired
-// may still answer true for up to a second, which fails closed.
+// answers true until the collector removes it, which fails closed.
 func (s *Store) IsRevoked(ctx context.Context, jti string) (bool, error) {
 	var revoked bool
 	err := s.view(ctx, func(txn *bdg.Txn) error {

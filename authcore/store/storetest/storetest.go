@@ -34,6 +34,7 @@ func Run(t *testing.T, open func(t *testing.T) authcore.Storage) {
 		{"RevokeGrant", testRevokeGrant},
 		{"AccessTokenRevocation", testAccessTokenRevocation},
 		{"GarbageCollect", testGarbageCollect},
+		{"RevocationSkew", testRevocationSkew},
 		{"ConsumeRace", testConsumeRace},
 		{"RotateRace", testRotateRace},
 		{"RevokeRotateRace", testRevokeRotateRace},
