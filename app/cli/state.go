@@ -76,3 +76,16 @@ func (s *state) close() error {
 	}
 	return err
 }
+
+// housekeeping reports the server's background work to the metrics and
+// the alerts: records collected, clock jumps.
+func (s *state) housekeeping() server.Housekeeping {
+	hk := monitor.NewHousekeeping(s.metrics.Registry())
+	return server.Housekeeping{
+		Collected: hk.Collected,
+		ClockJumped: func(skew time.Duration) {
+			hk.ClockJumped(skew)
+			s.alerts.ClockJumped(skew)
+		},
+	}
+}

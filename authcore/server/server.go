@@ -64,6 +64,16 @@ type Config struct {
 	// link-local addresses (oidc.Config.BackchannelAllowPrivate); those
 	// of clients an administrator registered always may.
 	BackchannelAllowPrivate bool
+	// Housekeeping receives what the background work did (records
+	// collected, clock jumps); see Run.
+	Housekeeping Housekeeping
+	// GCInterval is how often Run collects expired records; zero means
+	// every 10 minutes.
+	GCInterval time.Duration
+	// Elapsed is the time since New on a clock that never jumps, which
+	// Run compares with Now to notice clock jumps; nil means Go's
+	// monotonic clock. Tests set it together with Now.
+	Elapsed func() time.Duration
 }
 
 // IssuerSetting is the store setting holding the issuer the server last
@@ -86,10 +96,13 @@ type Server struct {
 	// Federation holds the trusted external OpenID providers.
 	Federation *federation.Service
 
-	log     zerolog.Logger
-	now     func() time.Time
-	handler http.Handler
-	policy  policyState // policy_apply.go
+	log          zerolog.Logger
+	now          func() time.Time
+	handler      http.Handler
+	policy       policyState // policy_apply.go
+	clock        *clockWatch // housekeeping.go
+	housekeeping Housekeeping
+	gcInterval   time.Duration
 }
 
 // New builds every service on cfg.Store. Signing keys exist when it
@@ -119,7 +132,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Issuer: cfg.Issuer, Audit: cfg.Audit, Keys: km, log: cfg.Logger, now: cfg.Now}
+	s := &Server{Issuer: cfg.Issuer, Audit: cfg.Audit, Keys: km, log: cfg.Logger, now: cfg.Now,
+		clock: newClockWatch(cfg.Now, cfg.Elapsed), housekeeping: cfg.Housekeeping, gcInterval: cfg.GCInterval}
+	if s.gcInterval <= 0 {
+		s.gcInterval = defaultGCInterval
+	}
 	s.Feed = gateway.NewBroadcaster(func(ctx context.Context) ([]authcore.Revocation, error) {
 		return cfg.Store.ListRevocations(ctx, cfg.Now())
 	})
@@ -200,23 +217,3 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 // Handler returns the protocol endpoints, without middleware; wrap it with
 // Middleware (the caller composes it with the console first).
 func (s *Server) Handler() http.Handler { return s.handler }
-
-// Run runs the background work (key lifecycle, store garbage collection)
-// until ctx ends.
-func (s *Server) Run(ctx context.Context) {
-	go s.Keys.Run(ctx, time.Minute)
-	t := time.NewTicker(10 * time.Minute)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case now := <-t.C:
-			if n, err := s.Store.GarbageCollect(ctx, now); err != nil {
-				s.log.Warn().Err(err).Msg("server: garbage collection failed")
-			} else if n > 0 {
-				s.log.Debug().Int("removed", n).Msg("server: expired records removed")
-			}
-		}
-	}
-}
