@@ -153,7 +153,7 @@ func TestFlowRunFederation(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(in.stop)
+		t.Cleanup(func() { in.stop() })
 		return in
 	}
 	up, lk := serve(), serve()

@@ -143,8 +143,7 @@ func runServe(args []string, env Env) error {
 		in.log.Info().Str("signal", s.String()).Msg("shutting down")
 	case err = <-in.done:
 	}
-	in.stop()
-	return err
+	return errors.Join(err, in.stop())
 }
 
 func runDesktop(args []string, env Env) error {
@@ -162,6 +161,5 @@ func runDesktop(args []string, env Env) error {
 		return err
 	}
 	err = env.Desktop(in.app, env.Console)
-	in.stop()
-	return err
+	return errors.Join(err, in.stop())
 }

@@ -101,6 +101,8 @@ type instance struct {
 	dataDir string
 	cancel  context.CancelFunc
 	done    chan error
+	// shutdownTimeout overrides the package's shutdownTimeout (tests).
+	shutdownTimeout time.Duration
 }
 
 // start opens the data directory, builds the server and console, and
@@ -181,6 +183,7 @@ func start(f *serveFlags, console fs.FS, mode string) (*instance, error) {
 		MTLS:           f.mtls(tlsCfg), // RFC 8705, serve_mtls.go
 		Registration:   oauth.RegistrationConfig{Enabled: f.registration != "off", Open: f.registration == "open"},
 		DPoP:           oauth.DPoPConfig{RequireNonce: f.dpopNonce},
+		Housekeeping:   st.housekeeping(),
 
 		BackchannelAllowPrivate: f.bcPrivate,
 	})
@@ -223,6 +226,7 @@ func start(f *serveFlags, console fs.FS, mode string) (*instance, error) {
 			ErrorLog:          nil,
 		},
 	}
+	in.http.RegisterOnShutdown(srv.Feed.Close) // streams end when the shutdown starts
 	go srv.Run(ctx)
 	period := f.keyRotation
 	if period == 0 {
@@ -235,17 +239,56 @@ func start(f *serveFlags, console fs.FS, mode string) (*instance, error) {
 	return in, nil
 }
 
-// stop shuts the listener down gracefully and closes the store.
-func (in *instance) stop() {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+// shutdownTimeout bounds a shutdown (SIGTERM, or the window closing):
+// in-flight requests get all of it but the last closeReserve, closing the
+// data directory the rest.
+const (
+	shutdownTimeout = 10 * time.Second
+	closeReserve    = 3 * time.Second
+)
+
+// errShutdownIncomplete is returned by stop when the data directory could
+// not be closed in time.
+var errShutdownIncomplete = errors.New("shutdown incomplete: the data directory could not be closed in time")
+
+// stop shuts the listener down gracefully and closes the store, within
+// in.shutdownTimeout (shutdownTimeout when zero). The revocation feed's
+// streams end as soon as the shutdown starts; requests still running at
+// the drain deadline, slow uploads among them, are cut. A data directory
+// that cannot be written (a full disk, removed or read-only) makes the
+// close hang in Badger's flush retries; stop then gives up at the
+// deadline, says what may not have been written and returns
+// errShutdownIncomplete, so the process exits non-zero.
+func (in *instance) stop() error {
+	timeout := in.shutdownTimeout
+	if timeout <= 0 {
+		timeout = shutdownTimeout
+	}
+	deadline := time.Now().Add(timeout)
+	drain, cancel := context.WithDeadline(context.Background(), deadline.Add(-min(closeReserve, timeout/3)))
 	defer cancel()
-	_ = in.http.Shutdown(ctx)
+	if err := in.http.Shutdown(drain); err != nil {
+		in.log.Warn().Err(err).Msg("requests still running at the shutdown deadline were cut")
+		_ = in.http.Close()
+	}
 	in.cancel()
 	_ = os.Remove(filepath.Join(in.dataDir, adminFileName))
-	if err := in.state.close(); err != nil {
-		in.log.Error().Err(err).Msg("closing the data directory")
+	closed := make(chan error, 1)
+	go func() { closed <- in.state.close() }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			in.log.Error().Err(err).Msg("closing the data directory")
+			return err
+		}
+	case <-time.After(time.Until(deadline)):
+		in.log.Error().Str("data", in.dataDir).Msg("shutdown: the data directory could not be closed in time " +
+			"(is it full, removed or read-only?); every acknowledged change was already synced, but audit events " +
+			"still queued and the store's last memtable may not be on disk. Run `latchkey store check` before the next start")
+		return errShutdownIncomplete
 	}
 	in.log.Info().Msg("latchkey stopped")
+	return nil
 }
 
 // hostAliases lists the Host values the admin API accepts.

@@ -128,6 +128,7 @@ type Broadcaster struct {
 	snapshot func(ctx context.Context) ([]authcore.Revocation, error)
 	mu       sync.Mutex
 	subs     map[chan authcore.Revocation]struct{}
+	closed   bool
 }
 
 // NewBroadcaster returns a Broadcaster whose Snapshot calls snapshot.
@@ -144,7 +145,11 @@ func (b *Broadcaster) Snapshot(ctx context.Context) ([]authcore.Revocation, erro
 func (b *Broadcaster) Subscribe() (<-chan authcore.Revocation, func()) {
 	ch := make(chan authcore.Revocation, 256)
 	b.mu.Lock()
-	b.subs[ch] = struct{}{}
+	if b.closed {
+		close(ch)
+	} else {
+		b.subs[ch] = struct{}{}
+	}
 	b.mu.Unlock()
 	return ch, func() {
 		b.mu.Lock()
@@ -167,5 +172,19 @@ func (b *Broadcaster) Publish(rv authcore.Revocation) {
 			delete(b.subs, ch)
 			close(ch)
 		}
+	}
+}
+
+// Close ends every subscription and refuses new ones, so the feed's
+// streams end (their gateways reconnect, to another node if there is
+// one). A server calls it when its shutdown starts: an open stream would
+// otherwise hold the shutdown until its deadline.
+func (b *Broadcaster) Close() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.closed = true
+	for ch := range b.subs {
+		delete(b.subs, ch)
+		close(ch)
 	}
 }
