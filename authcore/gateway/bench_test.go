@@ -25,7 +25,7 @@ func BenchmarkGateway(b *testing.B) {
 	}, func(c *Config) { c.Now = nil })
 	tok := "Bearer " + e.iss.token(e.clk.Now(), nil)
 	e.gw.verifier.now = e.clk.Now
-	e.gw.dpop.now = e.clk.Now
+	e.gw.dpop.Now = e.clk.Now
 	e.gw.now = e.clk.Now
 
 	bare := &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) { pr.SetURL(target) },

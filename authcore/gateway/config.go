@@ -87,7 +87,7 @@ type Config struct {
 type Gateway struct {
 	cfg       Config
 	verifier  *verifier
-	dpop      *dpopChecker
+	dpop      *dpop.Enforcer
 	transport http.RoundTripper
 	buffers   *bufferPool
 	metrics   Metrics
@@ -153,8 +153,8 @@ func New(cfg Config) (*Gateway, error) {
 	}
 	g.verifier = &verifier{issuer: cfg.Issuer, maxBytes: cfg.MaxTokenBytes, keys: cfg.Keys, leeway: cfg.Leeway, required: required, now: cfg.Now,
 		cache: newVerifiedCache()}
-	g.dpop = &dpopChecker{maxAge: cfg.DPoPMaxAge, leeway: cfg.Leeway, maxBytes: cfg.MaxTokenBytes,
-		now: cfg.Now, replay: dpop.NewReplayCache(cfg.DPoPReplayEntries)}
+	g.dpop = &dpop.Enforcer{MaxAge: cfg.DPoPMaxAge, Leeway: cfg.Leeway, MaxBytes: cfg.MaxTokenBytes,
+		Now: cfg.Now, Replay: dpop.NewReplayCache(cfg.DPoPReplayEntries)}
 	if err := g.SetRoutes(cfg.Routes); err != nil {
 		return nil, err
 	}

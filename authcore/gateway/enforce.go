@@ -1,35 +1,25 @@
 package gateway
 
 import (
-	"crypto/subtle"
 	"net/http"
 	"strings"
+
+	"github.com/latchkey/latchkey/authcore/dpop"
 )
 
-// binding checks sender constraints (RFC 9449 §7.1, RFC 8705 §3). A
-// DPoP-bound token must come with the DPoP scheme and a valid proof; a
-// Bearer presentation of it is invalid_token (RFC 9449 §7.2). The DPoP
-// scheme with an unbound token is refused too.
+// binding checks sender constraints (RFC 9449 §7.1, RFC 8705 §3) through
+// the shared dpop.Enforcer: a DPoP-bound token must come with the DPoP
+// scheme and a valid proof for this request; a Bearer presentation of it
+// is invalid_token (RFC 9449 §7.2), as is the DPoP scheme with an unbound
+// token; a certificate-bound token needs that client certificate.
 func (g *Gateway) binding(q *request, tok string, id *Identity) *denial {
-	switch {
-	case id.JKT != "" && !q.dpop:
-		return tokenDenial("dpop_bound_as_bearer", "this access token is DPoP-bound; send it with the DPoP scheme and a proof")
-	case id.JKT != "":
-		htu, ok := requestHTU(q.r, g.cfg.PublicURL)
-		if !ok {
-			return requestDenial("bad_request_url", "the request URL cannot be checked against the DPoP proof")
-		}
-		if d := g.dpop.check(q.r, htu, tok, id.JKT); d != nil {
-			return d
-		}
-	case q.dpop:
-		return tokenDenial("dpop_unbound_token", "this access token is not DPoP-bound; send it with the Bearer scheme")
+	p := dpop.Presented{Request: q.r, Token: tok, DPoPScheme: q.dpop,
+		Binding: dpop.Binding{JKT: id.JKT, X5T: id.X5T}}
+	if id.JKT != "" {
+		p.URL, _ = requestHTU(q.r, g.cfg.PublicURL)
 	}
-	if id.X5T != "" {
-		got := certThumbprint(q.r)
-		if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(id.X5T)) != 1 {
-			return tokenDenial("mtls_mismatch", "this access token is bound to a client certificate; present that certificate")
-		}
+	if e := g.dpop.Check(p); e != nil {
+		return bindingDenial(e)
 	}
 	return nil
 }

@@ -1,8 +1,6 @@
 package gateway
 
 import (
-	"crypto/sha256"
-	"encoding/base64"
 	"net/http"
 	"strings"
 
@@ -26,14 +24,4 @@ func requestHTU(r *http.Request, publicBase string) (string, bool) {
 		base = scheme + "://" + r.Host
 	}
 	return normalizeHTU(strings.TrimSuffix(base, "/") + r.URL.EscapedPath())
-}
-
-// certThumbprint is the base64url SHA-256 of the request's TLS client
-// certificate (RFC 8705 §3.1), or "" without one.
-func certThumbprint(r *http.Request) string {
-	if r.TLS == nil || len(r.TLS.PeerCertificates) == 0 {
-		return ""
-	}
-	sum := sha256.Sum256(r.TLS.PeerCertificates[0].Raw)
-	return base64.RawURLEncoding.EncodeToString(sum[:])
 }

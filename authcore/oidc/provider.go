@@ -15,6 +15,7 @@ import (
 
 	"github.com/latchkey/latchkey/audit"
 	"github.com/latchkey/latchkey/authcore"
+	"github.com/latchkey/latchkey/authcore/dpop"
 	"github.com/latchkey/latchkey/authcore/egress"
 )
 
@@ -120,6 +121,7 @@ type Provider struct {
 	// may be on loopback or the LAN (a developer's app on localhost).
 	httpTrusted *http.Client
 	trusted     egress.Guard
+	binding     *dpop.Enforcer
 	inflight    chan struct{}
 	wg          sync.WaitGroup
 	closing     chan struct{}
@@ -153,6 +155,7 @@ func New(cfg Config) (*Provider, error) {
 		audit: cfg.Audit, log: cfg.Logger, now: cfg.Now, rand: cfg.Rand,
 		inflight: make(chan struct{}, cfg.MaxDeliveries), closing: make(chan struct{}),
 	}
+	p.binding = &dpop.Enforcer{Replay: proofReplay{cfg.Store}, Now: cfg.Now} // userinfo_binding.go
 	p.egress.SetAllowPrivate(cfg.BackchannelAllowPrivate)
 	p.http = p.egress.NewClient(DefaultBackchannelTimeout) // backchannel.go
 	p.trusted.SetAllowPrivate(true)

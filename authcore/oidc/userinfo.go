@@ -12,6 +12,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/latchkey/latchkey/authcore"
+	"github.com/latchkey/latchkey/authcore/dpop"
 )
 
 // typAccessToken is the typ of RFC 9068 access tokens.
@@ -26,7 +27,7 @@ type accessClaims struct {
 	ClientID string `json:"client_id"`
 	Scope    string `json:"scope,omitempty"`
 	// Cnf is the sender constraint (userinfo_binding.go).
-	Cnf *cnfClaim `json:"cnf,omitempty"`
+	Cnf *dpop.Binding `json:"cnf,omitempty"`
 }
 
 // handleUserinfo is GET and POST /userinfo (OIDC Core §5.3). The access

@@ -1,12 +1,11 @@
 package oidc
 
 import (
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/base64"
+	"context"
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/latchkey/latchkey/authcore"
 	"github.com/latchkey/latchkey/authcore/dpop"
@@ -16,13 +15,24 @@ import (
 // with the token endpoint.
 const nonceKindDPoP = "dpop_proof"
 
-// cnfClaim is an access token's confirmation (RFC 7800 §3.1): the DPoP
-// key (RFC 9449 §6.1) or client certificate (RFC 8705 §3.1) it is bound
-// to.
-type cnfClaim struct {
-	JKT string `json:"jkt,omitempty"`
-	X5T string `json:"x5t#S256,omitempty"`
+// proofReplay is the persistent DPoP proof jti cache (RFC 9449 §11.1):
+// each proof is used once, across restarts, however many resources of
+// this server it is shown to.
+type proofReplay struct{ nonces authcore.Nonces }
+
+// Fresh implements dpop.Replay.
+func (r proofReplay) Fresh(ctx context.Context, key string, until, _ time.Time) (bool, error) {
+	err := r.nonces.UseOnce(ctx, nonceKindDPoP, key, until)
+	if errors.Is(err, authcore.ErrConsumed) {
+		return false, nil
+	}
+	return err == nil, err
 }
+
+// Binding is the sender-constraint check of this server's own resources
+// (/userinfo, and the console API through the server): dpop.Enforcer with
+// the persistent proof jti cache.
+func (p *Provider) Binding() *dpop.Enforcer { return p.binding }
 
 // checkBinding enforces an access token's sender constraint at /userinfo
 // and reports whether the request may proceed; when not, it has answered.
@@ -32,72 +42,28 @@ type cnfClaim struct {
 // refused too. A certificate-bound token needs the same TLS client
 // certificate (RFC 8705 §3).
 func (p *Provider) checkBinding(w http.ResponseWriter, r *http.Request, token string, c *accessClaims, dpopScheme bool) bool {
-	var cnf cnfClaim
+	pr := dpop.Presented{Request: r, Token: token, DPoPScheme: dpopScheme}
 	if c.Cnf != nil {
-		cnf = *c.Cnf
+		pr.Binding = *c.Cnf
 	}
+	pr.URL, _ = dpop.NormalizeHTU(p.cfg.Issuer + "/userinfo")
+	e := p.binding.Check(pr)
 	switch {
-	case cnf.JKT != "" && !dpopScheme:
-		dpopError(w, "invalid_token", "this access token is DPoP-bound; send it with the DPoP scheme and a proof")
-		return false
-	case cnf.JKT == "" && dpopScheme:
-		dpopError(w, "invalid_token", "this access token is not DPoP-bound; send it with the Bearer scheme")
-		return false
-	case cnf.JKT != "":
-		if code, desc := p.checkProof(r, token, cnf.JKT); code != "" {
-			if code == "temporarily_unavailable" {
-				writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": code})
-			} else {
-				dpopError(w, code, desc)
-			}
-			return false
-		}
+	case e == nil:
+		return true
+	case e.Status == http.StatusServiceUnavailable:
+		p.log.Error().Err(e.Err).Msg("oidc: userinfo: DPoP replay cache")
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "temporarily_unavailable"})
+	case e.DPoP || pr.Binding.JKT != "":
+		dpopError(w, e.Status, e.Code, e.Description)
+	default:
+		bearerError(w, e.Status, e.Code, e.Description, "")
 	}
-	if cnf.X5T != "" {
-		var got string
-		if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
-			sum := sha256.Sum256(r.TLS.PeerCertificates[0].Raw)
-			got = base64.RawURLEncoding.EncodeToString(sum[:])
-		}
-		if subtle.ConstantTimeCompare([]byte(got), []byte(cnf.X5T)) != 1 {
-			bearerError(w, http.StatusUnauthorized, "invalid_token", "this access token is bound to a client certificate; present that certificate", "")
-			return false
-		}
-	}
-	return true
+	return false
 }
 
-// checkProof validates the request's DPoP proof for token, bound to jkt,
-// and returns an error code and description when it fails.
-func (p *Provider) checkProof(r *http.Request, token, jkt string) (string, string) {
-	proof, present, err := dpop.FromHeader(r.Header)
-	if err != nil || !present {
-		return "invalid_dpop_proof", "send exactly one DPoP proof header"
-	}
-	htu, _ := dpop.NormalizeHTU(p.cfg.Issuer + "/userinfo")
-	now := p.now()
-	pr, err := dpop.Check(proof, dpop.Expect{Method: r.Method, URL: htu, AccessToken: token, Now: now})
-	var pe *dpop.Error
-	if errors.As(err, &pe) {
-		return "invalid_dpop_proof", pe.Description
-	} else if err != nil {
-		return "invalid_dpop_proof", "the DPoP proof is not valid"
-	}
-	if pr.JKT != jkt {
-		return "invalid_token", "the DPoP proof's key is not the key the access token is bound to"
-	}
-	switch err := p.store.UseOnce(r.Context(), nonceKindDPoP, pr.JKT+":"+pr.JTI, pr.ReplayUntil); {
-	case errors.Is(err, authcore.ErrConsumed):
-		return "invalid_dpop_proof", "the DPoP proof was already used"
-	case err != nil:
-		p.log.Error().Err(err).Msg("oidc: userinfo: DPoP replay cache")
-		return "temporarily_unavailable", ""
-	}
-	return "", ""
-}
-
-// dpopError answers 401 with a DPoP challenge (RFC 9449 §7.1).
-func dpopError(w http.ResponseWriter, code, desc string) {
+// dpopError answers with a DPoP challenge (RFC 9449 §7.1).
+func dpopError(w http.ResponseWriter, status int, code, desc string) {
 	w.Header().Set("WWW-Authenticate", `DPoP error="`+code+`", algs="`+strings.Join(dpop.Algorithms, " ")+`"`)
-	writeJSON(w, http.StatusUnauthorized, map[string]string{"error": code, "error_description": desc})
+	writeJSON(w, status, map[string]string{"error": code, "error_description": desc})
 }
