@@ -54,12 +54,16 @@ type App struct {
 	// who is the person behind the current call, for audit events; empty
 	// for the desktop window's local operator.
 	who string
+	// tok is the access token of the current browser call (console_token.go).
+	tok *consoleToken
+	// admins serialises changes that could leave no administrator.
+	admins *sync.Mutex
 }
 
 // New returns the console API described by cfg.
 func New(cfg Config) *App {
 	return &App{srv: cfg.Server, info: cfg.Info, log: cfg.Logger, audit: cfg.Audit,
-		tl: cfg.Timeline, al: cfg.Alerts, now: time.Now, ready: new(sync.Once),
+		tl: cfg.Timeline, al: cfg.Alerts, now: time.Now, ready: new(sync.Once), admins: new(sync.Mutex),
 		flows: &flowRuns{runs: map[string]*FlowRun{}}}
 }
 

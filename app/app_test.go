@@ -84,7 +84,9 @@ func do(h http.Handler, c call) *httptest.ResponseRecorder {
 
 type atClaims struct {
 	jwt.RegisteredClaims
-	Scope string `json:"scope"`
+	ClientID string         `json:"client_id,omitempty"`
+	Scope    string         `json:"scope"`
+	Cnf      map[string]any `json:"cnf,omitempty"`
 }
 
 // The admin API answers only with a credential, an allowed Host and from
@@ -105,7 +107,7 @@ func TestConsoleAPIProtection(t *testing.T) {
 	user, _ := a.CreateUser(app.UserInput{Username: "bob", Password: "correct horse battery"})
 	at := func(sub, scope string) string {
 		now := time.Now()
-		tok, err := srv.Keys.Sign("", "at+jwt", atClaims{Scope: scope, RegisteredClaims: jwt.RegisteredClaims{
+		tok, err := srv.Keys.Sign("", "at+jwt", atClaims{Scope: scope, ClientID: app.ConsoleClientID, RegisteredClaims: jwt.RegisteredClaims{
 			Issuer: issuer, Subject: sub, Audience: jwt.ClaimStrings{issuer}, ID: sub + scope,
 			IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(time.Minute))}})
 		if err != nil {

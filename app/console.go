@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"io/fs"
-	"net"
 	"net/http"
 	"reflect"
 	"strings"
@@ -29,7 +28,10 @@ type ConsoleConfig struct {
 	// "Authorization: Bearer <token>" use the API (the CLI's loopback
 	// admin path). It is written to the data directory with 0600.
 	AdminToken string
-	Logger     zerolog.Logger
+	// Locality decides which requests come from this machine (loopback,
+	// not through a proxy); nil: NewLocality(issuer, nil).
+	Locality *Locality
+	Logger   zerolog.Logger
 }
 
 // Handler serves the console under /console/: the built frontend, its
@@ -38,20 +40,24 @@ type ConsoleConfig struct {
 // {"result": …} or {"error": "…"}.
 //
 // Every call needs a credential: the CLI's admin token (from the data
-// directory, loopback only), or an access token with the latchkey:admin
-// scope held by an administrator (loopback, or any peer over TLS). Without
-// one, only CreateFirstAdmin answers, from loopback, while no administrator
-// exists. The Host must be allowed (no DNS rebinding), and a browser
-// request must be same-origin (the JSON content type forces a CORS
-// preflight, which is never granted).
+// directory, from this machine only), or an access token of the console
+// client with the latchkey:admin scope held by an administrator, its
+// DPoP or certificate binding honoured (over loopback, TLS or a trusted
+// proxy). Without one, only CreateFirstAdmin answers, from this machine
+// on a loopback issuer, while first run is not over. The Host must be
+// allowed (no DNS rebinding), and a browser request must be same-origin
+// (the JSON content type forces a CORS preflight, which is never granted).
 func Handler(a *App, cfg ConsoleConfig) http.Handler {
+	if cfg.Locality == nil {
+		cfg.Locality = NewLocality(a.info.Issuer, nil)
+	}
 	d := NewDispatcher(a)
 	mux := http.NewServeMux()
 	mux.Handle("POST /console/api/{method}", apiHandler(a, d, cfg))
 	mux.HandleFunc("GET /console/api/config", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(a.consoleConfig(r))
+		_ = json.NewEncoder(w).Encode(a.consoleConfig(r, cfg.Locality))
 	})
 	mux.Handle("GET /console/", staticHandler(cfg.Assets))
 	mux.Handle("GET /console", http.RedirectHandler("/console/", http.StatusSeeOther))
@@ -79,12 +85,12 @@ func apiHandler(a *App, d *Dispatcher, cfg ConsoleConfig) http.Handler {
 			return
 		}
 		method := r.PathValue("method")
-		who, status, msg := a.authenticate(r, cfg.AdminToken, method)
-		if status != 0 {
-			if status == http.StatusUnauthorized {
-				w.Header().Set("WWW-Authenticate", `Bearer realm="latchkey-console"`)
+		who, tok, ref := a.authenticate(r, cfg, method)
+		if ref != nil {
+			if ref.challenge != "" {
+				w.Header().Set("WWW-Authenticate", ref.challenge)
 			}
-			writeAPIError(w, status, msg)
+			writeAPIError(w, ref.status, ref.msg)
 			return
 		}
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxAPIBody))
@@ -92,7 +98,7 @@ func apiHandler(a *App, d *Dispatcher, cfg ConsoleConfig) http.Handler {
 			writeAPIError(w, http.StatusRequestEntityTooLarge, "request too large")
 			return
 		}
-		result, err := d.call(recv(a.as(who)), method, body)
+		result, err := d.call(recv(a.as(who).withToken(tok)), method, body)
 		if err != nil {
 			status, msg, public := publicError(err)
 			if !public {
@@ -106,33 +112,26 @@ func apiHandler(a *App, d *Dispatcher, cfg ConsoleConfig) http.Handler {
 	})
 }
 
-// authenticate names the caller, or gives the status and message that
-// refuse it.
-func (a *App) authenticate(r *http.Request, adminToken, method string) (who string, status int, msg string) {
-	loopback := isLoopback(r.RemoteAddr)
-	bearer, hasBearer := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+// authenticate names the caller, with the access token it used, or says
+// why it is refused.
+func (a *App) authenticate(r *http.Request, cfg ConsoleConfig, method string) (string, *consoleToken, *refusal) {
+	scheme, cred, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	isBearer, isDPoP := strings.EqualFold(scheme, "Bearer"), strings.EqualFold(scheme, "DPoP")
 	switch {
-	case hasBearer && adminToken != "" && subtle.ConstantTimeCompare([]byte(bearer), []byte(adminToken)) == 1:
-		if !loopback {
-			return "", http.StatusForbidden, "the admin token works only on loopback"
+	case isBearer && cfg.AdminToken != "" && subtle.ConstantTimeCompare([]byte(cred), []byte(cfg.AdminToken)) == 1:
+		if !cfg.Locality.Local(r) {
+			return "", nil, &refusal{status: http.StatusForbidden, msg: "the admin token works only from this machine, not through a proxy"}
 		}
-		return "cli", 0, ""
-	case hasBearer:
-		if !loopback && r.TLS == nil {
-			return "", http.StatusForbidden, "the admin API answers other machines only over TLS"
+		return "cli", nil, nil
+	case isBearer || isDPoP:
+		if !cfg.Locality.SecureHop(r) {
+			return "", nil, &refusal{status: http.StatusForbidden, msg: "the admin API answers other machines only over TLS"}
 		}
-		who, err := a.adminFromToken(r.Context(), bearer)
-		if errors.Is(err, errForbidden) {
-			return "", http.StatusForbidden, err.Error()
-		}
-		if err != nil {
-			return "", http.StatusUnauthorized, "sign in again: " + err.Error()
-		}
-		return who, 0, ""
-	case method == "CreateFirstAdmin" && loopback:
-		return "first-run", 0, ""
+		return a.adminFromToken(r, strings.TrimSpace(cred), isDPoP)
+	case method == "CreateFirstAdmin" && cfg.Locality.FirstRun(r):
+		return "first-run", nil, nil
 	}
-	return "", http.StatusUnauthorized, "login required"
+	return "", nil, &refusal{http.StatusUnauthorized, "login required", bearerChallenge}
 }
 
 // sameOrigin refuses browser requests from another site.
@@ -146,15 +145,6 @@ func sameOrigin(r *http.Request) bool {
 	}
 	_, rest, ok := strings.Cut(origin, "://")
 	return ok && strings.EqualFold(rest, r.Host)
-}
-
-func isLoopback(remote string) bool {
-	host, _, err := net.SplitHostPort(remote)
-	if err != nil {
-		host = remote
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 func writeAPIError(w http.ResponseWriter, status int, msg string) {

@@ -5,9 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"slices"
-	"strings"
-
-	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/latchkey/latchkey/authcore"
 	"github.com/latchkey/latchkey/authcore/server"
@@ -23,6 +20,7 @@ const (
 
 // EnsureConsoleClient registers (or re-points at the current issuer) the
 // console's own public client: its one redirect URI is <issuer>/console/.
+// It also marks first run over when an administrator exists.
 func EnsureConsoleClient(ctx context.Context, srv *server.Server) error {
 	if _, err := srv.Store.GetScope(ctx, AdminScope); errors.Is(err, authcore.ErrNotFound) {
 		if _, err := srv.OAuth.CreateScope(ctx, AdminScope, "Administer this Latchkey server from the console"); err != nil {
@@ -33,6 +31,13 @@ func EnsureConsoleClient(ctx context.Context, srv *server.Server) error {
 		ID: ConsoleClientID, Name: "Latchkey console", Type: authcore.Public,
 		RedirectURIs: []string{srv.Issuer + "/console/"}, GrantTypes: []string{authcore.GrantAuthorizationCode},
 		Scopes: []string{"openid", AdminScope}, AuthMethod: authcore.AuthNone,
+	}
+	if us, err := srv.Store.ListUsers(ctx); err == nil && slices.ContainsFunc(us, isAdmin) {
+		// An installation from before the first-run mark: an administrator
+		// exists, so first run is over.
+		if err := markFirstRunOver(ctx, srv.Store); err != nil {
+			return err
+		}
 	}
 	err := srv.Store.UpdateClient(ctx, ConsoleClientID, func(c authcore.Client) (authcore.Client, error) {
 		want.CreatedAt, want.UpdatedAt = c.CreatedAt, c.UpdatedAt
@@ -57,48 +62,41 @@ type consoleConfig struct {
 	FirstRun    bool   `json:"first_run"`
 }
 
-func (a *App) consoleConfig(r *http.Request) consoleConfig {
+func (a *App) consoleConfig(r *http.Request, loc *Locality) consoleConfig {
 	return consoleConfig{Auth: "oauth", Issuer: a.info.Issuer, ClientID: ConsoleClientID,
 		RedirectURI: a.info.Issuer + "/console/", Scope: "openid " + AdminScope,
-		FirstRun: isLoopback(r.RemoteAddr) && !a.hasAdmin(r.Context())}
+		FirstRun: loc.FirstRun(r) && !a.firstRunOver(r.Context())}
 }
 
-func (a *App) hasAdmin(ctx context.Context) bool {
+// FirstRunSetting is the store setting that records that the first
+// administrator exists: first run happens once, even if every
+// administrator is later disabled or removed. Recovery is the CLI's
+// (latchkey user create --admin, user enable) on the host with the data
+// directory, never a web page.
+const FirstRunSetting = "console.first_run_over"
+
+func isAdmin(u authcore.User) bool { return u.Admin }
+
+// firstRunOver reports whether first run is over: the mark is in the
+// store, or an administrator exists (enabled or not; it then records the
+// mark). When unsure it says over (fail closed).
+func (a *App) firstRunOver(ctx context.Context) bool {
+	v, err := a.srv.Store.GetSetting(ctx, FirstRunSetting)
+	if err == nil && len(v) > 0 || err != nil && !errors.Is(err, authcore.ErrNotFound) {
+		return true
+	}
 	us, err := a.srv.Store.ListUsers(ctx)
-	if err != nil {
-		return true // fail closed: no first-run shortcut when unsure
+	if err != nil || slices.ContainsFunc(us, isAdmin) {
+		_ = markFirstRunOver(ctx, a.srv.Store)
+		return true
 	}
-	return slices.ContainsFunc(us, func(u authcore.User) bool { return u.Admin && !u.Disabled })
+	return false
 }
 
-// accessClaims are the claims the console API reads from an access token.
-type accessClaims struct {
-	jwt.RegisteredClaims
-	Scope string `json:"scope"`
+// markFirstRunOver records that first run is over.
+func markFirstRunOver(ctx context.Context, st authcore.Settings) error {
+	return st.PutSetting(ctx, FirstRunSetting, []byte("1"))
 }
-
-// adminFromToken verifies a console access token: signed by a live key of
-// this issuer, typ at+jwt, unexpired, not revoked, audience this server,
-// scope latchkey:admin, subject an enabled admin. It returns the actor.
-func (a *App) adminFromToken(ctx context.Context, token string) (string, error) {
-	var c accessClaims
-	if _, err := a.srv.Keys.Verify(token, "at+jwt", &c); err != nil {
-		return "", errors.New("invalid access token")
-	}
-	if !slices.Contains(c.Audience, a.info.Issuer) || !slices.Contains(strings.Fields(c.Scope), AdminScope) {
-		return "", errors.New("the token does not carry " + AdminScope + " for this server")
-	}
-	if revoked, err := a.srv.Store.IsRevoked(ctx, c.ID); err != nil || revoked {
-		return "", errors.New("the token was revoked")
-	}
-	u, err := a.srv.Store.GetUser(ctx, c.Subject)
-	if err != nil || !u.Admin || u.Disabled {
-		return "", errForbidden
-	}
-	return "admin:" + u.Username, nil
-}
-
-var errForbidden = errors.New("this account is not an administrator")
 
 // Me is the person using the console.
 type Me struct {
@@ -108,13 +106,16 @@ type Me struct {
 // Me names who the console acts as (for the header and audit events).
 func (a *App) Me() (Me, error) { return Me{Actor: a.actor()}, nil }
 
-// CreateFirstAdmin creates the first administrator. It works only while
-// the server has none; in a browser, only from this machine.
+// CreateFirstAdmin creates the first administrator. It works once, while
+// no administrator was ever created; in a browser, only from this machine
+// and only on a server whose issuer is a loopback URL.
 func (a *App) CreateFirstAdmin(in UserInput) (User, error) {
 	ctx := a.ctx("user.create_first_admin")
-	if a.hasAdmin(ctx) {
-		return User{}, &Error{Status: http.StatusForbidden, Message: "an administrator already exists; sign in"}
+	a.admins.Lock()
+	defer a.admins.Unlock()
+	if a.firstRunOver(ctx) {
+		return User{}, &Error{Status: http.StatusForbidden, Message: "first run is over: an administrator was already created; sign in, or recover with the CLI on the server host (latchkey user create --admin)"}
 	}
 	in.Admin = true
-	return a.CreateUser(in)
+	return a.createUser(ctx, in)
 }

@@ -57,7 +57,7 @@ func TestConsoleAttackAdminOnlySettingsAndFlows(t *testing.T) {
 	}
 	at := func(sub, scope string) string {
 		now := time.Now()
-		tok, err := srv.Keys.Sign("", "at+jwt", atClaims{Scope: scope, RegisteredClaims: jwt.RegisteredClaims{
+		tok, err := srv.Keys.Sign("", "at+jwt", atClaims{Scope: scope, ClientID: app.ConsoleClientID, RegisteredClaims: jwt.RegisteredClaims{
 			Issuer: issuer, Subject: sub, Audience: jwt.ClaimStrings{issuer}, ID: sub + scope + "-attack",
 			IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(time.Minute))}})
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/latchkey/latchkey/authcore"
@@ -88,23 +89,41 @@ func (a *App) findUser(ctx context.Context, idOrName string) (authcore.User, err
 
 // CreateUser creates a user with a password (argon2id-hashed).
 func (a *App) CreateUser(in UserInput) (User, error) {
-	ctx := a.ctx("user.create")
+	return a.createUser(a.ctx("user.create"), in)
+}
+
+// createUser creates the user; an administrator also marks first run
+// over (console_auth.go).
+func (a *App) createUser(ctx context.Context, in UserInput) (User, error) {
 	u, err := a.srv.Login.CreateUser(ctx, login.UserSpec{Username: in.Username, Email: in.Email,
 		DisplayName: in.DisplayName, Password: in.Password, Admin: in.Admin})
 	if err != nil {
 		return User{}, userError(err)
+	}
+	if u.Admin {
+		if err := markFirstRunOver(ctx, a.srv.Store); err != nil {
+			return User{}, err
+		}
 	}
 	a.adminAction(ctx, "user.create", u.ID)
 	return a.userDTO(u), nil
 }
 
 // SetUserDisabled disables (or enables) a user; disabling ends their
-// sessions.
+// sessions. The last enabled administrator cannot be disabled: the
+// console would have nobody left to run it.
 func (a *App) SetUserDisabled(idOrName string, disabled bool) (User, error) {
 	ctx := a.ctx("user.disable")
+	a.admins.Lock()
+	defer a.admins.Unlock()
 	u, err := a.findUser(ctx, idOrName)
 	if err != nil {
 		return User{}, err
+	}
+	if disabled {
+		if err := a.keepAnAdmin(ctx, u); err != nil {
+			return User{}, err
+		}
 	}
 	if err := a.srv.Login.SetDisabled(ctx, u.ID, disabled); err != nil {
 		return User{}, userError(err)
@@ -116,6 +135,24 @@ func (a *App) SetUserDisabled(idOrName string, disabled bool) (User, error) {
 	}
 	a.adminAction(ctx, map[bool]string{true: "user.disable", false: "user.enable"}[disabled], u.ID)
 	return a.GetUser(u.ID)
+}
+
+// keepAnAdmin refuses to take the admin role away from u (disable,
+// demote, delete) when u is the last enabled administrator. Callers hold
+// a.admins, so two such changes cannot each leave the other as the last.
+func (a *App) keepAnAdmin(ctx context.Context, u authcore.User) error {
+	if !u.Admin || u.Disabled {
+		return nil
+	}
+	us, err := a.srv.Store.ListUsers(ctx)
+	if err != nil {
+		return err
+	}
+	if slices.ContainsFunc(us, func(o authcore.User) bool { return o.ID != u.ID && o.Admin && !o.Disabled }) {
+		return nil
+	}
+	return &Error{Status: http.StatusConflict, Message: u.Username + " is the last enabled administrator; " +
+		"make another user an administrator first, or nobody could run this server from the console"}
 }
 
 // SetUserPassword replaces a user's password.

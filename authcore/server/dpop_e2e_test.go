@@ -3,22 +3,13 @@ package server_test
 import (
 	"bytes"
 	"context"
-	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
-	jose "github.com/go-jose/go-jose/v4"
 	"golang.org/x/oauth2"
 
 	"github.com/latchkey/latchkey/authcore/login"
@@ -27,48 +18,6 @@ import (
 	"github.com/latchkey/latchkey/authcore/server/servertest"
 	"github.com/latchkey/latchkey/authcore/testsupport"
 )
-
-// dpopClient holds a DPoP key and makes proofs with go-jose (RFC 9449
-// §4.2): typ dpop+jwt, the public key embedded as jwk.
-type dpopClient struct {
-	t      *testing.T
-	signer jose.Signer
-	jkt    string
-	n      int
-}
-
-func newDPoPClient(t *testing.T) *dpopClient {
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: k},
-		(&jose.SignerOptions{EmbedJWK: true}).WithType("dpop+jwt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tp, _ := (&jose.JSONWebKey{Key: &k.PublicKey}).Thumbprint(crypto.SHA256)
-	return &dpopClient{t: t, signer: s, jkt: base64.RawURLEncoding.EncodeToString(tp)}
-}
-
-// proof signs a proof for method and u; with a non-empty access token it
-// carries ath.
-func (d *dpopClient) proof(method, u, accessToken string) string {
-	d.n++
-	c := map[string]any{"jti": fmt.Sprintf("%s-%d-%d", d.jkt[:8], d.n, time.Now().UnixNano()),
-		"htm": method, "htu": u, "iat": time.Now().Unix()}
-	if accessToken != "" {
-		sum := sha256.Sum256([]byte(accessToken))
-		c["ath"] = base64.RawURLEncoding.EncodeToString(sum[:])
-	}
-	b, _ := json.Marshal(c)
-	jws, err := d.signer.Sign(b)
-	if err != nil {
-		d.t.Fatal(err)
-	}
-	out, _ := jws.CompactSerialize()
-	return out
-}
 
 type reply struct {
 	status int
@@ -97,9 +46,9 @@ func send(t *testing.T, method, u string, body io.Reader, hdr map[string]string)
 }
 
 // tokenDPoP posts form to /token with a fresh proof of d.
-func tokenDPoP(t *testing.T, issuer string, d *dpopClient, form url.Values) reply {
+func tokenDPoP(t *testing.T, issuer string, d *testsupport.DPoPKey, form url.Values) reply {
 	return send(t, "POST", issuer+"/token", strings.NewReader(form.Encode()), map[string]string{
-		"Content-Type": "application/x-www-form-urlencoded", "DPoP": d.proof("POST", issuer+"/token", "")})
+		"Content-Type": "application/x-www-form-urlencoded", "DPoP": d.Proof("POST", issuer+"/token", "")})
 }
 
 // The code flow end to end with DPoP (RFC 9449) on the real server: a
@@ -124,10 +73,10 @@ func TestDPoPCodeFlowEndToEnd(t *testing.T) {
 		t.Fatalf("register: %d %s", reg.status, reg.raw)
 	}
 	clientID := reg.str("client_id")
-	key, other := newDPoPClient(t), newDPoPClient(t)
+	key, other := testsupport.NewDPoPKey(t), testsupport.NewDPoPKey(t)
 	verifier := oauth2.GenerateVerifier()
 	q := url.Values{"response_type": {"code"}, "client_id": {clientID}, "redirect_uri": {redirect},
-		"scope": {"openid profile offline_access"}, "state": {"st"}, "dpop_jkt": {key.jkt},
+		"scope": {"openid profile offline_access"}, "state": {"st"}, "dpop_jkt": {key.JKT},
 		"code_challenge": {oauth2.S256ChallengeFromVerifier(verifier)}, "code_challenge_method": {"S256"}}
 	back := testsupport.NewBrowser(t).SignIn(issuer, issuer+"/authorize?"+q.Encode(), "alice", "wonderland-42").Redirect
 	code := back.Query().Get("code")
@@ -146,15 +95,15 @@ func TestDPoPCodeFlowEndToEnd(t *testing.T) {
 	// The embedded gateway (GW-09): DPoP scheme with a proof for this
 	// request; Bearer, a replayed proof or another key's proof are 401.
 	api := issuer + "/demo/api/profile"
-	p := key.proof("GET", api, at)
+	p := key.Proof("GET", api, at)
 	if r := send(t, "GET", api, nil, map[string]string{"Authorization": "DPoP " + at, "DPoP": p}); r.status != 200 {
 		t.Fatalf("demo API with DPoP: %d %s", r.status, r.raw)
 	}
 	for name, h := range map[string]map[string]string{
 		"as Bearer":      {"Authorization": "Bearer " + at},
 		"replayed proof": {"Authorization": "DPoP " + at, "DPoP": p},
-		"other key":      {"Authorization": "DPoP " + at, "DPoP": other.proof("GET", api, at)},
-		"no ath":         {"Authorization": "DPoP " + at, "DPoP": key.proof("GET", api, "")},
+		"other key":      {"Authorization": "DPoP " + at, "DPoP": other.Proof("GET", api, at)},
+		"no ath":         {"Authorization": "DPoP " + at, "DPoP": key.Proof("GET", api, "")},
 	} {
 		if r := send(t, "GET", api, nil, h); r.status != 401 {
 			t.Errorf("demo API %s: %d %s", name, r.status, r.raw)
@@ -163,7 +112,7 @@ func TestDPoPCodeFlowEndToEnd(t *testing.T) {
 
 	// /userinfo honours the binding (RFC 9449 §7).
 	ui := issuer + "/userinfo"
-	if r := send(t, "GET", ui, nil, map[string]string{"Authorization": "DPoP " + at, "DPoP": key.proof("GET", ui, at)}); r.status != 200 || r.str("sub") == "" {
+	if r := send(t, "GET", ui, nil, map[string]string{"Authorization": "DPoP " + at, "DPoP": key.Proof("GET", ui, at)}); r.status != 200 || r.str("sub") == "" {
 		t.Fatalf("userinfo with DPoP: %d %s", r.status, r.raw)
 	}
 	cases := []struct {
@@ -174,9 +123,9 @@ func TestDPoPCodeFlowEndToEnd(t *testing.T) {
 	}{
 		{"as Bearer", map[string]string{"Authorization": "Bearer " + at}, "invalid_token", "DPoP"},
 		{"no proof", map[string]string{"Authorization": "DPoP " + at}, "invalid_dpop_proof", "DPoP"},
-		{"proof without ath", map[string]string{"Authorization": "DPoP " + at, "DPoP": key.proof("GET", ui, "")}, "invalid_dpop_proof", "DPoP"},
-		{"proof for another URL", map[string]string{"Authorization": "DPoP " + at, "DPoP": key.proof("GET", api, at)}, "invalid_dpop_proof", "DPoP"},
-		{"other key", map[string]string{"Authorization": "DPoP " + at, "DPoP": other.proof("GET", ui, at)}, "invalid_token", "DPoP"},
+		{"proof without ath", map[string]string{"Authorization": "DPoP " + at, "DPoP": key.Proof("GET", ui, "")}, "invalid_dpop_proof", "DPoP"},
+		{"proof for another URL", map[string]string{"Authorization": "DPoP " + at, "DPoP": key.Proof("GET", api, at)}, "invalid_dpop_proof", "DPoP"},
+		{"other key", map[string]string{"Authorization": "DPoP " + at, "DPoP": other.Proof("GET", ui, at)}, "invalid_token", "DPoP"},
 	}
 	for _, tc := range cases {
 		r := send(t, "GET", ui, nil, tc.hdr)
@@ -195,7 +144,7 @@ func TestDPoPCodeFlowEndToEnd(t *testing.T) {
 		t.Fatalf("refresh with the key: %d %s", r.status, r.raw)
 	}
 	at2 := r.str("access_token")
-	if r := send(t, "GET", api, nil, map[string]string{"Authorization": "DPoP " + at2, "DPoP": key.proof("GET", api, at2)}); r.status != 200 {
+	if r := send(t, "GET", api, nil, map[string]string{"Authorization": "DPoP " + at2, "DPoP": key.Proof("GET", api, at2)}); r.status != 200 {
 		t.Fatalf("demo API after refresh: %d %s", r.status, r.raw)
 	}
 }

@@ -110,7 +110,7 @@ func TestFAPI2EndToEnd(t *testing.T) {
 		f.Set("client_assertion", k.assertion(t, c.ID, issuer, alg))
 		return f
 	}
-	key, other := newDPoPClient(t), newDPoPClient(t)
+	key, other := testsupport.NewDPoPKey(t), testsupport.NewDPoPKey(t)
 	verifier := oauth2.GenerateVerifier()
 	authz := url.Values{"response_type": {"code"}, "client_id": {c.ID}, "redirect_uri": {redirect},
 		"scope": {"openid profile offline_access"}, "state": {"st-fapi"}, "nonce": {"n-fapi"},
@@ -133,7 +133,7 @@ func TestFAPI2EndToEnd(t *testing.T) {
 	if r := par(clone(authz), map[string]string{"Authorization": basic}); r.status != 401 || r.str("error") != "invalid_client" {
 		t.Fatalf("PAR with client_secret_basic: %d %s", r.status, r.raw)
 	}
-	pushed := par(assert(clone(authz), jose.PS256), map[string]string{"DPoP": key.proof("POST", issuer+"/par", "")})
+	pushed := par(assert(clone(authz), jose.PS256), map[string]string{"DPoP": key.Proof("POST", issuer+"/par", "")})
 	exp, _ := pushed.body["expires_in"].(float64)
 	if pushed.status != 201 || !strings.HasPrefix(pushed.str("request_uri"), oauth.RequestURIPrefix) || exp <= 0 || exp >= 600 {
 		t.Fatalf("PAR: %d %s", pushed.status, pushed.raw)
@@ -161,20 +161,20 @@ func TestFAPI2EndToEnd(t *testing.T) {
 		t.Fatalf("bearer token request: %d %s", r.status, r.raw)
 	}
 	if r := formPost(t, tokenURL, redeem(), map[string]string{"Authorization": basic,
-		"DPoP": key.proof("POST", tokenURL, "")}); r.status != 401 || r.str("error") != "invalid_client" {
+		"DPoP": key.Proof("POST", tokenURL, "")}); r.status != 401 || r.str("error") != "invalid_client" {
 		t.Fatalf("token request with client_secret_basic: %d %s", r.status, r.raw)
 	}
 	if r := formPost(t, tokenURL, assert(redeem(), jose.RS256), map[string]string{
-		"DPoP": key.proof("POST", tokenURL, "")}); r.status != 401 || r.str("error") != "invalid_client" {
+		"DPoP": key.Proof("POST", tokenURL, "")}); r.status != 401 || r.str("error") != "invalid_client" {
 		t.Fatalf("token request with an RS256 assertion: %d %s", r.status, r.raw)
 	}
-	tok := formPost(t, tokenURL, assert(redeem(), jose.PS256), map[string]string{"DPoP": key.proof("POST", tokenURL, "")})
+	tok := formPost(t, tokenURL, assert(redeem(), jose.PS256), map[string]string{"DPoP": key.Proof("POST", tokenURL, "")})
 	if tok.status != 200 || tok.str("token_type") != "DPoP" || tok.str("refresh_token") == "" || tok.str("id_token") == "" {
 		t.Fatalf("code exchange: %d %s", tok.status, tok.raw)
 	}
 	at := tok.str("access_token")
-	if cnf, _ := claimsOf(t, at)["cnf"].(map[string]any); cnf["jkt"] != key.jkt {
-		t.Fatalf("access token cnf %v, want jkt %s", cnf, key.jkt)
+	if cnf, _ := claimsOf(t, at)["cnf"].(map[string]any); cnf["jkt"] != key.JKT {
+		t.Fatalf("access token cnf %v, want jkt %s", cnf, key.JKT)
 	}
 	if n := claimsOf(t, tok.str("id_token"))["nonce"]; n != "n-fapi" {
 		t.Fatalf("ID token nonce %v", n)
@@ -184,7 +184,7 @@ func TestFAPI2EndToEnd(t *testing.T) {
 	// it is refused.
 	ui := issuer + "/userinfo"
 	if r := send(t, "GET", ui, nil, map[string]string{"Authorization": "DPoP " + at,
-		"DPoP": key.proof("GET", ui, at)}); r.status != 200 || r.str("sub") == "" {
+		"DPoP": key.Proof("GET", ui, at)}); r.status != 200 || r.str("sub") == "" {
 		t.Fatalf("userinfo: %d %s", r.status, r.raw)
 	}
 	if r := send(t, "GET", ui, nil, map[string]string{"Authorization": "Bearer " + at}); r.status != 401 {
@@ -199,14 +199,14 @@ func TestFAPI2EndToEnd(t *testing.T) {
 	}
 	var last string
 	for i := 0; i < 2; i++ {
-		r := refresh(map[string]string{"DPoP": key.proof("POST", tokenURL, "")})
+		r := refresh(map[string]string{"DPoP": key.Proof("POST", tokenURL, "")})
 		if r.status != 200 || r.str("token_type") != "DPoP" || r.str("refresh_token") != rt || r.str("access_token") == at {
 			t.Fatalf("refresh %d: %d %s", i, r.status, r.raw)
 		}
 		last = r.str("access_token")
 	}
 	if r := send(t, "GET", ui, nil, map[string]string{"Authorization": "DPoP " + last,
-		"DPoP": key.proof("GET", ui, last)}); r.status != 200 {
+		"DPoP": key.Proof("GET", ui, last)}); r.status != 200 {
 		t.Fatalf("userinfo with a refreshed token: %d %s", r.status, r.raw)
 	}
 	if r := refresh(nil); r.status != 400 || r.str("error") != "invalid_request" {
@@ -215,10 +215,10 @@ func TestFAPI2EndToEnd(t *testing.T) {
 
 	// The reused code is refused and ends the grant it issued.
 	if r := formPost(t, tokenURL, assert(redeem(), jose.PS256), map[string]string{
-		"DPoP": key.proof("POST", tokenURL, "")}); r.status != 400 || r.str("error") != "invalid_grant" {
+		"DPoP": key.Proof("POST", tokenURL, "")}); r.status != 400 || r.str("error") != "invalid_grant" {
 		t.Fatalf("code reuse: %d %s", r.status, r.raw)
 	}
-	if r := refresh(map[string]string{"DPoP": key.proof("POST", tokenURL, "")}); r.status != 400 || r.str("error") != "invalid_grant" {
+	if r := refresh(map[string]string{"DPoP": key.Proof("POST", tokenURL, "")}); r.status != 400 || r.str("error") != "invalid_grant" {
 		t.Fatalf("refresh after the code was replayed: %d %s", r.status, r.raw)
 	}
 
@@ -226,16 +226,16 @@ func TestFAPI2EndToEnd(t *testing.T) {
 	// with another key (RFC 9449 §10.1), nor can the push name another
 	// key in dpop_jkt.
 	f := assert(clone(authz), jose.PS256)
-	f.Set("dpop_jkt", other.jkt)
-	if r := par(f, map[string]string{"DPoP": key.proof("POST", issuer+"/par", "")}); r.status != 400 || r.str("error") != "invalid_request" {
+	f.Set("dpop_jkt", other.JKT)
+	if r := par(f, map[string]string{"DPoP": key.Proof("POST", issuer+"/par", "")}); r.status != 400 || r.str("error") != "invalid_request" {
 		t.Fatalf("PAR with a dpop_jkt of another key: %d %s", r.status, r.raw)
 	}
-	pushed = par(assert(clone(authz), jose.PS256), map[string]string{"DPoP": key.proof("POST", issuer+"/par", "")})
+	pushed = par(assert(clone(authz), jose.PS256), map[string]string{"DPoP": key.Proof("POST", issuer+"/par", "")})
 	back = testsupport.NewBrowser(t).SignIn(issuer, issuer+"/authorize?"+url.Values{"client_id": {c.ID},
 		"request_uri": {pushed.str("request_uri")}}.Encode(), "alice", "wonderland-42").Redirect
 	code = back.Query().Get("code")
 	if r := formPost(t, tokenURL, assert(redeem(), jose.PS256), map[string]string{
-		"DPoP": other.proof("POST", tokenURL, "")}); r.status != 400 || r.str("error") != "invalid_grant" {
+		"DPoP": other.Proof("POST", tokenURL, "")}); r.status != 400 || r.str("error") != "invalid_grant" {
 		t.Fatalf("code pushed with one key, redeemed with another: %d %s", r.status, r.raw)
 	}
 }

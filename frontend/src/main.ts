@@ -3,7 +3,7 @@ import './app.css'
 import App from './App.svelte'
 import FirstRun from './components/FirstRun.svelte'
 import SignedOut from './components/SignedOut.svelte'
-import { basePath, session, wailsBindings } from './lib/api'
+import { api, basePath, session, wailsBindings } from './lib/api'
 import { accessToken, beginLogin, completeLogin, loadConfig, returnHash, signOut } from './lib/auth'
 import { shell } from './lib/shell.svelte'
 
@@ -33,8 +33,11 @@ async function start(): Promise<ReturnType<typeof mount>> {
       signOut()
       void beginLogin(cfg)
     }
-    // "Sign out" drops this tab's token and leaves the console.
-    shell.signOut = () => {
+    // "Sign out" ends the sign-in on the server (the token and its grant
+    // are revoked), drops this tab's token and leaves the console.
+    shell.signOut = async () => {
+      session.onUnauthorized = () => {} // an expired token has nothing left to end: no new sign-in
+      await api.signOut().catch(() => {})
       signOut()
       void app.then((view) => {
         if (view) unmount(view)

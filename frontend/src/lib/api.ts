@@ -715,6 +715,8 @@ export interface Api {
   ready(): Promise<void>
   /** Who the console acts as. */
   me(): Promise<Me>
+  /** Ends this browser sign-in on the server: its access token (and its grant's) stop working. */
+  signOut(): Promise<void>
   /** Creates the first administrator; answers without a token only while there is none, from this machine. */
   createFirstAdmin(input: UserInput): Promise<User>
   /** The Dashboard's charts over the last hour (10 s buckets) or day (5 min). */
@@ -842,6 +844,7 @@ export function createApi(call: Transport): Api {
     },
     ready: () => none('Ready', []),
     me: async () => (await call('Me', [])) as Me,
+    signOut: () => none('SignOut', []),
     createFirstAdmin: async (input) => (await call('CreateFirstAdmin', [{ ...input, admin: true }])) as User,
     dashboardSeries: async (span) => list<Series>(await call('DashboardSeries', [span])).map((s) => ({ ...s, points: s.points ?? [] })),
     recentAlerts: async () => list<Alert>(await call('RecentAlerts', [])),
