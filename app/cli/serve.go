@@ -50,6 +50,8 @@ type serveFlags struct {
 	dpopNonce    bool           // --dpop-nonce
 	bcPrivate    bool           // --backchannel-allow-private
 	clientCAs    *x509.CertPool // loaded from it
+
+	trustedProxies string // --trusted-proxies, serve_admin.go
 }
 
 func (f *serveFlags) register(fs *flag.FlagSet) {
@@ -63,6 +65,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.dpopNonce, "dpop-nonce", false, "require DPoP server nonces (RFC 9449 §8) at the token endpoint")
 	fs.BoolVar(&f.bcPrivate, "backchannel-allow-private", false, "let back-channel logout reach loopback and private addresses for dynamically registered clients too (clients an administrator registers always may)")
 	fs.StringVar(&f.tlsClientCA, "tls-client-ca", "", `request TLS client certificates for mTLS client authentication and certificate-bound tokens (RFC 8705): a PEM file of the CAs tls_client_auth trusts, "system", or "self-signed" (self_signed_tls_client_auth only)`)
+	fs.StringVar(&f.trustedProxies, "trusted-proxies", "", "reverse proxies in front of this server (CIDR prefixes or addresses, comma-separated): requests from them are never treated as local; on a non-loopback issuer any request with Forwarded/X-Forwarded-* headers is not either")
 	fs.BoolVar(&f.insecureHTTP, "insecure-http", false, "allow plain HTTP on a non-loopback address (never in production)")
 	fs.StringVar(&f.rateClient, "token-rate-per-client", "2000/s", `ceiling on /token, /revoke, /introspect per client ("N/s", "N/m" or "off"); failed authentications are throttled regardless`)
 	fs.StringVar(&f.rateIP, "token-rate-per-ip", "2000/s", `the same ceiling per remote IP`)
@@ -97,6 +100,7 @@ type instance struct {
 	app     *app.App
 	http    *http.Server
 	ln      net.Listener
+	admin   *adminPort // the CLI's loopback admin path, serve_admin.go
 	issuer  string
 	dataDir string
 	cancel  context.CancelFunc
@@ -163,6 +167,10 @@ func start(f *serveFlags, console fs.FS, mode string) (*instance, error) {
 	if f.registration == "" {
 		f.registration = "off"
 	}
+	loc, err := f.locality(issuer) // serve_admin.go
+	if err != nil {
+		return fail(err)
+	}
 	if _, _, err := parseRate("--token-rate-per-client", f.rateClient); err != nil {
 		return fail(err)
 	}
@@ -193,8 +201,13 @@ func start(f *serveFlags, console fs.FS, mode string) (*instance, error) {
 	if err := app.EnsureConsoleClient(ctx, srv); err != nil {
 		return fail(err)
 	}
-	token, err := writeAdminFile(dataDir, scheme+"://"+ln.Addr().String())
+	admin, err := listenAdmin() // serve_admin.go
 	if err != nil {
+		return fail(err)
+	}
+	token, err := writeAdminFile(dataDir, admin.url())
+	if err != nil {
+		admin.close()
 		return fail(err)
 	}
 	a := app.New(app.Config{
@@ -206,15 +219,16 @@ func start(f *serveFlags, console fs.FS, mode string) (*instance, error) {
 		},
 	})
 	root := http.NewServeMux()
-	root.Handle("GET /metrics", loopbackOnly(st.metrics.Handler()))
+	root.Handle("GET /metrics", localOnly(loc, st.metrics.Handler()))
 	root.Handle("/console/", app.Handler(a, app.ConsoleConfig{
 		Assets: console, Hosts: hostAliases(ln.Addr().String(), issuer),
-		AdminToken: token, Logger: log,
+		AdminToken: token, Locality: loc, Logger: log,
 	}))
+	admin.serve(a, issuer, token, log)
 	root.Handle("/console", http.RedirectHandler("/console/", http.StatusSeeOther))
 	root.Handle("/", srv.Handler())
 	in := &instance{
-		log: log, state: st, srv: srv, app: a, ln: ln, issuer: issuer, dataDir: dataDir,
+		log: log, state: st, srv: srv, app: a, ln: ln, admin: admin, issuer: issuer, dataDir: dataDir,
 		cancel: cancel, done: make(chan error, 1),
 		http: &http.Server{
 			Handler:           server.Middleware(log, instrument(st.metrics, root)),
@@ -271,6 +285,7 @@ func (in *instance) stop() error {
 		in.log.Warn().Err(err).Msg("requests still running at the shutdown deadline were cut")
 		_ = in.http.Close()
 	}
+	in.admin.close()
 	in.cancel()
 	_ = os.Remove(filepath.Join(in.dataDir, adminFileName))
 	closed := make(chan error, 1)
@@ -377,19 +392,6 @@ func parseRate(flagName, v string) (rate.Limit, int, error) {
 		return 0, 0, fmt.Errorf("%s: %v", flagName, err)
 	}
 	return l, 2 * b, nil
-}
-
-// loopbackOnly answers 403 to peers that are not on this machine: the
-// metrics are for a local scraper or the console, not the network.
-func loopbackOnly(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		host, _, _ := net.SplitHostPort(r.RemoteAddr)
-		if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
-			http.Error(w, "metrics are served to loopback only", http.StatusForbidden)
-			return
-		}
-		h.ServeHTTP(w, r)
-	})
 }
 
 // tlsConfig returns nil for plain HTTP, or the TLS configuration the flags
