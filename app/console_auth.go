@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/latchkey/latchkey/authcore"
+	"github.com/latchkey/latchkey/authcore/oauth"
 	"github.com/latchkey/latchkey/authcore/server"
 )
 
@@ -15,7 +16,7 @@ import (
 // token carrying AdminScope, held by a user with the admin role.
 const (
 	ConsoleClientID = "latchkey-console"
-	AdminScope      = "latchkey:admin"
+	AdminScope      = oauth.AdminScope
 )
 
 // EnsureConsoleClient registers (or re-points at the current issuer) the

@@ -83,6 +83,10 @@ func (a *Authorizer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.toLogin(w, r, ar, ref, without(p, "login", "max_age"))
 		return
 	}
+	if err := s.roleScopesOf(r.Context(), ar, sess.UserID); err != nil { // scope_role.go
+		s.redirectError(w, r, ar, err)
+		return
+	}
 	consent, err := s.store.GetConsent(r.Context(), sess.UserID, ar.client.ID)
 	if err != nil && !errors.Is(err, authcore.ErrNotFound) {
 		s.redirectError(w, r, ar, unavailable(err))

@@ -18,7 +18,7 @@ func DefaultScopes() []authcore.Scope {
 		{Name: "email", Description: "See your email address"},
 		{Name: "offline_access", Description: "Stay signed in when you are not using the app"},
 		{Name: "orders:read", Description: "Read your orders"},
-		{Name: "latchkey:admin", Description: "Administer this Latchkey server"},
+		{Name: AdminScope, Description: "Administer this Latchkey server"},
 	}
 }
 

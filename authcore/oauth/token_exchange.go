@@ -80,6 +80,9 @@ func (s *Server) tokenExchange(ctx context.Context, tr *tokenRequest) (*tokenRes
 		act = &actClaim{Subject: actor.sub, ClientID: c.ID, Act: subj.act}
 	}
 	scopes, err := narrowScopes(c, subj.scopes, p.get("scope"))
+	if err == nil {
+		scopes, err = s.roleScopes(ctx, subj.sub, scopes) // scope_role.go
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -131,6 +131,9 @@ func (s *Server) federatedAccess(ctx context.Context, f Federation, tr *tokenReq
 	if err != nil {
 		return nil, refused("scope_not_allowed", id, err)
 	}
+	if scopes, err = s.roleScopes(ctx, id.UserID, scopes); err != nil { // scope_role.go
+		return nil, err
+	}
 	now := s.now()
 	at, it, err := s.mintAccess(c, id.UserID, scopes, aud, now, tr.cnf())
 	if err != nil {

@@ -56,6 +56,9 @@ func (s *Server) refresh(ctx context.Context, tr *tokenRequest) (*tokenResponse,
 	} else if !subset(scopes, rec.Scopes) {
 		return nil, errInvalidScope("scope exceeds the original grant")
 	}
+	if scopes, err = s.roleScopes(ctx, rec.UserID, scopes); err != nil { // scope_role.go
+		return nil, err
+	}
 	aud, err := s.tokenAudience(tr, g.Resources, g.Audience) // RFC 8707, resource.go
 	if err != nil {
 		return nil, err
