@@ -39,9 +39,10 @@ func (p *adminPort) url() string { return "http://" + p.ln.Addr().String() }
 // no proxy forwards to this port); first run follows the same rule as the
 // main listener.
 func (p *adminPort) serve(a *app.App, issuer, token string, log zerolog.Logger) {
-	h := app.Handler(a, app.ConsoleConfig{Hosts: hostAliases(p.ln.Addr().String(), ""), AdminToken: token,
-		Locality: app.NewLocality(issuer, nil), Logger: log})
-	p.http = &http.Server{Handler: server.Middleware(log, h), ReadHeaderTimeout: 10 * time.Second,
+	mux := http.NewServeMux() // the API only: no console pages here
+	mux.Handle("/console/api/", app.Handler(a, app.ConsoleConfig{Hosts: hostAliases(p.ln.Addr().String(), ""),
+		AdminToken: token, Locality: app.NewLocality(issuer, nil), Logger: log}))
+	p.http = &http.Server{Handler: server.Middleware(log, mux), ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, MaxHeaderBytes: 32 << 10}
 	go func() { _ = p.http.Serve(p.ln) }()
 }

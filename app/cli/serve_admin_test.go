@@ -57,13 +57,15 @@ func TestCLIAdminPortAlwaysLoopback(t *testing.T) {
 		}
 	}
 	// The admin port serves the console API only.
-	resp, err := http.Get(af.URL + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusNotFound {
-		t.Errorf("/metrics on the admin port: %d", resp.StatusCode)
+	for _, path := range []string{"/metrics", "/console/", "/authorize"} {
+		resp, err := http.Get(af.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound {
+			t.Errorf("%s on the admin port: %d", path, resp.StatusCode)
+		}
 	}
 }
 
