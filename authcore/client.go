@@ -126,6 +126,13 @@ type TLSClientAuth struct {
 // AllowsGrant reports whether the client registered grant type g.
 func (c Client) AllowsGrant(g string) bool { return contains(c.GrantTypes, g) }
 
+// SelfRegistered reports whether the client registered itself (RFC 7591:
+// it holds a registration access token). Its redirect, post-logout and
+// back-channel URIs and its name were chosen unvetted, so Latchkey never
+// redirects to it before a user trusted it, refuses reserved names for
+// it and says so on the consent page (RFC 9700 §4.11.2, §4.15).
+func (c Client) SelfRegistered() bool { return len(c.RegistrationTokenHash) > 0 }
+
 // AllowsScope reports whether scope s is in the client's allowed list.
 func (c Client) AllowsScope(s string) bool { return contains(c.Scopes, s) }
 

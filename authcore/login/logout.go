@@ -72,3 +72,16 @@ func (m *Manager) VerifyForm(w http.ResponseWriter, r *http.Request) (url.Values
 func (m *Manager) Message(w http.ResponseWriter, status int, title, text string) {
 	m.message(w, status, title, text)
 }
+
+// SignedOut is the page after a sign-out that does not redirect: the
+// post-logout URI of a client that registered itself is offered as a
+// link the user may follow, never followed for them (RFC 9700 §4.11.2;
+// OIDC RP-Initiated Logout 1.0 §3 lets the OP decline the redirect).
+func (m *Manager) SignedOut(w http.ResponseWriter, clientName, returnURI string) {
+	d := pageData{Title: "Signed out", Message: "You have been signed out.", Link: returnURI,
+		LinkText: "Return to " + clientName}
+	if clientName == "" {
+		d.LinkText = "Return to the application"
+	}
+	m.render(w, http.StatusOK, "message", d, nil)
+}

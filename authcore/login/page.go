@@ -67,6 +67,11 @@ type pageData struct {
 	Hidden     []hiddenField    // logout confirmation: carried parameters
 	Providers  []providerButton // login: "Continue with" links (federation.go)
 	UserCode   string           // device verification (device.go)
+	// SelfRegistered marks a client that registered itself (RFC 7591)
+	// on the consent and device pages: nobody reviewed its name.
+	SelfRegistered bool
+	Link           string // message: a link the user may follow
+	LinkText       string
 }
 
 // hiddenField is one hidden input of the logout confirmation form.

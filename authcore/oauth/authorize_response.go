@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/latchkey/latchkey/audit"
+	"github.com/latchkey/latchkey/authcore"
 )
 
 // pageHeaders hardens every response of the authorization endpoint
@@ -60,7 +61,9 @@ func (s *Server) redirect(w http.ResponseWriter, ar *authRequest, q url.Values) 
 }
 
 // redirectError answers an error for a validated client and redirect URI
-// by redirect (RFC 6749 §4.1.2.1), logging internal failures.
+// by redirect (RFC 6749 §4.1.2.1), logging internal failures. For a
+// client whose redirect URI nobody vetted it shows the error page instead
+// (trustsRedirect).
 func (s *Server) redirectError(w http.ResponseWriter, r *http.Request, ar *authRequest, err error) {
 	var oe *Error
 	if !errors.As(err, &oe) {
@@ -69,9 +72,33 @@ func (s *Server) redirectError(w http.ResponseWriter, r *http.Request, ar *authR
 	e := publicError(err)
 	s.record(r.Context(), audit.Event{Type: audit.AuthorizeDenied, Outcome: audit.Failure,
 		ClientID: ar.client.ID, Reason: e.Code})
+	if !s.trustsRedirect(r, ar.client) {
+		errorPage(w, e)
+		return
+	}
 	q := url.Values{"error": {e.Code}}
 	if e.Description != "" {
 		q.Set("error_description", asciiDescription(e.Description))
 	}
 	s.redirect(w, ar, q)
+}
+
+// trustsRedirect reports whether an authorization error may be sent to
+// the client's redirect URI. An administrator vetted the URIs of the
+// clients they registered; a client that registered itself (RFC 7591)
+// chose its own, so an error redirect would make Latchkey an open
+// redirector (RFC 9700 §4.11.2). Its errors are shown on Latchkey's page
+// until the signed-in user has consented to the client at least once:
+// from then on the user trusts it. A storage failure counts as not
+// trusted.
+func (s *Server) trustsRedirect(r *http.Request, c authcore.Client) bool {
+	if !c.SelfRegistered() {
+		return true
+	}
+	sess, ok := s.ui.Session(r)
+	if !ok {
+		return false
+	}
+	_, err := s.store.GetConsent(r.Context(), sess.UserID, c.ID)
+	return err == nil
 }

@@ -29,10 +29,13 @@ type env struct {
 	ev     *testsupport.Events
 }
 
-func start(t *testing.T) *env {
+// start serves a real Latchkey; edits change its configuration after the
+// clock and the audit recorder are set.
+func start(t *testing.T, edits ...func(*server.Config)) *env {
 	t.Helper()
 	e := &env{t: t, clock: testsupport.NewClock(time.Now().Truncate(time.Second)), ev: &testsupport.Events{}}
-	e.srv, e.issuer = servertest.Start(t, func(c *server.Config) { c.Now, c.Audit = e.clock.Now, e.ev })
+	edits = append([]func(*server.Config){func(c *server.Config) { c.Now, c.Audit = e.clock.Now, e.ev }}, edits...)
+	e.srv, e.issuer = servertest.Start(t, edits...)
 	return e
 }
 

@@ -57,7 +57,7 @@ func (p *Provider) handleEndSession(w http.ResponseWriter, r *http.Request) {
 		if lr.hasCli {
 			name = lr.client.Name
 		}
-		p.sessions.LogoutPrompt(w, r, "/end_session", lr.fields, name, lr.redirect)
+		p.sessions.LogoutPrompt(w, r, "/end_session", lr.fields, name, lr.trustedRedirect())
 		return
 	}
 	ended, did, err := p.sessions.Logout(w, r)
@@ -84,10 +84,27 @@ func (p *Provider) handleEndSession(w http.ResponseWriter, r *http.Request) {
 		}
 		target += sep + url.Values{"state": {lr.state}}.Encode()
 	}
+	if lr.trustedRedirect() == "" {
+		p.sessions.SignedOut(w, lr.client.Name, target)
+		return
+	}
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	noStore(w.Header())
 	w.Header().Set("Location", target)
 	w.WriteHeader(http.StatusSeeOther)
+}
+
+// trustedRedirect is the post-logout redirect URI Latchkey may send the
+// browser to, or "": a client that registered itself (RFC 7591) chose
+// its URIs unvetted, so without a valid id_token_hint (proof that the
+// user signed in to that client here) it gets a link on the signed-out
+// page, not a redirect (RFC 9700 §4.11.2). Clients an administrator
+// registered are redirected to as before.
+func (lr *logoutRequest) trustedRedirect() string {
+	if lr.client.SelfRegistered() && lr.hint == nil {
+		return ""
+	}
+	return lr.redirect
 }
 
 // readEndSession returns the request parameters and, for a submitted

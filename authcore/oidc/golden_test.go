@@ -59,6 +59,7 @@ func (nopSessions) VerifyForm(http.ResponseWriter, *http.Request) (url.Values, b
 	return nil, false
 }
 func (nopSessions) Message(http.ResponseWriter, int, string, string) {}
+func (nopSessions) SignedOut(http.ResponseWriter, string, string)    {}
 func (nopSessions) EndSession(context.Context, string) error         { return nil }
 
 // nopUI is an oauth.Interaction that is never reached here.

@@ -54,6 +54,9 @@ type Sessions interface {
 	VerifyForm(w http.ResponseWriter, r *http.Request) (url.Values, bool)
 	// Message renders a plain page.
 	Message(w http.ResponseWriter, status int, title, text string)
+	// SignedOut renders the signed-out page with a link to returnURI
+	// instead of a redirect.
+	SignedOut(w http.ResponseWriter, clientName, returnURI string)
 	// EndSession ends the session stored under id (Session.ID).
 	EndSession(ctx context.Context, id string) error
 }
