@@ -51,8 +51,10 @@ type OpenID interface {
 	// the token's sub.
 	HintSubject(hint string) (string, error)
 	// IDToken signs the ID token of a redeemed authorization code (OIDC
-	// Core §3.1.3.3), binding accessToken through at_hash.
-	IDToken(ctx context.Context, c authcore.Client, code authcore.AuthCode, accessToken string, now time.Time) (string, error)
+	// Core §3.1.3.3), binding accessToken through at_hash and naming the
+	// code's grant (code.GrantID) in a grant_id claim. It returns the
+	// token's expiry.
+	IDToken(ctx context.Context, c authcore.Client, code authcore.AuthCode, accessToken string, now time.Time) (string, time.Time, error)
 	// ACR is the authentication context class reference a login
 	// satisfies (OIDC Core §2, acr), given the requested acr_values.
 	ACR(requested []string) string

@@ -10,15 +10,16 @@ import (
 // scopeOpenID marks an OpenID Connect request (OIDC Core §3.1.2.1).
 const scopeOpenID = "openid"
 
-// idToken returns the ID token of a redeemed code when the server is an
-// OpenID provider and openid was granted (OIDC Core §3.1.3.3), else "".
-func (s *Server) idToken(ctx context.Context, c authcore.Client, ac authcore.AuthCode, at string, now time.Time) (string, error) {
+// idToken returns the ID token of a redeemed code and its expiry when
+// the server is an OpenID provider and openid was granted (OIDC Core
+// §3.1.3.3), else "".
+func (s *Server) idToken(ctx context.Context, c authcore.Client, ac authcore.AuthCode, at string, now time.Time) (string, time.Time, error) {
 	if s.cfg.OpenID == nil || !subset([]string{scopeOpenID}, ac.Scopes) {
-		return "", nil
+		return "", time.Time{}, nil
 	}
-	tok, err := s.cfg.OpenID.IDToken(ctx, c, ac, at, now)
+	tok, exp, err := s.cfg.OpenID.IDToken(ctx, c, ac, at, now)
 	if err != nil {
-		return "", internal(err)
+		return "", time.Time{}, internal(err)
 	}
-	return tok, nil
+	return tok, exp, nil
 }

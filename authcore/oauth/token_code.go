@@ -48,7 +48,8 @@ func (s *Server) exchangeCode(ctx context.Context, tr *tokenRequest) (*tokenResp
 		return nil, err
 	}
 	resp := bearer(at, it, now, ac.Scopes)
-	if resp.IDToken, err = s.idToken(ctx, tr.client, ac, at, now); err != nil {
+	var idExp time.Time
+	if resp.IDToken, idExp, err = s.idToken(ctx, tr.client, ac, at, now); err != nil {
 		return nil, err
 	}
 	g := authcore.Grant{ID: grantID, ClientID: ac.ClientID, UserID: ac.UserID,
@@ -58,6 +59,12 @@ func (s *Server) exchangeCode(ctx context.Context, tr *tokenRequest) (*tokenResp
 	rt, err := s.grantRefresh(ctx, tr, &g, resp, now)
 	if err != nil {
 		return nil, err
+	}
+	if idExp.After(g.ExpiresAt) {
+		// The ID token may be exchanged (RFC 8693) while it lives, so its
+		// grant lives as long, and revoking the user's live grants
+		// reaches it (token_exchange.go, presentedIDToken).
+		g.ExpiresAt = idExp
 	}
 	// The grant is durable before the tokens are answered. ErrAlreadyExists
 	// means a replay detector already revoked this grant (see codeReuse).

@@ -28,6 +28,9 @@ const typIDToken = "JWT"
 type idTokenClaims struct {
 	jwt.RegisteredClaims
 	AuthorizedParty string `json:"azp,omitempty"`
+	// GrantID names the grant the ID token was issued under (the
+	// grant_id claim, oidc.ClaimGrantID).
+	GrantID string `json:"grant_id,omitempty"`
 }
 
 // presented is a verified subject or actor token.
@@ -185,8 +188,11 @@ func (s *Server) presentedAccess(ctx context.Context, c authcore.Client, token s
 }
 
 // presentedIDToken accepts an unexpired ID token of this issuer whose
-// aud includes c, for a user who still exists and is enabled. Its scopes
-// are what the user consented to for c.
+// aud includes c, for a user who still exists and is enabled, bound to
+// the grant it was issued under (issue 16): that grant must be c's and
+// the user's, not revoked nor expired, and its browser session still
+// live. Its scopes are the grant's, never a wider consent; an ID token
+// without a grant (older than the binding) is refused.
 func (s *Server) presentedIDToken(ctx context.Context, c authcore.Client, token string) (presented, error) {
 	if len(token) > maxTokenLen || strings.Count(token, ".") != 2 {
 		return presented{}, errBadToken
@@ -205,9 +211,44 @@ func (s *Server) presentedIDToken(ctx context.Context, c authcore.Client, token 
 	} else if err != nil {
 		return presented{}, unavailable(err)
 	}
-	consent, err := s.store.GetConsent(ctx, claims.Subject, c.ID)
-	if err != nil && !errors.Is(err, authcore.ErrNotFound) {
-		return presented{}, unavailable(err)
+	g, err := s.liveGrant(ctx, c, claims)
+	if err != nil {
+		return presented{}, err
 	}
-	return presented{sub: claims.Subject, scopes: consent.Scopes}, nil
+	return presented{sub: claims.Subject, scopes: g.Scopes}, nil
+}
+
+// errGrantEnded refuses an ID token whose sign-in is over.
+var errGrantEnded = errInvalidGrant("the sign-in this ID token came from was revoked or has ended")
+
+// liveGrant returns the grant an ID token names when it is still in
+// force: c's, the token's subject's, not revoked, not expired, and
+// (when it was authorized in a browser session) that session not ended.
+func (s *Server) liveGrant(ctx context.Context, c authcore.Client, claims idTokenClaims) (authcore.Grant, error) {
+	if claims.GrantID == "" {
+		return authcore.Grant{}, errGrantEnded
+	}
+	g, err := s.store.GetGrant(ctx, claims.GrantID)
+	switch {
+	case errors.Is(err, authcore.ErrNotFound):
+		return g, errGrantEnded
+	case err != nil:
+		return g, unavailable(err)
+	case g.Revoked || g.ClientID != c.ID || g.UserID != claims.Subject || !s.now().Before(g.ExpiresAt):
+		return g, errGrantEnded
+	}
+	if g.SessionID == "" {
+		return g, nil
+	}
+	sessions, err := s.store.ListSessions(ctx, g.UserID)
+	if err != nil {
+		return g, unavailable(err)
+	}
+	now := s.now()
+	for _, sess := range sessions {
+		if sess.SID() == g.SessionID && now.Before(sess.ExpiresAt) {
+			return g, nil
+		}
+	}
+	return g, errGrantEnded
 }

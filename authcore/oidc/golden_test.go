@@ -141,15 +141,15 @@ func TestIDTokenClaimsGolden(t *testing.T) {
 	}
 	ac := authcore.AuthCode{UserID: u.ID, Scopes: []string{"openid", "email"}, Nonce: "n-0S6_WzA2Mj",
 		AuthTime: fixedNow.Add(-5 * time.Minute), SessionID: authcore.Session{ID: "abc"}.SID(),
-		ACR: ACRPassword, Claims: claims}
+		ACR: ACRPassword, Claims: claims, GrantID: "grant-1"}
 	m, err := p.idTokenClaims(ctx, c, ac, "access-token-value", fixedNow)
 	if err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "id_token_claims.golden", m)
-	tok, err := p.IDToken(ctx, c, ac, "access-token-value", fixedNow)
-	if err != nil {
-		t.Fatal(err)
+	tok, exp, err := p.IDToken(ctx, c, ac, "access-token-value", fixedNow)
+	if err != nil || !exp.Equal(fixedNow.Add(DefaultIDTokenTTL)) {
+		t.Fatal(exp, err)
 	}
 	sub, err := p.HintSubject(tok)
 	if err != nil || sub != u.ID {

@@ -37,18 +37,25 @@ func (p *Provider) ACR(requested []string) string { return ACRPassword }
 // nonce (when the request sent one), sid, acr, at_hash (§3.1.3.8), and
 // the claims the claims request's id_token member names that the granted
 // scopes release. It is signed with the client's
-// id_token_signed_response_alg ("" is the key manager's default).
-func (p *Provider) IDToken(ctx context.Context, c authcore.Client, ac authcore.AuthCode, accessToken string, now time.Time) (string, error) {
+// id_token_signed_response_alg ("" is the key manager's default). It
+// also names the grant the code became (ClaimGrantID), and returns the
+// token's expiry.
+func (p *Provider) IDToken(ctx context.Context, c authcore.Client, ac authcore.AuthCode, accessToken string, now time.Time) (string, time.Time, error) {
 	claims, err := p.idTokenClaims(ctx, c, ac, accessToken, now)
 	if err != nil {
-		return "", err
+		return "", time.Time{}, err
 	}
 	tok, err := p.signer.Sign(c.IDTokenSignedResponseAlg, TypIDToken, claims)
 	if err != nil {
-		return "", fmt.Errorf("oidc: sign ID token: %w", err)
+		return "", time.Time{}, fmt.Errorf("oidc: sign ID token: %w", err)
 	}
-	return tok, nil
+	return tok, now.Add(p.cfg.IDTokenTTL), nil
 }
+
+// ClaimGrantID is the private claim (RFC 7519 §4.3) naming the grant an
+// ID token was issued under: token exchange (RFC 8693) of the ID token
+// is bound to that grant's scopes and life.
+const ClaimGrantID = "grant_id"
 
 // idTokenClaims builds the claim set of IDToken.
 func (p *Provider) idTokenClaims(ctx context.Context, c authcore.Client, ac authcore.AuthCode, accessToken string, now time.Time) (jwt.MapClaims, error) {
@@ -59,7 +66,7 @@ func (p *Provider) idTokenClaims(ctx context.Context, c authcore.Client, ac auth
 	if !ac.AuthTime.IsZero() {
 		m["auth_time"] = unix(ac.AuthTime)
 	}
-	set := map[string]string{"nonce": ac.Nonce, "sid": ac.SessionID, "acr": ac.ACR}
+	set := map[string]string{"nonce": ac.Nonce, "sid": ac.SessionID, "acr": ac.ACR, ClaimGrantID: ac.GrantID}
 	for k, v := range set {
 		if v != "" {
 			m[k] = v
