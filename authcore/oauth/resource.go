@@ -66,8 +66,9 @@ func (s *Server) checkResourcesFor(allowed []string, raw string, multi bool) ([]
 // tokenAudience is the aud of an access token (RFC 8707 §2.2): with
 // resources granted, the one the token request names (it must be one of
 // them) or the only one; without, the resource named (it must be in
-// legacy, the client's registered audience) or legacy itself.
-func (s *Server) tokenAudience(tr *tokenRequest, granted, legacy []string) ([]string, error) {
+// legacy, the client's registered audience) or legacy itself, plus the
+// issuer when openid is among scopes (userinfoAudience).
+func (s *Server) tokenAudience(tr *tokenRequest, granted, legacy, scopes []string) ([]string, error) {
 	allowed := granted
 	if granted == nil {
 		allowed = legacy
@@ -79,9 +80,22 @@ func (s *Server) tokenAudience(tr *tokenRequest, granted, legacy []string) ([]st
 	case req != nil:
 		return req, nil
 	case granted == nil:
-		return legacy, nil
+		return s.userinfoAudience(legacy, scopes), nil
 	case len(granted) == 1:
 		return granted, nil
 	}
 	return nil, errInvalidTarget("several resources were granted: name one with the resource parameter")
+}
+
+// userinfoAudience adds the issuer to aud when openid was granted and no
+// resource was requested: the token of a sign-in is also for userinfo
+// (OIDC Core §5.3), which accepts only tokens naming the issuer (RFC 9700
+// §2.3), even when the client registered an API as its audience. A token
+// requested for a resource (RFC 8707) stays that resource's alone.
+func (s *Server) userinfoAudience(aud, scopes []string) []string {
+	if s.cfg.OpenID == nil || !slices.Contains(scopes, scopeOpenID) ||
+		slices.Contains(aud, s.cfg.Issuer) || slices.Contains(aud, s.cfg.Issuer+"/userinfo") {
+		return aud
+	}
+	return append(slices.Clone(aud), s.cfg.Issuer)
 }

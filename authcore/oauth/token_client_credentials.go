@@ -35,7 +35,7 @@ func (s *Server) clientCredentials(ctx context.Context, tr *tokenRequest) (*toke
 		}
 	}
 	now := s.now()
-	aud, err := s.tokenAudience(tr, nil, s.audience(c)) // RFC 8707, resource.go
+	aud, err := s.tokenAudience(tr, nil, s.audience(c), nil) // RFC 8707, resource.go
 	if err != nil {
 		return nil, err
 	}

@@ -39,7 +39,7 @@ func (s *Server) exchangeCode(ctx context.Context, tr *tokenRequest) (*tokenResp
 	if err := checkCodeDPoP(tr, ac); err != nil { // dpop_jkt, dpop.go
 		return nil, err
 	}
-	aud, err := s.tokenAudience(tr, ac.Resources, ac.Audience) // RFC 8707, resource.go
+	aud, err := s.tokenAudience(tr, ac.Resources, ac.Audience, ac.Scopes) // RFC 8707, resource.go
 	if err != nil {
 		return nil, err
 	}

@@ -76,7 +76,7 @@ func (s *Server) deviceToken(ctx context.Context, tr *tokenRequest) (*tokenRespo
 // deviceTokens issues the tokens of a redeemed device code, storing the
 // grant before answering.
 func (s *Server) deviceTokens(ctx context.Context, tr *tokenRequest, d authcore.DeviceCode, now time.Time) (*tokenResponse, error) {
-	aud, err := s.tokenAudience(tr, d.Resources, s.audience(tr.client))
+	aud, err := s.tokenAudience(tr, d.Resources, s.audience(tr.client), d.Scopes)
 	if err != nil {
 		return nil, err
 	}

@@ -59,7 +59,7 @@ func (s *Server) refresh(ctx context.Context, tr *tokenRequest) (*tokenResponse,
 	if scopes, err = s.roleScopes(ctx, rec.UserID, scopes); err != nil { // scope_role.go
 		return nil, err
 	}
-	aud, err := s.tokenAudience(tr, g.Resources, g.Audience) // RFC 8707, resource.go
+	aud, err := s.tokenAudience(tr, g.Resources, g.Audience, scopes) // RFC 8707, resource.go
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -171,4 +172,59 @@ func TestPromptMaxAgeAndHint(t *testing.T) {
 	if loc, _ := resp.Location(); loc == nil || loc.Path != "/login" {
 		t.Fatalf("prompt=login: %v", loc)
 	}
+}
+
+// A confidential client registered with an API audience signs a user in
+// with scope=openid profile and no resource, then fetches userinfo as an
+// OpenID client library does (go-oidc's UserInfo): 200 (issue 16). Its
+// access token names the issuer beside the API, so the API's gateway
+// still accepts it. With resource=<api> the token is the API's alone:
+// userinfo refuses it, and says that the audience is why.
+func TestUserinfoForAPIClientSignIn(t *testing.T) {
+	e := start(t)
+	ctx := context.Background()
+	alice := e.user("alice", "alice@example.com")
+	api := "https://api.example"
+	r := e.rp(oauth.ClientSpec{Name: "Shop", RedirectURIs: []string{cb}, Audience: []string{api},
+		Scopes: []string{"openid", "profile"}}, "openid", "profile")
+	prov, err := oidc.NewProvider(ctx, e.issuer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, _ := codeFlow(t, e, testsupport.NewBrowser(t), r)
+	info, err := prov.UserInfo(ctx, oauth2.StaticTokenSource(tok))
+	if err != nil || info.Subject != alice.ID {
+		t.Fatalf("userinfo of a sign-in without resource: %v %+v", err, info)
+	}
+	if _, c := testsupport.DecodeJWT(t, tok.AccessToken); !slices.Contains(toStrings(c["aud"]), api) ||
+		!slices.Contains(toStrings(c["aud"]), e.issuer) {
+		t.Fatalf("aud %v, want the API and the issuer", c["aud"])
+	}
+	tok, _ = codeFlow(t, e, testsupport.NewBrowser(t), r, oauth2.SetAuthURLParam("resource", api))
+	if _, c := testsupport.DecodeJWT(t, tok.AccessToken); !slices.Equal(toStrings(c["aud"]), []string{api}) {
+		t.Fatalf("aud with resource %v", c["aud"])
+	}
+	req, _ := http.NewRequest("GET", e.issuer+"/userinfo", nil)
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	status, chal, body := call(t, req)
+	want := "the access token is not meant for userinfo: its audience does not include the issuer"
+	if status != 401 || !strings.Contains(chal, `error="invalid_token"`) || !strings.Contains(chal, want) || !strings.Contains(body, want) {
+		t.Fatalf("API-only token at userinfo: %d %q %s", status, chal, body)
+	}
+}
+
+// toStrings reads a JSON string or array of strings.
+func toStrings(v any) []string {
+	switch x := v.(type) {
+	case string:
+		return []string{x}
+	case []any:
+		out := make([]string, 0, len(x))
+		for _, s := range x {
+			str, _ := s.(string)
+			out = append(out, str)
+		}
+		return out
+	}
+	return nil
 }

@@ -86,11 +86,12 @@ func TestUserinfo(t *testing.T) {
 	if status != 403 || !strings.Contains(chal, `error="insufficient_scope"`) {
 		t.Fatalf("no openid: %d %q", status, chal)
 	}
-	// A token for an API (its audience, RFC 8707) is not for userinfo: 401
-	// invalid_token; with the issuer among its audiences it is.
+	// A token for an API (a resource indicator, RFC 8707) is not for
+	// userinfo: 401 invalid_token; with the issuer among its audiences it
+	// is (without resource, see TestUserinfoForAPIClientSignIn).
 	api := e.rp(oauth.ClientSpec{Name: "Shop API", RedirectURIs: []string{cb}, Audience: []string{"https://api.example"},
 		Scopes: []string{"openid", "email"}}, "openid", "email")
-	tok4, _ := codeFlow(t, e, testsupport.NewBrowser(t), api)
+	tok4, _ := codeFlow(t, e, testsupport.NewBrowser(t), api, oauth2.SetAuthURLParam("resource", "https://api.example"))
 	if status, chal, _ := call(t, get("", "Bearer "+tok4.AccessToken)); status != 401 || !strings.Contains(chal, `error="invalid_token"`) {
 		t.Fatalf("API audience at userinfo: %d %q", status, chal)
 	}

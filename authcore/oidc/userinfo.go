@@ -66,9 +66,9 @@ func (p *Provider) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 		bearerError(w, http.StatusUnauthorized, "", "", "")
 		return
 	}
-	claims, ok := p.verifyAccess(r, token)
-	if !ok {
-		bearerError(w, http.StatusUnauthorized, "invalid_token", "the access token is invalid, expired or revoked", "")
+	claims, why := p.verifyAccess(r, token)
+	if why != "" {
+		bearerError(w, http.StatusUnauthorized, "invalid_token", why, "")
 		return
 	}
 	if !p.checkBinding(w, r, token, claims, dpopScheme) { // DPoP, mTLS: userinfo_binding.go
@@ -81,7 +81,7 @@ func (p *Provider) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 	}
 	u, err := p.store.GetUser(r.Context(), claims.Subject)
 	if errors.Is(err, authcore.ErrNotFound) || (err == nil && u.Disabled) {
-		bearerError(w, http.StatusUnauthorized, "invalid_token", "the access token is invalid, expired or revoked", "")
+		bearerError(w, http.StatusUnauthorized, "invalid_token", descInvalidToken, "")
 		return
 	} else if err != nil {
 		p.log.Error().Err(err).Msg("oidc: userinfo: read user")
@@ -93,27 +93,43 @@ func (p *Provider) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
+// Descriptions of a refused access token (RFC 6750 §3): printable
+// ASCII, no quotes, as the WWW-Authenticate challenge carries them.
+const (
+	descInvalidToken  = "the access token is invalid, expired or revoked"
+	descWrongAudience = "the access token is not meant for userinfo: its audience does not include the issuer"
+)
+
 // verifyAccess checks an access token of this issuer: signature, typ
-// at+jwt, exp, iss, jti, and that it was not revoked. A storage failure
-// counts as invalid (fail closed).
-func (p *Provider) verifyAccess(r *http.Request, token string) (*accessClaims, bool) {
+// at+jwt, exp, iss, jti, that it was not revoked, and that it is meant
+// for userinfo (forUserinfo). It returns the claims, or why the token is
+// refused: a token only refused for its audience says so, so that a
+// client sees it must not ask for a resource when it signs in. A storage
+// failure counts as invalid (fail closed).
+func (p *Provider) verifyAccess(r *http.Request, token string) (*accessClaims, string) {
 	if len(token) > maxHintLen || strings.Count(token, ".") != 2 {
-		return nil, false
+		return nil, descInvalidToken
 	}
 	var c accessClaims
 	if _, err := p.signer.Verify(token, typAccessToken, &c); err != nil {
-		return nil, false
+		return nil, descInvalidToken
 	}
 	if c.Issuer != p.cfg.Issuer || c.ID == "" || c.Subject == "" || c.ExpiresAt == nil ||
-		!p.now().Before(c.ExpiresAt.Time) || !p.forUserinfo(c.Audience) {
-		return nil, false
+		!p.now().Before(c.ExpiresAt.Time) {
+		return nil, descInvalidToken
 	}
 	revoked, err := p.store.IsRevoked(r.Context(), c.ID)
 	if err != nil {
 		p.log.Error().Err(err).Msg("oidc: userinfo: revocation check")
-		return nil, false
+		return nil, descInvalidToken
 	}
-	return &c, !revoked
+	switch {
+	case revoked:
+		return nil, descInvalidToken
+	case !p.forUserinfo(c.Audience):
+		return nil, descWrongAudience
+	}
+	return &c, ""
 }
 
 // forUserinfo reports whether a token's audience includes this server's
