@@ -69,7 +69,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.insecureHTTP, "insecure-http", false, "allow plain HTTP on a non-loopback address (never in production)")
 	fs.StringVar(&f.rateClient, "token-rate-per-client", "2000/s", `ceiling on /token, /revoke, /introspect per client ("N/s", "N/m" or "off"); failed authentications are throttled regardless`)
 	fs.StringVar(&f.rateIP, "token-rate-per-ip", "2000/s", `the same ceiling per remote IP`)
-	fs.StringVar(&f.signingAlgs, "signing-algs", "ES256", "signing algorithms kept active, comma-separated (ES256, RS256, PS256, EdDSA); the first is the default")
+	fs.StringVar(&f.signingAlgs, "signing-algs", strings.Join(keys.DefaultAlgorithms, ","), "signing algorithms kept active, comma-separated (ES256, RS256, PS256, EdDSA); the first is the default; OpenID Connect requires RS256 to be among them")
 	fs.DurationVar(&f.keyRotation, "key-rotation", 30*24*time.Hour, "how long a signing key signs before a staged rotation replaces it")
 	fs.DurationVar(&f.auditKeep, "audit-retention", 90*24*time.Hour, "how long audit events are kept")
 	fs.StringVar(&f.auditMirror, "audit-mirror", "", `also write audit events as JSON lines to this file ("-" for stdout)`)

@@ -33,6 +33,13 @@ var methods = map[string]jwt.SigningMethod{
 	EdDSA: jwt.SigningMethodEdDSA,
 }
 
+// DefaultAlgorithms are the algorithms kept when Config.Algorithms is
+// empty: ES256 signs by default, and an RS256 key is kept in the staged
+// lifecycle because OpenID Connect Discovery 1.0 §3 requires RS256 among
+// the ID token algorithms (a client asks for it with
+// id_token_signed_response_alg).
+var DefaultAlgorithms = []string{ES256, RS256}
+
 // Defaults applied by New to zero Config fields.
 const (
 	DefaultRSABits          = 2048
@@ -60,7 +67,8 @@ type Config struct {
 	// Issuer, when set, is the iss Verify requires (RFC 8725 §3.8).
 	Issuer string
 	// Algorithms are the algorithms kept active, the first being the
-	// default (default ["ES256"]); each of ES256, RS256, PS256, EdDSA.
+	// default (default DefaultAlgorithms); each of ES256, RS256, PS256,
+	// EdDSA.
 	Algorithms []string
 	// RSABits is the size of new RSA keys: 2048 (default), 3072 or 4096.
 	RSABits int
@@ -93,7 +101,7 @@ func (c Config) withDefaults() (Config, error) {
 		c.Rand = rand.Reader
 	}
 	if len(c.Algorithms) == 0 {
-		c.Algorithms = []string{ES256}
+		c.Algorithms = DefaultAlgorithms
 	}
 	c.Algorithms = slices.Clone(c.Algorithms)
 	for i, a := range c.Algorithms {

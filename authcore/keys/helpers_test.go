@@ -91,6 +91,9 @@ var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 func testConfig(store authcore.Keys, clock *testsupport.Clock, ev *testsupport.Events) Config {
 	return Config{Store: store, Audit: ev, Logger: zerolog.Nop(), Now: clock.Now,
 		Issuer: "https://as.example", JWKSMaxAge: 10 * time.Minute, RotationPeriod: time.Hour,
+		// ES256 alone unless a test asks for more: an RSA key costs about
+		// a second under -race (TestDefaultAlgorithmsKeepRS256 keeps the default).
+		Algorithms:       []string{ES256},
 		MaxTokenLifetime: 15 * time.Minute, Leeway: 30 * time.Second}
 }
 

@@ -88,7 +88,7 @@ func foreignIDToken(t *testing.T, e *env, clientID string) string {
 	}
 	t.Cleanup(func() { st.Close() })
 	other, err := server.New(context.Background(), server.Config{Issuer: "http://127.0.0.1:1", Store: st,
-		Logger: zerolog.Nop(), Now: e.clock.Now})
+		Logger: zerolog.Nop(), Now: e.clock.Now, KeyAlgorithms: []string{"ES256"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/latchkey/latchkey/authcore/oauth"
+	"github.com/latchkey/latchkey/authcore/server"
 	"github.com/latchkey/latchkey/authcore/testsupport"
 )
 
@@ -227,4 +228,41 @@ func toStrings(v any) []string {
 		return out
 	}
 	return nil
+}
+
+// With the default signing algorithms (OIDC Discovery §3: RS256 MUST be
+// supported for ID tokens), discovery lists RS256 beside the ES256
+// default, a client registered with id_token_signed_response_alg RS256
+// (`client create --id-token-alg RS256`) gets RS256 ID tokens that go-oidc
+// verifies through the JWKS, and other clients keep ES256.
+func TestRS256IDTokensByDefault(t *testing.T) {
+	e := start(t, func(c *server.Config) { c.KeyAlgorithms = nil })
+	ctx := context.Background()
+	e.user("alice", "alice@example.com")
+	prov, err := oidc.NewProvider(ctx, e.issuer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var meta struct {
+		Algs []string `json:"id_token_signing_alg_values_supported"`
+	}
+	if err := prov.Claims(&meta); err != nil || !slices.Equal(meta.Algs, []string{"ES256", "RS256"}) {
+		t.Fatalf("id_token_signing_alg_values_supported %v %v", meta.Algs, err)
+	}
+	rs := e.rp(oauth.ClientSpec{Name: "Legacy RP", RedirectURIs: []string{cb}, Scopes: []string{"openid"},
+		IDTokenSignedResponseAlg: "RS256"}, "openid")
+	b := testsupport.NewBrowser(t)
+	_, raw := codeFlow(t, e, b, rs)
+	if hdr, _ := testsupport.DecodeJWT(t, raw); hdr["alg"] != "RS256" {
+		t.Fatalf("ID token header %v", hdr)
+	}
+	cfg := &oidc.Config{ClientID: rs.client.ID, SupportedSigningAlgs: []string{"RS256"}, Now: e.clock.Now}
+	if _, err := prov.Verifier(cfg).Verify(ctx, raw); err != nil {
+		t.Fatalf("go-oidc with RS256 only: %v", err)
+	}
+	es := e.rp(oauth.ClientSpec{Name: "Shop", RedirectURIs: []string{cb}, Scopes: []string{"openid"}}, "openid")
+	_, raw = codeFlow(t, e, b, es)
+	if hdr, _ := testsupport.DecodeJWT(t, raw); hdr["alg"] != "ES256" {
+		t.Fatalf("default ID token header %v", hdr)
+	}
 }

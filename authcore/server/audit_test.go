@@ -27,7 +27,8 @@ func TestStateChangeEventsAreDurableOnReturn(t *testing.T) {
 	}
 	defer alog.Close()
 	ctx := context.Background()
-	srv, err := server.New(ctx, server.Config{Issuer: "http://127.0.0.1:1", Store: st, Audit: alog, Logger: zerolog.Nop()})
+	srv, err := server.New(ctx, server.Config{Issuer: "http://127.0.0.1:1", Store: st, Audit: alog, Logger: zerolog.Nop(),
+		KeyAlgorithms: []string{"ES256"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,8 @@ import (
 
 func newPolicyServer(t *testing.T, st authcore.Storage, flags server.Policy, alog *audit.Log) *server.Server {
 	t.Helper()
-	cfg := server.Config{Issuer: "http://127.0.0.1:8421", Store: st, Logger: zerolog.Nop(), Policy: flags}
+	cfg := server.Config{Issuer: "http://127.0.0.1:8421", Store: st, Logger: zerolog.Nop(), Policy: flags,
+		KeyAlgorithms: []string{"ES256"}}
 	if alog != nil {
 		cfg.Audit = alog
 	}

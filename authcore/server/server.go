@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -33,8 +34,9 @@ type Config struct {
 	Now func() time.Time
 	// SecureCookies marks browser cookies Secure (set when serving TLS).
 	SecureCookies bool
-	// KeyAlgorithms are the signing algorithms kept active; nil means
-	// ES256 only.
+	// KeyAlgorithms are the signing algorithms kept active, the first
+	// the default; nil means keys.DefaultAlgorithms (ES256, and RS256
+	// for the ID tokens of clients that ask for it).
 	KeyAlgorithms []string
 	// KeyRotationPeriod is how long a signing key signs before it is
 	// rotated (staged); zero means the keys package's 30 days.
@@ -131,6 +133,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	if !slices.Contains(km.Algorithms(), keys.RS256) {
+		cfg.Logger.Warn().Strs("algorithms", km.Algorithms()).
+			Msg("server: no RS256 key: OpenID Connect Discovery requires RS256 among the ID token algorithms")
 	}
 	s := &Server{Issuer: cfg.Issuer, Audit: cfg.Audit, Keys: km, log: cfg.Logger, now: cfg.Now,
 		clock: newClockWatch(cfg.Now, cfg.Elapsed), housekeeping: cfg.Housekeeping, gcInterval: cfg.GCInterval}

@@ -19,9 +19,11 @@ import (
 
 // Start serves a real Latchkey on 127.0.0.1 and returns it with its
 // issuer URL. Each edit changes the configuration before the server is
-// built; it starts with the issuer, the store and a silent logger set
-// (set Audit, Now or Policy there). The server, the listener and the store
-// are closed when the test ends.
+// built; it starts with the issuer, the store, a silent logger and ES256
+// keys alone set (set Audit, Now or Policy there; KeyAlgorithms nil for
+// the production default, whose RSA keys cost about a second each under
+// -race). The server, the listener and the store are closed when the
+// test ends.
 func Start(t testing.TB, edit ...func(*server.Config)) (*server.Server, string) {
 	t.Helper()
 	return StartAt(t, "127.0.0.1", edit...)
@@ -44,7 +46,7 @@ func StartAt(t testing.TB, host string, edit ...func(*server.Config)) (*server.S
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	cfg := server.Config{Issuer: issuer, Store: st, Logger: zerolog.Nop()}
+	cfg := server.Config{Issuer: issuer, Store: st, Logger: zerolog.Nop(), KeyAlgorithms: []string{"ES256"}}
 	for _, f := range edit {
 		f(&cfg)
 	}
