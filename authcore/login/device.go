@@ -161,11 +161,16 @@ func (m *Manager) lookupDevice(w http.ResponseWriter, r *http.Request, raw strin
 // findDevice looks a user code up under the guessing limits; on failure
 // it has answered.
 func (m *Manager) findDevice(w http.ResponseWriter, r *http.Request, raw string) (authcore.DeviceCode, bool) {
-	ip, now := limitKey(remoteIP(r)), m.now()
-	if locked, wait := m.deviceGuard.locked(ip, now); locked {
-		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+	sess, _, _ := m.current(r)
+	ip, user, now := limitKey(remoteIP(r)), sess.UserID, m.now()
+	refuse, delay := m.deviceGuard.check(ip, user, now)
+	if refuse > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(refuse.Seconds())+1))
 		m.message(w, http.StatusTooManyRequests, "Too many attempts", "Too many wrong codes. Try again later.")
 		return authcore.DeviceCode{}, false
+	}
+	if delay > 0 {
+		m.deviceGuard.pause(r.Context(), delay)
 	}
 	code, ok := normalizeUserCode(raw)
 	var d authcore.DeviceCode
@@ -175,7 +180,7 @@ func (m *Manager) findDevice(w http.ResponseWriter, r *http.Request, raw string)
 	}
 	switch {
 	case errors.Is(err, authcore.ErrNotFound) || (err == nil && d.Status != authcore.DevicePending):
-		m.deviceGuard.failed(ip, now)
+		m.deviceGuard.failed(ip, user, now)
 		m.renderDevice(w, r, http.StatusBadRequest, pageData{UserCode: raw,
 			Error: "That code is not valid or has expired. Check the code on your device."})
 		return d, false
