@@ -118,7 +118,8 @@ func (m *Manager) serveConsentPage(w http.ResponseWriter, r *http.Request) {
 		user = u.DisplayName + " (" + u.Username + ")"
 	}
 	m.render(w, http.StatusOK, "consent", pageData{Title: "Allow access?", CSRF: csrf,
-		ReturnTo: returnTo, ClientName: cr.client.Name, User: user, Scopes: cr.scopes},
+		ReturnTo: returnTo, ClientName: cr.client.Name, User: user, Scopes: cr.scopes,
+		SelfRegistered: cr.client.SelfRegistered()},
 		formOrigins(cr.client))
 }
 

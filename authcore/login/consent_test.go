@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/latchkey/latchkey/audit"
@@ -140,4 +141,23 @@ func TestRevokeConsent(t *testing.T) {
 	if err := e.m.RevokeConsent(ctx, e.alice.ID, "c1"); err == nil {
 		t.Fatal("revoking twice succeeded")
 	}
+}
+
+// The consent page marks a client that registered itself (RFC 7591):
+// its name was chosen by whoever registered it, not reviewed by an
+// administrator (issue 16). A client an administrator registered has no
+// such mark.
+func TestConsentPageMarksSelfRegisteredClient(t *testing.T) {
+	e := newEnv(t)
+	const mark = "registered itself; not reviewed by an administrator"
+	if body := e.consentPage(e.browser(), testReturn); strings.Contains(body, mark) {
+		t.Fatal("an administrator's client is marked self-registered")
+	}
+	must(t, e.store.CreateClient(context.Background(), authcore.Client{ID: "dyn1", Name: "Friendly App",
+		Type: authcore.Confidential, RedirectURIs: []string{"https://app.example/cb"},
+		GrantTypes: []string{authcore.GrantAuthorizationCode}, Scopes: []string{"openid"},
+		RegistrationTokenHash: make([]byte, 32)}))
+	returnTo := "/authorize?client_id=dyn1&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM" +
+		"&code_challenge_method=S256&response_type=code&scope=openid&state=xyz"
+	contains(t, e.consentPage(e.browser(), returnTo), "Friendly App", mark)
 }

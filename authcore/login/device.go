@@ -150,7 +150,7 @@ func (m *Manager) lookupDevice(w http.ResponseWriter, r *http.Request, raw strin
 		return
 	}
 	_, u, _ := m.current(r)
-	data := pageData{ClientName: c.Name, User: u.Username, UserCode: raw}
+	data := pageData{ClientName: c.Name, User: u.Username, UserCode: raw, SelfRegistered: c.SelfRegistered()}
 	for _, n := range d.Scopes {
 		sc, _ := m.store.GetScope(r.Context(), n)
 		data.Scopes = append(data.Scopes, scopeView{Name: n, Description: sc.Description})

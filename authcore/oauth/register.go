@@ -130,6 +130,9 @@ func (s *Server) register(ctx context.Context, req registrationRequest) (authcor
 	if err == nil {
 		err = s.defaultScopes(ctx, &spec)
 	}
+	if err == nil {
+		err = s.checkClientName(ctx, spec.Name, "") // register_names.go
+	}
 	if err != nil {
 		return authcore.Client{}, "", "", err
 	}

@@ -97,6 +97,9 @@ func (s *Server) handleClientUpdate(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = s.defaultScopes(ctx, &spec)
 	}
+	if err == nil {
+		err = s.checkClientName(ctx, spec.Name, c.ID) // register_names.go
+	}
 	if err == nil && spec.Type != c.Type {
 		err = newError(CodeInvalidClientMetadata, http.StatusBadRequest,
 			"token_endpoint_auth_method cannot change between public and confidential")
