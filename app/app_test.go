@@ -46,7 +46,10 @@ func newAppWith(t *testing.T, info app.Info) (*app.App, *server.Server) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { alog.Close() })
-	srv, err := server.New(context.Background(), server.Config{Issuer: info.Issuer, Store: st, Audit: alog, Logger: zerolog.Nop()})
+	// ES256 keys alone: the default RS256 keys cost about a second each
+	// (authcore/server tests cover them).
+	srv, err := server.New(context.Background(), server.Config{Issuer: info.Issuer, Store: st, Audit: alog, Logger: zerolog.Nop(),
+		KeyAlgorithms: []string{"ES256"}})
 	if err != nil {
 		t.Fatal(err)
 	}
