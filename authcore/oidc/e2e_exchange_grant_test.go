@@ -2,11 +2,8 @@ package oidc_test
 
 import (
 	"context"
-	"encoding/json"
-	"net/http"
 	"net/url"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -32,18 +29,11 @@ func TestAttackIDTokenExchangeBoundToGrant(t *testing.T) {
 	narrow.cfg.Scopes = []string{"openid"}
 	exchange := func(idt, scope string) (int, map[string]any) {
 		t.Helper()
-		v := url.Values{"grant_type": {authcore.GrantTokenExchange}, "subject_token": {idt},
-			"subject_token_type": {oauth.TokenTypeIDToken}, "audience": {api}}
+		v := url.Values{"subject_token": {idt}, "subject_token_type": {oauth.TokenTypeIDToken}, "audience": {api}}
 		if scope != "" {
 			v.Set("scope", scope)
 		}
-		req, _ := http.NewRequest("POST", e.issuer+"/token", strings.NewReader(v.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.SetBasicAuth(full.cfg.ClientID, full.cfg.ClientSecret)
-		status, _, body := call(t, req)
-		var m map[string]any
-		_ = json.Unmarshal([]byte(body), &m)
-		return status, m
+		return e.exchange(t, full, v)
 	}
 	// grantOf finds the grant that issued an access token.
 	grantOf := func(at string) authcore.Grant {

@@ -30,16 +30,7 @@ func TestTokenExchange(t *testing.T) {
 		GrantTypes: []string{authcore.GrantAuthorizationCode, authcore.GrantTokenExchange},
 		Scopes:     []string{"openid", "orders:read"}}, "openid", "orders:read")
 	tok, idt := codeFlow(t, e, testsupport.NewBrowser(t), r)
-	exchange := func(v url.Values) (int, map[string]any) {
-		v.Set("grant_type", "urn:ietf:params:oauth:grant-type:token-exchange")
-		req, _ := http.NewRequest("POST", e.issuer+"/token", strings.NewReader(v.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.SetBasicAuth(r.cfg.ClientID, r.cfg.ClientSecret)
-		status, _, body := call(t, req)
-		var m map[string]any
-		_ = json.Unmarshal([]byte(body), &m)
-		return status, m
-	}
+	exchange := func(v url.Values) (int, map[string]any) { return e.exchange(t, r, v) }
 	idType, atType := "urn:ietf:params:oauth:token-type:id_token", "urn:ietf:params:oauth:token-type:access_token"
 	status, m := exchange(url.Values{"subject_token": {idt}, "subject_token_type": {idType}, "resource": {api}, "scope": {"orders:read"}})
 	if status != 200 || m["issued_token_type"] != atType || m["token_type"] != "Bearer" || m["scope"] != "orders:read" {
@@ -76,6 +67,20 @@ func TestTokenExchange(t *testing.T) {
 	if status, m := exchange(url.Values{"subject_token": {tok.AccessToken}, "subject_token_type": {atType}}); status != 400 || m["error"] != "invalid_request" {
 		t.Errorf("expired access token: %d %v", status, m)
 	}
+}
+
+// exchange posts a token-exchange request (RFC 8693) as r and returns
+// the status and the decoded answer.
+func (e *env) exchange(t *testing.T, r rp, v url.Values) (int, map[string]any) {
+	t.Helper()
+	v.Set("grant_type", "urn:ietf:params:oauth:grant-type:token-exchange")
+	req, _ := http.NewRequest("POST", e.issuer+"/token", strings.NewReader(v.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(r.cfg.ClientID, r.cfg.ClientSecret)
+	status, _, body := call(t, req)
+	var m map[string]any
+	_ = json.Unmarshal([]byte(body), &m)
+	return status, m
 }
 
 // foreignIDToken is an ID token for clientID signed by another Latchkey
