@@ -46,9 +46,9 @@ func (e *env) selfRegister(t *testing.T, meta map[string]any) rp {
 // issue 16): a visitor who is not signed in is neither redirected by
 // /end_session to the client's post-logout URI nor by /authorize with
 // prompt=none to its redirect URI; /end_session shows a signed-out page
-// with a link instead. With a valid id_token_hint (the user signed in to
-// that client) the redirect happens, and clients an administrator
-// registered keep today's behaviour.
+// with a link instead. With a valid id_token_hint of the user whose
+// session ends (she signed in to that client) the redirect happens, and
+// clients an administrator registered keep today's behaviour.
 func TestAttackSelfRegisteredClientNoOpenRedirect(t *testing.T) {
 	e := start(t, openRegistration)
 	e.user("alice", "alice@example.com")
@@ -98,6 +98,12 @@ func TestAttackSelfRegisteredClientNoOpenRedirect(t *testing.T) {
 		t.Fatalf("confirmed without hint: %d %q\n%s", resp.StatusCode, resp.Header.Get("Location"), body)
 	}
 	_, idt = codeFlow(t, e, alice, phish)
+	// The client's author holds a valid hint of their own sign-in: a
+	// visitor's browser is still not redirected with it.
+	resp, body = end(visitor, url.Values{"id_token_hint": {idt}, "post_logout_redirect_uri": {bye}})
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Location") != "" || !strings.Contains(body, `href="https://phish.example/bye"`) {
+		t.Fatalf("a visitor with someone else's hint: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
 	resp, _ = end(alice, url.Values{"id_token_hint": {idt}, "post_logout_redirect_uri": {bye}, "state": {"s2"}})
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != bye+"?state=s2" {
 		t.Fatalf("with a valid hint: %d %q", resp.StatusCode, resp.Header.Get("Location"))

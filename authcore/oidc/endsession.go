@@ -57,7 +57,7 @@ func (p *Provider) handleEndSession(w http.ResponseWriter, r *http.Request) {
 		if lr.hasCli {
 			name = lr.client.Name
 		}
-		p.sessions.LogoutPrompt(w, r, "/end_session", lr.fields, name, lr.trustedRedirect())
+		p.sessions.LogoutPrompt(w, r, "/end_session", lr.fields, name, lr.trustedRedirect(sess.UserID))
 		return
 	}
 	ended, did, err := p.sessions.Logout(w, r)
@@ -84,7 +84,11 @@ func (p *Provider) handleEndSession(w http.ResponseWriter, r *http.Request) {
 		}
 		target += sep + url.Values{"state": {lr.state}}.Encode()
 	}
-	if lr.trustedRedirect() == "" {
+	endedUser := ""
+	if did {
+		endedUser = ended.UserID
+	}
+	if lr.trustedRedirect(endedUser) == "" {
 		p.sessions.SignedOut(w, lr.client.Name, target)
 		return
 	}
@@ -95,13 +99,15 @@ func (p *Provider) handleEndSession(w http.ResponseWriter, r *http.Request) {
 }
 
 // trustedRedirect is the post-logout redirect URI Latchkey may send the
-// browser to, or "": a client that registered itself (RFC 7591) chose
-// its URIs unvetted, so without a valid id_token_hint (proof that the
-// user signed in to that client here) it gets a link on the signed-out
-// page, not a redirect (RFC 9700 §4.11.2). Clients an administrator
-// registered are redirected to as before.
-func (lr *logoutRequest) trustedRedirect() string {
-	if lr.client.SelfRegistered() && lr.hint == nil {
+// browser of user (whose session ends, "" when none) to, or "": a client
+// that registered itself (RFC 7591) chose its URIs unvetted, so unless a
+// valid id_token_hint shows that this very user signed in to that client
+// here, it gets a link on the signed-out page, not a redirect (RFC 9700
+// §4.11.2); a hint of the client's author's own sign-in does not make a
+// visitor's browser follow it. Clients an administrator registered are
+// redirected to as before.
+func (lr *logoutRequest) trustedRedirect(user string) string {
+	if lr.client.SelfRegistered() && (lr.hint == nil || user == "" || lr.hint.Subject != user) {
 		return ""
 	}
 	return lr.redirect
