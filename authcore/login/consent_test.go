@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/latchkey/latchkey/audit"
 	"github.com/latchkey/latchkey/authcore"
@@ -160,4 +161,14 @@ func TestConsentPageMarksSelfRegisteredClient(t *testing.T) {
 	returnTo := "/authorize?client_id=dyn1&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM" +
 		"&code_challenge_method=S256&response_type=code&scope=openid&state=xyz"
 	contains(t, e.consentPage(e.browser(), returnTo), "Friendly App", mark)
+	// The device verification page says it too.
+	must(t, e.store.CreateDeviceCode(context.Background(), authcore.DeviceCode{Hash: "h-dyn1", UserCode: "GGGGHHHH",
+		ClientID: "dyn1", Scopes: []string{"openid"}, Status: authcore.DevicePending,
+		CreatedAt: e.clock.Now(), ExpiresAt: e.clock.Now().Add(10 * time.Minute)}))
+	u := e.deviceUser(e.deviceSite(), "Alice", "192.0.2.1")
+	resp, body := u.do("POST", "/device", url.Values{"csrf_token": {u.csrf}, "user_code": {"GGGG-HHHH"}, "decision": {""}})
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("device page: %d", resp.StatusCode)
+	}
+	contains(t, body, "Friendly App", mark)
 }
