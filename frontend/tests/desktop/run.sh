@@ -82,8 +82,25 @@ if [[ $XDOTOOL = 1 ]]; then
   geo=$(xdotool search --onlyvisible --name '^Latchkey$' getwindowgeometry --shell 2>/dev/null | grep -E '^(X|Y)=') || exit 14
   eval "$geo"
   echo "$Y" >"$TMPHOME/window-y"
-  xdotool mousemove $((X + 70)) $((Y + 194)) click 1 && sleep 2 && import -window root "$SHOT_CLIENTS" || exit 14
-  xdotool mousemove $((X + 70)) $((Y + 337)) click 1 && sleep 2 && import -window root "$SHOT_KEYS" || exit 14
+  # Click an entry, then watch for up to 8 s for the sidebar to mark it
+  # current (a loaded machine may take a while to paint); a click that got
+  # no reaction at all is tried again, as a person would, and said so.
+  click_entry() { # x y screenshot
+    local try px
+    for try in 1 2 3; do
+      xdotool mousemove "$1" "$2" sleep 0.3 click 1 || return 1
+      for _ in $(seq 1 16); do
+        sleep 0.5
+        import -window root "$3" || return 1
+        px=$(convert "$3" -crop 1x1+190+"$2" -depth 8 -format '%[hex:p{0,0}]' info: 2>/dev/null)
+        [[ ${px^^} = 272F52* ]] && return 0
+      done
+      echo "desktop: no reaction to click $try at y=$2; clicking again" >&2
+    done
+    return 0 # the check outside reports the screen that did not open
+  }
+  click_entry $((X + 70)) $((Y + 194)) "$SHOT_CLIENTS" || exit 14
+  click_entry $((X + 70)) $((Y + 337)) "$SHOT_KEYS" || exit 14
   kill -0 "$app" 2>/dev/null || exit 13
 fi
 exit 0
