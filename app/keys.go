@@ -1,7 +1,9 @@
 package app
 
 import (
-	"context"
+	"errors"
+	"fmt"
+	"net/http"
 	"strings"
 
 	"github.com/latchkey/latchkey/authcore"
@@ -36,7 +38,7 @@ func keyDTO(k keys.KeyInfo) Key {
 
 // ListKeys returns every signing key still known, with its lifecycle.
 func (a *App) ListKeys() ([]Key, error) {
-	if err := a.srv.Keys.Reload(context.Background()); err != nil {
+	if err := a.srv.Keys.Reload(a.ctx("key.list")); err != nil {
 		return nil, err
 	}
 	ks := a.srv.Keys.Keys()
@@ -53,7 +55,7 @@ func (a *App) ListKeys() ([]Key, error) {
 func (a *App) RotateKey(alg string) ([]Key, error) {
 	ctx := a.ctx("key.rotate")
 	if err := a.srv.Keys.Rotate(ctx, alg, a.actor()); err != nil {
-		return nil, keyError(err)
+		return nil, keyError(err, alg)
 	}
 	a.adminAction(ctx, "key.rotate", alg)
 	return a.ListKeys()
@@ -63,11 +65,11 @@ func (a *App) RotateKey(alg string) ([]Key, error) {
 // every token it signed fails verification. reason is recorded.
 func (a *App) RevokeKey(kid, reason string) ([]Key, error) {
 	if strings.TrimSpace(reason) == "" {
-		return nil, invalid("say why the key is revoked: the reason goes into the audit log")
+		return nil, invalid(errNoRevokeReason)
 	}
 	ctx := a.ctx("key.revoke")
 	if err := a.srv.Keys.Revoke(ctx, kid, a.actor(), reason); err != nil {
-		return nil, keyError(err)
+		return nil, keyError(err, kid)
 	}
 	a.adminAction(ctx, "key.revoke", kid)
 	return a.ListKeys()
@@ -79,11 +81,20 @@ func (a *App) JWKS() (string, error) {
 	return string(body), nil
 }
 
-// keyError shows the key manager's refusals (unknown kid, unsupported
-// algorithm, revoking the last key) as they are.
-func keyError(err error) error {
-	if err != nil && strings.HasPrefix(err.Error(), "keys: ") {
-		return invalid(strings.TrimPrefix(err.Error(), "keys: "))
+// keyError shows the key manager's refusals (unknown kid, algorithm not
+// in use, no reason) in words, naming subject (the kid or algorithm asked
+// for). Anything else, such as a failed read or write of the store, is
+// internal and passes on to be logged, never shown.
+func keyError(err error, subject string) error {
+	switch {
+	case errors.Is(err, keys.ErrNoKey):
+		return &Error{Status: http.StatusNotFound, Message: fmt.Sprintf("no signing key %q", subject)}
+	case errors.Is(err, keys.ErrAlgorithmNotInUse):
+		return invalid(fmt.Sprintf("algorithm %q is not one this server signs with", subject))
+	case errors.Is(err, keys.ErrNoReason):
+		return invalid(errNoRevokeReason)
 	}
 	return err
 }
+
+const errNoRevokeReason = "say why the key is revoked: the reason goes into the audit log"

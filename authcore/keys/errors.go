@@ -26,4 +26,6 @@ var (
 	// ErrAlgorithmNotInUse: the algorithm is not one of
 	// Config.Algorithms (Sign, Rotate).
 	ErrAlgorithmNotInUse = errors.New("keys: algorithm not in use")
+	// ErrNoReason: Revoke was called without a reason for the audit log.
+	ErrNoReason = errors.New("keys: revoke: a reason is required")
 )

@@ -2,7 +2,6 @@ package keys
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -37,7 +36,7 @@ func (m *Manager) Rotate(ctx context.Context, alg, actor string) error {
 // expires; the embedded gateway and introspection follow at once.
 func (m *Manager) Revoke(ctx context.Context, kid, actor, reason string) error {
 	if reason == "" {
-		return errors.New("keys: revoke: a reason is required")
+		return ErrNoReason
 	}
 	return m.change(ctx, actor, func(p *plan) error {
 		if err := p.revoke(kid, reason); err != nil {
