@@ -47,6 +47,7 @@ func runWindow(a *app.App, console fs.FS) error {
 		BackgroundColour: options.NewRGB(0x11, 0x15, 0x27),
 		AssetServer:      &assetserver.Options{Assets: console},
 		Bind:             []any{a},
+		ErrorFormatter:   app.WindowErrors(a), // the console API's error mapping
 		Linux:            &linux.Options{ProgramName: "latchkey"},
 	})
 }

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"sync"
 	"time"
 
@@ -58,6 +59,9 @@ type App struct {
 	tok *consoleToken
 	// admins serialises changes that could leave no administrator.
 	admins *sync.Mutex
+	// base is the context of the current call (context.go); nil outside
+	// a request.
+	base context.Context
 }
 
 // New returns the console API described by cfg.

@@ -89,7 +89,7 @@ func (a *App) QueryAudit(f AuditFilter) (AuditPage, error) {
 	if err != nil {
 		return AuditPage{}, err
 	}
-	page, err := a.audit.Query(context.Background(), af)
+	page, err := a.audit.Query(a.ctx("audit.query"), af)
 	if err != nil {
 		return AuditPage{}, auditError(err)
 	}
@@ -102,11 +102,11 @@ func (a *App) VerifyAudit() (AuditVerify, error) {
 	if a.audit == nil {
 		return AuditVerify{}, errNoAudit
 	}
-	res, err := a.audit.Verify(context.Background())
+	res, err := a.audit.Verify(a.ctx("audit.verify"))
 	if err != nil {
 		return AuditVerify{}, err
 	}
-	a.adminAction(context.Background(), "audit.verify", "")
+	a.adminAction(a.ctx("audit.verify"), "audit.verify", "")
 	out := AuditVerify{OK: res.OK, Checked: res.Checked, Detail: res.Detail}
 	if !res.OK {
 		out.Problem, out.Seq = string(res.Problem), res.Seq
@@ -130,7 +130,7 @@ func (a *App) ExportAudit(f AuditFilter) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	ctx := context.Background()
+	ctx := a.ctx("audit.export")
 	var buf bytes.Buffer
 	if len(af.Types) == 0 && af.Outcome == "" && af.ClientID == "" && af.Subject == "" && af.RemoteIP == "" && af.Expr == "" {
 		if _, err := a.audit.Export(ctx, af.From, af.To, &buf); err != nil {

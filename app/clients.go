@@ -1,7 +1,6 @@
 package app
 
 import (
-	"context"
 	"strings"
 	"time"
 
@@ -97,7 +96,7 @@ func (a *App) clientDTO(c authcore.Client) Client {
 
 // ListClients returns every registered client, newest first.
 func (a *App) ListClients() ([]Client, error) {
-	cs, err := a.srv.OAuth.Clients(context.Background())
+	cs, err := a.srv.OAuth.Clients(a.ctx("client.list"))
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +110,7 @@ func (a *App) ListClients() ([]Client, error) {
 
 // GetClient returns one client.
 func (a *App) GetClient(id string) (Client, error) {
-	c, err := a.srv.OAuth.Client(context.Background(), id)
+	c, err := a.srv.OAuth.Client(a.ctx("client.show"), id)
 	if err != nil {
 		return Client{}, err
 	}

@@ -98,11 +98,12 @@ func apiHandler(a *App, d *Dispatcher, cfg ConsoleConfig) http.Handler {
 			writeAPIError(w, http.StatusRequestEntityTooLarge, "request too large")
 			return
 		}
-		result, err := d.call(recv(a.as(who).withToken(tok)), method, body)
+		result, err := d.call(recv(a.as(who).withToken(tok).within(r.Context())), method, body)
 		if err != nil {
 			status, msg, public := publicError(err)
 			if !public {
 				zerolog.Ctx(r.Context()).Error().Err(err).Str("method", method).Msg("app: console call failed")
+				msg = internalMessage(r.Context())
 			}
 			writeAPIError(w, status, msg)
 			return

@@ -108,8 +108,11 @@ func (a *App) StartFlow(in FlowInput) (string, error) {
 	opts.OnAuthURL = func(u string) { runs.update(id, func(r *FlowRun) { r.AuthURL = u }) }
 	opts.OnDeviceCode = func(dc flow.DeviceCode) { runs.update(id, func(r *FlowRun) { r.DeviceCode = &dc }) }
 	opts.OnStep = func(s *flow.Step) { runs.update(id, func(r *FlowRun) { r.Steps = append(r.Steps, s) }) }
+	// The run outlives this call: it keeps the request's values (its id
+	// in logs), not its cancellation.
+	ctx := context.WithoutCancel(a.ctx("flow.start"))
 	go func() {
-		tr, err := flow.Run(context.Background(), opts)
+		tr, err := flow.Run(ctx, opts)
 		runs.update(id, func(r *FlowRun) {
 			r.Done, r.Trace = true, tr
 			switch {

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -27,7 +26,7 @@ func routeError(err error) error {
 // ListRoutes returns the routes an admin added to the embedded gateway
 // (the built-in demo API is not among them).
 func (a *App) ListRoutes() ([]Route, error) {
-	rs, err := a.srv.Routes(context.Background())
+	rs, err := a.srv.Routes(a.ctx("route.list"))
 	return nonNil(rs), err
 }
 
@@ -97,7 +96,7 @@ type ProbeResult = gateway.ProbeResult
 // base URL, no credentials) and records the outcome as the route's
 // health. name is the route's name, or its prefix when it has none.
 func (a *App) ProbeRoute(name string) (ProbeResult, error) {
-	res, err := a.srv.Gateway.Probe(context.Background(), name)
+	res, err := a.srv.Gateway.Probe(a.ctx("route.probe"), name)
 	if errors.Is(err, gateway.ErrNoRoute) {
 		return res, &Error{Status: http.StatusNotFound, Message: "no route named " + name}
 	}

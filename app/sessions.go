@@ -1,7 +1,5 @@
 package app
 
-import "context"
-
 // Session is a browser session as the Users screen shows it.
 type Session struct {
 	ID        string `json:"id"`  // opaque handle for EndSession (a hash; never the cookie)
@@ -22,7 +20,7 @@ type Consent struct {
 
 // ListSessions returns a user's live sessions.
 func (a *App) ListSessions(idOrName string) ([]Session, error) {
-	ctx := context.Background()
+	ctx := a.ctx("session.list")
 	u, err := a.findUser(ctx, idOrName)
 	if err != nil {
 		return nil, err
@@ -51,7 +49,7 @@ func (a *App) EndSession(id string) error {
 
 // ListConsents returns what a user has allowed each client.
 func (a *App) ListConsents(idOrName string) ([]Consent, error) {
-	ctx := context.Background()
+	ctx := a.ctx("consent.list")
 	u, err := a.findUser(ctx, idOrName)
 	if err != nil {
 		return nil, err

@@ -80,7 +80,7 @@ func (f GrantFilter) match(g authcore.Grant, now time.Time) bool {
 // ListGrants returns the live grants and refresh-token families, newest
 // first.
 func (a *App) ListGrants(f GrantFilter) ([]Grant, error) {
-	gs, err := a.srv.Store.ListGrants(context.Background())
+	gs, err := a.srv.Store.ListGrants(a.ctx("grant.list"))
 	if err != nil {
 		return nil, err
 	}
@@ -204,7 +204,7 @@ func (a *App) InspectToken(token string) (TokenInspection, error) {
 		return out, nil
 	}
 	out.Signature = "valid"
-	revoked, err := a.srv.Store.IsRevoked(context.Background(), claims.ID)
+	revoked, err := a.srv.Store.IsRevoked(a.ctx("token.inspect"), claims.ID)
 	if err != nil {
 		return out, err
 	}

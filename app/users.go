@@ -55,7 +55,7 @@ func userError(err error) error {
 
 // ListUsers returns every user, by username.
 func (a *App) ListUsers() ([]User, error) {
-	us, err := a.srv.Store.ListUsers(context.Background())
+	us, err := a.srv.Store.ListUsers(a.ctx("user.list"))
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +69,7 @@ func (a *App) ListUsers() ([]User, error) {
 
 // GetUser finds a user by id or username.
 func (a *App) GetUser(idOrName string) (User, error) {
-	u, err := a.findUser(context.Background(), idOrName)
+	u, err := a.findUser(a.ctx("user.show"), idOrName)
 	if err != nil {
 		return User{}, err
 	}

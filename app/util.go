@@ -36,9 +36,6 @@ func sortBy[T any](s []T, key func(T) string, desc bool) {
 	})
 }
 
-// ctx returns the context of one console operation.
-func (a *App) ctx(string) context.Context { return context.Background() }
-
 // adminAction records an admin.action event naming the console's actor.
 func (a *App) adminAction(ctx context.Context, action, target string) {
 	a.srv.Audit.Record(ctx, audit.Event{
