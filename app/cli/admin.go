@@ -47,6 +47,7 @@ func adminGroups() map[string]map[string]adminCmd {
 		"route":    routeCommands(),
 		"idp":      idpCommands(),
 		"settings": settingsCommands(),
+		"token":    tokenCommands(),
 	}
 }
 

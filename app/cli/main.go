@@ -60,6 +60,7 @@ Usage:
   latchkey user <command>          manage users (create, list, disable, enable, set-password)
   latchkey scope <command>         manage scopes (create, list)
   latchkey key <command>           manage signing keys (list, rotate, revoke)
+  latchkey token <command>         grants and their tokens, as on the Tokens screen (list, show, revoke)
   latchkey audit <command>         read the audit log (query, tail, export, verify)
   latchkey route <command>         gateway routes of the embedded gateway (add, list, update, remove, feed-token)
   latchkey idp <command>           trusted external OpenID providers (add, list, show, update, remove, test)
@@ -118,7 +119,7 @@ func run(args []string, env Env) error {
 		return runGateway(args[1:], env)
 	case "flow":
 		return runFlow(args[1:], env)
-	case "client", "user", "scope", "key", "audit", "route", "idp", "settings":
+	case "client", "user", "scope", "key", "token", "audit", "route", "idp", "settings":
 		return runAdmin(args[0], args[1:], env)
 	}
 	fmt.Fprintf(env.Stderr, "latchkey: unknown command %q\n\n%s", args[0], usage)
