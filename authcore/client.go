@@ -35,6 +35,14 @@ const (
 	GrantJWTBearer = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 )
 
+// SupportedGrants returns every grant type a client may register, the
+// device grant (device.go) included, in the order people meet them. It is
+// the one list help texts name; the caller owns the slice.
+func SupportedGrants() []string {
+	return []string{GrantAuthorizationCode, GrantRefreshToken, GrantClientCredentials,
+		GrantDeviceCode, GrantTokenExchange, GrantJWTBearer}
+}
+
 // Client is a registered OAuth client. Secrets are never stored: only
 // their keyed hashes.
 type Client struct {

@@ -10,9 +10,13 @@ import (
 	"time"
 
 	"github.com/latchkey/latchkey/app"
+	"github.com/latchkey/latchkey/authcore"
 )
 
 func sortStrings(s []string) { slices.Sort(s) }
+
+// grantTypeUsage is the help of every flag that takes a grant type.
+var grantTypeUsage = "grant type (repeatable): " + strings.Join(authcore.SupportedGrants(), ", ")
 
 // clientFlags are the fields of `client create` and `client update`.
 type clientFlags struct {
@@ -28,7 +32,7 @@ func (f *clientFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.name, "name", "", "display name shown on the consent page")
 	fs.StringVar(&f.typ, "type", "confidential", "confidential (a server that keeps a secret) or public (SPA, native app)")
 	fs.Var(&f.redirects, "redirect-uri", "exact redirect URI (repeatable)")
-	fs.Var(&f.grants, "grant-type", "authorization_code, refresh_token or client_credentials (repeatable)")
+	fs.Var(&f.grants, "grant-type", grantTypeUsage)
 	fs.StringVar(&f.scope, "scope", "", `allowed scopes, space-separated ("openid profile")`)
 	fs.Var(&f.audience, "audience", "resource its access tokens may name (repeatable)")
 	fs.StringVar(&f.authMethod, "auth-method", "", "client_secret_basic (default) or client_secret_post; public clients use none")
