@@ -101,7 +101,13 @@ func newTestProvider(t *testing.T) (*Provider, authcore.Storage) {
 func golden(t *testing.T, name string, v any) {
 	t.Helper()
 	got, _ := json.MarshalIndent(v, "", "  ")
-	got = append(got, '\n')
+	goldenText(t, name, string(got)+"\n")
+}
+
+// goldenText compares got with testdata/name (go test -update rewrites it).
+func goldenText(t *testing.T, name, text string) {
+	t.Helper()
+	got := []byte(text)
 	path := "testdata/" + name
 	if *update {
 		_ = os.MkdirAll("testdata", 0o755)

@@ -3,6 +3,9 @@ package oidc
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
+
+	"github.com/latchkey/latchkey/authcore/dpop"
 )
 
 // noStore sets the caching headers of responses that carry tokens or
@@ -20,41 +23,78 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// bearerError answers a protected-resource error (RFC 6750 §3): code ""
-// is a request without authentication, answered with a bare challenge
-// and no error code (§3.1). desc must be printable ASCII without quotes
-// or backslashes.
-func bearerError(w http.ResponseWriter, status int, code, desc, scope string) {
-	challenge := "Bearer"
-	if code != "" {
-		challenge += ` error="` + code + `"`
-		if desc != "" {
-			challenge += `, error_description="` + desc + `"`
+// Error is an error answer of this package's endpoints: a protected-resource
+// error (RFC 6750 §3, RFC 9449 §7.1) or a plain one. Description is
+// public: it never holds internal detail.
+type Error struct {
+	// Code is the error code; "" answers a request without
+	// authentication with a bare challenge and no body (RFC 6750 §3.1).
+	Code        string
+	Description string
+	Status      int
+	// Scope is the scope an insufficient_scope answer names.
+	Scope string
+	// DPoP challenges with the DPoP scheme (RFC 9449 §7.1) instead of
+	// Bearer.
+	DPoP bool
+}
+
+// Error implements error.
+func (e *Error) Error() string { return "oidc: " + e.Code + ": " + e.Description }
+
+// bearerError is a protected-resource error with a Bearer challenge. desc
+// must be printable ASCII without quotes or backslashes.
+func bearerError(status int, code, desc string) *Error {
+	return &Error{Status: status, Code: code, Description: desc}
+}
+
+// unavailable is a 503 temporarily_unavailable, without description: the
+// cause is logged, never shown.
+func unavailable() *Error {
+	return &Error{Status: http.StatusServiceUnavailable, Code: "temporarily_unavailable"}
+}
+
+// challenge is the WWW-Authenticate value of e.
+func (e *Error) challenge() string {
+	if e.DPoP {
+		return `DPoP error="` + e.Code + `", algs="` + strings.Join(dpop.Algorithms, " ") + `"`
+	}
+	c := "Bearer"
+	if e.Code != "" {
+		c += ` error="` + e.Code + `"`
+		if e.Description != "" {
+			c += `, error_description="` + e.Description + `"`
 		}
-		if scope != "" {
-			challenge += `, scope="` + scope + `"`
+		if e.Scope != "" {
+			c += `, scope="` + e.Scope + `"`
 		}
 	}
-	if status == http.StatusUnauthorized || status == http.StatusForbidden {
-		w.Header().Set("WWW-Authenticate", challenge)
+	return c
+}
+
+// writeError is the one function that writes this package's error
+// answers: a challenge on 401 and 403, then the JSON body, or no body for
+// a bare challenge.
+func writeError(w http.ResponseWriter, e *Error) {
+	if e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden {
+		w.Header().Set("WWW-Authenticate", e.challenge())
 	}
-	if code == "" {
+	if e.Code == "" {
 		noStore(w.Header())
-		w.WriteHeader(status)
+		w.WriteHeader(e.Status)
 		return
 	}
-	body := map[string]string{"error": code}
-	if desc != "" {
-		body["error_description"] = desc
+	body := map[string]string{"error": e.Code}
+	if e.Description != "" {
+		body["error_description"] = e.Description
 	}
-	writeJSON(w, status, body)
+	writeJSON(w, e.Status, body)
 }
 
 // methodNotAllowed answers 405 with the Allow header (RFC 9110 §15.5.6).
 func methodNotAllowed(allow string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Allow", allow)
-		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{
-			"error": "invalid_request", "error_description": "method not allowed"})
+		writeError(w, &Error{Status: http.StatusMethodNotAllowed, Code: "invalid_request", Description: "method not allowed"})
 	}
 }

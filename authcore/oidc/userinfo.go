@@ -21,6 +21,12 @@ const typAccessToken = "at+jwt"
 // maxUserinfoBody bounds a POST /userinfo body.
 const maxUserinfoBody = 16 << 10
 
+// invalidToken answers every token that is not good for /userinfo
+// alike, whatever the reason (RFC 6750 §3.1).
+func invalidToken() *Error {
+	return bearerError(http.StatusUnauthorized, "invalid_token", descInvalidToken)
+}
+
 // accessClaims are the access-token claims userinfo relies on.
 type accessClaims struct {
 	jwt.RegisteredClaims
@@ -43,11 +49,11 @@ func (p *Provider) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 	inQuery := r.URL.Query().Has("access_token")
 	inBody, err := bodyHasToken(w, r)
 	if err != nil {
-		bearerError(w, http.StatusBadRequest, "invalid_request", "unreadable request body", "")
+		writeError(w, bearerError(http.StatusBadRequest, "invalid_request", "unreadable request body"))
 		return
 	}
 	if len(hdr) > 1 {
-		bearerError(w, http.StatusBadRequest, "invalid_request", "more than one Authorization header", "")
+		writeError(w, bearerError(http.StatusBadRequest, "invalid_request", "more than one Authorization header"))
 		return
 	}
 	var token string
@@ -60,32 +66,35 @@ func (p *Provider) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case token != "" && (inQuery || inBody):
-		bearerError(w, http.StatusBadRequest, "invalid_request", "the access token was sent more than one way", "")
+		writeError(w, bearerError(http.StatusBadRequest, "invalid_request", "the access token was sent more than one way"))
 		return
 	case token == "":
-		bearerError(w, http.StatusUnauthorized, "", "", "")
+		writeError(w, bearerError(http.StatusUnauthorized, "", ""))
 		return
 	}
 	claims, why := p.verifyAccess(r, token)
 	if why != "" {
-		bearerError(w, http.StatusUnauthorized, "invalid_token", why, "")
+		writeError(w, bearerError(http.StatusUnauthorized, "invalid_token", why))
 		return
 	}
-	if !p.checkBinding(w, r, token, claims, dpopScheme) { // DPoP, mTLS: userinfo_binding.go
+	if e := p.checkBinding(r, token, claims, dpopScheme); e != nil { // DPoP, mTLS: userinfo_binding.go
+		writeError(w, e)
 		return
 	}
 	scopes := strings.Fields(claims.Scope)
 	if !slices.Contains(scopes, "openid") {
-		bearerError(w, http.StatusForbidden, "insufficient_scope", "the access token lacks the openid scope", "openid")
+		e := bearerError(http.StatusForbidden, "insufficient_scope", "the access token lacks the openid scope")
+		e.Scope = "openid"
+		writeError(w, e)
 		return
 	}
 	u, err := p.store.GetUser(r.Context(), claims.Subject)
 	if errors.Is(err, authcore.ErrNotFound) || (err == nil && u.Disabled) {
-		bearerError(w, http.StatusUnauthorized, "invalid_token", descInvalidToken, "")
+		writeError(w, invalidToken())
 		return
 	} else if err != nil {
 		p.log.Error().Err(err).Msg("oidc: userinfo: read user")
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "temporarily_unavailable"})
+		writeError(w, unavailable())
 		return
 	}
 	out := userClaims(u, scopes)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/latchkey/latchkey/authcore"
@@ -34,14 +33,14 @@ func (r proofReplay) Fresh(ctx context.Context, key string, until, _ time.Time) 
 // the persistent proof jti cache.
 func (p *Provider) Binding() *dpop.Enforcer { return p.binding }
 
-// checkBinding enforces an access token's sender constraint at /userinfo
-// and reports whether the request may proceed; when not, it has answered.
+// checkBinding enforces an access token's sender constraint at /userinfo:
+// nil lets the request proceed, anything else is the answer.
 // A DPoP-bound token needs the DPoP scheme and a proof of its key for
 // this request with ath (RFC 9449 §7.1), used once; presented as Bearer it
 // is invalid_token (§7.2). The DPoP scheme with an unbound token is
 // refused too. A certificate-bound token needs the same TLS client
 // certificate (RFC 8705 §3).
-func (p *Provider) checkBinding(w http.ResponseWriter, r *http.Request, token string, c *accessClaims, dpopScheme bool) bool {
+func (p *Provider) checkBinding(r *http.Request, token string, c *accessClaims, dpopScheme bool) *Error {
 	pr := dpop.Presented{Request: r, Token: token, DPoPScheme: dpopScheme}
 	if c.Cnf != nil {
 		pr.Binding = *c.Cnf
@@ -50,20 +49,12 @@ func (p *Provider) checkBinding(w http.ResponseWriter, r *http.Request, token st
 	e := p.binding.Check(pr)
 	switch {
 	case e == nil:
-		return true
+		return nil
 	case e.Status == http.StatusServiceUnavailable:
 		p.log.Error().Err(e.Err).Msg("oidc: userinfo: DPoP replay cache")
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "temporarily_unavailable"})
+		return unavailable()
 	case e.DPoP || pr.Binding.JKT != "":
-		dpopError(w, e.Status, e.Code, e.Description)
-	default:
-		bearerError(w, e.Status, e.Code, e.Description, "")
+		return &Error{Status: e.Status, Code: e.Code, Description: e.Description, DPoP: true}
 	}
-	return false
-}
-
-// dpopError answers with a DPoP challenge (RFC 9449 §7.1).
-func dpopError(w http.ResponseWriter, status int, code, desc string) {
-	w.Header().Set("WWW-Authenticate", `DPoP error="`+code+`", algs="`+strings.Join(dpop.Algorithms, " ")+`"`)
-	writeJSON(w, status, map[string]string{"error": code, "error_description": desc})
+	return bearerError(e.Status, e.Code, e.Description)
 }
