@@ -49,8 +49,7 @@ func (p *corsPolicy) preflight(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Add("Vary", "Origin")
 	if !p.origins[strings.ToLower(origin)] {
-		writeJSON(w, http.StatusForbidden, map[string]string{"error": CodeForbidden,
-			"error_description": "this origin may not call this API from a browser"})
+		plainDenial(http.StatusForbidden, CodeForbidden, "cors_origin", "this origin may not call this API from a browser").write(w, "")
 		return
 	}
 	h.Set("Access-Control-Allow-Origin", origin)

@@ -12,6 +12,12 @@ const (
 	DemoOrdersScope = "orders:read"
 )
 
+// notThroughGateway answers a demo API call that did not come through
+// the gateway (no identity in its context).
+func notThroughGateway() *denial {
+	return plainDenial(http.StatusUnauthorized, "unauthorized", "no_identity", "call this API through the gateway with an access token")
+}
+
 // DemoAPI is the small protected API the embedded gateway serves on the
 // server's own listener, so the flow tester and new users can call an API
 // with their token on the first run. It trusts only the identity the
@@ -22,8 +28,7 @@ func DemoAPI() http.Handler {
 	mux.HandleFunc("GET "+DemoProfilePath, func(w http.ResponseWriter, r *http.Request) {
 		id, ok := IdentityFrom(r.Context())
 		if !ok {
-			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "unauthorized",
-				"error_description": "call this API through the gateway with an access token"})
+			notThroughGateway().write(w, "")
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string]any{
@@ -35,8 +40,7 @@ func DemoAPI() http.Handler {
 	mux.HandleFunc("GET "+DemoOrdersPath, func(w http.ResponseWriter, r *http.Request) {
 		id, ok := IdentityFrom(r.Context())
 		if !ok {
-			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "unauthorized",
-				"error_description": "call this API through the gateway with an access token"})
+			notThroughGateway().write(w, "")
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string]any{

@@ -65,9 +65,8 @@ func FeedHandler(src FeedSource, cfg FeedConfig) http.Handler {
 		scheme, cred, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 		if len(r.Header.Values("Authorization")) != 1 || !strings.EqualFold(scheme, "Bearer") || cred == "" ||
 			cfg.Authorize == nil || !cfg.Authorize(r.Context(), cred) {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="revocation-feed"`)
-			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": CodeInvalidToken,
-				"error_description": "the revocation feed needs a valid bearer credential"})
+			w.Header().Set("WWW-Authenticate", `Bearer realm="revocation-feed"`) // no error code: RFC 6750 §3.1
+			plainDenial(http.StatusUnauthorized, CodeInvalidToken, "feed_credential", "the revocation feed needs a valid bearer credential").write(w, "")
 			return
 		}
 		ch, cancel := src.Subscribe()
@@ -75,8 +74,7 @@ func FeedHandler(src FeedSource, cfg FeedConfig) http.Handler {
 		snap, err := src.Snapshot(r.Context())
 		if err != nil {
 			cfg.Logger.Error().Err(err).Msg("gateway: revocation snapshot failed")
-			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": CodeUnavailable,
-				"error_description": "the revocation list is unavailable; retry later"})
+			plainDenial(http.StatusServiceUnavailable, CodeUnavailable, "feed_snapshot", "the revocation list is unavailable; retry later").write(w, "")
 			return
 		}
 		h := w.Header()

@@ -50,8 +50,7 @@ func (g *Gateway) newProxy(rt *route, target *url.URL) *httputil.ReverseProxy {
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			var mbe *http.MaxBytesError
 			if errors.As(err, &mbe) {
-				writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"error": CodeTooLarge,
-					"error_description": "the request body is larger than this API accepts"})
+				plainDenial(http.StatusRequestEntityTooLarge, CodeTooLarge, "body_too_large", "the request body is larger than this API accepts").write(w, "")
 				return
 			}
 			sw, _ := w.(*statusWriter)
@@ -65,8 +64,7 @@ func (g *Gateway) newProxy(rt *route, target *url.URL) *httputil.ReverseProxy {
 					sw.upstreamFailed = true
 				}
 			}
-			writeJSON(w, http.StatusBadGateway, map[string]string{"error": CodeBadGateway,
-				"error_description": "the API behind the gateway did not answer; retry later"})
+			plainDenial(http.StatusBadGateway, CodeBadGateway, "upstream_failed", "the API behind the gateway did not answer; retry later").write(w, "")
 		},
 		ErrorLog: log.New(discardWriter{}, "", 0),
 	}

@@ -16,8 +16,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	t := g.table.Load()
 	rt := t.match(r)
 	if rt == nil {
-		writeJSON(w, http.StatusNotFound, map[string]string{"error": CodeNotFound,
-			"error_description": "no API is served at this path"})
+		plainDenial(http.StatusNotFound, CodeNotFound, "no_route", "no API is served at this path").write(w, "")
 		return
 	}
 	if rt.cors != nil {
