@@ -187,7 +187,7 @@ func TestDispatcherErrors(t *testing.T) {
 		{"Status", `{"a":1}`, "arguments must be a JSON array"},
 		{"Status", `[1]`, "Status takes 0 argument(s), got 1"},
 		{"CreateClient", `[{"client_name":"x","bogus":1}]`, `argument 1: unknown field "bogus"`},
-		{"CreateClient", `[{"client_name":"x","client_type":"public","redirect_uris":["javascript:alert(1)"]}]`, "invalid redirect URI"},
+		{"CreateClient", `[{"client_name":"x","client_type":"public","redirect_uris":["javascript:alert(1)"]}]`, `redirect URI "javascript:alert(1)": scheme not allowed`},
 	} {
 		_, err := d.Call(c.method, []byte(c.args))
 		if err == nil || !strings.Contains(err.Error(), c.want) {

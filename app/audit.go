@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/latchkey/latchkey/audit"
@@ -74,8 +73,12 @@ func parseTime(name, v string) (time.Time, error) {
 
 // auditError shows query mistakes (bad expression, bad cursor) as they are.
 func auditError(err error) error {
-	if errors.Is(err, audit.ErrBadExpression) || errors.Is(err, audit.ErrBadCursor) {
-		return invalid(strings.TrimPrefix(err.Error(), "audit: "))
+	var ee *audit.ExprError
+	switch {
+	case errors.As(err, &ee):
+		return invalid("bad expression: " + ee.Message)
+	case errors.Is(err, audit.ErrBadCursor):
+		return invalid("the cursor is not one this log gave out; start again from the first page")
 	}
 	return err
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
-	"strings"
 )
 
 var errorType = reflect.TypeFor[error]()
@@ -72,7 +71,7 @@ func (d *Dispatcher) call(recv reflect.Value, name string, args []byte) (any, er
 		dec := json.NewDecoder(bytes.NewReader(r))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(p.Interface()); err != nil {
-			return nil, invalid(fmt.Sprintf("argument %d: %s", i+1, strings.TrimPrefix(err.Error(), "json: ")))
+			return nil, argError(i+1, m.Type.In(i+1), r, err)
 		}
 		in = append(in, p.Elem())
 	}

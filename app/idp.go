@@ -1,8 +1,6 @@
 package app
 
 import (
-	"errors"
-	"net/http"
 	"strings"
 
 	"github.com/latchkey/latchkey/authcore"
@@ -94,8 +92,8 @@ func (a *App) idpDTO(p authcore.IdentityProvider) IdentityProvider {
 
 // idpError turns a validation failure into a 400 for the console.
 func idpError(err error) error {
-	if errors.Is(err, federation.ErrInvalidProvider) {
-		return &Error{Status: http.StatusBadRequest, Message: strings.TrimPrefix(err.Error(), "federation: ")}
+	if msg, ok := authcore.PublicMessage(err, federation.ErrInvalidProvider); ok {
+		return invalid(msg)
 	}
 	return err
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/latchkey/latchkey/authcore"
 	"github.com/latchkey/latchkey/authcore/gateway"
 	"github.com/latchkey/latchkey/authcore/server"
 )
@@ -17,8 +18,8 @@ type Route = gateway.Route
 type RouteStats = gateway.RouteStats
 
 func routeError(err error) error {
-	if errors.Is(err, server.ErrInvalidRoute) {
-		return invalid(err.Error())
+	if msg, ok := authcore.PublicMessage(err, server.ErrInvalidRoute); ok {
+		return invalid("invalid route: " + msg)
 	}
 	return err
 }

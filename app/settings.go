@@ -153,7 +153,7 @@ func (a *App) UpdateSettings(in SettingsInput) (Settings, error) {
 	ps, changed, err := a.srv.UpdatePolicy(ctx, in.Values, a.actor())
 	var pe *server.PolicyError
 	if errors.As(err, &pe) {
-		return Settings{}, invalid(strings.TrimPrefix(pe.Error(), "server: "))
+		return Settings{}, invalid(pe.Message())
 	}
 	if err != nil {
 		return Settings{}, err

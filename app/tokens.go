@@ -200,7 +200,7 @@ func (a *App) InspectToken(token string) (TokenInspection, error) {
 		out.ExpiresAt = stamp(claims.ExpiresAt.Time)
 	}
 	if err != nil {
-		out.Signature, out.Reason = "invalid", strings.TrimPrefix(err.Error(), "keys: ")
+		out.Signature, out.Reason = "invalid", verifyReason(err)
 		return out, nil
 	}
 	out.Signature = "valid"

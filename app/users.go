@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"slices"
-	"strings"
 
 	"github.com/latchkey/latchkey/authcore"
 	"github.com/latchkey/latchkey/authcore/login"
@@ -44,8 +43,8 @@ func (a *App) userDTO(u authcore.User) User {
 
 // userError shows the login package's validation errors as they are.
 func userError(err error) error {
-	if errors.Is(err, login.ErrWeakPassword) || errors.Is(err, login.ErrInvalidUser) {
-		return &Error{Status: http.StatusBadRequest, Message: strings.TrimPrefix(err.Error(), "login: ")}
+	if msg, ok := authcore.PublicMessage(err, login.ErrWeakPassword, login.ErrInvalidUser); ok {
+		return invalid(msg)
 	}
 	if errors.Is(err, authcore.ErrAlreadyExists) {
 		return &Error{Status: http.StatusConflict, Message: "a user with that username already exists"}

@@ -3,12 +3,12 @@ package app
 import (
 	"context"
 	"errors"
-	"net/http"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/latchkey/latchkey/audit"
+	"github.com/latchkey/latchkey/authcore"
 	"github.com/latchkey/latchkey/authcore/oauth"
 )
 
@@ -56,9 +56,11 @@ func (a *App) actor() string {
 // registryError turns the registry's validation errors into messages the
 // console shows as they are.
 func registryError(err error) error {
-	if errors.Is(err, oauth.ErrInvalidRedirectURI) || errors.Is(err, oauth.ErrInvalidClientMetadata) ||
-		errors.Is(err, oauth.ErrPublicClient) {
-		return &Error{Status: http.StatusBadRequest, Message: strings.TrimPrefix(err.Error(), "oauth: ")}
+	if msg, ok := authcore.PublicMessage(err, oauth.ErrInvalidRedirectURI, oauth.ErrInvalidClientMetadata); ok {
+		return invalid(msg)
+	}
+	if errors.Is(err, oauth.ErrPublicClient) {
+		return invalid("a public client has no secret to rotate")
 	}
 	return err
 }

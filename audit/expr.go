@@ -12,6 +12,16 @@ import (
 // not parse; the wrapping error says where and why.
 var ErrBadExpression = errors.New("audit: bad expression")
 
+// ExprError is a Filter.Expr that does not parse. Message says where and
+// why, about the expression only, so a console may show it as it is.
+type ExprError struct{ Message string }
+
+// Error is ErrBadExpression's text and the message.
+func (e *ExprError) Error() string { return ErrBadExpression.Error() + ": " + e.Message }
+
+// Unwrap returns ErrBadExpression.
+func (e *ExprError) Unwrap() error { return ErrBadExpression }
+
 // Expression syntax (Filter.Expr), evaluated with gjson over the stored
 // event JSON (see Entry: "seq", "type", "outcome", "client_id",
 // "details", …):
@@ -75,7 +85,7 @@ func parseExpr(s string) (*expr, error) {
 		return nil, nil
 	}
 	if len(s) > maxExprLen {
-		return nil, fmt.Errorf("%w: longer than %d bytes", ErrBadExpression, maxExprLen)
+		return nil, &ExprError{Message: fmt.Sprintf("longer than %d bytes", maxExprLen)}
 	}
 	p := &exprParser{s: s}
 	e := &expr{}
@@ -112,7 +122,7 @@ type exprParser struct {
 }
 
 func (p *exprParser) fail(format string, a ...any) error {
-	return fmt.Errorf("%w: at offset %d: %s", ErrBadExpression, p.pos, fmt.Sprintf(format, a...))
+	return &ExprError{Message: fmt.Sprintf("at offset %d: %s", p.pos, fmt.Sprintf(format, a...))}
 }
 
 func (p *exprParser) eof() bool { return p.pos >= len(p.s) }

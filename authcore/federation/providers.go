@@ -113,7 +113,7 @@ func (s *Service) changed(ctx context.Context, what string, p authcore.IdentityP
 // normalize validates p and fills its defaults.
 func normalize(p *authcore.IdentityProvider) error {
 	bad := func(format string, a ...any) error {
-		return fmt.Errorf("%w: %s", ErrInvalidProvider, fmt.Sprintf(format, a...))
+		return authcore.Invalid(ErrInvalidProvider, format, a...)
 	}
 	if !providerID.MatchString(p.ID) {
 		return bad("id must be 1-32 lowercase letters, digits or '-'")

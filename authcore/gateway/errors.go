@@ -2,9 +2,12 @@ package gateway
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/latchkey/latchkey/authcore"
 )
 
 // Error codes the gateway answers with: RFC 6750 §3.1, RFC 9449 §7.1 and
@@ -22,6 +25,22 @@ const (
 	CodeBadGateway        = "bad_gateway"
 	CodeForbidden         = "forbidden"
 )
+
+// ErrInvalidConfig is the Kind of every authcore.InvalidError about a
+// route or the gateway's configuration: its Message says what to change.
+var ErrInvalidConfig = errors.New("gateway: invalid configuration")
+
+// invalidf returns an invalid-configuration error with a message.
+func invalidf(format string, a ...any) error { return authcore.Invalid(ErrInvalidConfig, format, a...) }
+
+// within puts an invalid-configuration error under where ("routes[2]");
+// any other error passes unchanged.
+func within(err error, where string) error {
+	if msg, ok := authcore.PublicMessage(err, ErrInvalidConfig); ok {
+		return invalidf("%s: %s", where, msg)
+	}
+	return err
+}
 
 // DPoPAlgs is the algs parameter of DPoP challenges (RFC 9449 §7.1): the
 // proof algorithms this gateway accepts.

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/latchkey/latchkey/authcore"
 )
 
 // FileConfig is a standalone gateway's configuration file (JSON, or YAML
@@ -84,7 +86,10 @@ func LoadConfig(path string) (FileConfig, error) {
 		fc.Listen = DefaultListen
 	}
 	if err := fc.Validate(); err != nil {
-		return fc, fmt.Errorf("gateway: config %s: %s", path, strings.TrimPrefix(err.Error(), "gateway: "))
+		if msg, ok := authcore.PublicMessage(err, ErrInvalidConfig); ok {
+			return fc, fmt.Errorf("gateway: config %s: %s", path, msg)
+		}
+		return fc, err
 	}
 	return fc, nil
 }
@@ -94,40 +99,40 @@ func LoadConfig(path string) (FileConfig, error) {
 func (fc FileConfig) Validate() error {
 	u, err := url.Parse(fc.Issuer)
 	if fc.Issuer == "" || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return errors.New("gateway: issuer must be the authorization server's https URL")
+		return invalidf("issuer must be the authorization server's https URL")
 	}
 	if _, _, err := net.SplitHostPort(fc.Listen); err != nil {
-		return fmt.Errorf("gateway: listen %q must be host:port", fc.Listen)
+		return invalidf("listen %q must be host:port", fc.Listen)
 	}
 	if fc.Leeway != "" {
 		d, err := time.ParseDuration(fc.Leeway)
 		if err != nil || d < 0 || d > 5*time.Minute {
-			return fmt.Errorf("gateway: leeway %q must be a duration up to 5m, such as 10s", fc.Leeway)
+			return invalidf("leeway %q must be a duration up to 5m, such as 10s", fc.Leeway)
 		}
 	}
 	switch {
 	case fc.Feed != nil && (fc.Feed.URL == "" || fc.Feed.Credential == ""):
-		return errors.New("gateway: feed needs both url and credential")
+		return invalidf("feed needs both url and credential")
 	case fc.Feed == nil && fc.Revocation != "none":
-		return errors.New(`gateway: set feed (url and credential of the revocation feed), or "revocation": "none" to run without one`)
+		return invalidf(`set feed (url and credential of the revocation feed), or "revocation": "none" to run without one`)
 	case fc.Revocation != "" && fc.Revocation != "none":
-		return fmt.Errorf(`gateway: revocation %q: the only value is "none"`, fc.Revocation)
+		return invalidf(`revocation %q: the only value is "none"`, fc.Revocation)
 	}
 	if fc.Introspection != nil && (fc.Introspection.ClientID == "" || fc.Introspection.ClientSecret == "") {
-		return errors.New("gateway: introspection needs client_id and client_secret")
+		return invalidf("introspection needs client_id and client_secret")
 	}
 	if len(fc.Routes) == 0 {
-		return errors.New("gateway: routes is empty; add at least one route with prefix and upstream")
+		return invalidf("routes is empty; add at least one route with prefix and upstream")
 	}
 	for i, rt := range fc.Routes {
 		if err := rt.Validate(); err != nil {
-			return fmt.Errorf("gateway: routes[%d]: %s", i, strings.TrimPrefix(err.Error(), "gateway: "))
+			return within(err, fmt.Sprintf("routes[%d]", i))
 		}
 		if rt.Audience == "" && fc.Audience == "" {
-			return fmt.Errorf("gateway: routes[%d] (%s): set audience on the route or at the top level", i, rt.Prefix)
+			return invalidf("routes[%d] (%s): set audience on the route or at the top level", i, rt.Prefix)
 		}
 		if rt.Introspect && fc.Introspection == nil {
-			return fmt.Errorf("gateway: routes[%d] (%s): introspect needs the introspection section", i, rt.Prefix)
+			return invalidf("routes[%d] (%s): introspect needs the introspection section", i, rt.Prefix)
 		}
 	}
 	return nil

@@ -53,7 +53,7 @@ func (g *Gateway) SetRoutes(routes []Route) error {
 			return err
 		}
 		if seen[rt.name] {
-			return fmt.Errorf("gateway: two routes are named %q; give each a distinct name", rt.name)
+			return invalidf("two routes are named %q; give each a distinct name", rt.name)
 		}
 		seen[rt.name] = true
 		t.routes = append(t.routes, rt)
@@ -94,10 +94,10 @@ func (g *Gateway) compile(src Route, old *table) (*route, error) {
 		rt.audience = g.cfg.Audience
 	}
 	if rt.audience == "" {
-		return nil, fmt.Errorf("gateway: route %q: set audience (or Config.Audience): tokens must name the API they are for", rt.name)
+		return nil, invalidf("route %q: set audience (or Config.Audience): tokens must name the API they are for", rt.name)
 	}
 	if src.Introspect && g.cfg.Introspector == nil {
-		return nil, fmt.Errorf("gateway: route %q: introspect needs the introspection settings (client id and secret)", rt.name)
+		return nil, invalidf("route %q: introspect needs the introspection settings (client id and secret)", rt.name)
 	}
 	if rt.maxBody == 0 {
 		rt.maxBody = g.cfg.MaxBodyBytes

@@ -22,7 +22,7 @@ func (rt Route) Validate() error {
 		name = rt.Prefix
 	}
 	fail := func(format string, a ...any) error {
-		return fmt.Errorf("gateway: route %q: "+format, append([]any{name}, a...)...)
+		return invalidf("route %q: "+format, append([]any{name}, a...)...)
 	}
 	if !strings.HasPrefix(rt.Prefix, "/") {
 		return fail("prefix must start with \"/\" (got %q)", rt.Prefix)
@@ -70,7 +70,7 @@ func (rt Route) Validate() error {
 			continue
 		}
 		if _, _, err := ParseRate(v); err != nil {
-			return fail("rate_limit.%s: %v", field, strings.TrimPrefix(err.Error(), "gateway: "))
+			return within(err, fmt.Sprintf("route %q: rate_limit.%s", name, field))
 		}
 	}
 	if rt.CORS != nil {
@@ -103,11 +103,11 @@ func checkOrigin(o string) error {
 func ParseRate(s string) (rate.Limit, int, error) {
 	n, unit, ok := strings.Cut(strings.TrimSpace(s), "/")
 	if !ok {
-		return 0, 0, fmt.Errorf("gateway: rate %q must look like 100/s, 600/m or 10/h", s)
+		return 0, 0, invalidf("rate %q must look like 100/s, 600/m or 10/h", s)
 	}
 	count, err := strconv.Atoi(strings.TrimSpace(n))
 	if err != nil || count <= 0 || count > 1_000_000 {
-		return 0, 0, fmt.Errorf("gateway: rate %q: the count must be a whole number from 1 to 1000000", s)
+		return 0, 0, invalidf("rate %q: the count must be a whole number from 1 to 1000000", s)
 	}
 	var per time.Duration
 	switch strings.TrimSpace(unit) {
@@ -118,7 +118,7 @@ func ParseRate(s string) (rate.Limit, int, error) {
 	case "h", "hour":
 		per = time.Hour
 	default:
-		return 0, 0, fmt.Errorf("gateway: rate %q: the unit must be s, m or h", s)
+		return 0, 0, invalidf("rate %q: the unit must be s, m or h", s)
 	}
 	return rate.Limit(float64(count) / per.Seconds()), count, nil
 }

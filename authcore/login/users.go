@@ -137,9 +137,9 @@ func (m *Manager) checkPassword(pw string) error {
 	n := utf8.RuneCountInString(pw)
 	switch {
 	case n < m.cfg.MinPasswordLength:
-		return fmt.Errorf("%w: use at least %d characters", ErrWeakPassword, m.cfg.MinPasswordLength)
+		return authcore.Invalid(ErrWeakPassword, "the password is too short: use at least %d characters", m.cfg.MinPasswordLength)
 	case len(pw) > maxPasswordBytes:
-		return fmt.Errorf("%w: use at most %d bytes", ErrWeakPassword, maxPasswordBytes)
+		return authcore.Invalid(ErrWeakPassword, "the password is too long: use at most %d bytes", maxPasswordBytes)
 	}
 	return nil
 }

@@ -1,11 +1,12 @@
 package login
 
 import (
-	"fmt"
 	"net/mail"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/latchkey/latchkey/authcore"
 )
 
 // Length limits of user details.
@@ -20,16 +21,16 @@ const (
 func normalizeUsername(s string) (string, error) {
 	u := strings.ToLower(s)
 	if u == "" || len(u) > maxUsername {
-		return "", fmt.Errorf("%w: username must be 1 to %d characters", ErrInvalidUser, maxUsername)
+		return "", authcore.Invalid(ErrInvalidUser, "username must be 1 to %d characters", maxUsername)
 	}
 	for i := 0; i < len(u); i++ {
 		c := u[i]
 		alnum := c >= 'a' && c <= 'z' || c >= '0' && c <= '9'
 		if i == 0 && !alnum {
-			return "", fmt.Errorf("%w: username must start with a letter or digit", ErrInvalidUser)
+			return "", authcore.Invalid(ErrInvalidUser, "username must start with a letter or digit")
 		}
 		if !alnum && c != '.' && c != '_' && c != '-' && c != '@' {
-			return "", fmt.Errorf("%w: username may hold only a-z, 0-9, '.', '_', '-' and '@'", ErrInvalidUser)
+			return "", authcore.Invalid(ErrInvalidUser, "username may hold only a-z, 0-9, '.', '_', '-' and '@'")
 		}
 	}
 	return u, nil
@@ -43,7 +44,7 @@ func validateEmail(s string) error {
 	}
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Address != s || a.Name != "" || len(s) > maxEmail || !utf8.ValidString(s) {
-		return fmt.Errorf("%w: email is not a plain address", ErrInvalidUser)
+		return authcore.Invalid(ErrInvalidUser, "email is not a plain address")
 	}
 	return nil
 }
@@ -52,11 +53,11 @@ func validateEmail(s string) error {
 // without control characters.
 func validateDisplayName(s string) error {
 	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > maxDisplayName {
-		return fmt.Errorf("%w: display name must be at most %d characters", ErrInvalidUser, maxDisplayName)
+		return authcore.Invalid(ErrInvalidUser, "display name must be at most %d characters", maxDisplayName)
 	}
 	for _, r := range s {
 		if unicode.IsControl(r) {
-			return fmt.Errorf("%w: display name holds a control character", ErrInvalidUser)
+			return authcore.Invalid(ErrInvalidUser, "display name holds a control character")
 		}
 	}
 	return nil

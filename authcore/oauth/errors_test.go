@@ -2,6 +2,8 @@ package oauth
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -11,6 +13,8 @@ import (
 	"github.com/rs/zerolog"
 	"golang.org/x/oauth2"
 	"golang.org/x/time/rate"
+
+	"github.com/latchkey/latchkey/authcore"
 )
 
 // TestInternalTextNeverReachesClient: storage failures on every endpoint
@@ -92,5 +96,23 @@ func TestRateLimit(t *testing.T) {
 				t.Fatalf("other client: %d, want %d", other.status, want)
 			}
 		})
+	}
+}
+
+// A registration refusal shows the typed error's message; a failure that
+// merely wraps the same sentinel is internal (503, no text).
+func TestRegistrationErrorShowsOnlyTypedMessages(t *testing.T) {
+	for _, c := range []struct {
+		err        error
+		code, desc string
+	}{
+		{authcore.Invalid(ErrInvalidClientMetadata, "jwks_uri is not supported"), CodeInvalidClientMetadata, "jwks_uri is not supported"},
+		{validateRedirectURI("https://a.example/#f"), CodeInvalidRedirectURI, `redirect URI "https://a.example/#f": contains a fragment`},
+		{fmt.Errorf("%w: %w", ErrInvalidClientMetadata, errors.New("badger: disk on fire")), CodeTemporarilyUnavailable, ""},
+	} {
+		e := publicError(registrationError(c.err))
+		if e.Code != c.code || e.Description != c.desc && c.desc != "" || strings.Contains(e.Description, "badger") {
+			t.Errorf("%v: %+v, want %s %q", c.err, e, c.code, c.desc)
+		}
 	}
 }

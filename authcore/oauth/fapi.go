@@ -3,7 +3,6 @@ package oauth
 import (
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -107,7 +106,7 @@ func validateFAPISpec(c *authcore.Client, spec ClientSpec) error {
 		return nil
 	}
 	if c.Type != authcore.Confidential || !slices.Contains(fapiAuthMethods, c.AuthMethod) {
-		return fmt.Errorf("%w: FAPI 2.0 clients are confidential and use private_key_jwt or mTLS", ErrInvalidClientMetadata)
+		return authcore.Invalid(ErrInvalidClientMetadata, "FAPI 2.0 clients are confidential and use private_key_jwt or mTLS")
 	}
 	c.RequirePushedAuthorizationRequests = true
 	return nil

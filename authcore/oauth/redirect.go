@@ -2,9 +2,10 @@ package oauth
 
 import (
 	"errors"
-	"fmt"
 	"net/url"
 	"strings"
+
+	"github.com/latchkey/latchkey/authcore"
 )
 
 // Registry validation errors. Callers (the console, the CLI, dynamic
@@ -67,7 +68,9 @@ func stripPort(rest string) (string, bool) {
 // loopback http (127.0.0.1 or [::1]) or a private-use scheme containing a
 // dot; never javascript:, data:, file: or other dangerous schemes.
 func validateRedirectURI(raw string) error {
-	bad := func(why string) error { return fmt.Errorf("%w %q: %s", ErrInvalidRedirectURI, raw, why) }
+	bad := func(why string) error {
+		return authcore.Invalid(ErrInvalidRedirectURI, "redirect URI %q: %s", raw, why)
+	}
 	if raw == "" || len(raw) > 2000 {
 		return bad("empty or too long")
 	}

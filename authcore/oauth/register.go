@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
-	"strings"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -186,11 +185,12 @@ func registrationError(err error) error {
 	switch {
 	case errors.As(err, &oe):
 		return oe
-	case errors.Is(err, ErrInvalidRedirectURI):
-		return newError(CodeInvalidRedirectURI, http.StatusBadRequest, strings.TrimPrefix(err.Error(), "oauth: "))
-	case errors.Is(err, ErrInvalidClientMetadata):
-		return newError(CodeInvalidClientMetadata, http.StatusBadRequest,
-			strings.TrimPrefix(err.Error(), ErrInvalidClientMetadata.Error()+": "))
+	}
+	if msg, ok := authcore.PublicMessage(err, ErrInvalidRedirectURI); ok {
+		return newError(CodeInvalidRedirectURI, http.StatusBadRequest, msg)
+	}
+	if msg, ok := authcore.PublicMessage(err, ErrInvalidClientMetadata); ok {
+		return newError(CodeInvalidClientMetadata, http.StatusBadRequest, msg)
 	}
 	return unavailable(err)
 }

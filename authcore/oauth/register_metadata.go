@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"slices"
 
 	"github.com/latchkey/latchkey/authcore"
@@ -84,7 +83,7 @@ const defaultClientName = "Dynamically registered client"
 // follows); omitted scope is left for defaultScopes.
 func (s *Server) spec(req registrationRequest) (ClientSpec, error) {
 	bad := func(format string, a ...any) error {
-		return fmt.Errorf("%w: "+format, append([]any{ErrInvalidClientMetadata}, a...)...)
+		return authcore.Invalid(ErrInvalidClientMetadata, format, a...)
 	}
 	switch {
 	case req.JWKSURI != "":

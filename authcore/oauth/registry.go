@@ -124,7 +124,7 @@ func (s *Server) UpdateClient(ctx context.Context, id string, spec ClientSpec) (
 		spec.Type = cur.Type
 	}
 	if spec.Type != cur.Type {
-		return authcore.Client{}, fmt.Errorf("%w: client type cannot change", ErrInvalidClientMetadata)
+		return authcore.Client{}, authcore.Invalid(ErrInvalidClientMetadata, "client type cannot change")
 	}
 	if spec.AuthMethod == authcore.AuthPrivateKeyJWT && spec.JWKS == "" && spec.JWKSURI == "" {
 		spec.JWKS = cur.JWKS // keep the registered keys

@@ -20,7 +20,7 @@ const maxContacts = 10
 // of spec and copies them to c.
 func (s *Server) validateBindingSpec(c *authcore.Client, spec ClientSpec) error {
 	bad := func(format string, a ...any) error {
-		return fmt.Errorf("%w: "+format, append([]any{ErrInvalidClientMetadata}, a...)...)
+		return authcore.Invalid(ErrInvalidClientMetadata, format, a...)
 	}
 	if spec.DPoPBoundAccessTokens && s.cfg.DPoP.Disabled {
 		return bad("dpop_bound_access_tokens needs DPoP, which is off")
@@ -111,7 +111,7 @@ func internalHost(h string) bool {
 // whose key is the JWK's.
 func validateCertJWKS(c *authcore.Client, spec ClientSpec) error {
 	bad := func(format string, a ...any) error {
-		return fmt.Errorf("%w: "+format, append([]any{ErrInvalidClientMetadata}, a...)...)
+		return authcore.Invalid(ErrInvalidClientMetadata, format, a...)
 	}
 	var set jose.JSONWebKeySet
 	if spec.JWKS == "" || len(spec.JWKS) > 64<<10 || json.Unmarshal([]byte(spec.JWKS), &set) != nil || len(set.Keys) == 0 {

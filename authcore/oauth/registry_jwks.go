@@ -1,8 +1,6 @@
 package oauth
 
 import (
-	"fmt"
-
 	"github.com/latchkey/latchkey/authcore"
 )
 
@@ -13,7 +11,7 @@ import (
 // fetch client keys, so it is not advertised either.
 func validateKeySpec(c *authcore.Client, spec ClientSpec) error {
 	bad := func(format string, a ...any) error {
-		return fmt.Errorf("%w: "+format, append([]any{ErrInvalidClientMetadata}, a...)...)
+		return authcore.Invalid(ErrInvalidClientMetadata, format, a...)
 	}
 	if spec.JWKSURI != "" {
 		return bad("jwks_uri is not supported; register the keys inline as jwks")

@@ -19,7 +19,7 @@ var supportedJWSAlgs = []string{"ES256", "RS256", "PS256", "EdDSA"}
 // Logout 1.0 §2.2) and copies it to c.
 func (s *Server) validateOIDCSpec(c *authcore.Client, spec ClientSpec) error {
 	bad := func(format string, a ...any) error {
-		return fmt.Errorf("%w: "+format, append([]any{ErrInvalidClientMetadata}, a...)...)
+		return authcore.Invalid(ErrInvalidClientMetadata, format, a...)
 	}
 	if alg := spec.IDTokenSignedResponseAlg; alg != "" {
 		allowed := supportedJWSAlgs

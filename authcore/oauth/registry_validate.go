@@ -18,7 +18,7 @@ const (
 // returns the client it describes (without id, secret or times).
 func (s *Server) validateSpec(ctx context.Context, spec ClientSpec) (authcore.Client, error) {
 	bad := func(format string, a ...any) error {
-		return fmt.Errorf("%w: "+format, append([]any{ErrInvalidClientMetadata}, a...)...)
+		return authcore.Invalid(ErrInvalidClientMetadata, format, a...)
 	}
 	if spec.Name == "" || len(spec.Name) > maxNameLen {
 		return authcore.Client{}, bad("name is required (at most %d bytes)", maxNameLen)
@@ -77,7 +77,7 @@ func (s *Server) validateSpec(ctx context.Context, spec ClientSpec) (authcore.Cl
 		}
 	}
 	if c.AllowsGrant(authcore.GrantAuthorizationCode) && len(c.RedirectURIs) == 0 {
-		return c, fmt.Errorf("%w: authorization_code needs a redirect URI", ErrInvalidRedirectURI)
+		return c, authcore.Invalid(ErrInvalidRedirectURI, "authorization_code needs a redirect URI")
 	}
 	c.Scopes = dedupe(spec.Scopes)
 	for _, sc := range c.Scopes {

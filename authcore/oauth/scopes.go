@@ -26,7 +26,7 @@ func DefaultScopes() []authcore.Scope {
 // §3.3).
 func (s *Server) CreateScope(ctx context.Context, name, description string) (authcore.Scope, error) {
 	if !validScopeToken(name) {
-		return authcore.Scope{}, fmt.Errorf("%w: scope name %q is malformed", ErrInvalidClientMetadata, name)
+		return authcore.Scope{}, authcore.Invalid(ErrInvalidClientMetadata, "scope name %q is malformed", name)
 	}
 	sc := authcore.Scope{Name: name, Description: description, CreatedAt: s.now()}
 	if err := s.store.CreateScope(ctx, sc); err != nil {

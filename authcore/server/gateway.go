@@ -72,11 +72,11 @@ func (s *Server) Routes(ctx context.Context) ([]gateway.Route, error) { return s
 func (s *Server) SetRoutes(ctx context.Context, routes []gateway.Route) error {
 	for _, r := range routes {
 		if r.Handler != nil || r.Upstream == "" {
-			return fmt.Errorf("%w: route %q needs an upstream URL", ErrInvalidRoute, r.Prefix)
+			return authcore.Invalid(ErrInvalidRoute, "route %q needs an upstream URL", r.Prefix)
 		}
 		for _, p := range reservedPrefixes {
 			if strings.HasPrefix(r.Prefix, p) || strings.HasPrefix(p, strings.TrimSuffix(r.Prefix, "/")+"/") || r.Prefix == "/" {
-				return fmt.Errorf("%w: prefix %q would shadow Latchkey's own %s", ErrInvalidRoute, r.Prefix, p)
+				return authcore.Invalid(ErrInvalidRoute, "prefix %q would shadow Latchkey's own %s", r.Prefix, p)
 			}
 		}
 	}
@@ -85,7 +85,10 @@ func (s *Server) SetRoutes(ctx context.Context, routes []gateway.Route) error {
 		return err
 	}
 	if err := s.Gateway.SetRoutes(append(gateway.DemoRoutes(s.Issuer), routes...)); err != nil {
-		return fmt.Errorf("%w: %s", ErrInvalidRoute, strings.TrimPrefix(err.Error(), "gateway: "))
+		if msg, ok := authcore.PublicMessage(err, gateway.ErrInvalidConfig); ok {
+			return authcore.Invalid(ErrInvalidRoute, "%s", msg)
+		}
+		return err
 	}
 	raw, _ := json.Marshal(routes)
 	if err := s.Store.PutSetting(ctx, routesSetting, raw); err != nil {
@@ -95,7 +98,8 @@ func (s *Server) SetRoutes(ctx context.Context, routes []gateway.Route) error {
 	return nil
 }
 
-// ErrInvalidRoute marks a route the gateway refuses; its text says why.
+// ErrInvalidRoute is the Kind of the authcore.InvalidError of a route
+// the gateway refuses; its Message says why.
 var ErrInvalidRoute = errors.New("invalid route")
 
 // NewFeedToken makes the credential a standalone gateway presents to the

@@ -104,7 +104,12 @@ type PolicyError struct {
 	Problems map[string]string
 }
 
-func (e *PolicyError) Error() string {
+// Error is the package name and Message.
+func (e *PolicyError) Error() string { return "server: " + e.Message() }
+
+// Message lists each refused value with why, in field order, in words
+// a console may show as they are.
+func (e *PolicyError) Message() string {
 	keys := make([]string, 0, len(e.Problems))
 	for k := range e.Problems {
 		keys = append(keys, k)
@@ -118,7 +123,7 @@ func (e *PolicyError) Error() string {
 		}
 		parts[i] = label + ": " + e.Problems[k]
 	}
-	return "server: " + strings.Join(parts, "; ")
+	return strings.Join(parts, "; ")
 }
 
 // policyDoc is the saved document (version 1): only the values an
