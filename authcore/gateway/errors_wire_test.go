@@ -1,18 +1,16 @@
 package gateway
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"flag"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/latchkey/latchkey/authcore"
+	"github.com/latchkey/latchkey/authcore/testsupport"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -50,15 +48,9 @@ func TestPlainErrorsGolden(t *testing.T) {
 	for _, c := range cases {
 		rec := httptest.NewRecorder()
 		c.h.ServeHTTP(rec, c.r)
-		fmt.Fprintf(&b, "## %s\n%d\n", c.name, rec.Code)
-		for _, h := range []string{"WWW-Authenticate", "Retry-After", "Content-Type", "Cache-Control", "X-Content-Type-Options"} {
-			if v := rec.Header().Get(h); v != "" {
-				fmt.Fprintf(&b, "%s: %s\n", h, v)
-			}
-		}
-		fmt.Fprintf(&b, "%s\n", rec.Body)
+		testsupport.WriteAnswer(&b, c.name, rec, "WWW-Authenticate", "Retry-After", "Content-Type", "Cache-Control", "X-Content-Type-Options")
 	}
-	goldenText(t, "plain_errors.golden", b.String())
+	testsupport.Golden(t, "testdata/plain_errors.golden", b.String(), *update)
 }
 
 func with(r *http.Request, kv ...string) *http.Request {
@@ -66,22 +58,4 @@ func with(r *http.Request, kv ...string) *http.Request {
 		r.Header.Set(kv[i], kv[i+1])
 	}
 	return r
-}
-
-// goldenText compares got with testdata/name.
-func goldenText(t *testing.T, name, text string) {
-	t.Helper()
-	path := "testdata/" + name
-	if *update {
-		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal([]byte(text), want) {
-		t.Fatalf("%s differs:\n%s", path, text)
-	}
 }

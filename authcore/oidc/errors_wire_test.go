@@ -1,7 +1,6 @@
 package oidc
 
 import (
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/latchkey/latchkey/authcore/dpop"
+	"github.com/latchkey/latchkey/authcore/testsupport"
 )
 
 // The error answers of /userinfo, byte for byte: status, the headers that
@@ -58,15 +58,9 @@ func TestUserinfoErrorsGolden(t *testing.T) {
 		}
 		rec := httptest.NewRecorder()
 		mux.ServeHTTP(rec, r)
-		fmt.Fprintf(&b, "## %s\n%d\n", c.name, rec.Code)
-		for _, h := range []string{"WWW-Authenticate", "Allow", "Content-Type", "Cache-Control", "Pragma"} {
-			if v := rec.Header().Get(h); v != "" {
-				fmt.Fprintf(&b, "%s: %s\n", h, v)
-			}
-		}
-		fmt.Fprintf(&b, "%s\n", rec.Body)
+		testsupport.WriteAnswer(&b, c.name, rec, "WWW-Authenticate", "Allow", "Content-Type", "Cache-Control", "Pragma")
 	}
-	goldenText(t, "userinfo_errors.golden", b.String())
+	testsupport.Golden(t, "testdata/userinfo_errors.golden", b.String(), *update)
 }
 
 // A failure behind /userinfo (the store) is answered 503 with no

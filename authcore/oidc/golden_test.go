@@ -1,7 +1,6 @@
 package oidc
 
 import (
-	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -10,7 +9,6 @@ import (
 	"math/big"
 	"net/http"
 	"net/url"
-	"os"
 	"testing"
 	"time"
 
@@ -19,6 +17,7 @@ import (
 	"github.com/latchkey/latchkey/authcore"
 	"github.com/latchkey/latchkey/authcore/oauth"
 	"github.com/latchkey/latchkey/authcore/store/badger"
+	"github.com/latchkey/latchkey/authcore/testsupport"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -101,27 +100,7 @@ func newTestProvider(t *testing.T) (*Provider, authcore.Storage) {
 func golden(t *testing.T, name string, v any) {
 	t.Helper()
 	got, _ := json.MarshalIndent(v, "", "  ")
-	goldenText(t, name, string(got)+"\n")
-}
-
-// goldenText compares got with testdata/name (go test -update rewrites it).
-func goldenText(t *testing.T, name, text string) {
-	t.Helper()
-	got := []byte(text)
-	path := "testdata/" + name
-	if *update {
-		_ = os.MkdirAll("testdata", 0o755)
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Fatalf("%s differs:\n%s", path, got)
-	}
+	testsupport.Golden(t, "testdata/"+name, string(got)+"\n", *update)
 }
 
 // The discovery document (OIDC Discovery 1.0 §3), byte for byte.
