@@ -25,9 +25,12 @@ func invalid(msg string) error { return &Error{Status: http.StatusBadRequest, Me
 // ok is false when err is internal and must only be logged.
 func publicError(err error) (status int, msg string, ok bool) {
 	var e *Error
+	var ie *authcore.InvalidError
 	switch {
 	case errors.As(err, &e):
 		return e.Status, e.Message, true
+	case errors.As(err, &ie): // a refusal no method mapped: its Message is public by contract
+		return http.StatusBadRequest, ie.Message, true
 	case errors.Is(err, authcore.ErrNotFound):
 		return http.StatusNotFound, "not found", true
 	case errors.Is(err, authcore.ErrAlreadyExists):
