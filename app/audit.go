@@ -39,9 +39,11 @@ type AuditPage struct {
 type AuditVerify struct {
 	OK      bool   `json:"ok"`
 	Checked uint64 `json:"checked"`
-	Problem string `json:"problem,omitempty"`
-	Seq     uint64 `json:"seq,omitempty"`
-	Detail  string `json:"detail,omitempty"`
+	Indexed uint64 `json:"indexed"`           // index entries checked against the chain
+	Problem string `json:"problem,omitempty"` // altered, removed, reordered or index
+
+	Seq    uint64 `json:"seq,omitempty"`
+	Detail string `json:"detail,omitempty"`
 }
 
 var errNoAudit = &Error{Status: http.StatusServiceUnavailable, Message: "this instance has no audit log open"}
@@ -71,7 +73,8 @@ func parseTime(name, v string) (time.Time, error) {
 	return t, nil
 }
 
-// auditError shows query mistakes (bad expression, bad cursor) as they are.
+// auditError shows query mistakes (bad expression, bad cursor) as they
+// are, and a damaged index as what the operator must do about it.
 func auditError(err error) error {
 	var ee *audit.ExprError
 	switch {
@@ -79,6 +82,9 @@ func auditError(err error) error {
 		return invalid("bad expression: " + ee.Message)
 	case errors.Is(err, audit.ErrBadCursor):
 		return invalid("the cursor is not one this log gave out; start again from the first page")
+	case errors.Is(err, audit.ErrIndexDamaged):
+		return &Error{Status: http.StatusInternalServerError,
+			Message: "the audit log's index was altered outside Latchkey, so this search cannot be trusted: run `latchkey audit verify`"}
 	}
 	return err
 }
@@ -100,7 +106,8 @@ func (a *App) QueryAudit(f AuditFilter) (AuditPage, error) {
 }
 
 // VerifyAudit walks the audit log's hash chain and names the first event
-// that was altered, removed or reordered.
+// that was altered, removed or reordered, then checks every index against
+// the chain (problem "index").
 func (a *App) VerifyAudit() (AuditVerify, error) {
 	if a.audit == nil {
 		return AuditVerify{}, errNoAudit
@@ -110,7 +117,7 @@ func (a *App) VerifyAudit() (AuditVerify, error) {
 		return AuditVerify{}, err
 	}
 	a.adminAction(a.ctx("audit.verify"), "audit.verify", "")
-	out := AuditVerify{OK: res.OK, Checked: res.Checked, Detail: res.Detail}
+	out := AuditVerify{OK: res.OK, Checked: res.Checked, Indexed: res.Indexed, Detail: res.Detail}
 	if !res.OK {
 		out.Problem, out.Seq = string(res.Problem), res.Seq
 	}

@@ -67,15 +67,20 @@ func (m *matcher) inRange(ts int64) bool {
 
 // match reports whether e (stored as line) passes every condition.
 func (m *matcher) match(e *Event, line []byte) bool {
+	return m.inRange(e.Time.UnixNano()) && m.exact(e) && m.x.eval(line)
+}
+
+// exact reports whether e passes the exact-match conditions, the ones
+// Query answers from the indexes.
+func (m *matcher) exact(e *Event) bool {
 	switch {
-	case !m.inRange(e.Time.UnixNano()):
 	case m.types != nil && !m.types[e.Type]:
 	case m.f.Outcome != "" && e.Outcome != m.f.Outcome:
 	case m.f.ClientID != "" && e.ClientID != m.f.ClientID:
 	case m.f.Subject != "" && e.Subject != m.f.Subject:
 	case m.f.RemoteIP != "" && e.RemoteIP != m.f.RemoteIP:
 	default:
-		return m.x.eval(line)
+		return true
 	}
 	return false
 }

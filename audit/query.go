@@ -70,6 +70,10 @@ func (l *Log) Query(ctx context.Context, f Filter) (Page, error) {
 		}
 		return nil
 	})
+	if errors.Is(err, ErrIndexDamaged) {
+		l.log.Error().Err(err).Msg("audit: query refused: index damaged")
+		return Page{}, err
+	}
 	if err != nil {
 		return Page{}, fmt.Errorf("audit: query: %w", err)
 	}
@@ -141,17 +145,28 @@ func scanItem(p posting) *badger.Item {
 	return nil
 }
 
-// candidate reads event i (from item when the scan already holds it) and reports whether it matches m. The
-// expression is evaluated on the raw line before the line is decoded.
+// ErrIndexDamaged is returned by Query when an index entry points at an
+// event that is missing or does not hold the indexed value: the index was
+// altered outside Latchkey, and its answers cannot be trusted. Verify
+// names the damage.
+var ErrIndexDamaged = errors.New("audit: index damaged")
+
+// candidate reads event i (from item when the scan already holds it) and
+// reports whether it matches m. The expression is evaluated on the raw
+// line before the line is decoded. An event reached through the indexes
+// (item nil) must be stored and hold the values it was found by: every hit
+// is confirmed against the stored record, so a tampered index fails the
+// query (ErrIndexDamaged) instead of inventing a result.
 func (l *Log) candidate(txn *badger.Txn, m *matcher, i id, item *badger.Item) (Entry, bool, error) {
 	if !m.inRange(i.ts()) {
 		return Entry{}, false, nil
 	}
-	if item == nil {
+	viaIndex := item == nil
+	if viaIndex {
 		var err error
 		item, err = txn.Get(eventKey(i))
 		if errors.Is(err, badger.ErrKeyNotFound) {
-			return Entry{}, false, nil // index entry without its event
+			return Entry{}, false, fmt.Errorf("%w: an index entry points at seq %d, which is not stored (run audit verify)", ErrIndexDamaged, i.seq())
 		}
 		if err != nil {
 			return Entry{}, false, err
@@ -167,6 +182,10 @@ func (l *Log) candidate(txn *badger.Txn, m *matcher, i id, item *badger.Item) (E
 		if en, derr = decodeEntry(line); derr != nil {
 			l.log.Warn().Err(derr).Uint64("seq", i.seq()).Msg("audit: undecodable event skipped")
 			return nil
+		}
+		if viaIndex && !m.exact(&en.Event) {
+			return fmt.Errorf("%w: an index entry points at seq %d (a %s event), which does not match it (run audit verify)",
+				ErrIndexDamaged, i.seq(), en.Type)
 		}
 		ok = m.match(&en.Event, line)
 		return nil

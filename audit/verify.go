@@ -17,6 +17,7 @@ const (
 	Altered   Problem = "altered"   // an event's bytes or hash changed
 	Removed   Problem = "removed"   // a seq is missing from the chain
 	Reordered Problem = "reordered" // an event sits out of chain order
+	// IndexDamaged: see verify_index.go.
 )
 
 // VerifyResult is the outcome of Verify. When OK is false, Seq names the
@@ -24,6 +25,7 @@ const (
 type VerifyResult struct {
 	OK      bool
 	Checked uint64 // events whose hash was checked
+	Indexed uint64 // index entries checked against the chain
 	Anchor  uint64 // seq of the pruning anchor (0 if never pruned)
 	Last    uint64 // seq of the last event walked
 	Problem Problem
@@ -35,7 +37,9 @@ type VerifyResult struct {
 // the genesis) to the head record, recomputing every hash. It names the
 // first event that was altered, removed or reordered. A broken link whose
 // own event hashes correctly names the previous event as altered (it was
-// edited and re-hashed).
+// edited and re-hashed). When the chain is intact it then checks every
+// secondary index against it (IndexDamaged): the indexes are not hashed,
+// and Query answers from them.
 func (l *Log) Verify(ctx context.Context) (VerifyResult, error) {
 	var r VerifyResult
 	err := l.db.View(func(txn *badger.Txn) error {
@@ -44,7 +48,7 @@ func (l *Log) Verify(ctx context.Context) (VerifyResult, error) {
 			return err
 		}
 		r.Anchor = anchor.Seq
-		w := chainWalk{expect: anchor.Seq + 1, prev: anchor.Hash, r: &r}
+		w := chainWalk{expect: anchor.Seq + 1, prev: anchor.Hash, r: &r, want: newIndexTally()}
 		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: true, PrefetchSize: 256, Prefix: prefixEvent})
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {
@@ -57,7 +61,12 @@ func (l *Log) Verify(ctx context.Context) (VerifyResult, error) {
 			}
 		}
 		w.finish(head)
-		return nil
+		if !r.OK {
+			return nil
+		}
+		err = verifyIndexes(ctx, txn, w.want, &r)
+		r.OK = r.Problem == ""
+		return err
 	})
 	if err != nil {
 		return VerifyResult{}, fmt.Errorf("audit: verify: %w", err)
@@ -93,10 +102,16 @@ type chainWalk struct {
 	prev    string
 	r       *VerifyResult
 	missing uint64
+	want    indexTally // index entries the walked events call for
 }
 
 func (w *chainWalk) bad(p Problem, seq uint64, format string, a ...any) {
-	w.r.Problem, w.r.Seq, w.r.Detail = p, seq, fmt.Sprintf(format, a...)
+	w.r.bad(p, seq, format, a...)
+}
+
+// bad records the problem Verify found.
+func (r *VerifyResult) bad(p Problem, seq uint64, format string, a ...any) {
+	r.Problem, r.Seq, r.Detail = p, seq, fmt.Sprintf(format, a...)
 }
 
 func (w *chainWalk) step(k id, line []byte) {
@@ -129,6 +144,7 @@ func (w *chainWalk) step(k id, line []byte) {
 		w.bad(Altered, en.Seq-1, "seq %d does not link to the stored hash of seq %d", en.Seq, en.Seq-1)
 	default:
 		w.r.Last, w.expect, w.prev = en.Seq, en.Seq+1, hash
+		w.want.addEvent(&en.Event)
 	}
 }
 

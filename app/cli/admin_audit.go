@@ -74,23 +74,26 @@ func auditCommands() map[string]adminCmd {
 				return err
 			}
 		}},
-		"verify": {help: "walk the hash chain; name the first altered, removed or reordered event", flags: func(fs *flag.FlagSet) func(caller, []string, *output) error {
+		"verify": {help: "walk the hash chain and check the indexes; name the first altered, removed or reordered event or damaged index", flags: func(fs *flag.FlagSet) func(caller, []string, *output) error {
 			return func(c caller, _ []string, o *output) error {
 				var v app.AuditVerify
 				if err := c.call("VerifyAudit", &v); err != nil {
 					return err
 				}
 				if err := o.print(v, func(w io.Writer) {
-					if v.OK {
-						fmt.Fprintf(w, "audit chain intact: %d events checked\n", v.Checked)
-					} else {
+					switch {
+					case v.OK:
+						fmt.Fprintf(w, "audit chain intact: %d events and %d index entries checked\n", v.Checked, v.Indexed)
+					case v.Problem == string(audit.IndexDamaged):
+						fmt.Fprintf(w, "audit index DAMAGED (the chain itself is intact; searches and filtered exports cannot be trusted): %s\n", v.Detail)
+					default:
 						fmt.Fprintf(w, "audit chain BROKEN at seq %d: %s (%s)\n", v.Seq, v.Problem, v.Detail)
 					}
 				}); err != nil {
 					return err
 				}
 				if !v.OK {
-					return fmt.Errorf("audit chain verification failed")
+					return fmt.Errorf("audit log verification failed: %s", v.Problem)
 				}
 				return nil
 			}

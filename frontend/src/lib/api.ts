@@ -459,6 +459,9 @@ export interface AuditPage {
 export interface AuditVerify {
   ok: boolean
   checked: number
+  /** Index entries checked against the chain. */
+  indexed: number
+  /** altered, removed, reordered, or index (an index disagrees with the chain). */
   problem?: string
   seq?: number
   detail?: string
