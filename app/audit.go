@@ -25,8 +25,8 @@ type AuditFilter struct {
 	RemoteIP string   `json:"remote_addr"`
 	// Expr is a gjson expression over the event, e.g. details.scope%"*admin*".
 	Expr   string `json:"expr"`
-	Limit  int    `json:"limit"`
-	Cursor string `json:"cursor"`
+	Limit  int    `json:"limit"`  // 1..1000; 0 or absent for 100; else 400
+	Cursor string `json:"cursor"` // next of the previous page; a cursor Latchkey did not issue is a 400
 }
 
 // AuditPage is one page of events, newest first; Next continues it.
@@ -81,7 +81,9 @@ func auditError(err error) error {
 	case errors.As(err, &ee):
 		return invalid("bad expression: " + ee.Message)
 	case errors.Is(err, audit.ErrBadCursor):
-		return invalid("the cursor is not one this log gave out; start again from the first page")
+		return invalid("bad cursor: pass the next value of the previous page, unchanged, with the same filter")
+	case errors.Is(err, audit.ErrBadLimit):
+		return invalid(fmt.Sprintf("limit must be between 1 and %d", audit.MaxLimit))
 	case errors.Is(err, audit.ErrIndexDamaged):
 		return &Error{Status: http.StatusInternalServerError,
 			Message: "the audit log's index was altered outside Latchkey, so this search cannot be trusted: run `latchkey audit verify`"}

@@ -21,7 +21,7 @@ type Filter struct {
 	// file, expr.go). A syntax error wraps ErrBadExpression.
 	Expr string
 
-	Limit  int    // page size for Query; default 100, at most 1000
+	Limit  int    // page size for Query: 1..1000, 0 for 100; else ErrBadLimit
 	Cursor string // Page.Next of the previous page; empty for the first
 }
 

@@ -41,6 +41,8 @@ type Log struct {
 	retention  atomic.Int64  // nanoseconds; SetRetention, prune.go
 	pruneNow   chan struct{} // wakes the pruner after SetRetention
 
+	cursorKey []byte // authenticates Query cursors (cursor.go)
+
 	head   chainPoint // owned by the writer goroutine
 	lastTS int64      // owned by the writer goroutine
 
@@ -112,6 +114,10 @@ func Open(opt Options) (*Log, error) {
 		pruneNow:   make(chan struct{}, 1),
 	}
 	l.retention.Store(int64(opt.Retention))
+	if l.cursorKey, err = loadCursorKey(db); err != nil {
+		db.Close()
+		return nil, err
+	}
 	if l.head, err = l.loadHead(); err != nil {
 		db.Close()
 		return nil, err

@@ -17,8 +17,13 @@ type Page struct {
 	Next string
 }
 
+// ErrBadLimit is returned for a Filter.Limit outside 0..MaxLimit (0 means
+// DefaultLimit); a limit is refused rather than silently clamped.
+var ErrBadLimit = errors.New("audit: bad limit")
+
 // Query returns the events matching f, newest first, at most f.Limit
-// (default 100, max 1000) per page, resuming after f.Cursor.
+// (default 100, max 1000) per page, resuming after f.Cursor, a Page.Next
+// this log produced (ErrBadCursor otherwise).
 //
 // Exact-match conditions (types, outcome, client, subject, remote
 // address) are answered from secondary indexes, intersected with a
@@ -33,12 +38,12 @@ func (l *Log) Query(ctx context.Context, f Filter) (Page, error) {
 	}
 	limit := f.Limit
 	switch {
-	case limit <= 0:
+	case limit == 0:
 		limit = DefaultLimit
-	case limit > MaxLimit:
-		limit = MaxLimit
+	case limit < 0 || limit > MaxLimit:
+		return Page{}, fmt.Errorf("%w: %d is not between 1 and %d", ErrBadLimit, limit, MaxLimit)
 	}
-	start, ok, err := startID(m, f.Cursor)
+	start, ok, err := l.startID(m, f.Cursor)
 	if err != nil || !ok {
 		return Page{}, err
 	}
@@ -64,7 +69,7 @@ func (l *Log) Query(ctx context.Context, f Filter) (Page, error) {
 			}
 			page.Entries = append(page.Entries, en)
 			if len(page.Entries) == limit {
-				page.Next = encodeCursor(i)
+				page.Next = l.encodeCursor(i)
 				break
 			}
 		}
@@ -82,7 +87,7 @@ func (l *Log) Query(ctx context.Context, f Filter) (Page, error) {
 
 // startID is the id to seek to: just below the cursor, or just below To,
 // or the top. ok is false when nothing can match.
-func startID(m *matcher, cursor string) (id, bool, error) {
+func (l *Log) startID(m *matcher, cursor string) (id, bool, error) {
 	top := id{}
 	for k := range top {
 		top[k] = 0xff
@@ -93,7 +98,7 @@ func startID(m *matcher, cursor string) (id, bool, error) {
 	if cursor == "" {
 		return top, m.to == 0 || m.to > m.from, nil
 	}
-	c, err := decodeCursor(cursor)
+	c, err := l.decodeCursor(cursor)
 	if err != nil {
 		return id{}, false, err
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -26,7 +27,15 @@ func auditFilterFlags(fs *flag.FlagSet) *app.AuditFilter {
 	fs.StringVar(&f.Subject, "subject", "", "subject (user id)")
 	fs.StringVar(&f.RemoteIP, "remote", "", "remote address")
 	fs.StringVar(&f.Expr, "expr", "", `gjson expression over the event, e.g. 'details.scope%"*admin*"'`)
-	fs.IntVar(&f.Limit, "limit", 50, "how many events (at most 1000)")
+	f.Limit = 50
+	fs.Func("limit", "how many events, 1 to 1000 (default 50)", func(v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > audit.MaxLimit {
+			return fmt.Errorf("must be a number from 1 to %d", audit.MaxLimit)
+		}
+		f.Limit = n
+		return nil
+	})
 	return &f
 }
 
@@ -50,6 +59,7 @@ func auditCommands() map[string]adminCmd {
 	return map[string]adminCmd{
 		"query": {help: "search the audit log, newest first", flags: func(fs *flag.FlagSet) func(caller, []string, *output) error {
 			f := auditFilterFlags(fs)
+			fs.StringVar(&f.Cursor, "cursor", "", "continue after the previous page (its \"next\" in --json output)")
 			return func(c caller, _ []string, o *output) error {
 				var page app.AuditPage
 				if err := c.call("QueryAudit", &page, *f); err != nil {

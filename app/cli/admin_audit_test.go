@@ -90,3 +90,30 @@ func TestAuditVerifyReportsTamperedIndex(t *testing.T) {
 		t.Fatalf("query over a tampered index: exit %d\n%s%s", code, out, errOut)
 	}
 }
+
+// The CLI refuses a limit outside 1..1000 and a cursor Latchkey did not
+// issue with a clear message, instead of clamping or reading from it.
+func TestAuditQueryRefusesBadLimitAndCursor(t *testing.T) {
+	data := t.TempDir()
+	if code, _, errOut := runCLI(t, "", "client", "create", "--data", data, "--name", "One", "--type", "public",
+		"--redirect-uri", "http://127.0.0.1/cb"); code != 0 {
+		t.Fatalf("client create: %s", errOut)
+	}
+	for _, tc := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"--limit", "0"}, "must be a number from 1 to 1000"},
+		{[]string{"--limit", "1001"}, "must be a number from 1 to 1000"},
+		{[]string{"--limit", "-3"}, "must be a number from 1 to 1000"},
+		{[]string{"--cursor", "AgAAAAAAAAAAAAAAAAAAAAAB"}, "bad cursor"},
+	} {
+		code, out, errOut := runCLI(t, "", append([]string{"audit", "query", "--data", data}, tc.args...)...)
+		if code == 0 || !strings.Contains(errOut, tc.msg) {
+			t.Errorf("%v: exit %d\n%s%s", tc.args, code, out, errOut)
+		}
+	}
+	if code, out, errOut := runCLI(t, "", "audit", "query", "--data", data, "--limit", "1000"); code != 0 || !strings.Contains(out, "client.created") {
+		t.Errorf("--limit 1000: exit %d\n%s%s", code, out, errOut)
+	}
+}
