@@ -12,7 +12,7 @@ import (
 )
 
 // ErrBlocked is the dial error for a refused address.
-var ErrBlocked = errors.New("egress: address is loopback, private, link-local or unspecified")
+var ErrBlocked = errors.New("egress: address is loopback, private, link-local, unspecified or this machine's own")
 
 // DefaultTimeout bounds one outbound request, connection to last byte,
 // when NewClient is given none.
@@ -75,10 +75,16 @@ func Blocked(ip netip.Addr) bool {
 }
 
 // Guard decides, at dial time, which addresses outbound connections may
-// reach. The zero value refuses Blocked addresses; it is safe for
-// concurrent use, and SetAllowPrivate takes effect on the next dial.
+// reach. The zero value refuses Blocked addresses and every address of
+// the machine's own interfaces; it is safe for concurrent use, and
+// SetAllowPrivate takes effect on the next dial.
 type Guard struct {
 	allowPrivate atomic.Bool
+
+	// InterfaceAddrs lists the machine's own addresses, read on every
+	// dial; nil means net.InterfaceAddrs (tests inject a list). Set it
+	// before the first dial.
+	InterfaceAddrs func() ([]net.Addr, error)
 }
 
 // SetAllowPrivate lets connections reach Blocked addresses (allow) or
@@ -90,7 +96,8 @@ func (g *Guard) AllowPrivate() bool { return g.allowPrivate.Load() }
 
 // Control is a net.Dialer Control function: it runs after name
 // resolution with the address about to be connected to, and refuses a
-// Blocked one unless private targets are allowed.
+// Blocked one, or one of the machine's own addresses, unless private
+// targets are allowed.
 func (g *Guard) Control(network, address string, _ syscall.RawConn) error {
 	if g.allowPrivate.Load() {
 		return nil
@@ -102,7 +109,7 @@ func (g *Guard) Control(network, address string, _ syscall.RawConn) error {
 	if Blocked(ap.Addr()) {
 		return fmt.Errorf("%w: %s", ErrBlocked, ap.Addr())
 	}
-	return nil
+	return g.checkOwn(ap.Addr())
 }
 
 // NewClient returns an HTTP client whose every connection passes g: no
