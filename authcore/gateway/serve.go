@@ -13,6 +13,7 @@ import (
 // enforce, proxy. See the package documentation for the order.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	stripIdentityHeaders(r.Header)
+	stripSpoofableHeaders(r.Header)
 	t := g.table.Load()
 	rt := t.match(r)
 	if rt == nil {
