@@ -1,33 +1,41 @@
 package gateway
 
 import (
-	"bytes"
-	"io"
-	"mime"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/latchkey/latchkey/authcore/jws"
 )
 
 // credentials takes the access token from the single Authorization header
-// (RFC 6750 §2.1, RFC 9449 §7.1). A query access_token is ignored (OAuth
-// 2.1 §5.1: never from the URI); a token in the form body as well as the
-// header is two methods at once (RFC 6750 §2, 400 invalid_request); a
-// body token alone is not accepted.
+// (RFC 6750 §2.1, RFC 9449 §7.1), or, on a route with FormTokens only,
+// from a small form body (RFC 6750 §2.2, see formToken). A query
+// access_token is ignored (OAuth 2.1 §5.1: never from the URI); a token
+// in the form body as well as the header is two methods at once (RFC 6750
+// §2, 400 invalid_request). On any other route the body is never read
+// before the request is authorised: it streams to the upstream.
 func (g *Gateway) credentials(q *request) (string, *denial) {
 	r := q.r
 	vals := r.Header.Values("Authorization")
 	if len(vals) > 1 {
 		return "", requestDenial("multiple_authorization", "send exactly one Authorization header")
 	}
-	inBody, d := formHasToken(r)
-	if d != nil {
-		return "", d
+	var formTok string
+	var inBody bool
+	if q.rt.FormTokens {
+		var d *denial
+		if formTok, inBody, d = formToken(r, len(vals) == 1, !q.rt.KeepAuthorization); d != nil {
+			return "", d
+		}
 	}
 	if len(vals) == 0 {
-		return "", noCredentials()
+		if !inBody {
+			return "", noCredentials()
+		}
+		if formTok == "" {
+			return "", tokenDenial("empty_token", "the form's access_token is empty")
+		}
+		return formTok, nil
 	}
 	scheme, tok, _ := strings.Cut(vals[0], " ")
 	switch {
@@ -45,29 +53,6 @@ func (g *Gateway) credentials(q *request) (string, *denial) {
 		return "", tokenDenial("empty_token", "the Authorization header carries no token")
 	}
 	return tok, nil
-}
-
-// formHasToken reads a form-encoded body (within the route's limit, which
-// MaxBytesReader already enforces) to see whether it carries
-// access_token, and puts the body back for the upstream.
-func formHasToken(r *http.Request) (bool, *denial) {
-	if r.Body == nil || r.Body == http.NoBody {
-		return false, nil
-	}
-	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if mt != "application/x-www-form-urlencoded" {
-		return false, nil
-	}
-	body, err := io.ReadAll(r.Body)
-	r.Body.Close()
-	if err != nil {
-		return false, plainDenial(http.StatusRequestEntityTooLarge, CodeTooLarge, "body_too_large",
-			"the request body is larger than this API accepts")
-	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	r.ContentLength = int64(len(body))
-	form, _ := url.ParseQuery(string(body))
-	return form.Has("access_token"), nil
 }
 
 // identify turns the token into a verified identity: local JWT

@@ -9,10 +9,12 @@
 //     origins only;
 //  2. applies the per-IP token bucket (429 with Retry-After and the
 //     RateLimit-* headers);
-//  3. takes the access token from the Authorization header only (RFC 6750
-//     §2.1, OAuth 2.1 §5.1): a query access_token is ignored, two
+//  3. takes the access token from the Authorization header (RFC 6750
+//     §2.1, OAuth 2.1 §5.1), or from a form body of at most 64 KiB on a
+//     route with FormTokens (§2.2): a query access_token is ignored, two
 //     Authorization headers or a token in both header and form body are
-//     invalid_request (RFC 6750 §2, §3.1);
+//     invalid_request (RFC 6750 §2, §3.1). Without FormTokens the body is
+//     never read before the request is authorised: it streams upstream;
 //  4. verifies the JWT locally (RFC 9068 §4, RFC 8725 §3): bounded
 //     pre-checks before any parsing, typ at+jwt, an algorithm allow-list
 //     bound to the key from the issuer's JWKS (never none, never HMAC,
@@ -30,7 +32,10 @@
 //     limit;
 //  8. proxies with httputil.ReverseProxy, passing the verified identity in
 //     X-Auth-Subject, X-Auth-Client and X-Auth-Scopes (incoming copies are
-//     always removed) and in the request context (IdentityFrom).
+//     always removed) and in the request context (IdentityFrom); headers
+//     a client could use to state its address, URL or method to the
+//     upstream (X-Real-IP, Forwarded, X-Original-URL, ...) are removed
+//     first (headers.go).
 //
 // Errors follow RFC 6750 §3 and RFC 9449 §7.1: a WWW-Authenticate challenge
 // and a JSON body {"error", "error_description"} that tells the caller what

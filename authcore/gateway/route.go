@@ -55,8 +55,13 @@ type Route struct {
 	// MaxBodyBytes caps the request body (413 beyond); 0 means
 	// Config.MaxBodyBytes.
 	MaxBodyBytes int64 `json:"max_body_bytes,omitempty" yaml:"max_body_bytes,omitempty"`
+	// FormTokens also accepts the access token as access_token in a form
+	// body of at most MaxFormTokenBytes (RFC 6750 §2.2), for clients that
+	// cannot set headers. Off by default: the body is then never read
+	// before the request is authorised, and streams to the upstream.
+	FormTokens bool `json:"form_tokens,omitempty" yaml:"form_tokens,omitempty"`
 	// KeepAuthorization forwards the Authorization and DPoP headers
-	// upstream; by default they are removed.
+	// upstream (and a form's access_token); by default they are removed.
 	KeepAuthorization bool `json:"keep_authorization,omitempty" yaml:"keep_authorization,omitempty"`
 	// IdentityHeaders are the X-Auth-* headers set for the upstream; nil
 	// means all three, an empty list none.
