@@ -44,7 +44,7 @@ func TestGatewayAttackClientStatedHeaders(t *testing.T) {
 		"X-Real-IP": "10.0.0.1", "True-Client-IP": "10.0.0.2", "X-Client-IP": "10.0.0.3", "Client-IP": "10.0.0.4",
 		"X-Original-URL": "/admin", "X-Rewrite-URL": "/admin", "X-Original-URI": "/admin",
 		"X-Original-Forwarded-For": "10.0.0.5", "X-Cluster-Client-IP": "10.0.0.6", "CF-Connecting-IP": "10.0.0.7",
-		"Forwarded": "for=10.0.0.8;proto=https;host=admin.internal",
+		"Forwarded":       "for=10.0.0.8;proto=https;host=admin.internal",
 		"X-Forwarded-For": "10.0.0.9", "X-Forwarded-Host": "admin.internal", "X-Forwarded-Proto": "https",
 		"X-Forwarded-Port": "8443", "X-Forwarded-Prefix": "/admin", "X-Forwarded-Server": "admin", "X-Forwarded-Ssl": "on",
 		"X-HTTP-Method-Override": "DELETE", "X-HTTP-Method": "DELETE", "X-Method-Override": "DELETE",
