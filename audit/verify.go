@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -48,7 +49,11 @@ func (l *Log) Verify(ctx context.Context) (VerifyResult, error) {
 			return err
 		}
 		r.Anchor = anchor.Seq
-		w := chainWalk{expect: anchor.Seq + 1, prev: anchor.Hash, r: &r, want: newIndexTally()}
+		var secret [32]byte
+		if _, err := rand.Read(secret[:]); err != nil {
+			return err
+		}
+		w := chainWalk{expect: anchor.Seq + 1, prev: anchor.Hash, r: &r, want: newIndexTally(&secret)}
 		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: true, PrefetchSize: 256, Prefix: prefixEvent})
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {
@@ -144,7 +149,7 @@ func (w *chainWalk) step(k id, line []byte) {
 		w.bad(Altered, en.Seq-1, "seq %d does not link to the stored hash of seq %d", en.Seq, en.Seq-1)
 	default:
 		w.r.Last, w.expect, w.prev = en.Seq, en.Seq+1, hash
-		w.want.addEvent(&en.Event)
+		w.want.addEvent(&en.Event, k)
 	}
 }
 

@@ -3,8 +3,10 @@ package audit
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"slices"
+	"strings"
 
 	"github.com/dgraph-io/badger/v4"
 )
@@ -45,39 +47,92 @@ func fieldValue(field byte, e *Event) string {
 // indexKeyLen is the length of every index key.
 var indexKeyLen = len(prefixIndex) + 1 + 8 + idLen
 
-// indexTally counts index entries per field, and per event type for the
-// type index, so the chain's expectation and the indexes' content compare.
+// indexTally fingerprints a set of index keys per group: each entry of
+// the type index counts under its type, every other index as a whole. A
+// group's fingerprint is the count and the XOR of a keyed SHA-256 of each
+// key under a secret drawn for this Verify run, so an attacker who edits
+// the store beforehand cannot make a different set of keys match (the
+// keyed multiset hash of Clarke et al., 2003). Verify compares the
+// chain's expectation with the indexes' content this way, one pass over
+// each, and only when they differ looks the entries up one by one to
+// name what is wrong.
 type indexTally struct {
-	field map[byte]uint64
-	typ   map[Type]uint64
+	secret *[32]byte
+	groups map[string]*indexGroup
+	types  map[string]Type // type-index group -> the type it holds
 }
 
-func newIndexTally() indexTally {
-	return indexTally{field: map[byte]uint64{}, typ: map[Type]uint64{}}
+type indexGroup struct {
+	n uint64
+	x [16]byte
 }
 
-// add counts one entry of e under field.
-func (t indexTally) add(field byte, e *Event) {
-	t.field[field]++
-	if field == fieldType {
-		t.typ[e.Type]++
+func newIndexTally(secret *[32]byte) indexTally {
+	return indexTally{secret: secret, groups: map[string]*indexGroup{}, types: map[string]Type{}}
+}
+
+// group is the tally group of index key k (of indexKeyLen bytes).
+func group(k []byte) []byte {
+	if k[len(prefixIndex)] == fieldType {
+		return k[len(prefixIndex) : len(prefixIndex)+9]
+	}
+	return k[len(prefixIndex) : len(prefixIndex)+1]
+}
+
+// add counts index key k.
+func (t indexTally) add(k []byte) {
+	g := t.groups[string(group(k))]
+	if g == nil {
+		g = &indexGroup{}
+		t.groups[string(group(k))] = g
+	}
+	h := sha256.New()
+	h.Write(t.secret[:])
+	h.Write(k)
+	var sum [sha256.Size]byte
+	h.Sum(sum[:0])
+	g.n++
+	for j := range g.x {
+		g.x[j] ^= sum[j]
 	}
 }
 
-// addEvent counts every entry e belongs to.
-func (t indexTally) addEvent(e *Event) {
+// addEvent counts every index key event i (holding e) calls for.
+func (t indexTally) addEvent(e *Event, i id) {
 	for _, ie := range indexValues(e) {
-		t.add(ie.field, e)
+		k := indexKey(ie.field, ie.value, i)
+		t.add(k)
+		if ie.field == fieldType {
+			t.types[string(group(k))] = e.Type
+		}
 	}
 }
 
-// verifyIndexes checks every index entry against the chained event it
-// points at, then compares the counts with want, the chain's tally. With
-// the per-entry check (each entry maps to a distinct chained event holding
-// its value), equal counts mean each index holds exactly the chained
-// events it should. It sets r's problem at the first disagreement.
+// same reports whether t and o hold the same fingerprints.
+func (t indexTally) same(o indexTally) bool {
+	if len(t.groups) != len(o.groups) {
+		return false
+	}
+	for k, g := range t.groups {
+		if h := o.groups[k]; h == nil || *h != *g {
+			return false
+		}
+	}
+	return true
+}
+
+// count is how many keys group k holds.
+func (t indexTally) count(k string) uint64 {
+	if g := t.groups[k]; g != nil {
+		return g.n
+	}
+	return 0
+}
+
+// verifyIndexes checks the indexes against want, the chain's tally, in
+// one key-only pass; when they differ, diagnoseIndexes names the damage.
 func verifyIndexes(ctx context.Context, txn *badger.Txn, want indexTally, r *VerifyResult) error {
-	have := newIndexTally()
+	have := newIndexTally(want.secret)
 	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefixIndex})
 	defer it.Close()
 	for it.Rewind(); it.Valid(); it.Next() {
@@ -90,6 +145,27 @@ func verifyIndexes(ctx context.Context, txn *badger.Txn, want indexTally, r *Ver
 			r.bad(IndexDamaged, 0, "an index holds a malformed key %q", k)
 			return nil
 		}
+		have.add(k)
+	}
+	if have.same(want) {
+		return nil
+	}
+	return diagnoseIndexes(ctx, txn, want, have, r)
+}
+
+// diagnoseIndexes names the first damage: an entry that does not point
+// at a chained event holding its value, else an index that holds fewer
+// entries than the chain calls for. With every entry checked (each maps
+// to a distinct chained event holding its value), equal counts would mean
+// equal sets, so one of the two is always found.
+func diagnoseIndexes(ctx context.Context, txn *badger.Txn, want, have indexTally, r *VerifyResult) error {
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefixIndex})
+	defer it.Close()
+	for it.Rewind(); it.Valid(); it.Next() {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		k := it.Item().Key()
 		field := k[len(prefixIndex)]
 		i, _ := idFromKey(k)
 		en, found, err := readEvent(txn, i)
@@ -106,35 +182,36 @@ func verifyIndexes(ctx context.Context, txn *badger.Txn, want indexTally, r *Ver
 				fieldNames[field], i.seq(), fieldNames[field], v)
 			return nil
 		}
-		have.add(field, &en.Event)
 	}
-	types := make([]Type, 0, len(want.typ))
-	for t := range want.typ {
-		types = append(types, t)
+	groups := make([]string, 0, len(want.types))
+	for g := range want.types {
+		groups = append(groups, g)
 	}
-	slices.Sort(types)
-	for _, t := range types {
-		if have.typ[t] != want.typ[t] {
+	slices.SortFunc(groups, func(a, b string) int { return strings.Compare(string(want.types[a]), string(want.types[b])) })
+	for _, g := range groups {
+		if n, w := have.count(g), want.count(g); n != w {
+			t := want.types[g]
 			seq, err := firstUnindexed(ctx, txn, fieldType, string(t))
 			if err != nil {
 				return err
 			}
 			r.bad(IndexDamaged, seq, "index type=%s holds %d of the %d chained %s events (first missing: seq %d)",
-				t, have.typ[t], want.typ[t], t, seq)
+				t, n, w, t, seq)
 			return nil
 		}
 	}
 	for _, f := range []byte{fieldOutcome, fieldClient, fieldSubject, fieldRemoteIP} {
-		if have.field[f] != want.field[f] {
+		if n, w := have.count(string([]byte{f})), want.count(string([]byte{f})); n != w {
 			seq, err := firstUnindexed(ctx, txn, f, "")
 			if err != nil {
 				return err
 			}
 			r.bad(IndexDamaged, seq, "index %s holds %d of the %d chained events that have one (first missing: seq %d)",
-				fieldNames[f], have.field[f], want.field[f], seq)
+				fieldNames[f], n, w, seq)
 			return nil
 		}
 	}
+	r.bad(IndexDamaged, 0, "the indexes disagree with the chain")
 	return nil
 }
 

@@ -107,7 +107,7 @@ func run(dir string, n, runs int, worst bool) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("verify: ok=%v checked=%d in %.1f s\n", r.OK, r.Checked, time.Since(t0).Seconds())
+	fmt.Printf("verify: ok=%v checked=%d events, %d index entries in %.1f s\n", r.OK, r.Checked, r.Indexed, time.Since(t0).Seconds())
 	return nil
 }
 
