@@ -86,7 +86,7 @@ func auditError(err error) error {
 		return invalid(fmt.Sprintf("limit must be between 1 and %d", audit.MaxLimit))
 	case errors.Is(err, audit.ErrIndexDamaged):
 		return &Error{Status: http.StatusInternalServerError,
-			Message: "the audit log's index was altered outside Latchkey, so this search cannot be trusted: run `latchkey audit verify`"}
+			Message: "the audit log's index was altered outside Latchkey, so this search cannot be trusted: run `latchkey audit verify`, then `latchkey audit reindex`"}
 	}
 	return err
 }
@@ -124,6 +124,32 @@ func (a *App) VerifyAudit() (AuditVerify, error) {
 		out.Problem, out.Seq = string(res.Problem), res.Seq
 	}
 	return out, nil
+}
+
+// AuditReindex is what rebuilding the audit indexes changed.
+type AuditReindex struct {
+	Removed int `json:"removed"` // entries that pointed at no matching chained event
+	Added   int `json:"added"`   // entries chained events were missing
+}
+
+// ReindexAudit rebuilds the audit log's indexes from its hash chain, the
+// remedy when VerifyAudit reports problem "index". It refuses when the
+// chain itself does not verify.
+func (a *App) ReindexAudit() (AuditReindex, error) {
+	if a.audit == nil {
+		return AuditReindex{}, errNoAudit
+	}
+	ctx := context.Background()
+	res, err := a.audit.Reindex(ctx)
+	if errors.Is(err, audit.ErrChainNotIntact) {
+		return AuditReindex{}, &Error{Status: http.StatusConflict,
+			Message: "the hash chain itself does not verify (see latchkey audit verify); the indexes are rebuilt only from an intact chain"}
+	}
+	if err != nil {
+		return AuditReindex{}, err
+	}
+	a.adminAction(ctx, "audit.reindex", fmt.Sprintf("removed %d, added %d", res.Removed, res.Added))
+	return AuditReindex{Removed: res.Removed, Added: res.Added}, nil
 }
 
 // maxFilteredExport caps a filtered export (a whole-range export streams

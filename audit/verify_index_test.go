@@ -188,6 +188,23 @@ func TestVerifyChecksIndexes(t *testing.T) {
 					t.Errorf("query %+v over the tampered index: %v, want ErrIndexDamaged", *tt.query, err)
 				}
 			}
+			// Reindex rebuilds the indexes from the chain: verify passes
+			// and every query answers as on the untouched store.
+			res, err := l.Reindex(context.Background())
+			if err != nil || res.Removed+res.Added == 0 {
+				t.Fatalf("reindex = %+v, %v", res, err)
+			}
+			if r, err := l.Verify(context.Background()); err != nil || !r.OK || r.Indexed != 96 {
+				t.Fatalf("verify after reindex = %+v, %v", r, err)
+			}
+			for f, want := range map[*Filter]int{
+				{Types: []Type{SessionEnded}}: 8, {Subject: "carol"}: 2, {ClientID: "web"}: 8,
+				{Outcome: Success, Types: []Type{LoginFailed, TokenIssued}}: 8,
+			} {
+				if p, err := l.Query(context.Background(), *f); err != nil || len(p.Entries) != want {
+					t.Errorf("after reindex, query %+v: %d entries, %v; want %d", *f, len(p.Entries), err, want)
+				}
+			}
 		})
 	}
 	t.Run("untouched", func(t *testing.T) {
@@ -205,4 +222,13 @@ func TestVerifyChecksIndexes(t *testing.T) {
 			t.Fatalf("session.ended = %d, %v", len(page.Entries), err)
 		}
 	})
+}
+
+// Reindex rebuilds only from a chain that verifies.
+func TestReindexRefusesBrokenChain(t *testing.T) {
+	l, keys := tenEvents(t)
+	set(t, l, keys[4], nil)
+	if _, err := l.Reindex(context.Background()); !errors.Is(err, ErrChainNotIntact) {
+		t.Fatalf("reindex over a broken chain: %v", err)
+	}
 }

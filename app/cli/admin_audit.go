@@ -95,7 +95,8 @@ func auditCommands() map[string]adminCmd {
 					case v.OK:
 						fmt.Fprintf(w, "audit chain intact: %d events and %d index entries checked\n", v.Checked, v.Indexed)
 					case v.Problem == string(audit.IndexDamaged):
-						fmt.Fprintf(w, "audit index DAMAGED (the chain itself is intact; searches and filtered exports cannot be trusted): %s\n", v.Detail)
+						fmt.Fprintf(w, "audit index DAMAGED (the chain itself is intact; searches and filtered exports cannot be trusted): %s\n"+
+							"rebuild the indexes from the chain with: latchkey audit reindex\n", v.Detail)
 					default:
 						fmt.Fprintf(w, "audit chain BROKEN at seq %d: %s (%s)\n", v.Seq, v.Problem, v.Detail)
 					}
@@ -106,6 +107,17 @@ func auditCommands() map[string]adminCmd {
 					return fmt.Errorf("audit log verification failed: %s", v.Problem)
 				}
 				return nil
+			}
+		}},
+		"reindex": {help: "rebuild the audit indexes from the hash chain (after verify reports a damaged index)", flags: func(fs *flag.FlagSet) func(caller, []string, *output) error {
+			return func(c caller, _ []string, o *output) error {
+				var res app.AuditReindex
+				if err := c.call("ReindexAudit", &res); err != nil {
+					return err
+				}
+				return o.print(res, func(w io.Writer) {
+					fmt.Fprintf(w, "audit indexes rebuilt from the chain: %d entries removed, %d added\n", res.Removed, res.Added)
+				})
 			}
 		}},
 	}

@@ -89,6 +89,16 @@ func TestAuditVerifyReportsTamperedIndex(t *testing.T) {
 	if code == 0 || !strings.Contains(errOut, "index was altered") || strings.Contains(out, "client.created") {
 		t.Fatalf("query over a tampered index: exit %d\n%s%s", code, out, errOut)
 	}
+	code, out, errOut = runCLI(t, "", "audit", "reindex", "--data", data)
+	if code != 0 || !strings.Contains(out, "1 entries removed, 2 added") {
+		t.Fatalf("reindex: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, out, _ := runCLI(t, "", "audit", "verify", "--data", data); code != 0 || !strings.Contains(out, "intact") {
+		t.Fatalf("verify after reindex: %d %s", code, out)
+	}
+	if code, out, _ := runCLI(t, "", "audit", "query", "--data", data, "--type", "client.created"); code != 0 || strings.Count(out, "client.created") != 2 {
+		t.Fatalf("query after reindex: %d %s", code, out)
+	}
 }
 
 // The CLI refuses a limit outside 1..1000 and a cursor Latchkey did not

@@ -1,0 +1,134 @@
+package audit
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// ErrChainNotIntact is returned by Reindex when the hash chain itself does
+// not verify: the indexes are rebuilt only from a chain that does.
+var ErrChainNotIntact = errors.New("audit: the hash chain does not verify; not rebuilding the indexes from it")
+
+// reindexBatch is how many index changes one transaction writes.
+const reindexBatch = 1000
+
+// ReindexResult says what Reindex changed.
+type ReindexResult struct {
+	Removed int // index entries that pointed at no chained event holding their value
+	Added   int // index entries a chained event was missing
+}
+
+// Reindex rebuilds the secondary indexes from the hash chain after Verify
+// reported IndexDamaged: it removes every entry that does not point at a
+// chained event holding its value and adds every entry a chained event
+// lacks. It refuses (ErrChainNotIntact) when the chain does not verify.
+// Events recorded meanwhile are indexed by the writer as usual; pruning
+// waits until Reindex is done.
+func (l *Log) Reindex(ctx context.Context) (ReindexResult, error) {
+	l.pruneMu.Lock()
+	defer l.pruneMu.Unlock()
+	var res ReindexResult
+	v, err := l.Verify(ctx)
+	if err != nil {
+		return res, err
+	}
+	if !v.OK && v.Problem != IndexDamaged {
+		return res, fmt.Errorf("%w (%s at seq %d)", ErrChainNotIntact, v.Problem, v.Seq)
+	}
+	var bad, missing [][]byte
+	err = l.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefixIndex})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			k := it.Item().Key()
+			ok, err := validIndexKey(txn, k)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				bad = append(bad, it.Item().KeyCopy(nil))
+			}
+		}
+		ev := txn.NewIterator(badger.IteratorOptions{PrefetchValues: true, PrefetchSize: 256, Prefix: prefixEvent})
+		defer ev.Close()
+		for ev.Rewind(); ev.Valid(); ev.Next() {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			i, _ := idFromKey(ev.Item().Key())
+			line, err := ev.Item().ValueCopy(nil)
+			if err != nil {
+				return err
+			}
+			en, err := decodeEntry(line)
+			if err != nil {
+				return err // the chain verified: not reached
+			}
+			for _, ie := range indexValues(&en.Event) {
+				k := indexKey(ie.field, ie.value, i)
+				if _, err := txn.Get(k); errors.Is(err, badger.ErrKeyNotFound) {
+					missing = append(missing, k)
+				} else if err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return res, fmt.Errorf("audit: reindex: %w", err)
+	}
+	if err := l.applyIndexChanges(bad, missing); err != nil {
+		return res, fmt.Errorf("audit: reindex: %w", err)
+	}
+	res.Removed, res.Added = len(bad), len(missing)
+	l.log.Warn().Int("removed", res.Removed).Int("added", res.Added).Msg("audit: indexes rebuilt from the chain")
+	return res, nil
+}
+
+// validIndexKey reports whether index key k is well formed and points at
+// a stored event that holds its value.
+func validIndexKey(txn *badger.Txn, k []byte) (bool, error) {
+	if len(k) != indexKeyLen || fieldNames[k[len(prefixIndex)]] == "" {
+		return false, nil
+	}
+	i, _ := idFromKey(k)
+	en, found, err := readEvent(txn, i)
+	if err != nil || !found {
+		return false, err
+	}
+	field := k[len(prefixIndex)]
+	v := fieldValue(field, &en.Event)
+	return v != "" && bytes.Equal(indexPrefix(field, v), k[:len(k)-idLen]), nil
+}
+
+// applyIndexChanges deletes del and sets add, in batches.
+func (l *Log) applyIndexChanges(del, add [][]byte) error {
+	for len(del) > 0 || len(add) > 0 {
+		err := l.db.Update(func(txn *badger.Txn) error {
+			for n := 0; n < reindexBatch && (len(del) > 0 || len(add) > 0); n++ {
+				var err error
+				if len(del) > 0 {
+					err, del = txn.Delete(del[0]), del[1:]
+				} else {
+					err, add = txn.Set(add[0], nil), add[1:]
+				}
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
