@@ -43,6 +43,10 @@ type Log struct {
 
 	cursorKey []byte // authenticates Query cursors (cursor.go)
 
+	// indexDamaged is set when Verify found an index damaged, until
+	// Reindex or a clean Verify: filtered queries refuse meanwhile.
+	indexDamaged atomic.Bool
+
 	head   chainPoint // owned by the writer goroutine
 	lastTS int64      // owned by the writer goroutine
 

@@ -43,6 +43,9 @@ func (l *Log) Query(ctx context.Context, f Filter) (Page, error) {
 	case limit < 0 || limit > MaxLimit:
 		return Page{}, fmt.Errorf("%w: %d is not between 1 and %d", ErrBadLimit, limit, MaxLimit)
 	}
+	if l.indexDamaged.Load() && usesIndexes(f) {
+		return Page{}, fmt.Errorf("%w: verify found it damaged; run audit reindex", ErrIndexDamaged)
+	}
 	start, ok, err := l.startID(m, f.Cursor)
 	if err != nil || !ok {
 		return Page{}, err
@@ -76,6 +79,7 @@ func (l *Log) Query(ctx context.Context, f Filter) (Page, error) {
 		return nil
 	})
 	if errors.Is(err, ErrIndexDamaged) {
+		l.indexDamaged.Store(true) // one lying entry: no filtered answer is trustworthy
 		l.log.Error().Err(err).Msg("audit: query refused: index damaged")
 		return Page{}, err
 	}
@@ -141,6 +145,11 @@ func (l *Log) plan(txn *badger.Txn, f Filter) posting {
 	return &intersectPosting{kids: kids}
 }
 
+// usesIndexes reports whether plan answers f from the indexes.
+func usesIndexes(f Filter) bool {
+	return len(f.Types) > 0 || f.Outcome != "" || f.ClientID != "" || f.Subject != "" || f.RemoteIP != ""
+}
+
 // scanItem returns the current event item when p walks the events
 // themselves, so a scan reads values without a lookup per event.
 func scanItem(p posting) *badger.Item {
@@ -151,9 +160,10 @@ func scanItem(p posting) *badger.Item {
 }
 
 // ErrIndexDamaged is returned by Query when an index entry points at an
-// event that is missing or does not hold the indexed value: the index was
-// altered outside Latchkey, and its answers cannot be trusted. Verify
-// names the damage.
+// event that is missing or does not hold the indexed value, and by every
+// filtered Query after Verify reported IndexDamaged until Reindex: the
+// index was altered outside Latchkey, and its answers cannot be trusted.
+// Verify names the damage.
 var ErrIndexDamaged = errors.New("audit: index damaged")
 
 // candidate reads event i (from item when the scan already holds it) and

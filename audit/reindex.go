@@ -89,6 +89,7 @@ func (l *Log) Reindex(ctx context.Context) (ReindexResult, error) {
 		return res, fmt.Errorf("audit: reindex: %w", err)
 	}
 	res.Removed, res.Added = len(bad), len(missing)
+	l.indexDamaged.Store(false)
 	l.log.Warn().Int("removed", res.Removed).Int("added", res.Added).Msg("audit: indexes rebuilt from the chain")
 	return res, nil
 }

@@ -71,6 +71,9 @@ func (l *Log) Verify(ctx context.Context) (VerifyResult, error) {
 		}
 		err = verifyIndexes(ctx, txn, w.want, &r)
 		r.OK = r.Problem == ""
+		if err == nil {
+			l.indexDamaged.Store(!r.OK)
+		}
 		return err
 	})
 	if err != nil {

@@ -183,7 +183,17 @@ func TestVerifyChecksIndexes(t *testing.T) {
 			if r.Checked != 24 {
 				t.Errorf("chain walk checked %d events, want 24", r.Checked)
 			}
+			// Once verify has found the damage, no filtered query answers
+			// from the index (a deleted entry hides events silently
+			// otherwise); the unfiltered one reads the events themselves.
+			if _, err := l.Query(context.Background(), Filter{Types: []Type{SessionEnded}}); !errors.Is(err, ErrIndexDamaged) {
+				t.Errorf("filtered query after verify found the damage: %v, want ErrIndexDamaged", err)
+			}
+			if p, err := l.Query(context.Background(), Filter{}); err != nil || len(p.Entries) != 24 {
+				t.Errorf("unfiltered query: %d entries, %v", len(p.Entries), err)
+			}
 			if tt.query != nil {
+				l.indexDamaged.Store(false) // as after a restart: the query itself must notice
 				if _, err := l.Query(context.Background(), *tt.query); !errors.Is(err, ErrIndexDamaged) {
 					t.Errorf("query %+v over the tampered index: %v, want ErrIndexDamaged", *tt.query, err)
 				}
