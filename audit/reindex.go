@@ -41,20 +41,15 @@ func (l *Log) Reindex(ctx context.Context) (ReindexResult, error) {
 	}
 	var bad, missing [][]byte
 	err = l.db.View(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefixIndex})
-		defer it.Close()
-		for it.Rewind(); it.Valid(); it.Next() {
-			if ctx.Err() != nil {
-				return ctx.Err()
+		err := walkIndex(ctx, txn, func(k []byte) (bool, error) {
+			detail, _, err := checkIndexKey(txn, k)
+			if detail != "" {
+				bad = append(bad, bytes.Clone(k))
 			}
-			k := it.Item().Key()
-			ok, err := validIndexKey(txn, k)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				bad = append(bad, it.Item().KeyCopy(nil))
-			}
+			return false, err
+		})
+		if err != nil {
+			return err
 		}
 		ev := txn.NewIterator(badger.IteratorOptions{PrefetchValues: true, PrefetchSize: 256, Prefix: prefixEvent})
 		defer ev.Close()
@@ -92,22 +87,6 @@ func (l *Log) Reindex(ctx context.Context) (ReindexResult, error) {
 	l.indexDamaged.Store(false)
 	l.log.Warn().Int("removed", res.Removed).Int("added", res.Added).Msg("audit: indexes rebuilt from the chain")
 	return res, nil
-}
-
-// validIndexKey reports whether index key k is well formed and points at
-// a stored event that holds its value.
-func validIndexKey(txn *badger.Txn, k []byte) (bool, error) {
-	if len(k) != indexKeyLen || fieldNames[k[len(prefixIndex)]] == "" {
-		return false, nil
-	}
-	i, _ := idFromKey(k)
-	en, found, err := readEvent(txn, i)
-	if err != nil || !found {
-		return false, err
-	}
-	field := k[len(prefixIndex)]
-	v := fieldValue(field, &en.Event)
-	return v != "" && bytes.Equal(indexPrefix(field, v), k[:len(k)-idLen]), nil
 }
 
 // applyIndexChanges deletes del and sets add, in batches.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -133,19 +134,17 @@ func (t indexTally) count(k string) uint64 {
 // one key-only pass; when they differ, diagnoseIndexes names the damage.
 func verifyIndexes(ctx context.Context, txn *badger.Txn, want indexTally, r *VerifyResult) error {
 	have := newIndexTally(want.secret)
-	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefixIndex})
-	defer it.Close()
-	for it.Rewind(); it.Valid(); it.Next() {
-		if r.Indexed%4096 == 0 && ctx.Err() != nil {
-			return ctx.Err()
-		}
+	err := walkIndex(ctx, txn, func(k []byte) (bool, error) {
 		r.Indexed++
-		k := it.Item().Key()
 		if len(k) != indexKeyLen || fieldNames[k[len(prefixIndex)]] == "" {
 			r.bad(IndexDamaged, 0, "an index holds a malformed key %q", k)
-			return nil
+			return true, nil
 		}
 		have.add(k)
+		return false, nil
+	})
+	if err != nil || r.Problem != "" {
+		return err
 	}
 	if have.same(want) {
 		return nil
@@ -159,29 +158,15 @@ func verifyIndexes(ctx context.Context, txn *badger.Txn, want indexTally, r *Ver
 // to a distinct chained event holding its value), equal counts would mean
 // equal sets, so one of the two is always found.
 func diagnoseIndexes(ctx context.Context, txn *badger.Txn, want, have indexTally, r *VerifyResult) error {
-	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefixIndex})
-	defer it.Close()
-	for it.Rewind(); it.Valid(); it.Next() {
-		if ctx.Err() != nil {
-			return ctx.Err()
+	err := walkIndex(ctx, txn, func(k []byte) (bool, error) {
+		detail, seq, err := checkIndexKey(txn, k)
+		if detail != "" {
+			r.bad(IndexDamaged, seq, "%s", detail)
 		}
-		k := it.Item().Key()
-		field := k[len(prefixIndex)]
-		i, _ := idFromKey(k)
-		en, found, err := readEvent(txn, i)
-		if err != nil {
-			return err
-		}
-		if !found {
-			r.bad(IndexDamaged, i.seq(), "index %s has an entry for seq %d, which is not in the chain", fieldNames[field], i.seq())
-			return nil
-		}
-		v := fieldValue(field, &en.Event)
-		if v == "" || !bytes.Equal(indexPrefix(field, v), k[:len(k)-idLen]) {
-			r.bad(IndexDamaged, i.seq(), "index %s has an entry for seq %d that does not match it (its %s is %q)",
-				fieldNames[field], i.seq(), fieldNames[field], v)
-			return nil
-		}
+		return detail != "", err
+	})
+	if err != nil || r.Problem != "" {
+		return err
 	}
 	groups := make([]string, 0, len(want.types))
 	for g := range want.types {
@@ -213,6 +198,45 @@ func diagnoseIndexes(ctx context.Context, txn *badger.Txn, want, have indexTally
 	}
 	r.bad(IndexDamaged, 0, "the indexes disagree with the chain")
 	return nil
+}
+
+// walkIndex calls fn with every index key (valid only during the call)
+// until fn says stop or fails.
+func walkIndex(ctx context.Context, txn *badger.Txn, fn func(k []byte) (stop bool, err error)) error {
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefixIndex})
+	defer it.Close()
+	for it.Rewind(); it.Valid(); it.Next() {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if stop, err := fn(it.Item().Key()); stop || err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkIndexKey says what is wrong with index key k (empty when nothing
+// is): malformed, pointing at no stored event, or at one that does not
+// hold its value; seq is the event it points at.
+func checkIndexKey(txn *badger.Txn, k []byte) (detail string, seq uint64, err error) {
+	if len(k) != indexKeyLen || fieldNames[k[len(prefixIndex)]] == "" {
+		return fmt.Sprintf("an index holds a malformed key %q", k), 0, nil
+	}
+	field := k[len(prefixIndex)]
+	i, _ := idFromKey(k)
+	en, found, err := readEvent(txn, i)
+	switch {
+	case err != nil:
+		return "", 0, err
+	case !found:
+		return fmt.Sprintf("index %s has an entry for seq %d, which is not in the chain", fieldNames[field], i.seq()), i.seq(), nil
+	}
+	if v := fieldValue(field, &en.Event); v == "" || !bytes.Equal(indexPrefix(field, v), k[:len(k)-idLen]) {
+		return fmt.Sprintf("index %s has an entry for seq %d that does not match it (its %s is %q)",
+			fieldNames[field], i.seq(), fieldNames[field], v), i.seq(), nil
+	}
+	return "", i.seq(), nil
 }
 
 // firstUnindexed returns the seq of the oldest chained event missing from
