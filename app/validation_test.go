@@ -29,7 +29,7 @@ func TestConsoleShowsTypedValidationMessages(t *testing.T) {
 		{"AddRoute", `[{"name":"r","prefix":"api","upstream":"https://api.example"}]`,
 			`invalid route: route "r": prefix must start with "/" (got "api")`},
 		{"QueryAudit", `[{"expr":"type ==="}]`, "bad expression: at offset"},
-		{"QueryAudit", `[{"cursor":"nope"}]`, "the cursor is not one this log gave out; start again from the first page"},
+		{"QueryAudit", `[{"cursor":"nope"}]`, "bad cursor: pass the next value of the previous page, unchanged, with the same filter"},
 		{"UpdateSettings", `[{"values":{"audit_retention":"1h"}}]`, "Audit retention: must be from 1d to 3650d"},
 	} {
 		rec := cliCall(h, c.method, c.args)
