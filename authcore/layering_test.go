@@ -23,6 +23,8 @@ var allowed = map[string][]string{
 	"audit/cmd/auditbench":     {"audit"},
 	"authcore/store/badger":    {"authcore"},
 	"authcore/store/storetest": {"authcore"},
+	// The PostgreSQL store knows only the vocabulary, like Badger.
+	"authcore/store/postgres": {"authcore"},
 	// authcore/dpop is DPoP proof validation (RFC 9449 §4.3) shared by
 	// the token endpoint and the gateway; it uses only the neutral
 	// packages below.
@@ -48,8 +50,11 @@ var allowed = map[string][]string{
 	// Test scaffolding, imported by _test.go files only (TestTestSupport):
 	// testsupport needs nothing but audit, so any package's internal tests
 	// may use it; servertest starts the real server.
-	"authcore/testsupport":       {"audit"},
-	"authcore/server/servertest": {"authcore/server", "authcore/store/badger"},
+	"authcore/testsupport": {"audit"},
+	// pgtest starts private PostgreSQL clusters; it imports nothing of
+	// Latchkey so the bench program may use it too.
+	"authcore/testsupport/pgtest": {},
+	"authcore/server/servertest":  {"authcore/server", "authcore/store/badger"},
 }
 
 // testOnly are the packages that no non-test file may import.
