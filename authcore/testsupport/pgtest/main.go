@@ -137,7 +137,7 @@ func ident(s string) string { return nonIdent.ReplaceAllString(strings.ToLower(s
 
 // dbName names the package's database after the test binary.
 func dbName() string {
-	name := ident(strings.TrimSuffix(filepath.Base(os.Args[0]), ".test"))
+	name := "pkg_" + ident(strings.TrimSuffix(filepath.Base(os.Args[0]), ".test"))
 	if name == "" || len(name) > 50 {
 		name = "test"
 	}
