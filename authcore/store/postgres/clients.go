@@ -13,30 +13,30 @@ import (
 // clientDocV1 is the descriptive part of a client, the doc column of
 // clients. Its secrets are columns of their own, and only hashes.
 type clientDocV1 struct {
-	Name            string   `json:"name,omitempty"`
-	RedirectURIs    []string `json:"redirect_uris,omitempty"`
-	GrantTypes      []string `json:"grant_types,omitempty"`
-	Scopes          []string `json:"scopes,omitempty"`
-	Audience        []string `json:"aud,omitempty"`
-	AuthMethod      string   `json:"auth_method,omitempty"`
-	JWKS            string   `json:"jwks,omitempty"`
-	JWKSURI         string   `json:"jwks_uri,omitempty"`
-	AccessTokenTTL  int64    `json:"at_ttl_ns,omitempty"`
-	RefreshTokenTTL int64    `json:"rt_ttl_ns,omitempty"`
-	IDTokenAlg      string   `json:"id_token_alg,omitempty"`
-	PostLogoutURIs  []string `json:"post_logout_redirect_uris,omitempty"`
-	BackchannelURI  string   `json:"backchannel_logout_uri,omitempty"`
-	BackchannelSID  bool     `json:"backchannel_logout_session_required,omitempty"`
-	DPoPBound       bool     `json:"dpop_bound_access_tokens,omitempty"`
-	TLSBound        bool     `json:"tls_client_certificate_bound_access_tokens,omitempty"`
+	Name            string                 `json:"name,omitempty"`
+	RedirectURIs    []string               `json:"redirect_uris,omitempty"`
+	GrantTypes      []string               `json:"grant_types,omitempty"`
+	Scopes          []string               `json:"scopes,omitempty"`
+	Audience        []string               `json:"aud,omitempty"`
+	AuthMethod      string                 `json:"auth_method,omitempty"`
+	JWKS            string                 `json:"jwks,omitempty"`
+	JWKSURI         string                 `json:"jwks_uri,omitempty"`
+	AccessTokenTTL  int64                  `json:"at_ttl_ns,omitempty"`
+	RefreshTokenTTL int64                  `json:"rt_ttl_ns,omitempty"`
+	IDTokenAlg      string                 `json:"id_token_alg,omitempty"`
+	PostLogoutURIs  []string               `json:"post_logout_redirect_uris,omitempty"`
+	BackchannelURI  string                 `json:"backchannel_logout_uri,omitempty"`
+	BackchannelSID  bool                   `json:"backchannel_logout_session_required,omitempty"`
+	DPoPBound       bool                   `json:"dpop_bound_access_tokens,omitempty"`
+	TLSBound        bool                   `json:"tls_client_certificate_bound_access_tokens,omitempty"`
 	TLSClientAuth   authcore.TLSClientAuth `json:"tls_client_auth"`
-	LogoURI         string   `json:"logo_uri,omitempty"`
-	ClientURI       string   `json:"client_uri,omitempty"`
-	PolicyURI       string   `json:"policy_uri,omitempty"`
-	TOSURI          string   `json:"tos_uri,omitempty"`
-	Contacts        []string `json:"contacts,omitempty"`
-	RequirePAR      bool     `json:"require_pushed_authorization_requests,omitempty"`
-	FAPI            bool     `json:"fapi,omitempty"`
+	LogoURI         string                 `json:"logo_uri,omitempty"`
+	ClientURI       string                 `json:"client_uri,omitempty"`
+	PolicyURI       string                 `json:"policy_uri,omitempty"`
+	TOSURI          string                 `json:"tos_uri,omitempty"`
+	Contacts        []string               `json:"contacts,omitempty"`
+	RequirePAR      bool                   `json:"require_pushed_authorization_requests,omitempty"`
+	FAPI            bool                   `json:"fapi,omitempty"`
 }
 
 const clientCols = `id, type, doc, secret_hash, prev_secret_hash, prev_secret_expires, registration_token_hash, created_at, updated_at`
