@@ -40,8 +40,8 @@ func connect(c *common) (caller, error) {
 		return nil, err
 	}
 	log = log.Level(max(log.GetLevel(), zerolog.WarnLevel)) // the CLI prints results, not chatter
-	st, err := openState(dataDir, log, auditOptions{})
-	if errors.Is(err, badger.ErrLocked) {
+	st, err := openState(c, dataDir, false, log, auditOptions{})
+	if errors.Is(err, badger.ErrLocked) || errors.Is(err, errInUse) {
 		return remoteCaller(dataDir)
 	}
 	if err != nil {
@@ -57,7 +57,7 @@ func connect(c *common) (caller, error) {
 		return nil, err
 	}
 	a := app.New(app.Config{Server: srv, Logger: log, Audit: st.audit,
-		Info: app.Info{Issuer: issuer, DataDir: dataDir, Mode: "cli", StartedAt: time.Now()}})
+		Info: app.Info{Issuer: issuer, DataDir: dataDir, Store: c.describeStore(dataDir), Mode: "cli", StartedAt: time.Now()}})
 	return &localCaller{d: app.NewDispatcher(a), close_: func() { st.close() }}, nil
 }
 

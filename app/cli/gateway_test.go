@@ -19,15 +19,18 @@ import (
 
 	"github.com/latchkey/latchkey/authcore"
 	"github.com/latchkey/latchkey/authcore/oauth"
+	"github.com/latchkey/latchkey/authcore/testsupport/pgtest"
 )
 
 // TestMain lets a test re-execute this binary as a real `latchkey`
 // process: LATCHKEY_TEST_MAIN holds its arguments, separated by the unit separator (0x1f).
+// Otherwise the tests run with a private PostgreSQL cluster for the
+// --store tests (postgres_test.go).
 func TestMain(m *testing.M) {
 	if args := os.Getenv("LATCHKEY_TEST_MAIN"); args != "" {
 		os.Exit(Main(strings.Split(args, "\x1f"), Env{Console: fstest.MapFS{}}))
 	}
-	os.Exit(m.Run())
+	pgtest.Main(m)
 }
 
 func freeAddr(t *testing.T) string {

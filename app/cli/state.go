@@ -6,20 +6,21 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
 
 	"github.com/latchkey/latchkey/audit"
 	"github.com/latchkey/latchkey/audit/monitor"
+	"github.com/latchkey/latchkey/authcore"
 	"github.com/latchkey/latchkey/authcore/server"
-	"github.com/latchkey/latchkey/authcore/store/badger"
 )
 
 // state is what a data directory holds open: the store and the audit log,
 // with the monitoring fed by the log.
 type state struct {
-	store    *badger.Store
+	store    authcore.Storage
 	audit    *audit.Log
 	metrics  *monitor.Metrics
 	timeline *monitor.Timeline
@@ -27,8 +28,9 @@ type state struct {
 	mirror   io.Closer // the audit mirror file, if any
 }
 
-// openState opens dataDir's store and audit log. A store held by another
-// process is reported as badger.ErrLocked.
+// openState opens the store the flags name (Badger in dataDir, or
+// PostgreSQL) and dataDir's audit log. A store held by another process is
+// reported as badger.ErrLocked, an audit log held by one as errInUse.
 // auditOptions are the audit log's settings from the command line.
 type auditOptions struct {
 	retention time.Duration
@@ -36,15 +38,12 @@ type auditOptions struct {
 	closer    io.Closer
 }
 
-func openState(dataDir string, log zerolog.Logger, ao auditOptions) (*state, error) {
-	key, err := encryptionKey(dataDir, log)
+func openState(c *common, dataDir string, migrate bool, log zerolog.Logger, ao auditOptions) (*state, error) {
+	key, err := c.storeKey(dataDir, log)
 	if err != nil {
 		return nil, err
 	}
-	st, err := badger.Open(badger.Options{Dir: filepath.Join(dataDir, "store"), Logger: log, EncryptionKey: key})
-	if errors.Is(err, badger.ErrWrongEncryptionKey) {
-		return nil, fmt.Errorf("%w: the store in %s was encrypted with another key (check $LATCHKEY_ENCRYPTION_KEY or %s)", err, dataDir, encryptionKeyFile)
-	}
+	st, err := c.openStore(dataDir, key, migrate, log)
 	if err != nil {
 		return nil, err
 	}
@@ -55,6 +54,9 @@ func openState(dataDir string, log zerolog.Logger, ao auditOptions) (*state, err
 		Retention: ao.retention, Mirror: ao.mirror})
 	if err != nil {
 		st.Close()
+		if strings.Contains(err.Error(), badgerLockText) {
+			return nil, fmt.Errorf("audit log in %s: %w", dataDir, errInUse)
+		}
 		return nil, fmt.Errorf("audit log: %w", err)
 	}
 	s := &state{store: st, audit: alog, mirror: ao.closer}
