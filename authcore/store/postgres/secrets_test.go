@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -120,5 +121,32 @@ func TestOpenErrorHidesPassword(t *testing.T) {
 	_, err := Open(context.Background(), Options{DSN: dsn, EncryptionKey: testKey})
 	if err == nil || strings.Contains(err.Error(), "wrong-pass-1234") || strings.Contains(err.Error(), c.Password) {
 		t.Errorf("Open with a wrong password: %v", err)
+	}
+}
+
+// TestPoolConfig: defaults for a small node, the URL's own pool and
+// timeout parameters win over them, and Options win over the URL.
+func TestPoolConfig(t *testing.T) {
+	base := "postgres://u:p@db/x?sslmode=disable"
+	cfg, err := poolConfig(Options{DSN: base})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.MaxConns < 8 || cfg.MaxConns > 32 || cfg.ConnConfig.ConnectTimeout != 5*time.Second || cfg.ConnConfig.RuntimeParams["statement_timeout"] != "15000" {
+		t.Errorf("defaults: max %d, connect %v, statement %s", cfg.MaxConns, cfg.ConnConfig.ConnectTimeout, cfg.ConnConfig.RuntimeParams["statement_timeout"])
+	}
+	cfg, err = poolConfig(Options{DSN: base + "&pool_max_conns=3&connect_timeout=2&statement_timeout=700"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.MaxConns != 3 || cfg.ConnConfig.ConnectTimeout != 2*time.Second || cfg.ConnConfig.RuntimeParams["statement_timeout"] != "700" {
+		t.Errorf("URL parameters: max %d, connect %v, statement %s", cfg.MaxConns, cfg.ConnConfig.ConnectTimeout, cfg.ConnConfig.RuntimeParams["statement_timeout"])
+	}
+	cfg, _ = poolConfig(Options{DSN: base + "&pool_max_conns=3", MaxConns: 5, StatementTimeout: time.Second})
+	if cfg.MaxConns != 5 || cfg.ConnConfig.RuntimeParams["statement_timeout"] != "1000" {
+		t.Errorf("Options: max %d, statement %s", cfg.MaxConns, cfg.ConnConfig.RuntimeParams["statement_timeout"])
+	}
+	if _, err := poolConfig(Options{DSN: "postgres://u:s3cret@db:notaport/x"}); err == nil || strings.Contains(err.Error(), "s3cret") {
+		t.Errorf("bad DSN: %v", err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -16,7 +17,9 @@ import (
 )
 
 // Options configures Open. DSN and EncryptionKey are required; every
-// other field has a default suited to a node of 2 to 8 cores.
+// other field has a default suited to a node of 2 to 8 cores. The pool
+// can also be tuned in the URL (pool_max_conns=16&statement_timeout=5000
+// and the other pgxpool parameters); a non-zero field here wins.
 type Options struct {
 	// DSN is the connection URL (postgres://user:password@host:port/db?
 	// sslmode=...) or key=value string. It is never logged; use
@@ -102,20 +105,36 @@ func poolConfig(opts Options) (*pgxpool.Config, error) {
 		// pgx's parse errors may quote the DSN, password included.
 		return nil, fmt.Errorf("postgres: invalid DSN %s", MaskDSN(opts.DSN))
 	}
-	cfg.MaxConns = opts.MaxConns
-	if cfg.MaxConns <= 0 {
+	// The URL's own pool_max_conns, pool_min_conns, connect_timeout,
+	// pool_max_conn_lifetime and statement_timeout win over the
+	// defaults; Options win over both.
+	inURL := func(param string) bool { return strings.Contains(opts.DSN, param+"=") }
+	switch {
+	case opts.MaxConns > 0:
+		cfg.MaxConns = opts.MaxConns
+	case !inURL("pool_max_conns"):
 		cfg.MaxConns = int32(min(32, max(8, 4*runtime.GOMAXPROCS(0))))
 	}
-	cfg.MinConns = opts.MinConns
-	if cfg.MinConns <= 0 {
+	switch {
+	case opts.MinConns > 0:
+		cfg.MinConns = opts.MinConns
+	case !inURL("pool_min_conns"):
 		cfg.MinConns = min(2, cfg.MaxConns)
 	}
-	cfg.ConnConfig.ConnectTimeout = orDefault(opts.ConnectTimeout, 5*time.Second)
-	cfg.MaxConnLifetime = orDefault(opts.MaxConnLifetime, time.Hour)
-	cfg.MaxConnIdleTime = 5 * time.Minute
+	if opts.ConnectTimeout > 0 || !inURL("connect_timeout") {
+		cfg.ConnConfig.ConnectTimeout = orDefault(opts.ConnectTimeout, 5*time.Second)
+	}
+	if opts.MaxConnLifetime > 0 || !inURL("pool_max_conn_lifetime") {
+		cfg.MaxConnLifetime = orDefault(opts.MaxConnLifetime, time.Hour)
+	}
+	if !inURL("pool_max_conn_idle_time") {
+		cfg.MaxConnIdleTime = 5 * time.Minute
+	}
 	cfg.HealthCheckPeriod = 30 * time.Second
-	st := orDefault(opts.StatementTimeout, 15*time.Second)
-	cfg.ConnConfig.RuntimeParams["statement_timeout"] = strconv.FormatInt(st.Milliseconds(), 10)
+	if opts.StatementTimeout > 0 || !inURL("statement_timeout") {
+		st := orDefault(opts.StatementTimeout, 15*time.Second)
+		cfg.ConnConfig.RuntimeParams["statement_timeout"] = strconv.FormatInt(st.Milliseconds(), 10)
+	}
 	cfg.ConnConfig.RuntimeParams["idle_in_transaction_session_timeout"] = "60000"
 	cfg.ConnConfig.RuntimeParams["application_name"] = "latchkey"
 	// Durability is part of the contract: a commit returns after the WAL
