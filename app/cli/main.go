@@ -70,6 +70,7 @@ Usage:
   latchkey gateway --config FILE   run a standalone gateway in front of any API and any OIDC issuer
   latchkey flow run [flags]        run an OAuth/OIDC flow step by step against any issuer, with its trace
   latchkey migrate status|up       show or apply the schema migrations of a --store postgres:// database
+  latchkey store copy --from DIR --to postgres://...   move a single-node installation to PostgreSQL
   latchkey version                 print the version
 
 Every subcommand takes --data DIR (default $XDG_DATA_HOME/latchkey) and --help.
@@ -126,6 +127,8 @@ func run(args []string, env Env) error {
 		return runFlow(args[1:], env)
 	case "migrate":
 		return runMigrate(args[1:], env)
+	case "store":
+		return runStore(args[1:], env)
 	case "client", "user", "scope", "key", "token", "audit", "route", "idp", "settings":
 		return runAdmin(args[0], args[1:], env)
 	}

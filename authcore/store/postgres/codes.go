@@ -59,12 +59,16 @@ func (s *Store) CreateAuthCode(ctx context.Context, c authcore.AuthCode) error {
 	if c.Hash == "" {
 		return errEmptyID
 	}
+	_, err := s.exec(ctx, `INSERT INTO auth_codes (hash, doc, expires_at, created_at) VALUES ($1,$2,$3,$4)`, codeArgs(c)...)
+	return err
+}
+
+// codeArgs are a code's hash, doc, expires_at and created_at.
+func codeArgs(c authcore.AuthCode) []any {
 	doc := codeDocV1{ClientID: c.ClientID, UserID: c.UserID, RedirectURI: c.RedirectURI, Scopes: c.Scopes,
 		Audience: c.Audience, CodeChallenge: c.CodeChallenge, Nonce: c.Nonce, AuthTime: c.AuthTime,
 		SessionID: c.SessionID, ACR: c.ACR, Claims: c.Claims, DPoPJKT: c.DPoPJKT, Resources: c.Resources}
-	_, err := s.exec(ctx, `INSERT INTO auth_codes (hash, doc, expires_at, created_at) VALUES ($1,$2,$3,$4)`,
-		c.Hash, jsonDoc(doc), ts(c.ExpiresAt), c.CreatedAt)
-	return err
+	return []any{c.Hash, jsonDoc(doc), ts(c.ExpiresAt), c.CreatedAt}
 }
 
 // ConsumeAuthCode marks the code consumed by grantID and returns it. It

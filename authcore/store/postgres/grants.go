@@ -88,11 +88,8 @@ func (s *Store) CreateGrant(ctx context.Context, g authcore.Grant, rt *authcore.
 			return errWrongGrant
 		}
 	}
-	doc := grantDocV1{Scopes: g.Scopes, Audience: g.Audience, AuthTime: g.AuthTime,
-		SessionID: g.SessionID, Claims: g.Claims, Resources: g.Resources}
 	return s.tx(ctx, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO grants (`+grantCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`,
-			g.ID, g.ClientID, g.UserID, jsonDoc(doc), g.Revoked, ts(g.RevokedAt), g.RevokedReason, ts(g.ExpiresAt), g.CreatedAt)
+		_, err := tx.Exec(ctx, `INSERT INTO grants (`+grantCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`, grantArgs(g)...)
 		if err != nil {
 			return err
 		}
@@ -106,6 +103,12 @@ func (s *Store) CreateGrant(ctx context.Context, g authcore.Grant, rt *authcore.
 		}
 		return nil
 	})
+}
+
+func grantArgs(g authcore.Grant) []any {
+	doc := grantDocV1{Scopes: g.Scopes, Audience: g.Audience, AuthTime: g.AuthTime,
+		SessionID: g.SessionID, Claims: g.Claims, Resources: g.Resources}
+	return []any{g.ID, g.ClientID, g.UserID, jsonDoc(doc), g.Revoked, ts(g.RevokedAt), g.RevokedReason, ts(g.ExpiresAt), g.CreatedAt}
 }
 
 func addToken(ctx context.Context, tx pgx.Tx, grantID string, t authcore.IssuedToken) error {

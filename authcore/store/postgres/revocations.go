@@ -42,12 +42,13 @@ func (s *Store) IsRevoked(ctx context.Context, jti string) (bool, error) {
 // ListRevocations returns the revocations whose token has not expired at
 // now, ordered by jti.
 func (s *Store) ListRevocations(ctx context.Context, now time.Time) ([]authcore.Revocation, error) {
-	return list(ctx, s, `SELECT jti, expires_at, revoked_at FROM revocations WHERE `+live(1)+` ORDER BY jti`, []any{now},
-		func(row pgx.Row) (authcore.Revocation, error) {
-			var r authcore.Revocation
-			var exp, at *time.Time
-			err := row.Scan(&r.JTI, &exp, &at)
-			r.ExpiresAt, r.RevokedAt = tv(exp), tv(at)
-			return r, storeErr(err)
-		})
+	return list(ctx, s, `SELECT jti, expires_at, revoked_at FROM revocations WHERE `+live(1)+` ORDER BY jti`, []any{now}, scanRevocation)
+}
+
+func scanRevocation(row pgx.Row) (authcore.Revocation, error) {
+	var r authcore.Revocation
+	var exp, at *time.Time
+	err := row.Scan(&r.JTI, &exp, &at)
+	r.ExpiresAt, r.RevokedAt = tv(exp), tv(at)
+	return r, storeErr(err)
 }

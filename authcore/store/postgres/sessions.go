@@ -44,11 +44,14 @@ func (s *Store) CreateSession(ctx context.Context, ss authcore.Session) error {
 	if ss.ID == "" || ss.UserID == "" {
 		return errEmptyID
 	}
+	_, err := s.exec(ctx, `INSERT INTO sessions (`+sessionCols+`) VALUES ($1,$2,$3,$4,$5)`, sessionArgs(ss)...)
+	return err
+}
+
+func sessionArgs(ss authcore.Session) []any {
 	doc := sessionDocV1{AuthTime: ss.AuthTime, RemoteIP: ss.RemoteIP, UserAgent: ss.UserAgent,
 		IdentityProvider: ss.IdentityProvider, ACR: ss.ACR, AMR: ss.AMR}
-	_, err := s.exec(ctx, `INSERT INTO sessions (`+sessionCols+`) VALUES ($1,$2,$3,$4,$5)`,
-		ss.ID, ss.UserID, jsonDoc(doc), ts(ss.ExpiresAt), ss.CreatedAt)
-	return err
+	return []any{ss.ID, ss.UserID, jsonDoc(doc), ts(ss.ExpiresAt), ss.CreatedAt}
 }
 
 // GetSession returns the session, or authcore.ErrNotFound when it is
