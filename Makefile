@@ -58,6 +58,8 @@ lint:
 
 test-go:
 	$(GO) test -race -count=1 ./...
+	# the end-to-end suites again, each server on a PostgreSQL store (a private cluster)
+	LATCHKEY_TEST_STORE=postgres $(GO) test -race -count=1 ./authcore/server ./authcore/oidc
 
 ## test-fuzz: every Fuzz target for $(FUZZTIME)
 test-fuzz:

@@ -54,7 +54,7 @@ var allowed = map[string][]string{
 	// pgtest starts private PostgreSQL clusters; it imports nothing of
 	// Latchkey so the bench program may use it too.
 	"authcore/testsupport/pgtest": {},
-	"authcore/server/servertest":  {"authcore/server", "authcore/store/badger"},
+	"authcore/server/servertest":  {"authcore", "authcore/server", "authcore/store/badger", "authcore/store/postgres", "authcore/testsupport/pgtest"},
 }
 
 // testOnly are the packages that no non-test file may import.

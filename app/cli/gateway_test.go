@@ -54,11 +54,7 @@ func TestStandaloneGatewayFollowsRevocations(t *testing.T) {
 	}
 	defer in.stop()
 	ctx := context.Background()
-	client, secret, err := in.srv.OAuth.CreateClient(ctx, oauth.ClientSpec{Name: "svc", Type: authcore.Confidential,
-		GrantTypes: []string{"client_credentials"}, Scopes: []string{"orders:read"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	client, secret := serviceClient(t, in)
 	feedToken, err := in.srv.NewFeedToken(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -105,14 +101,7 @@ func TestStandaloneGatewayFollowsRevocations(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	req, _ := http.NewRequest("POST", in.issuer+"/revoke", strings.NewReader(url.Values{"token": {tok}}.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.SetBasicAuth(client.ID, secret)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil || resp.StatusCode != 200 {
-		t.Fatalf("revoke: %v %v", resp, err)
-	}
-	resp.Body.Close()
+	revoke(t, in.issuer, client.ID, secret, tok)
 	revokedAt := time.Now()
 	for call() != http.StatusUnauthorized {
 		if time.Since(revokedAt) > time.Second {
@@ -121,6 +110,31 @@ func TestStandaloneGatewayFollowsRevocations(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	t.Logf("revocation reached the standalone gateway in %v", time.Since(revokedAt))
+}
+
+// serviceClient registers a confidential client_credentials client with
+// the orders:read scope and returns it with its secret.
+func serviceClient(t *testing.T, in *instance) (authcore.Client, string) {
+	t.Helper()
+	client, secret, err := in.srv.OAuth.CreateClient(context.Background(), oauth.ClientSpec{Name: "svc", Type: authcore.Confidential,
+		GrantTypes: []string{"client_credentials"}, Scopes: []string{"orders:read"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return client, secret
+}
+
+// revoke revokes tok at the issuer (RFC 7009) as client id.
+func revoke(t *testing.T, issuer, id, secret, tok string) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", issuer+"/revoke", strings.NewReader(url.Values{"token": {tok}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(id, secret)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("revoke: %v %v", resp, err)
+	}
+	resp.Body.Close()
 }
 
 func clientCredentials(t *testing.T, issuer, id, secret string) string {

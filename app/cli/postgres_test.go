@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bufio"
-	"context"
 	"os"
 	"os/exec"
 	"strings"
@@ -10,8 +9,6 @@ import (
 	"testing/fstest"
 	"time"
 
-	"github.com/latchkey/latchkey/authcore"
-	"github.com/latchkey/latchkey/authcore/oauth"
 	"github.com/latchkey/latchkey/authcore/testsupport/pgtest"
 )
 
@@ -46,12 +43,7 @@ func TestServeOnPostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer in.stop()
-	ctx := context.Background()
-	client, secret, err := in.srv.OAuth.CreateClient(ctx, oauth.ClientSpec{Name: "svc", Type: authcore.Confidential,
-		GrantTypes: []string{"client_credentials"}, Scopes: []string{"orders:read"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	client, secret := serviceClient(t, in)
 	if tok := clientCredentials(t, in.issuer, client.ID, secret); tok == "" {
 		t.Fatal("no token")
 	}

@@ -2,8 +2,6 @@ package cli
 
 import (
 	"context"
-	"net/http"
-	"net/url"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -118,14 +116,7 @@ func populate(t *testing.T, in *instance) {
 				t.Fatal(err)
 			}
 		} else {
-			req, _ := http.NewRequest("POST", in.issuer+"/revoke", strings.NewReader(url.Values{"token": {tok.RefreshToken}}.Encode()))
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			req.SetBasicAuth(client.ID, secret)
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil || resp.StatusCode != 200 {
-				t.Fatalf("revoke: %v %v", resp, err)
-			}
-			resp.Body.Close()
+			revoke(t, in.issuer, client.ID, secret, tok.RefreshToken)
 		}
 	}
 	st := in.state.store
