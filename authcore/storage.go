@@ -81,12 +81,14 @@ type Storage interface {
 	PushedRequests
 	DeviceCodes
 
-	// GarbageCollect removes records that expired at or before now and
-	// reports how many it removed. It works in bounded batches (one
-	// transaction each), so it never holds locks for long, and it may run
-	// on several nodes at once (the PostgreSQL store lets one proceed and
-	// returns 0 on the others). Removing a record changes no answer: an
-	// expired record is already invisible to every read.
+	// GarbageCollect removes records that expired at or before now
+	// (revocations: at or before now less MaxClockSkew) and reports how
+	// many it removed. It works in bounded batches (one transaction
+	// each), so it never holds locks for long, and it may run on several
+	// nodes at once (the PostgreSQL store lets one proceed and returns 0
+	// on the others). Expired records are already invisible to reads
+	// that judge expiry; IsRevoked answers true until the revocation is
+	// collected, which fails closed.
 	GarbageCollect(ctx context.Context, now time.Time) (int, error)
 	// Close releases the store.
 	Close() error
