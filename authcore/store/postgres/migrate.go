@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/golang-migrate/migrate/v4"
 	pgxmigrate "github.com/golang-migrate/migrate/v4/database/pgx/v5"
@@ -123,7 +124,9 @@ func status(m *migrate.Migrate) (SchemaStatus, error) {
 
 // MigrateUp applies every pending migration under the advisory lock and
 // returns the resulting status. A database newer than the binary is left
-// alone and is ErrSchemaTooNew.
+// alone and is ErrSchemaTooNew. The dirty flag is judged under the lock
+// (by golang-migrate): before it, another node's migration in progress
+// looks dirty.
 func MigrateUp(pool *pgxpool.Pool) (SchemaStatus, error) {
 	m, err := migrator(pool)
 	if err != nil {
@@ -134,10 +137,15 @@ func MigrateUp(pool *pgxpool.Pool) (SchemaStatus, error) {
 	if err != nil {
 		return st, err
 	}
-	if err := st.usable(true); err != nil {
-		return st, err
+	if st.Current > st.Latest {
+		return st, st.usable(true)
 	}
 	if err := m.Up(); err != nil && !errors.Is(err, migrate.ErrNoChange) {
+		var dirty migrate.ErrDirty
+		if errors.As(err, &dirty) {
+			st.Current, st.Dirty = uint(dirty.Version), true
+			return st, st.usable(true)
+		}
 		return st, fmt.Errorf("postgres: migrate up: %w", err)
 	}
 	return status(m)
@@ -168,6 +176,16 @@ func (s *Store) checkSchema(ctx context.Context, migrateUp bool) error {
 		st, err = MigrateUp(s.pool)
 	} else {
 		st, err = Status(s.pool)
+		// Dirty is also what another node's migration looks like while
+		// it runs: give it time to finish before refusing.
+		for wait := 0; err == nil && st.Dirty && wait < 100; wait++ {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(200 * time.Millisecond):
+			}
+			st, err = Status(s.pool)
+		}
 	}
 	if err != nil {
 		return err
