@@ -137,20 +137,7 @@ func (s *Store) deleteOne(ctx context.Context, sql string, args ...any) error {
 	return err
 }
 
-// list runs a query and scans each row with scan.
+// list runs a query on the pool and scans each row with scan.
 func list[T any](ctx context.Context, s *Store, sql string, args []any, scan func(pgx.Row) (T, error)) ([]T, error) {
-	rows, err := s.pool.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, storeErr(err)
-	}
-	defer rows.Close()
-	var out []T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, storeErr(rows.Err())
+	return collect(func(sql string) (pgx.Rows, error) { return s.pool.Query(ctx, sql, args...) }, sql, scan)
 }
