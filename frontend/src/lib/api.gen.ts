@@ -317,6 +317,13 @@ export type AuditOutcome = string
 export interface AuditPage {
   events: AuditEvent[]
   next: string
+  /**
+   * Names maps the user and client ids the events mention (as actor,
+   * subject or client) to the username or client name, so the console
+   * shows people and applications by name; an id that names neither (a
+   * deleted user, "cli") is absent.
+   */
+  names: Record<string, string> | null
 }
 
 /** AuditReindex is what rebuilding the audit indexes changed. (Go: app.AuditReindex) */

@@ -14,7 +14,7 @@
 
 import type * as Go from './api.gen'
 import type {
-  Alert, AuditEvent, AuditFilter, AuditPage, AuditVerify, Client, Consent, ConnectionReport, Cors, FlowFinding, FlowRequest,
+  Alert, AuditEvent, AuditFilter, AuditVerify, Client, Consent, ConnectionReport, Cors, FlowFinding, FlowRequest,
   FlowResponse, FlowRun, FlowStep, FlowToken, FlowTrace, Grant, GrantFilter, IdentityProvider,
   IdentityProviderSpec, Key, Me, Point, ProbeResult, RateLimit, Route, RouteStats, SavedFlow, Scope, Series,
   Session, Setting, SettingChange, Settings, TLSFacts, User, UserInput,
@@ -164,7 +164,7 @@ function messageOf(err: unknown): string {
 // (Narrow checks that the narrowing still fits Go's type).
 
 export type {
-  Alert, AuditEvent, AuditFilter, AuditPage, AuditVerify, Client, Consent, ConnectionReport, Cors, FlowFinding, FlowRequest,
+  Alert, AuditEvent, AuditFilter, AuditVerify, Client, Consent, ConnectionReport, Cors, FlowFinding, FlowRequest,
   FlowResponse, FlowRun, FlowStep, FlowToken, FlowTrace, Grant, GrantFilter, IdentityProvider,
   IdentityProviderSpec, Key, Me, Point, ProbeResult, RateLimit, Route, RouteStats, SavedFlow, Scope, Series,
   Session, Setting, SettingChange, Settings, TLSFacts, User, UserInput,
@@ -178,6 +178,9 @@ export type Status = Narrow<Go.Status, { mode: 'desktop' | 'serve' }>
 
 /** What the client form sends: a client is confidential or public. */
 export type ClientInput = Narrow<Go.ClientInput, { client_type: 'confidential' | 'public' }>
+
+/** One page of events, newest first; `next` continues it; `names` gives the username or client name of the ids the events mention. */
+export type AuditPage = Narrow<Go.AuditPage, { names: Record<string, string> }>
 
 /** A signing key's place in its life (Go: authcore.KeyState). */
 export type KeyState = 'next' | 'active' | 'retired' | 'revoked'
@@ -400,7 +403,7 @@ export function createApi(transport: Transport): Api {
 
     queryAudit: async (f) => {
       const p = (await go('QueryAudit', f)) as Go.AuditPage | null
-      return { events: list(p?.events), next: p?.next ?? '' }
+      return { events: list(p?.events), next: p?.next ?? '', names: p?.names ?? {} }
     },
     verifyAudit: () => go('VerifyAudit'),
     exportAudit: async (filter) => String((await go('ExportAudit', filter)) ?? ''),

@@ -425,6 +425,8 @@ test('Tokens: a real grant is listed, inspected, and its revocation shows in the
   await page.getByText(/^Revoked grant /).waitFor()
 
   await audit.getByTestId('audit-table').getByText('token.revoked').waitFor({ timeout: 8000 }) // no reload: the poll brought it
+  // The Client column names the client, with its id on hover.
+  await audit.getByTestId('audit-table').locator(`td[title="${backend.id}"]`, { hasText: 'Orders backend' }).first().waitFor()
   await audit.getByRole('button', { name: /Details of event/ }).first().click()
   const revokedEvent = await audit.getByTestId('audit-detail').textContent()
   assert.match(revokedEvent, /walked through by the browser test/)
