@@ -114,7 +114,16 @@ func (g *generator) methods(b *bytes.Buffer) {
 	for i := range t.NumMethod() {
 		m := t.Method(i)
 		mt := m.Type
-		if !validResults(mt) {
+		var result string
+		switch n := mt.NumOut(); {
+		case n == 1 && mt.Out(0) == errorType:
+			result = "void"
+		case n == 2 && mt.Out(1) == errorType:
+			result = g.ts(mt.Out(0))
+			if k := mt.Out(0).Kind(); k == reflect.Slice || k == reflect.Map || k == reflect.Pointer {
+				result += " | null"
+			}
+		default:
 			g.fail("%s.%s returns neither error nor (T, error)", recv.Name(), m.Name)
 			continue
 		}
@@ -123,27 +132,10 @@ func (g *generator) methods(b *bytes.Buffer) {
 		for j := 1; j < mt.NumIn(); j++ {
 			params = append(params, fmt.Sprintf("%s: %s", names[j-1], g.ts(mt.In(j))))
 		}
-		result := "void"
-		if mt.NumOut() == 2 {
-			result = g.ts(mt.Out(0))
-			if k := mt.Out(0).Kind(); k == reflect.Slice || k == reflect.Map || k == reflect.Pointer {
-				result += " | null"
-			}
-		}
 		g.comment(b, "  ", g.docs.methodDoc(recv, m.Name))
 		fmt.Fprintf(b, "  %s(%s): Promise<%s>\n", m.Name, strings.Join(params, ", "), result)
 	}
 	b.WriteString("}\n")
-}
-
-func validResults(t reflect.Type) bool {
-	switch t.NumOut() {
-	case 1:
-		return t.Out(0) == errorType
-	case 2:
-		return t.Out(1) == errorType
-	}
-	return false
 }
 
 // key is a type's "pkg.Name".
