@@ -9,7 +9,8 @@ import ts from 'typescript-eslint'
 import svelteConfig from './svelte.config.js'
 
 export default ts.config(
-  { ignores: ['dist/', 'node_modules/', 'src/lib/api.gen.ts'] },
+  // wailsjs/ is what the Wails CLI writes at build time (gitignored).
+  { ignores: ['dist/', 'node_modules/', 'wailsjs/', 'src/lib/api.gen.ts'] },
   js.configs.recommended,
   ...ts.configs.recommended,
   ...svelte.configs.recommended,
