@@ -1007,6 +1007,7 @@ export interface Status {
   addresses: string[]
   tls: boolean
   dataDir: string
+  store: string
   startedAt: string
   uptimeSeconds: number
   version: string
