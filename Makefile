@@ -12,9 +12,12 @@ FUZZTIME   ?= 5s
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 VERSION    ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS    := -X github.com/latchkey/latchkey/app.Version=$(VERSION)
+# The developer tools (the Wails CLI, staticcheck) live in their own module,
+# so their dependencies stay out of the product's go.mod.
+TOOL       := $(GO) tool -modfile=tools/go.mod
 
 .PHONY: run serve build deps test-deps frontend test test-go test-fuzz test-frontend \
-        test-browser test-desktop lint bench clean
+        test-browser test-desktop lint lint-go lint-frontend bench clean
 
 ## run: install what is missing, build, and open the desktop console
 run:
@@ -30,7 +33,7 @@ serve: build
 
 ## build: the desktop binary at build/bin/latchkey (it runs every subcommand)
 build: deps
-	$(GO) tool wails build -s -m -nosyncgomod -skipbindings -ldflags "$(LDFLAGS)" -o latchkey >/dev/null
+	$(TOOL) wails build -s -m -nosyncgomod -skipbindings -ldflags "$(LDFLAGS)" -o latchkey >/dev/null
 	@echo "built $(BIN)"
 
 ## deps: system packages, npm modules and the frontend build
@@ -42,6 +45,7 @@ deps:
 	@cd frontend && { [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; }
 	@cd frontend && npm run --silent build >/dev/null
 	@$(GO) mod download
+	@$(GO) mod download -modfile=tools/go.mod
 
 test-deps: deps
 	@missing=$$(for p in $(TEST_PKGS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -52,9 +56,19 @@ test-deps: deps
 ## test: every test there is: Go (race), fuzz (short), frontend, browser, desktop
 test: test-deps lint test-go test-fuzz test-frontend build test-browser test-desktop
 
-lint:
+## lint: every gate must pass: gofmt, go vet, staticcheck, go.mod tidy for both
+## modules (go mod tidy -diff prints the change and fails), then the frontend's
+lint: lint-go lint-frontend
+
+lint-go:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(TOOL) staticcheck ./...
+	$(GO) mod tidy -diff
+	cd tools && $(GO) mod tidy -diff
+
+# lint-frontend: the generated console types are current, and eslint passes.
+lint-frontend:
 	$(GO) run ./app/internal/tsgen/cmd/tsgen -check
 	cd frontend && npm run --silent lint
 

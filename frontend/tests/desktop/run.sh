@@ -8,7 +8,7 @@
 #
 #   LATCHKEY_BIN=build/bin/latchkey bash tests/desktop/run.sh
 #
-# Env: LATCHKEY_BIN   the binary built by `go tool wails build` (default build/bin/latchkey)
+# Env: LATCHKEY_BIN   the binary built by `go tool -modfile=tools/go.mod wails build` (default build/bin/latchkey)
 #      ARTIFACTS      where screenshots and the app log go (default <repo>/test-artifacts)
 #      READY_TIMEOUT  seconds to wait for "console ready" (default 60)
 #      XVFB_SCREEN    the Xvfb screen (default 1280x800x24)
@@ -38,7 +38,7 @@ fail() {
   exit 1
 }
 
-[[ -x $bin ]] || fail "no latchkey binary at $bin: build it with 'go tool wails build' (make build) or set LATCHKEY_BIN"
+[[ -x $bin ]] || fail "no latchkey binary at $bin: build it with 'go tool -modfile=tools/go.mod wails build' (make build) or set LATCHKEY_BIN"
 for tool in xvfb-run import convert; do
   command -v "$tool" >/dev/null || fail "$tool is missing: apt-get install xvfb imagemagick"
 done
