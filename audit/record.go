@@ -14,7 +14,7 @@ import (
 // the writer goroutine, and handed to observers and subscribers as is).
 func (l *Log) Record(ctx context.Context, e Event) {
 	l.prepare(ctx, &e)
-	_ = l.enqueue(nil, &pending{ev: e})
+	_ = l.enqueue(context.WithoutCancel(ctx), &pending{ev: e})
 }
 
 // RecordSync records e and returns only once it is durable (committed and
@@ -46,8 +46,8 @@ func (l *Log) prepare(ctx context.Context, e *Event) {
 	}
 }
 
-// enqueue sends p to the writer. With a nil ctx it waits for room as long
-// as it takes; otherwise it gives up when ctx is done.
+// enqueue sends p to the writer; it gives up when ctx is done (Record
+// passes a context that never is, so it waits for room as long as it takes).
 func (l *Log) enqueue(ctx context.Context, p *pending) error {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
@@ -56,10 +56,6 @@ func (l *Log) enqueue(ctx context.Context, p *pending) error {
 			l.reportLost(&p.ev, ErrClosed)
 		}
 		return ErrClosed
-	}
-	if ctx == nil {
-		l.queue <- p
-		return nil
 	}
 	select {
 	case l.queue <- p:
