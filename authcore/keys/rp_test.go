@@ -56,7 +56,7 @@ func (rp *cachingRP) refresh(t testing.TB) {
 }
 
 func (rp *cachingRP) verify(tok string) (string, error) {
-	jws, err := jose.ParseSigned(tok, []jose.SignatureAlgorithm{jose.ES256, jose.RS256, jose.PS256, jose.EdDSA})
+	jws, err := jose.ParseSignedCompact(tok, []jose.SignatureAlgorithm{jose.ES256, jose.RS256, jose.PS256, jose.EdDSA})
 	if err != nil {
 		return "", err
 	}

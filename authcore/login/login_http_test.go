@@ -46,7 +46,7 @@ func TestLoginFlow(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != loginURL(testReturn) {
 		t.Fatalf("authorize: %d %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	resp, body := e.get(c, resp.Header.Get("Location"))
+	_, body := e.get(c, resp.Header.Get("Location"))
 	csrf := csrfFrom(t, body)
 	resp, body = e.post(c, "/login", url.Values{"csrf_token": {csrf}, "return_to": {testReturn},
 		"username": {"alice"}, "password": {alicePassword}})

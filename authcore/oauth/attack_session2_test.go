@@ -92,8 +92,10 @@ func TestAttackPublicClientRefreshRotates(t *testing.T) {
 func TestAttackIntrospectCachePoisoning(t *testing.T) {
 	e, _ := cachingEnv(t)
 	tok := e.svcToken()
-	if !e.active(e.svc, tok) || !e.active(e.svc, tok) {
-		t.Fatal("genuine token inactive")
+	for call := range 2 { // the first call fills the cache, the second reads it
+		if !e.active(e.svc, tok) {
+			t.Fatalf("genuine token inactive (call %d)", call+1)
+		}
 	}
 	// A signature byte in the middle (the last base64url character has
 	// spare bits, which the test signer, unlike keys.Manager's strict

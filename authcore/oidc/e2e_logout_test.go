@@ -45,7 +45,7 @@ func TestUserinfo(t *testing.T) {
 		}
 		return req
 	}
-	status, chal, body := call(t, get("", "Bearer "+at))
+	status, _, body := call(t, get("", "Bearer "+at))
 	if status != 200 || !strings.Contains(body, `"email":"alice@example.com"`) || strings.Contains(body, "preferred_username") {
 		t.Fatalf("valid: %d %s", status, body)
 	}
@@ -82,7 +82,7 @@ func TestUserinfo(t *testing.T) {
 	// Without openid: 403 insufficient_scope.
 	noOpenID := e.rp(oauth.ClientSpec{Name: "API", RedirectURIs: []string{cb}, Scopes: []string{"orders:read"}}, "orders:read")
 	tok2, _ := codeFlow(t, e, testsupport.NewBrowser(t), noOpenID)
-	status, chal, _ = call(t, get("", "Bearer "+tok2.AccessToken))
+	status, chal, _ := call(t, get("", "Bearer "+tok2.AccessToken))
 	if status != 403 || !strings.Contains(chal, `error="insufficient_scope"`) {
 		t.Fatalf("no openid: %d %q", status, chal)
 	}

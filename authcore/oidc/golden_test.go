@@ -6,7 +6,6 @@ import (
 	"crypto/elliptic"
 	"encoding/json"
 	"flag"
-	"math/big"
 	"net/http"
 	"net/url"
 	"testing"
@@ -24,9 +23,12 @@ var update = flag.Bool("update", false, "rewrite golden files")
 
 // fixedKey is a constant P-256 key, so the golden tests need no entropy.
 func fixedKey() *ecdsa.PrivateKey {
-	k := &ecdsa.PrivateKey{D: big.NewInt(0x1a7c4)}
-	k.PublicKey.Curve = elliptic.P256()
-	k.PublicKey.X, k.PublicKey.Y = elliptic.P256().ScalarBaseMult(k.D.Bytes())
+	raw := make([]byte, 32)
+	raw[29], raw[30], raw[31] = 0x01, 0xa7, 0xc4 // the scalar 0x1a7c4
+	k, err := ecdsa.ParseRawPrivateKey(elliptic.P256(), raw)
+	if err != nil {
+		panic(err)
+	}
 	return k
 }
 

@@ -66,7 +66,7 @@ func TestDeviceFlowEndToEnd(t *testing.T) {
 	if resp.StatusCode != 303 || !strings.HasPrefix(loc.Path, "/login") {
 		t.Fatalf("verification page without session: %d %s", resp.StatusCode, body)
 	}
-	resp, body = b.Get(issuer + loc.RequestURI())
+	_, body = b.Get(issuer + loc.RequestURI())
 	form := testsupport.Hidden(t, body)
 	form.Set("username", "alice")
 	form.Set("password", "wonderland-42")
@@ -114,7 +114,7 @@ func TestDeviceFlowEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, body = b.Get(da2.VerificationURIComplete)
+	_, body = b.Get(da2.VerificationURIComplete)
 	deny := testsupport.Hidden(t, body)
 	deny.Set("user_code", da2.UserCode)
 	deny.Set("decision", "deny")
