@@ -35,7 +35,7 @@
 //     tokens; with mutual TLS (RFC 8705), tls_client_auth and
 //     self_signed_tls_client_auth authenticate clients and access tokens
 //     carry cnf.x5t#S256. token_bind.go is where a grant learns the
-//     binding (boundKey).
+//     binding (tokenRequest.jkt and x5t, senderConstrained).
 //   - Dynamic client registration (RFC 7591) and management (RFC 7592),
 //     open or behind single-use initial access tokens; the server chooses
 //     every id and secret and fetches no URL a client registers.

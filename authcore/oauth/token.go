@@ -19,8 +19,8 @@ type tokenRequest struct {
 	p      params
 	client authcore.Client
 	method string
-	// jkt and x5t are the request's sender constraint (token_bind.go,
-	// boundKey): DPoP key and client-certificate thumbprints, or "".
+	// jkt and x5t are the request's sender constraint (token_bind.go):
+	// DPoP key and client-certificate thumbprints, or "".
 	jkt, x5t string
 }
 

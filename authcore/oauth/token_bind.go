@@ -31,14 +31,9 @@ func (s *Server) bindRequest(ctx context.Context, w http.ResponseWriter, r *http
 	return nil
 }
 
-// boundKey is the sender constraint of a token request (RFC 9449 §5, RFC
-// 8705 §3): the DPoP key thumbprint and the client certificate
-// thumbprint its access tokens are bound to, "" for none. Policies such
-// as FAPI 2.0 §5.3.2.1-4 ("sender-constrained access tokens only") read
-// it.
-func boundKey(tr *tokenRequest) (jkt, x5t string) { return tr.jkt, tr.x5t }
-
-// senderConstrained reports whether the request's tokens are bound.
+// senderConstrained reports whether the request's tokens are bound (RFC
+// 9449 §5, RFC 8705 §3). Policies such as FAPI 2.0 §5.3.2.1-4
+// ("sender-constrained access tokens only") read it.
 func (tr *tokenRequest) senderConstrained() bool { return tr.jkt != "" || tr.x5t != "" }
 
 // cnf adds the request's binding to an access token's claims; it is
