@@ -64,7 +64,7 @@ func runGateway(args []string, env Env) error {
 		return err
 	}
 	hs := &http.Server{Handler: server.Middleware(log, gw), ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout: 120 * time.Second, MaxHeaderBytes: 32 << 10}
+		IdleTimeout: 120 * time.Second, MaxHeaderBytes: server.MaxHeaderBytes}
 	done := make(chan error, 1)
 	go func() { done <- hs.Serve(ln) }()
 	log.Info().Str("addr", ln.Addr().String()).Str("issuer", fc.Issuer).Int("routes", len(fc.Routes)).Msg("gateway listening")

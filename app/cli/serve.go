@@ -238,7 +238,7 @@ func start(f *serveFlags, console fs.FS, mode string) (*instance, error) {
 			ReadTimeout:       30 * time.Second,
 			WriteTimeout:      60 * time.Second,
 			IdleTimeout:       120 * time.Second,
-			MaxHeaderBytes:    32 << 10,
+			MaxHeaderBytes:    server.MaxHeaderBytes,
 			ErrorLog:          nil,
 		},
 	}

@@ -12,8 +12,9 @@ import (
 	"github.com/latchkey/latchkey/audit"
 )
 
-// maxHeaderBytes bounds request headers on every listener (SECURITY.md §1.10).
-const maxHeaderBytes = 32 << 10
+// MaxHeaderBytes bounds request headers on every listener (an
+// http.Server's MaxHeaderBytes; docs/security.md, the listener section).
+const MaxHeaderBytes = 32 << 10
 
 // statusWriter remembers the status and size of a response for the access log.
 type statusWriter struct {
