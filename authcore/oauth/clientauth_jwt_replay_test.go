@@ -15,7 +15,7 @@ import (
 // assertions at /introspect and /revoke.
 func TestClientAssertionEndToEnd(t *testing.T) {
 	e := newEnv(t)
-	for _, alg := range AssertionAlgorithms {
+	for _, alg := range AssertionAlgorithms() {
 		t.Run(alg, func(t *testing.T) {
 			c := e.jwtClient(alg)
 			cfg := clientcredentials.Config{ClientID: c.ID, TokenURL: e.ts.URL + "/token",

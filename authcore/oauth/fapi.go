@@ -26,8 +26,9 @@ import (
 //     authorization response, as for every client (RFC 9207);
 //   - refresh tokens do not rotate (§5.3.2.1-9, token_refresh.go).
 
-// FAPIAlgorithms are the JWS algorithms FAPI 2.0 §5.4.1 allows.
-var FAPIAlgorithms = []string{"PS256", "ES256", "EdDSA"}
+// fapiAlgorithms are the JWS algorithms FAPI 2.0 §5.4.1 allows
+// (unexported, like assertionAlgorithms, so no importer can widen them).
+var fapiAlgorithms = []string{"PS256", "ES256", "EdDSA"}
 
 // FAPICodeTTL is the longest a FAPI client's code lives (§5.3.2.1-11).
 const FAPICodeTTL = 60 * time.Second
@@ -62,7 +63,7 @@ func (s *Server) fapiClientAuth(ca clientAuth, p params) error {
 	}
 	a := p.get("client_assertion")
 	h, err := preparseAssertion(a)
-	if err != nil || !slices.Contains(FAPIAlgorithms, h.Alg) {
+	if err != nil || !slices.Contains(fapiAlgorithms, h.Alg) {
 		return fail
 	}
 	parts := strings.SplitN(a, ".", 3)

@@ -17,12 +17,12 @@ import (
 // not verify (RFC 9101 §6.3, OIDC Core §6.4).
 const CodeInvalidRequestObject = "invalid_request_object"
 
-// RequestObjectAlgorithms are the JWS algorithms accepted on request
-// objects (RFC 9101 §6.1) and advertised as
+// RequestObjectAlgorithms returns (a copy of) the JWS algorithms accepted
+// on request objects (RFC 9101 §6.1) and advertised as
 // request_object_signing_alg_values_supported: the client-assertion ones.
 // FAPI 2.0 clients may not use RS256 (FAPI 2.0 §5.4.1). none and the HMAC
 // algorithms are never accepted (RFC 8725 §3.1).
-var RequestObjectAlgorithms = AssertionAlgorithms
+func RequestObjectAlgorithms() []string { return slices.Clone(assertionAlgorithms) }
 
 // DefaultRequestObjectLifetime is the longest a request object may live,
 // exp minus nbf (or minus iat, or minus now when it has neither): 60
@@ -57,9 +57,9 @@ func (s *Server) verifyRequestObject(raw string, c authcore.Client) (params, err
 	if err != nil {
 		return nil, errRequestObject("request object is not a signed JWT")
 	}
-	algs := RequestObjectAlgorithms
+	algs := assertionAlgorithms
 	if c.FAPI {
-		algs = FAPIAlgorithms
+		algs = fapiAlgorithms
 	}
 	if !slices.Contains(algs, h.Alg) {
 		return nil, errRequestObject("request object algorithm is not allowed")

@@ -20,12 +20,17 @@ const (
 	minRSABits   = 2048
 )
 
-// AssertionAlgorithms are the JWS algorithms accepted on client
-// assertions (RFC 7523 §3 item 9; RFC 8725 §3.1) and advertised as
+// assertionAlgorithms are the JWS algorithms accepted on client
+// assertions and request objects. Unexported so that no importer can
+// change what the server accepts; AssertionAlgorithms hands out copies.
+var assertionAlgorithms = []string{"ES256", "PS256", "EdDSA", "RS256"}
+
+// AssertionAlgorithms returns (a copy of) the JWS algorithms accepted on
+// client assertions (RFC 7523 §3 item 9; RFC 8725 §3.1) and advertised as
 // token_endpoint_auth_signing_alg_values_supported (RFC 8414 §2). FAPI
 // 2.0 (§5.4.1) allows only PS256, ES256 and EdDSA; RS256 is here for
 // plain OAuth clients. none and the HMAC algorithms are never accepted.
-var AssertionAlgorithms = []string{"ES256", "PS256", "EdDSA", "RS256"}
+func AssertionAlgorithms() []string { return slices.Clone(assertionAlgorithms) }
 
 // clientKey is one public key of a client's registered JWKS, with the
 // algorithms it may verify: the JWK's alg when it names one, otherwise
@@ -38,7 +43,7 @@ type clientKey struct {
 
 // parseClientJWKS parses a client's registered JWK Set (RFC 7517 §5).
 // Every key must be public, asymmetric, meant for signatures and usable
-// with one of AssertionAlgorithms; kids must be unique, and present when
+// with one of assertionAlgorithms; kids must be unique, and present when
 // there is more than one key. The error text is safe to show to the
 // administrator who registered the set.
 func parseClientJWKS(raw string) ([]clientKey, error) {
@@ -99,7 +104,7 @@ func checkClientKey(k jose.JSONWebKey) (clientKey, error) {
 	}
 	if k.Algorithm != "" {
 		if !slices.Contains(algs, k.Algorithm) {
-			return clientKey{}, fmt.Errorf("alg %q is not usable with this key (allowed: %v)", k.Algorithm, AssertionAlgorithms)
+			return clientKey{}, fmt.Errorf("alg %q is not usable with this key (allowed: %v)", k.Algorithm, algs)
 		}
 		algs = []string{k.Algorithm}
 	}

@@ -45,7 +45,7 @@ func (s *Server) Metadata(ctx context.Context) map[string]any {
 	s.parMetadata(m)        // PAR, JAR, device grant: metadata_par.go
 	// private_key_jwt signing algorithms (RFC 8414 §2), clientauth_jwt.go.
 	for _, ep := range []string{"token", "revocation", "introspection"} {
-		m[ep+"_endpoint_auth_signing_alg_values_supported"] = AssertionAlgorithms
+		m[ep+"_endpoint_auth_signing_alg_values_supported"] = AssertionAlgorithms()
 	}
 	scopes, err := s.store.ListScopes(ctx)
 	if err != nil {

@@ -22,7 +22,7 @@ func (s *Server) parMetadata(m map[string]any) {
 	m["pushed_authorization_request_endpoint"] = iss + "/par"
 	m["require_pushed_authorization_requests"] = s.cfg.RequirePAR
 	m["request_parameter_supported"] = true
-	m["request_object_signing_alg_values_supported"] = RequestObjectAlgorithms
+	m["request_object_signing_alg_values_supported"] = RequestObjectAlgorithms()
 	m["request_uri_parameter_supported"] = true
 	if s.cfg.Device.Disabled {
 		return

@@ -36,7 +36,7 @@ type ClientSpec struct {
 	// JWKS is the client's public JWK Set (RFC 7517 §5, RFC 7591 §2
 	// jwks) for private_key_jwt: public EC P-256, RSA (>= 2048 bit) or
 	// Ed25519 signing keys only, each usable with one of
-	// AssertionAlgorithms, with unique kids. On UpdateClient an empty
+	// AssertionAlgorithms(), with unique kids. On UpdateClient an empty
 	// JWKS keeps the registered one.
 	JWKS string
 	// JWKSURI (RFC 7591 §2 jwks_uri) is refused: Latchkey does not fetch
