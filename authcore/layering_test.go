@@ -19,7 +19,7 @@ const module = "github.com/latchkey/latchkey/"
 var allowed = map[string][]string{
 	"authcore":                 {},
 	"audit":                    {},
-	"audit/monitor":            {"audit"},
+	"audit/monitor":            {"audit", "internal/httpstatus"},
 	"audit/cmd/auditbench":     {"audit"},
 	"authcore/store/badger":    {"authcore"},
 	"authcore/store/storetest": {"authcore"},
@@ -40,13 +40,15 @@ var allowed = map[string][]string{
 	"authcore/federation": {"authcore", "audit", "authcore/jws", "authcore/jwkset"},
 	// authcore/egress is the dependency-free SSRF guard for outbound
 	// requests to client-registered URLs (back-channel logout).
-	"authcore/egress":  {},
-	"authcore/gateway": {"authcore", "audit", "authcore/dpop", "authcore/jws", "authcore/jwkset", "authcore/tokencache"},
-	"authcore/oauth":   {"authcore", "audit", "authcore/dpop", "authcore/egress", "authcore/ratelimit", "authcore/tokencache"},
-	"authcore/login":   {"authcore", "audit", "authcore/ratelimit"},
-	"authcore/oidc":    {"authcore", "audit", "authcore/dpop", "authcore/egress"},
+	"authcore/egress": {},
+	"authcore/gateway": {"authcore", "audit", "authcore/dpop", "authcore/jws", "authcore/jwkset", "authcore/tokencache",
+		"internal/httpstatus"},
+	"authcore/oauth": {"authcore", "audit", "authcore/dpop", "authcore/egress", "authcore/ratelimit", "authcore/tokencache"},
+	"authcore/login": {"authcore", "audit", "authcore/ratelimit"},
+	"authcore/oidc":  {"authcore", "audit", "authcore/dpop", "authcore/egress"},
 	"authcore/server": {"authcore", "audit", "authcore/gateway", "authcore/keys", "authcore/login",
-		"authcore/oauth", "authcore/oidc", "authcore/federation", "authcore/dpop", "authcore/jws", "authcore/jwkset"},
+		"authcore/oauth", "authcore/oidc", "authcore/federation", "authcore/dpop", "authcore/jws", "authcore/jwkset",
+		"internal/httpstatus"},
 	// Test scaffolding, imported by _test.go files only (TestTestSupport):
 	// testsupport needs nothing but audit, so any package's internal tests
 	// may use it; servertest starts the real server.

@@ -5,10 +5,12 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/latchkey/latchkey/audit"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/latchkey/latchkey/audit"
+	"github.com/latchkey/latchkey/internal/httpstatus"
 )
 
 // MetricsConfig configures NewMetrics.
@@ -136,33 +138,15 @@ func (m *Metrics) Instrument(endpoint string, h http.Handler) http.Handler {
 	lat := m.latency.WithLabelValues(endpoint)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := m.now()
-		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		sw := &httpstatus.Writer{ResponseWriter: w}
 		defer func() {
 			lat.Observe(m.now().Sub(start).Seconds())
-			m.requests.WithLabelValues(endpoint, strconv.Itoa(sw.status)).Inc()
+			code := sw.Status()
+			if code == 0 {
+				code = http.StatusOK // what net/http sends for a handler that wrote nothing
+			}
+			m.requests.WithLabelValues(endpoint, strconv.Itoa(code)).Inc()
 		}()
 		h.ServeHTTP(sw, r)
 	})
 }
-
-// statusWriter remembers the status code written through it.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-	wrote  bool
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if !w.wrote {
-		w.status, w.wrote = code, true
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	w.wrote = true
-	return w.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the underlying writer.
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/latchkey/latchkey/internal/httpstatus"
 )
 
 // bufferPool lends the 32 KiB copy buffers every proxied response needs,
@@ -109,27 +111,9 @@ func stripIdentityHeaders(h http.Header) {
 // the proxy's error handler answered instead: the upstream could not be
 // reached (upstreamFailed), or the client went away first (clientGone).
 type statusWriter struct {
-	http.ResponseWriter
-	status                     int
+	httpstatus.Writer
 	upstreamFailed, clientGone bool
 }
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach Flush and deadlines.
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // forward hands the authorised request to the route's handler and
 // observes the upstream exchange.
@@ -147,10 +131,10 @@ func (g *Gateway) forward(w http.ResponseWriter, r *http.Request, rt *route, id 
 	if rt.Handler != nil {
 		rt.setIdentity(r.Header, id)
 	}
-	sw := &statusWriter{ResponseWriter: w}
+	sw := &statusWriter{Writer: httpstatus.Writer{ResponseWriter: w}}
 	start := time.Now()
 	rt.handler.ServeHTTP(sw, r.WithContext(ctx))
 	d := time.Since(start)
 	rt.stats.observe(sw, d, start.Add(d))
-	g.metrics.Upstream(rt.name, sw.status, d)
+	g.metrics.Upstream(rt.name, sw.Status(), d)
 }

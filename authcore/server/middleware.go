@@ -10,37 +10,12 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/latchkey/latchkey/audit"
+	"github.com/latchkey/latchkey/internal/httpstatus"
 )
 
 // MaxHeaderBytes bounds request headers on every listener (an
 // http.Server's MaxHeaderBytes; docs/security.md, the listener section).
 const MaxHeaderBytes = 32 << 10
-
-// statusWriter remembers the status and size of a response for the access log.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-	size   int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	n, err := w.ResponseWriter.Write(b)
-	w.size += n
-	return n, err
-}
-
-// Unwrap lets http.ResponseController reach the underlying writer.
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // newRequestID returns 96 random bits, hex encoded.
 func newRequestID() string {
@@ -68,7 +43,7 @@ func Middleware(log zerolog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := newRequestID()
-		sw := &statusWriter{ResponseWriter: w}
+		sw := &httpstatus.Writer{ResponseWriter: w}
 		h := sw.Header()
 		h.Set("X-Request-Id", id)
 		h.Set("X-Content-Type-Options", "nosniff")
@@ -86,15 +61,15 @@ func Middleware(log zerolog.Logger, next http.Handler) http.Handler {
 					panic(v)
 				}
 				rl.Error().Interface("panic", v).Str("path", r.URL.Path).Msg("server: handler panicked")
-				if sw.status == 0 {
+				if sw.Status() == 0 {
 					http.Error(sw, "internal error", http.StatusInternalServerError)
 				}
 			}
 			rl.Info().
 				Str("method", r.Method).
 				Str("path", r.URL.Path).
-				Int("status", sw.status).
-				Int("bytes", sw.size).
+				Int("status", sw.Status()).
+				Int("bytes", sw.Size()).
 				Str("remote", ip).
 				Dur("took", time.Since(start)).
 				Msg("request")
