@@ -12,7 +12,7 @@
 // The package owns no server code: it drives the binary it is given
 // (-bin), prepares clients, a user and a gateway route through the admin
 // CLI before the server starts, and, for the scale figures, fills the
-// store directly through authcore/store/badger in a child process
+// store directly, through the OpenStore lkbench gives it (Badger), in a child process
 // (populate mode) while no server holds the data directory.
 //
 // The same program runs its helper processes by re-executing itself

@@ -11,15 +11,14 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/latchkey/latchkey/authcore/keys"
-	"github.com/latchkey/latchkey/authcore/store/badger"
 )
 
 // SignRate measures how many access tokens per second one goroutine signs
 // with alg through keys.Manager.Sign: the claims of a client_credentials
 // token, a fresh key of the default size. It runs on the calling thread,
 // which lkbench has pinned to one core.
-func SignRate(ctx context.Context, alg string, p Plan) (Figure, error) {
-	st, err := badger.Open(badger.Options{InMemory: true})
+func SignRate(ctx context.Context, open OpenStore, alg string, p Plan) (Figure, error) {
+	st, err := open("", nil, false)
 	if err != nil {
 		return Figure{}, err
 	}
@@ -71,14 +70,14 @@ type accessClaims struct {
 	Scope    string `json:"scope"`
 }
 
-// SyncedWrite measures the latency of one synced Badger write, n times in
-// a row: authcore/store/badger's PutSetting on a fresh encrypted store in
-// dir (SyncWrites on, as the server runs). Rate is 1/p50: the synced
-// writes per second without any sharing of syncs.
-func SyncedWrite(dir string, n int) (Figure, error) {
+// SyncedWrite measures the latency of one synced store write, n times in
+// a row: PutSetting on a fresh encrypted store in dir (synced writes on,
+// as the server runs). Rate is 1/p50: the synced writes per second
+// without any sharing of syncs.
+func SyncedWrite(open OpenStore, dir string, n int) (Figure, error) {
 	key := make([]byte, 32)
 	randRead(key)
-	st, err := badger.Open(badger.Options{Dir: dir, EncryptionKey: key})
+	st, err := open(dir, key, false)
 	if err != nil {
 		return Figure{}, err
 	}

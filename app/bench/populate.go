@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/latchkey/latchkey/authcore"
-	"github.com/latchkey/latchkey/authcore/store/badger"
 )
 
 // ChildPopulate is the child mode that fills a stopped server's store.
@@ -30,8 +29,8 @@ type PopulateResult struct {
 }
 
 // Populate adds records from..to-1 to the store of dataDir (which no
-// server may hold open) through authcore/store/badger, the store's own
-// API, so the records are exactly what the server writes:
+// server may hold open) through open (lkbench passes Badger's), the
+// store's own API, so the records are exactly what the server writes:
 //
 //   - even i: a grant of clientID to a user, as a code redemption makes it
 //     (30-day family, one access token listed), with its first refresh
@@ -42,13 +41,13 @@ type PopulateResult struct {
 // Syncs are off for the fill (one fsync at Close instead of one per
 // record); the server measured afterwards syncs as always. It writes the
 // result as JSON to out.
-func Populate(dataDir, clientID string, from, to int, out io.Writer) error {
+func Populate(open OpenStore, dataDir, clientID string, from, to int, out io.Writer) error {
 	key, err := readEncryptionKey(dataDir)
 	if err != nil {
 		return err
 	}
 	store := filepath.Join(dataDir, "store")
-	st, err := badger.Open(badger.Options{Dir: store, EncryptionKey: key, NoSyncWrites: true})
+	st, err := open(store, key, true)
 	if err != nil {
 		return err
 	}
@@ -86,7 +85,7 @@ func Populate(dataDir, clientID string, from, to int, out io.Writer) error {
 	return json.NewEncoder(out).Encode(PopulateResult{Records: to, StoreBytes: size, Seconds: time.Since(t0).Seconds()})
 }
 
-func putRecord(ctx context.Context, st *badger.Store, clientID string, i int, now time.Time) error {
+func putRecord(ctx context.Context, st authcore.Storage, clientID string, i int, now time.Time) error {
 	jti := randomString(16)
 	if i%2 == 1 {
 		return st.RevokeAccessToken(ctx, authcore.Revocation{JTI: jti, ExpiresAt: now.Add(24 * time.Hour), RevokedAt: now})

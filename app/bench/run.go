@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/latchkey/latchkey/authcore"
 )
 
 // Config configures a benchmark run.
@@ -24,7 +26,15 @@ type Config struct {
 	// serve` of the run uses (--store, migrated on start); the scale
 	// figures, which fill a Badger data directory directly, are skipped.
 	Store string
+	Open  OpenStore // the store the limits and scale figures open (lkbench passes Badger's)
 }
+
+// OpenStore opens the store implementation under measurement: dir "" is
+// an in-memory store; key (nil: none) encrypts it at rest; noSync turns
+// synced writes off for bulk fills. Only a program's entry point chooses
+// a store implementation (authcore/layering_app_test.go), so lkbench's
+// main passes it in.
+type OpenStore func(dir string, key []byte, noSync bool) (authcore.Storage, error)
 
 // Results is everything a run measured.
 type Results struct {
@@ -128,14 +138,14 @@ func (r *runner) limits(ctx context.Context) error {
 		alg string
 		f   *Figure
 	}{{"ES256", &l.ES256}, {"EdDSA", &l.EdDSA}, {"RS256", &l.RS256}} {
-		f, err := SignRate(ctx, s.alg, r.cfg.Plan)
+		f, err := SignRate(ctx, r.cfg.Open, s.alg, r.cfg.Plan)
 		if err != nil {
 			return err
 		}
 		*s.f = f
 		fmt.Fprintf(r.cfg.Progress, "  %-34s %9.0f/s  p50 %7.3f ms\n", f.Name, f.Rate, ms(f.P50))
 	}
-	w, err := SyncedWrite(filepath.Join(r.cfg.Work, "syncwrite"), 200)
+	w, err := SyncedWrite(r.cfg.Open, filepath.Join(r.cfg.Work, "syncwrite"), 200)
 	if err != nil {
 		return err
 	}

@@ -26,6 +26,8 @@ import (
 	"time"
 
 	"github.com/latchkey/latchkey/app/bench"
+	"github.com/latchkey/latchkey/authcore"
+	"github.com/latchkey/latchkey/authcore/store/badger"
 )
 
 func main() {
@@ -72,7 +74,7 @@ func run() int {
 		fmt.Fprintln(os.Stderr, "lkbench: one CPU only: server and load generator share it, figures are not per core")
 	}
 	cfg := bench.Config{Bin: abs, Plan: bench.Plan{Warmup: *warm, Duration: *dur, Runs: *runs},
-		AuditEvents: *events, Progress: os.Stderr}
+		AuditEvents: *events, Progress: os.Stderr, Open: openBadger}
 	setFlags := map[string]bool{}
 	flag.Visit(func(f *flag.Flag) { setFlags[f.Name] = true })
 	if *quick {
@@ -155,7 +157,17 @@ func child(mode string, args []string) error {
 		return err
 	}
 	if mode == bench.ChildPopulate {
-		return bench.Populate(*data, *client, *from, *to, os.Stdout)
+		return bench.Populate(openBadger, *data, *client, *from, *to, os.Stdout)
 	}
 	return bench.RunChild(mode, *addr, *upstream)
+}
+
+// openBadger opens the store the latchkey binary uses: Badger, in memory
+// when dir is "" (bench.OpenStore).
+func openBadger(dir string, key []byte, noSync bool) (authcore.Storage, error) {
+	st, err := badger.Open(badger.Options{Dir: dir, InMemory: dir == "", EncryptionKey: key, NoSyncWrites: noSync})
+	if err != nil {
+		return nil, err
+	}
+	return st, nil
 }
