@@ -72,7 +72,7 @@ func TestAttackPublicClientRefreshRotates(t *testing.T) {
 	first := e.tokens(e.native)
 	rt := first.str("refresh_token")
 	if rt == "" {
-		t.Skip("the public test client gets no refresh token")
+		t.Fatalf("the public test client got no refresh token, so rotation cannot be tested: %s", first.raw)
 	}
 	next := e.post("/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}, "client_id": {e.native.ID}}, nil)
 	if next.status != 200 || next.str("refresh_token") == "" || next.str("refresh_token") == rt {
@@ -81,6 +81,11 @@ func TestAttackPublicClientRefreshRotates(t *testing.T) {
 	again := e.post("/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}, "client_id": {e.native.ID}}, nil)
 	if again.status != 400 || again.str("error") != CodeInvalidGrant {
 		t.Fatalf("reuse: %d %s", again.status, again.raw)
+	}
+	successor := e.post("/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {next.str("refresh_token")},
+		"client_id": {e.native.ID}}, nil)
+	if successor.status != 400 || successor.str("error") != CodeInvalidGrant {
+		t.Fatalf("the family survived the reuse: its newest refresh token answered %d %s", successor.status, successor.raw)
 	}
 }
 
