@@ -1,0 +1,168 @@
+package federation
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+
+	"github.com/latchkey/latchkey/authcore"
+	"github.com/latchkey/latchkey/authcore/store/badger"
+	"github.com/latchkey/latchkey/authcore/testsupport"
+)
+
+// fakeIdP is an external OpenID provider on a loopback listener: its
+// discovery document and a JWKS with one ES256 key, kid "k1".
+type fakeIdP struct {
+	srv *httptest.Server
+	key *ecdsa.PrivateKey
+}
+
+func newFakeIdP(t *testing.T) *fakeIdP {
+	t.Helper()
+	p := &fakeIdP{key: newECKey(t)}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /.well-known/openid-configuration", func(w http.ResponseWriter, _ *http.Request) {
+		_ = json.NewEncoder(w).Encode(map[string]any{"issuer": p.srv.URL, "jwks_uri": p.srv.URL + "/jwks",
+			"authorization_endpoint": p.srv.URL + "/authorize", "token_endpoint": p.srv.URL + "/token"})
+	})
+	mux.HandleFunc("GET /jwks", func(w http.ResponseWriter, _ *http.Request) {
+		_ = json.NewEncoder(w).Encode(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{
+			{Key: &p.key.PublicKey, KeyID: "k1", Algorithm: "ES256", Use: "sig"}}})
+	})
+	p.srv = httptest.NewServer(mux)
+	t.Cleanup(p.srv.Close)
+	return p
+}
+
+func newECKey(t *testing.T) *ecdsa.PrivateKey {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// jwsOpts are what a test changes in a token's header and signature.
+type jwsOpts struct {
+	alg jose.SignatureAlgorithm // default ES256
+	key any                     // default the provider's key
+	kid string                  // default "k1"
+	typ string                  // default "JWT"
+}
+
+// sign returns claims as a compact JWS signed by the provider (or as o says).
+func (p *fakeIdP) sign(t *testing.T, claims map[string]any, o jwsOpts) string {
+	t.Helper()
+	if o.alg == "" {
+		o.alg = jose.ES256
+	}
+	if o.key == nil {
+		o.key = p.key
+	}
+	if o.kid == "" {
+		o.kid = "k1"
+	}
+	if o.typ == "" {
+		o.typ = "JWT"
+	}
+	s, err := jose.NewSigner(jose.SigningKey{Algorithm: o.alg, Key: o.key},
+		(&jose.SignerOptions{}).WithHeader("kid", o.kid).WithType(jose.ContentType(o.typ)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := json.Marshal(claims)
+	obj, err := s.Sign(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := obj.CompactSerialize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// fedEnv is a Service over a real in-memory Badger store with a settable
+// clock, a recorded audit log and one registered provider, "corp".
+type fedEnv struct {
+	s      *Service
+	st     *badger.Store
+	clk    *testsupport.Clock
+	events *testsupport.Events
+	idp    *fakeIdP
+	p      authcore.IdentityProvider
+}
+
+// audience is the provider's client id of the application whose tokens
+// Latchkey accepts.
+const audience = "app-at-corp"
+
+func newFedEnv(t *testing.T, provider func(*authcore.IdentityProvider)) *fedEnv {
+	t.Helper()
+	// The clock starts at the wall clock's second: Badger's own TTLs
+	// (the replay records) run on real time.
+	clk := testsupport.NewClock(time.Now().Truncate(time.Second))
+	st, err := badger.Open(badger.Options{InMemory: true, Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	e := &fedEnv{st: st, clk: clk, events: &testsupport.Events{}, idp: newFakeIdP(t)}
+	e.s, err = New(Config{Issuer: "https://as.example", Store: st, Now: e.clk.Now, Audit: e.events})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := authcore.IdentityProvider{ID: "corp", Issuer: e.idp.srv.URL, Audiences: []string{audience},
+		Provisioning: authcore.ProvisionCreate, Enabled: true}
+	if provider != nil {
+		provider(&p)
+	}
+	if e.p, err = e.s.AddProvider(t.Context(), p); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// claims are the claims of a valid ID token of the provider, now; each
+// call has a fresh jti.
+func (e *fedEnv) claims() map[string]any {
+	now := e.clk.Now().Unix()
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return map[string]any{"iss": e.idp.srv.URL, "sub": "u-1", "aud": audience, "exp": now + 300, "iat": now,
+		"jti": hex.EncodeToString(b)}
+}
+
+// signNoTyp signs claims like sign, without a typ header.
+func (p *fakeIdP) signNoTyp(t *testing.T, claims map[string]any) string {
+	t.Helper()
+	s, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: p.key}, (&jose.SignerOptions{}).WithHeader("kid", "k1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := json.Marshal(claims)
+	obj, err := s.Sign(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := obj.CompactSerialize()
+	return out
+}
+
+func mustKey384(t *testing.T) *ecdsa.PrivateKey {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
