@@ -100,7 +100,7 @@ type atClaims struct {
 }
 
 // The admin API answers only with a credential, an allowed Host and from
-// the same origin (SECURITY.md X-02).
+// the same origin (docs/security.md X-02).
 func TestConsoleAPIProtection(t *testing.T) {
 	a, srv := newAppServer(t)
 	if err := app.EnsureConsoleClient(context.Background(), srv); err != nil {

@@ -14,7 +14,7 @@ const module = "github.com/latchkey/latchkey/"
 // allowed lists, per package, the Latchkey packages it may import. A
 // package not listed here may import only the authcore root and audit: the
 // subpackages of authcore do not know each other, and only the server
-// wires them (DESIGN.md: main -> app -> authcore/server -> authcore/* ->
+// wires them (docs/architecture.md: main -> app -> authcore/server -> authcore/* ->
 // authcore; everything may use audit).
 var allowed = map[string][]string{
 	"authcore":                 {},

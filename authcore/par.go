@@ -10,7 +10,7 @@ import (
 // server-side under the hash of the random part of its request_uri until
 // it expires. It is bound to its client and single use: the authorization
 // that completes with it spends it through Nonces.UseOnce, so exactly one
-// of many concurrent completions wins (SECURITY.md RL-05).
+// of many concurrent completions wins (docs/security.md RL-05).
 type PushedRequest struct {
 	Hash      string            // hex SHA-256 of the request_uri's random part
 	ClientID  string            // the authenticated client that pushed it

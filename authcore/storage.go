@@ -195,7 +195,7 @@ type Settings interface {
 // Nonces records single-use values that carry their own expiry: client
 // assertion jtis (RFC 7523 §3 item 7, OIDC Core §9), and later DPoP proof
 // jtis (RFC 9449 §11.1) and the like. The record outlives the value, so a
-// replay within its lifetime is recognised (SECURITY.md TOK-10, RL-05).
+// replay within its lifetime is recognised (docs/security.md TOK-10, RL-05).
 type Nonces interface {
 	// UseOnce records that (kind, id) was used, until expiresAt. It
 	// returns nil for exactly one caller while the record lives; every

@@ -1,4 +1,4 @@
-// Package bench is Latchkey's benchmark program, lkbench (DESIGN.md:
+// Package bench is Latchkey's benchmark program, lkbench (docs/architecture.md:
 // "benchmarks are programs that print figures, never timed tests").
 //
 // It measures a real `latchkey serve` process over loopback, pinned to one

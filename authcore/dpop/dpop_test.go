@@ -122,7 +122,7 @@ func TestReplayCache(t *testing.T) {
 	}
 }
 
-// FuzzCheck: no input panics the proof validator (SECURITY.md RL-14).
+// FuzzCheck: no input panics the proof validator (docs/security.md RL-14).
 func FuzzCheck(f *testing.F) {
 	f.Add("eyJhbGciOiJFUzI1NiJ9.e30.AAAA")
 	f.Add("a.b.c")

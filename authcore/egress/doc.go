@@ -1,6 +1,6 @@
 // Package egress guards the server's outbound HTTP requests to URLs that
 // clients registered (back-channel logout URIs, and any later fetch of a
-// client-named URL): an SSRF guard (RFC 9700 §4.13 spirit, SECURITY.md
+// client-named URL): an SSRF guard (RFC 9700 §4.13 spirit, docs/security.md
 // REG-02, requirement 10). The check runs at dial time on the address a
 // name resolved to, so a DNS name that points at loopback, a private or
 // link-local range, the unspecified address, or any address of the

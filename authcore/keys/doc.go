@@ -22,7 +22,7 @@
 //
 // Every lifecycle change is one authcore.Keys.PutSigningKeys call, so a
 // crash never leaves the store without a published key that signs
-// (SECURITY.md RL-06, RL-09). Key IDs are RFC 7638 thumbprints; private
+// (docs/security.md RL-06, RL-09). Key IDs are RFC 7638 thumbprints; private
 // keys are stored as PKCS#8 DER. Verify binds the algorithm to the key,
 // never to the token header, and ignores jku, x5u, jwk and x5c
 // (RFC 8725 §3.1, §3.10).

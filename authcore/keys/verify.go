@@ -10,7 +10,7 @@ import (
 )
 
 // MaxTokenSize is the largest token Verify parses; anything longer is
-// rejected before any decoding (CVE-2025-30204, SECURITY.md GW-10).
+// rejected before any decoding (CVE-2025-30204, docs/security.md GW-10).
 const MaxTokenSize = 16 << 10
 
 // The pre-check's answers, made once: rejecting a flood costs nothing.

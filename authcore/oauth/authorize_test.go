@@ -10,7 +10,7 @@ import (
 )
 
 // TestAuthorizeAttacks is the authorization-endpoint attack table
-// (SECURITY.md AZ-01..AZ-08): invalid client or redirect URI gives the
+// (docs/security.md AZ-01..AZ-08): invalid client or redirect URI gives the
 // error page and never a Location; other errors redirect 303 with error,
 // state and iss.
 func TestAuthorizeAttacks(t *testing.T) {

@@ -45,7 +45,7 @@ func errAssertion() *Error {
 // private_key_jwt and a JWKS; the assertion is signed by one of those
 // keys with an algorithm bound to the key; its claims pass checkClaims;
 // and its jti was never used before, recorded durably in the store
-// (SECURITY.md TOK-10, Hydra GHSA-3p3g-vpw6-4w66). Combining it with
+// (docs/security.md TOK-10, Hydra GHSA-3p3g-vpw6-4w66). Combining it with
 // another method is invalid_request (OAuth 2.1 §3.2.4).
 func (s *Server) authenticateAssertion(ctx context.Context, r *http.Request, p params) (clientAuth, error) {
 	if r.Header.Get("Authorization") != "" || p.has("client_secret") {

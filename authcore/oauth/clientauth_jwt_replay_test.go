@@ -42,7 +42,7 @@ func TestClientAssertionEndToEnd(t *testing.T) {
 	}
 }
 
-// TestClientAssertionReplay is SECURITY.md TOK-10: a jti is accepted
+// TestClientAssertionReplay is docs/security.md TOK-10: a jti is accepted
 // once, across endpoints, per client.
 func TestClientAssertionReplay(t *testing.T) {
 	e := newEnv(t)
@@ -79,7 +79,7 @@ func TestClientAssertionReplay(t *testing.T) {
 	}
 }
 
-// TestClientAssertionConcurrentReplay is SECURITY.md RL-05: 20
+// TestClientAssertionConcurrentReplay is docs/security.md RL-05: 20
 // goroutines present one assertion, exactly one gets a token.
 func TestClientAssertionConcurrentReplay(t *testing.T) {
 	e := newEnv(t)
@@ -115,7 +115,7 @@ func TestClientAssertionConcurrentReplay(t *testing.T) {
 	}
 }
 
-// TestClientAssertionMixedMethods is SECURITY.md TOK-09 (c) and the
+// TestClientAssertionMixedMethods is docs/security.md TOK-09 (c) and the
 // parameter rules of RFC 7521 §4.2: more than one method is
 // invalid_request, an assertion type alone is invalid_request, a wrong
 // type or a mismatched client_id is invalid_client, and a

@@ -14,7 +14,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
-// TestClientAssertionMatrix is SECURITY.md TOK-11 (and more): every bad
+// TestClientAssertionMatrix is docs/security.md TOK-11 (and more): every bad
 // assertion is 401 invalid_client without a Basic challenge; iat/nbf
 // +8 s and a one-element aud array are accepted.
 func TestClientAssertionMatrix(t *testing.T) {

@@ -90,7 +90,7 @@ func checkGrantType(s *Server, p params) error {
 }
 
 // parAuthError answers every failed client authentication at /par with
-// 401 invalid_client (RFC 9126 §2.3, SECURITY.md PAR-01).
+// 401 invalid_client (RFC 9126 §2.3, docs/security.md PAR-01).
 func parAuthError(_ clientAuth, err error) error {
 	var oe *Error
 	if errors.As(err, &oe) && oe.Code == CodeInvalidClient && oe.Status != http.StatusUnauthorized {

@@ -12,7 +12,7 @@ import (
 
 // RequestURIPrefix starts every request_uri Latchkey issues (RFC 9126
 // §2.2). /authorize accepts no other request_uri and never fetches one
-// (RFC 9126 §7.3, SECURITY.md PAR-04; Keycloak CVE-2020-10770).
+// (RFC 9126 §7.3, docs/security.md PAR-04; Keycloak CVE-2020-10770).
 const RequestURIPrefix = "urn:ietf:params:oauth:request_uri:"
 
 // CodeInvalidRequestURI is the error of an unknown, expired, used or

@@ -30,7 +30,7 @@ func (e *env) refresh(c testClient, rt string, extra ...string) tokenReply {
 }
 
 // TestRefresh covers rotation, narrowing, widening, client binding and
-// reuse detection (SECURITY.md TOK-05, TOK-12, TOK-13).
+// reuse detection (docs/security.md TOK-05, TOK-12, TOK-13).
 func TestRefresh(t *testing.T) {
 	e := newEnv(t)
 	t.Run("narrow then widen", func(t *testing.T) {
@@ -89,7 +89,7 @@ func TestRefresh(t *testing.T) {
 }
 
 // TestConcurrentRedemption: 50 goroutines redeem one code, and 50 refresh
-// one token; exactly one wins each (SECURITY.md RL-03, RL-04).
+// one token; exactly one wins each (docs/security.md RL-03, RL-04).
 func TestConcurrentRedemption(t *testing.T) {
 	e := newEnv(t)
 	race := func(do func() tokenReply) (wins int, winner tokenReply) {

@@ -6,7 +6,7 @@ import (
 )
 
 // FuzzRegistrationMetadata: no registration body panics the decoder or
-// the registration checks (SECURITY.md RL-14).
+// the registration checks (docs/security.md RL-14).
 func FuzzRegistrationMetadata(f *testing.F) {
 	f.Add(`{"redirect_uris":["https://app.example/cb"],"client_name":"x","scope":"openid"}`)
 	f.Add(`{"jwks":{"keys":[]},"logo_uri":"https://[::1]/","tls_client_auth_san_ip":"::1"}`)

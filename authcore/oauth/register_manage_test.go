@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// SECURITY.md REG-03 (d): closed registration needs an initial access
+// docs/security.md REG-03 (d): closed registration needs an initial access
 // token: none is 401 with a bare Bearer challenge, a forged, expired or
 // spent one 401 invalid_token; a fresh one registers once.
 func TestRegisterInitialAccessToken(t *testing.T) {
@@ -45,7 +45,7 @@ func TestRegisterInitialAccessToken(t *testing.T) {
 	}
 }
 
-// RFC 7592 and SECURITY.md REG-03 (e): read, update and delete with the
+// RFC 7592 and docs/security.md REG-03 (e): read, update and delete with the
 // registration access token; another client's token is 401
 // invalid_token; the registered client works at /token.
 func TestRegistrationManagement(t *testing.T) {

@@ -171,7 +171,7 @@ func (s *Server) defaultScopes(ctx context.Context, spec *ClientSpec) error {
 
 // checkBackchannel refuses, for dynamically registered clients, a
 // back-channel logout URI the server would POST to on an inward address
-// (SECURITY.md REG-02): https only, not loopback, private or link-local.
+// (docs/security.md REG-02): https only, not loopback, private or link-local.
 func checkBackchannel(raw string) error {
 	if raw == "" {
 		return nil

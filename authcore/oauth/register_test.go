@@ -43,7 +43,7 @@ func regMeta(redirects ...string) map[string]any {
 		"grant_types": []string{"authorization_code", "refresh_token"}, "scope": "openid profile"}
 }
 
-// SECURITY.md REG-01: every unsafe redirect URI is 400
+// docs/security.md REG-01: every unsafe redirect URI is 400
 // invalid_redirect_uri; an oversize body is 413.
 func TestRegisterRedirectURIs(t *testing.T) {
 	e := newEnv(t, openRegistration)
@@ -67,7 +67,7 @@ func TestRegisterRedirectURIs(t *testing.T) {
 	}
 }
 
-// SECURITY.md REG-02: metadata URLs pointing inward are refused and no
+// docs/security.md REG-02: metadata URLs pointing inward are refused and no
 // connection is ever made to them: a listener on 127.0.0.1 sees no hit.
 func TestRegisterNoInwardFetch(t *testing.T) {
 	e := newEnv(t, openRegistration)
@@ -115,7 +115,7 @@ func TestRegisterNoInwardFetch(t *testing.T) {
 	}
 }
 
-// SECURITY.md REG-03 (a)-(c): proposed ids and secrets are ignored;
+// docs/security.md REG-03 (a)-(c): proposed ids and secrets are ignored;
 // public clients cannot have client_credentials; none algorithms and
 // HS256 are refused.
 func TestRegisterMetadataRules(t *testing.T) {

@@ -70,7 +70,7 @@ func (s *Server) validateBindingSpec(c *authcore.Client, spec ClientSpec) error 
 // validateDisplayURI accepts "" or an absolute https URL without userinfo
 // or fragment whose host is not a loopback, private or link-local
 // address (RFC 7591 §2, §5). Latchkey never fetches these URLs; a user's
-// browser may, so inward addresses are refused (SECURITY.md REG-02).
+// browser may, so inward addresses are refused (docs/security.md REG-02).
 func validateDisplayURI(raw string) error {
 	if raw == "" {
 		return nil

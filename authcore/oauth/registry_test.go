@@ -13,7 +13,7 @@ import (
 	"github.com/latchkey/latchkey/authcore"
 )
 
-// TestRedirectRegistration covers SECURITY.md REG-01.
+// TestRedirectRegistration covers docs/security.md REG-01.
 func TestRedirectRegistration(t *testing.T) {
 	good := []string{"https://app.example/cb", "https://app.example/cb?x=1", "http://127.0.0.1/cb",
 		"http://127.0.0.1:8080/cb", "http://[::1]/cb", "com.example.app:/cb", "com.example.app:/oauth2redirect"}

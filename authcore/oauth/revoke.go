@@ -15,7 +15,7 @@ import (
 const maxTokenLen = 8192
 
 // errOtherClient refuses to act on another client's token (RFC 7009
-// §2.1; SECURITY.md REV-01 pins unauthorized_client).
+// §2.1; docs/security.md REV-01 pins unauthorized_client).
 var errOtherClient = &Error{Code: CodeUnauthorizedClient, Status: http.StatusBadRequest,
 	Description: "the token was issued to another client"}
 

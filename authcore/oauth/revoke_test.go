@@ -56,7 +56,7 @@ func withFailing(e *env) *failingStore {
 	return fs
 }
 
-// TestRevoke covers RFC 7009 and SECURITY.md REV-01, REV-02.
+// TestRevoke covers RFC 7009 and docs/security.md REV-01, REV-02.
 func TestRevoke(t *testing.T) {
 	e := newEnv(t)
 	revoke := func(c testClient, token, hint string) tokenReply {
@@ -129,7 +129,7 @@ func TestRevoke(t *testing.T) {
 	})
 }
 
-// TestIntrospect covers RFC 7662 and SECURITY.md INT-01.
+// TestIntrospect covers RFC 7662 and docs/security.md INT-01.
 func TestIntrospect(t *testing.T) {
 	e := newEnv(t)
 	tr := e.tokens(e.web)

@@ -10,7 +10,7 @@ import (
 	"golang.org/x/oauth2"
 )
 
-// TestTokenAttacks is the token-endpoint attack table (SECURITY.md
+// TestTokenAttacks is the token-endpoint attack table (docs/security.md
 // TOK-01..TOK-17) with exact status and error.
 func TestTokenAttacks(t *testing.T) {
 	e := newEnv(t)

@@ -14,7 +14,7 @@ import (
 
 var ccForm = url.Values{"grant_type": {"client_credentials"}}
 
-// SECURITY.md TOK-14: every bad proof at /token is 400
+// docs/security.md TOK-14: every bad proof at /token is 400
 // invalid_dpop_proof; a replayed proof too.
 func TestTokenDPoPProofRejected(t *testing.T) {
 	e := newEnv(t)
@@ -57,7 +57,7 @@ func TestTokenDPoPProofRejected(t *testing.T) {
 }
 
 // A DPoP-bound access token: token_type DPoP, cnf.jkt, and introspection
-// shows both (SECURITY.md INT-01 (d), RFC 9449 §6.2).
+// shows both (docs/security.md INT-01 (d), RFC 9449 §6.2).
 func TestDPoPBoundAccessToken(t *testing.T) {
 	e := newEnv(t)
 	k := newProofKey(t)
@@ -209,7 +209,7 @@ func TestDPoPMetadata(t *testing.T) {
 	}
 }
 
-// SECURITY.md RL-05: one DPoP proof sent by many parallel requests is
+// docs/security.md RL-05: one DPoP proof sent by many parallel requests is
 // accepted exactly once.
 func TestDPoPProofRace(t *testing.T) {
 	e := newEnv(t)

@@ -30,7 +30,7 @@ func call(t *testing.T, req *http.Request) (int, string, string) {
 	return resp.StatusCode, resp.Header.Get("WWW-Authenticate"), string(b)
 }
 
-// UserInfo (SECURITY.md UI-01) with exact outcomes.
+// UserInfo (docs/security.md UI-01) with exact outcomes.
 func TestUserinfo(t *testing.T) {
 	e := start(t)
 	e.user("alice", "alice@example.com")

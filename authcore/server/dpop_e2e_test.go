@@ -55,7 +55,7 @@ func tokenDPoP(t *testing.T, issuer string, d *testsupport.DPoPKey, form url.Val
 // public client registered at /register (RFC 7591) with
 // dpop_bound_access_tokens, dpop_jkt at /authorize, a DPoP-bound access
 // token used at the embedded gateway's demo API and at /userinfo
-// (SECURITY.md GW-09, UI-01 DPoP cases), and a DPoP-bound refresh token.
+// (docs/security.md GW-09, UI-01 DPoP cases), and a DPoP-bound refresh token.
 func TestDPoPCodeFlowEndToEnd(t *testing.T) {
 	srv, issuer := servertest.Start(t, func(c *server.Config) {
 		c.Registration = oauth.RegistrationConfig{Enabled: true, Open: true}

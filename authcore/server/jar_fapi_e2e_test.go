@@ -96,7 +96,7 @@ func accessAud(t *testing.T, at string) []string {
 	return nil
 }
 
-// Resource indicators (RFC 8707; SECURITY.md TOK-13): two resources
+// Resource indicators (RFC 8707; docs/security.md TOK-13): two resources
 // granted, each token names exactly one; a refresh for the other; an
 // unregistered or fragment resource is invalid_target.
 func TestResourceIndicators(t *testing.T) {
@@ -153,7 +153,7 @@ func TestResourceIndicators(t *testing.T) {
 	}
 }
 
-// FAPI 2.0 mode refusals (SECURITY.md PAR-05, FAPI 2.0 §5.3.2): no PAR,
+// FAPI 2.0 mode refusals (docs/security.md PAR-05, FAPI 2.0 §5.3.2): no PAR,
 // assertion aud as an array (with the issuer and another, or only the
 // issuer), aud the PAR or token URL, a secret-based or public FAPI
 // registration, and a token request without a sender constraint.

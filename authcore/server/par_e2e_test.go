@@ -115,7 +115,7 @@ func pkce(v url.Values) (url.Values, string) {
 	return v, verifier
 }
 
-// PAR end to end (RFC 9126; SECURITY.md PAR-01..PAR-04): client
+// PAR end to end (RFC 9126; docs/security.md PAR-01..PAR-04): client
 // authentication required, request_uri refused in the body, 201 with a
 // PAR URN under 600 s, /authorize with only client_id and request_uri,
 // single use at completion, bound to the client, and a foreign

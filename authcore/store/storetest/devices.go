@@ -86,7 +86,7 @@ func testDeviceCodes(t *testing.T, s authcore.Storage, clk *Clock) {
 }
 
 // testDeviceRedeemRace has many goroutines redeem one approved device
-// code: exactly one sees it unredeemed (SECURITY.md RL-05).
+// code: exactly one sees it unredeemed (docs/security.md RL-05).
 func testDeviceRedeemRace(t *testing.T, s authcore.Storage, clk *Clock) {
 	now := clk.Now()
 	exp := now.Add(10 * time.Minute)

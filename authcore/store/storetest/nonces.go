@@ -63,7 +63,7 @@ func testUseOnceGC(t *testing.T, s authcore.Storage, clk *Clock) {
 }
 
 // testUseOnceRace has 50 goroutines use the same id at once: exactly one
-// gets nil, every other ErrConsumed (SECURITY.md RL-05).
+// gets nil, every other ErrConsumed (docs/security.md RL-05).
 func testUseOnceRace(t *testing.T, s authcore.Storage, clk *Clock) {
 	exp := clk.Now().Add(time.Hour)
 	for round := range *rounds {

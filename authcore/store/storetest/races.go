@@ -15,7 +15,7 @@ import (
 const racers = 50
 
 // rounds is how many rounds each race runs; raise it for a soak
-// (SECURITY.md RL-03 asks for 1 000): go test ./... -args -storetest.rounds=1000
+// (docs/security.md RL-03 asks for 1 000): go test ./... -args -storetest.rounds=1000
 var rounds = flag.Int("storetest.rounds", 10, "rounds of each storetest race")
 
 // race runs fn(i) for i in [0, racers) in as many goroutines, released at
