@@ -1,9 +1,22 @@
 // Package oauth is Latchkey's OAuth 2.1 authorization server: the
 // authorization endpoint (GET/POST /authorize), the token endpoint with one
-// grant per file (authorization_code, client_credentials, refresh_token),
-// token revocation (RFC 7009), token introspection (RFC 7662) and
-// authorization server metadata (RFC 8414). It also owns the client and
-// scope registry that the console, the CLI and dynamic registration share.
+// grant per file, token revocation (RFC 7009), token introspection (RFC
+// 7662) and authorization server metadata (RFC 8414). It also owns the
+// client and scope registry that the console, the CLI and dynamic
+// registration share.
+//
+// The grants, one file each, dispatched by grant_type from token.go:
+//
+//   - token_code.go: authorization_code (OAuth 2.1 §4.1.3);
+//   - token_client_credentials.go: client_credentials (OAuth 2.1 §4.2);
+//   - token_refresh.go: refresh_token (OAuth 2.1 §4.3);
+//   - token_device.go: the device authorization grant (RFC 8628 §3.4),
+//     whose endpoint is device.go;
+//   - token_exchange.go: token exchange (RFC 8693) of Latchkey's own
+//     tokens, and token_exchange_external.go: of a trusted external
+//     provider's ID token (through the Federation interface);
+//   - token_jwt_bearer.go: the JWT bearer grant (RFC 7523 §2.1) with an
+//     external provider's ID token.
 //
 // It follows draft-ietf-oauth-v2-1 and RFC 9700 (the security BCP):
 //
