@@ -27,7 +27,7 @@ type fakeIdP struct {
 
 func newFakeIdP(t *testing.T) *fakeIdP {
 	t.Helper()
-	p := &fakeIdP{key: newECKey(t)}
+	p := &fakeIdP{key: newECKey(t, elliptic.P256())}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /.well-known/openid-configuration", func(w http.ResponseWriter, _ *http.Request) {
 		_ = json.NewEncoder(w).Encode(map[string]any{"issuer": p.srv.URL, "jwks_uri": p.srv.URL + "/jwks",
@@ -42,9 +42,9 @@ func newFakeIdP(t *testing.T) *fakeIdP {
 	return p
 }
 
-func newECKey(t *testing.T) *ecdsa.PrivateKey {
+func newECKey(t *testing.T, curve elliptic.Curve) *ecdsa.PrivateKey {
 	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	k, err := ecdsa.GenerateKey(curve, rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ type jwsOpts struct {
 	alg jose.SignatureAlgorithm // default ES256
 	key any                     // default the provider's key
 	kid string                  // default "k1"
-	typ string                  // default "JWT"
+	typ string                  // default "JWT"; "-" for none
 }
 
 // sign returns claims as a compact JWS signed by the provider (or as o says).
@@ -71,11 +71,15 @@ func (p *fakeIdP) sign(t *testing.T, claims map[string]any, o jwsOpts) string {
 	if o.kid == "" {
 		o.kid = "k1"
 	}
-	if o.typ == "" {
-		o.typ = "JWT"
+	so := (&jose.SignerOptions{}).WithHeader("kid", o.kid)
+	switch o.typ {
+	case "":
+		so = so.WithType("JWT")
+	case "-":
+	default:
+		so = so.WithType(jose.ContentType(o.typ))
 	}
-	s, err := jose.NewSigner(jose.SigningKey{Algorithm: o.alg, Key: o.key},
-		(&jose.SignerOptions{}).WithHeader("kid", o.kid).WithType(jose.ContentType(o.typ)))
+	s, err := jose.NewSigner(jose.SigningKey{Algorithm: o.alg, Key: o.key}, so)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,29 +144,4 @@ func (e *fedEnv) claims() map[string]any {
 	_, _ = rand.Read(b)
 	return map[string]any{"iss": e.idp.srv.URL, "sub": "u-1", "aud": audience, "exp": now + 300, "iat": now,
 		"jti": hex.EncodeToString(b)}
-}
-
-// signNoTyp signs claims like sign, without a typ header.
-func (p *fakeIdP) signNoTyp(t *testing.T, claims map[string]any) string {
-	t.Helper()
-	s, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: p.key}, (&jose.SignerOptions{}).WithHeader("kid", "k1"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := json.Marshal(claims)
-	obj, err := s.Sign(body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, _ := obj.CompactSerialize()
-	return out
-}
-
-func mustKey384(t *testing.T) *ecdsa.PrivateKey {
-	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
 }
