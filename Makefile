@@ -66,6 +66,9 @@ lint-go:
 	$(TOOL) staticcheck ./...
 	$(GO) mod tidy -diff
 	cd tools && $(GO) mod tidy -diff
+	@lib=$$($(GO) list -m -f '{{.Version}}' github.com/wailsapp/wails/v2); \
+	cli=$$(cd tools && $(GO) list -m -f '{{.Version}}' github.com/wailsapp/wails/v2); \
+	[ "$$lib" = "$$cli" ] || { echo "the Wails CLI in tools/go.mod is $$cli, the library in go.mod $$lib: make them equal"; exit 1; }
 
 # lint-frontend: the generated console types are current, and eslint passes.
 lint-frontend:

@@ -1,3 +1,8 @@
+// The developer tools, in a module of their own so that their dependencies
+// stay out of the product's go.mod. Run them from the repository root as
+// go tool -modfile=tools/go.mod wails|staticcheck. The Wails CLI stays at the
+// version of the github.com/wailsapp/wails/v2 library in ../go.mod (make lint
+// checks it).
 module github.com/latchkey/latchkey/tools
 
 go 1.26.8
