@@ -32,11 +32,11 @@ func startForShutdown(t *testing.T, timeout time.Duration) *instance {
 	return in
 }
 
-// timedStop runs in.stop and reports its error and how long it took.
-func timedStop(in *instance) (error, time.Duration) {
+// timedStop runs in.stop and reports how long it took and its error.
+func timedStop(in *instance) (time.Duration, error) {
 	began := time.Now()
 	err := in.stop()
-	return err, time.Since(began)
+	return time.Since(began), err
 }
 
 // TestShutdownEndsFeedStreams: an open revocation-feed stream ends when
@@ -63,7 +63,7 @@ func TestShutdownEndsFeedStreams(t *testing.T) {
 	}
 	ended := make(chan error, 1)
 	go func() { _, err := io.Copy(io.Discard, r); ended <- err }()
-	err, took := timedStop(in)
+	took, err := timedStop(in)
 	if err != nil {
 		t.Fatalf("stop: %v", err)
 	}
@@ -102,7 +102,7 @@ func TestShutdownCutsSlowUploads(t *testing.T) {
 		}
 	}()
 	time.Sleep(200 * time.Millisecond) // the request is in flight
-	_, took := timedStop(in)
+	took, _ := timedStop(in)
 	if took > 4*time.Second {
 		t.Errorf("stop took %s with a slow upload; want it cut at the 3 s deadline", took)
 	}
@@ -124,7 +124,7 @@ func TestShutdownBoundedWhenDataDirectoryIsGone(t *testing.T) {
 	if err := os.RemoveAll(in.dataDir); err != nil {
 		t.Fatal(err)
 	}
-	err, took := timedStop(in)
+	took, err := timedStop(in)
 	if err == nil {
 		t.Error("stop returned nil although the data directory was gone")
 	}
