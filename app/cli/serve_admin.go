@@ -43,7 +43,7 @@ func (p *adminPort) serve(a *app.App, issuer, token string, log zerolog.Logger) 
 	mux.Handle("/console/api/", app.Handler(a, app.ConsoleConfig{Hosts: hostAliases(p.ln.Addr().String(), ""),
 		AdminToken: token, Locality: app.NewLocality(issuer, nil), Logger: log}))
 	p.http = &http.Server{Handler: server.Middleware(log, mux), ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, MaxHeaderBytes: 32 << 10}
+		ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, MaxHeaderBytes: server.MaxHeaderBytes}
 	go func() { _ = p.http.Serve(p.ln) }()
 }
 
