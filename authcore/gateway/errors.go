@@ -71,10 +71,6 @@ func requestDenial(reason, desc string) *denial {
 	return &denial{status: http.StatusBadRequest, code: CodeInvalidRequest, desc: desc, reason: reason, challenge: true}
 }
 
-func proofDenial(reason, desc string) *denial {
-	return &denial{status: http.StatusUnauthorized, code: CodeInvalidDPoPProof, desc: desc, reason: reason, challenge: true, dpop: true}
-}
-
 func plainDenial(status int, code, reason, desc string) *denial {
 	return &denial{status: status, code: code, desc: desc, reason: reason}
 }
