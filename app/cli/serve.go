@@ -49,6 +49,8 @@ type serveFlags struct {
 	registration string         // --registration
 	dpopNonce    bool           // --dpop-nonce
 	bcPrivate    bool           // --backchannel-allow-private
+	diskReserve  byteSize       // --disk-reserve, state_flags.go
+	acceptEmpty  bool           // --accept-empty-store
 	clientCAs    *x509.CertPool // loaded from it
 
 	trustedProxies string // --trusted-proxies, serve_admin.go
@@ -72,6 +74,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.signingAlgs, "signing-algs", strings.Join(keys.DefaultAlgorithms, ","), "signing algorithms kept active, comma-separated (ES256, RS256, PS256, EdDSA); the first is the default; OpenID Connect requires RS256 to be among them")
 	fs.DurationVar(&f.keyRotation, "key-rotation", 30*24*time.Hour, "how long a signing key signs before a staged rotation replaces it")
 	fs.DurationVar(&f.auditKeep, "audit-retention", 90*24*time.Hour, "how long audit events are kept")
+	f.registerStorage(fs) // state_flags.go
 	fs.StringVar(&f.auditMirror, "audit-mirror", "", `also write audit events as JSON lines to this file ("-" for stdout)`)
 }
 
@@ -144,7 +147,7 @@ func start(f *serveFlags, console fs.FS, mode string) (*instance, error) {
 		ln.Close()
 		return nil, err
 	}
-	st, err := openState(dataDir, log, ao)
+	st, err := openState(dataDir, log, stateOptions{audit: ao, reserve: uint64(f.diskReserve), acceptEmpty: f.acceptEmpty})
 	if errors.Is(err, badger.ErrLocked) {
 		err = fmt.Errorf("%w\nStop that process, or use another --data directory", err)
 	}

@@ -12,23 +12,24 @@ import (
 
 	"github.com/latchkey/latchkey/audit"
 	"github.com/latchkey/latchkey/audit/monitor"
+	"github.com/latchkey/latchkey/authcore/diskguard"
 	"github.com/latchkey/latchkey/authcore/server"
 	"github.com/latchkey/latchkey/authcore/store/badger"
 )
 
 // state is what a data directory holds open: the store and the audit log,
-// with the monitoring fed by the log.
+// with the monitoring fed by the log, behind one disk guard.
 type state struct {
 	store    *badger.Store
 	audit    *audit.Log
+	guard    *diskguard.Guard
 	metrics  *monitor.Metrics
 	timeline *monitor.Timeline
 	alerts   *monitor.Alerts
 	mirror   io.Closer // the audit mirror file, if any
+	stopWard chan struct{}
 }
 
-// openState opens dataDir's store and audit log. A store held by another
-// process is reported as badger.ErrLocked.
 // auditOptions are the audit log's settings from the command line.
 type auditOptions struct {
 	retention time.Duration
@@ -36,39 +37,68 @@ type auditOptions struct {
 	closer    io.Closer
 }
 
-func openState(dataDir string, log zerolog.Logger, ao auditOptions) (*state, error) {
+// stateOptions are the command line's settings for opening a data
+// directory; the zero value suits the admin commands.
+type stateOptions struct {
+	audit auditOptions
+	// reserve is the free space kept back (--disk-reserve); zero means
+	// diskguard.DefaultReserve.
+	reserve uint64
+	// acceptEmpty opens a store that lost its data (--accept-empty-store).
+	acceptEmpty bool
+}
+
+// openState opens dataDir's store and audit log. A store held by another
+// process is reported as badger.ErrLocked; a disk below the reserve, or a
+// data directory that is read-only, is refused in one sentence.
+func openState(dataDir string, log zerolog.Logger, so stateOptions) (*state, error) {
+	s := &state{stopWard: make(chan struct{})}
+	guard, err := diskguard.New(diskguard.Config{Dir: dataDir, Reserve: so.reserve, OnChange: s.storageChanged(log),
+		Mapped: []string{filepath.Join(dataDir, "store"), filepath.Join(dataDir, "audit")}})
+	if err != nil {
+		return nil, err
+	}
+	if err := guard.Refused(); err != nil {
+		return nil, startRefusal(err)
+	}
+	s.guard = guard
 	key, err := encryptionKey(dataDir, log)
 	if err != nil {
 		return nil, err
 	}
-	st, err := badger.Open(badger.Options{Dir: filepath.Join(dataDir, "store"), Logger: log, EncryptionKey: key})
+	st, err := badger.Open(badger.Options{Dir: filepath.Join(dataDir, "store"), Logger: log, EncryptionKey: key, Gate: guard})
 	if errors.Is(err, badger.ErrWrongEncryptionKey) {
 		return nil, fmt.Errorf("%w: the store in %s was encrypted with another key (check $LATCHKEY_ENCRYPTION_KEY or %s)", err, dataDir, encryptionKeyFile)
 	}
 	if err != nil {
 		return nil, err
 	}
+	ao := so.audit
 	if keep, ok := server.SavedAuditRetention(context.Background(), st); ok {
 		ao.retention = keep // saved in Settings: it wins over --audit-retention, from the first prune
 	}
 	alog, err := audit.Open(audit.Options{Dir: filepath.Join(dataDir, "audit"), Logger: &log, EncryptionKey: key,
-		Retention: ao.retention, Mirror: ao.mirror})
+		Retention: ao.retention, Mirror: ao.mirror, Gate: guard})
 	if err != nil {
 		st.Close()
 		return nil, fmt.Errorf("audit log: %w", err)
 	}
-	s := &state{store: st, audit: alog, mirror: ao.closer}
+	s.store, s.audit, s.mirror = st, alog, ao.closer
 	s.metrics = monitor.NewMetrics(monitor.MetricsConfig{AuditStats: alog.Stats})
+	registerStorageMetrics(s.metrics.Registry(), guard)
 	s.timeline = monitor.NewTimeline(time.Now)
 	s.alerts = monitor.NewAlerts(monitor.AlertConfig{Recorder: alog, Logger: &log})
 	alog.AddObserver(s.metrics)
 	alog.AddObserver(s.timeline)
 	alog.AddObserver(s.alerts)
+	guard.Check() // allocate ahead in the write-ahead logs Badger just made
+	go guard.Run(s.stopWard)
 	return s, nil
 }
 
 // close stops the alert rules, drains the audit log, then closes the store.
 func (s *state) close() error {
+	close(s.stopWard)
 	s.alerts.Close()
 	err := errors.Join(s.audit.Close(), s.store.Close())
 	if s.mirror != nil {

@@ -34,9 +34,20 @@ type Options struct {
 	// refresh tokens) may be acknowledged only after a durable commit;
 	// without the fsync a power loss can lose the last writes.
 	NoSyncWrites bool
+	// Gate, when set, is asked before every write transaction; when it
+	// refuses, the write fails with an error matching
+	// authcore.ErrUnavailable and Badger is not touched (diskguard.Guard:
+	// a memory-mapped write on a full disk kills the process with SIGBUS).
+	// Reads never ask it.
+	Gate Gate
 	// Now is the clock used by reads that take no time argument
 	// (GetSession, GetRefreshToken, GetGrant, ...). Defaults to time.Now.
 	Now func() time.Time
+}
+
+// Gate admits or refuses writes of about n bytes (diskguard.Guard).
+type Gate interface {
+	Allow(n int) error
 }
 
 // Store is an authcore.Storage on Badger. It is safe for concurrent use;
@@ -45,6 +56,7 @@ type Store struct {
 	db      *bdg.DB
 	log     zerolog.Logger
 	now     func() time.Time
+	gate    Gate
 	pidFile string
 	clients clientCache
 
@@ -79,7 +91,7 @@ func Open(opts Options) (*Store, error) {
 	if err != nil {
 		return nil, openError(opts.Dir, err)
 	}
-	s := &Store{db: db, log: opts.Logger, now: opts.Now}
+	s := &Store{db: db, log: opts.Logger, now: opts.Now, gate: opts.Gate}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -132,11 +144,14 @@ func badgerOptions(opts Options) bdg.Options {
 func (s *Store) DB() *bdg.DB { return s.db }
 
 // Close flushes and closes the database and removes the pid file. It is
-// safe to call more than once.
+// safe to call more than once. When the Gate refuses writes, the database
+// is synced but not closed (closing writes new table files through a
+// memory map, which a full disk answers with SIGBUS): the write-ahead log
+// holds everything and is replayed at the next start.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
-		if err := s.db.Close(); err != nil {
-			s.closeErr = fmt.Errorf("badger: close: %w", err)
+		if s.closeErr = s.closeDB(); s.closeErr != nil {
+			return
 		}
 		if s.pidFile == "" {
 			return
@@ -146,4 +161,22 @@ func (s *Store) Close() error {
 		}
 	})
 	return s.closeErr
+}
+
+// closeDB closes Badger, or only syncs it when the Gate refuses writes.
+func (s *Store) closeDB() error {
+	if s.gate != nil {
+		if refused := s.gate.Allow(0); refused != nil {
+			err := s.db.Sync()
+			s.log.Warn().Err(refused).Msg("badger: store not closed, only synced: its write-ahead log is replayed at the next start")
+			if err != nil {
+				return fmt.Errorf("badger: sync: %w", err)
+			}
+			return fmt.Errorf("badger: close skipped: %w", refused)
+		}
+	}
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("badger: close: %w", err)
+	}
+	return nil
 }
