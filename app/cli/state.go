@@ -30,6 +30,11 @@ type state struct {
 	stopWard chan struct{}
 }
 
+// storeMarkerFile is the store's marker in the data directory: its
+// installation id and record counts, outside Badger's files
+// (badger.Options.Marker).
+const storeMarkerFile = "store.json"
+
 // auditOptions are the audit log's settings from the command line.
 type auditOptions struct {
 	retention time.Duration
@@ -66,11 +71,15 @@ func openState(dataDir string, log zerolog.Logger, so stateOptions) (*state, err
 	if err != nil {
 		return nil, err
 	}
-	st, err := badger.Open(badger.Options{Dir: filepath.Join(dataDir, "store"), Logger: log, EncryptionKey: key, Gate: guard})
-	if errors.Is(err, badger.ErrWrongEncryptionKey) {
+	st, err := badger.Open(badger.Options{Dir: filepath.Join(dataDir, "store"), Logger: log, EncryptionKey: key, Gate: guard,
+		Marker: filepath.Join(dataDir, storeMarkerFile), AcceptEmpty: so.acceptEmpty})
+	switch {
+	case errors.Is(err, badger.ErrWrongEncryptionKey):
 		return nil, fmt.Errorf("%w: the store in %s was encrypted with another key (check $LATCHKEY_ENCRYPTION_KEY or %s)", err, dataDir, encryptionKeyFile)
-	}
-	if err != nil {
+	case errors.Is(err, badger.ErrStoreLost), errors.Is(err, badger.ErrDamaged):
+		return nil, fmt.Errorf("%w; nothing was changed. Restore %s from a backup while Latchkey is stopped (see `latchkey store check`), "+
+			"or start with --accept-empty-store to set the damaged files aside and begin with what is left", err, dataDir)
+	case err != nil:
 		return nil, err
 	}
 	ao := so.audit

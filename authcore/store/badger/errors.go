@@ -62,6 +62,9 @@ func openError(dir string, err error) error {
 			cause: err,
 		}
 	}
+	if damagedFile(err.Error()) != "" {
+		return damagedOpen(dir, err)
+	}
 	return fmt.Errorf("badger: open %s: %w", dir, err)
 }
 

@@ -40,6 +40,16 @@ type Options struct {
 	// a memory-mapped write on a full disk kills the process with SIGBUS).
 	// Reads never ask it.
 	Gate Gate
+	// Marker, when set, is the path of the store's marker (store.json):
+	// an installation id and the count of records per kind, written at
+	// open, at close and every 10 minutes, outside Badger's files. Open
+	// refuses, with ErrStoreLost, a store that once held clients, users,
+	// signing keys, scopes or settings and now holds none of a kind.
+	Marker string
+	// AcceptEmpty opens such a store anyway (and a store whose MANIFEST
+	// no longer lists its table files, which Badger then deletes): the
+	// operator's explicit choice after restoring a backup failed.
+	AcceptEmpty bool
 	// Now is the clock used by reads that take no time argument
 	// (GetSession, GetRefreshToken, GetGrant, ...). Defaults to time.Now.
 	Now func() time.Time
@@ -59,6 +69,11 @@ type Store struct {
 	gate    Gate
 	pidFile string
 	clients clientCache
+
+	marker     *marker // marker.go
+	markerPath string
+	stopMarker chan struct{}
+	markerDone chan struct{}
 
 	closeOnce sync.Once
 	closeErr  error
@@ -87,13 +102,35 @@ func Open(opts Options) (*Store, error) {
 			return nil, fmt.Errorf("badger: create data directory: %w", err)
 		}
 	}
-	db, err := bdg.Open(badgerOptions(opts))
+	if opts.Dir != "" {
+		aside, err := checkManifest(opts.Dir)
+		switch {
+		case err != nil && !opts.AcceptEmpty:
+			return nil, err
+		case err != nil:
+			moved, err := setAside(opts.Dir, aside, time.Now())
+			if err != nil {
+				return nil, err
+			}
+			opts.Logger.Warn().Str("moved_to", moved).Int("files", len(aside)).
+				Msg("badger: the damaged MANIFEST and the tables it does not list were set aside, as asked (accept empty store)")
+		}
+	}
+	db, err := openDB(opts)
 	if err != nil {
-		return nil, openError(opts.Dir, err)
+		return nil, err
 	}
 	s := &Store{db: db, log: opts.Logger, now: opts.Now, gate: opts.Gate}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	if opts.Marker != "" {
+		if err := s.checkMarker(opts.Marker, opts.AcceptEmpty); err != nil {
+			_ = db.Close()
+			return nil, err
+		}
+		s.stopMarker, s.markerDone = make(chan struct{}), make(chan struct{})
+		go s.refreshMarker(s.stopMarker)
 	}
 	if opts.Dir != "" {
 		s.pidFile = filepath.Join(opts.Dir, pidFileName)
@@ -150,6 +187,11 @@ func (s *Store) DB() *bdg.DB { return s.db }
 // holds everything and is replayed at the next start.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
+		if s.stopMarker != nil {
+			close(s.stopMarker)
+			<-s.markerDone
+			s.updateMarker()
+		}
 		if s.closeErr = s.closeDB(); s.closeErr != nil {
 			return
 		}
@@ -179,4 +221,19 @@ func (s *Store) closeDB() error {
 		return fmt.Errorf("badger: close: %w", err)
 	}
 	return nil
+}
+
+// openDB opens Badger, turning a panic inside it (a garbled table or key
+// registry can make Badger index out of range) into an error.
+func openDB(opts Options) (db *bdg.DB, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			db, err = nil, damagedOpen(opts.Dir, fmt.Errorf("%v", r))
+		}
+	}()
+	db, err = bdg.Open(badgerOptions(opts))
+	if err != nil {
+		return nil, openError(opts.Dir, err)
+	}
+	return db, nil
 }
