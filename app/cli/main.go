@@ -67,6 +67,7 @@ Usage:
   latchkey settings <command>      live settings: token lifetimes, rate limits, lockout, audit retention (show, set, reset, ca)
   latchkey gateway --config FILE   run a standalone gateway in front of any API and any OIDC issuer
   latchkey flow run [flags]        run an OAuth/OIDC flow step by step against any issuer, with its trace
+  latchkey store check             report what the store and audit log hold that can be read, and damaged files
   latchkey version                 print the version
 
 Every subcommand takes --data DIR (default $XDG_DATA_HOME/latchkey) and --help.
@@ -119,6 +120,8 @@ func run(args []string, env Env) error {
 		return runGateway(args[1:], env)
 	case "flow":
 		return runFlow(args[1:], env)
+	case "store":
+		return runStore(args[1:], env) // store_check.go
 	case "client", "user", "scope", "key", "token", "audit", "route", "idp", "settings":
 		return runAdmin(args[0], args[1:], env)
 	}

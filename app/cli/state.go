@@ -82,6 +82,10 @@ func openState(dataDir string, log zerolog.Logger, so stateOptions) (*state, err
 	case err != nil:
 		return nil, err
 	}
+	if err := badger.CheckFiles(filepath.Join(dataDir, "audit"), key); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("audit log: %w; nothing was changed. Restore %s from a backup while Latchkey is stopped (see `latchkey store check`)", err, dataDir)
+	}
 	ao := so.audit
 	if keep, ok := server.SavedAuditRetention(context.Background(), st); ok {
 		ao.retention = keep // saved in Settings: it wins over --audit-retention, from the first prune

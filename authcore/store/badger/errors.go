@@ -31,6 +31,7 @@ type openErr struct {
 	msg   string
 	is    error
 	cause error
+	file  string // the damaged file, for ErrDamaged
 }
 
 func (e *openErr) Error() string        { return e.msg }

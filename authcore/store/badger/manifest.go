@@ -1,8 +1,10 @@
 package badger
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"os"
 	"path/filepath"
 	"sort"
@@ -11,6 +13,8 @@ import (
 	"time"
 
 	bdg "github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/pb"
+	"google.golang.org/protobuf/proto"
 )
 
 // ErrDamaged: the store's files are damaged or incomplete in a way that
@@ -85,7 +89,7 @@ func setAside(dir string, files []string, now time.Time) (string, error) {
 
 // damaged is an ErrDamaged naming the file.
 func damaged(path, what string) error {
-	return &openErr{msg: fmt.Sprintf("badger: %s %s", path, what), is: ErrDamaged, cause: ErrDamaged}
+	return &openErr{msg: fmt.Sprintf("badger: %s %s", path, what), is: ErrDamaged, cause: ErrDamaged, file: path}
 }
 
 func first(s []string, n int) []string {
@@ -121,4 +125,99 @@ func damagedFile(msg string) string {
 		}
 	}
 	return ""
+}
+
+// damagedPath is the file an ErrDamaged names ("" for another error).
+func damagedPath(err error) string {
+	var oe *openErr
+	if errors.As(err, &oe) {
+		return oe.file
+	}
+	return ""
+}
+
+// dropTables appends to dir's MANIFEST a change set that deletes the
+// tables at paths, in Badger's own record format (length, CRC-32C,
+// ManifestChangeSet), so Badger opens the rest without them.
+func dropTables(dir string, paths []string) error {
+	var cs pb.ManifestChangeSet
+	for _, p := range paths {
+		if strings.HasSuffix(p, ".sst") {
+			cs.Changes = append(cs.Changes, &pb.ManifestChange{Id: tableID(p), Op: pb.ManifestChange_DELETE})
+		}
+	}
+	if len(cs.Changes) == 0 {
+		return nil
+	}
+	buf, err := proto.Marshal(&cs)
+	if err != nil {
+		return err
+	}
+	rec := make([]byte, 8, 8+len(buf))
+	binary.BigEndian.PutUint32(rec[0:4], uint32(len(buf)))
+	binary.BigEndian.PutUint32(rec[4:8], crc32.Checksum(buf, crc32.MakeTable(crc32.Castagnoli)))
+	f, err := os.OpenFile(filepath.Join(dir, bdg.ManifestFilename), os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(append(rec, buf...)); err != nil {
+		f.Close()
+		return err
+	}
+	return errors.Join(f.Sync(), f.Close())
+}
+
+// prepare checks dir's files before Badger opens it. With accept, it
+// sets the damaged files aside (dir.damaged-<time>/) and drops their
+// tables from the MANIFEST, so Badger opens what is left; without, it
+// refuses with the first damage found.
+func prepare(opts Options) error {
+	aside, err := checkManifest(opts.Dir)
+	if err != nil && !opts.AcceptEmpty {
+		return err
+	}
+	if len(aside) > 0 {
+		if err := setAsideLogged(opts, aside, "the damaged MANIFEST or the tables it does not list"); err != nil {
+			return err
+		}
+	}
+	errs := damagedFiles(opts.Dir, opts.EncryptionKey)
+	if len(errs) == 0 {
+		return nil
+	}
+	if !opts.AcceptEmpty {
+		return errs[0]
+	}
+	var bad []string
+	for _, e := range errs {
+		switch p := damagedPath(e); {
+		case p == "":
+			return e
+		case filepath.Base(p) == bdg.KeyRegistryFileName:
+			// Nothing encrypted can be read without it: start anew.
+			all, _ := filepath.Glob(filepath.Join(opts.Dir, "*"))
+			return setAsideLogged(opts, all, "every file (the key registry is missing)")
+		default:
+			if _, err := os.Stat(p); err == nil {
+				bad = append(bad, p)
+			}
+			if err := dropTables(opts.Dir, []string{p}); err != nil {
+				return fmt.Errorf("badger: drop %s from the MANIFEST: %w", p, err)
+			}
+		}
+	}
+	return setAsideLogged(opts, bad, "the damaged tables")
+}
+
+func setAsideLogged(opts Options, files []string, what string) error {
+	if len(files) == 0 {
+		return nil
+	}
+	moved, err := setAside(opts.Dir, files, time.Now())
+	if err != nil {
+		return err
+	}
+	opts.Logger.Warn().Str("moved_to", moved).Int("files", len(files)).
+		Msgf("badger: %s set aside, as asked (accept empty store)", what)
+	return nil
 }

@@ -20,6 +20,9 @@ import (
 // settings) and it now holds none of them. Nothing was changed.
 var ErrStoreLost = errors.New("badger: store lost its data")
 
+// OtherKeys counts, in Counts, keys outside this package's layout.
+const OtherKeys = "other"
+
 // markerEvery is how often a running store refreshes its marker.
 const markerEvery = 10 * time.Minute
 
@@ -81,12 +84,17 @@ func (m *marker) lost(counts map[string]int) []string {
 func (s *Store) Counts() (map[string]int, error) {
 	counts := map[string]int{}
 	err := s.db.View(func(txn *bdg.Txn) error {
-		it := txn.NewIterator(bdg.IteratorOptions{Prefix: []byte(version + "/")})
+		it := txn.NewIterator(bdg.IteratorOptions{})
 		defer it.Close()
+		p := []byte(version + "/")
 		for it.Rewind(); it.Valid(); it.Next() {
-			k := it.Item().Key()[len(version)+1:]
-			if i := bytes.IndexByte(k, '/'); i > 0 {
-				counts[string(k[:i])]++
+			k := it.Item().Key()
+			if !bytes.HasPrefix(k, p) {
+				counts[OtherKeys]++ // another database's keys (store check of the audit log)
+				continue
+			}
+			if i := bytes.IndexByte(k[len(p):], '/'); i > 0 {
+				counts[string(k[len(p):len(p)+i])]++
 			}
 		}
 		return nil

@@ -103,17 +103,8 @@ func Open(opts Options) (*Store, error) {
 		}
 	}
 	if opts.Dir != "" {
-		aside, err := checkManifest(opts.Dir)
-		switch {
-		case err != nil && !opts.AcceptEmpty:
+		if err := prepare(opts); err != nil { // manifest.go
 			return nil, err
-		case err != nil:
-			moved, err := setAside(opts.Dir, aside, time.Now())
-			if err != nil {
-				return nil, err
-			}
-			opts.Logger.Warn().Str("moved_to", moved).Int("files", len(aside)).
-				Msg("badger: the damaged MANIFEST and the tables it does not list were set aside, as asked (accept empty store)")
 		}
 	}
 	db, err := openDB(opts)
@@ -161,7 +152,9 @@ func badgerOptions(opts Options) bdg.Options {
 		WithMemTableSize(16 << 20).
 		WithNumMemtables(3).
 		WithBlockCacheSize(32 << 20).
-		WithChecksumVerificationMode(options.OnTableRead).
+		// CheckFiles verifies every table (and recovers Badger's panics)
+		// before Badger opens the directory: Badger need not read them twice.
+		WithChecksumVerificationMode(options.NoVerification).
 		WithMetricsEnabled(false)
 	if opts.InMemory {
 		bo = bo.WithDir("").WithValueDir("")
