@@ -104,6 +104,12 @@ func openState(dataDir string, log zerolog.Logger, so stateOptions) (*state, err
 	alog.AddObserver(s.metrics)
 	alog.AddObserver(s.timeline)
 	alog.AddObserver(s.alerts)
+	if err := s.restoreRevocations(log); err != nil { // state_restore.go
+		s.alerts.Close()
+		alog.Close()
+		st.Close()
+		return nil, err
+	}
 	guard.Check() // allocate ahead in the write-ahead logs Badger just made
 	go guard.Run(s.stopWard)
 	return s, nil

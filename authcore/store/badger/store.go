@@ -70,7 +70,8 @@ type Store struct {
 	pidFile string
 	clients clientCache
 
-	marker     *marker // marker.go
+	logDamage  []LogDamage // logtail.go
+	marker     *marker     // marker.go
 	markerPath string
 	stopMarker chan struct{}
 	markerDone chan struct{}
@@ -97,21 +98,25 @@ func Open(opts Options) (*Store, error) {
 	default:
 		return nil, fmt.Errorf("badger: encryption key is %d bytes; want 16, 24 or 32", len(opts.EncryptionKey))
 	}
+	var damage []LogDamage
 	if opts.Dir != "" {
 		if err := os.MkdirAll(opts.Dir, 0o700); err != nil {
 			return nil, fmt.Errorf("badger: create data directory: %w", err)
 		}
-	}
-	if opts.Dir != "" {
 		if err := prepare(opts); err != nil { // manifest.go
 			return nil, err
 		}
+		damage = logTails(opts.Dir) // logtail.go
 	}
 	db, err := openDB(opts)
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{db: db, log: opts.Logger, now: opts.Now, gate: opts.Gate}
+	for _, d := range damage {
+		opts.Logger.Error().Str("file", d.File).Int64("kept_bytes", d.Kept).Int64("lost_bytes", d.Lost).
+			Msg("badger: the end of the store's write-ahead log could not be read (a crash mid-write, or damage); the records in it are gone")
+	}
+	s := &Store{db: db, log: opts.Logger, now: opts.Now, gate: opts.Gate, logDamage: damage}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -230,3 +235,8 @@ func openDB(opts Options) (db *bdg.DB, err error) {
 	}
 	return db, nil
 }
+
+// LogDamage returns what Open found unreadable at the end of the store's
+// write-ahead logs (none on a clean start). The caller reports it and
+// restores what it can (server.RestoreRevocations).
+func (s *Store) LogDamage() []LogDamage { return s.logDamage }
