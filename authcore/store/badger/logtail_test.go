@@ -79,4 +79,3 @@ func TestLogTailDamageReported(t *testing.T) {
 		t.Error("the transaction before the damage was lost too")
 	}
 }
-
