@@ -1,7 +1,9 @@
 package badger
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -54,7 +56,7 @@ func Check(dir string, key []byte, markerPath string) (r Report, err error) {
 	}
 	defer os.RemoveAll(tmp)
 	cp := filepath.Join(tmp, "store")
-	if err := os.CopyFS(cp, os.DirFS(dir)); err != nil {
+	if err := copySparse(dir, cp); err != nil {
 		return r, fmt.Errorf("badger: copy the store to check it: %w", err)
 	}
 	os.Remove(filepath.Join(cp, "LOCK"))
@@ -72,3 +74,51 @@ func Check(dir string, key []byte, markerPath string) (r Report, err error) {
 
 // Kinds lists the kinds of counts in order.
 func Kinds(counts map[string]int) []string { return sortedKinds(counts) }
+
+// copySparse copies the files of a Badger directory (it has no
+// subdirectories), writing each only up to its last non-zero byte and
+// extending the copy to the original size with a hole: the value logs are
+// large sparse files.
+func copySparse(from, to string) error {
+	if err := os.MkdirAll(to, 0o700); err != nil {
+		return err
+	}
+	ents, err := os.ReadDir(from)
+	if err != nil {
+		return err
+	}
+	for _, e := range ents {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		if err := copyFileSparse(filepath.Join(from, e.Name()), filepath.Join(to, e.Name())); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func copyFileSparse(from, to string) error {
+	in, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	fi, err := in.Stat()
+	if err != nil {
+		return err
+	}
+	end, err := lastNonZero(in, fi.Size())
+	if err != nil {
+		return err
+	}
+	out, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, io.NewSectionReader(in, 0, end)); err != nil {
+		out.Close()
+		return err
+	}
+	return errors.Join(out.Truncate(fi.Size()), out.Close())
+}

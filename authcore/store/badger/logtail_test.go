@@ -16,7 +16,7 @@ func crashImage(t *testing.T, s *Store, dir string) string {
 	t.Helper()
 	must(t, s.db.Sync())
 	cp := filepath.Join(t.TempDir(), "store")
-	must(t, os.CopyFS(cp, os.DirFS(dir)))
+	copyDir(t, dir, cp)
 	os.Remove(filepath.Join(cp, "LOCK"))
 	return cp
 }
