@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"testing/fstest"
 	"time"
 )
 
@@ -29,6 +30,19 @@ func mountTmpfs(t *testing.T, size string) string {
 		}
 	})
 	return dir
+}
+
+// startInProcess starts a server on data in this process and returns
+// its flags, to start it again after a change on disk.
+func startInProcess(t *testing.T, data string) (serveFlags, *instance) {
+	t.Helper()
+	f := serveFlags{addr: "127.0.0.1:0"}
+	f.common = common{data: data, logFormat: "json", logLevel: "error"}
+	in, err := start(&f, fstest.MapFS{}, "serve")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f, in
 }
 
 // serverProcess is `latchkey serve` in a child process: a SIGBUS kills the

@@ -14,12 +14,7 @@ import (
 // it in one sentence naming the file.
 func TestStoreCheck(t *testing.T) {
 	data := t.TempDir()
-	f := serveFlags{addr: "127.0.0.1:0"}
-	f.common = common{data: data, logFormat: "json", logLevel: "error"}
-	in, err := start(&f, fstest.MapFS{}, "serve")
-	if err != nil {
-		t.Fatal(err)
-	}
+	f, in := startInProcess(t, data)
 	for _, u := range []string{"alice", "bob"} {
 		if code, _, errOut := runCLI(t, "pw-"+u+"-long-enough\n", "user", "create", "--data", data, "--username", u, "--password-stdin"); code != 0 {
 			t.Fatal(errOut)

@@ -13,12 +13,7 @@ import (
 // --accept-empty-store starts it.
 func TestServeRefusesLostManifest(t *testing.T) {
 	data := t.TempDir()
-	f := serveFlags{addr: "127.0.0.1:0"}
-	f.common = common{data: data, logFormat: "json", logLevel: "error"}
-	in, err := start(&f, fstest.MapFS{}, "serve")
-	if err != nil {
-		t.Fatal(err)
-	}
+	f, in := startInProcess(t, data)
 	if code, _, errOut := runCLI(t, "", "scope", "create", "--data", data, "--name", "orders:write"); code != 0 {
 		t.Fatal(errOut)
 	}
@@ -29,7 +24,7 @@ func TestServeRefusesLostManifest(t *testing.T) {
 	if err := os.Remove(filepath.Join(data, "store", "MANIFEST")); err != nil {
 		t.Fatal(err)
 	}
-	_, err = start(&f, fstest.MapFS{}, "serve")
+	_, err := start(&f, fstest.MapFS{}, "serve")
 	if err == nil {
 		t.Fatal("a store without its MANIFEST started")
 	}
