@@ -93,6 +93,7 @@ type Guard struct {
 	checkMu sync.Mutex
 	free    atomic.Uint64 // last Avail seen
 	ahead   *ahead
+	wake    chan struct{} // Allow asks Run for an early check
 }
 
 // New checks dir once and returns its Guard. The first check's refusal is
@@ -110,7 +111,8 @@ func New(cfg Config) (*Guard, error) {
 	if cfg.Ahead == 0 {
 		cfg.Ahead = DefaultAhead
 	}
-	g := &Guard{cfg: cfg, ahead: &ahead{dirs: cfg.Mapped, by: cfg.Ahead, files: map[string]int64{}}}
+	g := &Guard{cfg: cfg, ahead: &ahead{dirs: cfg.Mapped, by: cfg.Ahead, files: map[string]int64{}},
+		wake: make(chan struct{}, 1)}
 	id, err := identify(cfg.Dir)
 	if err != nil {
 		return nil, fmt.Errorf("diskguard: %w", err)
@@ -121,15 +123,17 @@ func New(cfg Config) (*Guard, error) {
 }
 
 // Allow admits a write of about n bytes, or refuses it with the *Error of
-// the last check. When the bytes admitted since the last check exceed half
-// the headroom that check saw, it checks again first.
+// the last check. It never blocks and makes no system call: when the bytes
+// admitted since the last check exceed half the margin that check left,
+// it wakes Run to check at once (the other half covers the wait).
 func (g *Guard) Allow(n int) error {
 	if e := g.refused.Load(); e != nil {
 		return e
 	}
 	if g.spent.Add(int64(n)) > g.budget.Load() {
-		if e := g.Check(); e != nil {
-			return e
+		select {
+		case g.wake <- struct{}{}:
+		default: // a check is already due
 		}
 	}
 	return nil
@@ -205,7 +209,7 @@ func (g *Guard) inspect() *Error {
 	return nil
 }
 
-// Run checks on the timer until stop is closed.
+// Run checks on the timer, and when Allow asks, until stop is closed.
 func (g *Guard) Run(stop <-chan struct{}) {
 	t := time.NewTicker(g.cfg.Every)
 	defer t.Stop()
@@ -214,6 +218,8 @@ func (g *Guard) Run(stop <-chan struct{}) {
 		case <-stop:
 			return
 		case <-t.C:
+			g.Check()
+		case <-g.wake:
 			g.Check()
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // fakeFS is a statfs fault injector: the test sets what the next check
@@ -24,7 +25,7 @@ func TestGuard(t *testing.T) {
 	fs := &fakeFS{}
 	fs.avail.Store(100 << 20)
 	var changes []*Error
-	g, err := New(Config{Dir: t.TempDir(), Reserve: 10 << 20, Ahead: 8 << 20, Statfs: fs.statfs,
+	g, err := New(Config{Dir: t.TempDir(), Reserve: 10 << 20, Ahead: 8 << 20, Statfs: fs.statfs, Every: time.Hour,
 		OnChange: func(e *Error) { changes = append(changes, e) }})
 	if err != nil {
 		t.Fatal(err)
@@ -33,16 +34,21 @@ func TestGuard(t *testing.T) {
 		t.Fatalf("plenty of space: %v", err)
 	}
 
-	// Admitting more than half the allocation margin checks again
-	// before the timer would, without the caller waiting on a tick.
+	// Admitting more than half the allocation margin wakes Run for a
+	// check before the timer's (an hour here), without the caller
+	// waiting for it.
+	stop := make(chan struct{})
+	defer close(stop)
+	go g.Run(stop)
 	fs.avail.Store(5 << 20)
-	before := fs.calls.Load()
 	var refused error
-	for i := 0; i < 10 && refused == nil; i++ {
+	deadline := time.Now().Add(5 * time.Second)
+	for refused == nil && time.Now().Before(deadline) {
 		refused = g.Allow(1 << 20)
+		time.Sleep(time.Millisecond)
 	}
 	var e *Error
-	if !errors.As(refused, &e) || e.Problem != DiskFull || e.Free != 5<<20 || fs.calls.Load() == before {
+	if !errors.As(refused, &e) || e.Problem != DiskFull || e.Free != 5<<20 {
 		t.Fatalf("below the reserve: %v", refused)
 	}
 	if want := "disk almost full: 5 MB left in " + g.Dir() + " (the reserve is 10 MB)"; e.Error() != want {
