@@ -16,8 +16,9 @@ import (
 )
 
 // ErrStoreLost: the marker says this store held records of kinds that
-// never empty by themselves (clients, users, signing keys, scopes,
-// settings) and it now holds none of them. Nothing was changed.
+// never empty once a server has run (clients: the console's own; signing
+// keys: the active one) and it now holds none of them. Nothing was
+// changed.
 var ErrStoreLost = errors.New("badger: store lost its data")
 
 // OtherKeys counts, in Counts, keys outside this package's layout.
@@ -26,8 +27,9 @@ const OtherKeys = "other"
 // markerEvery is how often a running store refreshes its marker.
 const markerEvery = 10 * time.Minute
 
-// lasting are the kinds whose records live until someone deletes them.
-var lasting = []string{kindClient, kindUser, kindKey, kindScope, kindSetting}
+// lasting are the kinds that are never empty once a server has run:
+// users, scopes and settings may all be deleted by an administrator.
+var lasting = []string{kindClient, kindKey}
 
 // marker is the store's own note of what it holds (store.json), kept
 // outside Badger's files so that losing those cannot also lose it.

@@ -43,8 +43,8 @@ type Options struct {
 	// Marker, when set, is the path of the store's marker (store.json):
 	// an installation id and the count of records per kind, written at
 	// open, at close and every 10 minutes, outside Badger's files. Open
-	// refuses, with ErrStoreLost, a store that once held clients, users,
-	// signing keys, scopes or settings and now holds none of a kind.
+	// refuses, with ErrStoreLost, a store that once held clients or
+	// signing keys and now holds none of a kind.
 	Marker string
 	// AcceptEmpty opens such a store anyway (and a store whose MANIFEST
 	// no longer lists its table files, which Badger then deletes): the
