@@ -42,7 +42,7 @@ func TestDataDirGoneOrReadOnly(t *testing.T) {
 			srv := startServer(t, data, "--disk-reserve", "8MB")
 			id, secret := serviceClient(t, data)
 			token := func() (int, map[string]any) {
-				code, _, body := post(t, srv.base+"/token", id, secret, url.Values{"grant_type": {"client_credentials"}, "scope": {"orders:read"}})
+				code, _, body := postClient(t, srv.base+"/token", id, secret, url.Values{"grant_type": {"client_credentials"}, "scope": {"orders:read"}})
 				return code, body
 			}
 			code, body := token()
@@ -52,7 +52,7 @@ func TestDataDirGoneOrReadOnly(t *testing.T) {
 			tok := body["access_token"].(string)
 			tc.break_(t, data)
 			waitStatus(t, srv, token, http.StatusServiceUnavailable)
-			if code, _, body := post(t, srv.base+"/introspect", id, secret, url.Values{"token": {tok}}); code != 200 || body["active"] != true {
+			if code, _, body := postClient(t, srv.base+"/introspect", id, secret, url.Values{"token": {tok}}); code != 200 || body["active"] != true {
 				t.Errorf("/introspect while the directory is %s: %d %v", tc.name, code, body)
 			}
 			if log := srv.log(t); !strings.Contains(log, tc.problem+"; writes are refused") {

@@ -48,7 +48,7 @@ func TestDiskFullRefusesWritesThenResumes(t *testing.T) {
 	srv := startServer(t, data, "--disk-reserve", "8MB")
 	id, secret := serviceClient(t, data)
 	token := func() (int, string, map[string]any) {
-		return post(t, srv.base+"/token", id, secret, url.Values{"grant_type": {"client_credentials"}, "scope": {"orders:read"}})
+		return postClient(t, srv.base+"/token", id, secret, url.Values{"grant_type": {"client_credentials"}, "scope": {"orders:read"}})
 	}
 	code, _, body := token()
 	if code != 200 {
@@ -96,10 +96,10 @@ func TestDiskFullRefusesWritesThenResumes(t *testing.T) {
 	t.Logf("disk full -> writes refused in %v", refusedAfter)
 
 	// Writes are refused, reads and token checks work.
-	if code, _, _ := post(t, srv.base+"/revoke", id, secret, url.Values{"token": {tok}}); code != http.StatusServiceUnavailable {
+	if code, _, _ := postClient(t, srv.base+"/revoke", id, secret, url.Values{"token": {tok}}); code != http.StatusServiceUnavailable {
 		t.Errorf("/revoke on a full disk: %d, want 503", code)
 	}
-	if code, _, body := post(t, srv.base+"/introspect", id, secret, url.Values{"token": {tok}}); code != 200 || body["active"] != true {
+	if code, _, body := postClient(t, srv.base+"/introspect", id, secret, url.Values{"token": {tok}}); code != 200 || body["active"] != true {
 		t.Errorf("/introspect on a full disk: %d %v", code, body)
 	}
 	if !strings.Contains(srv.log(t), "disk almost full: ") {
@@ -124,10 +124,10 @@ func TestDiskFullRefusesWritesThenResumes(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	t.Logf("space freed -> writes accepted in %v", time.Since(freed))
-	if code, _, _ := post(t, srv.base+"/revoke", id, secret, url.Values{"token": {tok}}); code != 200 {
+	if code, _, _ := postClient(t, srv.base+"/revoke", id, secret, url.Values{"token": {tok}}); code != 200 {
 		t.Errorf("/revoke after space was freed: %d", code)
 	}
-	if code, _, body := post(t, srv.base+"/introspect", id, secret, url.Values{"token": {tok}}); code != 200 || body["active"] != false {
+	if code, _, body := postClient(t, srv.base+"/introspect", id, secret, url.Values{"token": {tok}}); code != 200 || body["active"] != false {
 		t.Errorf("revoked token after space was freed: %d %v", code, body)
 	}
 	if !srv.alive() {

@@ -136,9 +136,9 @@ func serviceClient(t *testing.T, data string) (string, string) {
 	return reg.ID, reg.Secret
 }
 
-// post sends a client-authenticated form and returns the status, the
+// postClient sends a client-authenticated form and returns the status, the
 // Retry-After header and the decoded JSON body.
-func post(t *testing.T, endpoint, id, secret string, form url.Values) (int, string, map[string]any) {
+func postClient(t *testing.T, endpoint, id, secret string, form url.Values) (int, string, map[string]any) {
 	t.Helper()
 	req, _ := http.NewRequest("POST", endpoint, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")

@@ -24,12 +24,12 @@ func TestRevocationSurvivesDamagedLog(t *testing.T) {
 	srv := startServer(t, data, "--issuer", issuer)
 	id, secret := serviceClient(t, data)
 	form := url.Values{"grant_type": {"client_credentials"}, "scope": {"orders:read"}}
-	code, _, body := post(t, srv.base+"/token", id, secret, form)
+	code, _, body := postClient(t, srv.base+"/token", id, secret, form)
 	if code != 200 {
 		t.Fatalf("token: %d %v", code, body)
 	}
 	tok := body["access_token"].(string)
-	if code, _, _ := post(t, srv.base+"/revoke", id, secret, url.Values{"token": {tok}}); code != 200 {
+	if code, _, _ := postClient(t, srv.base+"/revoke", id, secret, url.Values{"token": {tok}}); code != 200 {
 		t.Fatalf("revoke: %d", code)
 	}
 	srv.cmd.Process.Signal(syscall.SIGKILL)
@@ -43,7 +43,7 @@ func TestRevocationSurvivesDamagedLog(t *testing.T) {
 	garbleLogEnd(t, filepath.Join(cp, "store"))
 
 	again := startServer(t, cp, "--issuer", issuer)
-	code, _, body = post(t, again.base+"/introspect", id, secret, url.Values{"token": {tok}})
+	code, _, body = postClient(t, again.base+"/introspect", id, secret, url.Values{"token": {tok}})
 	if code != 200 || body["active"] != false {
 		t.Errorf("the revoked token introspects %d %v after the damaged log was replayed", code, body)
 	}
