@@ -59,3 +59,25 @@ func (a *ahead) keep() error {
 	}
 	return first
 }
+
+// DataEnd returns the offset just past the last non-zero byte of f
+// before limit, reading backwards in 1 MiB blocks: where the data of a
+// Badger log ends (past it the file is sparse or zero).
+func DataEnd(f *os.File, limit int64) (int64, error) {
+	const block = 1 << 20
+	buf := make([]byte, block)
+	for end := limit; end > 0; {
+		start := max(0, end-block)
+		n, err := f.ReadAt(buf[:end-start], start)
+		if err != nil && int64(n) != end-start {
+			return 0, err
+		}
+		for i := n - 1; i >= 0; i-- {
+			if buf[i] != 0 {
+				return start + int64(i) + 1, nil
+			}
+		}
+		end = start
+	}
+	return 0, nil
+}

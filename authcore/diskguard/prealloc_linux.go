@@ -2,7 +2,6 @@ package diskguard
 
 import (
 	"errors"
-	"io"
 	"os"
 	"syscall"
 )
@@ -37,7 +36,7 @@ func allocateAhead(path string, from, by int64) (int64, error) {
 		// what is allocated ahead: one page read, nothing to do.
 		return from, nil
 	}
-	end, err := lastWritten(f, from)
+	end, err := DataEnd(f, from)
 	if err != nil {
 		return from, nil
 	}
@@ -52,27 +51,6 @@ func allocateAhead(path string, from, by int64) (int64, error) {
 		return from, &os.PathError{Op: "fallocate", Path: path, Err: err}
 	}
 	return want, nil
-}
-
-// lastWritten returns the offset just past the last non-zero byte before
-// limit, reading backwards in blocks.
-func lastWritten(f *os.File, limit int64) (int64, error) {
-	const block = 64 << 10
-	buf := make([]byte, block)
-	for end := limit; end > 0; {
-		start := max(0, end-block)
-		n, err := f.ReadAt(buf[:end-start], start)
-		if err != nil && !errors.Is(err, io.EOF) {
-			return 0, err
-		}
-		for i := n - 1; i >= 0; i-- {
-			if buf[i] != 0 {
-				return start + int64(i) + 1, nil
-			}
-		}
-		end = start
-	}
-	return 0, nil
 }
 
 // zeroPage reports whether the 4 KiB at off read as zeros.

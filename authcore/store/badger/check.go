@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/latchkey/latchkey/authcore/diskguard"
 )
 
 // Report is what Check found in a store directory.
@@ -108,7 +110,7 @@ func copyFileSparse(from, to string) error {
 	if err != nil {
 		return err
 	}
-	end, err := lastNonZero(in, fi.Size())
+	end, err := diskguard.DataEnd(in, fi.Size())
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+
+	"github.com/latchkey/latchkey/authcore/diskguard"
 )
 
 // LogDamage is a write-ahead log (NNNNN.mem) whose end Badger could not
@@ -45,7 +47,7 @@ func logTail(path string) (LogDamage, bool) {
 	if err != nil {
 		return LogDamage{}, false
 	}
-	end, err := lastNonZero(f, fi.Size())
+	end, err := diskguard.DataEnd(f, fi.Size())
 	if err != nil || end <= logHeaderSize {
 		return LogDamage{}, false
 	}
@@ -115,25 +117,3 @@ func replayEnd(buf []byte) int {
 }
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
-
-// lastNonZero returns the offset just past the last non-zero byte of f
-// before limit, reading backwards in 1 MiB blocks (a log is sparse or
-// zero past its data).
-func lastNonZero(f *os.File, limit int64) (int64, error) {
-	const block = 1 << 20
-	buf := make([]byte, block)
-	for end := limit; end > 0; {
-		start := max(0, end-block)
-		n, err := f.ReadAt(buf[:end-start], start)
-		if err != nil && int64(n) != end-start {
-			return 0, err
-		}
-		for i := n - 1; i >= 0; i-- {
-			if buf[i] != 0 {
-				return start + int64(i) + 1, nil
-			}
-		}
-		end = start
-	}
-	return 0, nil
-}

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/latchkey/latchkey/authcore"
+
+	"github.com/latchkey/latchkey/authcore/diskguard"
 )
 
 // crashImage copies a store that is still open, as a crash would leave
@@ -34,7 +36,7 @@ func garbleTail(t *testing.T, dir string) {
 	defer f.Close()
 	fi, err := f.Stat()
 	must(t, err)
-	end, err := lastNonZero(f, fi.Size())
+	end, err := diskguard.DataEnd(f, fi.Size())
 	must(t, err)
 	junk := make([]byte, 64)
 	for i := range junk {
