@@ -7,7 +7,7 @@ BIN        := build/bin/latchkey
 DATA       ?= $(HOME)/.local/share/latchkey
 ADDR       ?= 127.0.0.1:8421
 APT_PKGS   := libgtk-3-dev libwebkit2gtk-4.0-dev pkg-config
-TEST_PKGS  := xvfb xauth xdotool chromium imagemagick
+TEST_PKGS  := xvfb xauth xdotool chromium imagemagick postgresql
 FUZZTIME   ?= 5s
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 VERSION    ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
@@ -58,6 +58,8 @@ lint:
 
 test-go:
 	$(GO) test -race -count=1 ./...
+	# the end-to-end suites again, each server on a PostgreSQL store (a private cluster)
+	LATCHKEY_TEST_STORE=postgres $(GO) test -race -count=1 ./authcore/server ./authcore/oidc
 
 ## test-fuzz: every Fuzz target for $(FUZZTIME)
 test-fuzz:

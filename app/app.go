@@ -22,8 +22,11 @@ type Info struct {
 	Addresses []string
 	TLS       bool
 	// TLSAuto is set when TLS comes from the --tls-auto local CA.
-	TLSAuto   bool
-	DataDir   string
+	TLSAuto bool
+	DataDir string
+	// Store names where records live, its password already masked
+	// ("badger DIR" or a postgres:// URL without its password).
+	Store     string
 	Mode      string // "desktop", "serve" or "cli"
 	StartedAt time.Time
 }
@@ -77,6 +80,7 @@ type Status struct {
 	Addresses     []string `json:"addresses"`
 	TLS           bool     `json:"tls"`
 	DataDir       string   `json:"dataDir"`
+	Store         string   `json:"store"`
 	StartedAt     string   `json:"startedAt"`
 	UptimeSeconds int64    `json:"uptimeSeconds"`
 	Version       string   `json:"version"`
@@ -96,6 +100,7 @@ func (a *App) Status() (Status, error) {
 		Addresses:     addrs,
 		TLS:           a.info.TLS,
 		DataDir:       a.info.DataDir,
+		Store:         a.info.Store,
 		StartedAt:     a.info.StartedAt.UTC().Format(time.RFC3339),
 		UptimeSeconds: int64(a.now().Sub(a.info.StartedAt) / time.Second),
 		Version:       Version,

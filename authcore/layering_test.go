@@ -26,6 +26,8 @@ var allowed = map[string][]string{
 	"authcore/store/badger":    {"authcore", "authcore/diskguard"},
 	"authcore/diskguard":       {},
 	"authcore/store/storetest": {"authcore"},
+	// The PostgreSQL store knows only the vocabulary, like Badger.
+	"authcore/store/postgres": {"authcore"},
 	// authcore/dpop is DPoP proof validation (RFC 9449 §4.3) shared by
 	// the token endpoint and the gateway; it uses only the neutral
 	// packages below.
@@ -51,8 +53,11 @@ var allowed = map[string][]string{
 	// Test scaffolding, imported by _test.go files only (TestTestSupport):
 	// testsupport needs nothing but audit, so any package's internal tests
 	// may use it; servertest starts the real server.
-	"authcore/testsupport":       {"audit"},
-	"authcore/server/servertest": {"authcore/server", "authcore/store/badger"},
+	"authcore/testsupport": {"audit"},
+	// pgtest starts private PostgreSQL clusters; it imports nothing of
+	// Latchkey so the bench program may use it too.
+	"authcore/testsupport/pgtest": {},
+	"authcore/server/servertest":  {"authcore", "authcore/server", "authcore/store/badger", "authcore/store/postgres", "authcore/testsupport/pgtest"},
 }
 
 // testOnly are the packages that no non-test file may import.

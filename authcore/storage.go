@@ -5,13 +5,68 @@ import (
 	"time"
 )
 
-// Storage is the one storage contract of Latchkey. Every backend passes the
-// conformance suite in store/storetest.
+// Storage is the one storage contract of Latchkey. Every backend (Badger
+// for one node, PostgreSQL for several) passes the conformance suite in
+// store/storetest, and callers may rely on exactly what follows, no more.
 //
-// Single-use operations (ConsumeAuthCode, RotateRefreshToken) read and write
-// the same key in one transaction, so exactly one of many concurrent callers
-// wins; the losers get ErrConsumed or ErrConflict. Every method returns only
-// after the change is durable: a caller may acknowledge it to a client.
+// Durability. Every method that changes something returns only after the
+// change is durable (fsync'd commit): a caller may acknowledge it to a
+// client, and a crash afterwards loses nothing.
+//
+// Atomicity and isolation. Each method is one transaction. Methods that
+// read and then write (every Update*, ConsumeAuthCode, RotateRefreshToken,
+// RevokeGrant, AddAccessToken, UseOnce, UpdateDeviceCode,
+// CreateFederatedLink, and Create* where the key must be new) behave as if
+// they ran alone on the records they touch: of concurrent callers each
+// sees the previous one's committed result, never a snapshot it could
+// overwrite (no lost update, no write skew on those records). Backends get
+// there by optimistic conflict detection and rerun (Badger), or row locks
+// (SELECT ... FOR UPDATE, conditional UPDATE ... RETURNING) in READ
+// COMMITTED with a rerun on serialization failure (PostgreSQL). Plain
+// reads (Get*, List*, IsRevoked) see committed data only, each read
+// consistent in itself; a List may miss a record committed while it runs.
+// RotateRefreshToken and RevokeGrant of the same grant are serialized, so
+// a revocation never leaves a successor token usable.
+//
+// Single use. ConsumeAuthCode, RotateRefreshToken, UseOnce and the
+// updater of UpdateDeviceCode have exactly one winner among any number of
+// concurrent callers, on one node or many sharing the store; the losers
+// get ErrConsumed (or ErrConflict, see below), never a second success.
+//
+// Updater callbacks may run more than once. An updater passed to an
+// Update* method is called again, with a fresh read of the record, each
+// time the backend reruns the transaction after a conflict or a
+// serialization failure. It must be a pure function of the record it is
+// given: no side effects (no audit events, no counters, no I/O) and no
+// state carried between calls; do those after the method returned nil. An
+// error returned by the updater aborts the write and reaches the caller
+// unchanged, and is never retried.
+//
+// "Try again". ErrConflict means the operation was not applied because
+// concurrent writers kept winning (Badger: its rerun budget ran out;
+// PostgreSQL: SQLSTATE 40001 serialization_failure or 40P01
+// deadlock_detected survived the reruns). Nothing was written; the caller
+// may retry the whole request or answer a temporary error. For a
+// single-use operation ErrConflict never means the caller won. Every
+// other error (ErrNotFound, ErrAlreadyExists, ErrConsumed, validation
+// errors, context errors, connection errors) is final for that call; a
+// connection error leaves it unknown whether a write committed, so a
+// caller must not report such a write as done.
+//
+// One clock. Where a method takes now (or an expiry), the store judges
+// expiry by that value only and never reads the wall clock for it; the
+// methods without one (GetSession, GetRefreshToken, GetGrant, UseOnce,
+// ...) use the clock the store was opened with (a Now option, defaulting
+// to time.Now), never the database server's. Expiry is absolute and
+// exclusive: a record expiring at e is alive strictly before e. Times are
+// kept to at least microsecond precision.
+//
+// Secrets. A backend stores client secrets, codes, refresh tokens,
+// session cookies and registration tokens only as the hashes callers
+// pass in; signing keys' private material and identity providers' client
+// secrets are encrypted at rest (the Badger store encrypts the whole
+// database; the PostgreSQL store encrypts those columns with the
+// data-encryption key).
 type Storage interface {
 	Clients
 	Users
@@ -26,8 +81,14 @@ type Storage interface {
 	PushedRequests
 	DeviceCodes
 
-	// GarbageCollect removes records that expired before now and reports
-	// how many it removed.
+	// GarbageCollect removes records that expired at or before now
+	// (revocations: at or before now less MaxClockSkew) and reports how
+	// many it removed. It works in bounded batches (one transaction
+	// each), so it never holds locks for long, and it may run on several
+	// nodes at once (the PostgreSQL store lets one proceed and returns 0
+	// on the others). Expired records are already invisible to reads
+	// that judge expiry; IsRevoked answers true until the revocation is
+	// collected, which fails closed.
 	GarbageCollect(ctx context.Context, now time.Time) (int, error)
 	// Close releases the store.
 	Close() error

@@ -20,6 +20,10 @@ type Config struct {
 	AuditEvents int       // events in the audit figures
 	Progress    io.Writer // progress lines
 	PerfDir     string    // when set, perf profiles of the server per figure
+	// Store, when set, is the postgres:// database every `latchkey
+	// serve` of the run uses (--store, migrated on start); the scale
+	// figures, which fill a Badger data directory directly, are skipped.
+	Store string
 }
 
 // Results is everything a run measured.
@@ -83,6 +87,10 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 		{"RS256", r.rs256},
 		{"audit log", r.audit},
 		{"scale", r.scale},
+	}
+	if cfg.Store != "" {
+		steps = steps[:len(steps)-1]
+		fmt.Fprintln(cfg.Progress, "== scale: skipped with -store (it fills a Badger data directory directly)")
 	}
 	for _, s := range steps {
 		fmt.Fprintf(cfg.Progress, "== %s\n", s.name)
@@ -164,6 +172,9 @@ func (r *runner) limits(ctx context.Context) error {
 
 // start starts latchkey serve on the current data directory.
 func (r *runner) start(ctx context.Context, extra ...string) (*Server, error) {
+	if r.cfg.Store != "" {
+		extra = append([]string{"--store", r.cfg.Store, "--migrate"}, extra...)
+	}
 	srv, err := StartLatchkey(ctx, r.cfg.Bin, r.data, extra...)
 	if err == nil {
 		r.pid = srv.PID()

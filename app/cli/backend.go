@@ -41,9 +41,9 @@ func connect(c *common) (caller, error) {
 		return nil, err
 	}
 	log = log.Level(max(log.GetLevel(), zerolog.WarnLevel)) // the CLI prints results, not chatter
-	st, err := openState(dataDir, log, stateOptions{})
+	st, err := openState(c, dataDir, false, log, stateOptions{})
 	var refused *diskguard.Error
-	if errors.Is(err, badger.ErrLocked) {
+	if errors.Is(err, badger.ErrLocked) || errors.Is(err, errInUse) {
 		return remoteCaller(dataDir)
 	} else if errors.As(err, &refused) {
 		// The guard looks before Badger's lock does: a server that
@@ -66,7 +66,7 @@ func connect(c *common) (caller, error) {
 		return nil, err
 	}
 	a := app.New(app.Config{Server: srv, Logger: log, Audit: st.audit,
-		Info: app.Info{Issuer: issuer, DataDir: dataDir, Mode: "cli", StartedAt: time.Now()}})
+		Info: app.Info{Issuer: issuer, DataDir: dataDir, Store: c.describeStore(dataDir), Mode: "cli", StartedAt: time.Now()}})
 	return &localCaller{d: app.NewDispatcher(a), close_: func() { st.close() }}, nil
 }
 

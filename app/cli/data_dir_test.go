@@ -40,7 +40,7 @@ func TestDataDirGoneOrReadOnly(t *testing.T) {
 			mnt := mountTmpfs(t, "64m")
 			data := filepath.Join(mnt, "data")
 			srv := startServer(t, data, "--disk-reserve", "8MB")
-			id, secret := serviceClient(t, data)
+			id, secret := ccClient(t, data)
 			token := func() (int, map[string]any) {
 				code, _, body := postClient(t, srv.base+"/token", id, secret, url.Values{"grant_type": {"client_credentials"}, "scope": {"orders:read"}})
 				return code, body

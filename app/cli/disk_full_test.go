@@ -46,7 +46,7 @@ func TestDiskFullRefusesWritesThenResumes(t *testing.T) {
 	mnt := mountTmpfs(t, "64m")
 	data := filepath.Join(mnt, "data")
 	srv := startServer(t, data, "--disk-reserve", "8MB")
-	id, secret := serviceClient(t, data)
+	id, secret := ccClient(t, data)
 	token := func() (int, string, map[string]any) {
 		return postClient(t, srv.base+"/token", id, secret, url.Values{"grant_type": {"client_credentials"}, "scope": {"orders:read"}})
 	}

@@ -19,15 +19,18 @@ import (
 
 	"github.com/latchkey/latchkey/authcore"
 	"github.com/latchkey/latchkey/authcore/oauth"
+	"github.com/latchkey/latchkey/authcore/testsupport/pgtest"
 )
 
 // TestMain lets a test re-execute this binary as a real `latchkey`
 // process: LATCHKEY_TEST_MAIN holds its arguments, separated by the unit separator (0x1f).
+// Otherwise the tests run with a private PostgreSQL cluster for the
+// --store tests (postgres_test.go).
 func TestMain(m *testing.M) {
 	if args := os.Getenv("LATCHKEY_TEST_MAIN"); args != "" {
 		os.Exit(Main(strings.Split(args, "\x1f"), Env{Console: fstest.MapFS{}}))
 	}
-	os.Exit(m.Run())
+	pgtest.Main(m)
 }
 
 func freeAddr(t *testing.T) string {
@@ -51,11 +54,7 @@ func TestStandaloneGatewayFollowsRevocations(t *testing.T) {
 	}
 	defer in.stop()
 	ctx := context.Background()
-	client, secret, err := in.srv.OAuth.CreateClient(ctx, oauth.ClientSpec{Name: "svc", Type: authcore.Confidential,
-		GrantTypes: []string{"client_credentials"}, Scopes: []string{"orders:read"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	client, secret := serviceClient(t, in)
 	feedToken, err := in.srv.NewFeedToken(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -102,14 +101,7 @@ func TestStandaloneGatewayFollowsRevocations(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	req, _ := http.NewRequest("POST", in.issuer+"/revoke", strings.NewReader(url.Values{"token": {tok}}.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.SetBasicAuth(client.ID, secret)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil || resp.StatusCode != 200 {
-		t.Fatalf("revoke: %v %v", resp, err)
-	}
-	resp.Body.Close()
+	revoke(t, in.issuer, client.ID, secret, tok)
 	revokedAt := time.Now()
 	for call() != http.StatusUnauthorized {
 		if time.Since(revokedAt) > time.Second {
@@ -118,6 +110,31 @@ func TestStandaloneGatewayFollowsRevocations(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	t.Logf("revocation reached the standalone gateway in %v", time.Since(revokedAt))
+}
+
+// serviceClient registers a confidential client_credentials client with
+// the orders:read scope and returns it with its secret.
+func serviceClient(t *testing.T, in *instance) (authcore.Client, string) {
+	t.Helper()
+	client, secret, err := in.srv.OAuth.CreateClient(context.Background(), oauth.ClientSpec{Name: "svc", Type: authcore.Confidential,
+		GrantTypes: []string{"client_credentials"}, Scopes: []string{"orders:read"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return client, secret
+}
+
+// revoke revokes tok at the issuer (RFC 7009) as client id.
+func revoke(t *testing.T, issuer, id, secret, tok string) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", issuer+"/revoke", strings.NewReader(url.Values{"token": {tok}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(id, secret)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("revoke: %v %v", resp, err)
+	}
+	resp.Body.Close()
 }
 
 func clientCredentials(t *testing.T, issuer, id, secret string) string {

@@ -28,6 +28,7 @@ type Env struct {
 
 // common are the flags every subcommand takes.
 type common struct {
+	storeFlags
 	data      string
 	logFormat string
 	logLevel  string
@@ -37,6 +38,7 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.data, "data", defaultDataDir(), "data directory (store, keys, TLS files)")
 	fs.StringVar(&c.logFormat, "log-format", "auto", "log format: auto (human on a terminal, else JSON), json or console")
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	c.registerStore(fs)
 }
 
 func (c *common) logger() (zerolog.Logger, error) {
@@ -67,10 +69,14 @@ Usage:
   latchkey settings <command>      live settings: token lifetimes, rate limits, lockout, audit retention (show, set, reset, ca)
   latchkey gateway --config FILE   run a standalone gateway in front of any API and any OIDC issuer
   latchkey flow run [flags]        run an OAuth/OIDC flow step by step against any issuer, with its trace
+  latchkey migrate status|up       show or apply the schema migrations of a --store postgres:// database
+  latchkey store copy --from DIR --to postgres://...   move a single-node installation to PostgreSQL
   latchkey store check             report what the store and audit log hold that can be read, and damaged files
   latchkey version                 print the version
 
 Every subcommand takes --data DIR (default $XDG_DATA_HOME/latchkey) and --help.
+--store postgres://... keeps records in a PostgreSQL database several nodes share
+(the audit log stays in the data directory); without it they live in DIR/store.
 Every flag has an environment twin: --tls-cert is $LATCHKEY_TLS_CERT.
 `
 
@@ -120,8 +126,10 @@ func run(args []string, env Env) error {
 		return runGateway(args[1:], env)
 	case "flow":
 		return runFlow(args[1:], env)
+	case "migrate":
+		return runMigrate(args[1:], env)
 	case "store":
-		return runStore(args[1:], env) // store_check.go
+		return runStore(args[1:], env)
 	case "client", "user", "scope", "key", "token", "audit", "route", "idp", "settings":
 		return runAdmin(args[0], args[1:], env)
 	}

@@ -48,6 +48,7 @@ type serveFlags struct {
 	tlsClientCA  string         // --tls-client-ca, serve_mtls.go
 	registration string         // --registration
 	dpopNonce    bool           // --dpop-nonce
+	migrate      bool           // --migrate
 	bcPrivate    bool           // --backchannel-allow-private
 	diskReserve  byteSize       // --disk-reserve, state_flags.go
 	acceptEmpty  bool           // --accept-empty-store
@@ -64,6 +65,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.tlsKey, "tls-key", "", "TLS private key file (PEM)")
 	fs.BoolVar(&f.tlsAuto, "tls-auto", false, "make a local CA and a certificate in the data directory")
 	fs.StringVar(&f.registration, "registration", "off", `dynamic client registration (RFC 7591): "off", "token" (needs an initial access token: latchkey client registration-token) or "open"`)
+	fs.BoolVar(&f.migrate, "migrate", false, "apply pending schema migrations of the --store PostgreSQL database before serving (else a database older than this binary is refused)")
 	fs.BoolVar(&f.dpopNonce, "dpop-nonce", false, "require DPoP server nonces (RFC 9449 §8) at the token endpoint")
 	fs.BoolVar(&f.bcPrivate, "backchannel-allow-private", false, "let back-channel logout reach loopback and private addresses for dynamically registered clients too (clients an administrator registers always may)")
 	fs.StringVar(&f.tlsClientCA, "tls-client-ca", "", `request TLS client certificates for mTLS client authentication and certificate-bound tokens (RFC 8705): a PEM file of the CAs tls_client_auth trusts, "system", or "self-signed" (self_signed_tls_client_auth only)`)
@@ -147,8 +149,8 @@ func start(f *serveFlags, console fs.FS, mode string) (*instance, error) {
 		ln.Close()
 		return nil, err
 	}
-	st, err := openState(dataDir, log, stateOptions{audit: ao, reserve: uint64(f.diskReserve), acceptEmpty: f.acceptEmpty})
-	if errors.Is(err, badger.ErrLocked) {
+	st, err := openState(&f.common, dataDir, f.migrate, log, stateOptions{audit: ao, reserve: uint64(f.diskReserve), acceptEmpty: f.acceptEmpty})
+	if errors.Is(err, badger.ErrLocked) || errors.Is(err, errInUse) {
 		err = fmt.Errorf("%w\nStop that process, or use another --data directory", err)
 	}
 	if err != nil {
@@ -218,7 +220,7 @@ func start(f *serveFlags, console fs.FS, mode string) (*instance, error) {
 		Info: app.Info{
 			Issuer: issuer, Addresses: []string{ln.Addr().String()}, TLS: tlsCfg != nil,
 			TLSAuto: tlsCfg != nil && f.tlsAuto && f.tlsCert == "" && f.tlsKey == "",
-			DataDir: dataDir, Mode: mode, StartedAt: time.Now(),
+			DataDir: dataDir, Store: f.describeStore(dataDir), Mode: mode, StartedAt: time.Now(),
 		},
 	})
 	root := http.NewServeMux()
@@ -251,7 +253,7 @@ func start(f *serveFlags, console fs.FS, mode string) (*instance, error) {
 	}
 	go watchKeys(ctx, srv.Keys, st.metrics, st.alerts, period)
 	go func() { in.done <- in.http.Serve(ln) }()
-	log.Info().Str("issuer", issuer).Str("addr", ln.Addr().String()).Str("data", dataDir).
+	log.Info().Str("issuer", issuer).Str("addr", ln.Addr().String()).Str("data", dataDir).Str("store", f.describeStore(dataDir)).
 		Bool("tls", tlsCfg != nil).Str("console", issuer+"/console/").Msg("latchkey listening")
 	return in, nil
 }

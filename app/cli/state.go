@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
 
 	"github.com/latchkey/latchkey/audit"
 	"github.com/latchkey/latchkey/audit/monitor"
+	"github.com/latchkey/latchkey/authcore"
 	"github.com/latchkey/latchkey/authcore/diskguard"
 	"github.com/latchkey/latchkey/authcore/server"
 	"github.com/latchkey/latchkey/authcore/store/badger"
@@ -20,7 +22,7 @@ import (
 // state is what a data directory holds open: the store and the audit log,
 // with the monitoring fed by the log, behind one disk guard.
 type state struct {
-	store    *badger.Store
+	store    authcore.Storage
 	audit    *audit.Log
 	guard    *diskguard.Guard
 	metrics  *monitor.Metrics
@@ -53,10 +55,12 @@ type stateOptions struct {
 	acceptEmpty bool
 }
 
-// openState opens dataDir's store and audit log. A store held by another
-// process is reported as badger.ErrLocked; a disk below the reserve, or a
-// data directory that is read-only, is refused in one sentence.
-func openState(dataDir string, log zerolog.Logger, so stateOptions) (*state, error) {
+// openState opens the store the flags name (Badger in dataDir, or
+// PostgreSQL) and dataDir's audit log. A store held by another process is
+// reported as badger.ErrLocked, an audit log held by one as errInUse; a
+// disk below the reserve, or a data directory that is read-only, is
+// refused in one sentence.
+func openState(c *common, dataDir string, migrate bool, log zerolog.Logger, so stateOptions) (*state, error) {
 	s := &state{stopWard: make(chan struct{})}
 	guard, err := diskguard.New(diskguard.Config{Dir: dataDir, Reserve: so.reserve, OnChange: s.storageChanged(log),
 		Mapped: []string{filepath.Join(dataDir, "store"), filepath.Join(dataDir, "audit")}})
@@ -67,19 +71,12 @@ func openState(dataDir string, log zerolog.Logger, so stateOptions) (*state, err
 		return nil, startRefusal(err)
 	}
 	s.guard = guard
-	key, err := encryptionKey(dataDir, log)
+	key, err := c.storeKey(dataDir, log)
 	if err != nil {
 		return nil, err
 	}
-	st, err := badger.Open(badger.Options{Dir: filepath.Join(dataDir, "store"), Logger: log, EncryptionKey: key, Gate: guard,
-		Marker: filepath.Join(dataDir, storeMarkerFile), AcceptEmpty: so.acceptEmpty})
-	switch {
-	case errors.Is(err, badger.ErrWrongEncryptionKey):
-		return nil, fmt.Errorf("%w: the store in %s was encrypted with another key (check $LATCHKEY_ENCRYPTION_KEY or %s)", err, dataDir, encryptionKeyFile)
-	case errors.Is(err, badger.ErrStoreLost), errors.Is(err, badger.ErrDamaged):
-		return nil, fmt.Errorf("%w; nothing was changed. Restore %s from a backup while Latchkey is stopped (see `latchkey store check`), "+
-			"or start with --accept-empty-store to set the damaged files aside and begin with what is left", err, dataDir)
-	case err != nil:
+	st, err := c.openStore(dataDir, key, migrate, log, badgerExtras{gate: guard, acceptEmpty: so.acceptEmpty})
+	if err != nil {
 		return nil, err
 	}
 	if err := badger.CheckFiles(filepath.Join(dataDir, "audit"), key); err != nil {
@@ -94,6 +91,9 @@ func openState(dataDir string, log zerolog.Logger, so stateOptions) (*state, err
 		Retention: ao.retention, Mirror: ao.mirror, Gate: guard})
 	if err != nil {
 		st.Close()
+		if strings.Contains(err.Error(), badgerLockText) {
+			return nil, fmt.Errorf("audit log in %s: %w", dataDir, errInUse)
+		}
 		return nil, fmt.Errorf("audit log: %w", err)
 	}
 	s.store, s.audit, s.mirror = st, alog, ao.closer

@@ -11,6 +11,7 @@ import (
 	"github.com/latchkey/latchkey/audit"
 	"github.com/latchkey/latchkey/audit/monitor"
 	"github.com/latchkey/latchkey/authcore/server"
+	"github.com/latchkey/latchkey/authcore/store/badger"
 )
 
 // restoreRevocations reports a damaged write-ahead log found at open (log
@@ -23,7 +24,11 @@ func (s *state) restoreRevocations(log zerolog.Logger) error {
 	restored := prometheus.NewGauge(prometheus.GaugeOpts{Name: "latchkey_revocations_restored",
 		Help: "Revocations applied again from the audit log at the last start."})
 	s.metrics.Registry().MustRegister(lost, restored)
-	for _, d := range s.store.LogDamage() {
+	var damage []badger.LogDamage
+	if b, ok := s.store.(*badger.Store); ok { // PostgreSQL has no log of ours to check
+		damage = b.LogDamage()
+	}
+	for _, d := range damage {
 		lost.Add(float64(d.Lost))
 		s.alerts.Raise(monitor.RuleStoreDamaged, d.File, fmt.Sprintf(
 			"the end of the store's write-ahead log %s could not be read (%d bytes after byte %d): a crash mid-write or damage; revocations are restored from the audit log, other recent changes may be lost",

@@ -117,9 +117,9 @@ func (p *serverProcess) alive() bool {
 	}
 }
 
-// serviceClient registers a client_credentials client through the running
+// ccClient registers a client_credentials client through the running
 // server's admin path and returns its id and secret.
-func serviceClient(t *testing.T, data string) (string, string) {
+func ccClient(t *testing.T, data string) (string, string) {
 	t.Helper()
 	code, out, errOut := runCLI(t, "", "client", "create", "--data", data, "--name", "svc", "--type", "confidential",
 		"--grant-type", "client_credentials", "--scope", "orders:read", "--json")

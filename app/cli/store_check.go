@@ -13,13 +13,9 @@ import (
 	"github.com/latchkey/latchkey/authcore/store/badger"
 )
 
-// runStore is `latchkey store check`: what of the data directory's store
-// and audit log can be read, and which files are damaged.
-func runStore(args []string, env Env) error {
-	if len(args) == 0 || args[0] != "check" {
-		fmt.Fprintln(env.Stderr, "Usage: latchkey store check [--data DIR]")
-		return errUsage
-	}
+// runStoreCheck is `latchkey store check`: what of the data directory's
+// store and audit log can be read, and which files are damaged.
+func runStoreCheck(args []string, env Env) error {
 	var c common
 	fs := newFlagSet("store check", "Usage: latchkey store check [--data DIR]\n\nReports what the store and the audit log hold that can be read, and which files are damaged. Run it while Latchkey is stopped; it changes nothing.", env.Stderr)
 	c.register(fs)

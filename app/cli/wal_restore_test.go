@@ -22,7 +22,7 @@ func TestRevocationSurvivesDamagedLog(t *testing.T) {
 	// second's to judge.
 	issuer := "http://127.0.0.1:" + strings.Split(freeAddr(t), ":")[1]
 	srv := startServer(t, data, "--issuer", issuer)
-	id, secret := serviceClient(t, data)
+	id, secret := ccClient(t, data)
 	form := url.Values{"grant_type": {"client_credentials"}, "scope": {"orders:read"}}
 	code, _, body := postClient(t, srv.base+"/token", id, secret, form)
 	if code != 200 {

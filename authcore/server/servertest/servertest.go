@@ -1,5 +1,7 @@
 // Package servertest starts a real Latchkey for tests: the server of
-// authcore/server, over an in-memory Badger store, behind its middleware,
+// authcore/server, over an in-memory Badger store (or, with
+// LATCHKEY_TEST_STORE=postgres and Main, a fresh PostgreSQL schema of a
+// private cluster), behind its middleware,
 // on a free loopback port whose URL is the issuer. It is for tests only
 // (authcore's layering test checks that no non-test file imports it); the
 // scaffolding that does not need the server is in authcore/testsupport.
@@ -14,7 +16,6 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/latchkey/latchkey/authcore/server"
-	"github.com/latchkey/latchkey/authcore/store/badger"
 )
 
 // Start serves a real Latchkey on 127.0.0.1 and returns it with its
@@ -40,7 +41,7 @@ func StartAt(t testing.TB, host string, edit ...func(*server.Config)) (*server.S
 	}
 	_, port, _ := net.SplitHostPort(ln.Addr().String())
 	issuer := "http://" + net.JoinHostPort(host, port)
-	st, err := badger.Open(badger.Options{InMemory: true})
+	st, err := openStore(t)
 	if err != nil {
 		ln.Close()
 		t.Fatal(err)

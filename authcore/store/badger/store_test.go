@@ -21,20 +21,20 @@ func openTest(t *testing.T, opts Options) *Store {
 }
 
 func TestConformanceOnDisk(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) authcore.Storage {
-		return openTest(t, Options{Dir: t.TempDir()})
+	storetest.Run(t, func(t *testing.T, now func() time.Time) authcore.Storage {
+		return openTest(t, Options{Dir: t.TempDir(), Now: now})
 	})
 }
 
 func TestConformanceInMemory(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) authcore.Storage {
-		return openTest(t, Options{InMemory: true})
+	storetest.Run(t, func(t *testing.T, now func() time.Time) authcore.Storage {
+		return openTest(t, Options{InMemory: true, Now: now})
 	})
 }
 
 func TestConformanceEncrypted(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) authcore.Storage {
-		return openTest(t, Options{Dir: t.TempDir(), EncryptionKey: make([]byte, 32)})
+	storetest.Run(t, func(t *testing.T, now func() time.Time) authcore.Storage {
+		return openTest(t, Options{Dir: t.TempDir(), EncryptionKey: make([]byte, 32), Now: now})
 	})
 }
 

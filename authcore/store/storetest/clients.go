@@ -38,8 +38,8 @@ func newClient(id string, now time.Time) authcore.Client {
 	}
 }
 
-func testClients(t *testing.T, s authcore.Storage) {
-	now := base()
+func testClients(t *testing.T, s authcore.Storage, clk *Clock) {
+	now := clk.Now()
 	a, b := newClient("c/a", now), newClient("c1", now)
 	must(t, "CreateClient a", s.CreateClient(ctx, a))
 	must(t, "CreateClient b", s.CreateClient(ctx, b))
@@ -98,8 +98,8 @@ func newUser(id, username string, now time.Time) authcore.User {
 	}
 }
 
-func testUsers(t *testing.T, s authcore.Storage) {
-	now := base()
+func testUsers(t *testing.T, s authcore.Storage, clk *Clock) {
+	now := clk.Now()
 	u := newUser("u1", "alice", now)
 	must(t, "CreateUser", s.CreateUser(ctx, u))
 	wantErr(t, "CreateUser same ID", s.CreateUser(ctx, newUser("u1", "other", now)), authcore.ErrAlreadyExists)
@@ -151,8 +151,8 @@ func testUsers(t *testing.T, s authcore.Storage) {
 	must(t, "username free again after delete", s.CreateUser(ctx, newUser("u3", "alicia", now)))
 }
 
-func testUsernameUnique(t *testing.T, s authcore.Storage) {
-	now := base()
+func testUsernameUnique(t *testing.T, s authcore.Storage, clk *Clock) {
+	now := clk.Now()
 	must(t, "CreateUser alice", s.CreateUser(ctx, newUser("u1", "alice", now)))
 	must(t, "CreateUser bob", s.CreateUser(ctx, newUser("u2", "bob", now)))
 	wantErr(t, "CreateUser taken username", s.CreateUser(ctx, newUser("u3", "alice", now)), authcore.ErrAlreadyExists)

@@ -17,8 +17,8 @@ func newCode(hash string, now time.Time) authcore.AuthCode {
 	}
 }
 
-func testAuthCodes(t *testing.T, s authcore.Storage) {
-	now := base()
+func testAuthCodes(t *testing.T, s authcore.Storage, clk *Clock) {
+	now := clk.Now()
 	c := newCode("h1", now)
 	must(t, "CreateAuthCode", s.CreateAuthCode(ctx, c))
 	wantErr(t, "CreateAuthCode again", s.CreateAuthCode(ctx, c), authcore.ErrAlreadyExists)

@@ -11,8 +11,8 @@ import (
 
 // testPushedRequests checks the PAR contract (RFC 9126): create, a
 // duplicate hash, get, an expired request is gone, delete.
-func testPushedRequests(t *testing.T, s authcore.Storage) {
-	now := base()
+func testPushedRequests(t *testing.T, s authcore.Storage, clk *Clock) {
+	now := clk.Now()
 	r := authcore.PushedRequest{Hash: "h1", ClientID: "c1", CreatedAt: now, ExpiresAt: now.Add(time.Minute),
 		Params: map[string]string{"scope": "openid", "state": "s/1"}}
 	must(t, "create", s.CreatePushedRequest(ctx, r))
@@ -34,19 +34,20 @@ func testPushedRequests(t *testing.T, s authcore.Storage) {
 	wantErr(t, "get deleted", err, authcore.ErrNotFound)
 }
 
-func device(hash, user string, exp time.Time) authcore.DeviceCode {
+func device(hash, user string, now, exp time.Time) authcore.DeviceCode {
 	return authcore.DeviceCode{Hash: hash, UserCode: user, ClientID: "tv", Scopes: []string{"openid"},
-		Status: authcore.DevicePending, Interval: 5 * time.Second, ExpiresAt: exp, CreatedAt: base()}
+		Status: authcore.DevicePending, Interval: 5 * time.Second, ExpiresAt: exp, CreatedAt: now}
 }
 
 // testDeviceCodes checks the device authorization contract (RFC 8628):
 // unique hash and user code, lookup by user code, updates, an updater's
 // error aborts, expiry.
-func testDeviceCodes(t *testing.T, s authcore.Storage) {
-	exp := base().Add(10 * time.Minute)
-	must(t, "create", s.CreateDeviceCode(ctx, device("d1", "BCDFGHJK", exp)))
-	wantErr(t, "same user code", s.CreateDeviceCode(ctx, device("d2", "BCDFGHJK", exp)), authcore.ErrAlreadyExists)
-	wantErr(t, "same hash", s.CreateDeviceCode(ctx, device("d1", "LMNPQRST", exp)), authcore.ErrAlreadyExists)
+func testDeviceCodes(t *testing.T, s authcore.Storage, clk *Clock) {
+	now := clk.Now()
+	exp := now.Add(10 * time.Minute)
+	must(t, "create", s.CreateDeviceCode(ctx, device("d1", "BCDFGHJK", now, exp)))
+	wantErr(t, "same user code", s.CreateDeviceCode(ctx, device("d2", "BCDFGHJK", now, exp)), authcore.ErrAlreadyExists)
+	wantErr(t, "same hash", s.CreateDeviceCode(ctx, device("d1", "LMNPQRST", now, exp)), authcore.ErrAlreadyExists)
 	d, err := s.GetDeviceCodeByUserCode(ctx, "BCDFGHJK")
 	must(t, "get", err)
 	if d.Hash != "d1" || d.Status != authcore.DevicePending || d.Interval != 5*time.Second {
@@ -74,23 +75,24 @@ func testDeviceCodes(t *testing.T, s authcore.Storage) {
 	}
 	_, err = s.UpdateDeviceCode(ctx, "nope", func(d authcore.DeviceCode) (authcore.DeviceCode, error) { return d, nil })
 	wantErr(t, "update unknown", err, authcore.ErrNotFound)
-	short := base().Add(1100 * time.Millisecond)
-	must(t, "create short", s.CreateDeviceCode(ctx, device("d3", "VWXZBCDF", short)))
-	time.Sleep(time.Until(short) + 50*time.Millisecond)
+	short := now.Add(1100 * time.Millisecond)
+	must(t, "create short", s.CreateDeviceCode(ctx, device("d3", "VWXZBCDF", now, short)))
+	clk.Advance(1150 * time.Millisecond)
 	_, err = s.GetDeviceCodeByUserCode(ctx, "VWXZBCDF")
 	wantErr(t, "expired get", err, authcore.ErrNotFound)
 	_, err = s.UpdateDeviceCode(ctx, "d3", func(d authcore.DeviceCode) (authcore.DeviceCode, error) { return d, nil })
 	wantErr(t, "expired update", err, authcore.ErrNotFound)
-	must(t, "user code of an expired record is free", s.CreateDeviceCode(ctx, device("d4", "VWXZBCDF", exp)))
+	must(t, "user code of an expired record is free", s.CreateDeviceCode(ctx, device("d4", "VWXZBCDF", now, exp)))
 }
 
 // testDeviceRedeemRace has many goroutines redeem one approved device
 // code: exactly one sees it unredeemed (SECURITY.md RL-05).
-func testDeviceRedeemRace(t *testing.T, s authcore.Storage) {
-	exp := base().Add(10 * time.Minute)
+func testDeviceRedeemRace(t *testing.T, s authcore.Storage, clk *Clock) {
+	now := clk.Now()
+	exp := now.Add(10 * time.Minute)
 	for round := range *rounds {
 		hash := fmt.Sprintf("race-%d", round)
-		must(t, "create", s.CreateDeviceCode(ctx, device(hash, fmt.Sprintf("R%07d", round), exp)))
+		must(t, "create", s.CreateDeviceCode(ctx, device(hash, fmt.Sprintf("R%07d", round), now, exp)))
 		errs := race(func(int) error {
 			_, err := s.UpdateDeviceCode(ctx, hash, func(d authcore.DeviceCode) (authcore.DeviceCode, error) {
 				if d.Redeemed {

@@ -4,7 +4,7 @@
 // plain CRUD to the races where exactly one of many concurrent redeemers
 // of a code or refresh token may win.
 //
-// Times are passed in, never slept for. The suite builds its timestamps
-// from time.Now (UTC, millisecond precision), so a backend's own clock,
-// used by the methods that take no time argument, must be the real one.
+// Times are passed in, never slept for: every subtest drives a Clock that
+// the backend under test is opened with, so expiry is checked against the
+// one clock the caller gives the store (authcore.Storage states this).
 package storetest

@@ -12,8 +12,8 @@ import (
 // checks that exactly the short-lived ones went. Records are then probed
 // with times before their expiry, so only a real deletion explains a
 // miss.
-func testGarbageCollect(t *testing.T, s authcore.Storage) {
-	now := base()
+func testGarbageCollect(t *testing.T, s authcore.Storage, clk *Clock) {
+	now := clk.Now()
 	soon, later := now.Add(time.Hour), now.Add(3*time.Hour)
 	gcAt := now.Add(2 * time.Hour)
 

@@ -10,8 +10,8 @@ import (
 // testRevocationSkew: a revocation outlives its token's exp by
 // authcore.MaxClockSkew, so a verifier that allows that much skew never
 // meets a token whose revocation is already gone.
-func testRevocationSkew(t *testing.T, s authcore.Storage) {
-	now := base()
+func testRevocationSkew(t *testing.T, s authcore.Storage, clk *Clock) {
+	now := clk.Now()
 	exp := now.Add(time.Hour)
 	must(t, "RevokeAccessToken", s.RevokeAccessToken(ctx, authcore.Revocation{JTI: "j-skew", ExpiresAt: exp, RevokedAt: now}))
 	for _, tc := range []struct {

@@ -28,8 +28,8 @@ func at(jti string, now time.Time) authcore.IssuedToken {
 	return authcore.IssuedToken{JTI: jti, ExpiresAt: now.Add(5 * time.Minute)}
 }
 
-func testGrants(t *testing.T, s authcore.Storage) {
-	now := base()
+func testGrants(t *testing.T, s authcore.Storage, clk *Clock) {
+	now := clk.Now()
 	g, rt := newGrant("g1", now), newRT("rt1", "g1", now)
 	must(t, "CreateGrant", s.CreateGrant(ctx, g, &rt))
 	wantErr(t, "CreateGrant again", s.CreateGrant(ctx, g, nil), authcore.ErrAlreadyExists)
@@ -64,8 +64,8 @@ func testGrants(t *testing.T, s authcore.Storage) {
 	}
 }
 
-func testRefreshRotation(t *testing.T, s authcore.Storage) {
-	now := base()
+func testRefreshRotation(t *testing.T, s authcore.Storage, clk *Clock) {
+	now := clk.Now()
 	g, rt1 := newGrant("g1", now), newRT("rt1", "g1", now)
 	must(t, "CreateGrant", s.CreateGrant(ctx, g, &rt1))
 
@@ -109,8 +109,8 @@ func testRefreshRotation(t *testing.T, s authcore.Storage) {
 	wantErr(t, "successor of an expired token", func() error { _, err := s.GetRefreshToken(ctx, "rt4"); return err }(), authcore.ErrNotFound)
 }
 
-func testRevokeGrant(t *testing.T, s authcore.Storage) {
-	now := base()
+func testRevokeGrant(t *testing.T, s authcore.Storage, clk *Clock) {
+	now := clk.Now()
 	g, rt1 := newGrant("g1", now), newRT("rt1", "g1", now)
 	must(t, "CreateGrant", s.CreateGrant(ctx, g, &rt1))
 	_, err := s.RotateRefreshToken(ctx, "rt1", newRT("rt2", "g1", now), at("at-2", now), now)
@@ -147,8 +147,8 @@ func testRevokeGrant(t *testing.T, s authcore.Storage) {
 	wantErr(t, "RevokeGrant unknown", s.RevokeGrant(ctx, "nope", "x", now), authcore.ErrNotFound)
 }
 
-func testAccessTokenRevocation(t *testing.T, s authcore.Storage) {
-	now := base()
+func testAccessTokenRevocation(t *testing.T, s authcore.Storage, clk *Clock) {
+	now := clk.Now()
 	revoked, err := s.IsRevoked(ctx, "j1")
 	must(t, "IsRevoked unknown", err)
 	if revoked {

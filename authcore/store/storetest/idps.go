@@ -10,8 +10,8 @@ import (
 // testIdentityProviders checks the provider records: round trip of every
 // field, unique ID and issuer, the issuer index moving on update, and
 // delete.
-func testIdentityProviders(t *testing.T, s authcore.Storage) {
-	now := base()
+func testIdentityProviders(t *testing.T, s authcore.Storage, clk *Clock) {
+	now := clk.Now()
 	p := authcore.IdentityProvider{ID: "corp", Issuer: "https://idp.example", DisplayName: "Corp",
 		ClientID: "latchkey", ClientSecret: "s3cret", Audiences: []string{"app1", "app2"},
 		Algorithms: []string{"RS256"}, Claims: authcore.ClaimMapping{Subject: "oid", Email: "mail", Name: "name", Groups: "roles"},
@@ -52,8 +52,8 @@ func testIdentityProviders(t *testing.T, s authcore.Storage) {
 // testFederatedLinks checks links: provisioning a user with its link in
 // one step, exactly one winner among concurrent first uses, links to
 // existing users, listing by user, and removal with the user.
-func testFederatedLinks(t *testing.T, s authcore.Storage) {
-	now := base()
+func testFederatedLinks(t *testing.T, s authcore.Storage, clk *Clock) {
+	now := clk.Now()
 	iss := "https://idp.example"
 	_, err := s.GetFederatedLink(ctx, iss, "ext/1")
 	wantErr(t, "unknown link", err, authcore.ErrNotFound)

@@ -58,8 +58,8 @@ func oneWinner(t *testing.T, what string, errs []error) int {
 	return winner
 }
 
-func testConsumeRace(t *testing.T, s authcore.Storage) {
-	now := base()
+func testConsumeRace(t *testing.T, s authcore.Storage, clk *Clock) {
+	now := clk.Now()
 	for round := range *rounds {
 		hash := fmt.Sprintf("code-%d", round)
 		must(t, "CreateAuthCode", s.CreateAuthCode(ctx, newCode(hash, now)))
@@ -85,8 +85,8 @@ func testConsumeRace(t *testing.T, s authcore.Storage) {
 	}
 }
 
-func testRotateRace(t *testing.T, s authcore.Storage) {
-	now := base()
+func testRotateRace(t *testing.T, s authcore.Storage, clk *Clock) {
+	now := clk.Now()
 	for round := range *rounds {
 		gid, old := fmt.Sprintf("g%d", round), fmt.Sprintf("rt%d", round)
 		g, rt := newGrant(gid, now), newRT(old, gid, now)
@@ -127,8 +127,8 @@ func testRotateRace(t *testing.T, s authcore.Storage) {
 // testRevokeRotateRace revokes a grant while its refresh token is being
 // rotated: whoever commits first, no refresh token of the family may be
 // usable afterwards.
-func testRevokeRotateRace(t *testing.T, s authcore.Storage) {
-	now := base()
+func testRevokeRotateRace(t *testing.T, s authcore.Storage, clk *Clock) {
+	now := clk.Now()
 	for round := range 5 * *rounds {
 		gid := fmt.Sprintf("g%d", round)
 		g, rt := newGrant(gid, now), newRT(gid+"-rt", gid, now)

@@ -7,8 +7,8 @@ import (
 	"github.com/latchkey/latchkey/authcore"
 )
 
-func testConsents(t *testing.T, s authcore.Storage) {
-	now := base()
+func testConsents(t *testing.T, s authcore.Storage, clk *Clock) {
+	now := clk.Now()
 	// "u" and "u/x" must not see each other's consents, however the
 	// backend builds its keys.
 	c1 := authcore.Consent{UserID: "u", ClientID: "c1", Scopes: []string{"openid"}, CreatedAt: now}
@@ -44,8 +44,8 @@ func newSession(id, user string, now time.Time, ttl time.Duration) authcore.Sess
 	}
 }
 
-func testSessions(t *testing.T, s authcore.Storage) {
-	now := base()
+func testSessions(t *testing.T, s authcore.Storage, clk *Clock) {
+	now := clk.Now()
 	a := newSession("s1", "u", now, time.Hour)
 	b := newSession("s2", "u", now, time.Hour)
 	dead := newSession("s3", "u", now.Add(-2*time.Hour), time.Hour)
@@ -75,8 +75,8 @@ func testSessions(t *testing.T, s authcore.Storage) {
 	same(t, "ListSessions after delete", list, []authcore.Session{b})
 }
 
-func testScopes(t *testing.T, s authcore.Storage) {
-	now := base()
+func testScopes(t *testing.T, s authcore.Storage, clk *Clock) {
+	now := clk.Now()
 	openid := authcore.Scope{Name: "openid", Description: "Sign you in", CreatedAt: now}
 	read := authcore.Scope{Name: "api:read", Description: "Read your data", CreatedAt: now}
 	must(t, "CreateScope", s.CreateScope(ctx, openid))
@@ -96,7 +96,7 @@ func testScopes(t *testing.T, s authcore.Storage) {
 	wantErr(t, "DeleteScope again", s.DeleteScope(ctx, "openid"), authcore.ErrNotFound)
 }
 
-func testSettings(t *testing.T, s authcore.Storage) {
+func testSettings(t *testing.T, s authcore.Storage, clk *Clock) {
 	_, err := s.GetSetting(ctx, "pepper")
 	wantErr(t, "GetSetting unset", err, authcore.ErrNotFound)
 	v := []byte{0, 1, 2, 250}
@@ -110,8 +110,8 @@ func testSettings(t *testing.T, s authcore.Storage) {
 	same(t, "GetSetting after replace", got, []byte("new"))
 }
 
-func testSigningKeys(t *testing.T, s authcore.Storage) {
-	now := base()
+func testSigningKeys(t *testing.T, s authcore.Storage, clk *Clock) {
+	now := clk.Now()
 	active := authcore.SigningKey{ID: "k1", Algorithm: "ES256", State: authcore.KeyActive,
 		PrivateDER: []byte{0x30, 0x81, 1}, CreatedAt: now, ActivatedAt: now}
 	next := authcore.SigningKey{ID: "k2", Algorithm: "ES256", State: authcore.KeyNext,

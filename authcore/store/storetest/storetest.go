@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -13,12 +14,17 @@ import (
 )
 
 // Run runs the conformance suite. open must return a fresh, empty store
-// each time it is called; Run closes it when the subtest ends (so Close
+// each time it is called, whose own clock (for the methods that take no
+// time argument) is now; Run closes it when the subtest ends (so Close
 // must tolerate being called again by the caller's own cleanup).
-func Run(t *testing.T, open func(t *testing.T) authcore.Storage) {
+//
+// Each subtest has its own Clock, started at the wall clock (so a
+// backend's own expiry mechanism, such as Badger's TTL, never fires
+// during a run) and walked forward by the suite instead of sleeping.
+func Run(t *testing.T, open func(t *testing.T, now func() time.Time) authcore.Storage) {
 	tests := []struct {
 		name string
-		fn   func(t *testing.T, s authcore.Storage)
+		fn   func(t *testing.T, s authcore.Storage, clk *Clock)
 	}{
 		{"Clients", testClients},
 		{"Users", testUsers},
@@ -50,13 +56,14 @@ func Run(t *testing.T, open func(t *testing.T) authcore.Storage) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s := open(t)
+			clk := NewClock(time.Now())
+			s := open(t, clk.Now)
 			t.Cleanup(func() {
 				if err := s.Close(); err != nil {
 					t.Errorf("Close: %v", err)
 				}
 			})
-			tc.fn(t, s)
+			tc.fn(t, s, clk)
 		})
 	}
 }
@@ -64,9 +71,33 @@ func Run(t *testing.T, open func(t *testing.T) authcore.Storage) {
 // ctx is the context every call of the suite uses.
 var ctx = context.Background()
 
-// base returns the suite's "now": the wall clock, in UTC, truncated to
-// milliseconds so every backend can store it exactly.
-func base() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }
+// Clock is the suite's time source, safe for concurrent use. Its times
+// are in UTC with millisecond precision, so every backend can store them
+// exactly.
+type Clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// NewClock returns a Clock reading start, in UTC, truncated to the
+// millisecond.
+func NewClock(start time.Time) *Clock {
+	return &Clock{now: start.UTC().Truncate(time.Millisecond)}
+}
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Advance moves the clock forward by d.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
 
 // must fails the test at once on an unexpected error.
 func must(t *testing.T, what string, err error) {

@@ -24,6 +24,8 @@ export interface Status {
   tls: boolean
   /** The data directory holding the Badger store. */
   dataDir: string
+  /** Where records live: "badger DIR" or a postgres:// URL, its password masked by the server. */
+  store?: string
   /** When this instance started, RFC 3339. */
   startedAt: string
   /** Seconds since start, measured by the server when it answered. */

@@ -8,6 +8,7 @@ const status: Status = {
   addresses: ['127.0.0.1:8421', '[::1]:8421'],
   tls: false,
   dataDir: '/var/lib/latchkey',
+  store: 'postgres://lk:xxxxx@db.internal:5432/latchkey?sslmode=require',
   startedAt: '2025-01-01T00:00:00Z',
   uptimeSeconds: 3725,
   version: '1.2.3',
@@ -98,6 +99,7 @@ describe('Dashboard', () => {
     expect(target.querySelector('h1')?.textContent).toBe('Dashboard')
     expect(byTestId('dashboard-issuer')).toBe(status.issuer)
     expect(byTestId('dashboard-datadir')).toBe(status.dataDir)
+    expect(byTestId('dashboard-store')).toBe(status.store)
     expect(byTestId('dashboard-addresses')).toContain('[::1]:8421')
     expect(byTestId('dashboard-tls')).toContain('Off')
     expect(byTestId('dashboard-version')).toBe('1.2.3')

@@ -49,6 +49,7 @@ func run() int {
 	events := flag.Int("audit-events", 1_000_000, "events in the audit log figures")
 	perf := flag.String("perf", "", "record a `perf` CPU profile of the server during each figure's first run into this directory")
 	work := flag.String("work", "", "working directory (default: a new temporary one, removed at the end)")
+	store := flag.String("store", "", "run every latchkey serve on this PostgreSQL database (postgres://..., as `latchkey serve --store`); default: Badger in the data directory")
 	flag.Parse()
 	if *bin == "" {
 		fmt.Fprintln(os.Stderr, "lkbench: -bin is required (the latchkey binary; `make bench` passes it)")
@@ -98,6 +99,7 @@ func run() int {
 		cfg.Sizes = append(cfg.Sizes, n)
 	}
 	cfg.Work = *work
+	cfg.Store = *store
 	if *perf != "" {
 		if cfg.PerfDir, err = filepath.Abs(*perf); err == nil {
 			err = os.MkdirAll(cfg.PerfDir, 0o755)

@@ -1,0 +1,117 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/latchkey/latchkey/authcore"
+)
+
+const rtCols = `hash, grant_id, client_id, user_id, scopes, jkt, x5t, rotated, rotated_at, next_hash, expires_at, created_at`
+
+var errSameHash = errors.New("postgres: a refresh token cannot succeed itself")
+
+func scanRT(row pgx.Row) (authcore.RefreshToken, error) {
+	var r authcore.RefreshToken
+	var rotatedAt, exp *time.Time
+	var next *string
+	err := row.Scan(&r.Hash, &r.GrantID, &r.ClientID, &r.UserID, &r.Scopes, &r.JKT, &r.X5T,
+		&r.Rotated, &rotatedAt, &next, &exp, &r.CreatedAt)
+	if err != nil {
+		return r, storeErr(err)
+	}
+	r.RotatedAt, r.ExpiresAt = tv(rotatedAt), tv(exp)
+	if next != nil {
+		r.NextHash = *next
+	}
+	return r, nil
+}
+
+// insertRT stores a new, unrotated refresh token; an existing hash is
+// authcore.ErrAlreadyExists and an unknown grant authcore.ErrNotFound
+// (the constraints decide).
+func insertRT(ctx context.Context, tx pgx.Tx, rt authcore.RefreshToken) error {
+	_, err := tx.Exec(ctx, `INSERT INTO refresh_tokens (hash, grant_id, client_id, user_id, scopes, jkt, x5t, expires_at, created_at)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`,
+		rt.Hash, rt.GrantID, rt.ClientID, rt.UserID, strs(rt.Scopes), rt.JKT, rt.X5T, ts(rt.ExpiresAt), rt.CreatedAt)
+	return err
+}
+
+// GetRefreshToken returns the refresh token with that hash, rotated or
+// not, or authcore.ErrNotFound if it is unknown, expired by the store's
+// clock, or its grant was revoked (revocation deletes the family).
+func (s *Store) GetRefreshToken(ctx context.Context, hash string) (authcore.RefreshToken, error) {
+	return scanRT(s.pool.QueryRow(ctx, `SELECT `+rtCols+` FROM refresh_tokens WHERE hash = $1 AND `+live(2), hash, s.now()))
+}
+
+// RotateRefreshToken marks the token at oldHash rotated, stores next as
+// its successor and records at (if its JTI is set) on the grant, in one
+// transaction. It takes the grant's row lock in share mode (a revocation
+// of the family waits for it, and it for a revocation), then the old
+// token's row lock: of concurrent rotations exactly one finds the token
+// unrotated; the others wait for its commit, then read it rotated and get
+// it with authcore.ErrConsumed, as does any later caller (reuse). A token
+// unknown or expired at now, or whose grant is revoked or expired, is
+// authcore.ErrNotFound. An empty next.GrantID is set to the old token's.
+func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, next authcore.RefreshToken, at authcore.IssuedToken, now time.Time) (authcore.RefreshToken, error) {
+	if next.Hash == "" {
+		return authcore.RefreshToken{}, errEmptyID
+	}
+	if next.Hash == oldHash {
+		return authcore.RefreshToken{}, errSameHash
+	}
+	var old authcore.RefreshToken
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		var grantID string
+		err := tx.QueryRow(ctx, `SELECT grant_id FROM refresh_tokens WHERE hash = $1`, oldHash).Scan(&grantID)
+		if err != nil {
+			return storeErr(err)
+		}
+		g, err := lockGrant(ctx, tx, grantID, "SHARE")
+		if err != nil {
+			return err
+		}
+		if g.Revoked || expired(g.ExpiresAt, now) {
+			return authcore.ErrNotFound
+		}
+		old, err = scanRT(tx.QueryRow(ctx, `SELECT `+rtCols+` FROM refresh_tokens WHERE hash = $1 FOR UPDATE`, oldHash))
+		if err != nil {
+			return err
+		}
+		if expired(old.ExpiresAt, now) {
+			return authcore.ErrNotFound
+		}
+		if old.Rotated {
+			return authcore.ErrConsumed
+		}
+		succ := next
+		if succ.GrantID == "" {
+			succ.GrantID = old.GrantID
+		}
+		if succ.GrantID != old.GrantID {
+			return errWrongGrant
+		}
+		if err := insertRT(ctx, tx, succ); err != nil {
+			return err
+		}
+		old.Rotated, old.RotatedAt, old.NextHash = true, now, succ.Hash
+		if _, err := tx.Exec(ctx, `UPDATE refresh_tokens SET rotated = true, rotated_at = $2, next_hash = $3 WHERE hash = $1`,
+			oldHash, now, succ.Hash); err != nil {
+			return err
+		}
+		if at.JTI != "" {
+			return addAccess(ctx, tx, old.GrantID, at, now)
+		}
+		return nil
+	})
+	switch {
+	case err == nil:
+		return old, nil
+	case errors.Is(err, authcore.ErrConsumed):
+		return old, err
+	}
+	return authcore.RefreshToken{}, err
+}

@@ -1,0 +1,79 @@
+package pgtest
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+)
+
+func TestMain(m *testing.M) { Main(m) }
+
+// TestCluster checks what the helper promises: password authentication,
+// fsync on, fresh schemas that do not see each other, and the directory
+// removed by Stop.
+func TestCluster(t *testing.T) {
+	ctx := context.Background()
+	c := Shared(t)
+	conn, err := pgx.Connect(ctx, Schema(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var fsync, schema string
+	if err := conn.QueryRow(ctx, "SELECT current_setting('fsync'), current_schema()").Scan(&fsync, &schema); err != nil {
+		t.Fatal(err)
+	}
+	if fsync != "on" || !strings.HasPrefix(schema, "t") {
+		t.Errorf("fsync=%s schema=%s", fsync, schema)
+	}
+	bad := strings.Replace(DSN(t), c.Password, "wrong", 1)
+	if conn, err := pgx.Connect(ctx, bad); err == nil {
+		conn.Close(ctx)
+		t.Error("connected with a wrong password")
+	}
+
+	other, err := Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := other.Dir
+	if err := other.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("cluster directory left after Stop: %v", err)
+	}
+}
+
+// TestSweep: a cluster whose owner died is stopped and removed by the
+// next Sweep.
+func TestSweep(t *testing.T) {
+	c, err := Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Stop()
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	pid := strconv.Itoa(dead.Process.Pid)
+	if err := os.WriteFile(filepath.Join(c.Dir, "owner.pid"), []byte(pid), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	Sweep()
+	if _, err := os.Stat(c.Dir); !os.IsNotExist(err) {
+		t.Errorf("orphaned cluster directory still there: %v", err)
+	}
+	ctx := context.Background()
+	if conn, err := pgx.Connect(ctx, c.DSN("postgres")); err == nil {
+		conn.Close(ctx)
+		t.Error("orphaned cluster still accepts connections")
+	}
+}
