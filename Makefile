@@ -55,6 +55,8 @@ test: test-deps lint test-go test-fuzz test-frontend build test-browser test-des
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) run ./app/internal/tsgen/cmd/tsgen -check
+	cd frontend && npm run --silent lint
 
 test-go:
 	$(GO) test -race -count=1 ./...

@@ -36,6 +36,13 @@ func newAppServer(t *testing.T) (*app.App, *server.Server) {
 // log, whose issuer is info's.
 func newAppWith(t *testing.T, info app.Info) (*app.App, *server.Server) {
 	t.Helper()
+	a, srv, _ := newAppLog(t, info)
+	return a, srv
+}
+
+// newAppLog is newAppWith that also returns the audit log.
+func newAppLog(t *testing.T, info app.Info) (*app.App, *server.Server, *audit.Log) {
+	t.Helper()
 	st, err := badger.Open(badger.Options{InMemory: true})
 	if err != nil {
 		t.Fatal(err)
@@ -53,7 +60,7 @@ func newAppWith(t *testing.T, info app.Info) (*app.App, *server.Server) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return app.New(app.Config{Server: srv, Audit: alog, Logger: zerolog.Nop(), Info: info}), srv
+	return app.New(app.Config{Server: srv, Audit: alog, Logger: zerolog.Nop(), Info: info}), srv, alog
 }
 
 func console(t *testing.T, a *app.App) http.Handler {

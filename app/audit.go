@@ -33,6 +33,11 @@ type AuditFilter struct {
 type AuditPage struct {
 	Events []audit.Entry `json:"events"`
 	Next   string        `json:"next"`
+	// Names maps the user and client ids the events mention (as actor,
+	// subject or client) to the username or client name, so the console
+	// shows people and applications by name; an id that names neither (a
+	// deleted user, "cli") is absent.
+	Names map[string]string `json:"names"`
 }
 
 // AuditVerify is the result of walking the hash chain.
@@ -104,7 +109,7 @@ func (a *App) QueryAudit(f AuditFilter) (AuditPage, error) {
 	if err != nil {
 		return AuditPage{}, auditError(err)
 	}
-	return AuditPage{Events: nonNil(page.Entries), Next: page.Next}, nil
+	return AuditPage{Events: nonNil(page.Entries), Next: page.Next, Names: a.auditNames(context.Background(), page.Entries)}, nil
 }
 
 // VerifyAudit walks the audit log's hash chain and names the first event

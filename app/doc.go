@@ -5,3 +5,7 @@
 // its loopback admin path. Every exported method of App is frontend API and
 // returns (DTO, error) or error.
 package app
+
+// The console's TypeScript types are generated from App's methods and DTOs;
+// `make lint` fails when the committed file is stale.
+//go:generate go run ./internal/tsgen/cmd/tsgen -o ../frontend/src/lib/api.gen.ts

@@ -45,7 +45,7 @@ describe('createApi', () => {
     expect(await api.listKeys()).toEqual([])
     expect(await api.listRoutes()).toEqual([])
     expect(await api.gatewayStats()).toEqual([])
-    expect(await api.queryAudit(emptyAuditFilter())).toEqual({ events: [], next: '' })
+    expect(await api.queryAudit(emptyAuditFilter())).toEqual({ events: [], next: '', names: {} })
   })
 
   it('fills null lists inside records', async () => {

@@ -14,6 +14,7 @@ const status: Status = {
   addresses: ['127.0.0.1:8421'],
   tls: false,
   dataDir: '/tmp/lk',
+  store: 'badger /tmp/lk/store',
   startedAt: '2025-01-01T00:00:00Z',
   uptimeSeconds: 42,
   version: '0.1.0-dev',

@@ -12,32 +12,14 @@
 // Views never call fetch or window.go themselves: they call `api.<op>()` and
 // show the Error it throws, whose message is meant for a person.
 
+import type * as Go from './api.gen'
+import type {
+  Alert, AuditEvent, AuditFilter, AuditVerify, Client, Consent, ConnectionReport, Cors, FlowFinding, FlowRequest,
+  FlowResponse, FlowRun, FlowStep, FlowToken, FlowTrace, Grant, GrantFilter, IdentityProvider,
+  IdentityProviderSpec, Key, Me, Point, ProbeResult, RateLimit, Route, RouteStats, SavedFlow, Scope, Series,
+  Session, Setting, SettingChange, Settings, TLSFacts, User, UserInput,
+} from './api.gen'
 import { accessToken } from './auth'
-
-/** What the Dashboard shows about the running instance (Go: app.Status). */
-export interface Status {
-  /** The issuer URL, e.g. "http://127.0.0.1:8421". */
-  issuer: string
-  /** Addresses the server listens on, e.g. ["127.0.0.1:8421"]. */
-  addresses: string[]
-  /** Whether the listeners serve TLS. */
-  tls: boolean
-  /** The data directory holding the Badger store. */
-  dataDir: string
-  /** Where records live: "badger DIR" or a postgres:// URL, its password masked by the server. */
-  store?: string
-  /** When this instance started, RFC 3339. */
-  startedAt: string
-  /** Seconds since start, measured by the server when it answered. */
-  uptimeSeconds: number
-  version: string
-  /** The OpenID Provider Configuration document's URL. */
-  discoveryURL: string
-  /** The JWKS URL. */
-  jwksURL: string
-  /** "desktop" in the Wails window, "serve" for `latchkey serve`. */
-  mode: 'desktop' | 'serve'
-}
 
 /** An operation failed; `message` says why, in words. */
 export class ApiError extends Error {
@@ -175,298 +157,38 @@ function messageOf(err: unknown): string {
 }
 
 // ---------------------------------------------------------------------------
-// DTOs. Field names are exactly the Go json tags (package app and the types
-// it re-exports); times are RFC 3339 strings, empty or absent when unset.
+// DTOs: generated from the Go types (api.gen.ts, `go generate ./app`), so a
+// field renamed in Go fails svelte-check here. Times are RFC 3339 strings,
+// empty or absent when unset. Where a view relies on a closed set of values
+// Go keeps in a plain string, the type below narrows the generated one
+// (Narrow checks that the narrowing still fits Go's type).
 
-/** One bucket of a Dashboard series (Go: monitor.Point). */
-export interface Point {
-  t: string
-  v: number
+export type {
+  Alert, AuditEvent, AuditFilter, AuditVerify, Client, Consent, ConnectionReport, Cors, FlowFinding, FlowRequest,
+  FlowResponse, FlowRun, FlowStep, FlowToken, FlowTrace, Grant, GrantFilter, IdentityProvider,
+  IdentityProviderSpec, Key, Me, Point, ProbeResult, RateLimit, Route, RouteStats, SavedFlow, Scope, Series,
+  Session, Setting, SettingChange, Settings, TLSFacts, User, UserInput,
 }
 
-/** A Dashboard chart: counts per bucket, oldest first (Go: app.Series). */
-export interface Series {
-  name: 'tokens_issued' | 'failures' | 'gateway_traffic' | string
-  step_seconds: number
-  points: Point[]
-}
+/** T with the fields of N, each of which must be assignable to T's own. */
+type Narrow<T, N extends { [K in keyof N]: K extends keyof T ? T[K] : never }> = Omit<T, keyof N> & N
 
-/** An alert a monitoring rule raised (Go: monitor.Alert). */
-export interface Alert {
-  time: string
-  rule: string
-  key?: string
-  count?: number
-  message: string
-}
+/** What the Dashboard shows about the running instance. */
+export type Status = Narrow<Go.Status, { mode: 'desktop' | 'serve' }>
 
-/** Who the console acts as (Go: app.Me). */
-export interface Me {
-  actor: string
-}
+/** What the client form sends: a client is confidential or public. */
+export type ClientInput = Narrow<Go.ClientInput, { client_type: 'confidential' | 'public' }>
 
-/** A registered client (Go: app.Client). `client_secret` is set only in the answer that creates or rotates it. */
-export interface Client {
-  client_id: string
-  client_secret?: string
-  client_name: string
-  client_type: 'confidential' | 'public' | string
-  redirect_uris: string[]
-  grant_types: string[]
-  scope: string
-  audience: string[]
-  token_endpoint_auth_method: string
-  access_token_ttl: number
-  refresh_token_ttl: number
-  jwks?: string
-  id_token_signed_response_alg?: string
-  post_logout_redirect_uris: string[]
-  backchannel_logout_uri?: string
-  backchannel_logout_session_required?: boolean
-  previous_secret_valid: boolean
-  previous_secret_expires_at?: string
-  created_at: string
-  updated_at: string
-}
-
-/** What the client form sends (Go: app.ClientInput, RFC 7591 names). */
-export interface ClientInput {
-  client_name: string
-  client_type: 'confidential' | 'public'
-  redirect_uris: string[]
-  grant_types: string[]
-  /** Space-separated. */
-  scope: string
-  audience: string[]
-  token_endpoint_auth_method: string
-  jwks: string
-  /** Seconds; 0 keeps the server default. */
-  access_token_ttl: number
-  refresh_token_ttl: number
-  id_token_signed_response_alg: string
-  post_logout_redirect_uris: string[]
-  backchannel_logout_uri: string
-  backchannel_logout_session_required: boolean
-}
-
-/** A user (Go: app.User); never the password hash. */
-export interface User {
-  id: string
-  username: string
-  email: string
-  display_name: string
-  admin: boolean
-  disabled: boolean
-  locked: boolean
-  locked_until?: string
-  created_at: string
-}
-
-/** What the user form sends (Go: app.UserInput). */
-export interface UserInput {
-  username: string
-  email: string
-  display_name: string
-  password: string
-  admin: boolean
-}
-
-/** A browser session (Go: app.Session). `id` is an opaque handle for endSession. */
-export interface Session {
-  id: string
-  sid: string
-  user_id: string
-  auth_time: string
-  expires_at: string
-  remote_addr?: string
-  user_agent: string
-}
-
-/** What a user allowed a client (Go: app.Consent). */
-export interface Consent {
-  client_id: string
-  scopes: string[]
-  created_at: string
-}
-
-/** A registered scope (Go: app.Scope). */
-export interface Scope {
-  name: string
-  description: string
-  created_at: string
-}
+/** One page of events, newest first; `next` continues it; `names` gives the username or client name of the ids the events mention. */
+export type AuditPage = Narrow<Go.AuditPage, { names: Record<string, string> }>
 
 /** A signing key's place in its life (Go: authcore.KeyState). */
 export type KeyState = 'next' | 'active' | 'retired' | 'revoked'
 
-/** A signing key (Go: app.Key). */
-export interface Key {
-  kid: string
-  alg: string
-  state: KeyState | string
-  created_at: string
-  activated_at?: string
-  retired_at?: string
-  remove_after?: string
-  revoked_at?: string
-  /** When a staged rotation makes this next key active. */
-  promote_at?: string
-  live_tokens: number
-}
-
-/** One authorization that issued tokens, with its refresh-token family (Go: app.Grant). */
-export interface Grant {
-  id: string
-  client_id: string
-  user_id: string
-  scope: string
-  audience: string[]
-  created_at: string
-  expires_at: string
-  access_tokens: number
-  /** The keys that signed the grant's live access tokens. */
-  kids: string[]
-  revoked: boolean
-  revoked_at?: string
-  revoked_reason?: string
-}
-
-/** Narrows listGrants; empty fields match everything (Go: app.GrantFilter). */
-export interface GrantFilter {
-  client_id: string
-  user_id: string
-  scope: string
-  /** Grants with a live access token signed by this key. */
-  kid?: string
-  include_revoked: boolean
-}
-
-/** What the console shows about a pasted token (Go: app.TokenInspection). */
-export interface TokenInspection {
-  format: 'jwt' | 'opaque' | string
+/** What the console shows about a pasted token; header and claims parsed from Go's raw JSON. */
+export type TokenInspection = Omit<Go.TokenInspection, 'header' | 'claims'> & {
   header?: Record<string, unknown>
   claims?: Record<string, unknown>
-  /** "valid", "invalid: …" or "not checked". */
-  signature: string
-  active: boolean
-  reason?: string
-  expires_at?: string
-}
-
-/** A route's rate limits: "N/s", "N/m" or "N/h" (Go: gateway.RateLimit). */
-export interface RateLimit {
-  per_client?: string
-  per_ip?: string
-  burst?: number
-}
-
-/** A route's cross-origin policy (Go: gateway.CORS). */
-export interface Cors {
-  origins: string[]
-  headers?: string[]
-  allow_credentials?: boolean
-  max_age_seconds?: number
-}
-
-/** A gateway route (Go: gateway.Route, the standalone gateway file's shape). */
-export interface Route {
-  name?: string
-  prefix: string
-  host?: string
-  methods?: string[]
-  upstream?: string
-  strip_prefix?: boolean
-  scopes?: string[]
-  any_scopes?: string[]
-  audience?: string
-  clients?: string[]
-  rate_limit?: RateLimit
-  max_body_bytes?: number
-  keep_authorization?: boolean
-  identity_headers?: string[]
-  cors?: Cors
-  revocation_fail_open?: boolean
-  introspect?: boolean
-}
-
-/** A route's counters since the gateway started (Go: gateway.RouteStats). */
-export interface RouteStats {
-  route: string
-  allowed: number
-  /** Refusals by reason. */
-  denied: Record<string, number> | null
-  upstream: number
-  upstream_errors: number
-  mean_latency_ns: number
-  /** What the last exchange or probe with the upstream said. */
-  health: 'up' | 'down' | 'unknown' | string
-  last_ok?: string
-  last_failure?: string
-}
-
-/** The outcome of checking a route's upstream (Go: gateway.ProbeResult). */
-export interface ProbeResult {
-  route: string
-  /** The upstream probed, or "in-process" for built-in routes. */
-  target: string
-  health: 'up' | 'down' | string
-  /** The upstream's HTTP status: any status means it answered. */
-  status?: number
-  latency_ms: number
-  error?: string
-}
-
-/** Selects audit events; empty fields match everything (Go: app.AuditFilter). */
-export interface AuditFilter {
-  from: string
-  to: string
-  types: string[]
-  /** "", "success" or "failure". */
-  outcome: string
-  client_id: string
-  subject: string
-  remote_addr?: string
-  /** A gjson expression over the event, e.g. details.scope%"*admin*". */
-  expr: string
-  limit: number
-  cursor?: string
-}
-
-/** One stored audit event (Go: audit.Entry, the Event's fields inline). */
-export interface AuditEvent {
-  seq: number
-  prev_hash: string
-  time: string
-  type: string
-  outcome: 'success' | 'failure' | string
-  actor?: string
-  subject?: string
-  client_id?: string
-  key_id?: string
-  reason?: string
-  remote_addr?: string
-  user_agent?: string
-  request_id?: string
-  details?: Record<string, unknown>
-  hash: string
-}
-
-/** One page of events, newest first; `next` continues it (Go: app.AuditPage). */
-export interface AuditPage {
-  events: AuditEvent[]
-  next: string
-}
-
-/** The result of walking the audit hash chain (Go: app.AuditVerify). */
-export interface AuditVerify {
-  ok: boolean
-  checked: number
-  /** Index entries checked against the chain. */
-  indexed: number
-  /** altered, removed, reordered, or index (an index disagrees with the chain). */
-  problem?: string
-  seq?: number
-  detail?: string
 }
 
 /** The flows the tester runs (Go: flow.Flow* constants). */
@@ -482,233 +204,8 @@ export type FlowKind =
   | 'call_api'
   | 'federation'
 
-/** One run of the flow tester (Go: app.FlowInput). Issuer defaults to this server. */
-export interface FlowInput {
-  issuer: string
-  client_id: string
-  client_secret: string
-  flow: FlowKind | string
-  scope: string
-  resource: string
-  audience: string
-  api_url: string
-  token: string
-  refresh_token: string
-  reveal_secrets: boolean
-  /** OIDC prompt of the code flows ('login' signs in again). */
-  prompt: string
-  /** The federation flow: the external OpenID provider and the client registered there. */
-  external_issuer: string
-  external_client_id: string
-  external_client_secret: string
-  external_scope: string
-}
-
-/** An HTTP exchange of a flow step, secrets masked unless revealed (Go: flow.Request / flow.Response). */
-export interface FlowRequest {
-  method: string
-  url: string
-  header?: Record<string, string[]>
-  body?: string
-}
-export interface FlowResponse {
-  status: number
-  header?: Record<string, string[]>
-  body?: string
-}
-
-/** A token a flow obtained, decoded (Go: flow.Token). */
-export interface FlowToken {
-  name: string
-  value: string
-  format: string
-  header?: Record<string, unknown>
-  claims?: Record<string, unknown>
-  expires_at?: string
-  lifetime_seconds?: number
-  signature?: { verified: boolean; alg?: string; kid?: string; detail?: string }
-}
-
-/** One thing the client did (Go: flow.Step). */
-export interface FlowStep {
-  name: string
-  kind: string
-  started: string
-  elapsed_ms: number
-  request?: FlowRequest
-  response?: FlowResponse
-  checks?: { name: string; ok: boolean; detail?: string }[]
-  tokens?: FlowToken[]
-  notes?: string[]
-  error?: string
-}
-
-/** A lint finding (Go: flow.Finding). */
-export interface FlowFinding {
-  rule: string
-  severity: string
-  message: string
-  spec: string
-}
-
-/** The full record of a finished run (Go: flow.Trace). */
-export interface FlowTrace {
-  flow: string
-  issuer: string
-  client_id: string
-  client_auth?: string
-  external_issuer?: string
-  external_client_id?: string
-  elapsed_ms: number
-  steps: FlowStep[]
-  tokens?: FlowToken[]
-  findings?: FlowFinding[]
-  error?: string
-}
-
-/** A flow kept for re-running: parameters, never tokens; the secret only if asked (Go: flow.SavedFlow). */
-export interface SavedFlow {
-  name: string
-  issuer: string
-  client_id: string
-  client_secret?: string
-  keep_secret?: boolean
-  auth_method?: string
-  flow: string
-  scope?: string
-  resource?: string
-  audience?: string
-  redirect_uri?: string
-  api_url?: string
-  prompt?: string
-  external_issuer?: string
-  external_client_id?: string
-  external_client_secret?: string
-  external_scope?: string
-  saved?: string
-}
-
-/** A trusted external OpenID provider; never its client secret (Go: app.IdentityProvider). */
-export interface IdentityProvider {
-  id: string
-  issuer: string
-  display_name: string
-  client_id?: string
-  has_client_secret: boolean
-  audiences: string[]
-  algorithms: string[]
-  sub_claim?: string
-  email_claim?: string
-  name_claim?: string
-  groups_claim?: string
-  scopes: string[]
-  resources: string[]
-  /** "create" (first sign-in makes a user) or "refuse". */
-  provisioning: string
-  enabled: boolean
-  /** What to register at the provider for brokered login. */
-  redirect_uri: string
-  created_at: string
-  updated_at: string
-}
-
-/** A provider to add, or the fields to change: absent fields are left as they are (Go: app.IdentityProviderSpec). */
-export interface IdentityProviderSpec {
-  id?: string
-  issuer?: string
-  display_name?: string
-  client_id?: string
-  client_secret?: string
-  audiences?: string[]
-  algorithms?: string[]
-  sub_claim?: string
-  email_claim?: string
-  name_claim?: string
-  groups_claim?: string
-  scopes?: string[]
-  resources?: string[]
-  provisioning?: string
-  enabled?: boolean
-}
-
-/** What a connection test found at an issuer (Go: federation.ConnectionReport). */
-export interface ConnectionReport {
-  issuer: string
-  ok: boolean
-  error?: string
-  authorization_endpoint?: string
-  token_endpoint?: string
-  jwks_uri?: string
-  id_token_signing_alg_values_supported?: string[]
-  code_challenge_methods_supported?: string[]
-  keys?: { kid: string; algs: string[] }[]
-  checked_at: string
-}
-
-/** A running or finished flow (Go: app.FlowRun). */
-export interface FlowRun {
-  id: string
-  done: boolean
-  auth_url?: string
-  device_code?: { user_code: string; verification_uri: string; verification_uri_complete?: string; expires_in: number; interval: number }
-  steps: FlowStep[] | null
-  trace?: FlowTrace
-  error?: string
-}
-
-/** One live policy value of the Settings screen (Go: app.Setting). */
-export interface Setting {
-  /** e.g. "access_token_ttl". */
-  key: string
-  label: string
-  /** "duration" ("15m", "12h", "30d"), "rate" ("100/s", "off") or "count". */
-  kind: 'duration' | 'rate' | 'count'
-  value: string
-  /** The value when none is saved: the start flag's, else built in. */
-  default: string
-  /** Where value comes from. */
-  source: 'saved' | 'flag' | 'built-in'
-  /** The start flag that sets the default, if any. */
-  flag?: string
-  min?: string
-  max?: string
-}
-
-/** One value an update changed (Go: app.SettingChange). */
-export interface SettingChange {
-  key: string
-  label: string
-  from: string
-  to: string
-}
-
-/** TLS of the listener and the --tls-auto local CA (Go: app.TLSFacts). */
-export interface TLSFacts {
-  enabled: boolean
-  mode: 'off' | 'files' | 'auto'
-  ca_available: boolean
-  ca_file?: string
-  ca_subject?: string
-  ca_not_after?: string
-  ca_fingerprint_sha256?: string
-}
-
-/** What the Settings screen shows (Go: app.Settings). */
-export interface Settings {
-  policy: Setting[]
-  updated_at?: string
-  updated_by?: string
-  /** What an update changed; only in updateSettings' answer. */
-  changed?: SettingChange[]
-  instance: {
-    issuer: string
-    addresses: string[]
-    data_dir: string
-    mode: string
-    signing_algorithms: string[]
-    tls: TLSFacts
-  }
-}
+/** One run of the flow tester. Issuer defaults to this server. */
+export type FlowInput = Go.FlowInput
 
 // ---------------------------------------------------------------------------
 
@@ -813,7 +310,7 @@ export function emptyAuditFilter(limit = 100): AuditFilter {
 }
 
 /** A Go method whose JSON was a list: null becomes []. */
-const list = <T>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : [])
+const list = <T>(v: T[] | null | undefined): T[] => (Array.isArray(v) ? v : [])
 
 /** Parses a JSON value Go sent as raw JSON (json.RawMessage arrives already parsed; a string is parsed). */
 function rawObject(v: unknown): Record<string, unknown> | undefined {
@@ -829,102 +326,108 @@ function rawObject(v: unknown): Record<string, unknown> | undefined {
 }
 
 /** Fills the lists Go sends as null in Settings. */
-function settingsOf(v: unknown): Settings {
-  const s = v as Settings
+function settingsOf(s: Go.Settings): Go.Settings {
   return {
-    ...s, policy: list<Setting>(s.policy), changed: list<SettingChange>(s.changed),
-    instance: { ...s.instance, addresses: list<string>(s.instance?.addresses), signing_algorithms: list<string>(s.instance?.signing_algorithms) },
+    ...s, policy: list(s.policy), changed: list(s.changed),
+    instance: { ...s.instance, addresses: list(s.instance?.addresses), signing_algorithms: list(s.instance?.signing_algorithms) },
   }
 }
 
+/** Calls Go method m with arguments its generated signature accepts and resolves to its result's type. */
+type Call = <M extends keyof Go.Methods>(method: M, ...args: Parameters<Go.Methods[M]>) => ReturnType<Go.Methods[M]>
+
+/** Waits for a method that returns nothing (its JSON result is null). */
+const none = async (p: Promise<void>): Promise<void> => {
+  await p
+}
+
 /** Builds the typed API over a transport. */
-export function createApi(call: Transport): Api {
-  const none = async (method: string, args: unknown[]) => {
-    await call(method, args)
-  }
+export function createApi(transport: Transport): Api {
+  // The one place the JSON is trusted to be what Go's types say.
+  const go = ((method: string, ...args: unknown[]) => transport(method, args)) as Call
   return {
     status: async () => {
-      const s = (await call('Status', [])) as Status
-      return { ...s, addresses: s.addresses ?? [] }
+      const s = await go('Status')
+      return { ...s, mode: s.mode === 'desktop' ? 'desktop' : 'serve', addresses: list(s.addresses) }
     },
-    ready: () => none('Ready', []),
-    me: async () => (await call('Me', [])) as Me,
-    signOut: () => none('SignOut', []),
-    createFirstAdmin: async (input) => (await call('CreateFirstAdmin', [{ ...input, admin: true }])) as User,
-    dashboardSeries: async (span) => list<Series>(await call('DashboardSeries', [span])).map((s) => ({ ...s, points: s.points ?? [] })),
-    recentAlerts: async () => list<Alert>(await call('RecentAlerts', [])),
+    ready: () => none(go('Ready')),
+    me: () => go('Me'),
+    signOut: () => none(go('SignOut')),
+    createFirstAdmin: (input) => go('CreateFirstAdmin', { ...input, admin: true }),
+    dashboardSeries: async (span) => list(await go('DashboardSeries', span)).map((s) => ({ ...s, points: list(s.points) })),
+    recentAlerts: async () => list(await go('RecentAlerts')),
 
-    listClients: async () => list<Client>(await call('ListClients', [])),
-    getClient: async (id) => (await call('GetClient', [id])) as Client,
-    createClient: async (input) => (await call('CreateClient', [input])) as Client,
-    updateClient: async (id, input) => (await call('UpdateClient', [id, input])) as Client,
-    deleteClient: (id) => none('DeleteClient', [id]),
-    createRegistrationToken: async (ttl) => String(await call('CreateRegistrationToken', [Math.max(0, Math.floor(ttl))])),
-    rotateClientSecret: async (id, grace) => (await call('RotateClientSecret', [id, Math.max(0, Math.floor(grace))])) as Client,
+    listClients: async () => list(await go('ListClients')),
+    getClient: (id) => go('GetClient', id),
+    createClient: (input) => go('CreateClient', input),
+    updateClient: (id, input) => go('UpdateClient', id, input),
+    deleteClient: (id) => none(go('DeleteClient', id)),
+    createRegistrationToken: async (ttl) => String(await go('CreateRegistrationToken', Math.max(0, Math.floor(ttl)))),
+    rotateClientSecret: (id, grace) => go('RotateClientSecret', id, Math.max(0, Math.floor(grace))),
 
-    listUsers: async () => list<User>(await call('ListUsers', [])),
-    getUser: async (id) => (await call('GetUser', [id])) as User,
-    createUser: async (input) => (await call('CreateUser', [input])) as User,
-    setUserDisabled: async (id, disabled) => (await call('SetUserDisabled', [id, disabled])) as User,
-    setUserPassword: (id, pw) => none('SetUserPassword', [id, pw]),
-    unlockUser: async (id) => (await call('UnlockUser', [id])) as User,
-    listSessions: async (id) => list<Session>(await call('ListSessions', [id])),
-    endSession: (id) => none('EndSession', [id]),
-    listConsents: async (id) => list<Consent>(await call('ListConsents', [id])).map((c) => ({ ...c, scopes: c.scopes ?? [] })),
-    revokeConsent: (id, clientId) => none('RevokeConsent', [id, clientId]),
+    listUsers: async () => list(await go('ListUsers')),
+    getUser: (id) => go('GetUser', id),
+    createUser: (input) => go('CreateUser', input),
+    setUserDisabled: (id, disabled) => go('SetUserDisabled', id, disabled),
+    setUserPassword: (id, pw) => none(go('SetUserPassword', id, pw)),
+    unlockUser: (id) => go('UnlockUser', id),
+    listSessions: async (id) => list(await go('ListSessions', id)),
+    endSession: (id) => none(go('EndSession', id)),
+    listConsents: async (id) => list(await go('ListConsents', id)).map((c) => ({ ...c, scopes: list(c.scopes) })),
+    revokeConsent: (id, clientId) => none(go('RevokeConsent', id, clientId)),
 
-    listScopes: async () => list<Scope>(await call('ListScopes', [])),
-    createScope: async (name, description) => (await call('CreateScope', [name, description])) as Scope,
+    listScopes: async () => list(await go('ListScopes')),
+    createScope: (name, description) => go('CreateScope', name, description),
 
-    listKeys: async () => list<Key>(await call('ListKeys', [])),
-    rotateKey: async (alg) => list<Key>(await call('RotateKey', [alg])),
-    revokeKey: async (kid, reason) => list<Key>(await call('RevokeKey', [kid, reason])),
-    jwks: async () => String(await call('JWKS', [])),
+    listKeys: async () => list(await go('ListKeys')),
+    rotateKey: async (alg) => list(await go('RotateKey', alg)),
+    revokeKey: async (kid, reason) => list(await go('RevokeKey', kid, reason)),
+    jwks: async () => String(await go('JWKS')),
 
-    listGrants: async (f) => list<Grant>(await call('ListGrants', [f])).map((g) => ({ ...g, audience: g.audience ?? [], kids: g.kids ?? [] })),
-    revokeGrant: (id, reason) => none('RevokeGrant', [id, reason]),
-    revokeTokensOf: async (kind, id) => Number(await call('RevokeTokensOf', [kind, id])),
+    listGrants: async (f) => list(await go('ListGrants', f)).map((g) => ({ ...g, audience: list(g.audience), kids: list(g.kids) })),
+    revokeGrant: (id, reason) => none(go('RevokeGrant', id, reason)),
+    revokeTokensOf: async (kind, id) => Number(await go('RevokeTokensOf', kind, id)),
     inspectToken: async (token) => {
-      const r = (await call('InspectToken', [token])) as TokenInspection
+      const r = await go('InspectToken', token)
       return { ...r, header: rawObject(r.header), claims: rawObject(r.claims) }
     },
-    revokeToken: (token) => none('RevokeToken', [token]),
+    revokeToken: (token) => none(go('RevokeToken', token)),
 
-    listRoutes: async () => list<Route>(await call('ListRoutes', [])),
-    addRoute: async (r) => list<Route>(await call('AddRoute', [r])),
-    updateRoute: async (prefix, r) => list<Route>(await call('UpdateRoute', [prefix, r])),
-    removeRoute: async (prefix) => list<Route>(await call('RemoveRoute', [prefix])),
-    gatewayStats: async () => list<RouteStats>(await call('GatewayStats', [])),
-    probeRoute: async (name) => (await call('ProbeRoute', [name])) as ProbeResult,
-    newFeedToken: async () => String(await call('NewFeedToken', [])),
+    listRoutes: async () => list(await go('ListRoutes')),
+    addRoute: async (r) => list(await go('AddRoute', r)),
+    updateRoute: async (prefix, r) => list(await go('UpdateRoute', prefix, r)),
+    removeRoute: async (prefix) => list(await go('RemoveRoute', prefix)),
+    gatewayStats: async () => list(await go('GatewayStats')),
+    probeRoute: (name) => go('ProbeRoute', name),
+    newFeedToken: async () => String(await go('NewFeedToken')),
 
     queryAudit: async (f) => {
-      const p = (await call('QueryAudit', [f])) as AuditPage | null
-      return { events: p?.events ?? [], next: p?.next ?? '' }
+      const p = (await go('QueryAudit', f)) as Go.AuditPage | null
+      return { events: list(p?.events), next: p?.next ?? '', names: p?.names ?? {} }
     },
-    verifyAudit: async () => (await call('VerifyAudit', [])) as AuditVerify,
-    exportAudit: async (filter) => String((await call('ExportAudit', [filter])) ?? ''),
+    verifyAudit: () => go('VerifyAudit'),
+    exportAudit: async (filter) => String((await go('ExportAudit', filter)) ?? ''),
 
-    createTestClient: async (kind) => (await call('CreateTestClient', [kind])) as Client,
-    startFlow: async (input) => String(await call('StartFlow', [input])),
-    flowStatus: async (id) => (await call('FlowStatus', [id])) as FlowRun,
-    exportFlow: async (id, format) => String(await call('ExportFlow', [id, format])),
-    saveFlow: (name, input, keep) => none('SaveFlow', [name, input, keep]),
-    savedFlows: async () => list<SavedFlow>(await call('SavedFlows', [])),
+    createTestClient: (kind) => go('CreateTestClient', kind),
+    startFlow: async (input) => String(await go('StartFlow', input)),
+    flowStatus: (id) => go('FlowStatus', id),
+    exportFlow: async (id, format) => String(await go('ExportFlow', id, format)),
+    saveFlow: (name, input, keep) => none(go('SaveFlow', name, input, keep)),
+    savedFlows: async () => list(await go('SavedFlows')),
 
     listIdentityProviders: async () =>
-      list<IdentityProvider>(await call('ListIdentityProviders', [])).map((p) => ({
-        ...p, audiences: p.audiences ?? [], algorithms: p.algorithms ?? [], scopes: p.scopes ?? [], resources: p.resources ?? [],
+      list(await go('ListIdentityProviders')).map((p) => ({
+        ...p, audiences: list(p.audiences), algorithms: list(p.algorithms), scopes: list(p.scopes), resources: list(p.resources),
       })),
-    addIdentityProvider: async (spec) => (await call('AddIdentityProvider', [spec])) as IdentityProvider,
-    updateIdentityProvider: async (id, spec) => (await call('UpdateIdentityProvider', [id, spec])) as IdentityProvider,
-    removeIdentityProvider: (id) => none('RemoveIdentityProvider', [id]),
-    testIdentityProvider: async (x) => (await call('TestIdentityProvider', [x])) as ConnectionReport,
+    addIdentityProvider: (spec) => go('AddIdentityProvider', spec),
+    updateIdentityProvider: (id, spec) => go('UpdateIdentityProvider', id, spec),
+    removeIdentityProvider: (id) => none(go('RemoveIdentityProvider', id)),
+    testIdentityProvider: (x) => go('TestIdentityProvider', x),
 
-    settings: async () => settingsOf(await call('Settings', [])),
-    checkSettings: async (values) => ((await call('CheckSettings', [{ values }])) ?? {}) as Record<string, string>,
-    updateSettings: async (values) => settingsOf(await call('UpdateSettings', [{ values }])),
-    tlsCA: async () => String(await call('TLSCA', [])),
+    settings: async () => settingsOf(await go('Settings')),
+    checkSettings: async (values) => (await go('CheckSettings', { values })) ?? {},
+    updateSettings: async (values) => settingsOf(await go('UpdateSettings', { values })),
+    tlsCA: async () => String(await go('TLSCA')),
   }
 }
 

@@ -30,8 +30,10 @@ export function filterOf(f: AuditForm, limit = 100): AuditFilter {
     subject: f.subject.trim(),
     from: isoOf(f.from),
     to: isoOf(f.to),
+    remote_addr: '',
     expr: f.expr.trim(),
     limit,
+    cursor: '',
   }
 }
 

@@ -153,7 +153,7 @@ describe('audit log', () => {
     expect(isoOf('')).toBe('')
     expect(isoOf('2025-01-02T03:04')).toMatch(/^2025-01-0[12]T\d\d:04:00Z$/)
     expect(filterOf({ type: 'key.revoked', outcome: 'failure', client_id: ' c ', subject: '', from: '', to: '', expr: ' a==1 ' }, 50))
-      .toEqual({ types: ['key.revoked'], outcome: 'failure', client_id: 'c', subject: '', from: '', to: '', expr: 'a==1', limit: 50 })
+      .toEqual({ types: ['key.revoked'], outcome: 'failure', client_id: 'c', subject: '', from: '', to: '', remote_addr: '', expr: 'a==1', limit: 50, cursor: '' })
   })
 })
 

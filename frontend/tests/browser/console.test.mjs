@@ -336,9 +336,10 @@ test('Keys: rotate now, then revoke a key after typing its kid', { timeout: 60_0
   await page.getByRole('button', { name: /^Rotate ES256 now$/ }).click()
   await page.getByText(/Rotation of ES256 staged/).waitFor()
   const timeline = page.getByTestId('keys-timeline')
-  await timeline.getByRole('article', { name: /^Next key / }).waitFor()
+  // ES256 and RS256 each have a next key in the staged lifecycle.
+  await timeline.getByRole('article', { name: /^Next key / }).first().waitFor()
   await shot('keys')
-  const nextRow = table.locator('tr.next').first()
+  const nextRow = table.locator('tr.next', { hasText: 'ES256' }).first()
   const kid = (await nextRow.locator('code.kid').textContent()).trim()
   await page.getByRole('button', { name: `Revoke key ${kid}` }).click()
   const dlg = page.getByRole('dialog')
@@ -425,6 +426,8 @@ test('Tokens: a real grant is listed, inspected, and its revocation shows in the
   await page.getByText(/^Revoked grant /).waitFor()
 
   await audit.getByTestId('audit-table').getByText('token.revoked').waitFor({ timeout: 8000 }) // no reload: the poll brought it
+  // The Client column names the client, with its id on hover.
+  await audit.getByTestId('audit-table').locator(`td[title="${backend.id}"]`, { hasText: 'Orders backend' }).first().waitFor()
   await audit.getByRole('button', { name: /Details of event/ }).first().click()
   const revokedEvent = await audit.getByTestId('audit-detail').textContent()
   assert.match(revokedEvent, /walked through by the browser test/)
