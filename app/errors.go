@@ -37,6 +37,8 @@ func publicError(err error) (status int, msg string, ok bool) {
 		return http.StatusConflict, "already exists", true
 	case errors.Is(err, authcore.ErrConflict):
 		return http.StatusConflict, "changed by someone else; try again", true
+	case errors.Is(err, authcore.ErrUnavailable):
+		return http.StatusServiceUnavailable, "nothing can be saved right now: the data directory's disk is almost full, missing or read-only (see the Dashboard); try again once it is fixed", true
 	}
 	return http.StatusInternalServerError, "internal error", false
 }

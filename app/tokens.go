@@ -230,7 +230,8 @@ func (a *App) RevokeToken(token string) error {
 	a.srv.Audit.Record(ctx, audit.Event{
 		Time: a.now(), Type: audit.TokenRevoked, Outcome: audit.Success, Actor: a.actor(),
 		ClientID: claimString(token, "client_id"), Subject: claims.Subject,
-		Details: map[string]any{"jti": claims.ID, "token_type": "access_token", "reason": "revoked by an administrator"},
+		Details: map[string]any{"jti": claims.ID, "token_type": "access_token", "reason": "revoked by an administrator",
+			"exp": claims.ExpiresAt.Unix()},
 	})
 	a.adminAction(ctx, "token.revoke", claims.ID)
 	return nil

@@ -55,6 +55,12 @@ const (
 	// (OIDC RP-Initiated Logout 1.0).
 	LogoutRequested Type = "logout.requested"
 
+	// RevocationsRestored is recorded at start when revocations this log
+	// holds were missing from the store (a damaged write-ahead log) and
+	// were applied again; details.access_tokens and details.grants count
+	// them.
+	RevocationsRestored Type = "revocation.restored"
+
 	// AlertRaised is recorded by the monitoring rules when one of them
 	// fires (brute force, token reuse, invalid_client spike, key age).
 	AlertRaised Type = "alert.raised"

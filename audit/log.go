@@ -199,6 +199,15 @@ func (l *Log) Close() error {
 		<-l.maintDone
 		<-l.syncDone
 		l.subs.closeAll()
+		if g := l.opt.Gate; g != nil {
+			if refused := g.Allow(0); refused != nil {
+				// Closing flushes the memtable into new table files
+				// through a memory map: SIGBUS on a full disk. The
+				// synced write-ahead log is replayed at the next open.
+				err = errors.Join(fmt.Errorf("audit: close skipped: %w", refused), l.db.Sync())
+				return
+			}
+		}
 		if e := l.db.Close(); e != nil {
 			err = fmt.Errorf("audit: close: %w", e)
 		}

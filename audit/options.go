@@ -48,6 +48,19 @@ type Options struct {
 	// MaxBatch bounds how many events one Badger transaction commits.
 	// Default 512.
 	MaxBatch int
+
+	// Gate, when set, is asked before every commit and every prune with
+	// the bytes about to be written; when it refuses (diskguard.Guard:
+	// the disk is almost full, or the directory is gone or read-only),
+	// the batch is not written: its events are counted lost, logged once
+	// per batch, and RecordSync returns the refusal. Badger's memory-
+	// mapped log would otherwise meet a full disk with SIGBUS.
+	Gate Gate
+}
+
+// Gate admits or refuses a write of about n bytes.
+type Gate interface {
+	Allow(n int) error
 }
 
 // DefaultRetention is the retention used when Options.Retention is zero.

@@ -131,7 +131,10 @@ func (l *Log) maintain() {
 	t := time.NewTicker(l.opt.PruneEvery)
 	defer t.Stop()
 	for {
-		if keep := l.Retention(); keep > 0 {
+		if l.opt.Gate != nil && l.opt.Gate.Allow(0) != nil {
+			// No deletions and no value-log rewrite on a disk that is
+			// almost full or gone: both write first and free later.
+		} else if keep := l.Retention(); keep > 0 {
 			n, err := l.Prune(context.Background(), l.opt.Now().Add(-keep))
 			if err != nil {
 				l.log.Error().Err(err).Msg("audit: retention prune failed")
@@ -139,7 +142,7 @@ func (l *Log) maintain() {
 				l.log.Info().Int("events", n).Msg("audit: pruned by retention")
 			}
 		}
-		for l.db.RunValueLogGC(0.5) == nil {
+		for (l.opt.Gate == nil || l.opt.Gate.Allow(0) == nil) && l.db.RunValueLogGC(0.5) == nil {
 		}
 		select {
 		case <-l.stopMaint:

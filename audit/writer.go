@@ -56,8 +56,8 @@ type staged struct {
 // commitBatch stages, commits (with retries) and publishes one batch.
 func (l *Log) commitBatch(batch []*pending) {
 	st := l.stage(batch)
-	var err error
-	for attempt := 0; attempt < commitRetries; attempt++ {
+	err := l.admit(st)
+	for attempt := 0; err == nil && attempt < commitRetries; attempt++ {
 		if err = l.commit(st); err == nil {
 			break
 		}
@@ -67,13 +67,18 @@ func (l *Log) commitBatch(batch []*pending) {
 	if err == nil {
 		err = l.syncIfNeeded(batch)
 	}
-	if err != nil {
+	var refused *gateRefusal
+	switch {
+	case errors.As(err, &refused):
+		l.lost.Add(uint64(len(st)))
+		l.log.Error().Err(refused.cause).Int("events", len(st)).Msg("audit: events not written")
+	case err != nil:
 		for _, s := range st {
 			if s.p.done == nil {
 				l.reportLost(&s.ev, err)
 			}
 		}
-	} else if len(st) > 0 {
+	case len(st) > 0:
 		last := st[len(st)-1]
 		l.head, l.lastTS = last.head, last.id.ts()
 		l.headSeq.Store(l.head.Seq)
@@ -85,6 +90,28 @@ func (l *Log) commitBatch(batch []*pending) {
 			p.done <- err
 		}
 	}
+}
+
+// gateRefusal is a batch the Gate refused: nothing of it was written.
+type gateRefusal struct{ cause error }
+
+func (e *gateRefusal) Error() string { return "audit: not written: " + e.cause.Error() }
+func (e *gateRefusal) Unwrap() error { return e.cause }
+
+// admit asks the Gate about st's size (its lines and, for the indexes
+// and the head record, as much again).
+func (l *Log) admit(st []staged) error {
+	if l.opt.Gate == nil || len(st) == 0 {
+		return nil
+	}
+	n := 0
+	for _, s := range st {
+		n += 2 * len(s.line)
+	}
+	if err := l.opt.Gate.Allow(n); err != nil {
+		return &gateRefusal{cause: err}
+	}
+	return nil
 }
 
 // syncIfNeeded makes the batch durable when a caller waits for it, or

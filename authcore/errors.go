@@ -16,4 +16,16 @@ var (
 	// token) was already used. The record is returned alongside so the
 	// caller can revoke what was issued from it.
 	ErrConsumed = errors.New("authcore: already consumed")
+	// ErrUnavailable: the store refuses writes for now (its disk is almost
+	// full, or its data directory is gone or read-only). Nothing was
+	// written; the same request may succeed later. Endpoints answer 503.
+	ErrUnavailable = errors.New("authcore: storage temporarily unavailable")
 )
+
+// WriteChecker is implemented by stores that can refuse writes for a
+// while (ErrUnavailable). Writable is cheap (no I/O): endpoints that write
+// only to the audit log, such as a client_credentials issuance, ask it
+// before answering, so nothing is acknowledged that could not be stored.
+type WriteChecker interface {
+	Writable() error
+}

@@ -124,7 +124,7 @@ func createAlice(t *testing.T, data string) string {
 func TestTokenCommandsOffline(t *testing.T) {
 	data := t.TempDir()
 	alice := createAlice(t, data)
-	st, err := openState(&common{data: data}, data, false, zerolog.Nop(), auditOptions{})
+	st, err := openState(&common{data: data}, data, false, zerolog.Nop(), stateOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/latchkey/latchkey/app"
+	"github.com/latchkey/latchkey/authcore/diskguard"
 	"github.com/latchkey/latchkey/authcore/server"
 	"github.com/latchkey/latchkey/authcore/store/badger"
 )
@@ -40,9 +41,17 @@ func connect(c *common) (caller, error) {
 		return nil, err
 	}
 	log = log.Level(max(log.GetLevel(), zerolog.WarnLevel)) // the CLI prints results, not chatter
-	st, err := openState(c, dataDir, false, log, auditOptions{})
+	st, err := openState(c, dataDir, false, log, stateOptions{})
+	var refused *diskguard.Error
 	if errors.Is(err, badger.ErrLocked) || errors.Is(err, errInUse) {
 		return remoteCaller(dataDir)
+	} else if errors.As(err, &refused) {
+		// The guard looks before Badger's lock does: a server that
+		// holds the directory can still answer reads and say why it
+		// refuses writes.
+		if rc, rerr := remoteCaller(dataDir); rerr == nil {
+			return rc, nil
+		}
 	}
 	if err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -56,6 +57,9 @@ func encryptionKey(dataDir string, log zerolog.Logger) ([]byte, error) {
 		return nil, err
 	}
 	if _, err := os.Stat(filepath.Join(dataDir, "store")); err == nil {
+		if storeEncrypted(filepath.Join(dataDir, "store")) {
+			return nil, fmt.Errorf("the store in %s is encrypted but its key is missing: restore %s from your backup, or set $LATCHKEY_ENCRYPTION_KEY", dataDir, path)
+		}
 		log.Warn().Str("data", dataDir).Msg("this data directory was created without encryption at rest; its store stays unencrypted")
 		return nil, nil
 	}
@@ -81,3 +85,24 @@ func decodeKey(v string) ([]byte, error) {
 	}
 	return nil, errors.New("want 32 bytes, as 64 hex digits or base64")
 }
+
+// storeEncrypted reports whether the Badger store in dir was written with
+// an encryption key: its KEYREGISTRY then holds Badger's sanity text
+// encrypted (after a 16-byte IV), not in clear. A store without a
+// KEYREGISTRY says nothing and counts as unencrypted; opening it tells.
+func storeEncrypted(dir string) bool {
+	f, err := os.Open(filepath.Join(dir, "KEYREGISTRY"))
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head := make([]byte, 16+len(badgerSanity))
+	if _, err := io.ReadFull(f, head); err != nil {
+		return false
+	}
+	return string(head[16:]) != badgerSanity
+}
+
+// badgerSanity is the text Badger writes into KEYREGISTRY to check the key
+// (badger/v4 key_registry.go); TestEncryptionKeyMissing fails if it changes.
+const badgerSanity = "Hello Badger"

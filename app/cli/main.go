@@ -71,6 +71,7 @@ Usage:
   latchkey flow run [flags]        run an OAuth/OIDC flow step by step against any issuer, with its trace
   latchkey migrate status|up       show or apply the schema migrations of a --store postgres:// database
   latchkey store copy --from DIR --to postgres://...   move a single-node installation to PostgreSQL
+  latchkey store check             report what the store and audit log hold that can be read, and damaged files
   latchkey version                 print the version
 
 Every subcommand takes --data DIR (default $XDG_DATA_HOME/latchkey) and --help.

@@ -50,6 +50,8 @@ type serveFlags struct {
 	dpopNonce    bool           // --dpop-nonce
 	migrate      bool           // --migrate
 	bcPrivate    bool           // --backchannel-allow-private
+	diskReserve  byteSize       // --disk-reserve, state_flags.go
+	acceptEmpty  bool           // --accept-empty-store
 	clientCAs    *x509.CertPool // loaded from it
 
 	trustedProxies string // --trusted-proxies, serve_admin.go
@@ -74,6 +76,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.signingAlgs, "signing-algs", strings.Join(keys.DefaultAlgorithms, ","), "signing algorithms kept active, comma-separated (ES256, RS256, PS256, EdDSA); the first is the default; OpenID Connect requires RS256 to be among them")
 	fs.DurationVar(&f.keyRotation, "key-rotation", 30*24*time.Hour, "how long a signing key signs before a staged rotation replaces it")
 	fs.DurationVar(&f.auditKeep, "audit-retention", 90*24*time.Hour, "how long audit events are kept")
+	f.registerStorage(fs) // state_flags.go
 	fs.StringVar(&f.auditMirror, "audit-mirror", "", `also write audit events as JSON lines to this file ("-" for stdout)`)
 }
 
@@ -146,7 +149,7 @@ func start(f *serveFlags, console fs.FS, mode string) (*instance, error) {
 		ln.Close()
 		return nil, err
 	}
-	st, err := openState(&f.common, dataDir, f.migrate, log, ao)
+	st, err := openState(&f.common, dataDir, f.migrate, log, stateOptions{audit: ao, reserve: uint64(f.diskReserve), acceptEmpty: f.acceptEmpty})
 	if errors.Is(err, badger.ErrLocked) || errors.Is(err, errInUse) {
 		err = fmt.Errorf("%w\nStop that process, or use another --data directory", err)
 	}

@@ -14,23 +14,29 @@ import (
 	"github.com/latchkey/latchkey/audit"
 	"github.com/latchkey/latchkey/audit/monitor"
 	"github.com/latchkey/latchkey/authcore"
+	"github.com/latchkey/latchkey/authcore/diskguard"
 	"github.com/latchkey/latchkey/authcore/server"
+	"github.com/latchkey/latchkey/authcore/store/badger"
 )
 
 // state is what a data directory holds open: the store and the audit log,
-// with the monitoring fed by the log.
+// with the monitoring fed by the log, behind one disk guard.
 type state struct {
 	store    authcore.Storage
 	audit    *audit.Log
+	guard    *diskguard.Guard
 	metrics  *monitor.Metrics
 	timeline *monitor.Timeline
 	alerts   *monitor.Alerts
 	mirror   io.Closer // the audit mirror file, if any
+	stopWard chan struct{}
 }
 
-// openState opens the store the flags name (Badger in dataDir, or
-// PostgreSQL) and dataDir's audit log. A store held by another process is
-// reported as badger.ErrLocked, an audit log held by one as errInUse.
+// storeMarkerFile is the store's marker in the data directory: its
+// installation id and record counts, outside Badger's files
+// (badger.Options.Marker).
+const storeMarkerFile = "store.json"
+
 // auditOptions are the audit log's settings from the command line.
 type auditOptions struct {
 	retention time.Duration
@@ -38,20 +44,51 @@ type auditOptions struct {
 	closer    io.Closer
 }
 
-func openState(c *common, dataDir string, migrate bool, log zerolog.Logger, ao auditOptions) (*state, error) {
+// stateOptions are the command line's settings for opening a data
+// directory; the zero value suits the admin commands.
+type stateOptions struct {
+	audit auditOptions
+	// reserve is the free space kept back (--disk-reserve); zero means
+	// diskguard.DefaultReserve.
+	reserve uint64
+	// acceptEmpty opens a store that lost its data (--accept-empty-store).
+	acceptEmpty bool
+}
+
+// openState opens the store the flags name (Badger in dataDir, or
+// PostgreSQL) and dataDir's audit log. A store held by another process is
+// reported as badger.ErrLocked, an audit log held by one as errInUse; a
+// disk below the reserve, or a data directory that is read-only, is
+// refused in one sentence.
+func openState(c *common, dataDir string, migrate bool, log zerolog.Logger, so stateOptions) (*state, error) {
+	s := &state{stopWard: make(chan struct{})}
+	guard, err := diskguard.New(diskguard.Config{Dir: dataDir, Reserve: so.reserve, OnChange: s.storageChanged(log),
+		Mapped: []string{filepath.Join(dataDir, "store"), filepath.Join(dataDir, "audit")}})
+	if err != nil {
+		return nil, err
+	}
+	if err := guard.Refused(); err != nil {
+		return nil, startRefusal(err)
+	}
+	s.guard = guard
 	key, err := c.storeKey(dataDir, log)
 	if err != nil {
 		return nil, err
 	}
-	st, err := c.openStore(dataDir, key, migrate, log)
+	st, err := c.openStore(dataDir, key, migrate, log, badgerExtras{gate: guard, acceptEmpty: so.acceptEmpty})
 	if err != nil {
 		return nil, err
 	}
+	if err := badger.CheckFiles(filepath.Join(dataDir, "audit"), key); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("audit log: %w; nothing was changed. Restore %s from a backup while Latchkey is stopped (see `latchkey store check`)", err, dataDir)
+	}
+	ao := so.audit
 	if keep, ok := server.SavedAuditRetention(context.Background(), st); ok {
 		ao.retention = keep // saved in Settings: it wins over --audit-retention, from the first prune
 	}
 	alog, err := audit.Open(audit.Options{Dir: filepath.Join(dataDir, "audit"), Logger: &log, EncryptionKey: key,
-		Retention: ao.retention, Mirror: ao.mirror})
+		Retention: ao.retention, Mirror: ao.mirror, Gate: guard})
 	if err != nil {
 		st.Close()
 		if strings.Contains(err.Error(), badgerLockText) {
@@ -59,18 +96,28 @@ func openState(c *common, dataDir string, migrate bool, log zerolog.Logger, ao a
 		}
 		return nil, fmt.Errorf("audit log: %w", err)
 	}
-	s := &state{store: st, audit: alog, mirror: ao.closer}
+	s.store, s.audit, s.mirror = st, alog, ao.closer
 	s.metrics = monitor.NewMetrics(monitor.MetricsConfig{AuditStats: alog.Stats})
+	registerStorageMetrics(s.metrics.Registry(), guard)
 	s.timeline = monitor.NewTimeline(time.Now)
 	s.alerts = monitor.NewAlerts(monitor.AlertConfig{Recorder: alog, Logger: &log})
 	alog.AddObserver(s.metrics)
 	alog.AddObserver(s.timeline)
 	alog.AddObserver(s.alerts)
+	if err := s.restoreRevocations(log); err != nil { // state_restore.go
+		s.alerts.Close()
+		alog.Close()
+		st.Close()
+		return nil, err
+	}
+	guard.Check() // allocate ahead in the write-ahead logs Badger just made
+	go guard.Run(s.stopWard)
 	return s, nil
 }
 
 // close stops the alert rules, drains the audit log, then closes the store.
 func (s *state) close() error {
+	close(s.stopWard)
 	s.alerts.Close()
 	err := errors.Join(s.audit.Close(), s.store.Close())
 	if s.mirror != nil {

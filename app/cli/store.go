@@ -48,14 +48,21 @@ const badgerLockText = "Another process is using this Badger database"
 
 // openStore opens the store the flags name with the data-encryption key.
 // migrate applies pending PostgreSQL migrations first.
-func (s *storeFlags) openStore(dataDir string, key []byte, migrate bool, log zerolog.Logger) (authcore.Storage, error) {
+func (s *storeFlags) openStore(dataDir string, key []byte, migrate bool, log zerolog.Logger, bx badgerExtras) (authcore.Storage, error) {
 	switch {
 	case s.store == "":
-		st, err := badger.Open(badger.Options{Dir: filepath.Join(dataDir, "store"), Logger: log, EncryptionKey: key})
-		if errors.Is(err, badger.ErrWrongEncryptionKey) {
+		st, err := badger.Open(badger.Options{Dir: filepath.Join(dataDir, "store"), Logger: log, EncryptionKey: key,
+			Gate: bx.gate, Marker: filepath.Join(dataDir, storeMarkerFile), AcceptEmpty: bx.acceptEmpty})
+		switch {
+		case errors.Is(err, badger.ErrWrongEncryptionKey):
 			return nil, fmt.Errorf("%w: the store in %s was encrypted with another key (check $LATCHKEY_ENCRYPTION_KEY or %s)", err, dataDir, encryptionKeyFile)
+		case errors.Is(err, badger.ErrStoreLost), errors.Is(err, badger.ErrDamaged):
+			return nil, fmt.Errorf("%w; nothing was changed. Restore %s from a backup while Latchkey is stopped (see `latchkey store check`), "+
+				"or start with --accept-empty-store to set the damaged files aside and begin with what is left", err, dataDir)
+		case err != nil:
+			return nil, err
 		}
-		return st, err
+		return st, nil
 	case postgres.IsDSN(s.store):
 		st, err := postgres.Open(context.Background(), postgres.Options{DSN: s.store, EncryptionKey: key, Migrate: migrate, Logger: log})
 		if err != nil {
@@ -65,6 +72,13 @@ func (s *storeFlags) openStore(dataDir string, key []byte, migrate bool, log zer
 		return st, nil
 	}
 	return nil, fmt.Errorf("--store: want a postgres:// or postgresql:// URL, or nothing for the data directory's store (got %s)", postgres.MaskDSN(s.store))
+}
+
+// badgerExtras are the Badger store's options beyond the key: the disk
+// guard (badger.Options.Gate) and --accept-empty-store.
+type badgerExtras struct {
+	gate        badger.Gate
+	acceptEmpty bool
 }
 
 // storeKey returns the data-encryption key: --encryption-key-file when

@@ -24,8 +24,11 @@ DIR/encryption.key, or --encryption-key-file); every node on the target
 needs the same one. The audit log stays in DIR.
 `
 
-// runStore runs `latchkey store copy`.
+// runStore runs `latchkey store copy` and `latchkey store check`.
 func runStore(args []string, env Env) error {
+	if len(args) > 0 && args[0] == "check" {
+		return runStoreCheck(args, env) // store_check.go
+	}
 	if len(args) == 0 || args[0] != "copy" {
 		fmt.Fprint(env.Stderr, storeUsage)
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {

@@ -3,7 +3,14 @@ package oauth
 import (
 	"errors"
 	"net/http"
+
+	"github.com/latchkey/latchkey/authcore"
 )
+
+// storageRetryAfter is the Retry-After, in seconds, of a 503 answered
+// because the store refuses writes (authcore.ErrUnavailable): the disk
+// guard looks again every second, an operator takes longer.
+const storageRetryAfter = 30
 
 // Error codes of RFC 6749 §4.1.2.1 and §5.2, RFC 7009 §2.2.1, RFC 8707 §2
 // and OAuth 2.1 §3.2.4.
@@ -35,7 +42,7 @@ type Error struct {
 	// noChallenge leaves the Basic challenge off a 401 when the client
 	// did not use the Authorization header (private_key_jwt).
 	noChallenge bool
-	// retryAfter, on a 429, is the Retry-After header in seconds.
+	// retryAfter, on a 429 or 503, is the Retry-After header in seconds.
 	retryAfter int
 }
 
@@ -88,6 +95,14 @@ func (f *failure) Unwrap() error { return f.err }
 // internal marks err as an internal failure answered with 500.
 func internal(err error) error { return &failure{err: err, status: http.StatusInternalServerError} }
 
+// writable reports, without I/O, whether the store accepts writes now.
+func (s *Server) writable() error {
+	if wc, ok := s.store.(authcore.WriteChecker); ok {
+		return wc.Writable()
+	}
+	return nil
+}
+
 // unavailable marks err (typically a storage failure) as answered with 503.
 func unavailable(err error) error {
 	return &failure{err: err, status: http.StatusServiceUnavailable}
@@ -99,6 +114,12 @@ func publicError(err error) *Error {
 	var oe *Error
 	if errors.As(err, &oe) {
 		return oe
+	}
+	if errors.Is(err, authcore.ErrUnavailable) {
+		e := newError(CodeTemporarilyUnavailable, http.StatusServiceUnavailable,
+			"the service cannot store anything right now; retry later")
+		e.retryAfter = storageRetryAfter
+		return e
 	}
 	var f *failure
 	if errors.As(err, &f) && f.status == http.StatusServiceUnavailable {

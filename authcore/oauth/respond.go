@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/latchkey/latchkey/audit"
+	"github.com/latchkey/latchkey/authcore"
 )
 
 // noStore sets the headers OAuth 2.1 §3.2.3 requires on every response
@@ -50,7 +51,9 @@ func writeError(w http.ResponseWriter, e *Error) {
 // with the request id and answered without their text.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var oe *Error
-	if !errors.As(err, &oe) {
+	// A refused write was logged once, by whoever refused it (the disk
+	// guard), not once per request.
+	if !errors.As(err, &oe) && !errors.Is(err, authcore.ErrUnavailable) {
 		s.logInternal(r, err)
 	}
 	writeError(w, publicError(err))

@@ -83,7 +83,8 @@ func (s *Server) revokeAccess(ctx context.Context, c authcore.Client, token stri
 		return true, unavailable(err)
 	}
 	s.record(ctx, audit.Event{Type: audit.TokenRevoked, Actor: c.ID, ClientID: c.ID,
-		Subject: claims.Subject, Details: map[string]any{"jti": claims.ID, "token_type": "access_token"}})
+		Subject: claims.Subject, Details: map[string]any{"jti": claims.ID, "token_type": "access_token",
+			"exp": claims.ExpiresAt.Unix()}}) // exp lets a restore re-apply it (server.RestoreRevocations)
 	return true, nil
 }
 

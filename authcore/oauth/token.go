@@ -45,6 +45,10 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if err := s.writable(); err != nil {
+		s.fail(w, r, err) // every grant records what it issues
+		return
+	}
 	ctx := r.Context()
 	gt := p.get("grant_type")
 	grant := s.grants[gt]

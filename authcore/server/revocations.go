@@ -43,3 +43,12 @@ func (p publishingStore) RevokeGrant(ctx context.Context, id, reason string, now
 	}
 	return nil
 }
+
+// Writable passes the wrapped store's answer on (authcore.WriteChecker),
+// so the endpoints see a store that refuses writes.
+func (p publishingStore) Writable() error {
+	if wc, ok := p.Storage.(authcore.WriteChecker); ok {
+		return wc.Writable()
+	}
+	return nil
+}

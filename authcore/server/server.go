@@ -129,7 +129,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		Issuer:           cfg.Issuer,
 		Algorithms:       cfg.KeyAlgorithms,
 		RotationPeriod:   cfg.KeyRotationPeriod,
-		MaxTokenLifetime: 24 * time.Hour,
+		MaxTokenLifetime: MaxAccessTokenLifetime,
 	})
 	if err != nil {
 		return nil, err

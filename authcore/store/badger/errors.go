@@ -31,6 +31,7 @@ type openErr struct {
 	msg   string
 	is    error
 	cause error
+	file  string // the damaged file, for ErrDamaged
 }
 
 func (e *openErr) Error() string        { return e.msg }
@@ -61,6 +62,9 @@ func openError(dir string, err error) error {
 			is:    ErrWrongEncryptionKey,
 			cause: err,
 		}
+	}
+	if damagedFile(err.Error()) != "" {
+		return damagedOpen(dir, err)
 	}
 	return fmt.Errorf("badger: open %s: %w", dir, err)
 }
@@ -104,3 +108,28 @@ func storeErr(err error) error {
 type callerErr struct{ err error }
 
 func (e callerErr) Error() string { return e.err.Error() }
+
+// txnEstimate is what one write transaction is assumed to add to the
+// write-ahead log when asking the Gate: our records are a few hundred
+// bytes, a grant with many access tokens a few KiB.
+const txnEstimate = 4 << 10
+
+// Writable asks the Gate whether a write may go ahead now
+// (authcore.WriteChecker). It does no I/O: the Gate's state is an atomic.
+func (s *Store) Writable() error {
+	if s.gate == nil {
+		return nil
+	}
+	if err := s.gate.Allow(txnEstimate); err != nil {
+		return &unavailableErr{cause: err}
+	}
+	return nil
+}
+
+// unavailableErr is a write the Gate refused. It matches
+// authcore.ErrUnavailable and says why.
+type unavailableErr struct{ cause error }
+
+func (e *unavailableErr) Error() string        { return "badger: write refused: " + e.cause.Error() }
+func (e *unavailableErr) Is(target error) bool { return target == authcore.ErrUnavailable }
+func (e *unavailableErr) Unwrap() error        { return e.cause }

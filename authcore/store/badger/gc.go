@@ -213,6 +213,11 @@ func deadAt(v []byte, now time.Time) bool {
 // rewriting. In-memory stores have no value log.
 func (s *Store) valueLogGC(ctx context.Context) error {
 	for ctx.Err() == nil {
+		// Rewriting writes first and frees later: not on a disk the
+		// Gate refuses (memory-mapped writes there are SIGBUS).
+		if err := s.Writable(); err != nil {
+			return err
+		}
 		err := s.db.RunValueLogGC(0.5)
 		switch {
 		case err == nil:

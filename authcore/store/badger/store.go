@@ -34,9 +34,30 @@ type Options struct {
 	// refresh tokens) may be acknowledged only after a durable commit;
 	// without the fsync a power loss can lose the last writes.
 	NoSyncWrites bool
+	// Gate, when set, is asked before every write transaction; when it
+	// refuses, the write fails with an error matching
+	// authcore.ErrUnavailable and Badger is not touched (diskguard.Guard:
+	// a memory-mapped write on a full disk kills the process with SIGBUS).
+	// Reads never ask it.
+	Gate Gate
+	// Marker, when set, is the path of the store's marker (store.json):
+	// an installation id and the count of records per kind, written at
+	// open, at close and every 10 minutes, outside Badger's files. Open
+	// refuses, with ErrStoreLost, a store that once held clients or
+	// signing keys and now holds none of a kind.
+	Marker string
+	// AcceptEmpty opens such a store anyway (and a store whose MANIFEST
+	// no longer lists its table files, which Badger then deletes): the
+	// operator's explicit choice after restoring a backup failed.
+	AcceptEmpty bool
 	// Now is the clock used by reads that take no time argument
 	// (GetSession, GetRefreshToken, GetGrant, ...). Defaults to time.Now.
 	Now func() time.Time
+}
+
+// Gate admits or refuses writes of about n bytes (diskguard.Guard).
+type Gate interface {
+	Allow(n int) error
 }
 
 // Store is an authcore.Storage on Badger. It is safe for concurrent use;
@@ -45,8 +66,15 @@ type Store struct {
 	db      *bdg.DB
 	log     zerolog.Logger
 	now     func() time.Time
+	gate    Gate
 	pidFile string
 	clients clientCache
+
+	logDamage  []LogDamage // logtail.go
+	marker     *marker     // marker.go
+	markerPath string
+	stopMarker chan struct{}
+	markerDone chan struct{}
 
 	closeOnce sync.Once
 	closeErr  error
@@ -70,18 +98,35 @@ func Open(opts Options) (*Store, error) {
 	default:
 		return nil, fmt.Errorf("badger: encryption key is %d bytes; want 16, 24 or 32", len(opts.EncryptionKey))
 	}
+	var damage []LogDamage
 	if opts.Dir != "" {
 		if err := os.MkdirAll(opts.Dir, 0o700); err != nil {
 			return nil, fmt.Errorf("badger: create data directory: %w", err)
 		}
+		if err := prepare(opts); err != nil { // manifest.go
+			return nil, err
+		}
+		damage = logTails(opts.Dir) // logtail.go
 	}
-	db, err := bdg.Open(badgerOptions(opts))
+	db, err := openDB(opts)
 	if err != nil {
-		return nil, openError(opts.Dir, err)
+		return nil, err
 	}
-	s := &Store{db: db, log: opts.Logger, now: opts.Now}
+	for _, d := range damage {
+		opts.Logger.Error().Str("file", d.File).Int64("kept_bytes", d.Kept).Int64("lost_bytes", d.Lost).
+			Msg("badger: the end of the store's write-ahead log could not be read (a crash mid-write, or damage); the records in it are gone")
+	}
+	s := &Store{db: db, log: opts.Logger, now: opts.Now, gate: opts.Gate, logDamage: damage}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	if opts.Marker != "" {
+		if err := s.checkMarker(opts.Marker, opts.AcceptEmpty); err != nil {
+			_ = db.Close()
+			return nil, err
+		}
+		s.stopMarker, s.markerDone = make(chan struct{}), make(chan struct{})
+		go s.refreshMarker(s.stopMarker)
 	}
 	if opts.Dir != "" {
 		s.pidFile = filepath.Join(opts.Dir, pidFileName)
@@ -112,7 +157,9 @@ func badgerOptions(opts Options) bdg.Options {
 		WithMemTableSize(16 << 20).
 		WithNumMemtables(3).
 		WithBlockCacheSize(32 << 20).
-		WithChecksumVerificationMode(options.OnTableRead).
+		// CheckFiles verifies every table (and recovers Badger's panics)
+		// before Badger opens the directory: Badger need not read them twice.
+		WithChecksumVerificationMode(options.NoVerification).
 		WithMetricsEnabled(false)
 	if opts.InMemory {
 		bo = bo.WithDir("").WithValueDir("")
@@ -132,11 +179,19 @@ func badgerOptions(opts Options) bdg.Options {
 func (s *Store) DB() *bdg.DB { return s.db }
 
 // Close flushes and closes the database and removes the pid file. It is
-// safe to call more than once.
+// safe to call more than once. When the Gate refuses writes, the database
+// is synced but not closed (closing writes new table files through a
+// memory map, which a full disk answers with SIGBUS): the write-ahead log
+// holds everything and is replayed at the next start.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
-		if err := s.db.Close(); err != nil {
-			s.closeErr = fmt.Errorf("badger: close: %w", err)
+		if s.stopMarker != nil {
+			close(s.stopMarker)
+			<-s.markerDone
+			s.updateMarker()
+		}
+		if s.closeErr = s.closeDB(); s.closeErr != nil {
+			return
 		}
 		if s.pidFile == "" {
 			return
@@ -147,3 +202,41 @@ func (s *Store) Close() error {
 	})
 	return s.closeErr
 }
+
+// closeDB closes Badger, or only syncs it when the Gate refuses writes.
+func (s *Store) closeDB() error {
+	if s.gate != nil {
+		if refused := s.gate.Allow(0); refused != nil {
+			err := s.db.Sync()
+			s.log.Warn().Err(refused).Msg("badger: store not closed, only synced: its write-ahead log is replayed at the next start")
+			if err != nil {
+				return fmt.Errorf("badger: sync: %w", err)
+			}
+			return fmt.Errorf("badger: close skipped: %w", refused)
+		}
+	}
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("badger: close: %w", err)
+	}
+	return nil
+}
+
+// openDB opens Badger, turning a panic inside it (a garbled table or key
+// registry can make Badger index out of range) into an error.
+func openDB(opts Options) (db *bdg.DB, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			db, err = nil, damagedOpen(opts.Dir, fmt.Errorf("%v", r))
+		}
+	}()
+	db, err = bdg.Open(badgerOptions(opts))
+	if err != nil {
+		return nil, openError(opts.Dir, err)
+	}
+	return db, nil
+}
+
+// LogDamage returns what Open found unreadable at the end of the store's
+// write-ahead logs (none on a clean start). The caller reports it and
+// restores what it can (server.RestoreRevocations).
+func (s *Store) LogDamage() []LogDamage { return s.logDamage }

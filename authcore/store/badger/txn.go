@@ -26,6 +26,9 @@ func (s *Store) update(ctx context.Context, fn func(txn *bdg.Txn) error) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		if err := s.Writable(); err != nil {
+			return err
+		}
 		err := s.db.Update(fn)
 		if !errors.Is(err, bdg.ErrConflict) {
 			var ce callerErr
