@@ -172,7 +172,7 @@ func start(f *serveFlags, console fs.FS, mode string) (*instance, error) {
 	if f.registration == "" {
 		f.registration = "off"
 	}
-	loc, err := f.locality(issuer) // serve_admin.go
+	loc, proxies, err := f.locality(issuer) // serve_admin.go
 	if err != nil {
 		return fail(err)
 	}
@@ -236,7 +236,7 @@ func start(f *serveFlags, console fs.FS, mode string) (*instance, error) {
 		log: log, state: st, srv: srv, app: a, ln: ln, admin: admin, issuer: issuer, dataDir: dataDir,
 		cancel: cancel, done: make(chan error, 1),
 		http: &http.Server{
-			Handler:           server.Middleware(log, instrument(st.metrics, root)),
+			Handler:           server.ProxyMiddleware(log, proxies, instrument(st.metrics, root)),
 			ReadHeaderTimeout: 10 * time.Second,
 			ReadTimeout:       30 * time.Second,
 			WriteTimeout:      60 * time.Second,

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -56,14 +57,15 @@ func (p *adminPort) close() {
 	_ = p.ln.Close()
 }
 
-// locality is the Locality of the main listener: the issuer and the
-// --trusted-proxies.
-func (f *serveFlags) locality(issuer string) (*app.Locality, error) {
+// locality is the Locality of the main listener (the issuer and the
+// --trusted-proxies) and the trusted proxies themselves, for the
+// middleware that derives client addresses (server.ProxyMiddleware).
+func (f *serveFlags) locality(issuer string) (*app.Locality, []netip.Prefix, error) {
 	proxies, err := app.ParseTrustedProxies(f.trustedProxies)
 	if err != nil {
-		return nil, fmt.Errorf("--trusted-proxies: %w", err)
+		return nil, nil, fmt.Errorf("--trusted-proxies: %w", err)
 	}
-	return app.NewLocality(issuer, proxies), nil
+	return app.NewLocality(issuer, proxies), proxies, nil
 }
 
 // localOnly answers 403 to requests that are not from this machine

@@ -1,12 +1,12 @@
 package gateway
 
 import (
-	"net"
 	"net/http"
 	"path"
 	"strings"
 
 	"github.com/latchkey/latchkey/audit"
+	"github.com/latchkey/latchkey/authcore"
 )
 
 // ServeHTTP implements http.Handler: match, preflight, limit, verify,
@@ -124,12 +124,7 @@ func (g *Gateway) deny(w http.ResponseWriter, q *request, id *Identity, d *denia
 	d.write(w, q.rt.realm)
 }
 
-// remoteIP is the peer address without port. The gateway does not trust
-// X-Forwarded-For; a fronting proxy should pass the peer in RemoteAddr.
-func remoteIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
+// remoteIP is the client address of r: the one the server middleware
+// derived behind a trusted proxy (authcore.ClientIP), else the direct peer.
+// Forwarded headers are never read here.
+func remoteIP(r *http.Request) string { return authcore.ClientIP(r) }

@@ -2,10 +2,10 @@ package login
 
 import (
 	"context"
-	"net"
 	"net/http"
 
 	"github.com/latchkey/latchkey/audit"
+	"github.com/latchkey/latchkey/authcore"
 )
 
 // record stamps e with the time and the request facts in ctx and hands it
@@ -48,12 +48,7 @@ func requestContext(r *http.Request) context.Context {
 	return audit.WithRequest(ctx, audit.RequestInfo{RemoteIP: remoteIP(r), UserAgent: r.UserAgent()})
 }
 
-// remoteIP is the IP of the direct peer. Forwarded headers are not
-// trusted here; a proxy-aware server rewrites RemoteAddr before us.
-func remoteIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
+// remoteIP is the client address of r: the one the server middleware
+// derived behind a trusted proxy (authcore.ClientIP), else the direct peer.
+// Forwarded headers are never read here.
+func remoteIP(r *http.Request) string { return authcore.ClientIP(r) }

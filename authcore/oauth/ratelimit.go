@@ -1,10 +1,10 @@
 package oauth
 
 import (
-	"net"
 	"net/http"
 	"time"
 
+	"github.com/latchkey/latchkey/authcore"
 	"github.com/latchkey/latchkey/authcore/ratelimit"
 )
 
@@ -18,12 +18,7 @@ func allow(l *ratelimit.Limiter, key string, now time.Time) (bool, int) {
 	return l.Allow(key, now)
 }
 
-// remoteIP is the IP of the direct peer. Forwarded headers are not
-// trusted here; a proxy-aware server rewrites RemoteAddr before us.
-func remoteIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
+// remoteIP is the client address of r: the one the server middleware
+// derived behind a trusted proxy (authcore.ClientIP), else the direct peer.
+// Forwarded headers are never read here.
+func remoteIP(r *http.Request) string { return authcore.ClientIP(r) }

@@ -3,13 +3,14 @@ package server
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"net"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/rs/zerolog"
 
 	"github.com/latchkey/latchkey/audit"
+	"github.com/latchkey/latchkey/authcore"
 	"github.com/latchkey/latchkey/internal/httpstatus"
 )
 
@@ -24,22 +25,21 @@ func newRequestID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// remoteIP is the peer address without its port. Forwarded headers are not
-// trusted: Latchkey is not told which proxies to believe.
-func remoteIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
 // Middleware gives every request an id (echoed as X-Request-Id), sets HSTS
 // on TLS connections, attaches
 // the request facts for audit events, recovers panics as a bare 500 with no
 // detail, sets headers every response should carry, and writes one access
 // log line. The query string is never logged: it may hold a code or state.
+// No proxy is trusted: the client is the direct peer (ProxyMiddleware).
 func Middleware(log zerolog.Logger, next http.Handler) http.Handler {
+	return ProxyMiddleware(log, nil, next)
+}
+
+// ProxyMiddleware is Middleware behind the given trusted reverse proxies
+// (--trusted-proxies): the client address every per-address limit, audit
+// event and log line keys on is authcore.DeriveClientIP's, the real client
+// behind a trusted proxy and never what a direct peer claims in a header.
+func ProxyMiddleware(log zerolog.Logger, trusted []netip.Prefix, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := newRequestID()
@@ -51,8 +51,9 @@ func Middleware(log zerolog.Logger, next http.Handler) http.Handler {
 			// Browsers must never fall back to plain HTTP (RFC 9700 §2.6, FAPI 2.0 §5.2).
 			h.Set("Strict-Transport-Security", "max-age=31536000")
 		}
-		ip := remoteIP(r)
-		ctx := audit.WithRequest(r.Context(), audit.RequestInfo{ID: id, RemoteIP: ip, UserAgent: r.UserAgent()})
+		ip := authcore.DeriveClientIP(r, trusted)
+		ctx := authcore.WithClientIP(r.Context(), ip)
+		ctx = audit.WithRequest(ctx, audit.RequestInfo{ID: id, RemoteIP: ip, UserAgent: r.UserAgent()})
 		rl := log.With().Str("request_id", id).Logger()
 		ctx = rl.WithContext(ctx)
 		defer func() {
