@@ -20,12 +20,13 @@ export interface RouteForm {
   keep_authorization: boolean
   introspect: boolean
   revocation_fail_open: boolean
+  form_tokens: boolean
 }
 
 const words = (s: string) => s.split(/[\s,]+/).filter(Boolean)
 
 export function emptyRouteForm(): RouteForm {
-  return { name: '', prefix: '/api/', host: '', methods: '', upstream: 'http://127.0.0.1:9000', strip_prefix: false, scopes: '', any_scopes: '', audience: '', clients: '', per_client: '', per_ip: '', burst: '', keep_authorization: false, introspect: false, revocation_fail_open: false }
+  return { name: '', prefix: '/api/', host: '', methods: '', upstream: 'http://127.0.0.1:9000', strip_prefix: false, scopes: '', any_scopes: '', audience: '', clients: '', per_client: '', per_ip: '', burst: '', keep_authorization: false, introspect: false, revocation_fail_open: false, form_tokens: false }
 }
 
 export function formFromRoute(r: Route): RouteForm {
@@ -46,6 +47,7 @@ export function formFromRoute(r: Route): RouteForm {
     keep_authorization: r.keep_authorization ?? false,
     introspect: r.introspect ?? false,
     revocation_fail_open: r.revocation_fail_open ?? false,
+    form_tokens: r.form_tokens ?? false,
   }
 }
 
@@ -67,6 +69,7 @@ export function routeFromForm(f: RouteForm, base: Route = { prefix: '' }): Route
   set('keep_authorization', f.keep_authorization)
   set('introspect', f.introspect)
   set('revocation_fail_open', f.revocation_fail_open)
+  set('form_tokens', f.form_tokens)
   const rl = { per_client: f.per_client.trim() || undefined, per_ip: f.per_ip.trim() || undefined, burst: Number(f.burst) || undefined }
   set('rate_limit', rl.per_client || rl.per_ip || rl.burst ? rl : undefined)
   return r
