@@ -49,12 +49,16 @@ func TestConsoleDPoPSignInEndToEnd(t *testing.T) {
 	form := url.Values{"grant_type": {"authorization_code"}, "code": {back.Query().Get("code")}, "code_verifier": {verifier},
 		"redirect_uri": {redirect}, "client_id": {app.ConsoleClientID}}
 	var tok struct {
-		AccessToken string `json:"access_token"`
-		TokenType   string `json:"token_type"`
+		AccessToken  string `json:"access_token"`
+		TokenType    string `json:"token_type"`
+		RefreshToken string `json:"refresh_token"`
 	}
 	if code := post(t, base+"/token", "application/x-www-form-urlencoded", form.Encode(),
 		map[string]string{"DPoP": key.Proof("POST", in.issuer+"/token", "")}, &tok); code != 200 || tok.TokenType != "DPoP" {
 		t.Fatalf("token: %d %+v", code, tok)
+	}
+	if tok.RefreshToken != "" {
+		t.Fatal("the console sign-in got a refresh token, which sign-out would have to end too")
 	}
 	api := func(method string, hdr map[string]string) int {
 		return post(t, base+"/console/api/"+method, "application/json", "[]", hdr, nil)
@@ -75,6 +79,22 @@ func TestConsoleDPoPSignInEndToEnd(t *testing.T) {
 		t.Fatalf("proof without ath: %d", code)
 	}
 	out := in.issuer + "/console/api/SignOut"
+	// A thief with the token but not the key cannot sign the admin out
+	// (nor, through sign-out, revoke the grant).
+	thief := testsupport.NewDPoPKey(t)
+	for name, hdr := range map[string]map[string]string{
+		"as Bearer":               {"Authorization": "Bearer " + at},
+		"as DPoP without proof":   {"Authorization": "DPoP " + at},
+		"with another key":        {"Authorization": "DPoP " + at, "DPoP": thief.Proof("POST", out, at)},
+		"with a proof for Status": {"Authorization": "DPoP " + at, "DPoP": key.Proof("POST", u, at)},
+	} {
+		if code := api("SignOut", hdr); code != 401 {
+			t.Errorf("sign out %s: %d, want 401", name, code)
+		}
+	}
+	if code := api("Status", map[string]string{"Authorization": "DPoP " + at, "DPoP": key.Proof("POST", u, at)}); code != 200 {
+		t.Fatalf("the token after refused sign-outs: %d", code)
+	}
 	if code := api("SignOut", map[string]string{"Authorization": "DPoP " + at, "DPoP": key.Proof("POST", out, at)}); code != 200 {
 		t.Fatalf("sign out: %d", code)
 	}
