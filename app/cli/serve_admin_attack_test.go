@@ -1,13 +1,9 @@
 package cli
 
 import (
-	"encoding/json"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"testing/fstest"
 )
 
 // The loopback admin port answers the console API under the main
@@ -16,22 +12,7 @@ import (
 // JSON (a CORS preflight a foreign page never passes), and a credential
 // is needed.
 func TestAdminPortBrowserRules(t *testing.T) {
-	data := t.TempDir()
-	f := serveFlags{addr: "127.0.0.1:0"}
-	f.common = common{data: data, logFormat: "json", logLevel: "error"}
-	in, err := start(&f, fstest.MapFS{}, "serve")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.stop()
-	raw, err := os.ReadFile(filepath.Join(data, adminFileName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var af adminFile
-	if err := json.Unmarshal(raw, &af); err != nil {
-		t.Fatal(err)
-	}
+	_, af, _ := startAdmin(t, "")
 	host := strings.TrimPrefix(af.URL, "http://")
 	cases := []struct {
 		name, host, origin, site, ctype, auth string

@@ -18,22 +18,7 @@ import (
 // peer as a proxy (--trusted-proxies 127.0.0.1): its /metrics and its
 // admin-token path refuse this machine, and the CLI still works.
 func TestCLIAdminPortAlwaysLoopback(t *testing.T) {
-	data := t.TempDir()
-	f := serveFlags{addr: "127.0.0.1:0", trustedProxies: "127.0.0.1/32"}
-	f.common = common{data: data, logFormat: "json", logLevel: "error"}
-	in, err := start(&f, fstest.MapFS{}, "serve")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.stop()
-	raw, err := os.ReadFile(filepath.Join(data, adminFileName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var af adminFile
-	if err := json.Unmarshal(raw, &af); err != nil {
-		t.Fatal(err)
-	}
+	in, af, data := startAdmin(t, "127.0.0.1/32")
 	u, err := url.Parse(af.URL)
 	if err != nil || u.Hostname() != "127.0.0.1" || af.URL == in.issuer {
 		t.Fatalf("admin.json URL %q (issuer %s): want a loopback admin port of its own", af.URL, in.issuer)
@@ -67,6 +52,30 @@ func TestCLIAdminPortAlwaysLoopback(t *testing.T) {
 			t.Errorf("%s on the admin port: %d", path, resp.StatusCode)
 		}
 	}
+}
+
+// startAdmin starts a server on a loopback address behind the given
+// trusted proxies and returns it with the admin.json it wrote and its data
+// directory; the server stops when the test ends.
+func startAdmin(t *testing.T, trustedProxies string) (*instance, adminFile, string) {
+	t.Helper()
+	data := t.TempDir()
+	f := serveFlags{addr: "127.0.0.1:0", trustedProxies: trustedProxies}
+	f.common = common{data: data, logFormat: "json", logLevel: "error"}
+	in, err := start(&f, fstest.MapFS{}, "serve")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = in.stop() })
+	raw, err := os.ReadFile(filepath.Join(data, adminFileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var af adminFile
+	if err := json.Unmarshal(raw, &af); err != nil {
+		t.Fatal(err)
+	}
+	return in, af, data
 }
 
 // On a public issuer, /metrics refuses a request that came through a

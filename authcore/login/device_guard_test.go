@@ -20,11 +20,20 @@ import (
 // address taken from an X-Test-Addr header, so one test plays many
 // addresses.
 func (e *env) deviceSite() *httptest.Server {
+	return e.deviceSiteVia(func(r *http.Request, addr string) *http.Request {
+		r.RemoteAddr = addr + ":40000"
+		return r
+	})
+}
+
+// deviceSiteVia is deviceSite with arrive saying how a visitor at addr
+// (the X-Test-Addr header) reaches the pages.
+func (e *env) deviceSiteVia(arrive func(r *http.Request, addr string) *http.Request) *httptest.Server {
 	mux := http.NewServeMux()
 	e.m.Mount(mux)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if a := r.Header.Get("X-Test-Addr"); a != "" {
-			r.RemoteAddr = a + ":40000"
+			r = arrive(r, a)
 		}
 		mux.ServeHTTP(w, r)
 	}))

@@ -16,16 +16,11 @@ import (
 // proxy, the visitor's address in X-Forwarded-For, and the middleware
 // derives the client address (authcore.DeriveClientIP).
 func (e *env) deviceSiteBehindProxy() *httptest.Server {
-	mux := http.NewServeMux()
-	e.m.Mount(mux)
 	trusted := []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.Header.Set("X-Forwarded-For", r.Header.Get("X-Test-Addr"))
-		ctx := authcore.WithClientIP(r.Context(), authcore.DeriveClientIP(r, trusted))
-		mux.ServeHTTP(w, r.WithContext(ctx))
-	}))
-	e.t.Cleanup(srv.Close)
-	return srv
+	return e.deviceSiteVia(func(r *http.Request, addr string) *http.Request {
+		r.Header.Set("X-Forwarded-For", addr)
+		return r.WithContext(authcore.WithClientIP(r.Context(), authcore.DeriveClientIP(r, trusted)))
+	})
 }
 
 // Behind a trusted proxy the device verification limit per address keys
