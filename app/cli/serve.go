@@ -69,7 +69,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.dpopNonce, "dpop-nonce", false, "require DPoP server nonces (RFC 9449 §8) at the token endpoint")
 	fs.BoolVar(&f.bcPrivate, "backchannel-allow-private", false, "let back-channel logout reach loopback and private addresses for dynamically registered clients too (clients an administrator registers always may)")
 	fs.StringVar(&f.tlsClientCA, "tls-client-ca", "", `request TLS client certificates for mTLS client authentication and certificate-bound tokens (RFC 8705): a PEM file of the CAs tls_client_auth trusts, "system", or "self-signed" (self_signed_tls_client_auth only)`)
-	fs.StringVar(&f.trustedProxies, "trusted-proxies", "", "reverse proxies in front of this server (CIDR prefixes or addresses, comma-separated): requests from them are never treated as local; on a non-loopback issuer any request with Forwarded/X-Forwarded-* headers is not either")
+	fs.StringVar(&f.trustedProxies, "trusted-proxies", "", "reverse proxies in front of this server (CIDR prefixes or addresses, comma-separated): requests from them are never treated as local; on a non-loopback issuer any request with Forwarded/X-Forwarded-* headers is not either; their X-Forwarded-For names the client for rate limits and audit events")
 	fs.BoolVar(&f.insecureHTTP, "insecure-http", false, "allow plain HTTP on a non-loopback address (never in production)")
 	fs.StringVar(&f.rateClient, "token-rate-per-client", "2000/s", `ceiling on /token, /revoke, /introspect per client ("N/s", "N/m" or "off"); failed authentications are throttled regardless`)
 	fs.StringVar(&f.rateIP, "token-rate-per-ip", "2000/s", `the same ceiling per remote IP`)
