@@ -16,7 +16,7 @@ LDFLAGS    := -X github.com/latchkey/latchkey/app.Version=$(VERSION)
 # so their dependencies stay out of the product's go.mod.
 TOOL       := $(GO) tool -modfile=tools/go.mod
 
-.PHONY: run serve build deps test-deps frontend test test-go test-fuzz test-frontend \
+.PHONY: run serve build build-server deps test-deps frontend test test-go test-fuzz test-frontend \
         test-browser test-desktop lint lint-go lint-frontend bench clean
 
 ## run: install what is missing, build, and open the desktop console
@@ -36,14 +36,23 @@ build: deps
 	$(TOOL) wails build -s -m -nosyncgomod -skipbindings -ldflags "$(LDFLAGS)" -o latchkey >/dev/null
 	@echo "built $(BIN)"
 
+## build-server: the headless server at build/bin/latchkey-server: static (CGO_ENABLED=0),
+## no Wails window, no GUI libraries needed; every subcommand but the desktop
+build-server: frontend
+	CGO_ENABLED=0 $(GO) build -tags server -trimpath -ldflags "-s -w $(LDFLAGS)" -o $(BIN)-server .
+	@echo "built $(BIN)-server"
+
+## frontend: npm modules and the console build (frontend/dist, embedded by both builds)
+frontend:
+	@cd frontend && { [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; }
+	@cd frontend && npm run --silent build >/dev/null
+
 ## deps: system packages, npm modules and the frontend build
-deps:
+deps: frontend
 	@missing=$$(for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "installing $$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; fi
-	@cd frontend && { [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; }
-	@cd frontend && npm run --silent build >/dev/null
 	@$(GO) mod download
 	@$(GO) mod download -modfile=tools/go.mod
 

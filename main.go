@@ -3,8 +3,9 @@
 // desktop window; `latchkey serve` runs the same server and console headless
 // for a browser; the admin subcommands manage the store from a terminal.
 //
-// This file only embeds the console and configures the Wails window; every
-// subcommand lives in app/cli.
+// This file only embeds the console; desktop.go configures the Wails window
+// and desktop_server.go leaves it out of the server build (-tags server,
+// `make build-server`). Every subcommand lives in app/cli.
 package main
 
 import (
@@ -12,12 +13,6 @@ import (
 	"io/fs"
 	"os"
 
-	"github.com/wailsapp/wails/v2"
-	"github.com/wailsapp/wails/v2/pkg/options"
-	"github.com/wailsapp/wails/v2/pkg/options/assetserver"
-	"github.com/wailsapp/wails/v2/pkg/options/linux"
-
-	"github.com/latchkey/latchkey/app"
 	"github.com/latchkey/latchkey/app/cli"
 )
 
@@ -31,23 +26,6 @@ func main() {
 	}
 	os.Exit(cli.Main(os.Args[1:], cli.Env{
 		Console: dist,
-		Desktop: runWindow,
+		Desktop: desktopWindow,
 	}))
-}
-
-// runWindow opens the desktop console over a, serving the embedded assets.
-// It returns when the window is closed.
-func runWindow(a *app.App, console fs.FS) error {
-	return wails.Run(&options.App{
-		Title:            "Latchkey",
-		Width:            1280,
-		Height:           760,
-		MinWidth:         960,
-		MinHeight:        600,
-		BackgroundColour: options.NewRGB(0x11, 0x15, 0x27),
-		AssetServer:      &assetserver.Options{Assets: console},
-		Bind:             []any{a},
-		ErrorFormatter:   app.WindowErrors(a), // the console API's error mapping
-		Linux:            &linux.Options{ProgramName: "latchkey"},
-	})
 }

@@ -17,7 +17,7 @@ import (
 
 // Env is what main hands the command line: the built console and the
 // function that opens the desktop window (it returns when the window
-// closes).
+// closes; nil in the server build, which has no window).
 type Env struct {
 	Console fs.FS
 	Desktop func(a *app.App, console fs.FS) error
@@ -116,8 +116,7 @@ func run(args []string, env Env) error {
 		fmt.Fprint(env.Stdout, usage)
 		return nil
 	case "version", "--version":
-		fmt.Fprintln(env.Stdout, "latchkey", app.Version)
-		return nil
+		return runVersion(args[1:], env)
 	case "desktop":
 		return runDesktop(args[1:], env)
 	case "serve":
@@ -159,6 +158,9 @@ func runServe(args []string, env Env) error {
 }
 
 func runDesktop(args []string, env Env) error {
+	if env.Desktop == nil {
+		return errNoDesktop
+	}
 	var f serveFlags
 	fs := newFlagSet("latchkey", "Usage: latchkey [flags]\n\nOpens the desktop console with its embedded server.", env.Stderr)
 	f.register(fs)
