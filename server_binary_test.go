@@ -55,7 +55,7 @@ func TestServerBinary(t *testing.T) {
 
 	addr := freeAddr(t)
 	var logs bytes.Buffer
-	srv := exec.Command(bin, "serve", "--addr", addr, "--data", filepath.Join(dir, "data"))
+	srv := exec.Command(bin, "serve", "--addr", addr, "--data", filepath.Join(dir, "data"), "--config", "")
 	srv.Stdout, srv.Stderr = &logs, &logs
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)

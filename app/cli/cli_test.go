@@ -5,6 +5,8 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -12,6 +14,8 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
+
+	"github.com/latchkey/latchkey/app"
 )
 
 // runCLI runs the command line in-process and returns its exit code and
@@ -146,8 +150,10 @@ func TestEnvironmentTwins(t *testing.T) {
 func TestNoDisplay(t *testing.T) {
 	t.Setenv("DISPLAY", "")
 	t.Setenv("WAYLAND_DISPLAY", "")
-	code, _, errOut := runCLI(t, "", "--data", t.TempDir())
-	if code != 1 || !strings.Contains(errOut, "no display") || !strings.Contains(errOut, "serve") {
+	var errb bytes.Buffer
+	desktop := func(*app.App, fs.FS) error { t.Error("the window opened without a display"); return nil }
+	code := Main([]string{"--data", t.TempDir()}, Env{Console: fstest.MapFS{}, Desktop: desktop, Stdout: io.Discard, Stderr: &errb})
+	if errOut := errb.String(); code != 1 || !strings.Contains(errOut, "no display") || !strings.Contains(errOut, "serve") {
 		t.Fatalf("%d %s", code, errOut)
 	}
 }

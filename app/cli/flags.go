@@ -33,24 +33,10 @@ func newFlagSet(name, synopsis string, out io.Writer) *flag.FlagSet {
 }
 
 // parse parses args, then fills every flag not given on the command line
-// from its LATCHKEY_* environment variable. Command-line flags win.
+// from its LATCHKEY_* environment variable (parseLayers without a
+// configuration file). Command-line flags win.
 func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	var err error
-	fs.VisitAll(func(f *flag.Flag) {
-		if set[f.Name] || err != nil {
-			return
-		}
-		if v, ok := os.LookupEnv(envName(f.Name)); ok {
-			if e := fs.Set(f.Name, v); e != nil {
-				err = fmt.Errorf("$%s: %v", envName(f.Name), e)
-			}
-		}
-	})
+	_, err := parseLayers(fs, args, "")
 	return err
 }
 

@@ -137,13 +137,15 @@ func run(args []string, env Env) error {
 }
 
 func runServe(args []string, env Env) error {
-	var f serveFlags
-	fs := newFlagSet("serve", "Usage: latchkey serve [flags]\n\nRuns the authorization server and the browser console headless.", env.Stderr)
-	f.register(fs)
-	if err := parse(fs, args); err != nil {
+	fs, f, cfg := newServeFlags(env.Stderr) // config.go
+	l, err := parseLayers(fs, args, "config")
+	if err != nil {
 		return err
 	}
-	in, err := start(&f, env.Console, "serve")
+	if cfg.print {
+		return l.print(env.Stdout, "config", "print-config")
+	}
+	in, err := start(f, env.Console, "serve")
 	if err != nil {
 		return err
 	}
