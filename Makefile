@@ -11,7 +11,8 @@ TEST_PKGS  := xvfb xauth xdotool chromium imagemagick postgresql
 FUZZTIME   ?= 5s
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 VERSION    ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS    := -X github.com/latchkey/latchkey/app.Version=$(VERSION)
+COMMIT     ?= $(shell git rev-parse HEAD 2>/dev/null)
+LDFLAGS    := -X github.com/latchkey/latchkey/app.Version=$(VERSION) -X github.com/latchkey/latchkey/app.Commit=$(COMMIT)
 # The developer tools (the Wails CLI, staticcheck) live in their own module,
 # so their dependencies stay out of the product's go.mod.
 TOOL       := $(GO) tool -modfile=tools/go.mod

@@ -24,7 +24,7 @@ func TestServerBinary(t *testing.T) {
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "latchkey-server")
 	build := exec.Command(goTool(t), "build", "-tags", "server", "-trimpath",
-		"-ldflags", "-s -w -X github.com/latchkey/latchkey/app.Version=v9.8.7-test", "-o", bin, ".")
+		"-ldflags", "-s -w -X github.com/latchkey/latchkey/app.Version=v9.8.7-test -X github.com/latchkey/latchkey/app.Commit=0123abcd", "-o", bin, ".")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
@@ -35,12 +35,12 @@ func TestServerBinary(t *testing.T) {
 	if err != nil {
 		t.Fatalf("version --json: %v", err)
 	}
-	var v struct{ Version, Flavour, GoVersion string }
+	var v struct{ Version, Commit, Flavour string }
 	if err := json.Unmarshal(out, &v); err != nil {
 		t.Fatalf("version --json: %v\n%s", err, out)
 	}
-	if v.Version != "v9.8.7-test" || v.Flavour != "server" {
-		t.Errorf("version --json = %s; want version v9.8.7-test, flavour server", out)
+	if v.Version != "v9.8.7-test" || v.Commit != "0123abcd" || v.Flavour != "server" {
+		t.Errorf("version --json = %s; want version v9.8.7-test, commit 0123abcd, flavour server", out)
 	}
 
 	for _, args := range [][]string{nil, {"desktop"}, {"--data", dir}} {

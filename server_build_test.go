@@ -83,3 +83,17 @@ func TestWailsOnlyInDesktopEntry(t *testing.T) {
 		t.Error("desktop.go no longer imports Wails: update this test with the new desktop entry point")
 	}
 }
+
+// TestMakeBuildServer: `make build-server` builds what TestServerBinary
+// tests: CGO_ENABLED=0, -tags server, the version from the Makefile.
+func TestMakeBuildServer(t *testing.T) {
+	out, err := exec.Command("make", "-n", "--no-print-directory", "build-server", "VERSION=v0.0.0-make", "COMMIT=feedc0de").CombinedOutput()
+	if err != nil {
+		t.Fatalf("make -n build-server: %v\n%s", err, out)
+	}
+	for _, want := range []string{"CGO_ENABLED=0", "-tags server", "app.Version=v0.0.0-make", "app.Commit=feedc0de", "-o build/bin/latchkey-server ."} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("make build-server lacks %q:\n%s", want, out)
+		}
+	}
+}

@@ -16,6 +16,11 @@ import (
 // -ldflags "-X github.com/latchkey/latchkey/app.Version=...".
 var Version = "0.1.0-dev"
 
+// Commit is the git commit the binary was built from, set by the Makefile
+// with -ldflags "-X github.com/latchkey/latchkey/app.Commit=..."; when it
+// is empty, `latchkey version` reads the toolchain's vcs.revision stamp.
+var Commit = ""
+
 // Info describes the running instance for the Dashboard.
 type Info struct {
 	Issuer    string

@@ -72,12 +72,14 @@ Usage:
   latchkey migrate status|up       show or apply the schema migrations of a --store postgres:// database
   latchkey store copy --from DIR --to postgres://...   move a single-node installation to PostgreSQL
   latchkey store check             report what the store and audit log hold that can be read, and damaged files
-  latchkey version                 print the version
+  latchkey version [--json]        print the version, commit, Go version and build flavour
 
 Every subcommand takes --data DIR (default $XDG_DATA_HOME/latchkey) and --help.
 --store postgres://... keeps records in a PostgreSQL database several nodes share
 (the audit log stays in the data directory); without it they live in DIR/store.
 Every flag has an environment twin: --tls-cert is $LATCHKEY_TLS_CERT.
+serve also reads a YAML file (--config, default /etc/latchkey/latchkey.yaml);
+latchkey serve --print-config shows what it would run with.
 `
 
 // Main runs the command line and returns the process exit code.

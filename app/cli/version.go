@@ -25,13 +25,18 @@ type buildInfo struct {
 	Flavour   string `json:"flavour"` // "desktop" or "server"
 }
 
-// currentBuild reads the version set by -ldflags (app.Version), the VCS
-// revision the Go toolchain stamps into the binary, and the flavour: a
+// currentBuild reads the version and commit set by -ldflags (app.Version,
+// app.Commit; else the VCS revision the Go toolchain stamps into the
+// binary), and the flavour: a
 // binary without a desktop window is the server build.
 func currentBuild(env Env) buildInfo {
 	b := buildInfo{Version: app.Version, Commit: "unknown", GoVersion: runtime.Version(), Flavour: "server"}
 	if env.Desktop != nil {
 		b.Flavour = "desktop"
+	}
+	if app.Commit != "" {
+		b.Commit = app.Commit // the Makefile's; GOFLAGS=-buildvcs=false leaves no stamp
+		return b
 	}
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		for _, s := range bi.Settings {
