@@ -237,6 +237,14 @@ func TestVersionJSON(t *testing.T) {
 	if b.Flavour != "desktop" || b.Version != app.Version || b.GoVersion == "" || b.Commit == "" {
 		t.Errorf("version --json = %+v", b)
 	}
+	if _, help, _ := runCLI(t, "", "--help"); strings.Contains(help, desktopUsage) || !strings.Contains(help, "server build") {
+		t.Errorf("the server build's --help offers the desktop window:\n%s", help)
+	}
+	out.Reset()
+	Main([]string{"--help"}, Env{Desktop: func(*app.App, fs.FS) error { return nil }, Stdout: &out})
+	if !strings.Contains(out.String(), desktopUsage) {
+		t.Errorf("the desktop build's --help lacks the window:\n%s", out.String())
+	}
 	code, _, errOut := runCLI(t, "", "desktop")
 	if code != 1 || !strings.Contains(errOut, "server build") || !strings.Contains(errOut, "latchkey serve") {
 		t.Errorf("desktop in the server build: %d %s", code, errOut)

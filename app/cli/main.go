@@ -115,7 +115,7 @@ func run(args []string, env Env) error {
 	}
 	switch args[0] {
 	case "-h", "--help", "help":
-		fmt.Fprint(env.Stdout, usage)
+		fmt.Fprint(env.Stdout, usageFor(env))
 		return nil
 	case "version", "--version":
 		return runVersion(args[1:], env)
@@ -134,7 +134,7 @@ func run(args []string, env Env) error {
 	case "client", "user", "scope", "key", "token", "audit", "route", "idp", "settings":
 		return runAdmin(args[0], args[1:], env)
 	}
-	fmt.Fprintf(env.Stderr, "latchkey: unknown command %q\n\n%s", args[0], usage)
+	fmt.Fprintf(env.Stderr, "latchkey: unknown command %q\n\n%s", args[0], usageFor(env))
 	return errUsage
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"runtime"
 	"runtime/debug"
+	"strings"
 
 	"github.com/latchkey/latchkey/app"
 )
@@ -79,4 +80,17 @@ func runVersion(args []string, env Env) error {
 	}
 	_, err := fmt.Fprintf(env.Stdout, "latchkey %s\ncommit  %s\ngo      %s\nbuild   %s\n", b.Version, commit, b.GoVersion, b.Flavour)
 	return err
+}
+
+// desktopUsage is the usage line of the desktop window.
+const desktopUsage = "  latchkey [flags]                 open the desktop console (starts the server too)\n"
+
+// usageFor is the usage text of this build: the server build lists no
+// desktop window.
+func usageFor(env Env) string {
+	if env.Desktop != nil {
+		return usage
+	}
+	return strings.Replace(usage, desktopUsage, "", 1) +
+		"This is the server build: it has no desktop window; `latchkey serve` serves the console at <issuer>/console/.\n"
 }
