@@ -147,12 +147,15 @@ func runServe(args []string, env Env) error {
 	if cfg.print {
 		return l.print(env.Stdout, "config", "print-config")
 	}
+	// Catch the signals before listening: a SIGTERM the moment the port
+	// answers (a service manager, a test) must stop it gracefully too.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sig)
 	in, err := start(f, env.Console, "serve")
 	if err != nil {
 		return err
 	}
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	select {
 	case s := <-sig:
 		in.log.Info().Str("signal", s.String()).Msg("shutting down")
