@@ -41,7 +41,7 @@ func (a *Authorizer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	pageHeaders(w.Header())
 	p, dup, err := a.readParams(w, r)
 	if err != nil {
-		errorPage(w, publicError(err))
+		s.errorPage(w, publicError(err))
 		return
 	}
 	// PAR request_uri or request object (authorize_par.go).
@@ -139,7 +139,7 @@ func (a *Authorizer) pageFail(w http.ResponseWriter, r *http.Request, err error)
 	}
 	a.s.record(r.Context(), audit.Event{Type: audit.AuthorizeDenied, Outcome: audit.Failure,
 		Reason: publicError(err).Description})
-	errorPage(w, publicError(err))
+	a.s.errorPage(w, publicError(err))
 }
 
 // returnTo is where login and consent come back to: /authorize with the
@@ -161,12 +161,12 @@ func (a *Authorizer) DenyConsent(w http.ResponseWriter, r *http.Request, returnT
 	pageHeaders(w.Header())
 	u, err := url.Parse(returnTo)
 	if err != nil || u.Path != "/authorize" || u.Host != "" || u.Scheme != "" {
-		errorPage(w, errInvalidRequest("invalid authorization request"))
+		s.errorPage(w, errInvalidRequest("invalid authorization request"))
 		return
 	}
 	p, dup, err := parseParams(u.RawQuery)
 	if err != nil {
-		errorPage(w, publicError(err))
+		s.errorPage(w, publicError(err))
 		return
 	}
 	p, dup, ref, err := s.expandRequest(r.Context(), p, dup)

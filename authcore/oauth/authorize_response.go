@@ -30,18 +30,33 @@ var errorPageTmpl = template.Must(template.New("error").Parse(`<!doctype html>
 <p>{{.Description}}</p></main></body></html>
 `))
 
+// messagePages is what an Interaction may also offer: Latchkey's own
+// message page, in the look of the sign-in pages (login.Manager has it).
+type messagePages interface {
+	Message(w http.ResponseWriter, status int, title, text string)
+}
+
 // errorPage answers an authorization error that must not redirect: an
-// escaped HTML page, never a Location header.
-func errorPage(w http.ResponseWriter, e *Error) {
-	pageHeaders(w.Header())
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+// escaped HTML page, never a Location header. It is the sign-in pages'
+// message page when the Interaction offers one, else a plain page.
+func (s *Server) errorPage(w http.ResponseWriter, e *Error) {
 	status := e.Status
 	if status < 400 {
 		status = http.StatusBadRequest
 	}
+	desc := asciiDescription(e.Description)
+	if mp, ok := s.cfg.Interaction.(messagePages); ok {
+		text := "The request cannot be completed (" + e.Code + ")."
+		if desc != "" {
+			text = "The request cannot be completed (" + e.Code + "): " + desc
+		}
+		mp.Message(w, status, "Authorization error", text)
+		return
+	}
+	pageHeaders(w.Header())
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
-	_ = errorPageTmpl.Execute(w, struct{ Code, Description string }{
-		e.Code, asciiDescription(e.Description)})
+	_ = errorPageTmpl.Execute(w, struct{ Code, Description string }{e.Code, desc})
 }
 
 // redirect answers 303 (never 307, OAuth 2.1 §7.5.3) to the request's
@@ -73,7 +88,7 @@ func (s *Server) redirectError(w http.ResponseWriter, r *http.Request, ar *authR
 	s.record(r.Context(), audit.Event{Type: audit.AuthorizeDenied, Outcome: audit.Failure,
 		ClientID: ar.client.ID, Reason: e.Code})
 	if !s.trustsRedirect(r, ar.client) {
-		errorPage(w, e)
+		s.errorPage(w, e)
 		return
 	}
 	q := url.Values{"error": {e.Code}}

@@ -93,8 +93,8 @@ func postForm(t *testing.T, u string, f url.Values, id, secret string) (int, map
 
 // pageError extracts the error code an error page shows.
 func pageError(body string) string {
-	_, rest, _ := strings.Cut(body, "<code>")
-	code, _, _ := strings.Cut(rest, "</code>")
+	_, rest, _ := strings.Cut(body, "The request cannot be completed (")
+	code, _, _ := strings.Cut(rest, ")")
 	return code
 }
 
