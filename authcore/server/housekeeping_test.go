@@ -57,6 +57,30 @@ func (c *jumpClock) Advance(wall, mono time.Duration) {
 	c.wall, c.mono = c.wall.Add(wall), c.mono+mono
 }
 
+// clientCalls returns two ways to POST a form to the server as a
+// confidential client (client_secret_basic): send returns the answer,
+// post decodes its JSON.
+func clientCalls(t *testing.T, issuer, id, secret string) (send func(string, url.Values) *http.Response, post func(string, url.Values) map[string]any) {
+	send = func(path string, form url.Values) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest("POST", issuer+path, strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.SetBasicAuth(id, secret)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	post = func(path string, form url.Values) map[string]any {
+		t.Helper()
+		var out map[string]any
+		decode(t, send(path, form), &out)
+		return out
+	}
+	return send, post
+}
+
 // TestClockJumpKeepsRevocation reproduces the fault test of issue 17: the
 // wall clock jumps a day ahead, the collector runs during the jump, the
 // clock comes back, and the token, still valid by its exp, must still be
@@ -76,23 +100,7 @@ func TestClockJumpKeepsRevocation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	send := func(path string, form url.Values) *http.Response {
-		t.Helper()
-		req, _ := http.NewRequest("POST", issuer+path, strings.NewReader(form.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.SetBasicAuth(c.ID, secret)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return resp
-	}
-	post := func(path string, form url.Values) map[string]any {
-		t.Helper()
-		var out map[string]any
-		decode(t, send(path, form), &out)
-		return out
-	}
+	send, post := clientCalls(t, issuer, c.ID, secret)
 	tok, _ := post("/token", url.Values{"grant_type": {"client_credentials"}})["access_token"].(string)
 	if tok == "" {
 		t.Fatal("no access token")

@@ -2,9 +2,7 @@ package server_test
 
 import (
 	"context"
-	"net/http"
 	"net/url"
-	"strings"
 	"testing"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -26,19 +24,7 @@ func TestKeyRevocationStopsTokensAtOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	post := func(path string, form url.Values) map[string]any {
-		t.Helper()
-		req, _ := http.NewRequest("POST", issuer+path, strings.NewReader(form.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.SetBasicAuth(c.ID, secret)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out map[string]any
-		decode(t, resp, &out)
-		return out
-	}
+	_, post := clientCalls(t, issuer, c.ID, secret)
 	tok, _ := post("/token", url.Values{"grant_type": {"client_credentials"}})["access_token"].(string)
 	if got := callDemo(t, issuer, tok); got != 200 {
 		t.Fatalf("before revocation: %d", got)
