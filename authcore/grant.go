@@ -1,6 +1,9 @@
 package authcore
 
-import "time"
+import (
+	"errors"
+	"time"
+)
 
 // AuthCode is an authorization code, stored under the hash of its value.
 // It is single use: ConsumeAuthCode marks it consumed atomically.
@@ -124,3 +127,28 @@ type Revocation struct {
 // may allow (a standalone gateway's leeway is at most this). Records that
 // guard a token (revocations) outlive the token's exp by at least this.
 const MaxClockSkew = 5 * time.Minute
+
+// ErrWrongGrant is returned by a store asked to keep a refresh token
+// under a grant the token does not name.
+var ErrWrongGrant = errors.New("authcore: refresh token belongs to another grant")
+
+// ErrEmptyHash is returned by a store given a refresh token without its
+// hash.
+var ErrEmptyHash = errors.New("authcore: refresh token has an empty hash")
+
+// InGrant returns rt ready to be stored under grantID: an empty GrantID
+// becomes grantID. It refuses a token without a hash (ErrEmptyHash) or
+// one that names another grant (ErrWrongGrant). Every store applies it to
+// a grant's first refresh token and to each successor on rotation.
+func (rt RefreshToken) InGrant(grantID string) (RefreshToken, error) {
+	if rt.GrantID == "" {
+		rt.GrantID = grantID
+	}
+	switch {
+	case rt.Hash == "":
+		return rt, ErrEmptyHash
+	case rt.GrantID != grantID:
+		return rt, ErrWrongGrant
+	}
+	return rt, nil
+}

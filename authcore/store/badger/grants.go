@@ -2,7 +2,6 @@ package badger
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	bdg "github.com/dgraph-io/badger/v4"
@@ -75,8 +74,6 @@ func (r *grantV1) addAccess(t authcore.IssuedToken, now time.Time) {
 	r.AccessJTIs = append(live, issuedV1(t))
 }
 
-var errWrongGrant = errors.New("badger: refresh token belongs to another grant")
-
 // CreateGrant stores a new grant and, if rt is non-nil, its first refresh
 // token, in one transaction. An existing grant ID or token hash is
 // authcore.ErrAlreadyExists. An empty rt.GrantID is set to g.ID.
@@ -86,15 +83,9 @@ func (s *Store) CreateGrant(ctx context.Context, g authcore.Grant, rt *authcore.
 	}
 	var first authcore.RefreshToken
 	if rt != nil {
-		first = *rt
-		if first.GrantID == "" {
-			first.GrantID = g.ID
-		}
-		if first.Hash == "" {
-			return errEmptyID
-		}
-		if first.GrantID != g.ID {
-			return errWrongGrant
+		var err error
+		if first, err = rt.InGrant(g.ID); err != nil {
+			return err
 		}
 	}
 	gk := key(kindGrant, g.ID)

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -23,8 +22,6 @@ type grantDocV1 struct {
 }
 
 const grantCols = `id, client_id, user_id, doc, revoked, revoked_at, revoked_reason, expires_at, created_at`
-
-var errWrongGrant = errors.New("postgres: refresh token belongs to another grant")
 
 // scanGrant reads a grants row; its access tokens are loaded separately.
 func scanGrant(row pgx.Row) (authcore.Grant, error) {
@@ -77,15 +74,9 @@ func (s *Store) CreateGrant(ctx context.Context, g authcore.Grant, rt *authcore.
 	}
 	var first authcore.RefreshToken
 	if rt != nil {
-		first = *rt
-		if first.GrantID == "" {
-			first.GrantID = g.ID
-		}
-		if first.Hash == "" {
-			return errEmptyID
-		}
-		if first.GrantID != g.ID {
-			return errWrongGrant
+		var err error
+		if first, err = rt.InGrant(g.ID); err != nil {
+			return err
 		}
 	}
 	return s.tx(ctx, func(tx pgx.Tx) error {

@@ -87,12 +87,9 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, next aut
 		if old.Rotated {
 			return authcore.ErrConsumed
 		}
-		succ := next
-		if succ.GrantID == "" {
-			succ.GrantID = old.GrantID
-		}
-		if succ.GrantID != old.GrantID {
-			return errWrongGrant
+		succ, err := next.InGrant(old.GrantID)
+		if err != nil {
+			return err
 		}
 		if err := insertRT(ctx, tx, succ); err != nil {
 			return err
