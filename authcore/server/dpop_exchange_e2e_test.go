@@ -10,7 +10,6 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/latchkey/latchkey/authcore"
-	"github.com/latchkey/latchkey/authcore/login"
 	"github.com/latchkey/latchkey/authcore/oauth"
 	"github.com/latchkey/latchkey/authcore/server/servertest"
 	"github.com/latchkey/latchkey/authcore/testsupport"
@@ -24,9 +23,7 @@ import (
 func TestDPoPGrantIDTokenExchange(t *testing.T) {
 	srv, issuer := servertest.Start(t)
 	ctx := context.Background()
-	if _, err := srv.Login.CreateUser(ctx, login.UserSpec{Username: "alice", Email: "alice@example.com", Password: "wonderland-42"}); err != nil {
-		t.Fatal(err)
-	}
+	setupUser(t, srv.Login)
 	redirect, api := "http://127.0.0.1:9/callback", "https://api.example"
 	c, secret, err := srv.OAuth.CreateClient(ctx, oauth.ClientSpec{Name: "BFF", RedirectURIs: []string{redirect},
 		Audience: []string{api}, GrantTypes: []string{authcore.GrantAuthorizationCode, authcore.GrantTokenExchange},

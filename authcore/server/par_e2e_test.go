@@ -98,7 +98,7 @@ func pageError(body string) string {
 	return code
 }
 
-// setupUser creates alice and returns a browser.
+// setupUser creates alice (password wonderland-42).
 func setupUser(t *testing.T, srv interface {
 	CreateUser(context.Context, login.UserSpec) (authcore.User, error)
 }) {
