@@ -80,6 +80,7 @@ type Storage interface {
 	IdentityProviders
 	PushedRequests
 	DeviceCodes
+	Counters
 
 	// GarbageCollect removes records that expired at or before now
 	// (revocations: at or before now less MaxClockSkew) and reports how

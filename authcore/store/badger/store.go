@@ -76,6 +76,8 @@ type Store struct {
 	stopMarker chan struct{}
 	markerDone chan struct{}
 
+	counters counterSet // counters.go
+
 	closeOnce sync.Once
 	closeErr  error
 }

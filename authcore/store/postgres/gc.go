@@ -29,6 +29,7 @@ var expirable = []struct {
 	{"auth_codes", 0}, {"sessions", 0}, {"refresh_tokens", 0},
 	{"revocations", authcore.MaxClockSkew}, {"grants", 0},
 	{"nonces", 0}, {"pushed_requests", 0}, {"device_codes", 0},
+	{"counters", 0},
 }
 
 // GarbageCollect removes the records of every expirable kind whose expiry

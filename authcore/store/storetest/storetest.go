@@ -53,6 +53,7 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) authcore.St
 		{"PushedRequests", testPushedRequests},
 		{"DeviceCodes", testDeviceCodes},
 		{"DeviceRedeemRace", testDeviceRedeemRace},
+		{"Counters", testCounters}, {"CounterRace", testCounterRace},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
