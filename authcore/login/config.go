@@ -81,7 +81,9 @@ type Config struct {
 	OnSessionEnded func(ctx context.Context, s authcore.Session, reason string)
 
 	// LoginRate and LoginBurst limit POST /login per remote IP (one every
-	// 6 s, burst 10); excess attempts get 429 with Retry-After.
+	// 6 s, burst 10); excess attempts get 429 with Retry-After. Failed
+	// ones also count in the store, on every node sharing it: LoginBurst
+	// failures per LoginBurst/LoginRate (60 s) (ratelimit_shared.go).
 	// rate.Inf turns the limit off.
 	LoginRate  rate.Limit
 	LoginBurst int

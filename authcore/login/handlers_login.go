@@ -72,7 +72,17 @@ func (m *Manager) renderLogin(w http.ResponseWriter, r *http.Request, status int
 // session and 303 to the return address.
 func (m *Manager) handleLogin(w http.ResponseWriter, r *http.Request) {
 	ctx := requestContext(r)
-	if ok, wait := m.limiter.Allow(limitKey(remoteIP(r)), m.now()); !ok {
+	ip, now := remoteIP(r), m.now()
+	ok, wait := m.limiter.Allow(limitKey(ip), now)
+	if ok {
+		blocked, sharedWait, err := m.loginBlocked(ctx, ip, now) // ratelimit_shared.go
+		if err != nil {
+			m.unavailable(w, r, err)
+			return
+		}
+		ok, wait = !blocked, sharedWait
+	}
+	if !ok {
 		m.record(ctx, audit.Event{Type: audit.RateLimitHit, Outcome: audit.Failure, Reason: "login"})
 		w.Header().Set("Retry-After", strconv.Itoa(wait))
 		m.message(w, http.StatusTooManyRequests, "Too many attempts",
@@ -88,6 +98,7 @@ func (m *Manager) handleLogin(w http.ResponseWriter, r *http.Request) {
 	u, err := m.Authenticate(m.withClient(ctx, returnTo), username, password)
 	switch {
 	case errors.Is(err, ErrInvalidCredentials), errors.Is(err, ErrLocked), errors.Is(err, ErrDisabled):
+		m.countFailedLogin(ctx, ip, now)
 		csrf, _ := singleValue(r.PostForm, csrfField)
 		m.renderLogin(w, r, http.StatusOK, pageData{CSRF: csrf, ReturnTo: returnTo,
 			Username: truncateUTF8(username, maxUsername), Error: genericLoginError})

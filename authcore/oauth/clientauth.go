@@ -70,7 +70,11 @@ func claimedClientID(r *http.Request, p params) string {
 // secret or assertion is even looked at.
 func (s *Server) authenticateClient(ctx context.Context, r *http.Request, p params) (clientAuth, error) {
 	claimed, ip, now := claimedClientID(r, p), remoteIP(r), s.now()
-	if blocked, wait := s.authGuard.blocked(claimed, ip, now); blocked {
+	blocked, wait, err := s.authGuard.blocked(ctx, claimed, ip, now)
+	if err != nil {
+		return clientAuth{}, unavailable(err)
+	}
+	if blocked {
 		s.record(ctx, audit.Event{Type: audit.RateLimitHit, Outcome: audit.Failure,
 			ClientID: claimed, Reason: "client_auth_failures"})
 		return clientAuth{}, errThrottled(wait)
@@ -79,7 +83,9 @@ func (s *Server) authenticateClient(ctx context.Context, r *http.Request, p para
 	if err != nil {
 		var oe *Error
 		if errors.As(err, &oe) && oe.Code == CodeInvalidClient {
-			s.authGuard.failed(claimed, ip, now)
+			if gerr := s.authGuard.failed(ctx, claimed, ip, now); gerr != nil {
+				s.log.Error().Err(gerr).Msg("oauth: count a failed client authentication")
+			}
 			s.record(ctx, audit.Event{Type: audit.ClientAuthFailed, Outcome: audit.Failure,
 				ClientID: claimed, Reason: oe.Description})
 		}

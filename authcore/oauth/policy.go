@@ -45,7 +45,7 @@ func (s *Server) SetPolicy(p Policy) error {
 	fillPolicyDefaults(&p)
 	s.clientRL.Set(p.ClientRate, p.ClientBurst)
 	s.ipRL.Set(p.IPRate, p.IPBurst)
-	s.authGuard.failures.Set(p.AuthFailureRate, p.AuthFailureBurst)
+	s.authGuard.set(p.AuthFailureRate, p.AuthFailureBurst)
 	s.policy.Store(&p)
 	return nil
 }

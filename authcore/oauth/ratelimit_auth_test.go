@@ -1,7 +1,9 @@
 package oauth
 
 import (
+	"context"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"testing"
 	"time"
@@ -32,5 +34,55 @@ func TestFailedClientAuthIsThrottled(t *testing.T) {
 	e.clock.Advance(10 * time.Second)
 	if r := e.post("/token", f, &e.svc); r.status != http.StatusOK {
 		t.Fatalf("right secret after the wait: %d %s", r.status, r.raw)
+	}
+}
+
+// secondNode is another Server on e's store, as a second node sharing a
+// PostgreSQL store would be: its own process state, the same records.
+func (e *env) secondNode(opts ...func(*Config)) *env {
+	e.t.Helper()
+	mux := http.NewServeMux()
+	ts := httptest.NewServer(mux)
+	e.t.Cleanup(ts.Close)
+	cfg := Config{Issuer: e.ts.URL, Store: e.store, Signer: e.signer, Interaction: e.ui,
+		Audit: e.rec, Now: e.clock.Now, ClientRate: rate.Inf, IPRate: rate.Inf, AuthFailureRate: rate.Inf}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	srv, err := New(context.Background(), cfg)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	srv.Mount(mux)
+	b := *e
+	b.srv, b.ts = srv, ts
+	return &b
+}
+
+// Issue 20: failed client authentications count across nodes. Wrong
+// secrets spread over two servers on one store meet the burst of one
+// server: neither server's own bucket is spent, the shared count is.
+func TestFailedClientAuthCountsAcrossNodes(t *testing.T) {
+	guard := func(c *Config) { c.AuthFailureRate, c.AuthFailureBurst = rate.Every(time.Second), 5 }
+	a := newEnv(t, guard)
+	b := a.secondNode(guard)
+	f := url.Values{"grant_type": {"client_credentials"}}
+	wrong := a.svc
+	wrong.secret = "wrong-secret"
+	nodes := []*env{a, b}
+	for i := 0; i < 5; i++ {
+		if r := nodes[i%2].post("/token", f, &wrong); r.status != http.StatusUnauthorized {
+			t.Fatalf("attempt %d: %d %s", i, r.status, r.raw)
+		}
+	}
+	for i, n := range nodes {
+		r := n.post("/token", f, &wrong)
+		if r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") == "" {
+			t.Fatalf("node %d after 5 failures spread over two nodes: %d %s, want 429 with Retry-After", i, r.status, r.raw)
+		}
+	}
+	a.clock.Advance(10 * time.Second) // the shared window is burst/rate = 5 s
+	if r := b.post("/token", f, &a.svc); r.status != http.StatusOK {
+		t.Fatalf("right secret after the window: %d %s", r.status, r.raw)
 	}
 }

@@ -160,7 +160,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		audit: cfg.Audit, log: cfg.Logger, now: cfg.Now, rand: cfg.Rand,
 		clientRL:  ratelimit.New(cfg.ClientRate, cfg.ClientBurst),
 		ipRL:      ratelimit.New(cfg.IPRate, cfg.IPBurst),
-		authGuard: newAuthGuard(cfg.AuthFailureRate, cfg.AuthFailureBurst),
+		authGuard: newAuthGuard(cfg.Store, cfg.AuthFailureRate, cfg.AuthFailureBurst),
 	}
 	p := policyOf(cfg)
 	s.policy.Store(&p)
