@@ -1,11 +1,17 @@
 package cli
 
 import (
+	"bytes"
+	"errors"
+	"io"
+	"log"
+	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 )
 
@@ -29,6 +35,8 @@ func newBalancer(t *testing.T) *balancer {
 			r.SetURL(b.pick())
 			r.Out.Host = r.In.Host
 		},
+		Transport: retryRefused{b},
+		ErrorLog:  log.New(io.Discard, "", 0), // a node killed mid-request is the point
 	}
 	ts := httptest.NewServer(proxy)
 	t.Cleanup(ts.Close)
@@ -56,3 +64,45 @@ func (b *balancer) pick() *url.URL {
 // pinTo sends every request to node i until the next pinTo; -1 goes
 // back to round robin.
 func (b *balancer) pinTo(i int) { b.pin.Store(int64(i + 1)) }
+
+// retryRefused sends a request to the next node when its node refuses the
+// connection (it is down or restarting), as nginx's proxy_next_upstream
+// error does: the request never reached a node, so sending it again is
+// safe for any method.
+type retryRefused struct{ b *balancer }
+
+func (rt retryRefused) RoundTrip(req *http.Request) (*http.Response, error) {
+	var body []byte
+	if req.Body != nil {
+		var err error
+		if body, err = io.ReadAll(req.Body); err != nil {
+			return nil, err
+		}
+		req.Body.Close()
+	}
+	var err error
+	for range 2 * len(rt.b.nodes) {
+		r := req.Clone(req.Context())
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		var resp *http.Response
+		if resp, err = http.DefaultTransport.RoundTrip(r); !errors.Is(err, syscall.ECONNREFUSED) {
+			return resp, err
+		}
+		req.URL = rt.b.pickAfter(req.URL)
+	}
+	return nil, err
+}
+
+// pickAfter is the node after u, skipping a pin (the pinned node is down).
+func (b *balancer) pickAfter(u *url.URL) *url.URL {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for i, n := range b.nodes {
+		if n.Host == u.Host {
+			next := *b.nodes[(i+1)%len(b.nodes)]
+			next.Path, next.RawQuery = u.Path, u.RawQuery
+			return &next
+		}
+	}
+	return u
+}
