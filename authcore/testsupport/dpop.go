@@ -50,9 +50,21 @@ func (k *DPoPKey) Proof(method, url, accessToken string) string {
 
 // ProofAt is Proof with iat set to iat.
 func (k *DPoPKey) ProofAt(iat time.Time, method, url, accessToken string) string {
+	return k.proof(iat, method, url, accessToken, "")
+}
+
+// ProofNonce is Proof carrying the server nonce nonce (RFC 9449 §8).
+func (k *DPoPKey) ProofNonce(method, url, accessToken, nonce string) string {
+	return k.proof(time.Now(), method, url, accessToken, nonce)
+}
+
+func (k *DPoPKey) proof(iat time.Time, method, url, accessToken, nonce string) string {
 	k.n++
 	c := map[string]any{"jti": fmt.Sprintf("%s-%d-%d", k.JKT[:8], k.n, time.Now().UnixNano()),
 		"htm": method, "htu": url, "iat": iat.Unix()}
+	if nonce != "" {
+		c["nonce"] = nonce
+	}
 	if accessToken != "" {
 		sum := sha256.Sum256([]byte(accessToken))
 		c["ath"] = base64.RawURLEncoding.EncodeToString(sum[:])
