@@ -61,6 +61,10 @@ type Config struct {
 	// DPoPReplayEntries bounds the proof-jti replay cache (default
 	// 100 000); when it is full of live entries proofs are refused.
 	DPoPReplayEntries int
+	// DPoPReplay, when set, is the proof-jti cache instead of that
+	// in-memory one: the embedded gateway passes the store's, so a proof
+	// used at one node is refused at every node (RFC 9449 §11.1).
+	DPoPReplay dpop.Replay
 	// PublicURL is scheme://host[:port] as clients address the gateway,
 	// for DPoP htu checks behind a TLS-terminating proxy; empty means the
 	// connection's scheme and the Host header.
@@ -154,7 +158,10 @@ func New(cfg Config) (*Gateway, error) {
 	g.verifier = &verifier{issuer: cfg.Issuer, maxBytes: cfg.MaxTokenBytes, keys: cfg.Keys, leeway: cfg.Leeway, required: required, now: cfg.Now,
 		cache: newVerifiedCache()}
 	g.dpop = &dpop.Enforcer{MaxAge: cfg.DPoPMaxAge, Leeway: cfg.Leeway, MaxBytes: cfg.MaxTokenBytes,
-		Now: cfg.Now, Replay: dpop.NewReplayCache(cfg.DPoPReplayEntries)}
+		Now: cfg.Now, Replay: cfg.DPoPReplay}
+	if g.dpop.Replay == nil {
+		g.dpop.Replay = dpop.NewReplayCache(cfg.DPoPReplayEntries)
+	}
 	if err := g.SetRoutes(cfg.Routes); err != nil {
 		return nil, err
 	}

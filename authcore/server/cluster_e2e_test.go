@@ -14,6 +14,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/latchkey/latchkey/authcore"
+	"github.com/latchkey/latchkey/authcore/gateway"
 	"github.com/latchkey/latchkey/authcore/oauth"
 	"github.com/latchkey/latchkey/authcore/server"
 	"github.com/latchkey/latchkey/authcore/server/servertest"
@@ -81,7 +82,7 @@ func TestTwoNodesShareSingleUseState(t *testing.T) {
 
 	t.Run("DPoP nonce and proof jti", func(t *testing.T) {
 		svc, svcSecret, err := a.Server.OAuth.CreateClient(ctx, oauth.ClientSpec{Name: "svc",
-			GrantTypes: []string{authcore.GrantClientCredentials}, Scopes: []string{"orders:read"}})
+			GrantTypes: []string{authcore.GrantClientCredentials}, Scopes: []string{"orders:read"}, Audience: []string{issuer}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -98,8 +99,28 @@ func TestTwoNodesShareSingleUseState(t *testing.T) {
 			t.Fatalf("proof without a nonce at A: %d %s", first.status, first.raw)
 		}
 		proof := key.ProofNonce("POST", issuer+"/token", "", nonce)
-		if r := call(b.URL, proof); r.status != 200 || r.str("token_type") != "DPoP" {
-			t.Fatalf("A's nonce at B: %d %s", r.status, r.raw)
+		tok := call(b.URL, proof)
+		if tok.status != 200 || tok.str("token_type") != "DPoP" {
+			t.Fatalf("A's nonce at B: %d %s", tok.status, tok.raw)
+		}
+		// The embedded gateways: behind a load balancer both nodes see
+		// the issuer's Host, so a proof shown to A must not pass at B.
+		at := tok.str("access_token")
+		api := issuer + gateway.DemoOrdersPath
+		p := key.Proof("GET", api, at)
+		for i, node := range []string{a.URL, b.URL} {
+			req, _ := http.NewRequest("GET", node+gateway.DemoOrdersPath, nil)
+			req.Host = strings.TrimPrefix(issuer, "http://")
+			req.Header.Set("Authorization", "DPoP "+at)
+			req.Header.Set("DPoP", p)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if want := []int{200, 401}[i]; resp.StatusCode != want {
+				t.Errorf("gateway of node %d with a proof first shown to A: %d, want %d", i, resp.StatusCode, want)
+			}
 		}
 		if r := call(a.URL, proof); r.status != 400 || r.str("error") != "invalid_dpop_proof" {
 			t.Errorf("the proof used at B, replayed at A: %d %s, want invalid_dpop_proof", r.status, r.raw)

@@ -45,6 +45,7 @@ func (s *Server) newGateway(ctx context.Context, metrics gateway.Metrics) error 
 		Metrics:     metrics,
 		Logger:      s.log,
 		Now:         s.now,
+		DPoPReplay:  s.OIDC.Binding().Replay, // the store's: one use on every node
 	})
 	return err
 }
