@@ -3,7 +3,6 @@ package servertest
 import (
 	"context"
 	"net"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/rs/zerolog"
@@ -68,18 +67,7 @@ func StartNodes(t testing.TB, n int, edit ...func(*server.Config)) []Node {
 		for _, f := range edit {
 			f(&cfg)
 		}
-		srv, err := server.New(context.Background(), cfg)
-		if err != nil {
-			ln.Close()
-			t.Fatal(err)
-		}
-		hs := httptest.NewUnstartedServer(server.Middleware(zerolog.Nop(), srv.Handler()))
-		hs.Listener.Close()
-		hs.Listener = ln
-		hs.Start()
-		t.Cleanup(hs.Close)
-		t.Cleanup(srv.OIDC.Close)
-		nodes[i].Server = srv
+		nodes[i].Server = serve(t, ln, cfg)
 	}
 	return nodes
 }

@@ -51,6 +51,12 @@ func StartAt(t testing.TB, host string, edit ...func(*server.Config)) (*server.S
 	for _, f := range edit {
 		f(&cfg)
 	}
+	return serve(t, ln, cfg), issuer
+}
+
+// serve builds the server of cfg and serves it on ln until the test ends.
+func serve(t testing.TB, ln net.Listener, cfg server.Config) *server.Server {
+	t.Helper()
 	srv, err := server.New(context.Background(), cfg)
 	if err != nil {
 		ln.Close()
@@ -64,5 +70,5 @@ func StartAt(t testing.TB, host string, edit ...func(*server.Config)) (*server.S
 	// First of the cleanups to run: stop back-channel logout retries
 	// before the listener and the store go away.
 	t.Cleanup(srv.OIDC.Close)
-	return srv, issuer
+	return srv
 }
