@@ -7,7 +7,7 @@ BIN        := build/bin/latchkey
 DATA       ?= $(HOME)/.local/share/latchkey
 ADDR       ?= 127.0.0.1:8421
 APT_PKGS   := libgtk-3-dev libwebkit2gtk-4.0-dev pkg-config
-TEST_PKGS  := xvfb xauth xdotool chromium imagemagick postgresql
+TEST_PKGS  := xvfb xauth xdotool chromium imagemagick postgresql wrk
 FUZZTIME   ?= 5s
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 VERSION    ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
@@ -18,7 +18,7 @@ LDFLAGS    := -X github.com/latchkey/latchkey/app.Version=$(VERSION) -X github.c
 TOOL       := $(GO) tool -modfile=tools/go.mod
 
 .PHONY: run serve build build-server deps test-deps frontend test test-go test-fuzz test-frontend \
-        test-browser test-desktop lint lint-go lint-frontend bench clean
+        test-browser test-desktop lint lint-go lint-frontend bench bench-deps clean
 
 ## run: install what is missing, build, and open the desktop console
 run:
@@ -57,7 +57,7 @@ deps: frontend
 	@$(GO) mod download
 	@$(GO) mod download -modfile=tools/go.mod
 
-test-deps: deps
+test-deps: deps bench-deps
 	@missing=$$(for p in $(TEST_PKGS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "installing $$missing"; \
@@ -113,5 +113,12 @@ clean:
 	rm -rf build/bin test-artifacts frontend/dist/assets frontend/dist/index.html
 
 ## bench: measure the token server and the gateway (see BENCHMARKS.md)
-bench: build
+bench: build bench-deps
 	$(GO) run ./app/bench/cmd/lkbench -bin $(CURDIR)/$(BIN)
+
+## bench-deps: wrk (the load generator of the comparison figures) and the
+## bench-only npm project of the reference server, node-oidc-provider
+bench-deps:
+	@dpkg -s wrk >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk; }
+	@[ app/bench/oidcref/node_modules/.package-lock.json -nt app/bench/oidcref/package-lock.json ] || \
+	  (cd app/bench/oidcref && npm ci --no-audit --no-fund --silent)

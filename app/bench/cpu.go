@@ -95,7 +95,8 @@ func startCPU(pid int) cpuMeter {
 // lost is the larger fraction, of the server core's time and of the load
 // core's, that the hypervisor stole or other processes used since start:
 // the run's interference.
-func (m cpuMeter) lost() float64 {
+// extraGen is CPU a load generator other than lkbench (wrk) used.
+func (m cpuMeter) lost(extraGen time.Duration) float64 {
 	share := func(core int, busy0, steal0, total0, own time.Duration) float64 {
 		busy, steal, total := coreTimes(core)
 		t := total - total0
@@ -110,14 +111,15 @@ func (m cpuMeter) lost() float64 {
 		srv = procCPU(m.pid) - m.srv0
 	}
 	return max(share(serverCore, m.busy0, m.steal0, m.total0, srv),
-		share(loadCore, m.lbusy0, m.lsteal0, m.ltotal0, selfCPU()-m.gen0))
+		share(loadCore, m.lbusy0, m.lsteal0, m.ltotal0, selfCPU()-m.gen0+extraGen))
 }
 
 // stop returns the fraction of one core the measured process and lkbench
-// were busy, and the measured process's CPU time per operation.
-func (m cpuMeter) stop(ops int) (srvBusy, genBusy float64, perOp time.Duration) {
+// (with extraGen, a separate load generator's CPU) were busy, and the
+// measured process's CPU time per operation.
+func (m cpuMeter) stop(ops int, extraGen time.Duration) (srvBusy, genBusy float64, perOp time.Duration) {
 	wall := time.Since(m.t0).Seconds()
-	srv, gen := procCPU(m.pid)-m.srv0, selfCPU()-m.gen0
+	srv, gen := procCPU(m.pid)-m.srv0, selfCPU()-m.gen0+extraGen
 	if wall <= 0 {
 		return 0, 0, 0
 	}

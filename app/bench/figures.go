@@ -36,7 +36,7 @@ func (r *runner) figures(ctx context.Context) error {
 	lim := r.res.Limits
 	base, cc := srv.URL, r.fx.CC
 	for _, c := range []int{1, 8, 32, 128} {
-		l := Load{Name: "client_credentials (ES256)", Conc: c, Op: ClientCredentials(base, cc, ccScope)}
+		l := r.ccWrk("client_credentials (ES256)", base+"/token", cc, c)
 		if err := r.measure(ctx, fmt.Sprintf("%s%d", KeyCC, c), l, lim.ES256, "ES256 signatures"); err != nil {
 			return err
 		}
@@ -45,8 +45,8 @@ func (r *runner) figures(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, c := range []int{1, 8} {
-		l := Load{Name: "introspection", Conc: c, Op: Introspect(base, cc, tokens)}
+	for _, c := range []int{1, 8, 128} {
+		l := r.introWrk("introspection", base+"/introspect", cc, tokens, c)
 		if err := r.measure(ctx, fmt.Sprintf("%s%d", KeyIntro, c), l, lim.Bare, "bare net/http"); err != nil {
 			return err
 		}

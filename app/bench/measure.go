@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"time"
 )
@@ -40,6 +41,9 @@ type Load struct {
 	Before func(ctx context.Context, need int) error
 	// Guess is the expected rate, sizing the warm-up's pools (default 2000/s).
 	Guess float64
+	// Wrk, when set, drives the load with wrk instead of Op (which is
+	// then only a check run once before the warm-up).
+	Wrk *Wrk
 }
 
 // Figure is a measured figure: the median of its runs.
@@ -84,6 +88,12 @@ func Measure(ctx context.Context, p Plan, l Load, progress io.Writer) (Figure, e
 		rate = 2000
 	}
 	f := Figure{Name: l.Name, Conc: l.Conc}
+	if l.Wrk != nil && l.Op != nil {
+		// wrk checks only the status; the op checks the answer once.
+		if err := l.Op(ctx, &Worker{Client: client, Rand: newRand()}); err != nil {
+			return f, fmt.Errorf("%s: check before the load: %w", l.Name, err)
+		}
+	}
 	var p50s, p99s, perOps []time.Duration
 	var srvBusy, genBusy, lost []float64
 	for run := 0; run <= p.Runs; run++ {
@@ -106,9 +116,15 @@ func Measure(ctx context.Context, p Plan, l Load, progress io.Writer) (Figure, e
 			pid = p.PID()
 		}
 		cpu := startCPU(pid)
-		s := Drive(ctx, client, l.Conc, d, l.Op, l.States)
-		sb, gb, po := cpu.stop(s.Ops)
-		lo := cpu.lost()
+		var s Sample
+		var wrkCPU time.Duration
+		if l.Wrk != nil {
+			s, wrkCPU = DriveWrk(ctx, *l.Wrk, l.Conc, d)
+		} else {
+			s = Drive(ctx, client, l.Conc, d, l.Op, l.States)
+		}
+		sb, gb, po := cpu.stop(s.Ops, wrkCPU)
+		lo := cpu.lost(wrkCPU)
 		stop()
 		if ctx.Err() != nil {
 			return f, ctx.Err()
@@ -172,3 +188,6 @@ func runList(rs []float64) string {
 	}
 	return out
 }
+
+// newRand is a worker's random source for a single check.
+func newRand() *rand.Rand { return rand.New(rand.NewPCG(1, 2)) }

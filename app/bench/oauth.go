@@ -75,9 +75,14 @@ func ClientCredentials(base string, cred Credentials, scope string) Op {
 // Introspect is the op of RFC 7662 introspection of one of tokens, each
 // of which must be active.
 func Introspect(base string, cred Credentials, tokens []string) Op {
+	return introspectAt(base+"/introspect", cred, tokens)
+}
+
+// introspectAt is Introspect at an introspection endpoint's full URL.
+func introspectAt(endpoint string, cred Credentials, tokens []string) Op {
 	return func(ctx context.Context, w *Worker) error {
 		t := tokens[w.Rand.IntN(len(tokens))]
-		status, body, err := PostForm(ctx, w.Client, base+"/introspect", cred, url.Values{"token": {t}})
+		status, body, err := PostForm(ctx, w.Client, endpoint, cred, url.Values{"token": {t}})
 		if err != nil {
 			return err
 		}

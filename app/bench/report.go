@@ -23,8 +23,20 @@ func Print(w io.Writer, res *Results, command string) {
 	t.row(l.Bare1, "child process, 1 core")
 	t.row(l.Bare, "child process, 1 core")
 	t.row(l.Proxy, "child process, 1 core, same upstream")
+	for i, k := range res.Order {
+		if !strings.HasPrefix(k, "ref-") {
+			continue
+		}
+		if i == 0 || !strings.HasPrefix(res.Order[i-1], "ref-") {
+			t.section("node-oidc-provider 9.13.3: 1 core, in-memory adapter, same load generator (wrk)")
+		}
+		t.row(res.Figures[k], "")
+	}
 	t.section("Latchkey: 1 core, ES256, audit on, synced store")
 	for _, k := range res.Order {
+		if strings.HasPrefix(k, "ref-") {
+			continue
+		}
 		f := res.Figures[k]
 		if k == KeyServerRSS {
 			fmt.Fprintf(w, "| %s | | | | | | | | | %.0f MB |\n", f.Name, mb(int64(f.Rate)))

@@ -27,6 +27,10 @@ type Config struct {
 	// figures, which fill a Badger data directory directly, are skipped.
 	Store string
 	Open  OpenStore // the store the limits and scale figures open (lkbench passes Badger's)
+	// ReferenceDir is node-oidc-provider's bench-only npm project
+	// (ReferenceDir); "" leaves the reference server out and its targets
+	// NOT MEASURED.
+	ReferenceDir string
 }
 
 // OpenStore opens the store implementation under measurement: dir "" is
@@ -93,6 +97,7 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 		fn   func(context.Context) error
 	}{
 		{"machine limits", r.limits},
+		{"reference: node-oidc-provider 9.13.3", r.reference},
 		{"token server and gateway", r.figures},
 		{"RS256", r.rs256},
 		{"audit log", r.audit},

@@ -63,8 +63,8 @@ func (r *runner) scalePoint(ctx context.Context, n int) (ScalePoint, error) {
 		f *Figure
 		l Load
 	}{
-		{&pt.CC, Load{Name: "client_credentials" + label, Conc: 8, Op: ClientCredentials(srv.URL, r.fx.CC, ccScope)}},
-		{&pt.Intro, Load{Name: "introspection" + label, Conc: 8, Op: Introspect(srv.URL, r.fx.CC, tokens)}},
+		{&pt.CC, r.ccWrk("client_credentials"+label, srv.URL+"/token", r.fx.CC, 8)},
+		{&pt.Intro, r.introWrk("introspection"+label, srv.URL+"/introspect", r.fx.CC, tokens, 8)},
 		{&pt.Revoke, func() Load { l := r.revokeLoad(srv.URL); l.Name += label; return l }()},
 	}
 	for _, x := range loads {

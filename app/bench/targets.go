@@ -2,6 +2,7 @@ package bench
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -64,7 +65,43 @@ func Evaluate(res *Results) []Target {
 	}
 	ratio("client_credentials (RS256) >= 0.9 of the RS256 signing limit", KeyCCRS256, 0.9)
 	ratio("gateway >= 0.8 of the bare reverse proxy", KeyGateway, 0.8)
-	return append(ts, scaleTargets(res.Scale)...)
+	ts = append(ts, scaleTargets(res.Scale)...)
+	return append(ts, referenceTargets(res)...)
+}
+
+// referenceTargets are issue 22's: Latchkey against node-oidc-provider
+// (opaque tokens, its fastest mode) measured in the same run by the same
+// load generator, and the tail at c=128.
+func referenceTargets(res *Results) []Target {
+	var ts []Target
+	fig := func(k string) (Figure, bool) { f, ok := res.Figures[k]; return f, ok }
+	vs := func(name, ours, theirs string, want float64) {
+		a, okA := fig(ours)
+		b, okB := fig(theirs)
+		r := a.Rate / b.Rate
+		ts = append(ts, Target{Name: name, Met: r >= want, Known: okA && okB && b.Rate > 0,
+			Measured: fmt.Sprintf("%.2fx (%.0f/s vs %.0f/s)", r, a.Rate, b.Rate)})
+		ts = append(ts, Target{Name: name[:strings.Index(name, " >=")] + " p99 at c=8 <= node-oidc-provider's",
+			Met: a.P99 <= b.P99, Known: okA && okB && b.P99 > 0,
+			Measured: fmt.Sprintf("%.3f ms vs %.3f ms", ms(a.P99), ms(b.P99))})
+	}
+	vs("client_credentials (ES256 JWT) >= 2.0x node-oidc-provider (opaque) at c=8", KeyCC+"8", KeyRefCC+"8", 2.0)
+	vs("introspection >= 3.0x node-oidc-provider (opaque) at c=8", KeyIntro+"8", KeyRefIntro+"8", 3.0)
+	tail := func(name, key string) {
+		f, ok := fig(key)
+		ts = append(ts, Target{Name: name, Met: f.P99 <= 5*f.P50, Known: ok && f.P50 > 0,
+			Measured: fmt.Sprintf("p99 %.3f ms = %.1fx p50 %.3f ms", ms(f.P99), float64(f.P99)/float64(f.P50), ms(f.P50))})
+	}
+	tail("client_credentials p99 <= 5x p50 at c=128", KeyCC+"128")
+	tail("introspection p99 <= 5x p50 at c=128", KeyIntro+"128")
+	if pts := res.Scale; len(pts) >= 2 {
+		lo, hi := pts[0], pts[len(pts)-1]
+		r := float64(hi.RSS) / float64(lo.RSS)
+		ts = append(ts, Target{Name: fmt.Sprintf("RSS with %s records <= 1.5x RSS with %s", count(hi.Records), count(lo.Records)),
+			Met: r <= 1.5, Known: lo.RSS > 0 && hi.RSS > 0,
+			Measured: fmt.Sprintf("%.2fx (%.0f MB vs %.0f MB)", r, mb(hi.RSS), mb(lo.RSS))})
+	}
+	return ts
 }
 
 // scaleTargets: no figure worse by more than 10% from the smallest to the
