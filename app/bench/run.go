@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/latchkey/latchkey/authcore"
 )
@@ -22,6 +23,7 @@ type Config struct {
 	AuditEvents int       // events in the audit figures
 	Progress    io.Writer // progress lines
 	PerfDir     string    // when set, perf profiles of the server per figure
+	TraceDir    string    // when set, Go execution traces of the server per figure (serve --pprof)
 	// Store, when set, is the postgres:// database every `latchkey
 	// serve` of the run uses (--store, migrated on start); the scale
 	// figures, which fill a Badger data directory directly, are skipped.
@@ -66,7 +68,8 @@ type runner struct {
 	upstream string
 	fx       Fixture
 	data     string
-	pid      int // the process measured now (0: none)
+	pid      int    // the process measured now (0: none)
+	pprofURL string // the measured server's base URL when it serves --pprof
 }
 
 // Run measures everything and returns the results; children are stopped
@@ -78,6 +81,11 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	if cfg.PerfDir != "" {
 		p := &Perf{Dir: cfg.PerfDir, Progress: cfg.Progress, PID: cfg.Plan.PID}
 		cfg.Plan.Profile = p.Profile
+	}
+	if cfg.TraceDir != "" {
+		secs := max(1, int(cfg.Plan.Duration/time.Second))
+		t := &Tracer{Dir: cfg.TraceDir, Progress: cfg.Progress, Seconds: secs, URL: func() string { return r.pprofURL }}
+		cfg.Plan.Profile = chainProfiles(cfg.Plan.Profile, t.Profile)
 	}
 	r.cfg = cfg
 	if v, err := cli(ctx, cfg.Bin, "", "version"); err == nil {
@@ -190,9 +198,15 @@ func (r *runner) start(ctx context.Context, extra ...string) (*Server, error) {
 	if r.cfg.Store != "" {
 		extra = append([]string{"--store", r.cfg.Store, "--migrate"}, extra...)
 	}
+	if r.cfg.TraceDir != "" {
+		extra = append(extra, "--pprof")
+	}
 	srv, err := StartLatchkey(ctx, r.cfg.Bin, r.data, extra...)
 	if err == nil {
 		r.pid = srv.PID()
+		if r.cfg.TraceDir != "" {
+			r.pprofURL = srv.URL
+		}
 	}
 	return srv, err
 }
@@ -200,7 +214,7 @@ func (r *runner) start(ctx context.Context, extra ...string) (*Server, error) {
 // stop stops srv.
 func (r *runner) stop(srv *Server) {
 	srv.Stop()
-	r.pid = 0
+	r.pid, r.pprofURL = 0, ""
 }
 
 // freshData makes a new data directory with the fixture in it.

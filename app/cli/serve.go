@@ -52,6 +52,7 @@ type serveFlags struct {
 	bcPrivate    bool           // --backchannel-allow-private
 	diskReserve  byteSize       // --disk-reserve, state_flags.go
 	acceptEmpty  bool           // --accept-empty-store
+	pprof        bool           // --pprof, serve_pprof.go
 	clientCAs    *x509.CertPool // loaded from it
 
 	trustedProxies string // --trusted-proxies, serve_admin.go
@@ -77,6 +78,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.keyRotation, "key-rotation", 30*24*time.Hour, "how long a signing key signs before a staged rotation replaces it")
 	fs.DurationVar(&f.auditKeep, "audit-retention", 90*24*time.Hour, "how long audit events are kept")
 	f.registerStorage(fs) // state_flags.go
+	f.registerDebug(fs)   // serve_pprof.go
 	fs.StringVar(&f.auditMirror, "audit-mirror", "", `also write audit events as JSON lines to this file ("-" for stdout)`)
 }
 
@@ -225,6 +227,7 @@ func start(f *serveFlags, console fs.FS, mode string) (*instance, error) {
 	})
 	root := http.NewServeMux()
 	root.Handle("GET /metrics", localOnly(loc, st.metrics.Handler()))
+	mountPprof(root, loc, f.pprof)
 	root.Handle("/console/", app.Handler(a, app.ConsoleConfig{
 		Assets: console, Hosts: hostAliases(ln.Addr().String(), issuer),
 		AdminToken: token, Locality: loc, Logger: log,

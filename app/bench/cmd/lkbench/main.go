@@ -49,6 +49,7 @@ func run() int {
 	runs := flag.Int("runs", 3, "timed runs per figure; the median is printed")
 	sizes := flag.String("sizes", "10000,100000,1000000", "live-record counts of the scale figures, ascending")
 	events := flag.Int("audit-events", 1_000_000, "events in the audit log figures")
+	traceDir := flag.String("trace", "", "record a Go execution trace of the server (serve --pprof) during each figure's first run into this directory, for `go tool trace`")
 	perf := flag.String("perf", "", "record a `perf` CPU profile of the server during each figure's first run into this directory")
 	work := flag.String("work", "", "working directory (default: a new temporary one, removed at the end)")
 	store := flag.String("store", "", "run every latchkey serve on this PostgreSQL database (postgres://..., as `latchkey serve --store`); default: Badger in the data directory")
@@ -110,6 +111,15 @@ func run() int {
 		}
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "lkbench: -perf:", err)
+			return 1
+		}
+	}
+	if *traceDir != "" {
+		if cfg.TraceDir, err = filepath.Abs(*traceDir); err == nil {
+			err = os.MkdirAll(cfg.TraceDir, 0o755)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "lkbench: -trace:", err)
 			return 1
 		}
 	}
