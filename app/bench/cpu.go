@@ -75,6 +75,8 @@ func coreTimes(core int) (busy, steal, total time.Duration) {
 // run.
 type cpuMeter struct {
 	pid        int
+	extra      func() time.Duration // CPU of processes serving the measured one (nil: none)
+	extra0     time.Duration
 	srv0, gen0 time.Duration
 	busy0      time.Duration // the server core's busy, steal and total times
 	steal0     time.Duration
@@ -85,8 +87,11 @@ type cpuMeter struct {
 	t0         time.Time
 }
 
-func startCPU(pid int) cpuMeter {
-	m := cpuMeter{pid: pid, srv0: procCPU(pid), gen0: selfCPU(), t0: time.Now()}
+func startCPU(pid int, extra func() time.Duration) cpuMeter {
+	m := cpuMeter{pid: pid, extra: extra, srv0: procCPU(pid), gen0: selfCPU(), t0: time.Now()}
+	if extra != nil {
+		m.extra0 = extra()
+	}
 	m.busy0, m.steal0, m.total0 = coreTimes(serverCore)
 	m.lbusy0, m.lsteal0, m.ltotal0 = coreTimes(loadCore)
 	return m
@@ -106,10 +111,7 @@ func (m cpuMeter) lost(extraGen time.Duration) float64 {
 		others := max(busy-busy0-own, 0)
 		return (others + steal - steal0).Seconds() / t.Seconds()
 	}
-	srv := time.Duration(0)
-	if m.pid > 0 {
-		srv = procCPU(m.pid) - m.srv0
-	}
+	srv := m.serverCPU()
 	return max(share(serverCore, m.busy0, m.steal0, m.total0, srv),
 		share(loadCore, m.lbusy0, m.lsteal0, m.ltotal0, selfCPU()-m.gen0+extraGen))
 }
@@ -119,7 +121,7 @@ func (m cpuMeter) lost(extraGen time.Duration) float64 {
 // measured process's CPU time per operation.
 func (m cpuMeter) stop(ops int, extraGen time.Duration) (srvBusy, genBusy float64, perOp time.Duration) {
 	wall := time.Since(m.t0).Seconds()
-	srv, gen := procCPU(m.pid)-m.srv0, selfCPU()-m.gen0+extraGen
+	srv, gen := m.serverCPU(), selfCPU()-m.gen0+extraGen
 	if wall <= 0 {
 		return 0, 0, 0
 	}
@@ -127,4 +129,17 @@ func (m cpuMeter) stop(ops int, extraGen time.Duration) (srvBusy, genBusy float6
 		perOp = srv / time.Duration(ops)
 	}
 	return srv.Seconds() / wall, gen.Seconds() / wall, perOp
+}
+
+// serverCPU is the CPU the measured process, and the processes serving
+// it, used since start.
+func (m cpuMeter) serverCPU() time.Duration {
+	srv := time.Duration(0)
+	if m.pid > 0 {
+		srv = procCPU(m.pid) - m.srv0
+	}
+	if m.extra != nil {
+		srv += m.extra() - m.extra0
+	}
+	return srv
 }

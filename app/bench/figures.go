@@ -58,18 +58,10 @@ func (r *runner) figures(ctx context.Context) error {
 	if err := b.SignIn(ctx); err != nil {
 		return err
 	}
-	codes := &Pool[PendingCode]{}
-	exchange := Load{Name: "code exchange (PKCE, durable)", Conc: 8, Op: b.ExchangeOp(codes), Guess: 1000,
-		Before: func(ctx context.Context, need int) error { codes.Drain(); return b.MintCodes(ctx, codes, need, 8) }}
+	exchange, refresh := durableLoads(b)
 	if err := r.measure(ctx, KeyExchange, exchange, lim.Write, "synced writes (1/p50)"); err != nil {
 		return err
 	}
-	families := &Pool[string]{}
-	refresh := Load{Name: "refresh rotation (durable)", Conc: 8, Op: b.RefreshOp(families), States: NewChain, Guess: 1000,
-		Before: func(ctx context.Context, need int) error {
-			families.Drain()
-			return b.MintFamilies(ctx, families, need/ChainLength+16, 8)
-		}}
 	if err := r.measure(ctx, KeyRefresh, refresh, lim.Write, "synced writes (1/p50)"); err != nil {
 		return err
 	}
@@ -116,4 +108,19 @@ func (r *runner) rs256(ctx context.Context) error {
 	defer r.stop(srv)
 	l := Load{Name: "client_credentials (RS256)", Conc: 8, Op: ClientCredentials(srv.URL, r.fx.CC, ccScope), Guess: 1000}
 	return r.measure(ctx, KeyCCRS256, l, r.res.Limits.RS256, "RS256 signatures")
+}
+
+// durableLoads are the code exchange and refresh rotation loads of a
+// signed-in browser: single-use inputs minted before each run.
+func durableLoads(b *Browser) (exchange, refresh Load) {
+	codes := &Pool[PendingCode]{}
+	exchange = Load{Name: "code exchange (PKCE, durable)", Conc: 8, Op: b.ExchangeOp(codes), Guess: 1000,
+		Before: func(ctx context.Context, need int) error { codes.Drain(); return b.MintCodes(ctx, codes, need, 8) }}
+	families := &Pool[string]{}
+	refresh = Load{Name: "refresh rotation (durable)", Conc: 8, Op: b.RefreshOp(families), States: NewChain, Guess: 1000,
+		Before: func(ctx context.Context, need int) error {
+			families.Drain()
+			return b.MintFamilies(ctx, families, need/ChainLength+16, 8)
+		}}
+	return exchange, refresh
 }

@@ -21,6 +21,9 @@ type Plan struct {
 	// PID, when set, names the measured process, whose CPU use is
 	// reported with each figure.
 	PID func() int
+	// ExtraCPU, when set, is CPU time used so far by processes that serve
+	// the measured one (a PostgreSQL server): counted as the server's.
+	ExtraCPU func() time.Duration
 }
 
 // MaxLost is the share of either core that steal and other processes
@@ -115,7 +118,7 @@ func Measure(ctx context.Context, p Plan, l Load, progress io.Writer) (Figure, e
 		if p.PID != nil {
 			pid = p.PID()
 		}
-		cpu := startCPU(pid)
+		cpu := startCPU(pid, p.ExtraCPU)
 		var s Sample
 		var wrkCPU time.Duration
 		if l.Wrk != nil {

@@ -23,18 +23,10 @@ func Print(w io.Writer, res *Results, command string) {
 	t.row(l.Bare1, "child process, 1 core")
 	t.row(l.Bare, "child process, 1 core")
 	t.row(l.Proxy, "child process, 1 core, same upstream")
-	for i, k := range res.Order {
-		if !strings.HasPrefix(k, "ref-") {
-			continue
-		}
-		if i == 0 || !strings.HasPrefix(res.Order[i-1], "ref-") {
-			t.section("node-oidc-provider 9.13.3: 1 core, in-memory adapter, same load generator (wrk)")
-		}
-		t.row(res.Figures[k], "")
-	}
+	t.group(res, "ref-", "node-oidc-provider 9.13.3: 1 core, in-memory adapter, same load generator (wrk)")
 	t.section("Latchkey: 1 core, ES256, audit on, synced store")
 	for _, k := range res.Order {
-		if strings.HasPrefix(k, "ref-") {
+		if strings.HasPrefix(k, "ref-") || strings.HasPrefix(k, "pg-") {
 			continue
 		}
 		f := res.Figures[k]
@@ -44,6 +36,7 @@ func Print(w io.Writer, res *Results, command string) {
 		}
 		t.row(f, "")
 	}
+	t.group(res, "pg-", "Latchkey on PostgreSQL 15 (private cluster, fsync on): Latchkey and the database on 1 core, server CPU counts both")
 	if len(res.Scale) > 0 {
 		t.section("scale: live records in the store (c=8)")
 	}
@@ -105,4 +98,19 @@ func (t *table) row(f Figure, note string) {
 	}
 	fmt.Fprintf(t.w, "| %s | %d | %.0f | %.3f | %s | %s | %s | %s | %s | %s |\n",
 		f.Name, f.Conc, f.Rate, ms(f.P50), p99, busy(f.SrvBusy), perOp, busy(f.GenBusy), busy(f.Lost), vs)
+}
+
+// group prints the figures whose keys start with prefix under a section.
+func (t *table) group(res *Results, prefix, section string) {
+	first := true
+	for _, k := range res.Order {
+		if !strings.HasPrefix(k, prefix) {
+			continue
+		}
+		if first {
+			t.section(section)
+			first = false
+		}
+		t.row(res.Figures[k], "")
+	}
 }

@@ -33,6 +33,9 @@ type Config struct {
 	// (ReferenceDir); "" leaves the reference server out and its targets
 	// NOT MEASURED.
 	ReferenceDir string
+	// PG adds the store-sensitive figures on a private PostgreSQL
+	// cluster (pgtest) beside Badger's.
+	PG bool
 }
 
 // OpenStore opens the store implementation under measurement: dir "" is
@@ -108,6 +111,7 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 		{"reference: node-oidc-provider 9.13.3", r.reference},
 		{"token server and gateway", r.figures},
 		{"RS256", r.rs256},
+		{"PostgreSQL store, same figures", r.postgres},
 		{"audit log", r.audit},
 		{"scale", r.scale},
 	}
@@ -223,7 +227,7 @@ func (r *runner) freshData(ctx context.Context, name string) error {
 	if err := os.MkdirAll(filepath.Dir(r.data), 0o700); err != nil {
 		return err
 	}
-	fx, err := Prepare(ctx, r.cfg.Bin, r.data, r.upstream)
+	fx, err := Prepare(ctx, r.cfg.Bin, r.data, r.upstream, r.cfg.Store)
 	r.fx = fx
 	return err
 }

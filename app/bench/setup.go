@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"os/exec"
 	"strings"
 )
@@ -23,10 +24,18 @@ const webScope = "openid profile offline_access orders:read"
 
 // Prepare creates the clients, the user and the gateway route to upstream
 // with the admin CLI, before any server holds dataDir (the CLI then opens
-// the store itself).
-func Prepare(ctx context.Context, bin, dataDir, upstream string) (Fixture, error) {
+// the store itself). store, when not "", is the PostgreSQL database the
+// CLI migrates and writes to (LATCHKEY_STORE) instead of Badger in dataDir.
+func Prepare(ctx context.Context, bin, dataDir, upstream, store string) (Fixture, error) {
 	fx := Fixture{RedirectURI: "http://127.0.0.1:9/callback", User: "bench", Password: "lkbench correct horse battery staple"}
 	var err error
+	if store != "" {
+		cliStore = store
+		defer func() { cliStore = "" }()
+		if _, err := cli(ctx, bin, "", "migrate", "up", "--data", dataDir); err != nil {
+			return fx, err
+		}
+	}
 	if fx.CC, err = createClient(ctx, bin, dataDir, "--name", "lkbench service", "--grant-type", "client_credentials",
 		"--scope", "orders:read profile"); err != nil {
 		return fx, err
@@ -57,9 +66,17 @@ func createClient(ctx context.Context, bin, dataDir string, args ...string) (Cre
 	return Credentials{ID: c.ID, Secret: c.Secret}, nil
 }
 
+// cliStore, while Prepare runs on PostgreSQL, is the database every CLI
+// call uses (LATCHKEY_STORE); Prepare runs before any figure, never
+// concurrently.
+var cliStore string
+
 // cli runs the latchkey binary with args and stdin, and returns stdout.
 func cli(ctx context.Context, bin, stdin string, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, bin, args...)
+	if cliStore != "" {
+		cmd.Env = append(os.Environ(), "LATCHKEY_STORE="+cliStore)
+	}
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb

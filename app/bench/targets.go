@@ -66,7 +66,12 @@ func Evaluate(res *Results) []Target {
 	ratio("client_credentials (RS256) >= 0.9 of the RS256 signing limit", KeyCCRS256, 0.9)
 	ratio("gateway >= 0.8 of the bare reverse proxy", KeyGateway, 0.8)
 	ts = append(ts, scaleTargets(res.Scale)...)
-	return append(ts, referenceTargets(res)...)
+	ts = append(ts, referenceTargets(res)...)
+	if _, ok := fig(KeyPGCC); ok {
+		ratio("PostgreSQL: client_credentials >= 0.8 of Badger's", KeyPGCC, 0.8)
+		rate("PostgreSQL: refresh rotation (durable) >= 2,000/s per server core (Latchkey + PostgreSQL on one core)", KeyPGRefresh, 2000)
+	}
+	return ts
 }
 
 // referenceTargets are issue 22's: Latchkey against node-oidc-provider

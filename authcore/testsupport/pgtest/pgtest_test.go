@@ -77,3 +77,23 @@ func TestSweep(t *testing.T) {
 		t.Error("orphaned cluster still accepts connections")
 	}
 }
+
+// A program outside a test creates databases by name and finds the
+// postmaster (lkbench pins it and counts its CPU).
+func TestCreateDatabaseAndPID(t *testing.T) {
+	c := Shared(t)
+	dsn, err := c.CreateDatabase("lkbench_probe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := execSQL(dsn, "SELECT 1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateDatabase("Bad-Name"); err == nil {
+		t.Fatal("a name that is not an identifier was accepted")
+	}
+	pid, err := c.PID()
+	if err != nil || !alive(pid) {
+		t.Fatalf("postmaster pid %d, %v", pid, err)
+	}
+}

@@ -53,6 +53,7 @@ func run() int {
 	perf := flag.String("perf", "", "record a `perf` CPU profile of the server during each figure's first run into this directory")
 	work := flag.String("work", "", "working directory (default: a new temporary one, removed at the end)")
 	store := flag.String("store", "", "run every latchkey serve on this PostgreSQL database (postgres://..., as `latchkey serve --store`); default: Badger in the data directory")
+	pg := flag.Bool("pg", true, "measure the store-sensitive figures again on a private PostgreSQL cluster (initdb + pg_ctl, pinned to the server core) beside Badger's")
 	ref := flag.String("reference", bench.ReferenceDir, "node-oidc-provider's bench-only npm project (`make bench-deps` installs it); \"\" leaves the reference server out")
 	flag.Parse()
 	if *bin == "" {
@@ -105,6 +106,7 @@ func run() int {
 	cfg.Work = *work
 	cfg.Store = *store
 	cfg.ReferenceDir = *ref
+	cfg.PG = *pg && *store == ""
 	if *perf != "" {
 		if cfg.PerfDir, err = filepath.Abs(*perf); err == nil {
 			err = os.MkdirAll(cfg.PerfDir, 0o755)
