@@ -1,7 +1,6 @@
 package oauth
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
@@ -22,8 +21,16 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	noStore(h)
+	bp := jsonBufs.Get().(*[]byte)
+	buf, err := appendJSON((*bp)[:0], v) // jsonenc.go: encoding/json's bytes without its reflection
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	if err == nil {
+		_, _ = w.Write(append(buf, '\n'))
+	}
+	if cap(buf) <= 64<<10 {
+		*bp = buf[:0]
+		jsonBufs.Put(bp)
+	}
 }
 
 // writeError is the one function that writes an OAuth error response
