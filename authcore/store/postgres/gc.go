@@ -75,6 +75,9 @@ func (s *Store) GarbageCollect(ctx context.Context, now time.Time) (int, error) 
 		total += n
 		per.Int(e.table, n)
 	}
+	if err := pruneChanges(ctx, conn.Conn()); err != nil { // changes.go
+		return total, storeErr(err)
+	}
 	if total > 0 {
 		s.log.Debug().Dict("removed", per).Int("total", total).Msg("postgres: expired records deleted")
 	}

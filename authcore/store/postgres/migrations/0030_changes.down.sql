@@ -1,0 +1,10 @@
+BEGIN;
+DROP TRIGGER changes_key ON signing_keys;
+DROP TRIGGER changes_setting ON settings;
+DROP TRIGGER changes_idp ON identity_providers;
+DROP TRIGGER changes_scope ON scopes;
+DROP TRIGGER changes_client ON clients;
+DROP TRIGGER changes_revoked ON revocations;
+DROP TABLE changes;
+DROP FUNCTION changes_record(), changes_revoked(), changes_notify();
+COMMIT;
