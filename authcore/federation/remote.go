@@ -149,3 +149,12 @@ func sameSecurity(issuer, loc string) error {
 	}
 	return errors.New("federation: not https")
 }
+
+// ForgetAll drops the cached discovery and keys of every provider, so
+// the next use fetches them afresh. A node calls it when another node
+// changed or removed a provider (whose old issuer it cannot know).
+func (s *Service) ForgetAll() {
+	s.mu.Lock()
+	clear(s.remotes)
+	s.mu.Unlock()
+}

@@ -179,8 +179,18 @@ func (b *Broadcaster) Publish(rv authcore.Revocation) {
 // otherwise hold the shutdown until its deadline.
 func (b *Broadcaster) Close() {
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	b.closed = true
+	b.mu.Unlock()
+	b.Drop()
+}
+
+// Drop ends every current subscription (their streams end and their
+// gateways reconnect, getting a full snapshot) but keeps accepting new
+// ones. A node calls it when it may have missed revocations it should
+// have published (it lost track of the other nodes' changes).
+func (b *Broadcaster) Drop() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	for ch := range b.subs {
 		delete(b.subs, ch)
 		close(ch)

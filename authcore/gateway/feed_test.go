@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -99,4 +100,49 @@ func TestRevocationFeed(t *testing.T) {
 	if c := call("/closed/x", "other"); c != 200 {
 		t.Errorf("after reconnect: %d", c)
 	}
+}
+
+// TestFeedClientMovesToAnotherNode: when the node whose feed a gateway
+// follows goes away, the client moves to the next URL and catches up
+// (from that node's snapshot) on a revocation made while it moved.
+func TestFeedClientMovesToAnotherNode(t *testing.T) {
+	var revoked []authcore.Revocation // the shared store of both nodes
+	var mu sync.Mutex
+	snapshot := func(context.Context) ([]authcore.Revocation, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]authcore.Revocation(nil), revoked...), nil
+	}
+	node := func() (*Broadcaster, *httptest.Server) {
+		b := NewBroadcaster(snapshot)
+		srv := httptest.NewServer(FeedHandler(b, FeedConfig{Heartbeat: 50 * time.Millisecond,
+			Authorize: func(_ context.Context, cred string) bool { return cred == "s3cret" }}))
+		t.Cleanup(srv.Close)
+		return b, srv
+	}
+	ba, a := node()
+	_, b := node()
+	fc := NewFeedClient(a.URL, "s3cret", FeedClientConfig{MinBackoff: 20 * time.Millisecond, MaxBackoff: 100 * time.Millisecond,
+		IdleTimeout: 300 * time.Millisecond, Alternates: []string{b.URL}})
+	fc.Start(context.Background())
+	defer fc.Close()
+	waitFor(t, 2*time.Second, fc.Connected)
+	if fc.Following() != a.URL {
+		t.Fatalf("following %s, want the first URL %s", fc.Following(), a.URL)
+	}
+	// Node A dies; a revocation is made (on B) that A never published.
+	ba.Close()
+	a.CloseClientConnections()
+	a.Close()
+	mu.Lock()
+	revoked = append(revoked, authcore.Revocation{JTI: "missed", ExpiresAt: time.Now().Add(time.Hour)})
+	mu.Unlock()
+	took := waitFor(t, 2*time.Second, func() bool {
+		r, err := fc.IsRevoked(context.Background(), "missed")
+		return r && err == nil
+	})
+	if fc.Following() != b.URL || !fc.Connected() {
+		t.Fatalf("following %s (connected %v), want %s", fc.Following(), fc.Connected(), b.URL)
+	}
+	t.Logf("moved to the other node and caught up in %v", took)
 }

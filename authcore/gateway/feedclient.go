@@ -30,8 +30,14 @@ type FeedClientConfig struct {
 	// IdleTimeout drops a connection that sent nothing, not even a
 	// heartbeat, for this long (default three feed heartbeats, 45 s).
 	IdleTimeout time.Duration
-	Now         func() time.Time
-	Logger      zerolog.Logger
+	// Alternates are the feeds of the other nodes of the same cluster.
+	// After a connection fails the client tries the next URL in turn
+	// (the first again after the last), and each new connection starts
+	// with the full snapshot, so what the client missed while it moved is
+	// caught up before it reports itself in sync.
+	Alternates []string
+	Now        func() time.Time
+	Logger     zerolog.Logger
 }
 
 // FeedClient follows the server's revocation feed (FeedHandler) and keeps
@@ -40,8 +46,10 @@ type FeedClientConfig struct {
 // does not know is answered with ErrFeedDisconnected, and routes fail
 // closed or open as configured.
 type FeedClient struct {
-	url, credential string
-	cfg             FeedClientConfig
+	urls       []string
+	credential string
+	cfg        FeedClientConfig
+	current    atomic.Int64 // index in urls of the feed followed or tried now
 
 	mu        sync.RWMutex
 	revoked   map[string]time.Time
@@ -52,8 +60,9 @@ type FeedClient struct {
 	done chan struct{}
 }
 
-// NewFeedClient returns a client of the feed at url that authenticates
-// with credential (a bearer value). Call Start to connect.
+// NewFeedClient returns a client of the feed at url (then
+// cfg.Alternates, in turn, after failures) that authenticates with
+// credential (a bearer value). Call Start to connect.
 func NewFeedClient(url, credential string, cfg FeedClientConfig) *FeedClient {
 	if cfg.Client == nil {
 		cfg.Client = &http.Client{Transport: newTransport()}
@@ -70,7 +79,8 @@ func NewFeedClient(url, credential string, cfg FeedClientConfig) *FeedClient {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &FeedClient{url: url, credential: credential, cfg: cfg, revoked: make(map[string]time.Time)}
+	urls := append([]string{url}, cfg.Alternates...)
+	return &FeedClient{urls: urls, credential: credential, cfg: cfg, revoked: make(map[string]time.Time)}
 }
 
 // Start connects in the background and keeps reconnecting until ctx ends
@@ -92,6 +102,10 @@ func (c *FeedClient) Close() {
 // Connected reports whether the client is connected and has received the
 // full snapshot.
 func (c *FeedClient) Connected() bool { return c.connected.Load() }
+
+// Following returns the URL of the feed the client follows (or is trying
+// to reach now).
+func (c *FeedClient) Following() string { return c.urls[c.current.Load()] }
 
 // IsRevoked implements Revocations. A known revocation is reported even
 // while disconnected.
@@ -120,7 +134,8 @@ func (c *FeedClient) run(ctx context.Context) {
 		if synced {
 			backoff = c.cfg.MinBackoff
 		}
-		c.cfg.Logger.Warn().Err(err).Dur("retry_in", backoff).Msg("gateway: revocation feed disconnected")
+		c.cfg.Logger.Warn().Err(err).Str("feed", c.Following()).Dur("retry_in", backoff).Msg("gateway: revocation feed disconnected")
+		c.current.Store((c.current.Load() + 1) % int64(len(c.urls)))
 		select {
 		case <-ctx.Done():
 			return
@@ -135,7 +150,7 @@ func (c *FeedClient) run(ctx context.Context) {
 func (c *FeedClient) stream(ctx context.Context) (synced bool, err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.url, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.Following(), nil)
 	if err != nil {
 		return false, fmt.Errorf("gateway: feed request: %w", err)
 	}

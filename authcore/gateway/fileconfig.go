@@ -49,10 +49,36 @@ type FileConfig struct {
 	Introspection *IntrospectionConfig `json:"introspection,omitempty" yaml:"introspection,omitempty"`
 }
 
-// FeedFile locates the revocation feed.
+// FeedFile locates the revocation feed. With several Latchkey nodes on
+// one database, URLs lists the feeds of the others: the gateway follows
+// one and moves to the next when it fails, catching up on what it
+// missed.
 type FeedFile struct {
-	URL        string `json:"url" yaml:"url"`
-	Credential string `json:"credential" yaml:"credential"`
+	URL        string   `json:"url,omitempty" yaml:"url,omitempty"`
+	URLs       []string `json:"urls,omitempty" yaml:"urls,omitempty"`
+	Credential string   `json:"credential" yaml:"credential"`
+}
+
+// all returns URL followed by URLs.
+func (f FeedFile) all() []string {
+	if f.URL == "" {
+		return f.URLs
+	}
+	return append([]string{f.URL}, f.URLs...)
+}
+
+// validate checks that there is at least one feed URL, each http(s).
+func (f FeedFile) validate() error {
+	urls := f.all()
+	if len(urls) == 0 || f.Credential == "" {
+		return invalidf("feed needs a url (or urls) and the credential")
+	}
+	for _, s := range urls {
+		if u, err := url.Parse(s); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return invalidf("feed url %q must be an http(s) URL of a Latchkey node's /revocations/feed", s)
+		}
+	}
+	return nil
 }
 
 // DefaultListen is the standalone gateway's default address.
@@ -111,8 +137,8 @@ func (fc FileConfig) Validate() error {
 		}
 	}
 	switch {
-	case fc.Feed != nil && (fc.Feed.URL == "" || fc.Feed.Credential == ""):
-		return invalidf("feed needs both url and credential")
+	case fc.Feed != nil && fc.Feed.validate() != nil:
+		return fc.Feed.validate()
 	case fc.Feed == nil && fc.Revocation != "none":
 		return invalidf(`set feed (url and credential of the revocation feed), or "revocation": "none" to run without one`)
 	case fc.Revocation != "" && fc.Revocation != "none":

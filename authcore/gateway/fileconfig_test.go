@@ -30,6 +30,10 @@ func TestLoadConfig(t *testing.T) {
 	if err != nil || fc.Listen != DefaultListen || fc.Routes[0].RateLimit.PerIP != "600/m" || fc.Introspection.ClientID != "gw" {
 		t.Fatalf("%+v %v", fc, err)
 	}
+	several := strings.Replace(good, `"url": "https://as.example/feed"`, `"urls": ["https://a.example/feed", "https://b.example/feed"]`, 1)
+	if fc, err := LoadConfig(write("several.json", several)); err != nil || len(fc.Feed.all()) != 2 {
+		t.Fatalf("several feed urls: %+v %v", fc.Feed, err)
+	}
 	yml := `issuer: https://as.example
 listen: 127.0.0.1:9999
 revocation: none
@@ -50,6 +54,8 @@ routes:
 		"bad rate":           {"d.json", strings.Replace(good, `100/s`, `100/d`, 1), "routes[0]: route \"/api/\": rate_limit.per_client"},
 		"no feed":            {"e.yaml", strings.Replace(yml, "revocation: none\n", "", 1), "set feed"},
 		"no audience":        {"f.yaml", strings.Replace(yml, "    audience: https://api.example\n", "", 1), "set audience"},
+		"feed without url":   {"g.json", strings.Replace(good, `"url": "https://as.example/feed", `, "", 1), "feed needs a url"},
+		"feed bad url":       {"h.json", strings.Replace(good, `"url": "https://as.example/feed"`, `"urls": ["https://a.example/feed", "ftp://b"]`, 1), `feed url "ftp://b"`},
 	} {
 		_, err := LoadConfig(write(tc.file, tc.body))
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "gateway: ") {

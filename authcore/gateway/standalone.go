@@ -30,7 +30,8 @@ func Standalone(ctx context.Context, fc FileConfig, rec audit.Recorder, metrics 
 	}
 	stop = func() {}
 	if fc.Feed != nil {
-		fcl := NewFeedClient(fc.Feed.URL, fc.Feed.Credential, FeedClientConfig{Logger: log})
+		urls := fc.Feed.all()
+		fcl := NewFeedClient(urls[0], fc.Feed.Credential, FeedClientConfig{Logger: log, Alternates: urls[1:]})
 		fcl.Start(ctx)
 		cfg.Revocations, stop = fcl, fcl.Close
 	} else {

@@ -103,10 +103,12 @@ func (s *Server) checkClock() {
 }
 
 // Run runs the background work (key lifecycle, clock checks, store
-// garbage collection: a first round at once, then every GCInterval)
+// garbage collection: a first round at once, then every GCInterval; on
+// a store shared by several nodes, following their changes, cluster.go)
 // until ctx ends.
 func (s *Server) Run(ctx context.Context) {
 	go s.Keys.Run(ctx, time.Minute)
+	go s.followChanges(ctx)
 	s.Housekeep(ctx)
 	gc := time.NewTicker(s.gcInterval)
 	defer gc.Stop()

@@ -105,6 +105,7 @@ type Server struct {
 	clock        *clockWatch // housekeeping.go
 	housekeeping Housekeeping
 	gcInterval   time.Duration
+	base         authcore.Storage // cfg.Store itself, for its optional interfaces (cluster.go)
 }
 
 // New builds every service on cfg.Store. Signing keys exist when it
@@ -146,7 +147,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.Feed = gateway.NewBroadcaster(func(ctx context.Context) ([]authcore.Revocation, error) {
 		return cfg.Store.ListRevocations(ctx, cfg.Now())
 	})
-	s.Store = publishingStore{Storage: cfg.Store, feed: s.Feed, now: cfg.Now}
+	s.Store, s.base = publishingStore{Storage: cfg.Store, feed: s.Feed, now: cfg.Now}, cfg.Store
 	s.Login, err = login.New(login.Config{
 		Store:         s.Store,
 		Audit:         cfg.Audit,
