@@ -122,6 +122,9 @@ func (s *Server) handleClientDelete(w http.ResponseWriter, r *http.Request) {
 	c, _, err := s.configuredClient(ctx, r)
 	if err == nil {
 		err = s.store.DeleteClient(ctx, c.ID)
+		if err == nil {
+			err = s.revokeGrantsOf(ctx, c.ID)
+		}
 		if errors.Is(err, authcore.ErrNotFound) {
 			err = errBearer(CodeInvalidToken, "the registration access token is not valid for this client")
 		} else if err != nil {

@@ -151,14 +151,15 @@ func (s *Server) UpdateClient(ctx context.Context, id string, spec ClientSpec) (
 	return c, nil
 }
 
-// DeleteClient removes a client. Its outstanding tokens stop working as
-// they fail client lookups; access tokens expire on their own.
+// DeleteClient removes a client, then revokes its grants: its refresh
+// tokens and client authentication fail at once, and its access tokens
+// are refused by every gateway that checks revocation (on every node).
 func (s *Server) DeleteClient(ctx context.Context, id string) error {
 	if err := s.store.DeleteClient(ctx, id); err != nil {
 		return fmt.Errorf("oauth: delete client: %w", err)
 	}
 	s.record(ctx, audit.Event{Type: audit.ClientDeleted, ClientID: id})
-	return nil
+	return s.revokeGrantsOf(ctx, id) // client_delete.go
 }
 
 // RotateSecret gives a confidential client a new secret, returned once.
