@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/latchkey/latchkey/authcore"
 	"github.com/latchkey/latchkey/authcore/dpop"
 )
 
@@ -29,8 +30,13 @@ func (g *Gateway) binding(q *request, tok string, id *Identity) *denial {
 // route allows failing open; a revoked token is always refused.
 func (g *Gateway) revocation(q *request, tok string, id *Identity) *denial {
 	ctx := q.r.Context()
-	if id.JTI != "" {
-		revoked, err := g.cfg.Revocations.IsRevoked(ctx, id.JTI)
+	// The token's own jti, then its client's (a deleted client's tokens
+	// are revoked as one: authcore.ClientRevocationJTI).
+	for _, key := range [2]string{id.JTI, clientKey(id.ClientID)} {
+		if key == "" {
+			continue
+		}
+		revoked, err := g.cfg.Revocations.IsRevoked(ctx, key)
 		if revoked {
 			return tokenDenial("revoked", "the access token has been revoked")
 		}
@@ -91,4 +97,12 @@ func (g *Gateway) enforce(w http.ResponseWriter, q *request, id *Identity) *deni
 func scopeDenial(scope, desc string) *denial {
 	return &denial{status: http.StatusForbidden, code: CodeInsufficientScope, scope: scope, challenge: true,
 		reason: "insufficient_scope", desc: desc + scope}
+}
+
+// clientKey is the revocation key of a client's tokens, "" for none.
+func clientKey(clientID string) string {
+	if clientID == "" {
+		return ""
+	}
+	return authcore.ClientRevocationJTI(clientID)
 }

@@ -45,12 +45,14 @@ func (s *Server) introspect(ctx context.Context, caller authcore.Client, token s
 		if claims.ClientID != caller.ID && !intersects(claims.Audience, caller.Audience) {
 			return inactive, nil
 		}
-		revoked, err := s.store.IsRevoked(ctx, claims.ID)
-		if err != nil {
-			return nil, unavailable(err)
-		}
-		if revoked {
-			return inactive, nil
+		for _, key := range []string{claims.ID, authcore.ClientRevocationJTI(claims.ClientID)} {
+			revoked, err := s.store.IsRevoked(ctx, key)
+			if err != nil {
+				return nil, unavailable(err)
+			}
+			if revoked {
+				return inactive, nil
+			}
 		}
 		out := map[string]any{"active": true, "token_type": "Bearer",
 			"client_id": claims.ClientID, "sub": claims.Subject, "aud": []string(claims.Audience),
