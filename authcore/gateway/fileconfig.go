@@ -26,6 +26,8 @@ import (
 //	             "scopes": ["a"], "rate_limit": {"per_client": "100/s", "per_ip": "10/s"}}],
 //	 "feed": {"url": "https://as.example/revocations/feed", "credential": "..."},
 //	 "introspection": {"client_id": "gw", "client_secret": "..."}}
+//
+// With several nodes, feed may list their feeds as "urls" (FeedFile).
 type FileConfig struct {
 	// Issuer is the exact iss of accepted tokens; its metadata gives the
 	// JWKS (and introspection) endpoints.
