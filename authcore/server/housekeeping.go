@@ -103,12 +103,11 @@ func (s *Server) checkClock() {
 }
 
 // Run runs the background work (key lifecycle, clock checks, store
-// garbage collection: a first round at once, then every GCInterval; on
-// a store shared by several nodes, following their changes, cluster.go)
+// garbage collection: a first round at once, then every GCInterval)
 // until ctx ends.
 func (s *Server) Run(ctx context.Context) {
+	go s.followChanges(ctx) // the other nodes' changes, cluster.go
 	go s.Keys.Run(ctx, time.Minute)
-	go s.followChanges(ctx)
 	s.Housekeep(ctx)
 	gc := time.NewTicker(s.gcInterval)
 	defer gc.Stop()

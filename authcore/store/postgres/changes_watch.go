@@ -32,13 +32,15 @@ func (s *Store) WatchChanges(ctx context.Context, fn func([]authcore.Change, boo
 		default:
 		}
 	}
+	var lastLogged time.Time // pgxlisten retries every second: log once a minute
 	l := &pgxlisten.Listener{
 		Connect: func(ctx context.Context) (*pgx.Conn, error) {
 			return pgx.ConnectConfig(ctx, s.pool.Config().ConnConfig.Copy())
 		},
 		ReconnectDelay: time.Second,
 		LogError: func(ctx context.Context, err error) {
-			if ctx.Err() == nil {
+			if ctx.Err() == nil && time.Since(lastLogged) > time.Minute {
+				lastLogged = time.Now()
 				s.log.Warn().Err(err).Msg("postgres: change notifications interrupted; reading the change log every " + changesPoll.String())
 			}
 		},
