@@ -146,3 +146,41 @@ func TestFeedClientMovesToAnotherNode(t *testing.T) {
 	}
 	t.Logf("moved to the other node and caught up in %v", took)
 }
+
+// revokedSet is a Revocations over a fixed set of keys.
+type revokedSet map[string]bool
+
+func (r revokedSet) IsRevoked(_ context.Context, key string) (bool, error) { return r[key], nil }
+
+// A deleted client's tokens are refused as one: the gateway checks the
+// client's revocation key beside the token's jti.
+func TestDeletedClientTokensRefused(t *testing.T) {
+	iss := newIssuer(t)
+	up := echoUpstream(t)
+	revoked := revokedSet{}
+	gw, err := New(Config{Issuer: iss.url, Audience: testAudience, Revocations: revoked,
+		Keys:   NewFuncKeySource(func() ([]byte, string) { return iss.jwks, "v1" }),
+		Routes: []Route{{Name: "api", Prefix: "/api/", Upstream: up.URL}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := bearer(iss.token(time.Now(), nil)) // client_id c1
+	call := func() int {
+		r := httptest.NewRequest("GET", "/api/x", nil)
+		r.Header.Set("Authorization", tok)
+		w := httptest.NewRecorder()
+		gw.ServeHTTP(w, r)
+		return w.Code
+	}
+	if c := call(); c != 200 {
+		t.Fatalf("before: %d", c)
+	}
+	revoked[authcore.ClientRevocationJTI("c2")] = true
+	if c := call(); c != 200 {
+		t.Fatalf("another client deleted: %d", c)
+	}
+	revoked[authcore.ClientRevocationJTI("c1")] = true
+	if c := call(); c != 401 {
+		t.Fatalf("its client deleted: %d, want 401", c)
+	}
+}
