@@ -7,21 +7,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
-
 	"github.com/latchkey/latchkey/authcore"
+	"github.com/latchkey/latchkey/authcore/testsupport"
 )
 
 // claimsOf reads a JWT's header kid and jti without verifying it.
 func claimsOf(t *testing.T, tok string) (kid, jti string) {
 	t.Helper()
-	var c jwt.RegisteredClaims
-	parsed, _, err := jwt.NewParser().ParseUnverified(tok, &c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kid, _ = parsed.Header["kid"].(string)
-	return kid, c.ID
+	h, c := testsupport.DecodeJWT(t, tok)
+	kid, _ = h["kid"].(string)
+	jti, _ = c["jti"].(string)
+	return kid, jti
 }
 
 // follow subscribes to to's revocation feed once to has begun following
