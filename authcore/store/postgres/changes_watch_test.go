@@ -86,4 +86,22 @@ func TestWatchChangesAcrossStores(t *testing.T) {
 		t.Fatal(err)
 	}
 	expectJTI(t, got, "j2", time.Second)
+
+	// Now every connection of both stores at once (the database
+	// restarting, a network cut): the watcher's cursor survives and the
+	// pool reconnects. (This package's tests never run in parallel.)
+	if _, err := b.pool.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+		WHERE datname = current_database() AND pid <> pg_backend_pid()`); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; ; i++ { // b's own pooled connections were cut too
+		err := b.RevokeAccessToken(ctx, authcore.Revocation{JTI: "j3"})
+		if err == nil {
+			break
+		}
+		if i == 3 {
+			t.Fatal(err)
+		}
+	}
+	expectJTI(t, got, "j3", time.Second)
 }
