@@ -80,13 +80,21 @@ func (s *Server) reloadPart(what string, err error) {
 // A saved document that does not validate here (a node of another
 // version wrote it) leaves the policy in force unchanged.
 func (s *Server) reloadPolicy(ctx context.Context) error {
+	s.policy.mu.Lock()
+	defer s.policy.mu.Unlock()
+	return s.reloadPolicyLocked(ctx)
+}
+
+// reloadPolicyLocked is reloadPolicy with s.policy.mu held. UpdatePolicy
+// calls it first, so that a change saved a moment ago on another node,
+// not yet reloaded here, is neither overwritten nor reported as this
+// change.
+func (s *Server) reloadPolicyLocked(ctx context.Context) error {
 	doc, err := loadPolicyDoc(ctx, s.Store)
 	if err != nil {
 		return err
 	}
 	ps := &s.policy
-	ps.mu.Lock()
-	defer ps.mu.Unlock()
 	p, perr := merge(ps.defaults, doc.Values)
 	if perr != nil {
 		return perr

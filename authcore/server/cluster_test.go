@@ -79,3 +79,44 @@ func TestApplyChanges(t *testing.T) {
 		t.Fatalf("after a resync, published %+v", rv)
 	}
 }
+
+// Two nodes save settings one after the other, the second before it
+// heard of the first: the second keeps the first's value, and does not
+// report it as its own change.
+func TestUpdatePolicyKeepsAnotherNodesChange(t *testing.T) {
+	st, err := badger.Open(badger.Options{InMemory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	node := func() *Server {
+		s, err := New(ctx, Config{Issuer: "http://127.0.0.1:1", Store: st, Logger: zerolog.Nop(), KeyAlgorithms: []string{"ES256"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(s.OIDC.Close)
+		return s
+	}
+	a, b := node(), node() // neither follows the other (no Run)
+	if _, _, err := a.UpdatePolicy(ctx, map[string]string{"access_token_ttl": "7m"}, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	_, diff, err := b.UpdatePolicy(ctx, map[string]string{"refresh_token_ttl": "48h"}, "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(diff) != 1 || diff[0].Key != "refresh_token_ttl" {
+		t.Errorf("bob's change reported as %+v", diff)
+	}
+	doc, err := loadPolicyDoc(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc.Values["access_token_ttl"] != "7m" || doc.Values["refresh_token_ttl"] == "" {
+		t.Fatalf("saved settings %v: one node's change was lost", doc.Values)
+	}
+	if got := b.Policy().Policy.AccessTokenTTL; got != 7*time.Minute {
+		t.Errorf("b's access-token lifetime %v, want 7m", got)
+	}
+}

@@ -175,6 +175,9 @@ func (ps *policyState) next(changes map[string]string) (map[string]string, Polic
 func (s *Server) UpdatePolicy(ctx context.Context, changes map[string]string, who string) (PolicyState, []PolicyChange, error) {
 	ps := &s.policy
 	ps.mu.Lock()
+	if err := s.reloadPolicyLocked(ctx); err != nil { // another node's change, cluster.go
+		s.log.Warn().Err(err).Msg("server: the saved settings could not be read again; changing the ones in force here")
+	}
 	values, p, perr := ps.next(changes)
 	if perr != nil {
 		ps.mu.Unlock()
