@@ -12,6 +12,17 @@ import (
 	"github.com/latchkey/latchkey/authcore/store/badger"
 )
 
+// newNode builds a server on st, as one node of several sharing it.
+func newNode(t *testing.T, st authcore.Storage) *Server {
+	t.Helper()
+	s, err := New(context.Background(), Config{Issuer: "http://127.0.0.1:1", Store: st, Logger: zerolog.Nop(), KeyAlgorithms: []string{"ES256"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.OIDC.Close)
+	return s
+}
+
 // applyChanges acts on what another node changed in the store behind
 // this node's back: a revocation goes out on the feed, a setting is
 // reloaded, and a resync reloads everything and ends the feed's streams
@@ -23,11 +34,7 @@ func TestApplyChanges(t *testing.T) {
 	}
 	defer st.Close()
 	ctx := context.Background()
-	s, err := New(ctx, Config{Issuer: "http://127.0.0.1:1", Store: st, Logger: zerolog.Nop(), KeyAlgorithms: []string{"ES256"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.OIDC.Close()
+	s := newNode(t, st)
 	// "Another node" writes straight to the store.
 	putPolicy := func(ttl string) {
 		raw, _ := json.Marshal(policyDoc{Version: 1, Values: map[string]string{"access_token_ttl": ttl}})
@@ -90,15 +97,7 @@ func TestUpdatePolicyKeepsAnotherNodesChange(t *testing.T) {
 	}
 	defer st.Close()
 	ctx := context.Background()
-	node := func() *Server {
-		s, err := New(ctx, Config{Issuer: "http://127.0.0.1:1", Store: st, Logger: zerolog.Nop(), KeyAlgorithms: []string{"ES256"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(s.OIDC.Close)
-		return s
-	}
-	a, b := node(), node() // neither follows the other (no Run)
+	a, b := newNode(t, st), newNode(t, st) // neither follows the other (no Run)
 	if _, _, err := a.UpdatePolicy(ctx, map[string]string{"access_token_ttl": "7m"}, "alice"); err != nil {
 		t.Fatal(err)
 	}
