@@ -57,6 +57,12 @@ func (s *Store) WatchChanges(ctx context.Context, fn func([]authcore.Change, boo
 	failing := false
 	for {
 		batch, resync, err := s.nextChanges(ctx, &cur)
+		for retry := 0; retry < 3 && err != nil && ctx.Err() == nil; retry++ {
+			// The pool drops a connection the database cut only when a
+			// read fails on it: after a restart, go through them now
+			// rather than one per poll.
+			batch, resync, err = s.nextChanges(ctx, &cur)
+		}
 		switch {
 		case err != nil && ctx.Err() == nil && !failing:
 			failing = true

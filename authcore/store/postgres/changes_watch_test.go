@@ -103,5 +103,5 @@ func TestWatchChangesAcrossStores(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	expectJTI(t, got, "j3", time.Second)
+	expectJTI(t, got, "j3", 2*time.Second) // the pool and LISTEN reconnect first
 }
