@@ -66,10 +66,10 @@ func (l *Log) cursorMAC(msg []byte) []byte {
 	return m.Sum(nil)[:cursorMACLen]
 }
 
-// loadCursorKey reads the cursor key, making it on first use.
-func loadCursorKey(db *badger.DB) ([]byte, error) {
+// cursorKey reads the cursor key, making it on first use.
+func (b *badgerBackend) cursorKey() ([]byte, error) {
 	var key []byte
-	err := db.Update(func(txn *badger.Txn) error {
+	err := b.db.Update(func(txn *badger.Txn) error {
 		item, err := txn.Get(keyCursor)
 		if err == nil {
 			key, err = item.ValueCopy(nil)

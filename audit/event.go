@@ -83,18 +83,21 @@ const (
 // Event is one security-relevant step. Fields are empty when they do not
 // apply. Details must never hold a secret.
 type Event struct {
-	Time      time.Time      `json:"time"`
-	Type      Type           `json:"type"`
-	Outcome   Outcome        `json:"outcome"`
-	Actor     string         `json:"actor,omitempty"`   // user, client or admin who acted
-	Subject   string         `json:"subject,omitempty"` // user the event is about
-	ClientID  string         `json:"client_id,omitempty"`
-	KeyID     string         `json:"key_id,omitempty"`
-	Reason    string         `json:"reason,omitempty"`
-	RemoteIP  string         `json:"remote_addr,omitempty"`
-	UserAgent string         `json:"user_agent,omitempty"`
-	RequestID string         `json:"request_id,omitempty"`
-	Details   map[string]any `json:"details,omitempty"`
+	Time      time.Time `json:"time"`
+	Type      Type      `json:"type"`
+	Outcome   Outcome   `json:"outcome"`
+	Actor     string    `json:"actor,omitempty"`   // user, client or admin who acted
+	Subject   string    `json:"subject,omitempty"` // user the event is about
+	ClientID  string    `json:"client_id,omitempty"`
+	KeyID     string    `json:"key_id,omitempty"`
+	Reason    string    `json:"reason,omitempty"`
+	RemoteIP  string    `json:"remote_addr,omitempty"`
+	UserAgent string    `json:"user_agent,omitempty"`
+	RequestID string    `json:"request_id,omitempty"`
+	// Node is the id of the node that recorded the event (Options.NodeID),
+	// set by the Log: one hash chain per node on PostgreSQL.
+	Node    string         `json:"node,omitempty"`
+	Details map[string]any `json:"details,omitempty"`
 }
 
 // Recorder receives events. Record must be safe for concurrent use and

@@ -15,6 +15,10 @@ import (
 // be re-verified outside Latchkey. A zero to means no upper bound. It
 // returns the number of events written.
 func (l *Log) Export(ctx context.Context, from, to time.Time, w io.Writer) (int, error) {
+	return l.b.export(ctx, from, to, w)
+}
+
+func (b *badgerBackend) export(ctx context.Context, from, to time.Time, w io.Writer) (int, error) {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	n := 0
 	start := makeID(0, 0)
@@ -25,7 +29,7 @@ func (l *Log) Export(ctx context.Context, from, to time.Time, w io.Writer) (int,
 	if !to.IsZero() {
 		end = to.UnixNano()
 	}
-	err := l.db.View(func(txn *badger.Txn) error {
+	err := b.db.View(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: true, PrefetchSize: 256, Prefix: prefixEvent})
 		defer it.Close()
 		for it.Seek(eventKey(start)); it.Valid(); it.Next() {

@@ -1,13 +1,10 @@
 package audit
 
 import (
-	"encoding/json"
 	"errors"
-	"fmt"
 	"sync"
 	"sync/atomic"
 
-	"github.com/dgraph-io/badger/v4"
 	"github.com/rs/zerolog"
 )
 
@@ -16,10 +13,11 @@ import (
 var ErrClosed = errors.New("audit: log closed")
 
 // Log is the durable audit log: a hash-chained, indexed sequence of events
-// in its own Badger database. It implements Recorder. All methods are safe
+// in a Backend (its own Badger database, or PostgreSQL). It implements
+// Recorder. All methods are safe
 // for concurrent use.
 type Log struct {
-	db   *badger.DB
+	b    Backend
 	opt  Options
 	log  zerolog.Logger
 	subs hub
@@ -75,39 +73,12 @@ type ObserverFunc func(Event)
 // Observe calls f(e).
 func (f ObserverFunc) Observe(e Event) { f(e) }
 
-// Open opens (creating if needed) the audit database and starts the writer
-// and the background pruner.
-func Open(opt Options) (*Log, error) {
-	opt = opt.withDefaults()
-	if opt.Dir == "" && !opt.InMemory {
-		return nil, errors.New("audit: Options.Dir is required unless InMemory")
-	}
-	bo := badger.DefaultOptions(opt.Dir).
-		WithInMemory(opt.InMemory).
-		// Commits are synced by the writer, not by Badger: at once when a
-		// caller waits for durability (RecordSync, Flush), else at most a
-		// second later (writer.go), so buffered events share one fsync.
-		WithSyncWrites(false).
-		// Memory: memtables are Go heap and Badger's defaults (5 of 64
-		// MiB, a 256 MiB block cache) would let the audit log alone hold
-		// ~600 MiB; these keep it near 100 MiB (authcore/store/badger
-		// does the same).
-		WithMemTableSize(16 << 20).
-		WithNumMemtables(3).
-		WithBlockCacheSize(32 << 20).
-		WithLogger(badgerLogger{opt.Logger.With().Str("component", "audit-badger").Logger()})
-	if opt.InMemory {
-		bo = bo.WithDir("").WithValueDir("")
-	}
-	if len(opt.EncryptionKey) > 0 {
-		bo = bo.WithEncryptionKey(opt.EncryptionKey).WithIndexCacheSize(32 << 20)
-	}
-	db, err := badger.Open(bo)
-	if err != nil {
-		return nil, fmt.Errorf("audit: open: %w", err)
-	}
+// newLog starts a Log on backend b: it loads the cursor key and this
+// node's chain head, then starts the writer, the syncer and the pruner.
+// On error b is closed.
+func newLog(b Backend, opt Options) (*Log, error) {
 	l := &Log{
-		db:         db,
+		b:          b,
 		opt:        opt,
 		log:        *opt.Logger,
 		queue:      make(chan *pending, opt.BufferSize),
@@ -118,12 +89,13 @@ func Open(opt Options) (*Log, error) {
 		pruneNow:   make(chan struct{}, 1),
 	}
 	l.retention.Store(int64(opt.Retention))
-	if l.cursorKey, err = loadCursorKey(db); err != nil {
-		db.Close()
+	var err error
+	if l.cursorKey, err = b.cursorKey(); err != nil {
+		b.close(nil)
 		return nil, err
 	}
-	if l.head, err = l.loadHead(); err != nil {
-		db.Close()
+	if l.head, err = b.loadHead(opt.NodeID); err != nil {
+		b.close(nil)
 		return nil, err
 	}
 	l.lastTS = l.head.Time.UnixNano()
@@ -132,29 +104,6 @@ func Open(opt Options) (*Log, error) {
 	go l.syncer()
 	go l.maintain()
 	return l, nil
-}
-
-// loadHead reads the newest chain point: the head record, else the
-// anchor left by pruning, else the genesis.
-func (l *Log) loadHead() (chainPoint, error) {
-	p := chainPoint{Hash: genesisHash}
-	err := l.db.View(func(txn *badger.Txn) error {
-		for _, k := range [][]byte{keyHead, keyAnchor} {
-			it, err := txn.Get(k)
-			if errors.Is(err, badger.ErrKeyNotFound) {
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			return it.Value(func(v []byte) error { return json.Unmarshal(v, &p) })
-		}
-		return nil
-	})
-	if err != nil {
-		return p, fmt.Errorf("audit: read chain head: %w", err)
-	}
-	return p, nil
 }
 
 // AddObserver registers o to be told about every event committed from now
@@ -169,7 +118,7 @@ func (l *Log) AddObserver(o Observer) {
 type Stats struct {
 	Recorded uint64 // events committed since Open
 	Lost     uint64 // events that could not be committed (each one logged)
-	Batches  uint64 // Badger transactions committed
+	Batches  uint64 // backend transactions committed
 	Queued   int    // events waiting in the buffer
 	HeadSeq  uint64 // seq of the newest committed event
 }
@@ -199,18 +148,7 @@ func (l *Log) Close() error {
 		<-l.maintDone
 		<-l.syncDone
 		l.subs.closeAll()
-		if g := l.opt.Gate; g != nil {
-			if refused := g.Allow(0); refused != nil {
-				// Closing flushes the memtable into new table files
-				// through a memory map: SIGBUS on a full disk. The
-				// synced write-ahead log is replayed at the next open.
-				err = errors.Join(fmt.Errorf("audit: close skipped: %w", refused), l.db.Sync())
-				return
-			}
-		}
-		if e := l.db.Close(); e != nil {
-			err = fmt.Errorf("audit: close: %w", e)
-		}
+		err = l.b.close(l.opt.Gate)
 	})
 	return err
 }

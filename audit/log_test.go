@@ -3,6 +3,7 @@ package audit
 import (
 	"bytes"
 	"context"
+	"github.com/dgraph-io/badger/v4"
 	"strings"
 	"sync"
 	"testing"
@@ -161,3 +162,7 @@ func TestClockStepBackKeepsOrder(t *testing.T) {
 		t.Fatalf("entries = %+v", page.Entries)
 	}
 }
+
+// bdb is the Badger database under a log opened with Open (the tests
+// that tamper with stored keys).
+func (l *Log) bdb() *badger.DB { return l.b.(*badgerBackend).db }

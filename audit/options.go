@@ -2,6 +2,7 @@ package audit
 
 import (
 	"io"
+	"os"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -21,6 +22,12 @@ type Options struct {
 	// EncryptionKey, when set, encrypts the database at rest (AES; 16, 24
 	// or 32 bytes).
 	EncryptionKey []byte
+
+	// NodeID names this node in every event it records (Event.Node) and,
+	// on PostgreSQL, the hash chain it extends. Several processes must not
+	// record under one node id at once (their commits would conflict and
+	// be retried). Default: the host name.
+	NodeID string
 
 	// Logger receives operational messages (never event contents beyond
 	// type and seq). Defaults to a disabled logger.
@@ -71,6 +78,9 @@ func (o Options) withDefaults() Options {
 		l := zerolog.Nop()
 		o.Logger = &l
 	}
+	if o.NodeID == "" {
+		o.NodeID = DefaultNodeID()
+	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -87,4 +97,13 @@ func (o Options) withDefaults() Options {
 		o.MaxBatch = 512
 	}
 	return o
+}
+
+// DefaultNodeID is the node id used when none is given: the host name,
+// or "node" when it cannot be read.
+func DefaultNodeID() string {
+	if h, err := os.Hostname(); err == nil && h != "" {
+		return h
+	}
+	return "node"
 }

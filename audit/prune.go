@@ -31,7 +31,7 @@ func (l *Log) Prune(ctx context.Context, before time.Time) (int, error) {
 		if err := ctx.Err(); err != nil {
 			return total, err
 		}
-		n, err := l.pruneOnce(limit)
+		n, err := l.b.pruneOnce(limit)
 		total += n
 		if err != nil || n < pruneBatch {
 			return total, err
@@ -40,12 +40,12 @@ func (l *Log) Prune(ctx context.Context, before time.Time) (int, error) {
 }
 
 // pruneOnce removes up to pruneBatch events older than limit.
-func (l *Log) pruneOnce(limit int64) (int, error) {
+func (b *badgerBackend) pruneOnce(limit int64) (int, error) {
 	var keys [][]byte
 	var anchor chainPoint
 	events := 0
 	var broken error
-	err := l.db.View(func(txn *badger.Txn) error {
+	err := b.db.View(func(txn *badger.Txn) error {
 		var err error
 		if anchor, _, err = chainEnds(txn); err != nil {
 			return err
@@ -87,7 +87,7 @@ func (l *Log) pruneOnce(limit int64) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	wb := l.db.NewTransaction(true)
+	wb := b.db.NewTransaction(true)
 	defer wb.Discard()
 	for _, k := range keys {
 		if err := wb.Delete(k); err != nil {
@@ -101,7 +101,7 @@ func (l *Log) pruneOnce(limit int64) (int, error) {
 		return 0, fmt.Errorf("audit: prune: %w", err)
 	}
 	if broken != nil {
-		l.log.Error().Err(broken).Msg("audit: prune stopped at a broken chain")
+		b.log.Error().Err(broken).Msg("audit: prune stopped at a broken chain")
 	}
 	return events, broken
 }
@@ -142,8 +142,7 @@ func (l *Log) maintain() {
 				l.log.Info().Int("events", n).Msg("audit: pruned by retention")
 			}
 		}
-		for (l.opt.Gate == nil || l.opt.Gate.Allow(0) == nil) && l.db.RunValueLogGC(0.5) == nil {
-		}
+		l.b.maintain(l.opt.Gate)
 		select {
 		case <-l.stopMaint:
 			return

@@ -50,9 +50,28 @@ func (l *Log) Query(ctx context.Context, f Filter) (Page, error) {
 	if err != nil || !ok {
 		return Page{}, err
 	}
-	var page Page
-	err = l.db.View(func(txn *badger.Txn) error {
-		p := l.plan(txn, f)
+	es, last, err := l.b.query(ctx, m, f, start, limit)
+	if errors.Is(err, ErrIndexDamaged) {
+		l.indexDamaged.Store(true) // one lying entry: no filtered answer is trustworthy
+		l.log.Error().Err(err).Msg("audit: query refused: index damaged")
+		return Page{}, err
+	}
+	if err != nil {
+		return Page{}, fmt.Errorf("audit: query: %w", err)
+	}
+	page := Page{Entries: es}
+	if len(es) == limit {
+		page.Next = l.encodeCursor(last)
+	}
+	return page, nil
+}
+
+// query walks the plan for f from start (badger_query.go).
+func (b *badgerBackend) query(ctx context.Context, m *matcher, f Filter, start id, limit int) ([]Entry, id, error) {
+	var es []Entry
+	var last id
+	err := b.db.View(func(txn *badger.Txn) error {
+		p := b.plan(txn, f)
 		defer p.close()
 		n := 0
 		for p.seek(start); p.valid(); p.next() {
@@ -63,30 +82,22 @@ func (l *Log) Query(ctx context.Context, f Filter) (Page, error) {
 			if i.ts() < m.from {
 				break
 			}
-			en, ok, err := l.candidate(txn, m, i, scanItem(p))
+			en, ok, err := b.candidate(txn, m, i, scanItem(p))
 			if err != nil {
 				return err
 			}
 			if !ok {
 				continue
 			}
-			page.Entries = append(page.Entries, en)
-			if len(page.Entries) == limit {
-				page.Next = l.encodeCursor(i)
+			es = append(es, en)
+			if len(es) == limit {
+				last = i
 				break
 			}
 		}
 		return nil
 	})
-	if errors.Is(err, ErrIndexDamaged) {
-		l.indexDamaged.Store(true) // one lying entry: no filtered answer is trustworthy
-		l.log.Error().Err(err).Msg("audit: query refused: index damaged")
-		return Page{}, err
-	}
-	if err != nil {
-		return Page{}, fmt.Errorf("audit: query: %w", err)
-	}
-	return page, nil
+	return es, last, err
 }
 
 // startID is the id to seek to: just below the cursor, or just below To,
@@ -116,7 +127,7 @@ func (l *Log) startID(m *matcher, cursor string) (id, bool, error) {
 // plan builds the posting that drives a query: the intersection of the
 // indexes of every exact-match condition, or all events when there are
 // none.
-func (l *Log) plan(txn *badger.Txn, f Filter) posting {
+func (b *badgerBackend) plan(txn *badger.Txn, f Filter) posting {
 	var kids []posting
 	add := func(field byte, v string) {
 		if v != "" {
@@ -172,7 +183,7 @@ var ErrIndexDamaged = errors.New("audit: index damaged")
 // (item nil) must be stored and hold the values it was found by: every hit
 // is confirmed against the stored record, so a tampered index fails the
 // query (ErrIndexDamaged) instead of inventing a result.
-func (l *Log) candidate(txn *badger.Txn, m *matcher, i id, item *badger.Item) (Entry, bool, error) {
+func (b *badgerBackend) candidate(txn *badger.Txn, m *matcher, i id, item *badger.Item) (Entry, bool, error) {
 	if !m.inRange(i.ts()) {
 		return Entry{}, false, nil
 	}
@@ -195,7 +206,7 @@ func (l *Log) candidate(txn *badger.Txn, m *matcher, i id, item *badger.Item) (E
 		}
 		var derr error
 		if en, derr = decodeEntry(line); derr != nil {
-			l.log.Warn().Err(derr).Uint64("seq", i.seq()).Msg("audit: undecodable event skipped")
+			b.log.Warn().Err(derr).Uint64("seq", i.seq()).Msg("audit: undecodable event skipped")
 			return nil
 		}
 		if viaIndex && !m.exact(&en.Event) {

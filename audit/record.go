@@ -41,6 +41,7 @@ func (l *Log) Flush(ctx context.Context) error {
 
 func (l *Log) prepare(ctx context.Context, e *Event) {
 	Fill(ctx, e)
+	e.Node = l.opt.NodeID
 	if e.Time.IsZero() {
 		e.Time = l.opt.Now()
 	}

@@ -39,8 +39,20 @@ func (l *Log) Reindex(ctx context.Context) (ReindexResult, error) {
 	if !v.OK && v.Problem != IndexDamaged {
 		return res, fmt.Errorf("%w (%s at seq %d)", ErrChainNotIntact, v.Problem, v.Seq)
 	}
+	if res, err = l.b.reindex(ctx); err != nil {
+		return res, fmt.Errorf("audit: reindex: %w", err)
+	}
+	l.indexDamaged.Store(false)
+	l.log.Warn().Int("removed", res.Removed).Int("added", res.Added).Msg("audit: indexes rebuilt from the chain")
+	return res, nil
+}
+
+// reindex removes the index entries that point at no chained event
+// holding their value and adds the ones chained events lack.
+func (b *badgerBackend) reindex(ctx context.Context) (ReindexResult, error) {
+	var res ReindexResult
 	var bad, missing [][]byte
-	err = l.db.View(func(txn *badger.Txn) error {
+	err := b.db.View(func(txn *badger.Txn) error {
 		err := walkIndex(ctx, txn, func(k []byte) (bool, error) {
 			detail, _, err := checkIndexKey(txn, k)
 			if detail != "" {
@@ -78,21 +90,19 @@ func (l *Log) Reindex(ctx context.Context) (ReindexResult, error) {
 		return nil
 	})
 	if err != nil {
-		return res, fmt.Errorf("audit: reindex: %w", err)
+		return res, err
 	}
-	if err := l.applyIndexChanges(bad, missing); err != nil {
-		return res, fmt.Errorf("audit: reindex: %w", err)
+	if err := b.applyIndexChanges(bad, missing); err != nil {
+		return res, err
 	}
 	res.Removed, res.Added = len(bad), len(missing)
-	l.indexDamaged.Store(false)
-	l.log.Warn().Int("removed", res.Removed).Int("added", res.Added).Msg("audit: indexes rebuilt from the chain")
 	return res, nil
 }
 
 // applyIndexChanges deletes del and sets add, in batches.
-func (l *Log) applyIndexChanges(del, add [][]byte) error {
+func (b *badgerBackend) applyIndexChanges(del, add [][]byte) error {
 	for len(del) > 0 || len(add) > 0 {
-		err := l.db.Update(func(txn *badger.Txn) error {
+		err := b.db.Update(func(txn *badger.Txn) error {
 			for n := 0; n < reindexBatch && (len(del) > 0 || len(add) > 0); n++ {
 				var err error
 				if len(del) > 0 {

@@ -42,8 +42,19 @@ type VerifyResult struct {
 // secondary index against it (IndexDamaged): the indexes are not hashed,
 // and Query answers from them.
 func (l *Log) Verify(ctx context.Context) (VerifyResult, error) {
+	r, err := l.b.verify(ctx)
+	if err != nil {
+		return VerifyResult{}, fmt.Errorf("audit: verify: %w", err)
+	}
+	if r.OK || r.Problem == IndexDamaged {
+		l.indexDamaged.Store(!r.OK) // the indexes were checked
+	}
+	return r, nil
+}
+
+func (b *badgerBackend) verify(ctx context.Context) (VerifyResult, error) {
 	var r VerifyResult
-	err := l.db.View(func(txn *badger.Txn) error {
+	err := b.db.View(func(txn *badger.Txn) error {
 		anchor, head, err := chainEnds(txn)
 		if err != nil {
 			return err
@@ -71,15 +82,9 @@ func (l *Log) Verify(ctx context.Context) (VerifyResult, error) {
 		}
 		err = verifyIndexes(ctx, txn, w.want, &r)
 		r.OK = r.Problem == ""
-		if err == nil {
-			l.indexDamaged.Store(!r.OK)
-		}
 		return err
 	})
-	if err != nil {
-		return VerifyResult{}, fmt.Errorf("audit: verify: %w", err)
-	}
-	return r, nil
+	return r, err
 }
 
 // chainEnds reads the anchor (or genesis) and the head record.

@@ -22,7 +22,7 @@ func tenEvents(t *testing.T) (*Log, [][]byte) {
 		t.Fatal(err)
 	}
 	var keys [][]byte
-	l.db.View(func(txn *badger.Txn) error {
+	l.bdb().View(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefixEvent})
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {
@@ -39,7 +39,7 @@ func tenEvents(t *testing.T) (*Log, [][]byte) {
 func get(t *testing.T, l *Log, k []byte) []byte {
 	t.Helper()
 	var v []byte
-	if err := l.db.View(func(txn *badger.Txn) error {
+	if err := l.bdb().View(func(txn *badger.Txn) error {
 		it, err := txn.Get(k)
 		if err == nil {
 			v, err = it.ValueCopy(nil)
@@ -53,7 +53,7 @@ func get(t *testing.T, l *Log, k []byte) []byte {
 
 func set(t *testing.T, l *Log, kv ...[]byte) {
 	t.Helper()
-	if err := l.db.Update(func(txn *badger.Txn) error {
+	if err := l.bdb().Update(func(txn *badger.Txn) error {
 		for i := 0; i < len(kv); i += 2 {
 			if kv[i+1] == nil {
 				if err := txn.Delete(kv[i]); err != nil {

@@ -1,12 +1,8 @@
 package audit
 
 import (
-	"encoding/json"
 	"errors"
-	"fmt"
 	"time"
-
-	"github.com/dgraph-io/badger/v4"
 )
 
 // syncEvery bounds how long a buffered event may sit committed but not
@@ -58,7 +54,10 @@ func (l *Log) commitBatch(batch []*pending) {
 	st := l.stage(batch)
 	err := l.admit(st)
 	for attempt := 0; err == nil && attempt < commitRetries; attempt++ {
-		if err = l.commit(st); err == nil {
+		var n int
+		n, err = l.b.commit(st)
+		l.batches.Add(uint64(n))
+		if err == nil {
 			break
 		}
 		l.log.Error().Err(err).Int("attempt", attempt+1).Msg("audit: commit failed")
@@ -129,7 +128,7 @@ func (l *Log) syncIfNeeded(batch []*pending) error {
 		return nil
 	}
 	l.dirty.Store(false)
-	return l.db.Sync()
+	return l.b.sync()
 }
 
 // syncer syncs buffered commits at most syncEvery after they happened.
@@ -143,7 +142,7 @@ func (l *Log) syncer() {
 			return
 		case <-t.C:
 			if l.dirty.Swap(false) {
-				if err := l.db.Sync(); err != nil {
+				if err := l.b.sync(); err != nil {
 					l.log.Error().Err(err).Msg("audit: sync failed")
 				}
 			}
@@ -181,41 +180,4 @@ func (l *Log) stage(batch []*pending) []staged {
 		out = append(out, staged{p: p, id: makeID(ts, seq), line: line, ev: e, prev: prev, head: head})
 	}
 	return out
-}
-
-// commit writes st in one transaction, splitting it if Badger finds the
-// transaction too big. Every transaction also moves the head record.
-func (l *Log) commit(st []staged) error {
-	if len(st) == 0 {
-		return nil
-	}
-	err := l.db.Update(func(txn *badger.Txn) error {
-		for _, s := range st {
-			if err := txn.Set(eventKey(s.id), s.line); err != nil {
-				return err
-			}
-			for _, ie := range indexValues(&s.ev) {
-				if err := txn.Set(indexKey(ie.field, ie.value, s.id), nil); err != nil {
-					return err
-				}
-			}
-		}
-		head, err := json.Marshal(st[len(st)-1].head)
-		if err != nil {
-			return err
-		}
-		return txn.Set(keyHead, head)
-	})
-	if errors.Is(err, badger.ErrTxnTooBig) && len(st) > 1 {
-		half := len(st) / 2
-		if err := l.commit(st[:half]); err != nil {
-			return err
-		}
-		return l.commit(st[half:])
-	}
-	if err != nil {
-		return fmt.Errorf("audit: commit: %w", err)
-	}
-	l.batches.Add(1)
-	return nil
 }
