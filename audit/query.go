@@ -46,11 +46,16 @@ func (l *Log) Query(ctx context.Context, f Filter) (Page, error) {
 	if l.indexDamaged.Load() && usesIndexes(f) {
 		return Page{}, fmt.Errorf("%w: verify found it damaged; run audit reindex", ErrIndexDamaged)
 	}
-	start, ok, err := l.startID(m, f.Cursor)
-	if err != nil || !ok {
-		return Page{}, err
+	var after id // zero: the first page
+	if f.Cursor != "" {
+		if after, err = l.decodeCursor(f.Cursor); err != nil {
+			return Page{}, err
+		}
 	}
-	es, last, err := l.b.query(ctx, m, f, start, limit)
+	if m.to != 0 && m.to <= m.from {
+		return Page{}, nil
+	}
+	es, last, err := l.b.query(ctx, m, f, after, limit)
 	if errors.Is(err, ErrIndexDamaged) {
 		l.indexDamaged.Store(true) // one lying entry: no filtered answer is trustworthy
 		l.log.Error().Err(err).Msg("audit: query refused: index damaged")
@@ -66,8 +71,13 @@ func (l *Log) Query(ctx context.Context, f Filter) (Page, error) {
 	return page, nil
 }
 
-// query walks the plan for f from start (badger_query.go).
-func (b *badgerBackend) query(ctx context.Context, m *matcher, f Filter, start id, limit int) ([]Entry, id, error) {
+// query walks the plan for f from just below after (a cursor's
+// position) or To or the top.
+func (b *badgerBackend) query(ctx context.Context, m *matcher, f Filter, after id, limit int) ([]Entry, id, error) {
+	start, ok := startID(m, after)
+	if !ok {
+		return nil, id{}, nil
+	}
 	var es []Entry
 	var last id
 	err := b.db.View(func(txn *badger.Txn) error {
@@ -100,9 +110,9 @@ func (b *badgerBackend) query(ctx context.Context, m *matcher, f Filter, start i
 	return es, last, err
 }
 
-// startID is the id to seek to: just below the cursor, or just below To,
-// or the top. ok is false when nothing can match.
-func (l *Log) startID(m *matcher, cursor string) (id, bool, error) {
+// startID is the id to seek to: just below the cursor's id, or just
+// below To, or the top. ok is false when nothing can match.
+func startID(m *matcher, after id) (id, bool) {
 	top := id{}
 	for k := range top {
 		top[k] = 0xff
@@ -110,18 +120,14 @@ func (l *Log) startID(m *matcher, cursor string) (id, bool, error) {
 	if m.to != 0 {
 		top, _ = makeID(m.to, 0).prev()
 	}
-	if cursor == "" {
-		return top, m.to == 0 || m.to > m.from, nil
+	if after.isZero() {
+		return top, true
 	}
-	c, err := l.decodeCursor(cursor)
-	if err != nil {
-		return id{}, false, err
-	}
-	below, ok := c.prev()
+	below, ok := after.prev()
 	if string(below[:]) < string(top[:]) {
 		top = below
 	}
-	return top, ok, nil
+	return top, ok
 }
 
 // plan builds the posting that drives a query: the intersection of the

@@ -60,6 +60,14 @@ func (l *Log) commitBatch(batch []*pending) {
 		if err == nil {
 			break
 		}
+		if errors.Is(err, errChainMoved) {
+			st, err = l.restage(batch)
+			if err != nil {
+				break
+			}
+			l.log.Warn().Str("node", l.opt.NodeID).Msg("audit: another process records under this node id; chaining after its events")
+			continue
+		}
 		l.log.Error().Err(err).Int("attempt", attempt+1).Msg("audit: commit failed")
 		time.Sleep(time.Duration(attempt+1) * 50 * time.Millisecond)
 	}
@@ -89,6 +97,19 @@ func (l *Log) commitBatch(batch []*pending) {
 			p.done <- err
 		}
 	}
+}
+
+// restage chains batch again after the head that is stored now.
+func (l *Log) restage(batch []*pending) ([]staged, error) {
+	head, err := l.b.loadHead(l.opt.NodeID)
+	if err != nil {
+		return nil, err
+	}
+	l.head = head
+	if ts := head.Time.UnixNano(); ts > l.lastTS {
+		l.lastTS = ts
+	}
+	return l.stage(batch), nil
 }
 
 // gateRefusal is a batch the Gate refused: nothing of it was written.

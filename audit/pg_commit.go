@@ -1,0 +1,85 @@
+package audit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// errChainMoved: the node's head row is not where this writer left it,
+// because another process recorded under the same node id. The writer
+// reloads the head and chains the batch again (writer.go).
+var errChainMoved = errors.New("audit: the chain head moved (another process records under this node id)")
+
+// pgInsert inserts a batch in one statement: the columns arrive as
+// arrays (one round trip, however many events).
+const pgInsert = `INSERT INTO audit_events
+	(node_id, seq, recorded_at, type, outcome, client_id, subject, remote_ip, prev_hash, hash, line)
+	SELECT $1, s, t, NULLIF(ty, ''), NULLIF(o, ''), NULLIF(c, ''), NULLIF(su, ''), NULLIF(r, ''), p, h, l
+	FROM unnest($2::bigint[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+		$9::text[], $10::text[], $11::bytea[]) AS u(s, t, ty, o, c, su, r, p, h, l)`
+
+// commit inserts st and moves the head row in one transaction, the two
+// statements sent together: the head moves only from where this writer
+// left it (else errChainMoved and nothing is written).
+func (b *pgBackend) commit(st []staged) (int, error) {
+	if len(st) == 0 {
+		return 0, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), pgTimeout)
+	defer cancel()
+	cols := pgColumns(st)
+	first, last := st[0], st[len(st)-1]
+	err := pgx.BeginFunc(ctx, b.pool, func(tx pgx.Tx) error {
+		var batch pgx.Batch
+		batch.Queue(`UPDATE audit_chains SET head_seq = $2, head_hash = $3, head_time = $4
+			WHERE node_id = $1 AND head_seq = $5 AND head_hash = $6`,
+			b.node, last.head.Seq, last.head.Hash, last.head.Time, first.head.Seq-1, first.prev)
+		batch.Queue(pgInsert, b.node, cols.seq, cols.at, cols.typ, cols.outcome, cols.client,
+			cols.subject, cols.remote, cols.prev, cols.hash, cols.line)
+		br := tx.SendBatch(ctx, &batch)
+		tag, err := br.Exec()
+		if err == nil && tag.RowsAffected() != 1 {
+			err = errChainMoved
+		}
+		if err == nil {
+			_, err = br.Exec()
+		}
+		return errors.Join(err, br.Close())
+	})
+	if errors.Is(err, errChainMoved) {
+		return 0, errChainMoved
+	}
+	if err != nil {
+		return 0, fmt.Errorf("audit: commit: %w", err)
+	}
+	return 1, nil
+}
+
+// pgBatch is a batch as column arrays.
+type pgBatch struct {
+	seq                                               []int64
+	at                                                []time.Time
+	typ, outcome, client, subject, remote, prev, hash []string
+	line                                              [][]byte
+}
+
+func pgColumns(st []staged) pgBatch {
+	var c pgBatch
+	for _, s := range st {
+		c.seq = append(c.seq, int64(s.head.Seq))
+		c.at = append(c.at, s.ev.Time)
+		c.typ = append(c.typ, string(s.ev.Type))
+		c.outcome = append(c.outcome, string(s.ev.Outcome))
+		c.client = append(c.client, s.ev.ClientID)
+		c.subject = append(c.subject, s.ev.Subject)
+		c.remote = append(c.remote, s.ev.RemoteIP)
+		c.prev = append(c.prev, s.prev)
+		c.hash = append(c.hash, s.head.Hash)
+		c.line = append(c.line, s.line)
+	}
+	return c
+}
