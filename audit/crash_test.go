@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"github.com/latchkey/latchkey/authcore/testsupport/pgtest"
 	"os"
 	"os/exec"
 	"sync"
@@ -22,7 +23,7 @@ func TestMain(m *testing.M) {
 		crashChild(dir)
 		return
 	}
-	os.Exit(m.Run())
+	pgtest.Main(m) // the PostgreSQL backend's tests (pg_test.go)
 }
 
 func crashChild(dir string) {

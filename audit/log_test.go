@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"github.com/dgraph-io/badger/v4"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -30,7 +31,21 @@ func (c *clock) Add(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
+// openMem opens a log for one test: in memory on Badger, or on a fresh
+// schema of the package's PostgreSQL cluster when LATCHKEY_TEST_STORE is
+// "postgres" (the same switch as the server suites), so the suites that
+// use it run on both backends.
 func openMem(t testing.TB, opt Options) *Log {
+	t.Helper()
+	if os.Getenv("LATCHKEY_TEST_STORE") == "postgres" {
+		return openPG(t, opt)
+	}
+	return openBadgerMem(t, opt)
+}
+
+// openBadgerMem opens an in-memory Badger log (the tests that reach into
+// Badger's keys).
+func openBadgerMem(t testing.TB, opt Options) *Log {
 	t.Helper()
 	opt.InMemory = true
 	l, err := Open(opt)

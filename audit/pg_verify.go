@@ -130,6 +130,10 @@ func (b *pgBackend) verifyChain(ctx context.Context, tx pgx.Tx, c pgChain, r, da
 		return err
 	}
 	w.finish(c.head)
+	if r.Problem == "" && c.head.Seq != w.expect-1 {
+		w.bad(Altered, c.head.Seq, "the head row of node %q says seq %d, its chain ends at seq %d", c.node, c.head.Seq, w.expect-1)
+		r.OK = false
+	}
 	return nil
 }
 

@@ -13,7 +13,7 @@ import (
 func tenEvents(t *testing.T) (*Log, [][]byte) {
 	t.Helper()
 	c := newClock()
-	l := openMem(t, Options{Now: c.Now})
+	l := openBadgerMem(t, Options{Now: c.Now})
 	for i := 0; i < 10; i++ {
 		c.Add(time.Second)
 		l.Record(context.Background(), Event{Type: LoginFailed, Outcome: Failure, Subject: "bob"})

@@ -53,23 +53,8 @@ type staged struct {
 func (l *Log) commitBatch(batch []*pending) {
 	st := l.stage(batch)
 	err := l.admit(st)
-	for attempt := 0; err == nil && attempt < commitRetries; attempt++ {
-		var n int
-		n, err = l.b.commit(st)
-		l.batches.Add(uint64(n))
-		if err == nil {
-			break
-		}
-		if errors.Is(err, errChainMoved) {
-			st, err = l.restage(batch)
-			if err != nil {
-				break
-			}
-			l.log.Warn().Str("node", l.opt.NodeID).Msg("audit: another process records under this node id; chaining after its events")
-			continue
-		}
-		l.log.Error().Err(err).Int("attempt", attempt+1).Msg("audit: commit failed")
-		time.Sleep(time.Duration(attempt+1) * 50 * time.Millisecond)
+	if err == nil {
+		st, err = l.commitRetrying(batch, st)
 	}
 	if err == nil {
 		err = l.syncIfNeeded(batch)
@@ -95,6 +80,36 @@ func (l *Log) commitBatch(batch []*pending) {
 	for _, p := range batch {
 		if p.done != nil {
 			p.done <- err
+		}
+	}
+}
+
+// maxRestage bounds how often one batch is chained again because another
+// process moved this node's head (errChainMoved).
+const maxRestage = 100
+
+// commitRetrying commits st, retrying a failed commit commitRetries
+// times in all, and chaining batch again after a moved head; it returns
+// what it committed.
+func (l *Log) commitRetrying(batch []*pending, st []staged) ([]staged, error) {
+	moved := 0
+	for attempt := 0; ; {
+		n, err := l.b.commit(st)
+		l.batches.Add(uint64(n))
+		switch {
+		case err == nil:
+			return st, nil
+		case errors.Is(err, errChainMoved) && moved < maxRestage:
+			moved++
+			if st, err = l.restage(batch); err != nil {
+				return st, err
+			}
+			continue
+		}
+		l.log.Error().Err(err).Int("attempt", attempt+1).Msg("audit: commit failed")
+		time.Sleep(time.Duration(attempt+1) * 50 * time.Millisecond)
+		if attempt++; attempt == commitRetries {
+			return st, err
 		}
 	}
 }
