@@ -49,6 +49,10 @@ type AuditVerify struct {
 
 	Seq    uint64 `json:"seq,omitempty"`
 	Detail string `json:"detail,omitempty"`
+	// Node is the node whose chain is bad, on a PostgreSQL store (one
+	// chain per node); Nodes counts the chains found intact there.
+	Node  string `json:"node,omitempty"`
+	Nodes int    `json:"nodes,omitempty"`
 }
 
 var errNoAudit = &Error{Status: http.StatusServiceUnavailable, Message: "this instance has no audit log open"}
@@ -124,9 +128,9 @@ func (a *App) VerifyAudit() (AuditVerify, error) {
 		return AuditVerify{}, err
 	}
 	a.adminAction(a.ctx("audit.verify"), "audit.verify", "")
-	out := AuditVerify{OK: res.OK, Checked: res.Checked, Indexed: res.Indexed, Detail: res.Detail}
+	out := AuditVerify{OK: res.OK, Checked: res.Checked, Indexed: res.Indexed, Detail: res.Detail, Nodes: res.Nodes}
 	if !res.OK {
-		out.Problem, out.Seq = string(res.Problem), res.Seq
+		out.Problem, out.Seq, out.Node = string(res.Problem), res.Seq, res.Node
 	}
 	return out, nil
 }

@@ -46,7 +46,7 @@ func printEvents(es []audit.Entry) func(io.Writer) {
 			if who == "" {
 				who = e.Subject
 			}
-			line := fmt.Sprintf("%s\t%s\t%s\tclient=%s\twho=%s", e.Time.Local().Format("2006-01-02 15:04:05"), e.Type, e.Outcome, e.ClientID, who)
+			line := fmt.Sprintf("%s\t%s\t%s\tclient=%s\twho=%s\tnode=%s", e.Time.Local().Format("2006-01-02 15:04:05"), e.Type, e.Outcome, e.ClientID, who, e.Node)
 			if e.Reason != "" {
 				line += "\treason=" + e.Reason
 			}
@@ -92,11 +92,15 @@ func auditCommands() map[string]adminCmd {
 				}
 				if err := o.print(v, func(w io.Writer) {
 					switch {
+					case v.OK && v.Nodes > 0:
+						fmt.Fprintf(w, "audit chains of %d nodes intact: %d events and %d index entries checked\n", v.Nodes, v.Checked, v.Indexed)
 					case v.OK:
 						fmt.Fprintf(w, "audit chain intact: %d events and %d index entries checked\n", v.Checked, v.Indexed)
 					case v.Problem == string(audit.IndexDamaged):
 						fmt.Fprintf(w, "audit index DAMAGED (the chain itself is intact; searches and filtered exports cannot be trusted): %s\n"+
 							"rebuild the indexes from the chain with: latchkey audit reindex\n", v.Detail)
+					case v.Node != "":
+						fmt.Fprintf(w, "audit chain of node %s BROKEN at seq %d: %s (%s)\n", v.Node, v.Seq, v.Problem, v.Detail)
 					default:
 						fmt.Fprintf(w, "audit chain BROKEN at seq %d: %s (%s)\n", v.Seq, v.Problem, v.Detail)
 					}
@@ -127,10 +131,15 @@ func auditCommands() map[string]adminCmd {
 // newer ones once a second until interrupted.
 func tail(c caller, f app.AuditFilter, follow bool, o *output) error {
 	var page app.AuditPage
-	if err := c.call("QueryAudit", &page, f); err != nil {
+	q := f
+	if follow {
+		q.Limit = audit.MaxLimit // the window the polls below compare with
+	}
+	if err := c.call("QueryAudit", &page, q); err != nil {
 		return err
 	}
-	events := slices.Clone(page.Events)
+	window := page.Events
+	events := slices.Clone(page.Events[:min(f.Limit, len(page.Events))])
 	slices.Reverse(events)
 	emit := func(es []audit.Entry) error {
 		if o.json {
@@ -147,9 +156,13 @@ func tail(c caller, f app.AuditFilter, follow bool, o *output) error {
 	if err := emit(events); err != nil || !follow {
 		return err
 	}
-	var last uint64
-	if len(events) > 0 {
-		last = events[len(events)-1].Seq
+	// Seq alone is not an event's identity: each node of a PostgreSQL
+	// store numbers its own chain, and a node's events may commit after
+	// another's newer ones. An event is new when it was not in the
+	// previous window of the newest events.
+	printed := map[eventID]bool{}
+	for _, e := range window {
+		printed[eventID{e.Node, e.Seq}] = true
 	}
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, os.Interrupt)
@@ -162,7 +175,7 @@ func tail(c caller, f app.AuditFilter, follow bool, o *output) error {
 		case <-tick.C:
 		}
 		q := f
-		q.Limit, q.Cursor = 1000, ""
+		q.Limit, q.Cursor = audit.MaxLimit, ""
 		if err := c.call("QueryAudit", &page, q); err != nil {
 			if strings.Contains(err.Error(), "did not answer") {
 				return err
@@ -170,17 +183,26 @@ func tail(c caller, f app.AuditFilter, follow bool, o *output) error {
 			continue
 		}
 		var fresh []audit.Entry
+		window := make(map[eventID]bool, len(page.Events))
 		for _, e := range page.Events {
-			if e.Seq > last {
+			k := eventID{e.Node, e.Seq}
+			window[k] = true
+			if !printed[k] {
 				fresh = append(fresh, e)
 			}
 		}
+		printed = window
 		slices.Reverse(fresh)
 		if len(fresh) > 0 {
-			last = fresh[len(fresh)-1].Seq
 			if err := emit(fresh); err != nil {
 				return err
 			}
 		}
 	}
+}
+
+// eventID names one event across the nodes of a cluster.
+type eventID struct {
+	node string
+	seq  uint64
 }

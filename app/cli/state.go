@@ -3,10 +3,8 @@ package cli
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -16,7 +14,6 @@ import (
 	"github.com/latchkey/latchkey/authcore"
 	"github.com/latchkey/latchkey/authcore/diskguard"
 	"github.com/latchkey/latchkey/authcore/server"
-	"github.com/latchkey/latchkey/authcore/store/badger"
 )
 
 // state is what a data directory holds open: the store and the audit log,
@@ -79,22 +76,14 @@ func openState(c *common, dataDir string, migrate bool, log zerolog.Logger, so s
 	if err != nil {
 		return nil, err
 	}
-	if err := badger.CheckFiles(filepath.Join(dataDir, "audit"), key); err != nil {
-		st.Close()
-		return nil, fmt.Errorf("audit log: %w; nothing was changed. Restore %s from a backup while Latchkey is stopped (see `latchkey store check`)", err, dataDir)
-	}
 	ao := so.audit
 	if keep, ok := server.SavedAuditRetention(context.Background(), st); ok {
 		ao.retention = keep // saved in Settings: it wins over --audit-retention, from the first prune
 	}
-	alog, err := audit.Open(audit.Options{Dir: filepath.Join(dataDir, "audit"), Logger: &log, EncryptionKey: key,
-		Retention: ao.retention, Mirror: ao.mirror, Gate: guard})
+	alog, err := c.openAudit(dataDir, key, st, guard, ao, log) // state_audit.go
 	if err != nil {
 		st.Close()
-		if strings.Contains(err.Error(), badgerLockText) {
-			return nil, fmt.Errorf("audit log in %s: %w", dataDir, errInUse)
-		}
-		return nil, fmt.Errorf("audit log: %w", err)
+		return nil, err
 	}
 	s.store, s.audit, s.mirror = st, alog, ao.closer
 	s.metrics = monitor.NewMetrics(monitor.MetricsConfig{AuditStats: alog.Stats})

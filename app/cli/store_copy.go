@@ -6,6 +6,7 @@ import (
 	"io"
 	"path/filepath"
 
+	"github.com/latchkey/latchkey/audit"
 	"github.com/latchkey/latchkey/authcore"
 	"github.com/latchkey/latchkey/authcore/store/badger"
 	"github.com/latchkey/latchkey/authcore/store/postgres"
@@ -21,7 +22,12 @@ database, in one transaction, and prints the count per kind. Stop the
 server on DIR first. The target is migrated if needed and must hold no
 record. The data-encryption key is DIR's ($LATCHKEY_ENCRYPTION_KEY or
 DIR/encryption.key, or --encryption-key-file); every node on the target
-needs the same one. The audit log stays in DIR.
+needs the same one.
+
+The audit log is copied too, its hash chain intact (every event keeps its
+stored form and hash; "latchkey audit verify" passes on the target), as
+the chain of --node-id (default: the host name): the node that runs with
+that id on the target goes on from the copied chain's head.
 `
 
 // runStore runs `latchkey store copy` and `latchkey store check`.
@@ -67,7 +73,20 @@ func runStore(args []string, env Env) error {
 		return fmt.Errorf("store copy: %w", err)
 	}
 	defer dst.Close()
-	return copyStore(context.Background(), src, dst, env.Stdout)
+	alog, err := audit.Open(audit.Options{Dir: filepath.Join(*from, "audit"), EncryptionKey: key, Retention: -1, NodeID: c.nodeID, Logger: &log})
+	if err != nil {
+		return fmt.Errorf("store copy: %w", err)
+	}
+	defer alog.Close()
+	if err := copyStore(context.Background(), src, dst, env.Stdout); err != nil {
+		return err
+	}
+	n, err := audit.CopyToPostgres(context.Background(), alog, dst.Pool(), c.nodeID)
+	if err != nil {
+		return fmt.Errorf("store copy: the records were copied, the audit log was not: %w", err)
+	}
+	fmt.Fprintf(env.Stdout, "audit events\t%d\n", n)
+	return nil
 }
 
 // copyStore copies every record of src into the empty dst and prints the

@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -12,6 +14,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/latchkey/latchkey/audit"
 	"github.com/latchkey/latchkey/authcore"
 	"github.com/latchkey/latchkey/authcore/login"
 	"github.com/latchkey/latchkey/authcore/oauth"
@@ -53,8 +56,8 @@ func TestStoreCopyRoundTrip(t *testing.T) {
 			t.Errorf("store copy copied no %s:\n%s", kind, out)
 		}
 	}
-	if strings.Count(out, "\n") != 16 {
-		t.Errorf("store copy printed %d kinds, want 16:\n%s", strings.Count(out, "\n"), out)
+	if strings.Count(out, "\n") != 17 {
+		t.Errorf("store copy printed %d kinds, want 17 (16 and the audit events):\n%s", strings.Count(out, "\n"), out)
 	}
 
 	code, _, errOut = runCLI(t, "", "store", "copy", "--from", data, "--to", dsn)
@@ -88,7 +91,51 @@ func TestStoreCopyRoundTrip(t *testing.T) {
 			t.Errorf("%s differ:\nbadger   %+v\npostgres %+v", av.Type().Field(i).Name, av.Field(i).Interface(), bv.Field(i).Interface())
 		}
 	}
+	compareAuditCopy(t, data, dsn, dst, out)
+}
 
+// compareAuditCopy checks the audit log store copy made: every event of
+// the data directory's log is on the target in its stored form (so with
+// its hash), in chain order, the count printed is theirs, and
+// `latchkey audit verify` passes on the target.
+func compareAuditCopy(t *testing.T, data, dsn string, dst *postgres.Store, out string) {
+	t.Helper()
+	ctx := context.Background()
+	srcLog, err := audit.Open(audit.Options{Dir: filepath.Join(data, "audit"), EncryptionKey: []byte(strings.Repeat("\x12", 32)), Retention: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want bytes.Buffer
+	n, err := srcLog.Export(ctx, time.Time{}, time.Time{}, &want)
+	srcLog.Close()
+	if err != nil || n == 0 {
+		t.Fatalf("source audit export: %d %v", n, err)
+	}
+	if !strings.Contains(out, fmt.Sprintf("audit events\t%d\n", n)) {
+		t.Errorf("store copy did not print %d audit events:\n%s", n, out)
+	}
+	dstLog, err := audit.OpenPostgres(ctx, dst.Pool(), audit.Options{NodeID: "reader", Retention: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got bytes.Buffer
+	_, err = dstLog.Export(ctx, time.Time{}, time.Time{}, &got)
+	dstLog.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wl, gl := strings.Split(want.String(), "\n"), strings.Split(got.String(), "\n"); !slices.Equal(wl, gl) {
+		t.Errorf("audit events differ: %d lines copied, %d on the target", len(wl), len(gl))
+		for i := range min(len(wl), len(gl)) {
+			if wl[i] != gl[i] {
+				t.Fatalf("first difference at line %d:\nbadger   %s\npostgres %s", i+1, wl[i], gl[i])
+			}
+		}
+	}
+	code, vout, verr := runCLI(t, "", "audit", "verify", "--data", t.TempDir(), "--store", dsn, "--node-id", "reader")
+	if code != 0 || !strings.Contains(vout, "intact") {
+		t.Errorf("audit verify on the target: %d %s %s", code, vout, verr)
+	}
 }
 
 // populate writes at least one record of every kind.
