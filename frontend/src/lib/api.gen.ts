@@ -286,6 +286,11 @@ export interface AuditEvent {
   remote_addr?: string
   user_agent?: string
   request_id?: string
+  /**
+   * Node is the id of the node that recorded the event (Options.NodeID),
+   * set by the Log: one hash chain per node on PostgreSQL.
+   */
+  node?: string
   details?: Record<string, unknown>
   hash: string
 }
@@ -350,6 +355,12 @@ export interface AuditVerify {
   problem?: string
   seq?: number
   detail?: string
+  /**
+   * Node is the node whose chain is bad, on a PostgreSQL store (one
+   * chain per node); Nodes counts the chains found intact there.
+   */
+  node?: string
+  nodes?: number
 }
 
 /**

@@ -37,10 +37,19 @@ export function filterOf(f: AuditForm, limit = 100): AuditFilter {
   }
 }
 
-/** Puts events newer than the newest shown on top (newest first), keeping at most `keep`. */
+/** One event's identity: each node of a cluster numbers its own hash chain. */
+export const eventKey = (e: AuditEvent): string => `${e.node ?? ''}/${e.seq}`
+
+/**
+ * Puts the events of the newest page that are not shown yet on top (newest
+ * first), keeping at most `keep`. An event is told by its node and seq: on
+ * a cluster several nodes record, each numbering its own chain.
+ */
 export function prependNew(shown: AuditEvent[], page: AuditEvent[], keep = 500): AuditEvent[] {
-  const top = shown.reduce((m, e) => Math.max(m, e.seq), 0)
-  const fresh = page.filter((e) => e.seq > top).sort((a, b) => b.seq - a.seq)
+  const seen = new Set(shown.map(eventKey))
+  const fresh = page
+    .filter((e) => !seen.has(eventKey(e)))
+    .sort((a, b) => (a.time === b.time ? b.seq - a.seq : a.time < b.time ? 1 : -1))
   return fresh.length === 0 ? shown : [...fresh, ...shown].slice(0, keep)
 }
 

@@ -139,7 +139,7 @@ describe('identity providers', () => {
   })
 })
 
-import { filterOf, isoOf, prependNew } from './audit'
+import { eventKey, filterOf, isoOf, prependNew } from './audit'
 describe('audit log', () => {
   const ev = (seq: number) => ({ seq, type: 't', outcome: 'success', time: '', prev_hash: '', hash: '' })
   it('prepends only events newer than the newest shown, newest first', () => {
@@ -148,6 +148,12 @@ describe('audit log', () => {
     expect(prependNew(shown, [ev(6), ev(7), ev(5)]).map((e) => e.seq)).toEqual([7, 6, 5, 4])
     expect(prependNew([], [ev(2), ev(1)]).map((e) => e.seq)).toEqual([2, 1])
     expect(prependNew(shown, [ev(9), ev(8)], 3).map((e) => e.seq)).toEqual([9, 8, 5])
+  })
+  it('tells the events of a cluster apart by node and seq', () => {
+    const at = (node: string, seq: number, time: string) => ({ ...ev(seq), node, time })
+    const shown = [at('a', 5, '2026-01-01T00:00:02Z')]
+    const page = [at('b', 5, '2026-01-01T00:00:03Z'), at('b', 4, '2026-01-01T00:00:01Z'), at('a', 5, '2026-01-01T00:00:02Z')]
+    expect(prependNew(shown, page).map(eventKey)).toEqual(['b/5', 'b/4', 'a/5'])
   })
   it('turns the form into a filter, times in UTC', () => {
     expect(isoOf('')).toBe('')
