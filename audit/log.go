@@ -28,6 +28,8 @@ type Log struct {
 
 	obsMu     sync.RWMutex
 	observers []Observer
+	cluster   []Observer     // AddClusterObserver, follow.go
+	followWG  sync.WaitGroup // the follow goroutine
 
 	writerDone chan struct{}
 	stopMaint  chan struct{}
@@ -146,6 +148,7 @@ func (l *Log) Close() error {
 		<-l.writerDone
 		close(l.stopMaint)
 		<-l.maintDone
+		l.followWG.Wait()
 		<-l.syncDone
 		l.subs.closeAll()
 		err = l.b.close(l.opt.Gate)

@@ -95,3 +95,49 @@ func (b *pgBackend) maintain(Gate) {}
 
 // close leaves the pool to its owner.
 func (b *pgBackend) close(Gate) error { return nil }
+
+// others returns the rows other nodes committed since the last call
+// (none at the first, which only takes the position), oldest first.
+func (b *pgBackend) others(ctx context.Context, f *followState) ([]Event, error) {
+	if !f.started {
+		f.seen = map[int64]bool{}
+		if err := b.pool.QueryRow(ctx, `SELECT coalesce(max(pos), 0) FROM audit_events`).Scan(&f.low); err != nil {
+			return nil, err
+		}
+		f.started = true
+		return nil, nil
+	}
+	rows, err := b.pool.Query(ctx, `SELECT pos, line FROM audit_events WHERE pos > $1 AND node_id <> $2 ORDER BY pos LIMIT 10000`, f.low, b.node)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Event
+	var pos, top int64
+	var line []byte
+	for rows.Next() {
+		if err := rows.Scan(&pos, &line); err != nil {
+			return nil, err
+		}
+		top = max(top, pos)
+		if f.seen[pos] {
+			continue
+		}
+		f.seen[pos] = true
+		if en, err := decodeEntry(line); err == nil {
+			out = append(out, en.Event)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if low := top - followLag; low > f.low {
+		f.low = low
+		for p := range f.seen {
+			if p <= low {
+				delete(f.seen, p)
+			}
+		}
+	}
+	return out, nil
+}

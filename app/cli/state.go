@@ -91,7 +91,7 @@ func openState(c *common, dataDir string, migrate bool, log zerolog.Logger, so s
 	s.timeline = monitor.NewTimeline(time.Now)
 	s.alerts = monitor.NewAlerts(monitor.AlertConfig{Recorder: alog, Logger: &log})
 	alog.AddObserver(s.metrics)
-	alog.AddObserver(s.timeline)
+	alog.AddClusterObserver(s.timeline) // the Dashboard: every node's events on a shared log
 	alog.AddObserver(s.alerts)
 	if err := s.restoreRevocations(log); err != nil { // state_restore.go
 		s.alerts.Close()
