@@ -83,49 +83,54 @@ func TestPostgresVerifyCatchesTampering(t *testing.T) {
 		tamper  func(t *testing.T, pool *pgxpool.Pool)
 		problem Problem
 		seq     uint64
+		node    string // default n1
 	}{
+		{"second node's row edited", func(t *testing.T, pool *pgxpool.Pool) {
+			line := bytes.Replace(pgLine(t, pool, "n2", 3), []byte(`"web"`), []byte(`"evil"`), 1)
+			pgExec(t, pool, `UPDATE audit_events SET line = $1 WHERE node_id = 'n2' AND seq = 3`, line)
+		}, Altered, 3, "n2"},
 		{"payload edited", func(t *testing.T, pool *pgxpool.Pool) {
 			line := bytes.Replace(pgLine(t, pool, "n1", 4), []byte(`"bob"`), []byte(`"eve"`), 1)
 			pgExec(t, pool, `UPDATE audit_events SET line = $1 WHERE node_id = 'n1' AND seq = 4`, line)
-		}, Altered, 4},
+		}, Altered, 4, ""},
 		{"payload edited and re-hashed", func(t *testing.T, pool *pgxpool.Pool) {
 			rehash(t, pool, 4, func(b []byte) []byte { return bytes.Replace(b, []byte(`"bob"`), []byte(`"eve"`), 1) })
-		}, Altered, 4},
+		}, Altered, 4, ""},
 		{"row deleted", func(t *testing.T, pool *pgxpool.Pool) {
 			pgExec(t, pool, `DELETE FROM audit_events WHERE node_id = 'n1' AND seq = 5`)
-		}, Removed, 5},
+		}, Removed, 5, ""},
 		{"newest row deleted", func(t *testing.T, pool *pgxpool.Pool) {
 			pgExec(t, pool, `DELETE FROM audit_events WHERE node_id = 'n1' AND seq = 10`)
-		}, Removed, 10},
+		}, Removed, 10, ""},
 		{"two rows swapped", func(t *testing.T, pool *pgxpool.Pool) {
 			for _, q := range []string{"1000 WHERE seq = 6", "6 WHERE seq = 7", "7 WHERE seq = 1000"} {
 				to, where, _ := strings.Cut(q, " WHERE ")
 				pgExec(t, pool, `UPDATE audit_events SET seq = `+to+` WHERE node_id = 'n1' AND `+where)
 			}
-		}, Reordered, 6},
+		}, Reordered, 6, ""},
 		{"row moved in time", func(t *testing.T, pool *pgxpool.Pool) {
 			pgExec(t, pool, `UPDATE audit_events SET recorded_at = recorded_at - interval '1 hour' WHERE node_id = 'n1' AND seq = 3`)
-		}, Reordered, 3},
+		}, Reordered, 3, ""},
 		{"row moved to another node", func(t *testing.T, pool *pgxpool.Pool) {
 			pgExec(t, pool, `UPDATE audit_events SET node_id = 'n2', seq = 99 WHERE node_id = 'n1' AND seq = 2`)
-		}, Removed, 2},
+		}, Removed, 2, ""},
 		{"prev_hash link altered in the line", func(t *testing.T, pool *pgxpool.Pool) {
 			rehash(t, pool, 8, func(b []byte) []byte {
 				return append(bytes.Clone(b[:bytes.Index(b, []byte(`"prev_hash":"`))+13]), append(bytes.Repeat([]byte("a"), 64), b[bytes.Index(b, []byte(`"prev_hash":"`))+13+64:]...)...)
 			})
-		}, Altered, 7},
+		}, Altered, 7, ""},
 		{"head row moved back", func(t *testing.T, pool *pgxpool.Pool) {
 			pgExec(t, pool, `UPDATE audit_chains SET head_seq = 9 WHERE node_id = 'n1'`)
-		}, Altered, 9},
+		}, Altered, 9, ""},
 		{"prev_hash column altered", func(t *testing.T, pool *pgxpool.Pool) {
 			pgExec(t, pool, `UPDATE audit_events SET prev_hash = repeat('b', 64) WHERE node_id = 'n1' AND seq = 5`)
-		}, IndexDamaged, 5},
+		}, IndexDamaged, 5, ""},
 		{"client_id column altered", func(t *testing.T, pool *pgxpool.Pool) {
 			pgExec(t, pool, `UPDATE audit_events SET client_id = 'c5' WHERE node_id = 'n1' AND seq = 3`)
-		}, IndexDamaged, 3},
+		}, IndexDamaged, 3, ""},
 		{"type column cleared", func(t *testing.T, pool *pgxpool.Pool) {
 			pgExec(t, pool, `UPDATE audit_events SET type = NULL WHERE node_id = 'n1' AND seq = 9`)
-		}, IndexDamaged, 9},
+		}, IndexDamaged, 9, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -138,8 +143,11 @@ func TestPostgresVerifyCatchesTampering(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if v.OK || v.Problem != tc.problem || v.Seq != tc.seq || v.Node != "n1" {
-				t.Errorf("verify: %+v, want %s at n1 seq %d", v, tc.problem, tc.seq)
+			if tc.node == "" {
+				tc.node = "n1"
+			}
+			if v.OK || v.Problem != tc.problem || v.Seq != tc.seq || v.Node != tc.node {
+				t.Errorf("verify: %+v, want %s at %s seq %d", v, tc.problem, tc.node, tc.seq)
 			}
 		})
 	}

@@ -52,9 +52,9 @@ func (b *pgBackend) verify(ctx context.Context) (VerifyResult, error) {
 		if damaged.Problem != "" {
 			r.Problem, r.Seq, r.Detail, r.Node = damaged.Problem, damaged.Seq, damaged.Detail, damaged.Node
 		}
-		r.OK = r.Problem == ""
 		return nil
 	})
+	r.OK = r.Problem == "" // every path: a chain walked before may have set it
 	return r, err
 }
 
