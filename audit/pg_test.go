@@ -186,22 +186,7 @@ func TestPostgresNodesShareOneLog(t *testing.T) {
 	ctx := context.Background()
 	a := openPGOn(t, pool, Options{NodeID: "node-a", Retention: -1})
 	b := openPGOn(t, pool, Options{NodeID: "node-b", Retention: -1})
-	var wg sync.WaitGroup
-	for _, x := range []*Log{a, b} {
-		for g := 0; g < 4; g++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := 0; i < 50; i++ {
-					if err := x.RecordSync(ctx, Event{Type: TokenIssued, Outcome: Success, ClientID: "web", Node: "spoofed"}); err != nil {
-						t.Error(err)
-						return
-					}
-				}
-			}()
-		}
-	}
-	wg.Wait()
+	recordConcurrently(t, []*Log{a, b, a, b, a, b, a, b}, 50, Event{Type: TokenIssued, Outcome: Success, ClientID: "web", Node: "spoofed"})
 	seen := map[string]map[uint64]bool{"node-a": {}, "node-b": {}}
 	cursor := ""
 	for page, from := 0, a; ; page, from = page+1, map[*Log]*Log{a: b, b: a}[from] {
@@ -240,19 +225,7 @@ func TestPostgresSameNodeIDTwice(t *testing.T) {
 	ctx := context.Background()
 	a := openPGOn(t, pool, Options{NodeID: "same", Retention: -1})
 	b := openPGOn(t, pool, Options{NodeID: "same", Retention: -1})
-	var wg sync.WaitGroup
-	for _, x := range []*Log{a, b, a, b} {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; i < 25; i++ {
-				if err := x.RecordSync(ctx, Event{Type: AdminAction, Outcome: Success}); err != nil {
-					t.Error(err)
-				}
-			}
-		}()
-	}
-	wg.Wait()
+	recordConcurrently(t, []*Log{a, b, a, b}, 25, Event{Type: AdminAction, Outcome: Success})
 	v, err := a.Verify(ctx)
 	if err != nil || !v.OK || v.Checked != 100 {
 		t.Fatalf("verify: %+v %v", v, err)
@@ -275,4 +248,24 @@ func TestPostgresWriterBatches(t *testing.T) {
 	if st.Recorded != n || st.Batches > n/20 {
 		t.Fatalf("stats %+v: want %d events in at most %d transactions", st, n, n/20)
 	}
+}
+
+// recordConcurrently records n copies of e with RecordSync into each of
+// logs at once (one goroutine per entry).
+func recordConcurrently(t *testing.T, logs []*Log, n int, e Event) {
+	t.Helper()
+	var wg sync.WaitGroup
+	for _, x := range logs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range n {
+				if err := x.RecordSync(context.Background(), e); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
