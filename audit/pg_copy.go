@@ -25,7 +25,11 @@ const copyBatch = 1000
 // does not verify (an index Verify found damaged does not matter: the
 // target's columns are made from the lines) and a non-empty target, and
 // writes everything in one transaction. It returns the number of events.
+// An empty node means DefaultNodeID.
 func CopyToPostgres(ctx context.Context, src *Log, pool *pgxpool.Pool, node string) (int, error) {
+	if node == "" {
+		node = DefaultNodeID()
+	}
 	b, ok := src.b.(*badgerBackend)
 	if !ok {
 		return 0, errors.New("audit: copy: the source is not a Badger log")
