@@ -87,8 +87,8 @@ lint-frontend:
 
 test-go:
 	$(GO) test -race -count=1 ./...
-	# the end-to-end suites again, each server on a PostgreSQL store (a private cluster)
-	LATCHKEY_TEST_STORE=postgres $(GO) test -race -count=1 ./authcore/server ./authcore/oidc
+	# the end-to-end suites and the audit log's again, each on a PostgreSQL store (a private cluster)
+	LATCHKEY_TEST_STORE=postgres $(GO) test -race -count=1 ./authcore/server ./authcore/oidc ./audit
 
 ## test-fuzz: every Fuzz target for $(FUZZTIME)
 test-fuzz:

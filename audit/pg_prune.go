@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // pruneOnce removes up to pruneBatch events older than limit from the
@@ -102,17 +103,28 @@ func (b *pgBackend) pruneChain(ctx context.Context, node string, limit time.Time
 // reindex rewrites the copied columns of every row whose columns do not
 // hold its line's values (the chain verified, so the lines are right).
 func (b *pgBackend) reindex(ctx context.Context) (ReindexResult, error) {
-	tag, err := b.pool.Exec(ctx, `UPDATE audit_events SET
-			type = NULLIF(j->>'type', ''), outcome = NULLIF(j->>'outcome', ''),
-			client_id = NULLIF(j->>'client_id', ''), subject = NULLIF(j->>'subject', ''),
-			remote_ip = NULLIF(j->>'remote_addr', ''), prev_hash = j->>'prev_hash', hash = j->>'hash'
-		FROM (SELECT pos AS p, convert_from(line, 'UTF8')::jsonb AS j FROM audit_events) AS s
-		WHERE pos = s.p AND (type IS DISTINCT FROM NULLIF(j->>'type', '') OR outcome IS DISTINCT FROM NULLIF(j->>'outcome', '')
-			OR client_id IS DISTINCT FROM NULLIF(j->>'client_id', '') OR subject IS DISTINCT FROM NULLIF(j->>'subject', '')
-			OR remote_ip IS DISTINCT FROM NULLIF(j->>'remote_addr', '') OR prev_hash <> j->>'prev_hash' OR hash <> j->>'hash')`)
+	var tag pgconn.CommandTag
+	err := pgx.BeginFunc(ctx, b.pool, func(tx pgx.Tx) error {
+		if err := pgLongReads(ctx, tx); err != nil {
+			return err
+		}
+		var err error
+		tag, err = tx.Exec(ctx, pgReindex)
+		return err
+	})
 	if err != nil {
 		return ReindexResult{}, err
 	}
 	n := int(tag.RowsAffected())
 	return ReindexResult{Removed: n, Added: n}, nil
 }
+
+// pgReindex rewrites the copied columns that disagree with the lines.
+const pgReindex = `UPDATE audit_events SET
+			type = NULLIF(j->>'type', ''), outcome = NULLIF(j->>'outcome', ''),
+			client_id = NULLIF(j->>'client_id', ''), subject = NULLIF(j->>'subject', ''),
+			remote_ip = NULLIF(j->>'remote_addr', ''), prev_hash = j->>'prev_hash', hash = j->>'hash'
+		FROM (SELECT pos AS p, convert_from(line, 'UTF8')::jsonb AS j FROM audit_events) AS s
+		WHERE pos = s.p AND (type IS DISTINCT FROM NULLIF(j->>'type', '') OR outcome IS DISTINCT FROM NULLIF(j->>'outcome', '')
+			OR client_id IS DISTINCT FROM NULLIF(j->>'client_id', '') OR subject IS DISTINCT FROM NULLIF(j->>'subject', '')
+			OR remote_ip IS DISTINCT FROM NULLIF(j->>'remote_addr', '') OR prev_hash <> j->>'prev_hash' OR hash <> j->>'hash')`

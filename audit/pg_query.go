@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // pgScanBatch is how many rows one round trip of a PostgreSQL query
@@ -140,28 +142,34 @@ func (b *pgBackend) export(ctx context.Context, from, to time.Time, w io.Writer)
 	if len(where) > 0 {
 		sql += " WHERE " + strings.Join(where, " AND ")
 	}
-	rows, err := b.pool.Query(ctx, sql+" ORDER BY recorded_at, pos", args...)
-	if err != nil {
-		return 0, fmt.Errorf("audit: export: %w", err)
-	}
-	defer rows.Close()
 	bw := bufio.NewWriterSize(w, 64<<10)
 	n := 0
-	var line []byte
-	for rows.Next() {
-		if err := rows.Scan(&line); err != nil {
-			return n, fmt.Errorf("audit: export: %w", err)
+	err := pgx.BeginTxFunc(ctx, b.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		if err := pgLongReads(ctx, tx); err != nil {
+			return err
 		}
-		if en, err := decodeEntry(line); err == nil && !m.inRange(en.Time.UnixNano()) {
-			continue
+		rows, err := tx.Query(ctx, sql+" ORDER BY recorded_at, pos", args...)
+		if err != nil {
+			return err
 		}
-		bw.Write(line)
-		if err := bw.WriteByte('\n'); err != nil {
-			return n, fmt.Errorf("audit: export: %w", err)
+		defer rows.Close()
+		var line []byte
+		for rows.Next() {
+			if err := rows.Scan(&line); err != nil {
+				return err
+			}
+			if en, err := decodeEntry(line); err == nil && !m.inRange(en.Time.UnixNano()) {
+				continue
+			}
+			bw.Write(line)
+			if err := bw.WriteByte('\n'); err != nil {
+				return err
+			}
+			n++
 		}
-		n++
-	}
-	if err := rows.Err(); err != nil {
+		return rows.Err()
+	})
+	if err != nil {
 		return n, fmt.Errorf("audit: export: %w", err)
 	}
 	if err := bw.Flush(); err != nil {

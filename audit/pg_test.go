@@ -245,6 +245,7 @@ func TestPostgresWriterBatches(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := l.Stats()
+	t.Logf("%d events in %d transactions", st.Recorded, st.Batches)
 	if st.Recorded != n || st.Batches > n/20 {
 		t.Fatalf("stats %+v: want %d events in at most %d transactions", st, n, n/20)
 	}

@@ -26,6 +26,9 @@ type pgChain struct {
 func (b *pgBackend) verify(ctx context.Context) (VerifyResult, error) {
 	var r VerifyResult
 	err := pgx.BeginTxFunc(ctx, b.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		if err := pgLongReads(ctx, tx); err != nil {
+			return err
+		}
 		chains, err := pgChains(ctx, tx)
 		if err != nil {
 			return err
@@ -161,4 +164,12 @@ func pgColumnsDisagree(row *pgRow, en *Entry) string {
 		}
 	}
 	return ""
+}
+
+// pgLongReads lifts the pool's statement timeout (the store's 15 s) for
+// the rest of tx: a walk over the whole log is one long statement, bounded
+// by the caller's context instead.
+func pgLongReads(ctx context.Context, tx pgx.Tx) error {
+	_, err := tx.Exec(ctx, `SET LOCAL statement_timeout = 0`)
+	return err
 }
