@@ -2,9 +2,11 @@
 // its catalogue of types, the Recorder every component emits through, and
 // Log, the durable implementation of Recorder.
 //
-// Log keeps events in its own Badger database under time-ordered keys,
-// each one JSON line linked into a SHA-256 hash chain (see Entry) that
-// Verify walks. Record goes through a bounded buffer drained by one writer
+// Log keeps events in a Backend: its own Badger database under
+// time-ordered keys (Open), or the PostgreSQL database several nodes
+// share, one hash chain per node (OpenPostgres). Each event is one JSON
+// line linked into a SHA-256 hash chain (see Entry) that Verify walks, and
+// names the node that recorded it. Record goes through a bounded buffer drained by one writer
 // that commits in batches (back-pressure, never silent drops); RecordSync
 // waits until its event is durable. Query answers filters from secondary
 // indexes with cursor pagination; Export writes JSON lines; Subscribe
