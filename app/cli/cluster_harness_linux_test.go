@@ -90,7 +90,7 @@ func (c *testCluster) start(nd *clusterNode) {
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "LATCHKEY_TEST_MAIN="+strings.Join([]string{"serve",
-		"--addr", nd.addr, "--data", nd.data, "--issuer", c.issuer,
+		"--addr", nd.addr, "--data", nd.data, "--issuer", c.issuer, "--node-id", nd.name,
 		"--store", c.dsn, "--encryption-key-file", c.keyFile,
 		"--log-format", "json", "--log-level", "warn"}, "\x1f"))
 	cmd.Stdout, cmd.Stderr = log, log
