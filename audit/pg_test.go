@@ -182,10 +182,8 @@ func TestPostgresIndexDamageRefusesQueryUntilReindex(t *testing.T) {
 // database; each event names its node, one query sees both, a cursor
 // made by one node continues on the other, and both chains verify.
 func TestPostgresNodesShareOneLog(t *testing.T) {
-	pool := pgPool(t)
 	ctx := context.Background()
-	a := openPGOn(t, pool, Options{NodeID: "node-a", Retention: -1})
-	b := openPGOn(t, pool, Options{NodeID: "node-b", Retention: -1})
+	a, b := twoLogs(t, "node-a", "node-b")
 	recordConcurrently(t, []*Log{a, b, a, b, a, b, a, b}, 50, Event{Type: TokenIssued, Outcome: Success, ClientID: "web", Node: "spoofed"})
 	seen := map[string]map[uint64]bool{"node-a": {}, "node-b": {}}
 	cursor := ""
@@ -221,10 +219,8 @@ func TestPostgresNodesShareOneLog(t *testing.T) {
 // (a CLI next to its server) conflict on the head row; the loser chains
 // again after the winner's events, and nothing is lost.
 func TestPostgresSameNodeIDTwice(t *testing.T) {
-	pool := pgPool(t)
 	ctx := context.Background()
-	a := openPGOn(t, pool, Options{NodeID: "same", Retention: -1})
-	b := openPGOn(t, pool, Options{NodeID: "same", Retention: -1})
+	a, b := twoLogs(t, "same", "same")
 	recordConcurrently(t, []*Log{a, b, a, b}, 25, Event{Type: AdminAction, Outcome: Success})
 	v, err := a.Verify(ctx)
 	if err != nil || !v.OK || v.Checked != 100 {
@@ -269,4 +265,11 @@ func recordConcurrently(t *testing.T, logs []*Log, n int, e Event) {
 		}()
 	}
 	wg.Wait()
+}
+
+// twoLogs opens two logs on one fresh database, as nodes a and b.
+func twoLogs(t *testing.T, a, b string) (*Log, *Log) {
+	t.Helper()
+	pool := pgPool(t)
+	return openPGOn(t, pool, Options{NodeID: a, Retention: -1}), openPGOn(t, pool, Options{NodeID: b, Retention: -1})
 }
