@@ -116,14 +116,23 @@ type remote struct {
 	client     *http.Client
 }
 
-func remoteCaller(dataDir string) (caller, error) {
+// readAdminFile reads the admin.json of the server holding dataDir.
+func readAdminFile(dataDir string) (adminFile, error) {
+	var af adminFile
 	b, err := os.ReadFile(filepath.Join(dataDir, adminFileName))
 	if err != nil {
-		return nil, fmt.Errorf("the data directory %s is held by another process, and it is not a Latchkey server that can be reached (%v)", dataDir, err)
+		return af, fmt.Errorf("the data directory %s is held by another process, and it is not a Latchkey server that can be reached (%v)", dataDir, err)
 	}
-	var af adminFile
 	if err := json.Unmarshal(b, &af); err != nil || af.URL == "" || af.Token == "" {
-		return nil, fmt.Errorf("%s is malformed", filepath.Join(dataDir, adminFileName))
+		return af, fmt.Errorf("%s is malformed", filepath.Join(dataDir, adminFileName))
+	}
+	return af, nil
+}
+
+func remoteCaller(dataDir string) (caller, error) {
+	af, err := readAdminFile(dataDir)
+	if err != nil {
+		return nil, err
 	}
 	client := &http.Client{Timeout: 30 * time.Second}
 	// A server started with --tls-auto serves a certificate from the data

@@ -72,6 +72,8 @@ Usage:
   latchkey migrate status|up       show or apply the schema migrations of a --store postgres:// database
   latchkey store copy --from DIR --to postgres://...   move a single-node installation to PostgreSQL
   latchkey store check             report what the store and audit log hold that can be read, and damaged files
+  latchkey backup --to FILE        a consistent, encrypted backup of the store and audit log, while the server runs
+  latchkey restore --from FILE --data DIR   restore a backup into an empty DIR (or --store database) and verify it
   latchkey version [--json]        print the version, commit, Go version and build flavour
 
 Every subcommand takes --data DIR (default $XDG_DATA_HOME/latchkey) and --help.
@@ -131,6 +133,10 @@ func run(args []string, env Env) error {
 		return runMigrate(args[1:], env)
 	case "store":
 		return runStore(args[1:], env)
+	case "backup":
+		return runBackup(args[1:], env)
+	case "restore":
+		return runRestore(args[1:], env)
 	case "client", "user", "scope", "key", "token", "audit", "route", "idp", "settings":
 		return runAdmin(args[0], args[1:], env)
 	}

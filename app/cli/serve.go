@@ -232,6 +232,7 @@ func start(f *serveFlags, console fs.FS, mode string) (*instance, error) {
 		Assets: console, Hosts: hostAliases(ln.Addr().String(), issuer),
 		AdminToken: token, Locality: loc, Logger: log,
 	}))
+	admin.backup = backupHandler(st, token, log) // backup.go
 	admin.serve(a, issuer, token, log)
 	root.Handle("/console", http.RedirectHandler("/console/", http.StatusSeeOther))
 	root.Handle("/", srv.Handler())

@@ -19,8 +19,9 @@ import (
 // server here instead, always over loopback, with the token of
 // admin.json. admin.json records this listener's URL.
 type adminPort struct {
-	ln   net.Listener
-	http *http.Server
+	ln     net.Listener
+	http   *http.Server
+	backup http.Handler // POST /backup for latchkey backup (backup.go)
 }
 
 // listenAdmin opens the admin port on a free loopback port.
@@ -43,6 +44,9 @@ func (p *adminPort) serve(a *app.App, issuer, token string, log zerolog.Logger) 
 	mux := http.NewServeMux() // the API only: no console pages here
 	mux.Handle("/console/api/", app.Handler(a, app.ConsoleConfig{Hosts: hostAliases(p.ln.Addr().String(), ""),
 		AdminToken: token, Locality: app.NewLocality(issuer, nil), Logger: log}))
+	if p.backup != nil {
+		mux.Handle("POST "+backupPath, p.backup)
+	}
 	p.http = &http.Server{Handler: server.Middleware(log, mux), ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, MaxHeaderBytes: server.MaxHeaderBytes}
 	go func() { _ = p.http.Serve(p.ln) }()

@@ -26,6 +26,7 @@ type state struct {
 	timeline *monitor.Timeline
 	alerts   *monitor.Alerts
 	mirror   io.Closer // the audit mirror file, if any
+	key      []byte    // the data-encryption key (backups are sealed with it)
 	stopWard chan struct{}
 }
 
@@ -85,7 +86,7 @@ func openState(c *common, dataDir string, migrate bool, log zerolog.Logger, so s
 		st.Close()
 		return nil, err
 	}
-	s.store, s.audit, s.mirror = st, alog, ao.closer
+	s.store, s.audit, s.mirror, s.key = st, alog, ao.closer, key
 	s.metrics = monitor.NewMetrics(monitor.MetricsConfig{AuditStats: alog.Stats})
 	registerStorageMetrics(s.metrics.Registry(), guard)
 	s.timeline = monitor.NewTimeline(time.Now)

@@ -1,7 +1,6 @@
 package badger
 
 import (
-	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -88,16 +87,9 @@ func (s *Store) Counts() (map[string]int, error) {
 	err := s.db.View(func(txn *bdg.Txn) error {
 		it := txn.NewIterator(bdg.IteratorOptions{})
 		defer it.Close()
-		p := []byte(version + "/")
 		for it.Rewind(); it.Valid(); it.Next() {
-			k := it.Item().Key()
-			if !bytes.HasPrefix(k, p) {
-				counts[OtherKeys]++ // another database's keys (store check of the audit log)
-				continue
-			}
-			if i := bytes.IndexByte(k[len(p):], '/'); i > 0 {
-				counts[string(k[len(p):len(p)+i])]++
-			}
+			// OtherKeys: another database's keys (store check of the audit log)
+			counts[KindOf(it.Item().Key())]++
 		}
 		return nil
 	})
