@@ -13,11 +13,15 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 VERSION    ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT     ?= $(shell git rev-parse HEAD 2>/dev/null)
 LDFLAGS    := -X github.com/latchkey/latchkey/app.Version=$(VERSION) -X github.com/latchkey/latchkey/app.Commit=$(COMMIT)
+# Package versions come from git tags (v1.2.3, or 1.2.3+4.gabc1234 past one);
+# with no tag, 0.0.0+<commit>.
+PKG_VERSION ?= $(shell v=$$(git describe --tags --match 'v[0-9]*' 2>/dev/null) && echo "$$v" | sed -E 's/^v//; s/-([0-9]+)-g([0-9a-f]+)$$/+\1.g\2/' || echo "0.0.0+$$(git rev-parse --short HEAD 2>/dev/null || echo unknown)")
+DIST       := build/dist
 # The developer tools (the Wails CLI, staticcheck) live in their own module,
 # so their dependencies stay out of the product's go.mod.
 TOOL       := $(GO) tool -modfile=tools/go.mod
 
-.PHONY: run serve build build-server deps test-deps frontend test test-go test-fuzz test-frontend \
+.PHONY: run serve build build-server package package-deb package-windows test-package deps test-deps frontend test test-go test-fuzz test-frontend \
         test-browser test-desktop lint lint-go lint-frontend bench bench-deps clean
 
 ## run: install what is missing, build, and open the desktop console
@@ -43,6 +47,20 @@ build-server: frontend
 	CGO_ENABLED=0 $(GO) build -tags server -trimpath -ldflags "-s -w $(LDFLAGS)" -o $(BIN)-server .
 	@echo "built $(BIN)-server"
 
+## package: the Debian packages in build/dist (latchkey: the desktop app;
+## latchkey-server: the static server with its hardened systemd unit), and the
+## Windows desktop build (package-windows); nfpm is a Go tool in tools/go.mod
+package: package-deb package-windows
+
+package-deb: build build-server
+	@mkdir -p $(DIST)
+	PKG_VERSION=$(PKG_VERSION) $(TOOL) nfpm package --config build/package/nfpm-server.yaml --packager deb --target $(DIST)/latchkey-server_$(PKG_VERSION)_amd64.deb
+	PKG_VERSION=$(PKG_VERSION) $(TOOL) nfpm package --config build/package/nfpm-desktop.yaml --packager deb --target $(DIST)/latchkey_$(PKG_VERSION)_amd64.deb
+
+## test-package: inspect the packages, run the server from an unpacked one, verify its unit
+test-package: package
+	LATCHKEY_DIST=$(CURDIR)/$(DIST) LATCHKEY_PKG_VERSION=$(PKG_VERSION) $(GO) test -count=1 -tags packaging ./build/package/
+
 ## frontend: npm modules and the console build (frontend/dist, embedded by both builds)
 frontend:
 	@cd frontend && { [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; }
@@ -64,7 +82,7 @@ test-deps: deps bench-deps
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; fi
 
 ## test: every test there is: Go (race), fuzz (short), frontend, browser, desktop
-test: test-deps lint test-go test-fuzz test-frontend build test-browser test-desktop
+test: test-deps lint test-go test-fuzz test-frontend build test-browser test-desktop test-package
 
 ## lint: every gate must pass: gofmt, go vet, staticcheck, go.mod tidy for both
 ## modules (go mod tidy -diff prints the change and fails), then the frontend's
@@ -110,7 +128,7 @@ test-desktop:
 	LATCHKEY_BIN=$(CURDIR)/$(BIN) bash frontend/tests/desktop/run.sh
 
 clean:
-	rm -rf build/bin test-artifacts frontend/dist/assets frontend/dist/index.html
+	rm -rf build/bin build/dist test-artifacts frontend/dist/assets frontend/dist/index.html
 
 ## bench: measure the token server and the gateway (see BENCHMARKS.md)
 bench: build bench-deps

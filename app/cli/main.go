@@ -162,11 +162,15 @@ func runServe(args []string, env Env) error {
 	if err != nil {
 		return err
 	}
+	if err := sdNotify("READY=1\nSTATUS=listening on " + in.issuer); err != nil { // sdnotify.go
+		in.log.Warn().Err(err).Msg("could not tell systemd the server is ready ($NOTIFY_SOCKET)")
+	}
 	select {
 	case s := <-sig:
 		in.log.Info().Str("signal", s.String()).Msg("shutting down")
 	case err = <-in.done:
 	}
+	_ = sdNotify("STOPPING=1")
 	return errors.Join(err, in.stop())
 }
 

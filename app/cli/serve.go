@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -132,6 +133,9 @@ func start(f *serveFlags, console fs.FS, mode string) (*instance, error) {
 		return nil, err
 	}
 	ln, err := net.Listen("tcp", f.addr)
+	if errors.Is(err, syscall.EACCES) {
+		return nil, fmt.Errorf("listen on %s: %w; a port below 1024 needs CAP_NET_BIND_SERVICE (for the latchkey-server service, the drop-in its unit file shows)", f.addr, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", f.addr, err)
 	}
