@@ -7,7 +7,7 @@ BIN        := build/bin/latchkey
 DATA       ?= $(HOME)/.local/share/latchkey
 ADDR       ?= 127.0.0.1:8421
 APT_PKGS   := libgtk-3-dev libwebkit2gtk-4.0-dev pkg-config
-TEST_PKGS  := xvfb xauth xdotool chromium imagemagick postgresql wrk
+TEST_PKGS  := xvfb xauth xdotool chromium imagemagick postgresql wrk systemd
 FUZZTIME   ?= 5s
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 VERSION    ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
