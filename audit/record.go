@@ -3,6 +3,8 @@ package audit
 import (
 	"context"
 	"fmt"
+
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Record implements Recorder: it fills request facts from ctx (see Fill),
@@ -13,6 +15,8 @@ import (
 // e.Details must not be modified after the call (it is encoded later, on
 // the writer goroutine, and handed to observers and subscribers as is).
 func (l *Log) Record(ctx context.Context, e Event) {
+	_, span := trace.SpanFromContext(ctx).TracerProvider().Tracer("latchkey/audit").Start(ctx, "audit.record")
+	defer span.End()
 	l.prepare(ctx, &e)
 	_ = l.enqueue(context.WithoutCancel(ctx), &pending{ev: e})
 }
@@ -22,6 +26,8 @@ func (l *Log) Record(ctx context.Context, e Event) {
 // event was not recorded, except ctx errors returned after it was queued,
 // which mean its fate is unknown to the caller (it will still be written).
 func (l *Log) RecordSync(ctx context.Context, e Event) error {
+	ctx, span := trace.SpanFromContext(ctx).TracerProvider().Tracer("latchkey/audit").Start(ctx, "audit.write")
+	defer span.End()
 	l.prepare(ctx, &e)
 	p := &pending{ev: e, done: make(chan error, 1)}
 	if err := l.enqueue(ctx, p); err != nil {

@@ -204,7 +204,7 @@ func webClient(t *testing.T, in *instance) (authcore.Client, string) {
 	}
 	c, secret, err := in.srv.OAuth.CreateClient(context.Background(), oauth.ClientSpec{Name: "Shop", Type: authcore.Confidential,
 		RedirectURIs: []string{"http://127.0.0.1:9/callback"}, GrantTypes: []string{"authorization_code", "refresh_token"},
-		Scopes: []string{"orders:read", "offline_access"}})
+		Scopes: []string{"openid", "orders:read", "offline_access"}})
 	must(t, err)
 	return c, secret
 }

@@ -29,6 +29,7 @@ import (
 	"github.com/latchkey/latchkey/authcore/oauth"
 	"github.com/latchkey/latchkey/authcore/server"
 	"github.com/latchkey/latchkey/authcore/store/badger"
+	"github.com/latchkey/latchkey/internal/tracing"
 )
 
 // serveFlags are the flags of `serve` and of the desktop window.
@@ -57,6 +58,7 @@ type serveFlags struct {
 	clientCAs    *x509.CertPool // loaded from it
 
 	trustedProxies string // --trusted-proxies, serve_admin.go
+	otelEndpoint   string // --otel-endpoint, serve_trace.go
 }
 
 func (f *serveFlags) register(fs *flag.FlagSet) {
@@ -80,6 +82,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.auditKeep, "audit-retention", 90*24*time.Hour, "how long audit events are kept")
 	f.registerStorage(fs) // state_flags.go
 	f.registerDebug(fs)   // serve_pprof.go
+	f.registerTracing(fs) // serve_trace.go
 	fs.StringVar(&f.auditMirror, "audit-mirror", "", `also write audit events as JSON lines to this file ("-" for stdout)`)
 }
 
@@ -109,6 +112,7 @@ type instance struct {
 	http    *http.Server
 	ln      net.Listener
 	admin   *adminPort // the CLI's loopback admin path, serve_admin.go
+	tracing *tracing.Tracing
 	issuer  string
 	dataDir string
 	cancel  context.CancelFunc
@@ -240,11 +244,16 @@ func start(f *serveFlags, console fs.FS, mode string) (*instance, error) {
 	admin.serve(a, issuer, token, log)
 	root.Handle("/console", http.RedirectHandler("/console/", http.StatusSeeOther))
 	root.Handle("/", srv.Handler())
+	tr, err := f.tracing(ctx) // serve_trace.go
+	if err != nil {
+		admin.close()
+		return fail(err)
+	}
 	in := &instance{
 		log: log, state: st, srv: srv, app: a, ln: ln, admin: admin, issuer: issuer, dataDir: dataDir,
-		cancel: cancel, done: make(chan error, 1),
+		cancel: cancel, done: make(chan error, 1), tracing: tr,
 		http: &http.Server{
-			Handler:           server.ProxyMiddleware(log, proxies, instrument(st.metrics, root)),
+			Handler:           tr.Handler(server.ProxyMiddleware(log, proxies, instrument(st.metrics, root))),
 			ReadHeaderTimeout: 10 * time.Second,
 			ReadTimeout:       30 * time.Second,
 			WriteTimeout:      60 * time.Second,
@@ -300,6 +309,7 @@ func (in *instance) stop() error {
 	}
 	in.admin.close()
 	in.cancel()
+	_ = in.tracing.Shutdown(drain) // export the last spans
 	_ = os.Remove(filepath.Join(in.dataDir, adminFileName))
 	closed := make(chan error, 1)
 	go func() { closed <- in.state.close() }()

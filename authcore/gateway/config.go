@@ -149,6 +149,7 @@ func New(cfg Config) (*Gateway, error) {
 	if g.transport == nil {
 		g.transport = newTransport()
 	}
+	g.transport = tracedTransport{g.transport} // trace.go
 	if g.metrics == nil {
 		g.metrics = noMetrics{}
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/latchkey/latchkey/audit"
 	"github.com/latchkey/latchkey/authcore"
 )
@@ -48,7 +50,9 @@ func (m *Manager) Authenticate(ctx context.Context, username, password string) (
 	if tooLong {
 		password = "" // still verify, for the timing; the result is ignored
 	}
+	_, span := trace.SpanFromContext(ctx).TracerProvider().Tracer("latchkey/login").Start(ctx, "password.verify")
 	ok, verr := m.verify(ctx, hash, password)
+	span.End()
 	if verr != nil && !errors.Is(verr, ErrMalformedHash) {
 		return authcore.User{}, verr // ctx ended while waiting
 	}

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/latchkey/latchkey/authcore"
@@ -45,7 +47,9 @@ func (p *Provider) IDToken(ctx context.Context, c authcore.Client, ac authcore.A
 	if err != nil {
 		return "", time.Time{}, err
 	}
+	_, span := trace.SpanFromContext(ctx).TracerProvider().Tracer("latchkey/oidc").Start(ctx, "sign.id_token")
 	tok, err := p.signer.Sign(c.IDTokenSignedResponseAlg, TypIDToken, claims)
+	span.End()
 	if err != nil {
 		return "", time.Time{}, fmt.Errorf("oidc: sign ID token: %w", err)
 	}

@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	bdg "github.com/dgraph-io/badger/v4"
 
 	"github.com/latchkey/latchkey/authcore"
@@ -22,6 +24,8 @@ const maxAttempts = 40
 // conflicts it gives up with authcore.ErrConflict. fn must not keep state
 // across attempts except through what it reads in txn.
 func (s *Store) update(ctx context.Context, fn func(txn *bdg.Txn) error) error {
+	_, span := trace.SpanFromContext(ctx).TracerProvider().Tracer("latchkey/store").Start(ctx, "store.update")
+	defer span.End()
 	for attempt := 1; ; attempt++ {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -48,6 +52,8 @@ func (s *Store) update(ctx context.Context, fn func(txn *bdg.Txn) error) error {
 
 // view runs fn in a read-only transaction.
 func (s *Store) view(ctx context.Context, fn func(txn *bdg.Txn) error) error {
+	_, span := trace.SpanFromContext(ctx).TracerProvider().Tracer("latchkey/store").Start(ctx, "store.view")
+	defer span.End()
 	if err := ctx.Err(); err != nil {
 		return err
 	}
