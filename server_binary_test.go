@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -101,6 +102,11 @@ func assertStatic(t *testing.T, bin string) {
 	}
 	if len(libs) > 0 {
 		t.Errorf("%s needs shared libraries %v", bin, libs)
+	}
+	// What an operator would check: ldd exits 1 and says so.
+	out, err := exec.Command("ldd", bin).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "not a dynamic executable") {
+		t.Errorf("ldd %s: %v\n%s", bin, err, out)
 	}
 }
 

@@ -79,6 +79,11 @@ func TestServerPackage(t *testing.T) {
 			t.Errorf("%s: %q, want %q", path, files[path], mode)
 		}
 	}
+	root := t.TempDir()
+	run(t, "dpkg-deb", "-x", pkg, root)
+	if out, err := exec.Command("ldd", filepath.Join(root, "usr/bin/latchkey-server")).CombinedOutput(); err == nil || !strings.Contains(string(out), "not a dynamic executable") {
+		t.Errorf("ldd of the packaged server: %v %s", err, out)
+	}
 	conf := run(t, "dpkg-deb", "--field", pkg, "Package") // the field exists
 	if strings.TrimSpace(conf) != "latchkey-server" {
 		t.Errorf("Package field %q", conf)
