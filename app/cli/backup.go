@@ -33,22 +33,10 @@ apart from the backups: without it a backup cannot be read.
 
 // runBackup runs `latchkey backup`.
 func runBackup(args []string, env Env) error {
-	var c common
-	fs := newFlagSet("backup", backupUsage, env.Stderr)
-	c.register(fs)
-	to := fs.String("to", "", "the backup file to write")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if *to == "" {
-		fs.Usage()
-		return errUsage
-	}
-	log, err := c.logger()
+	c, to, log, err := fileCommand("backup", backupUsage, "to", "the backup file to write", args, env)
 	if err != nil {
 		return err
 	}
-	log = log.Level(max(log.GetLevel(), zerolog.WarnLevel))
 	if _, err := os.Stat(filepath.Join(c.data, "audit")); err != nil {
 		return fmt.Errorf("backup: %s holds no Latchkey installation (%v)", c.data, err)
 	}
@@ -56,13 +44,13 @@ func runBackup(args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	partial := *to + ".partial"
+	partial := to + ".partial"
 	f, err := os.OpenFile(partial, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
 	defer os.Remove(partial) // gone once renamed
-	err = backupInto(&c, key, log, f)
+	err = backupInto(c, key, log, f)
 	if err == nil {
 		err = f.Sync()
 	}
@@ -73,11 +61,30 @@ func runBackup(args []string, env Env) error {
 	if err != nil {
 		return fmt.Errorf("backup: the file written does not read back: %w", err)
 	}
-	if err := os.Rename(partial, *to); err != nil {
+	if err := os.Rename(partial, to); err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
 	printManifest(env.Stdout, m)
 	return nil
+}
+
+// fileCommand parses the flags of backup or restore: the common ones and
+// the one naming the file (required). Its logger reports warnings and
+// errors only: the command prints its results.
+func fileCommand(name, usage, fileFlag, fileHelp string, args []string, env Env) (*common, string, zerolog.Logger, error) {
+	c := &common{}
+	fs := newFlagSet(name, usage, env.Stderr)
+	c.register(fs)
+	file := fs.String(fileFlag, "", fileHelp)
+	if err := parse(fs, args); err != nil {
+		return nil, "", zerolog.Logger{}, err
+	}
+	if *file == "" {
+		fs.Usage()
+		return nil, "", zerolog.Logger{}, errUsage
+	}
+	log, err := c.logger()
+	return c, *file, log.Level(max(log.GetLevel(), zerolog.WarnLevel)), err
 }
 
 // backupInto writes the backup to w: from the data directory, or from the

@@ -30,22 +30,10 @@ A restore that fails removes what it wrote in DIR.
 
 // runRestore runs `latchkey restore`.
 func runRestore(args []string, env Env) error {
-	var c common
-	fs := newFlagSet("restore", restoreUsage, env.Stderr)
-	c.register(fs)
-	from := fs.String("from", "", "the backup file to restore")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if *from == "" {
-		fs.Usage()
-		return errUsage
-	}
-	log, err := c.logger()
+	c, from, log, err := fileCommand("restore", restoreUsage, "from", "the backup file to restore", args, env) // backup.go
 	if err != nil {
 		return err
 	}
-	log = log.Level(max(log.GetLevel(), zerolog.WarnLevel))
 	if err := emptyDataDir(c.data); err != nil {
 		return err
 	}
@@ -58,19 +46,19 @@ func runRestore(args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	f, err := os.Open(*from)
+	f, err := os.Open(from)
 	if err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
 	defer f.Close()
-	m, err := restoreInto(&c, key, log, f)
+	m, err := restoreInto(c, key, log, f)
 	if err != nil {
 		for _, p := range []string{"store", "audit", storeMarkerFile} {
 			_ = os.RemoveAll(filepath.Join(c.data, p))
 		}
 		return err
 	}
-	r, err := verifyRestored(&c, key, log, m)
+	r, err := verifyRestored(c, key, log, m)
 	if err != nil {
 		return err
 	}
