@@ -31,6 +31,7 @@ const maxLine = 16 << 20
 // It returns the head it restored and the number of events; run Verify
 // on the reopened log.
 func Restore(ctx context.Context, opt Options, r io.Reader) (head ChainHead, events int, err error) {
+	opt.Retention = -1 // no pruning while it writes: retention applies when the log is next opened
 	l, err := Open(opt)
 	if err != nil {
 		return ChainHead{}, 0, err

@@ -148,7 +148,7 @@ func verifyRestored(c *common, key []byte, log zerolog.Logger, m backupManifest)
 			return audit.VerifyResult{}, fmt.Errorf("restore: the restored store holds %d %s, the backup's manifest %d", counts[k], k, n)
 		}
 	}
-	alog, err := audit.Open(audit.Options{Dir: filepath.Join(c.data, "audit"), Logger: &log, EncryptionKey: key})
+	alog, err := audit.Open(audit.Options{Dir: filepath.Join(c.data, "audit"), Logger: &log, EncryptionKey: key, Retention: -1})
 	if err != nil {
 		return audit.VerifyResult{}, fmt.Errorf("restore: reopen the audit log: %w", err)
 	}
