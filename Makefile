@@ -58,7 +58,7 @@ package-deb: build build-server
 	PKG_VERSION=$(PKG_VERSION) $(TOOL) nfpm package --config build/package/nfpm-desktop.yaml --packager deb --target $(DIST)/latchkey_$(PKG_VERSION)_amd64.deb
 
 ## package-windows: the desktop app for windows/amd64 (no cgo) at build/bin/latchkey.exe,
-## with the icon and version resource from build/windows (about 10 min cold here, 1-2 warm)
+## with the icon and version resource from build/windows (about 10 min wall on a busy 2-core box, 75 s of CPU)
 package-windows: frontend
 	$(TOOL) wails build -s -m -nosyncgomod -skipbindings -platform windows/amd64 -ldflags "$(LDFLAGS)" -o latchkey.exe >/dev/null
 	@echo "built $(BIN).exe"
