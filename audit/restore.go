@@ -44,7 +44,11 @@ func (l *Log) restore(ctx context.Context, r io.Reader) (ChainHead, int, error) 
 	if l.head.Seq != 0 || l.head.Hash != genesisHash {
 		return ChainHead{}, 0, ErrNotEmpty
 	}
-	wb := l.db.NewWriteBatch()
+	b, ok := l.b.(*badgerBackend)
+	if !ok {
+		return ChainHead{}, 0, errors.New("audit: restore: the log is not a Badger log (restore into Badger, then CopyToPostgres)")
+	}
+	wb := b.db.NewWriteBatch()
 	defer wb.Cancel()
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), maxLine)
@@ -105,5 +109,5 @@ func (l *Log) restore(ctx context.Context, r io.Reader) (ChainHead, int, error) 
 	if err := wb.Flush(); err != nil {
 		return ChainHead{}, 0, fmt.Errorf("audit: restore: %w", err)
 	}
-	return ChainHead{Seq: head.Seq, Hash: head.Hash}, n, l.db.Sync()
+	return ChainHead{Seq: head.Seq, Hash: head.Hash}, n, b.db.Sync()
 }

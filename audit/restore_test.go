@@ -22,7 +22,7 @@ func TestRestoreExport(t *testing.T) {
 		c.Add(time.Hour)
 	}
 	must(t, src.Flush(ctx))
-	if n, err := src.pruneOnce(c.Now().Add(-3*time.Hour - time.Minute).UnixNano()); err != nil || n != 2 {
+	if n, err := src.b.pruneOnce(c.Now().Add(-3*time.Hour - time.Minute).UnixNano()); err != nil || n != 2 {
 		t.Fatalf("prune: %d %v", n, err)
 	}
 	var exp bytes.Buffer

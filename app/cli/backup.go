@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -37,8 +38,8 @@ func runBackup(args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	if _, err := os.Stat(filepath.Join(c.data, "audit")); err != nil {
-		return fmt.Errorf("backup: %s holds no Latchkey installation (%v)", c.data, err)
+	if !isInstallation(c.data) && c.store == "" {
+		return fmt.Errorf("backup: %s holds no Latchkey installation (no audit log, store or running server's admin.json)", c.data)
 	}
 	key, err := c.storeKey(c.data, log)
 	if err != nil {
@@ -90,6 +91,16 @@ func fileCommand(name, usage, fileFlag, fileHelp string, args []string, env Env)
 // backupInto writes the backup to w: from the data directory, or from the
 // server that holds it.
 func backupInto(c *common, key []byte, log zerolog.Logger, w io.Writer) error {
+	// A server on PostgreSQL holds no lock on the data directory: ask the
+	// one admin.json names first, and open the state here only when no
+	// server answers there.
+	if _, err := os.Stat(filepath.Join(c.data, adminFileName)); err == nil {
+		err := remoteBackup(c.data, w)
+		var dial *net.OpError
+		if err == nil || !errors.As(err, &dial) || dial.Op != "dial" {
+			return err
+		}
+	}
 	st, err := openState(c, c.data, false, log, stateOptions{})
 	if errors.Is(err, badger.ErrLocked) || errors.Is(err, errInUse) {
 		return remoteBackup(c.data, w)
@@ -169,4 +180,16 @@ func backupHandler(st *state, token string, log zerolog.Logger) http.Handler {
 		}
 		log.Info().Str("store", m.Store).Int("audit_events", m.AuditEvents).Uint64("audit_head", m.AuditHead.Seq).Msg("backup taken")
 	})
+}
+
+// isInstallation reports whether dir holds a Latchkey installation: a
+// Badger store and audit log, or the admin.json of a running server
+// (whose store may be PostgreSQL, audit log included).
+func isInstallation(dir string) bool {
+	for _, name := range []string{"audit", "store", adminFileName} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			return true
+		}
+	}
+	return false
 }

@@ -89,6 +89,9 @@ func emptyDataDir(dir string) error {
 func restoreInto(c *common, key []byte, log zerolog.Logger, r io.Reader) (backupManifest, error) {
 	ctx := context.Background()
 	sink := restoreSink{audit: func(r io.Reader) (audit.ChainHead, int, error) {
+		if c.store != "" {
+			return restoreAuditPostgres(ctx, c, key, log, r)
+		}
 		return audit.Restore(ctx, audit.Options{Dir: filepath.Join(c.data, "audit"), Logger: &log, EncryptionKey: key}, r)
 	}}
 	if c.store == "" {
@@ -148,11 +151,11 @@ func verifyRestored(c *common, key []byte, log zerolog.Logger, m backupManifest)
 			return audit.VerifyResult{}, fmt.Errorf("restore: the restored store holds %d %s, the backup's manifest %d", counts[k], k, n)
 		}
 	}
-	alog, err := audit.Open(audit.Options{Dir: filepath.Join(c.data, "audit"), Logger: &log, EncryptionKey: key, Retention: -1})
+	alog, closeAudit, err := openRestoredAudit(c, key, log)
 	if err != nil {
 		return audit.VerifyResult{}, fmt.Errorf("restore: reopen the audit log: %w", err)
 	}
-	defer alog.Close()
+	defer closeAudit()
 	r, err := alog.Verify(ctx)
 	switch {
 	case err != nil:
