@@ -76,6 +76,11 @@ type Client struct {
 	// and logout tokens (OIDC Dynamic Client Registration 1.0 §2,
 	// id_token_signed_response_alg); "" means the server default (ES256).
 	IDTokenSignedResponseAlg string
+	// AuthorizationSignedResponseAlg is the JWS algorithm of the
+	// client's JARM authorization responses (JARM §3,
+	// authorization_signed_response_alg); "" means the server default
+	// (ES256).
+	AuthorizationSignedResponseAlg string
 	// PostLogoutRedirectURIs are where RP-initiated logout may send the
 	// browser back to, compared byte for byte (OIDC RP-Initiated Logout
 	// 1.0 §3.1, post_logout_redirect_uris).

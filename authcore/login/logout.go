@@ -51,7 +51,7 @@ func (m *Manager) LogoutPrompt(w http.ResponseWriter, r *http.Request, action st
 		}
 	}
 	var origins []string
-	if src := sourceFor(returnURI); returnURI != "" && src != "" {
+	if src := authcore.CSPSource(returnURI); returnURI != "" && src != "" {
 		origins = []string{src}
 	}
 	m.render(w, http.StatusOK, "logout", d, origins)

@@ -30,6 +30,8 @@ type authRequest struct {
 	oidc         oidcRequest
 	p            params
 	resources    []string // RFC 8707 resource indicators, resource.go
+	mode         string   // response mode, authorize_mode.go
+	modeErr      error    // an unsupported response_mode
 }
 
 // ServeHTTP validates the request, sends the user to login and consent
@@ -111,7 +113,7 @@ func (a *Authorizer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := url.Values{"code": {code}}
-	s.redirect(w, ar, q)
+	s.redirect(w, r, ar, q)
 }
 
 // readParams takes parameters from the query (GET) or the form body
@@ -188,7 +190,7 @@ func (a *Authorizer) DenyConsent(w http.ResponseWriter, r *http.Request, returnT
 		e.Subject, e.Actor = sess.UserID, sess.UserID
 	}
 	s.record(r.Context(), e)
-	s.redirect(w, ar, url.Values{"error": {CodeAccessDenied},
+	s.redirect(w, r, ar, url.Values{"error": {CodeAccessDenied},
 		"error_description": {"the user denied the request"}})
 }
 

@@ -59,19 +59,39 @@ func (s *Server) errorPage(w http.ResponseWriter, e *Error) {
 	_ = errorPageTmpl.Execute(w, struct{ Code, Description string }{e.Code, desc})
 }
 
-// redirect answers 303 (never 307, OAuth 2.1 §7.5.3) to the request's
-// redirect URI with q plus state and iss (RFC 9207 §2). The registered
-// URI's own query is kept as is.
-func (s *Server) redirect(w http.ResponseWriter, ar *authRequest, q url.Values) {
+// redirect sends the authorization response q, plus state and iss (RFC
+// 9207 §2), to the request's redirect URI in its response mode
+// (authorize_mode.go): a 303 (never 307, OAuth 2.1 §7.5.3) with q in the
+// query or, for fragment.jwt, the fragment; or a self-submitting form for
+// form_post. In the JARM modes q travels as one signed response
+// parameter (JARM §2.1). The registered URI's own query is kept as is.
+func (s *Server) redirect(w http.ResponseWriter, r *http.Request, ar *authRequest, q url.Values) {
 	if ar.state != "" {
 		q.Set("state", ar.state)
 	}
 	q.Set("iss", s.cfg.Issuer)
-	sep := "?"
-	if strings.Contains(ar.redirectURI, "?") {
-		sep = "&"
+	if isJARM(ar.mode) {
+		tok, err := s.signResponse(ar, q)
+		if err != nil {
+			s.logInternal(r, err)
+			s.errorPage(w, newError(CodeServerError, http.StatusInternalServerError, ""))
+			return
+		}
+		q = url.Values{"response": {tok}}
 	}
-	w.Header().Set("Location", ar.redirectURI+sep+q.Encode())
+	switch ar.mode {
+	case ModeFormPost, ModeFormPostJWT:
+		s.formPost(w, r, ar.redirectURI, q)
+		return
+	case ModeFragmentJWT:
+		w.Header().Set("Location", ar.redirectURI+"#"+q.Encode())
+	default:
+		sep := "?"
+		if strings.Contains(ar.redirectURI, "?") {
+			sep = "&"
+		}
+		w.Header().Set("Location", ar.redirectURI+sep+q.Encode())
+	}
 	w.WriteHeader(http.StatusSeeOther)
 }
 
@@ -95,7 +115,7 @@ func (s *Server) redirectError(w http.ResponseWriter, r *http.Request, ar *authR
 	if e.Description != "" {
 		q.Set("error_description", asciiDescription(e.Description))
 	}
-	s.redirect(w, ar, q)
+	s.redirect(w, r, ar, q)
 }
 
 // trustsRedirect reports whether an authorization error may be sent to

@@ -39,6 +39,8 @@ func (s *Server) resolveClient(ctx context.Context, p params, dup string) (*auth
 		// OAuth 2.1 §2.3.2: required when several (or none) are registered.
 		return nil, errInvalidRequest("redirect_uri is required for this client")
 	}
+	// Set before any error is answered, which goes back in this mode.
+	ar.mode, ar.modeErr = parseResponseMode(p.get("response_mode"))
 	return ar, nil
 }
 
@@ -50,6 +52,9 @@ func (s *Server) validateAuthRequest(ar *authRequest, p params, dup string) erro
 			ar.state = ""
 		}
 		return errInvalidRequest("parameter " + dup + " sent more than once")
+	}
+	if ar.modeErr != nil {
+		return ar.modeErr
 	}
 	switch rt := p.get("response_type"); {
 	case rt == "":

@@ -32,7 +32,8 @@ func (s *Server) Metadata(ctx context.Context) map[string]any {
 		"introspection_endpoint":                         iss + "/introspect",
 		"jwks_uri":                                       iss + "/jwks.json",
 		"response_types_supported":                       []string{"code"},
-		"response_modes_supported":                       []string{"query"},
+		"response_modes_supported":                       ResponseModes(),
+		"authorization_signing_alg_values_supported":     s.signingAlgs(), // JARM §5
 		"grant_types_supported":                          []string{authcore.GrantAuthorizationCode, authcore.GrantClientCredentials, authcore.GrantRefreshToken, authcore.GrantTokenExchange},
 		"code_challenge_methods_supported":               []string{"S256"},
 		"token_endpoint_auth_methods_supported":          authMethods,

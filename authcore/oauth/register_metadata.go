@@ -27,6 +27,7 @@ type clientMetadata struct {
 	JWKS                    json.RawMessage `json:"jwks,omitempty"`
 
 	IDTokenSignedResponseAlg         string   `json:"id_token_signed_response_alg,omitempty"`
+	AuthorizationSignedResponseAlg   string   `json:"authorization_signed_response_alg,omitempty"`
 	PostLogoutRedirectURIs           []string `json:"post_logout_redirect_uris,omitempty"`
 	BackchannelLogoutURI             string   `json:"backchannel_logout_uri,omitempty"`
 	BackchannelLogoutSessionRequired bool     `json:"backchannel_logout_session_required,omitempty"`
@@ -97,7 +98,8 @@ func (s *Server) spec(req registrationRequest) (ClientSpec, error) {
 	}
 	for name, alg := range map[string]string{"token_endpoint_auth_signing_alg": req.TokenEndpointAuthSigningAlg,
 		"request_object_signing_alg": req.RequestObjectSigningAlg, "userinfo_signed_response_alg": req.UserinfoSignedResponseAlg,
-		"id_token_signed_response_alg": req.IDTokenSignedResponseAlg} {
+		"id_token_signed_response_alg":      req.IDTokenSignedResponseAlg,
+		"authorization_signed_response_alg": req.AuthorizationSignedResponseAlg} {
 		if alg != "" && !slices.Contains(supportedJWSAlgs, alg) {
 			return ClientSpec{}, bad("%s %q is not accepted (never none or HS*)", name, alg)
 		}
@@ -120,7 +122,8 @@ func (s *Server) spec(req registrationRequest) (ClientSpec, error) {
 	spec := ClientSpec{Name: m.ClientName, Type: authcore.Confidential, RedirectURIs: m.RedirectURIs,
 		GrantTypes: m.GrantTypes, Scopes: scopes, AuthMethod: m.TokenEndpointAuthMethod,
 		IDTokenSignedResponseAlg: m.IDTokenSignedResponseAlg, PostLogoutRedirectURIs: m.PostLogoutRedirectURIs,
-		BackchannelLogoutURI: m.BackchannelLogoutURI, BackchannelLogoutSessionRequired: m.BackchannelLogoutSessionRequired,
+		AuthorizationSignedResponseAlg: m.AuthorizationSignedResponseAlg,
+		BackchannelLogoutURI:           m.BackchannelLogoutURI, BackchannelLogoutSessionRequired: m.BackchannelLogoutSessionRequired,
 		DPoPBoundAccessTokens: m.DPoPBoundAccessTokens, TLSClientCertificateBoundAccessTokens: m.TLSClientCertificateBoundAccessTokens,
 		TLSClientAuth: authcore.TLSClientAuth{SubjectDN: m.TLSClientAuthSubjectDN, SANDNS: m.TLSClientAuthSANDNS,
 			SANURI: m.TLSClientAuthSANURI, SANIP: m.TLSClientAuthSANIP, SANEmail: m.TLSClientAuthSANEmail},
@@ -185,7 +188,8 @@ func metadataOf(c authcore.Client) clientMetadata {
 		GrantTypes: c.GrantTypes, ClientName: c.Name, ClientURI: c.ClientURI, LogoURI: c.LogoURI,
 		Scope: joinScope(c.Scopes), Contacts: c.Contacts, TOSURI: c.TOSURI, PolicyURI: c.PolicyURI,
 		IDTokenSignedResponseAlg: c.IDTokenSignedResponseAlg, PostLogoutRedirectURIs: c.PostLogoutRedirectURIs,
-		BackchannelLogoutURI: c.BackchannelLogoutURI, BackchannelLogoutSessionRequired: c.BackchannelLogoutSessionRequired,
+		AuthorizationSignedResponseAlg: c.AuthorizationSignedResponseAlg,
+		BackchannelLogoutURI:           c.BackchannelLogoutURI, BackchannelLogoutSessionRequired: c.BackchannelLogoutSessionRequired,
 		DPoPBoundAccessTokens: c.DPoPBoundAccessTokens, TLSClientCertificateBoundAccessTokens: c.TLSClientCertificateBoundAccessTokens,
 		TLSClientAuthSubjectDN: c.TLSClientAuth.SubjectDN, TLSClientAuthSANDNS: c.TLSClientAuth.SANDNS,
 		TLSClientAuthSANURI: c.TLSClientAuth.SANURI, TLSClientAuthSANIP: c.TLSClientAuth.SANIP,

@@ -51,6 +51,10 @@ type ClientSpec struct {
 	// Registration §2); "" means the server default. When
 	// Config.IDTokenAlgorithms is set it must be one of them.
 	IDTokenSignedResponseAlg string
+	// AuthorizationSignedResponseAlg is the alg of the client's JARM
+	// responses (JARM §3); "" means the server default. It must be one
+	// the server signs with, like IDTokenSignedResponseAlg.
+	AuthorizationSignedResponseAlg string
 	// PostLogoutRedirectURIs are where RP-initiated logout may return
 	// (OIDC RP-Initiated Logout 1.0 §3.1); the redirect URI rules apply.
 	PostLogoutRedirectURIs []string

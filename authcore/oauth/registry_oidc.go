@@ -10,27 +10,26 @@ import (
 )
 
 // supportedJWSAlgs are the algorithms a signing key may have; an
-// id_token_signed_response_alg outside them is refused even when
-// Config.IDTokenAlgorithms is unset. none is never among them.
+// id_token_signed_response_alg or authorization_signed_response_alg
+// outside them is refused even when Config.IDTokenAlgorithms is unset.
+// none is never among them.
 var supportedJWSAlgs = []string{"ES256", "RS256", "PS256", "EdDSA"}
 
 // validateOIDCSpec checks the OpenID Connect registration metadata of
-// spec (OIDC Registration §2, RP-Initiated Logout 1.0 §3.1, Back-Channel
-// Logout 1.0 §2.2) and copies it to c.
+// spec (OIDC Registration §2, JARM §3, RP-Initiated Logout 1.0 §3.1,
+// Back-Channel Logout 1.0 §2.2) and copies it to c.
 func (s *Server) validateOIDCSpec(c *authcore.Client, spec ClientSpec) error {
 	bad := func(format string, a ...any) error {
 		return authcore.Invalid(ErrInvalidClientMetadata, format, a...)
 	}
-	if alg := spec.IDTokenSignedResponseAlg; alg != "" {
-		allowed := supportedJWSAlgs
-		if s.cfg.IDTokenAlgorithms != nil {
-			allowed = s.cfg.IDTokenAlgorithms()
-		}
-		if !slices.Contains(allowed, alg) || !slices.Contains(supportedJWSAlgs, alg) {
-			return bad("id_token_signed_response_alg %q is not available", alg)
+	for name, alg := range map[string]string{"id_token_signed_response_alg": spec.IDTokenSignedResponseAlg,
+		"authorization_signed_response_alg": spec.AuthorizationSignedResponseAlg} {
+		if alg != "" && (!slices.Contains(s.signingAlgs(), alg) || !slices.Contains(supportedJWSAlgs, alg)) {
+			return bad("%s %q is not available", name, alg)
 		}
 	}
 	c.IDTokenSignedResponseAlg = spec.IDTokenSignedResponseAlg
+	c.AuthorizationSignedResponseAlg = spec.AuthorizationSignedResponseAlg
 	if len(spec.PostLogoutRedirectURIs) > maxRedirectURIs {
 		return bad("at most %d post-logout redirect URIs", maxRedirectURIs)
 	}

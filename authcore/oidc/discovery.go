@@ -29,7 +29,6 @@ func (p *Provider) Discovery(ctx context.Context) map[string]any {
 		"jwks_uri":                                       iss + "/jwks.json",
 		"end_session_endpoint":                           iss + "/end_session",
 		"response_types_supported":                       []string{"code"},
-		"response_modes_supported":                       []string{"query"},
 		"subject_types_supported":                        []string{"public"},
 		"id_token_signing_alg_values_supported":          algs,
 		"code_challenge_methods_supported":               []string{"S256"},
@@ -45,12 +44,16 @@ func (p *Provider) Discovery(ctx context.Context) map[string]any {
 	} {
 		m[k] = v
 	}
-	// Request objects and request_uri are what the OAuth metadata says
-	// (oauth.Server: JAR by value, PAR URNs), false without it.
+	// Request objects, request_uri and the response modes are what the
+	// OAuth metadata says (oauth.Server: JAR by value, PAR URNs,
+	// form_post and JARM); without it, false and query alone.
 	for _, k := range []string{"request_parameter_supported", "request_uri_parameter_supported"} {
 		if _, ok := m[k]; !ok {
 			m[k] = false
 		}
+	}
+	if _, ok := m["response_modes_supported"]; !ok {
+		m["response_modes_supported"] = []string{"query"}
 	}
 	if scopes, ok := m["scopes_supported"].([]string); ok && !slices.Contains(scopes, "openid") {
 		m["scopes_supported"] = append([]string{"openid"}, scopes...)

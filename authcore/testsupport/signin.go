@@ -55,6 +55,9 @@ type SignedIn struct {
 	// Logins counts the login forms posted: 0 when an SSO session
 	// skipped the login page.
 	Logins int
+	// FormPost, instead of Redirect, is a response in the form_post or
+	// form_post.jwt mode: the page that would post it to the client.
+	FormPost *FormPost
 }
 
 // SignIn follows authURL through the issuer's real login and consent
@@ -62,7 +65,8 @@ type SignedIn struct {
 // login form is posted with username and password and its CSRF token;
 // the consent page must offer Allow and Deny, and Allow is posted. It
 // returns at the first redirect that leaves the issuer, without following
-// it, and fails the test on anything else.
+// it, or at a form_post page whose form leaves the issuer, without
+// submitting it; it fails the test on anything else.
 func (b *Browser) SignIn(issuer, authURL, username, password string) SignedIn {
 	b.t.Helper()
 	s, err := b.TrySignIn(issuer, authURL, username, password)
@@ -80,6 +84,10 @@ func (b *Browser) TrySignIn(issuer, authURL, username, password string) (SignedI
 	req, _ := http.NewRequest("GET", authURL, nil)
 	resp, body, err := b.fetch(req)
 	for hops := 0; err == nil && hops < maxHops; hops++ {
+		if fp, ok := ParseFormPost(resp, body, issuer); ok {
+			s.FormPost = fp
+			return s, nil
+		}
 		if resp.StatusCode != http.StatusSeeOther {
 			return s, fmt.Errorf("testsupport: unexpected %d at hop %d:\n%s", resp.StatusCode, hops, body)
 		}

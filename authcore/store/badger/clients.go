@@ -30,6 +30,7 @@ type clientV1 struct {
 	CreatedAt         time.Time `json:"created"`
 	UpdatedAt         time.Time `json:"updated"`
 	IDTokenAlg        string    `json:"id_token_alg,omitempty"`
+	AuthzRespAlg      string    `json:"authorization_signed_response_alg,omitempty"`
 	PostLogoutURIs    []string  `json:"post_logout_redirect_uris,omitempty"`
 	BackchannelURI    string    `json:"backchannel_logout_uri,omitempty"`
 	BackchannelSID    bool      `json:"backchannel_logout_session_required,omitempty"`
@@ -62,6 +63,7 @@ func clientRecord(c authcore.Client) clientV1 {
 		RefreshTokenTTL:   int64(c.RefreshTokenTTL),
 		CreatedAt:         c.CreatedAt, UpdatedAt: c.UpdatedAt,
 		IDTokenAlg:     c.IDTokenSignedResponseAlg,
+		AuthzRespAlg:   c.AuthorizationSignedResponseAlg,
 		PostLogoutURIs: c.PostLogoutRedirectURIs,
 		BackchannelURI: c.BackchannelLogoutURI,
 		BackchannelSID: c.BackchannelLogoutSessionRequired,
@@ -90,6 +92,7 @@ func (r clientV1) domain() authcore.Client {
 		CreatedAt:         r.CreatedAt, UpdatedAt: r.UpdatedAt,
 
 		IDTokenSignedResponseAlg:         r.IDTokenAlg,
+		AuthorizationSignedResponseAlg:   r.AuthzRespAlg,
 		PostLogoutRedirectURIs:           r.PostLogoutURIs,
 		BackchannelLogoutURI:             r.BackchannelURI,
 		BackchannelLogoutSessionRequired: r.BackchannelSID,

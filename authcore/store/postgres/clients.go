@@ -24,6 +24,7 @@ type clientDocV1 struct {
 	AccessTokenTTL  int64                  `json:"at_ttl_ns,omitempty"`
 	RefreshTokenTTL int64                  `json:"rt_ttl_ns,omitempty"`
 	IDTokenAlg      string                 `json:"id_token_alg,omitempty"`
+	AuthzRespAlg    string                 `json:"authorization_signed_response_alg,omitempty"`
 	PostLogoutURIs  []string               `json:"post_logout_redirect_uris,omitempty"`
 	BackchannelURI  string                 `json:"backchannel_logout_uri,omitempty"`
 	BackchannelSID  bool                   `json:"backchannel_logout_session_required,omitempty"`
@@ -47,6 +48,7 @@ func clientArgs(c authcore.Client) []any {
 		Audience: c.Audience, AuthMethod: c.AuthMethod, JWKS: c.JWKS, JWKSURI: c.JWKSURI,
 		AccessTokenTTL: int64(c.AccessTokenTTL), RefreshTokenTTL: int64(c.RefreshTokenTTL),
 		IDTokenAlg: c.IDTokenSignedResponseAlg, PostLogoutURIs: c.PostLogoutRedirectURIs,
+		AuthzRespAlg:   c.AuthorizationSignedResponseAlg,
 		BackchannelURI: c.BackchannelLogoutURI, BackchannelSID: c.BackchannelLogoutSessionRequired,
 		DPoPBound: c.DPoPBoundAccessTokens, TLSBound: c.TLSClientCertificateBoundAccessTokens,
 		TLSClientAuth: c.TLSClientAuth, LogoURI: c.LogoURI, ClientURI: c.ClientURI,
@@ -76,6 +78,7 @@ func scanClient(row pgx.Row) (authcore.Client, error) {
 	c.Audience, c.AuthMethod, c.JWKS, c.JWKSURI = d.Audience, d.AuthMethod, d.JWKS, d.JWKSURI
 	c.AccessTokenTTL, c.RefreshTokenTTL = time.Duration(d.AccessTokenTTL), time.Duration(d.RefreshTokenTTL)
 	c.IDTokenSignedResponseAlg, c.PostLogoutRedirectURIs = d.IDTokenAlg, d.PostLogoutURIs
+	c.AuthorizationSignedResponseAlg = d.AuthzRespAlg
 	c.BackchannelLogoutURI, c.BackchannelLogoutSessionRequired = d.BackchannelURI, d.BackchannelSID
 	c.DPoPBoundAccessTokens, c.TLSClientCertificateBoundAccessTokens = d.DPoPBound, d.TLSBound
 	c.TLSClientAuth, c.LogoURI, c.ClientURI = d.TLSClientAuth, d.LogoURI, d.ClientURI

@@ -30,6 +30,7 @@ func newClient(id string, now time.Time) authcore.Client {
 		RefreshTokenTTL:   24 * time.Hour,
 
 		IDTokenSignedResponseAlg:         "PS256",
+		AuthorizationSignedResponseAlg:   "EdDSA",
 		PostLogoutRedirectURIs:           []string{"https://app.example/bye"},
 		BackchannelLogoutURI:             "https://app.example/backchannel",
 		BackchannelLogoutSessionRequired: true,
