@@ -26,7 +26,9 @@ type ClientInput struct {
 	AccessTokenTTL  int64 `json:"access_token_ttl"`
 	RefreshTokenTTL int64 `json:"refresh_token_ttl"`
 	// OpenID Connect settings.
-	IDTokenAlg             string   `json:"id_token_signed_response_alg"`
+	IDTokenAlg string `json:"id_token_signed_response_alg"`
+	// AuthzResponseAlg signs the client's JARM responses ("" is ES256).
+	AuthzResponseAlg       string   `json:"authorization_signed_response_alg"`
 	PostLogoutRedirectURIs []string `json:"post_logout_redirect_uris"`
 	BackchannelLogoutURI   string   `json:"backchannel_logout_uri"`
 	BackchannelLogoutSID   bool     `json:"backchannel_logout_session_required"`
@@ -48,6 +50,7 @@ type Client struct {
 	RefreshTokenTTL int64    `json:"refresh_token_ttl"`
 	JWKS            string   `json:"jwks,omitempty"`
 	IDTokenAlg      string   `json:"id_token_signed_response_alg,omitempty"`
+	AuthzRespAlg    string   `json:"authorization_signed_response_alg,omitempty"`
 	PostLogoutURIs  []string `json:"post_logout_redirect_uris"`
 	BackchannelURI  string   `json:"backchannel_logout_uri,omitempty"`
 	BackchannelSID  bool     `json:"backchannel_logout_session_required,omitempty"`
@@ -71,6 +74,7 @@ func (in ClientInput) spec() oauth.ClientSpec {
 		RefreshTokenTTL: time.Duration(in.RefreshTokenTTL) * time.Second,
 
 		IDTokenSignedResponseAlg:         in.IDTokenAlg,
+		AuthorizationSignedResponseAlg:   in.AuthzResponseAlg,
 		PostLogoutRedirectURIs:           in.PostLogoutRedirectURIs,
 		BackchannelLogoutURI:             in.BackchannelLogoutURI,
 		BackchannelLogoutSessionRequired: in.BackchannelLogoutSID,
@@ -84,7 +88,7 @@ func (a *App) clientDTO(c authcore.Client) Client {
 		Scope: strings.Join(c.Scopes, " "), Audience: nonNil(c.Audience), AuthMethod: c.AuthMethod,
 		AccessTokenTTL: int64(c.AccessTokenTTL / time.Second), RefreshTokenTTL: int64(c.RefreshTokenTTL / time.Second),
 		CreatedAt: stamp(c.CreatedAt), UpdatedAt: stamp(c.UpdatedAt),
-		JWKS: c.JWKS, IDTokenAlg: c.IDTokenSignedResponseAlg,
+		JWKS: c.JWKS, IDTokenAlg: c.IDTokenSignedResponseAlg, AuthzRespAlg: c.AuthorizationSignedResponseAlg,
 		PostLogoutURIs: nonNil(c.PostLogoutRedirectURIs), BackchannelURI: c.BackchannelLogoutURI,
 		BackchannelSID: c.BackchannelLogoutSessionRequired,
 	}

@@ -23,7 +23,7 @@ type clientFlags struct {
 	name, typ, scope, authMethod string
 	redirects, grants, audience  stringList
 	accessTTL, refreshTTL        time.Duration
-	jwks, idTokenAlg             string
+	jwks, idTokenAlg, jarmAlg    string
 	postLogout                   stringList
 	backchannel                  string
 }
@@ -40,6 +40,7 @@ func (f *clientFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.refreshTTL, "refresh-token-ttl", 0, "refresh-token lifetime (0: server default)")
 	fs.StringVar(&f.jwks, "jwks", "", "private_key_jwt: file holding the client's public JWKS")
 	fs.StringVar(&f.idTokenAlg, "id-token-alg", "", "ID token signing algorithm (ES256 default; RS256, PS256, EdDSA)")
+	fs.StringVar(&f.jarmAlg, "authorization-response-alg", "", "JARM response signing algorithm (ES256 default; any the server signs with)")
 	fs.Var(&f.postLogout, "post-logout-redirect-uri", "exact URI allowed after RP-initiated logout (repeatable)")
 	fs.StringVar(&f.backchannel, "backchannel-logout-uri", "", "where logout tokens are POSTed (OIDC Back-Channel Logout)")
 }
@@ -48,7 +49,7 @@ func (f *clientFlags) input() (app.ClientInput, error) {
 	in := app.ClientInput{Name: f.name, Type: f.typ, RedirectURIs: f.redirects, GrantTypes: f.grants,
 		Scope: f.scope, Audience: f.audience, AuthMethod: f.authMethod,
 		AccessTokenTTL: int64(f.accessTTL / time.Second), RefreshTokenTTL: int64(f.refreshTTL / time.Second),
-		IDTokenAlg: f.idTokenAlg, PostLogoutRedirectURIs: f.postLogout, BackchannelLogoutURI: f.backchannel}
+		IDTokenAlg: f.idTokenAlg, AuthzResponseAlg: f.jarmAlg, PostLogoutRedirectURIs: f.postLogout, BackchannelLogoutURI: f.backchannel}
 	if f.jwks != "" {
 		raw, err := os.ReadFile(f.jwks)
 		if err != nil {
@@ -125,6 +126,7 @@ func clientCommands() map[string]adminCmd {
 				keep("refresh-token-ttl", func() { in.RefreshTokenTTL = cur.RefreshTokenTTL })
 				keep("jwks", func() { in.JWKS = cur.JWKS })
 				keep("id-token-alg", func() { in.IDTokenAlg = cur.IDTokenAlg })
+				keep("authorization-response-alg", func() { in.AuthzResponseAlg = cur.AuthzRespAlg })
 				keep("post-logout-redirect-uri", func() { in.PostLogoutRedirectURIs = cur.PostLogoutURIs })
 				keep("backchannel-logout-uri", func() {
 					in.BackchannelLogoutURI, in.BackchannelLogoutSID = cur.BackchannelURI, cur.BackchannelSID

@@ -137,6 +137,9 @@ func TestRegisterMetadataRules(t *testing.T) {
 	bad := map[string]map[string]any{
 		"public client_credentials": {"token_endpoint_auth_method": "none", "grant_types": []string{"client_credentials"}},
 		"id_token alg none":         {"id_token_signed_response_alg": "none"},
+		"JARM alg none":             {"authorization_signed_response_alg": "none"},
+		"JARM alg HS256":            {"authorization_signed_response_alg": "HS256"},
+		"JARM alg not in use":       {"authorization_signed_response_alg": "PS256"},
 		"request object alg none":   {"request_object_signing_alg": "none"},
 		"HS256 without secret":      {"token_endpoint_auth_signing_alg": "HS256"},
 		"response_types token":      {"response_types": []string{"token"}},
@@ -153,6 +156,11 @@ func TestRegisterMetadataRules(t *testing.T) {
 		if r.status != 400 || (r.str("error") != CodeInvalidClientMetadata && r.str("error") != CodeInvalidSoftwareStatement) {
 			t.Errorf("%s: %d %s", name, r.status, r.raw)
 		}
+	}
+	jarm := regMeta("https://app.example/cb")
+	jarm["authorization_signed_response_alg"] = "ES256"
+	if r := e.register("POST", "/register", jarm, ""); r.status != 201 || r.str("authorization_signed_response_alg") != "ES256" {
+		t.Fatalf("JARM client (JARM §3): %d %s", r.status, r.raw)
 	}
 	pub := regMeta("http://127.0.0.1/cb")
 	pub["token_endpoint_auth_method"] = "none"

@@ -381,6 +381,7 @@ export interface Client {
   refresh_token_ttl: number
   jwks?: string
   id_token_signed_response_alg?: string
+  authorization_signed_response_alg?: string
   post_logout_redirect_uris: string[]
   backchannel_logout_uri?: string
   backchannel_logout_session_required?: boolean
@@ -415,6 +416,8 @@ export interface ClientInput {
   refresh_token_ttl: number
   /** OpenID Connect settings. */
   id_token_signed_response_alg: string
+  /** AuthzResponseAlg signs the client's JARM responses ("" is ES256). */
+  authorization_signed_response_alg: string
   post_logout_redirect_uris: string[]
   backchannel_logout_uri: string
   backchannel_logout_session_required: boolean
