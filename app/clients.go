@@ -32,6 +32,10 @@ type ClientInput struct {
 	PostLogoutRedirectURIs []string `json:"post_logout_redirect_uris"`
 	BackchannelLogoutURI   string   `json:"backchannel_logout_uri"`
 	BackchannelLogoutSID   bool     `json:"backchannel_logout_session_required"`
+	// FrontchannelLogoutURI is framed by the signed-out page (OIDC
+	// Front-Channel Logout); FrontchannelLogoutSID adds iss and sid to it.
+	FrontchannelLogoutURI string `json:"frontchannel_logout_uri"`
+	FrontchannelLogoutSID bool   `json:"frontchannel_logout_session_required"`
 }
 
 // Client is a registered client as the console shows it. ClientSecret is
@@ -54,6 +58,8 @@ type Client struct {
 	PostLogoutURIs  []string `json:"post_logout_redirect_uris"`
 	BackchannelURI  string   `json:"backchannel_logout_uri,omitempty"`
 	BackchannelSID  bool     `json:"backchannel_logout_session_required,omitempty"`
+	FrontchannelURI string   `json:"frontchannel_logout_uri,omitempty"`
+	FrontchannelSID bool     `json:"frontchannel_logout_session_required,omitempty"`
 	HasPrevSecret   bool     `json:"previous_secret_valid"`
 	PrevSecretUntil string   `json:"previous_secret_expires_at,omitempty"`
 	CreatedAt       string   `json:"created_at"`
@@ -73,11 +79,13 @@ func (in ClientInput) spec() oauth.ClientSpec {
 		AccessTokenTTL:  time.Duration(in.AccessTokenTTL) * time.Second,
 		RefreshTokenTTL: time.Duration(in.RefreshTokenTTL) * time.Second,
 
-		IDTokenSignedResponseAlg:         in.IDTokenAlg,
-		AuthorizationSignedResponseAlg:   in.AuthzResponseAlg,
-		PostLogoutRedirectURIs:           in.PostLogoutRedirectURIs,
-		BackchannelLogoutURI:             in.BackchannelLogoutURI,
-		BackchannelLogoutSessionRequired: in.BackchannelLogoutSID,
+		IDTokenSignedResponseAlg:          in.IDTokenAlg,
+		AuthorizationSignedResponseAlg:    in.AuthzResponseAlg,
+		PostLogoutRedirectURIs:            in.PostLogoutRedirectURIs,
+		BackchannelLogoutURI:              in.BackchannelLogoutURI,
+		BackchannelLogoutSessionRequired:  in.BackchannelLogoutSID,
+		FrontchannelLogoutURI:             in.FrontchannelLogoutURI,
+		FrontchannelLogoutSessionRequired: in.FrontchannelLogoutSID,
 	}
 }
 
@@ -90,7 +98,8 @@ func (a *App) clientDTO(c authcore.Client) Client {
 		CreatedAt: stamp(c.CreatedAt), UpdatedAt: stamp(c.UpdatedAt),
 		JWKS: c.JWKS, IDTokenAlg: c.IDTokenSignedResponseAlg, AuthzRespAlg: c.AuthorizationSignedResponseAlg,
 		PostLogoutURIs: nonNil(c.PostLogoutRedirectURIs), BackchannelURI: c.BackchannelLogoutURI,
-		BackchannelSID: c.BackchannelLogoutSessionRequired,
+		BackchannelSID:  c.BackchannelLogoutSessionRequired,
+		FrontchannelURI: c.FrontchannelLogoutURI, FrontchannelSID: c.FrontchannelLogoutSessionRequired,
 	}
 	if len(c.PrevSecretHash) > 0 && a.now().Before(c.PrevSecretExpires) {
 		out.HasPrevSecret, out.PrevSecretUntil = true, stamp(c.PrevSecretExpires)

@@ -92,6 +92,13 @@ type Client struct {
 	// BackchannelLogoutSessionRequired asks for the sid claim in logout
 	// tokens (Back-Channel Logout 1.0 §2.2). Latchkey always sends it.
 	BackchannelLogoutSessionRequired bool
+	// FrontchannelLogoutURI is framed by the signed-out page when a
+	// session of the client's users ends there (OIDC Front-Channel
+	// Logout 1.0 §2); "" means no frame.
+	FrontchannelLogoutURI string
+	// FrontchannelLogoutSessionRequired adds iss and sid to the frame's
+	// URI (Front-Channel Logout 1.0 §2).
+	FrontchannelLogoutSessionRequired bool
 
 	// DPoPBoundAccessTokens requires a DPoP proof on every token request
 	// of the client (RFC 9449 §5.2, dpop_bound_access_tokens).

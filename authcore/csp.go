@@ -55,3 +55,35 @@ func safeSource(s, allowed string) bool {
 	}
 	return true
 }
+
+// CSPFrameSource returns the source expression that allows exactly the
+// http(s) URI raw (its scheme, host, port and path; the query is not part
+// of a source) in a frame-src directive, or "" when raw is not an
+// absolute http(s) URI whose path is plain enough to sit in a policy
+// (letters, digits, "-._~/%"). A path ending in "/" would match a whole
+// directory, so such a path is refused too.
+func CSPFrameSource(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Opaque != "" || u.User != nil {
+		return ""
+	}
+	host := u.Hostname()
+	if host == "" || !safeSource(strings.ToLower(host), "abcdefghijklmnopqrstuvwxyz0123456789.-:") {
+		return ""
+	}
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	path := u.EscapedPath()
+	if path == "" || strings.HasSuffix(path, "/") ||
+		!safeSource(path, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~/%") {
+		return ""
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return ""
+		}
+		host += ":" + p
+	}
+	return u.Scheme + "://" + host + path
+}

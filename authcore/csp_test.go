@@ -31,3 +31,29 @@ func TestCSPSource(t *testing.T) {
 		}
 	}
 }
+
+// CSPFrameSource names one page exactly, or nothing.
+func TestCSPFrameSource(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://rp.example/logout":             "https://rp.example/logout",
+		"https://rp.example:8443/fc/logout?x=1": "https://rp.example:8443/fc/logout",
+		"http://127.0.0.1:9000/fc":              "http://127.0.0.1:9000/fc",
+		"https://rp.example/":                   "",
+		"https://rp.example":                    "",
+		"https://rp.example/a;b":                "",
+		"https://rp.example/a,b":                "",
+		"https://rp.example/a'b":                "",
+		"https://rp.example/a b":                "https://rp.example/a%20b",
+		"https://rp.example; frame-src */x":     "",
+		"https://user@rp.example/fc":            "",
+		"javascript:alert(1)":                   "",
+		"com.example.app:/fc":                   "",
+		"https://rp.example:99999/fc":           "",
+		"https://rp.example/fc#frag":            "https://rp.example/fc",
+		"https://rp.example/%2e%2e/admin":       "https://rp.example/%2e%2e/admin",
+	} {
+		if got := authcore.CSPFrameSource(in); got != want {
+			t.Errorf("CSPFrameSource(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -25,7 +25,8 @@ type clientFlags struct {
 	accessTTL, refreshTTL        time.Duration
 	jwks, idTokenAlg, jarmAlg    string
 	postLogout                   stringList
-	backchannel                  string
+	backchannel, frontchannel    string
+	frontchannelSID              bool
 }
 
 func (f *clientFlags) register(fs *flag.FlagSet) {
@@ -43,13 +44,16 @@ func (f *clientFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.jarmAlg, "authorization-response-alg", "", "JARM response signing algorithm (ES256 default; any the server signs with)")
 	fs.Var(&f.postLogout, "post-logout-redirect-uri", "exact URI allowed after RP-initiated logout (repeatable)")
 	fs.StringVar(&f.backchannel, "backchannel-logout-uri", "", "where logout tokens are POSTed (OIDC Back-Channel Logout)")
+	fs.StringVar(&f.frontchannel, "frontchannel-logout-uri", "", "framed by the signed-out page (OIDC Front-Channel Logout)")
+	fs.BoolVar(&f.frontchannelSID, "frontchannel-logout-session", false, "add iss and sid to the front-channel logout URI")
 }
 
 func (f *clientFlags) input() (app.ClientInput, error) {
 	in := app.ClientInput{Name: f.name, Type: f.typ, RedirectURIs: f.redirects, GrantTypes: f.grants,
 		Scope: f.scope, Audience: f.audience, AuthMethod: f.authMethod,
 		AccessTokenTTL: int64(f.accessTTL / time.Second), RefreshTokenTTL: int64(f.refreshTTL / time.Second),
-		IDTokenAlg: f.idTokenAlg, AuthzResponseAlg: f.jarmAlg, PostLogoutRedirectURIs: f.postLogout, BackchannelLogoutURI: f.backchannel}
+		IDTokenAlg: f.idTokenAlg, AuthzResponseAlg: f.jarmAlg, PostLogoutRedirectURIs: f.postLogout, BackchannelLogoutURI: f.backchannel,
+		FrontchannelLogoutURI: f.frontchannel, FrontchannelLogoutSID: f.frontchannelSID}
 	if f.jwks != "" {
 		raw, err := os.ReadFile(f.jwks)
 		if err != nil {
@@ -128,6 +132,8 @@ func clientCommands() map[string]adminCmd {
 				keep("id-token-alg", func() { in.IDTokenAlg = cur.IDTokenAlg })
 				keep("authorization-response-alg", func() { in.AuthzResponseAlg = cur.AuthzRespAlg })
 				keep("post-logout-redirect-uri", func() { in.PostLogoutRedirectURIs = cur.PostLogoutURIs })
+				keep("frontchannel-logout-uri", func() { in.FrontchannelLogoutURI = cur.FrontchannelURI })
+				keep("frontchannel-logout-session", func() { in.FrontchannelLogoutSID = cur.FrontchannelSID })
 				keep("backchannel-logout-uri", func() {
 					in.BackchannelLogoutURI, in.BackchannelLogoutSID = cur.BackchannelURI, cur.BackchannelSID
 				})

@@ -30,3 +30,22 @@ func TestClientCLIAuthorizationResponseAlg(t *testing.T) {
 		t.Fatalf("HS256 accepted: %d %s", code, errOut)
 	}
 }
+
+// client create carries the front-channel logout URI and refuses one a
+// frame-src cannot name exactly (OIDC Front-Channel Logout 1.0 §2).
+func TestClientCLIFrontchannelLogout(t *testing.T) {
+	data := t.TempDir()
+	code, out, errOut := runCLI(t, "", "client", "create", "--data", data, "--name", "Portal",
+		"--redirect-uri", "https://portal.example/cb", "--frontchannel-logout-uri", "https://portal.example/fc",
+		"--frontchannel-logout-session", "--json")
+	var reg map[string]any
+	if code != 0 || json.Unmarshal([]byte(out), &reg) != nil || reg["frontchannel_logout_uri"] != "https://portal.example/fc" ||
+		reg["frontchannel_logout_session_required"] != true {
+		t.Fatalf("create: %d %s %s", code, out, errOut)
+	}
+	code, _, errOut = runCLI(t, "", "client", "create", "--data", data, "--name", "Bad",
+		"--redirect-uri", "https://portal.example/cb", "--frontchannel-logout-uri", "https://portal.example/fc?x=1")
+	if code != 1 || !strings.Contains(errOut, "frontchannel_logout_uri") {
+		t.Fatalf("query accepted: %d %s", code, errOut)
+	}
+}

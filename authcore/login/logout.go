@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 
 	"github.com/latchkey/latchkey/authcore"
@@ -82,6 +83,32 @@ func (m *Manager) SignedOut(w http.ResponseWriter, clientName, returnURI string)
 		LinkText: "Return to " + clientName}
 	if clientName == "" {
 		d.LinkText = "Return to the application"
+	}
+	m.render(w, http.StatusOK, "message", d, nil)
+}
+
+// SignedOutFrames is the signed-out page of OIDC Front-Channel Logout
+// 1.0 §3: it frames each of frames (front-channel logout URIs with their
+// iss and sid) and allows exactly those in its frame-src; a frame whose
+// URI no source can name exactly is left out. With returnURI, follow
+// makes the page continue there after three seconds, the frames' time to
+// load; without follow returnURI is only offered as a link (SignedOut).
+func (m *Manager) SignedOutFrames(w http.ResponseWriter, frames []string, clientName, returnURI string, follow bool) {
+	d := pageData{Title: "Signed out", Message: "You have been signed out.", Link: returnURI,
+		LinkText: "Return to " + clientName}
+	if clientName == "" {
+		d.LinkText = "Return to the application"
+	}
+	if follow {
+		d.Refresh = returnURI
+	}
+	for _, f := range frames {
+		if src := authcore.CSPFrameSource(f); src != "" {
+			d.Frames = append(d.Frames, f)
+			if !slices.Contains(d.FrameSources, src) {
+				d.FrameSources = append(d.FrameSources, src)
+			}
+		}
 	}
 	m.render(w, http.StatusOK, "message", d, nil)
 }

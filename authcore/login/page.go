@@ -72,6 +72,12 @@ type pageData struct {
 	SelfRegistered bool
 	Link           string // message: a link the user may follow
 	LinkText       string
+	// Frames are the front-channel logout URIs the signed-out page frames
+	// (logout.go), each allowed by its FrameSources entry; Refresh is
+	// where the page continues to once they had time to load.
+	Frames       []string
+	FrameSources []string
+	Refresh      string
 }
 
 // hiddenField is one hidden input of the logout confirmation form.
@@ -110,6 +116,10 @@ func (m *Manager) render(w http.ResponseWriter, status int, name string, d pageD
 		return
 	}
 	setPageHeaders(w.Header(), formOrigins)
+	if len(d.FrameSources) > 0 {
+		w.Header().Set("Content-Security-Policy", w.Header().Get("Content-Security-Policy")+
+			"; frame-src "+strings.Join(d.FrameSources, " "))
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(status)

@@ -26,11 +26,13 @@ type clientMetadata struct {
 	PolicyURI               string          `json:"policy_uri,omitempty"`
 	JWKS                    json.RawMessage `json:"jwks,omitempty"`
 
-	IDTokenSignedResponseAlg         string   `json:"id_token_signed_response_alg,omitempty"`
-	AuthorizationSignedResponseAlg   string   `json:"authorization_signed_response_alg,omitempty"`
-	PostLogoutRedirectURIs           []string `json:"post_logout_redirect_uris,omitempty"`
-	BackchannelLogoutURI             string   `json:"backchannel_logout_uri,omitempty"`
-	BackchannelLogoutSessionRequired bool     `json:"backchannel_logout_session_required,omitempty"`
+	IDTokenSignedResponseAlg          string   `json:"id_token_signed_response_alg,omitempty"`
+	AuthorizationSignedResponseAlg    string   `json:"authorization_signed_response_alg,omitempty"`
+	PostLogoutRedirectURIs            []string `json:"post_logout_redirect_uris,omitempty"`
+	BackchannelLogoutURI              string   `json:"backchannel_logout_uri,omitempty"`
+	BackchannelLogoutSessionRequired  bool     `json:"backchannel_logout_session_required,omitempty"`
+	FrontchannelLogoutURI             string   `json:"frontchannel_logout_uri,omitempty"`
+	FrontchannelLogoutSessionRequired bool     `json:"frontchannel_logout_session_required,omitempty"`
 
 	DPoPBoundAccessTokens                 bool   `json:"dpop_bound_access_tokens,omitempty"`
 	TLSClientCertificateBoundAccessTokens bool   `json:"tls_client_certificate_bound_access_tokens,omitempty"`
@@ -124,6 +126,7 @@ func (s *Server) spec(req registrationRequest) (ClientSpec, error) {
 		IDTokenSignedResponseAlg: m.IDTokenSignedResponseAlg, PostLogoutRedirectURIs: m.PostLogoutRedirectURIs,
 		AuthorizationSignedResponseAlg: m.AuthorizationSignedResponseAlg,
 		BackchannelLogoutURI:           m.BackchannelLogoutURI, BackchannelLogoutSessionRequired: m.BackchannelLogoutSessionRequired,
+		FrontchannelLogoutURI: m.FrontchannelLogoutURI, FrontchannelLogoutSessionRequired: m.FrontchannelLogoutSessionRequired,
 		DPoPBoundAccessTokens: m.DPoPBoundAccessTokens, TLSClientCertificateBoundAccessTokens: m.TLSClientCertificateBoundAccessTokens,
 		TLSClientAuth: authcore.TLSClientAuth{SubjectDN: m.TLSClientAuthSubjectDN, SANDNS: m.TLSClientAuthSANDNS,
 			SANURI: m.TLSClientAuthSANURI, SANIP: m.TLSClientAuthSANIP, SANEmail: m.TLSClientAuthSANEmail},
@@ -190,6 +193,7 @@ func metadataOf(c authcore.Client) clientMetadata {
 		IDTokenSignedResponseAlg: c.IDTokenSignedResponseAlg, PostLogoutRedirectURIs: c.PostLogoutRedirectURIs,
 		AuthorizationSignedResponseAlg: c.AuthorizationSignedResponseAlg,
 		BackchannelLogoutURI:           c.BackchannelLogoutURI, BackchannelLogoutSessionRequired: c.BackchannelLogoutSessionRequired,
+		FrontchannelLogoutURI: c.FrontchannelLogoutURI, FrontchannelLogoutSessionRequired: c.FrontchannelLogoutSessionRequired,
 		DPoPBoundAccessTokens: c.DPoPBoundAccessTokens, TLSClientCertificateBoundAccessTokens: c.TLSClientCertificateBoundAccessTokens,
 		TLSClientAuthSubjectDN: c.TLSClientAuth.SubjectDN, TLSClientAuthSANDNS: c.TLSClientAuth.SANDNS,
 		TLSClientAuthSANURI: c.TLSClientAuth.SANURI, TLSClientAuthSANIP: c.TLSClientAuth.SANIP,

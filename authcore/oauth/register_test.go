@@ -140,6 +140,8 @@ func TestRegisterMetadataRules(t *testing.T) {
 		"JARM alg none":             {"authorization_signed_response_alg": "none"},
 		"JARM alg HS256":            {"authorization_signed_response_alg": "HS256"},
 		"JARM alg not in use":       {"authorization_signed_response_alg": "PS256"},
+		"front-channel with query":  {"frontchannel_logout_uri": "https://app.example/fc?x=1"},
+		"front-channel over http":   {"frontchannel_logout_uri": "http://app.example/fc"},
 		"request object alg none":   {"request_object_signing_alg": "none"},
 		"HS256 without secret":      {"token_endpoint_auth_signing_alg": "HS256"},
 		"response_types token":      {"response_types": []string{"token"}},
@@ -159,7 +161,9 @@ func TestRegisterMetadataRules(t *testing.T) {
 	}
 	jarm := regMeta("https://app.example/cb")
 	jarm["authorization_signed_response_alg"] = "ES256"
-	if r := e.register("POST", "/register", jarm, ""); r.status != 201 || r.str("authorization_signed_response_alg") != "ES256" {
+	jarm["frontchannel_logout_uri"] = "https://app.example/fc"
+	if r := e.register("POST", "/register", jarm, ""); r.status != 201 || r.str("authorization_signed_response_alg") != "ES256" ||
+		r.str("frontchannel_logout_uri") != "https://app.example/fc" {
 		t.Fatalf("JARM client (JARM §3): %d %s", r.status, r.raw)
 	}
 	pub := regMeta("http://127.0.0.1/cb")

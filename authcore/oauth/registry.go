@@ -63,6 +63,14 @@ type ClientSpec struct {
 	BackchannelLogoutURI string
 	// BackchannelLogoutSessionRequired asks for sid in logout tokens.
 	BackchannelLogoutSessionRequired bool
+	// FrontchannelLogoutURI is framed by the signed-out page (OIDC
+	// Front-Channel Logout 1.0 §2): https, or http on a loopback address;
+	// no fragment, no query, a plain path that a CSP frame-src can name
+	// exactly (authcore.CSPFrameSource).
+	FrontchannelLogoutURI string
+	// FrontchannelLogoutSessionRequired asks for iss and sid on the
+	// frame's URI.
+	FrontchannelLogoutSessionRequired bool
 
 	// DPoPBoundAccessTokens makes a DPoP proof mandatory on the client's
 	// token requests (RFC 9449 §5.2).

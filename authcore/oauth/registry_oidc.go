@@ -46,6 +46,13 @@ func (s *Server) validateOIDCSpec(c *authcore.Client, spec ClientSpec) error {
 	}
 	c.BackchannelLogoutURI = spec.BackchannelLogoutURI
 	c.BackchannelLogoutSessionRequired = spec.BackchannelLogoutSessionRequired
+	if u := spec.FrontchannelLogoutURI; u != "" {
+		if err := validateFrontchannelURI(u); err != nil {
+			return bad("%v", err)
+		}
+	}
+	c.FrontchannelLogoutURI = spec.FrontchannelLogoutURI
+	c.FrontchannelLogoutSessionRequired = spec.FrontchannelLogoutSessionRequired
 	return nil
 }
 
@@ -63,6 +70,19 @@ func validateBackchannelURI(raw string) error {
 		return nil
 	}
 	return fmt.Errorf("backchannel_logout_uri %q must be https (http only on loopback)", raw)
+}
+
+// validateFrontchannelURI accepts what validateBackchannelURI accepts,
+// without a query (Front-Channel Logout 1.0 §2 lets the OP append iss and
+// sid) and with a path a frame-src source can name exactly.
+func validateFrontchannelURI(raw string) error {
+	if err := validateBackchannelURI(raw); err != nil {
+		return fmt.Errorf("frontchannel_logout_uri: %w", err)
+	}
+	if strings.Contains(raw, "?") || authcore.CSPFrameSource(raw) == "" {
+		return fmt.Errorf("frontchannel_logout_uri %q must have a plain path (letters, digits, -._~/%%) and no query", raw)
+	}
+	return nil
 }
 
 // isLoopbackHost reports whether h names the loopback interface.

@@ -39,7 +39,8 @@ func (p *Provider) Discovery(ctx context.Context) map[string]any {
 		"acr_values_supported":                           []string{ACRPassword},
 		"backchannel_logout_supported":                   true,
 		"backchannel_logout_session_supported":           true,
-		"frontchannel_logout_supported":                  false,
+		"frontchannel_logout_supported":                  p.frontchannelSupported(), // frontchannel.go
+		"frontchannel_logout_session_supported":          p.frontchannelSupported(),
 		"authorization_response_iss_parameter_supported": true,
 	} {
 		m[k] = v

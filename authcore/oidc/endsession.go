@@ -72,12 +72,8 @@ func (p *Provider) handleEndSession(w http.ResponseWriter, r *http.Request) {
 		e.Subject, e.Actor, e.Details = ended.UserID, ended.UserID, map[string]any{"sid": ended.SID()}
 	}
 	p.record(r.Context(), e)
-	if lr.redirect == "" {
-		p.sessions.Message(w, http.StatusOK, "Signed out", "You have been signed out.")
-		return
-	}
 	target := lr.redirect
-	if lr.state != "" {
+	if lr.state != "" && target != "" {
 		sep := "?"
 		if strings.Contains(target, "?") {
 			sep = "&"
@@ -87,6 +83,20 @@ func (p *Provider) handleEndSession(w http.ResponseWriter, r *http.Request) {
 	endedUser := ""
 	if did {
 		endedUser = ended.UserID
+	}
+	if fp, ok := p.sessions.(frontchannelPages); ok && did { // frontchannel.go
+		if frames := p.frontchannelFrames(r.Context(), ended); len(frames) > 0 {
+			name := ""
+			if lr.hasCli {
+				name = lr.client.Name
+			}
+			fp.SignedOutFrames(w, frames, name, target, target != "" && lr.trustedRedirect(endedUser) != "")
+			return
+		}
+	}
+	if lr.redirect == "" {
+		p.sessions.Message(w, http.StatusOK, "Signed out", "You have been signed out.")
+		return
 	}
 	if lr.trustedRedirect(endedUser) == "" {
 		p.sessions.SignedOut(w, lr.client.Name, target)

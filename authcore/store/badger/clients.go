@@ -34,6 +34,8 @@ type clientV1 struct {
 	PostLogoutURIs    []string  `json:"post_logout_redirect_uris,omitempty"`
 	BackchannelURI    string    `json:"backchannel_logout_uri,omitempty"`
 	BackchannelSID    bool      `json:"backchannel_logout_session_required,omitempty"`
+	FrontchannelURI   string    `json:"frontchannel_logout_uri,omitempty"`
+	FrontchannelSID   bool      `json:"frontchannel_logout_session_required,omitempty"`
 	DPoPBound         bool      `json:"dpop_bound_access_tokens,omitempty"`
 	TLSBound          bool      `json:"tls_client_certificate_bound_access_tokens,omitempty"`
 	TLSSubjectDN      string    `json:"tls_client_auth_subject_dn,omitempty"`
@@ -62,14 +64,16 @@ func clientRecord(c authcore.Client) clientV1 {
 		AccessTokenTTL:    int64(c.AccessTokenTTL),
 		RefreshTokenTTL:   int64(c.RefreshTokenTTL),
 		CreatedAt:         c.CreatedAt, UpdatedAt: c.UpdatedAt,
-		IDTokenAlg:     c.IDTokenSignedResponseAlg,
-		AuthzRespAlg:   c.AuthorizationSignedResponseAlg,
-		PostLogoutURIs: c.PostLogoutRedirectURIs,
-		BackchannelURI: c.BackchannelLogoutURI,
-		BackchannelSID: c.BackchannelLogoutSessionRequired,
-		DPoPBound:      c.DPoPBoundAccessTokens,
-		TLSBound:       c.TLSClientCertificateBoundAccessTokens,
-		TLSSubjectDN:   c.TLSClientAuth.SubjectDN, TLSSANDNS: c.TLSClientAuth.SANDNS,
+		IDTokenAlg:      c.IDTokenSignedResponseAlg,
+		AuthzRespAlg:    c.AuthorizationSignedResponseAlg,
+		PostLogoutURIs:  c.PostLogoutRedirectURIs,
+		BackchannelURI:  c.BackchannelLogoutURI,
+		BackchannelSID:  c.BackchannelLogoutSessionRequired,
+		FrontchannelURI: c.FrontchannelLogoutURI,
+		FrontchannelSID: c.FrontchannelLogoutSessionRequired,
+		DPoPBound:       c.DPoPBoundAccessTokens,
+		TLSBound:        c.TLSClientCertificateBoundAccessTokens,
+		TLSSubjectDN:    c.TLSClientAuth.SubjectDN, TLSSANDNS: c.TLSClientAuth.SANDNS,
 		TLSSANURI: c.TLSClientAuth.SANURI, TLSSANIP: c.TLSClientAuth.SANIP,
 		TLSSANEmail:  c.TLSClientAuth.SANEmail,
 		RegTokenHash: c.RegistrationTokenHash,
@@ -91,11 +95,13 @@ func (r clientV1) domain() authcore.Client {
 		RefreshTokenTTL:   time.Duration(r.RefreshTokenTTL),
 		CreatedAt:         r.CreatedAt, UpdatedAt: r.UpdatedAt,
 
-		IDTokenSignedResponseAlg:         r.IDTokenAlg,
-		AuthorizationSignedResponseAlg:   r.AuthzRespAlg,
-		PostLogoutRedirectURIs:           r.PostLogoutURIs,
-		BackchannelLogoutURI:             r.BackchannelURI,
-		BackchannelLogoutSessionRequired: r.BackchannelSID,
+		IDTokenSignedResponseAlg:          r.IDTokenAlg,
+		AuthorizationSignedResponseAlg:    r.AuthzRespAlg,
+		PostLogoutRedirectURIs:            r.PostLogoutURIs,
+		BackchannelLogoutURI:              r.BackchannelURI,
+		BackchannelLogoutSessionRequired:  r.BackchannelSID,
+		FrontchannelLogoutURI:             r.FrontchannelURI,
+		FrontchannelLogoutSessionRequired: r.FrontchannelSID,
 
 		DPoPBoundAccessTokens:                 r.DPoPBound,
 		TLSClientCertificateBoundAccessTokens: r.TLSBound,

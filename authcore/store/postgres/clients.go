@@ -28,6 +28,8 @@ type clientDocV1 struct {
 	PostLogoutURIs  []string               `json:"post_logout_redirect_uris,omitempty"`
 	BackchannelURI  string                 `json:"backchannel_logout_uri,omitempty"`
 	BackchannelSID  bool                   `json:"backchannel_logout_session_required,omitempty"`
+	FrontchannelURI string                 `json:"frontchannel_logout_uri,omitempty"`
+	FrontchannelSID bool                   `json:"frontchannel_logout_session_required,omitempty"`
 	DPoPBound       bool                   `json:"dpop_bound_access_tokens,omitempty"`
 	TLSBound        bool                   `json:"tls_client_certificate_bound_access_tokens,omitempty"`
 	TLSClientAuth   authcore.TLSClientAuth `json:"tls_client_auth"`
@@ -50,6 +52,7 @@ func clientArgs(c authcore.Client) []any {
 		IDTokenAlg: c.IDTokenSignedResponseAlg, PostLogoutURIs: c.PostLogoutRedirectURIs,
 		AuthzRespAlg:   c.AuthorizationSignedResponseAlg,
 		BackchannelURI: c.BackchannelLogoutURI, BackchannelSID: c.BackchannelLogoutSessionRequired,
+		FrontchannelURI: c.FrontchannelLogoutURI, FrontchannelSID: c.FrontchannelLogoutSessionRequired,
 		DPoPBound: c.DPoPBoundAccessTokens, TLSBound: c.TLSClientCertificateBoundAccessTokens,
 		TLSClientAuth: c.TLSClientAuth, LogoURI: c.LogoURI, ClientURI: c.ClientURI,
 		PolicyURI: c.PolicyURI, TOSURI: c.TOSURI, Contacts: c.Contacts,
@@ -80,6 +83,7 @@ func scanClient(row pgx.Row) (authcore.Client, error) {
 	c.IDTokenSignedResponseAlg, c.PostLogoutRedirectURIs = d.IDTokenAlg, d.PostLogoutURIs
 	c.AuthorizationSignedResponseAlg = d.AuthzRespAlg
 	c.BackchannelLogoutURI, c.BackchannelLogoutSessionRequired = d.BackchannelURI, d.BackchannelSID
+	c.FrontchannelLogoutURI, c.FrontchannelLogoutSessionRequired = d.FrontchannelURI, d.FrontchannelSID
 	c.DPoPBoundAccessTokens, c.TLSClientCertificateBoundAccessTokens = d.DPoPBound, d.TLSBound
 	c.TLSClientAuth, c.LogoURI, c.ClientURI = d.TLSClientAuth, d.LogoURI, d.ClientURI
 	c.PolicyURI, c.TOSURI, c.Contacts = d.PolicyURI, d.TOSURI, d.Contacts

@@ -385,6 +385,8 @@ export interface Client {
   post_logout_redirect_uris: string[]
   backchannel_logout_uri?: string
   backchannel_logout_session_required?: boolean
+  frontchannel_logout_uri?: string
+  frontchannel_logout_session_required?: boolean
   previous_secret_valid: boolean
   previous_secret_expires_at?: string
   created_at: string
@@ -421,6 +423,12 @@ export interface ClientInput {
   post_logout_redirect_uris: string[]
   backchannel_logout_uri: string
   backchannel_logout_session_required: boolean
+  /**
+   * FrontchannelLogoutURI is framed by the signed-out page (OIDC
+   * Front-Channel Logout); FrontchannelLogoutSID adds iss and sid to it.
+   */
+  frontchannel_logout_uri: string
+  frontchannel_logout_session_required: boolean
 }
 
 /** ConnectionReport is what TestConnection found at an issuer. (Go: federation.ConnectionReport) */

@@ -53,6 +53,8 @@ export function presetFor(kind: AppKind, name = ''): ClientInput {
     post_logout_redirect_uris: [],
     backchannel_logout_uri: '',
     backchannel_logout_session_required: false,
+    frontchannel_logout_uri: '',
+    frontchannel_logout_session_required: false,
   }
   switch (kind) {
     case 'spa':
@@ -84,6 +86,8 @@ export function inputFromClient(c: Client): ClientInput {
     post_logout_redirect_uris: [...(c.post_logout_redirect_uris ?? [])],
     backchannel_logout_uri: c.backchannel_logout_uri ?? '',
     backchannel_logout_session_required: c.backchannel_logout_session_required ?? false,
+    frontchannel_logout_uri: c.frontchannel_logout_uri ?? '',
+    frontchannel_logout_session_required: c.frontchannel_logout_session_required ?? false,
   }
 }
 
