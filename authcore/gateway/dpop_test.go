@@ -55,8 +55,8 @@ func TestDPoP(t *testing.T) {
 	if w := e.do("GET", "/api/x", "DPoP "+tok, func(r *http.Request) { r.Header.Set("DPoP", replayed) }); w.Code != 200 {
 		t.Fatalf("first use of proof: %d %s", w.Code, w.Body)
 	}
-	proofErr := `DPoP realm="api", error="invalid_dpop_proof", algs="ES256 PS256 EdDSA"`
-	tokenErr := `DPoP realm="api", error="invalid_token", algs="ES256 PS256 EdDSA"`
+	proofErr := `DPoP realm="api", error="invalid_dpop_proof", algs="ES256 PS256 EdDSA", ` + publicMetadata
+	tokenErr := `DPoP realm="api", error="invalid_token", algs="ES256 PS256 EdDSA", ` + publicMetadata
 	cases := []struct {
 		name   string
 		auth   string
@@ -71,8 +71,8 @@ func TestDPoP(t *testing.T) {
 		{"htu with query and fragment", "DPoP " + tok, []string{key.proof(now, "GET", u+"?a=1#frag", tok, nil)}, 200, ""},
 		{"htu percent-encoded unreserved", "DPoP " + tok, []string{key.proof(now, "GET", "https://api.example/api/%78", tok, nil)}, 200, ""},
 		{"htu dot segment", "DPoP " + tok, []string{key.proof(now, "GET", "https://api.example/api/y/../x", tok, nil)}, 200, ""},
-		{"bound token as Bearer", "Bearer " + tok, []string{key.proof(now, "GET", u, tok, nil)}, 401, challenge("invalid_token")},
-		{"bound token as Bearer, no proof", "Bearer " + tok, nil, 401, challenge("invalid_token")},
+		{"bound token as Bearer", "Bearer " + tok, []string{key.proof(now, "GET", u, tok, nil)}, 401, `Bearer realm="api", error="invalid_token", ` + publicMetadata},
+		{"bound token as Bearer, no proof", "Bearer " + tok, nil, 401, `Bearer realm="api", error="invalid_token", ` + publicMetadata},
 		{"no proof", "DPoP " + tok, nil, 401, proofErr},
 		{"two proofs", "DPoP " + tok, []string{key.proof(now, "GET", u, tok, nil), key.proof(now, "GET", u, tok, nil)}, 401, proofErr},
 		{"wrong ath", "DPoP " + tok, []string{key.proof(now, "GET", u, plain, nil)}, 401, proofErr},

@@ -59,6 +59,9 @@ type denial struct {
 	// (404, 405, 413, 429, 503).
 	challenge  bool
 	retryAfter int // seconds; 0 means no Retry-After
+	// metadata is the route's resource_metadata URL (RFC 9728 §5.1),
+	// named in its challenges.
+	metadata string
 }
 
 func (d *denial) Error() string { return "gateway: " + d.reason }
@@ -90,8 +93,12 @@ func quote(s string) string {
 
 // challenge renders the WWW-Authenticate value for d in realm.
 func (d *denial) challengeValue(realm string) string {
+	meta := ""
+	if d.metadata != "" {
+		meta = ", resource_metadata=" + quote(d.metadata)
+	}
 	if d.code == "" {
-		return "Bearer realm=" + quote(realm) + ", DPoP algs=" + quote(DPoPAlgs)
+		return "Bearer realm=" + quote(realm) + meta + ", DPoP algs=" + quote(DPoPAlgs)
 	}
 	var b strings.Builder
 	if d.dpop {
@@ -110,6 +117,7 @@ func (d *denial) challengeValue(realm string) string {
 		b.WriteString(", algs=")
 		b.WriteString(quote(DPoPAlgs))
 	}
+	b.WriteString(meta)
 	return b.String()
 }
 

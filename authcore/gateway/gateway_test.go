@@ -290,7 +290,8 @@ func TestDemoAPI(t *testing.T) {
 		t.Errorf("orders: %d %s", w.Code, w.Body)
 	}
 	w := do(DemoOrdersPath, "profile")
-	if w.Code != 403 || w.Header().Get("WWW-Authenticate") != `Bearer realm="demo-orders", error="insufficient_scope", scope="orders:read"` {
+	if w.Code != 403 || w.Header().Get("WWW-Authenticate") != `Bearer realm="demo-orders", error="insufficient_scope", scope="orders:read", `+
+		`resource_metadata="http://example.com/.well-known/oauth-protected-resource/demo/api/orders"` {
 		t.Errorf("orders without scope: %d %q", w.Code, w.Header().Get("WWW-Authenticate"))
 	}
 	direct := httptest.NewRecorder()

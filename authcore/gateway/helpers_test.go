@@ -224,10 +224,18 @@ func bearer(tok string) string { return "Bearer " + tok }
 
 func challenge(code string) string {
 	if code == "" {
-		return `Bearer realm="api", DPoP algs="ES256 PS256 EdDSA"`
+		return `Bearer realm="api", ` + testMetadata + `, DPoP algs="ES256 PS256 EdDSA"`
 	}
-	return `Bearer realm="api", error="` + code + `"`
+	return `Bearer realm="api", error="` + code + `", ` + testMetadata
 }
+
+// testMetadata is the resource_metadata parameter (RFC 9728 §5.1) of the
+// test route /api's challenges, for requests to httptest's example.com.
+const testMetadata = `resource_metadata="http://example.com/.well-known/oauth-protected-resource/api"`
+
+// publicMetadata is testMetadata behind Config.PublicURL
+// https://api.example.
+const publicMetadata = `resource_metadata="https://api.example/.well-known/oauth-protected-resource/api"`
 
 var _ = strings.TrimSpace
 var _ = jwt.SigningMethodES256

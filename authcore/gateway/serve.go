@@ -14,6 +14,10 @@ import (
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	stripIdentityHeaders(r.Header)
 	stripSpoofableHeaders(r.Header)
+	if p := r.URL.Path; p == WellKnownResource || strings.HasPrefix(p, WellKnownResource+"/") {
+		g.serveResourceMetadata(w, r) // RFC 9728, resourcemeta.go
+		return
+	}
 	t := g.table.Load()
 	rt := t.match(r)
 	if rt == nil {
@@ -121,6 +125,7 @@ func (g *Gateway) deny(w http.ResponseWriter, q *request, id *Identity, d *denia
 		e.UserAgent = q.r.UserAgent()
 	}
 	g.audit.Record(q.r.Context(), e)
+	d.metadata = g.metadataURL(q.r, q.rt)
 	d.write(w, q.rt.realm)
 }
 

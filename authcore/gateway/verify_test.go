@@ -109,7 +109,7 @@ func TestTokenTable(t *testing.T) {
 		{"aud missing", bearer(tok(func(h, c map[string]any) { delete(c, "aud") })), nil, bad, invalid},
 		{"aud number", bearer(tok(func(h, c map[string]any) { c["aud"] = 7 })), nil, bad, invalid},
 		{"missing scope", bearer(tok(func(h, c map[string]any) { c["scope"] = "orders:read" })), nil, 403,
-			`Bearer realm="api", error="insufficient_scope", scope="profile"`},
+			`Bearer realm="api", error="insufficient_scope", scope="profile", ` + testMetadata},
 		{"revoked", bearer(tok(func(h, c map[string]any) { c["jti"] = "revoked-jti" })), nil, bad, invalid},
 		{"typ missing", bearer(tok(func(h, c map[string]any) { delete(h, "typ") })), nil, bad, invalid},
 		{"typ JWT", bearer(tok(func(h, c map[string]any) { h["typ"] = "JWT" })), nil, bad, invalid},
