@@ -13,14 +13,17 @@ import (
 
 // FlowInput is one run of the flow tester. Issuer defaults to this server.
 type FlowInput struct {
-	Issuer        string `json:"issuer"`
-	ClientID      string `json:"client_id"`
-	ClientSecret  string `json:"client_secret"`
-	Flow          string `json:"flow"`
-	Scope         string `json:"scope"`
-	Resource      string `json:"resource"`
-	Audience      string `json:"audience"`
-	APIURL        string `json:"api_url"`
+	Issuer       string `json:"issuer"`
+	ClientID     string `json:"client_id"`
+	ClientSecret string `json:"client_secret"`
+	Flow         string `json:"flow"`
+	Scope        string `json:"scope"`
+	Resource     string `json:"resource"`
+	Audience     string `json:"audience"`
+	APIURL       string `json:"api_url"`
+	// FromAPI starts from APIURL alone (RFC 9728 protected resource
+	// metadata); Issuer may then be empty.
+	FromAPI       bool   `json:"from_api"`
 	Token         string `json:"token"`
 	RefreshToken  string `json:"refresh_token"`
 	RevealSecrets bool   `json:"reveal_secrets"`
@@ -40,7 +43,7 @@ type FlowInput struct {
 func (in FlowInput) options() flow.Options {
 	return flow.Options{
 		Issuer: in.Issuer, ClientID: in.ClientID, ClientSecret: in.ClientSecret, Flow: in.Flow,
-		Scope: in.Scope, Resource: in.Resource, Audience: in.Audience, APIURL: in.APIURL,
+		Scope: in.Scope, Resource: in.Resource, Audience: in.Audience, APIURL: in.APIURL, FromAPI: in.FromAPI,
 		Token: in.Token, RefreshToken: in.RefreshToken, RevealSecrets: in.RevealSecrets, Prompt: in.Prompt,
 		ExternalIssuer: in.ExternalIssuer, ExternalClientID: in.ExternalClientID,
 		ExternalClientSecret: in.ExternalClientSecret, ExternalScope: in.ExternalScope,

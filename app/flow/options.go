@@ -74,6 +74,10 @@ type Options struct {
 	// APIURL is the route called by call_api; empty means the issuer plus
 	// DefaultAPIPath.
 	APIURL string
+	// FromAPI starts from APIURL alone (RFC 9728): the issuer, the
+	// resource indicator and (unless Scope is set) the scopes come from
+	// the protected resource metadata its 401 names; Issuer may be empty.
+	FromAPI bool
 	// Token is the token that introspect, revoke, userinfo, call_api and
 	// token_exchange start from (the subject token of token exchange).
 	// When empty, one is obtained first (client credentials for a
@@ -144,7 +148,10 @@ type DeviceCode struct {
 // validate checks the required fields and fills the defaults in place.
 func (o *Options) validate() error {
 	o.Issuer = strings.TrimSpace(o.Issuer)
-	if o.Issuer == "" || o.ClientID == "" {
+	if o.FromAPI && strings.TrimSpace(o.APIURL) == "" {
+		return fmt.Errorf("flow: starting from an API needs its URL")
+	}
+	if (o.Issuer == "" && !o.FromAPI) || o.ClientID == "" {
 		return fmt.Errorf("flow: Issuer and ClientID are required")
 	}
 	known := false

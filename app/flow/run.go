@@ -26,7 +26,13 @@ func Run(ctx context.Context, o Options) (*Trace, error) {
 		t.ExternalIssuer, t.ExternalClientID = o.ExternalIssuer, o.ExternalClientID
 	}
 	start := time.Now()
-	err := r.discover()
+	var err error
+	if o.FromAPI {
+		err = r.fromAPI() // RFC 9728, resourcemeta.go
+	}
+	if err == nil {
+		err = r.discover()
+	}
 	if err == nil {
 		if r.md.string("jwks_uri") != "" {
 			r.jwks() // up front, so token steps are complete when published

@@ -512,6 +512,11 @@ export interface FlowInput {
   resource: string
   audience: string
   api_url: string
+  /**
+   * FromAPI starts from APIURL alone (RFC 9728 protected resource
+   * metadata); Issuer may then be empty.
+   */
+  from_api: boolean
   token: string
   refresh_token: string
   reveal_secrets: boolean

@@ -37,7 +37,7 @@ export const FLOWS: FlowChoice[] = [
 export function emptyFlowInput(): FlowInput {
   return {
     issuer: '', client_id: '', client_secret: '', flow: 'authorization_code', scope: 'openid profile offline_access', resource: '', audience: '',
-    api_url: '', token: '', refresh_token: '', reveal_secrets: false, prompt: '',
+    api_url: '', from_api: false, token: '', refresh_token: '', reveal_secrets: false, prompt: '',
     external_issuer: '', external_client_id: '', external_client_secret: '', external_scope: '',
   }
 }
@@ -50,7 +50,7 @@ export function missingInput(f: FlowInput): string {
     if (f.external_client_id.trim() === '') return 'Give the client id registered at the external provider.'
   }
   if (f.client_id.trim() === '') return c?.needs.includes('external') ? 'Choose the Latchkey client that exchanges the ID token.' : 'Choose a client (or create a test client).'
-  if (c?.needs.includes('token') && f.token.trim() === '') return 'This flow needs a token to work on.'
+  if (c?.needs.includes('token') && f.token.trim() === '' && !f.from_api) return 'This flow needs a token to work on.'
   if (c?.needs.includes('refresh_token') && f.refresh_token.trim() === '') return 'This flow needs a refresh token.'
   if (c?.needs.includes('api_url') && f.api_url.trim() === '') return 'Give the API URL to call.'
   return ''
@@ -68,6 +68,7 @@ export function inputFromSaved(sf: SavedFlow, current: FlowInput): FlowInput {
     resource: sf.resource ?? '',
     audience: sf.audience ?? '',
     api_url: sf.api_url ?? '',
+    from_api: false,
     prompt: sf.prompt ?? '',
     external_issuer: sf.external_issuer ?? '',
     external_client_id: sf.external_client_id ?? '',
