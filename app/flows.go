@@ -23,7 +23,10 @@ type FlowInput struct {
 	APIURL       string `json:"api_url"`
 	// FromAPI starts from APIURL alone (RFC 9728 protected resource
 	// metadata); Issuer may then be empty.
-	FromAPI       bool   `json:"from_api"`
+	FromAPI bool `json:"from_api"`
+	// ResponseMode asks the code flows for a JARM response (jwt,
+	// query.jwt); empty is the plain query.
+	ResponseMode  string `json:"response_mode"`
 	Token         string `json:"token"`
 	RefreshToken  string `json:"refresh_token"`
 	RevealSecrets bool   `json:"reveal_secrets"`
@@ -43,7 +46,7 @@ type FlowInput struct {
 func (in FlowInput) options() flow.Options {
 	return flow.Options{
 		Issuer: in.Issuer, ClientID: in.ClientID, ClientSecret: in.ClientSecret, Flow: in.Flow,
-		Scope: in.Scope, Resource: in.Resource, Audience: in.Audience, APIURL: in.APIURL, FromAPI: in.FromAPI,
+		Scope: in.Scope, Resource: in.Resource, Audience: in.Audience, APIURL: in.APIURL, FromAPI: in.FromAPI, ResponseMode: in.ResponseMode,
 		Token: in.Token, RefreshToken: in.RefreshToken, RevealSecrets: in.RevealSecrets, Prompt: in.Prompt,
 		ExternalIssuer: in.ExternalIssuer, ExternalClientID: in.ExternalClientID,
 		ExternalClientSecret: in.ExternalClientSecret, ExternalScope: in.ExternalScope,

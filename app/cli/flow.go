@@ -35,6 +35,7 @@ func runFlow(args []string, env Env) error {
 	fs.StringVar(&o.Resource, "resource", "", "resource indicator (RFC 8707)")
 	fs.StringVar(&o.Audience, "audience", "", "audience (token exchange)")
 	fs.StringVar(&o.APIURL, "api", "", "API to call with the token (default: the demo API)")
+	fs.StringVar(&o.ResponseMode, "response-mode", "", "code flow: jwt or query.jwt for a signed (JARM) authorization response")
 	fs.BoolVar(&o.FromAPI, "from-api", false, "start from --api alone: issuer, resource and scopes from its RFC 9728 metadata")
 	fs.StringVar(&o.Token, "token", "", "token to start from (introspect, revoke, call_api, token_exchange)")
 	fs.StringVar(&o.RedirectURI, "redirect-uri", "", "loopback redirect URI (default http://127.0.0.1:<random>/callback)")

@@ -62,6 +62,9 @@ func (r *runner) authorizationCode(scope string) (*tokenResponse, error) {
 	if r.o.Prompt != "" {
 		q.Set("prompt", r.o.Prompt)
 	}
+	if r.o.ResponseMode != "" {
+		q.Set("response_mode", r.o.ResponseMode) // JARM, jarm.go
+	}
 	u.RawQuery = q.Encode()
 	authURL := u.String()
 
@@ -101,6 +104,11 @@ func (r *runner) authorizationCode(scope string) (*tokenResponse, error) {
 	}
 	full += "?" + req.URL.RawQuery
 	rs.Request = &Request{Method: "GET", URL: r.m.text(full), Header: r.m.header(req.Header)}
+	if r.o.ResponseMode != "" {
+		if resp, err = r.openJARM(rs, resp); err != nil {
+			return nil, err
+		}
+	}
 	r.checkAuthResponse(rs, resp, state)
 	if e := resp.Get("error"); e != "" {
 		return nil, &ProtocolError{Step: rs.Name, Code: e, Description: resp.Get("error_description")}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 )
@@ -74,6 +75,9 @@ type Options struct {
 	// APIURL is the route called by call_api; empty means the issuer plus
 	// DefaultAPIPath.
 	APIURL string
+	// ResponseMode asks the code flow for a JWT-secured authorization
+	// response (JARM): query.jwt or jwt; empty is the plain query.
+	ResponseMode string
 	// FromAPI starts from APIURL alone (RFC 9728): the issuer, the
 	// resource indicator and (unless Scope is set) the scopes come from
 	// the protected resource metadata its 401 names; Issuer may be empty.
@@ -148,6 +152,10 @@ type DeviceCode struct {
 // validate checks the required fields and fills the defaults in place.
 func (o *Options) validate() error {
 	o.Issuer = strings.TrimSpace(o.Issuer)
+	if o.ResponseMode != "" && !slices.Contains(jarmModes, o.ResponseMode) {
+		return fmt.Errorf("flow: response mode %q is not one the loopback listener receives (want %s)",
+			o.ResponseMode, strings.Join(jarmModes, " or "))
+	}
 	if o.FromAPI && strings.TrimSpace(o.APIURL) == "" {
 		return fmt.Errorf("flow: starting from an API needs its URL")
 	}

@@ -517,6 +517,11 @@ export interface FlowInput {
    * metadata); Issuer may then be empty.
    */
   from_api: boolean
+  /**
+   * ResponseMode asks the code flows for a JARM response (jwt,
+   * query.jwt); empty is the plain query.
+   */
+  response_mode: string
   token: string
   refresh_token: string
   reveal_secrets: boolean

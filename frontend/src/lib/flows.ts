@@ -37,7 +37,7 @@ export const FLOWS: FlowChoice[] = [
 export function emptyFlowInput(): FlowInput {
   return {
     issuer: '', client_id: '', client_secret: '', flow: 'authorization_code', scope: 'openid profile offline_access', resource: '', audience: '',
-    api_url: '', from_api: false, token: '', refresh_token: '', reveal_secrets: false, prompt: '',
+    api_url: '', from_api: false, response_mode: '', token: '', refresh_token: '', reveal_secrets: false, prompt: '',
     external_issuer: '', external_client_id: '', external_client_secret: '', external_scope: '',
   }
 }
@@ -69,6 +69,7 @@ export function inputFromSaved(sf: SavedFlow, current: FlowInput): FlowInput {
     audience: sf.audience ?? '',
     api_url: sf.api_url ?? '',
     from_api: false,
+    response_mode: '',
     prompt: sf.prompt ?? '',
     external_issuer: sf.external_issuer ?? '',
     external_client_id: sf.external_client_id ?? '',
