@@ -74,13 +74,14 @@ type Storage interface {
 	Scopes
 	Codes
 	Grants
-	Keys
+	Keyset // cluster.go: Keys with a version for compare-and-swap
 	Settings
 	Nonces
 	IdentityProviders
 	PushedRequests
 	DeviceCodes
 	Counters
+	Cluster // cluster.go
 
 	// GarbageCollect removes records that expired at or before now
 	// (revocations: at or before now less MaxClockSkew) and reports how

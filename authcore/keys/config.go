@@ -52,8 +52,9 @@ const (
 // Config configures a Manager. Only Store is required.
 type Config struct {
 	// Store persists the keyset; every lifecycle change is one
-	// PutSigningKeys call.
-	Store authcore.Keys
+	// SwapSigningKeys call from the version it read, so managers on
+	// several nodes sharing the store never overwrite each other.
+	Store authcore.Keyset
 	// Audit receives key.created, key.rotated, key.revoked and
 	// key.removed events (default audit.Discard).
 	Audit audit.Recorder

@@ -18,24 +18,33 @@ import (
 	"github.com/latchkey/latchkey/authcore/testsupport"
 )
 
-// memKeys is an in-memory authcore.Keys: PutSigningKeys is all or
-// nothing, and failPut simulates a crash before the commit.
+// memKeys is an in-memory authcore.Keyset: every write is all or
+// nothing and bumps the version, and failPut simulates a crash before
+// the commit.
 type memKeys struct {
 	mu      sync.Mutex
 	keys    map[string]authcore.SigningKey
+	version int64
 	puts    int
 	failPut error
+	// onList, when set, runs after every ListSigningKeys read: a test
+	// holds readers there to line up a race.
+	onList func()
 }
 
 func newMemKeys() *memKeys { return &memKeys{keys: map[string]authcore.SigningKey{}} }
 
 func (s *memKeys) ListSigningKeys(context.Context) ([]authcore.SigningKey, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	out := make([]authcore.SigningKey, 0, len(s.keys))
 	for _, k := range s.keys {
 		k.PrivateDER = bytes.Clone(k.PrivateDER)
 		out = append(out, k)
+	}
+	hook := s.onList
+	s.mu.Unlock()
+	if hook != nil {
+		hook()
 	}
 	return out, nil
 }
@@ -47,11 +56,38 @@ func (s *memKeys) PutSigningKeys(_ context.Context, keys ...authcore.SigningKey)
 		return s.failPut
 	}
 	s.puts++
+	s.version++
 	for _, k := range keys {
 		k.PrivateDER = bytes.Clone(k.PrivateDER)
 		s.keys[k.ID] = k
 	}
 	return nil
+}
+
+func (s *memKeys) SigningKeysVersion(context.Context) (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.version, nil
+}
+
+func (s *memKeys) SwapSigningKeys(ctx context.Context, version int64, put []authcore.SigningKey, remove []string) (int64, error) {
+	s.mu.Lock()
+	if s.failPut != nil {
+		s.mu.Unlock()
+		return 0, s.failPut
+	}
+	if s.version != version {
+		s.mu.Unlock()
+		return 0, authcore.ErrConflict
+	}
+	for _, id := range remove {
+		delete(s.keys, id)
+	}
+	s.mu.Unlock()
+	if err := s.PutSigningKeys(ctx, put...); err != nil {
+		return 0, err
+	}
+	return s.SigningKeysVersion(ctx)
 }
 
 func (s *memKeys) DeleteSigningKey(_ context.Context, id string) error {
@@ -61,6 +97,7 @@ func (s *memKeys) DeleteSigningKey(_ context.Context, id string) error {
 		return authcore.ErrNotFound
 	}
 	delete(s.keys, id)
+	s.version++
 	return nil
 }
 
@@ -88,7 +125,7 @@ type env struct {
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 // testConfig: small periods so a fake clock walks through lifecycles.
-func testConfig(store authcore.Keys, clock *testsupport.Clock, ev *testsupport.Events) Config {
+func testConfig(store authcore.Keyset, clock *testsupport.Clock, ev *testsupport.Events) Config {
 	return Config{Store: store, Audit: ev, Logger: zerolog.Nop(), Now: clock.Now,
 		Issuer: "https://as.example", JWKSMaxAge: 10 * time.Minute, RotationPeriod: time.Hour,
 		// ES256 alone unless a test asks for more: an RSA key costs about

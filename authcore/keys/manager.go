@@ -36,6 +36,9 @@ type keyset struct {
 	live   map[string]*liveCount // kid -> live tokens it signed
 	jwks   []byte
 	etag   string
+	// version is the store's keyset version the snapshot was read at
+	// (or written as); Follow reloads when the store's moves on.
+	version int64
 }
 
 // New loads the keyset from cfg.Store and, before returning, creates what
@@ -65,7 +68,7 @@ func New(ctx context.Context, cfg Config) (*Manager, error) {
 func (m *Manager) Reload(ctx context.Context) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	recs, err := m.cfg.Store.ListSigningKeys(ctx)
+	ver, recs, err := m.load(ctx)
 	if err != nil {
 		return fmt.Errorf("keys: reload: %w", err)
 	}
@@ -73,8 +76,21 @@ func (m *Manager) Reload(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	ks.version = ver
 	m.set.Store(ks)
 	return nil
+}
+
+// load reads the keyset's version, then its keys. A change landing
+// between the two reads leaves keys newer than the version, which only
+// makes the next swap conflict, or the next Follow round reload.
+func (m *Manager) load(ctx context.Context) (int64, []authcore.SigningKey, error) {
+	ver, err := m.cfg.Store.SigningKeysVersion(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	recs, err := m.cfg.Store.ListSigningKeys(ctx)
+	return ver, recs, err
 }
 
 // DefaultAlgorithm is the algorithm Sign uses when asked for "".

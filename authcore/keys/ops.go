@@ -2,11 +2,13 @@ package keys
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
 
 	"github.com/latchkey/latchkey/audit"
+	"github.com/latchkey/latchkey/authcore"
 )
 
 // Rotate stages a rotation of alg ("" is the default algorithm): the next
@@ -22,7 +24,22 @@ func (m *Manager) Rotate(ctx context.Context, alg, actor string) error {
 	if !slices.Contains(m.cfg.Algorithms, alg) {
 		return fmt.Errorf("keys: rotate %s: %w", alg, ErrAlgorithmNotInUse)
 	}
-	return m.change(ctx, actor, func(p *plan) error { return p.rotate(alg, "manual rotation") })
+	// The active key when the rotation was asked for: if a retry after a
+	// lost swap finds another one, another node rotated at the same
+	// moment, and one rotation is what both asked for.
+	asked := ""
+	return m.change(ctx, actor, func(p *plan) error {
+		cur := ""
+		if a := p.with(alg, authcore.KeyActive); len(a) > 0 {
+			cur = a[len(a)-1].ID
+		}
+		if asked == "" {
+			asked = cur
+		} else if cur != asked {
+			return nil
+		}
+		return p.rotate(alg, "manual rotation")
+	})
 }
 
 // Revoke withdraws a compromised key at once (RFC 7517 §5 publishes only
@@ -74,14 +91,30 @@ func (m *Manager) Run(ctx context.Context, every time.Duration) {
 	}
 }
 
-// change runs one lifecycle change under the writer lock: read the store,
-// apply f and reconcile, check the result parses, write every touched
-// record in one PutSigningKeys call, delete expired keys, and only then
-// publish the new snapshot and record the audit events.
+// maxSwaps bounds how often change redoes a lifecycle change because
+// another writer (another node) changed the keyset first.
+const maxSwaps = 10
+
+// change runs one lifecycle change under the writer lock, redoing it on
+// what it finds when another node's change won the compare-and-swap.
 func (m *Manager) change(ctx context.Context, actor string, f func(*plan) error) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	recs, err := m.cfg.Store.ListSigningKeys(ctx)
+	for attempt := 1; ; attempt++ {
+		err := m.changeOnce(ctx, actor, f)
+		if !errors.Is(err, authcore.ErrConflict) || attempt == maxSwaps {
+			return err
+		}
+	}
+}
+
+// changeOnce reads the store's version and keys, applies f and
+// reconciles, checks the result parses, writes every touched record and
+// deletes expired keys in one SwapSigningKeys from the version read, and
+// only then publishes the new snapshot and records the audit events. A
+// lost swap is authcore.ErrConflict, and nothing was written or recorded.
+func (m *Manager) changeOnce(ctx context.Context, actor string, f func(*plan) error) error {
+	ver, recs, err := m.load(ctx)
 	if err != nil {
 		return fmt.Errorf("keys: load keys: %w", err)
 	}
@@ -99,18 +132,19 @@ func (m *Manager) change(ctx context.Context, actor string, f func(*plan) error)
 	if err != nil {
 		return err
 	}
-	if ch := p.changes(); len(ch) > 0 {
-		if err := m.cfg.Store.PutSigningKeys(ctx, ch...); err != nil {
+	if ch := p.changes(); len(ch) > 0 || len(p.remove) > 0 {
+		ver, err = m.cfg.Store.SwapSigningKeys(ctx, ver, ch, p.remove)
+		if errors.Is(err, authcore.ErrConflict) {
+			return err
+		}
+		if err != nil {
 			return fmt.Errorf("keys: save keys: %w", err)
 		}
-	}
-	for _, kid := range p.remove {
-		if err := m.cfg.Store.DeleteSigningKey(ctx, kid); err != nil {
-			m.cfg.Logger.Warn().Err(err).Str("kid", kid).Msg("keys: remove expired key; will retry")
-			continue
+		for _, kid := range p.remove {
+			p.event(audit.KeyRemoved, kid, "past remove-after", nil)
 		}
-		p.event(audit.KeyRemoved, kid, "past remove-after", nil)
 	}
+	ks.version = ver
 	m.set.Store(ks)
 	for _, e := range p.events {
 		m.cfg.record(ctx, e)

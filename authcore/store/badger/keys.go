@@ -25,6 +25,9 @@ const (
 	kindRTByGrant     = "rt-by-grant" // <grant id>/<rt hash> index
 	kindRevoked       = "revoked"     // <jti>
 	kindKey           = "key"         // <signing key id>
+	kindKeyset        = "keyset"      // "version": the signing keys' version
+	kindNode          = "node"        // <node id>: heartbeats
+	kindLease         = "lease"       // <lease name>
 	kindSetting       = "setting"
 	kindOnce          = "once"            // <kind>/<id>: single-use values (UseOnce)
 	kindIDP           = "idp"             // <provider id>

@@ -64,16 +64,18 @@ func (s *Store) PutSigningKeys(ctx context.Context, keys ...authcore.SigningKey)
 		}
 	}
 	return s.update(ctx, func(txn *bdg.Txn) error {
-		for _, k := range keys {
-			if err := put(txn, key(kindKey, k.ID), signingKeyRecord(k), time.Time{}); err != nil {
-				return err
-			}
-		}
-		return nil
+		_, err := writeKeys(txn, keys, nil)
+		return err
 	})
 }
 
 // DeleteSigningKey removes the key id, or returns authcore.ErrNotFound.
 func (s *Store) DeleteSigningKey(ctx context.Context, id string) error {
-	return s.update(ctx, func(txn *bdg.Txn) error { return del(txn, key(kindKey, id)) })
+	return s.update(ctx, func(txn *bdg.Txn) error {
+		if err := del(txn, key(kindKey, id)); err != nil {
+			return err
+		}
+		_, err := bumpKeysetVersion(txn)
+		return err
+	})
 }

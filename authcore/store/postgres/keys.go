@@ -50,19 +50,22 @@ func (s *Store) PutSigningKeys(ctx context.Context, keys ...authcore.SigningKey)
 			return errEmptyID
 		}
 	}
-	return s.tx(ctx, func(tx pgx.Tx) error {
-		for _, k := range keys {
-			_, err := tx.Exec(ctx, `INSERT INTO signing_keys (`+keyCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)
-				ON CONFLICT (id) DO UPDATE SET algorithm = EXCLUDED.algorithm, state = EXCLUDED.state, private_key = EXCLUDED.private_key,
-					created_at = EXCLUDED.created_at, activated_at = EXCLUDED.activated_at, retired_at = EXCLUDED.retired_at,
-					remove_after = EXCLUDED.remove_after, revoked_at = EXCLUDED.revoked_at, revoked_why = EXCLUDED.revoked_why`,
-				s.keyArgs(k)...)
-			if err != nil {
-				return err
-			}
+	return s.tx(ctx, func(tx pgx.Tx) error { return s.putKeys(ctx, tx, keys) })
+}
+
+// putKeys creates or replaces keys in tx.
+func (s *Store) putKeys(ctx context.Context, tx pgx.Tx, keys []authcore.SigningKey) error {
+	for _, k := range keys {
+		_, err := tx.Exec(ctx, `INSERT INTO signing_keys (`+keyCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)
+			ON CONFLICT (id) DO UPDATE SET algorithm = EXCLUDED.algorithm, state = EXCLUDED.state, private_key = EXCLUDED.private_key,
+				created_at = EXCLUDED.created_at, activated_at = EXCLUDED.activated_at, retired_at = EXCLUDED.retired_at,
+				remove_after = EXCLUDED.remove_after, revoked_at = EXCLUDED.revoked_at, revoked_why = EXCLUDED.revoked_why`,
+			s.keyArgs(k)...)
+		if err != nil {
+			return err
 		}
-		return nil
-	})
+	}
+	return nil
 }
 
 // DeleteSigningKey removes a key; an unknown one is authcore.ErrNotFound.
