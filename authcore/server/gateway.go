@@ -24,7 +24,7 @@ const (
 // reservedPrefixes are the server's own paths; a gateway route may not
 // shadow them.
 var reservedPrefixes = []string{"/authorize", "/token", "/revoke", "/introspect", "/userinfo", "/jwks.json",
-	"/.well-known", "/login", "/logout", "/consent", "/console", "/metrics", "/healthz", "/demo/",
+	"/.well-known", "/login", "/logout", "/consent", "/console", "/metrics", "/healthz", "/readyz", "/demo/",
 	"/revocations", "/end_session", "/par", "/device", "/register", "/federation"}
 
 // newGateway builds the embedded gateway: keys straight from the key

@@ -102,25 +102,50 @@ func (s *Server) checkClock() {
 	}
 }
 
-// Run runs the background work (key lifecycle, clock checks, store
-// garbage collection: a first round at once, then every GCInterval)
-// until ctx ends.
+// Run runs the background work until ctx ends. Every node follows the
+// other nodes' changes (followChanges) and the keyset version
+// (keys.Manager.Follow, which alone suffices for the keys), checks its
+// clock and records heartbeats;
+// the node holding the background lease (Lease, renewed every LeaseTTL/3)
+// also runs the key lifecycle timer and collects expired records (a first
+// round once it holds the lease, then every GCInterval). At the end the
+// lease is handed back.
 func (s *Server) Run(ctx context.Context) {
 	go s.followChanges(ctx) // the other nodes' changes, cluster.go
-	go s.Keys.Run(ctx, time.Minute)
-	s.Housekeep(ctx)
+	go s.Keys.Follow(ctx, 0)
+	go s.heartbeats(ctx)
+	defer s.releaseLease()
+	if s.Lease(ctx) {
+		s.Housekeep(ctx)
+	}
+	lease := time.NewTicker(leaseRenew)
+	defer lease.Stop()
 	gc := time.NewTicker(s.gcInterval)
 	defer gc.Stop()
+	keyTick := time.NewTicker(time.Minute)
+	defer keyTick.Stop()
 	clk := time.NewTicker(clockCheckEvery)
 	defer clk.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-lease.C:
+			if was := s.Leader(); s.Lease(ctx) && !was {
+				s.Housekeep(ctx) // took over from a node that died
+			}
 		case <-clk.C:
 			s.checkClock()
 		case <-gc.C:
-			s.Housekeep(ctx)
+			if s.Leader() {
+				s.Housekeep(ctx)
+			}
+		case <-keyTick.C:
+			if s.Leader() {
+				if err := s.Keys.Tick(ctx); err != nil && ctx.Err() == nil {
+					s.log.Error().Err(err).Msg("keys: lifecycle tick failed")
+				}
+			}
 		}
 	}
 }

@@ -76,6 +76,11 @@ type Config struct {
 	// Run compares with Now to notice clock jumps; nil means Go's
 	// monotonic clock. Tests set it together with Now.
 	Elapsed func() time.Duration
+	// NodeID names this node among those sharing the store (logs,
+	// metrics, heartbeats, the background lease); "" means the host
+	// name (DefaultNodeID). NodeVersion and NodeAddress are recorded
+	// with its heartbeats for the Dashboard.
+	NodeID, NodeVersion, NodeAddress string
 }
 
 // IssuerSetting is the store setting holding the issuer the server last
@@ -106,6 +111,7 @@ type Server struct {
 	housekeeping Housekeeping
 	gcInterval   time.Duration
 	base         authcore.Storage // cfg.Store itself, for its optional interfaces (cluster.go)
+	cluster      *cluster         // node.go: node id, lease, readiness
 }
 
 // New builds every service on cfg.Store. Signing keys exist when it
@@ -140,7 +146,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 			Msg("server: no RS256 key: OpenID Connect Discovery requires RS256 among the ID token algorithms")
 	}
 	s := &Server{Issuer: cfg.Issuer, Audit: cfg.Audit, Keys: km, log: cfg.Logger, now: cfg.Now,
-		clock: newClockWatch(cfg.Now, cfg.Elapsed), housekeeping: cfg.Housekeeping, gcInterval: cfg.GCInterval}
+		clock: newClockWatch(cfg.Now, cfg.Elapsed), housekeeping: cfg.Housekeeping, gcInterval: cfg.GCInterval,
+		cluster: newCluster(cfg)}
 	if s.gcInterval <= 0 {
 		s.gcInterval = defaultGCInterval
 	}
@@ -213,10 +220,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.Federation.Mount(mux)
 	mux.Handle("GET /jwks.json", km)
 	mux.HandleFunc("GET /.well-known/openid-configuration", s.handleDiscovery)
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = w.Write([]byte("ok\n"))
-	})
+	mux.HandleFunc("GET /healthz", s.handleHealthz) // health.go
+	mux.HandleFunc("GET /readyz", s.handleReadyz)
 	s.handler = mux
 	return s, nil
 }
