@@ -13,7 +13,7 @@ import (
 
 // watchKeys reports every signing key's age to the metrics and the
 // key-age alert rule, once a minute until ctx ends.
-func watchKeys(ctx context.Context, km *keys.Manager, m *monitor.Metrics, al *monitor.Alerts, period time.Duration) {
+func watchKeys(ctx context.Context, km *keys.Manager, m *monitor.Metrics, al *monitor.Alerts, period time.Duration, leader func() bool) {
 	seen := map[string]bool{}
 	report := func() {
 		now := time.Now()
@@ -25,7 +25,9 @@ func watchKeys(ctx context.Context, km *keys.Manager, m *monitor.Metrics, al *mo
 			age := now.Sub(k.ActivatedAt)
 			current[k.ID] = true
 			m.SetKeyAge(k.ID, age)
-			al.CheckKeyAge(k.ID, age, period)
+			if leader() { // one alert per cluster, from the node running the background work
+				al.CheckKeyAge(k.ID, age, period)
+			}
 		}
 		for kid := range seen {
 			if !current[kid] {

@@ -57,8 +57,9 @@ type serveFlags struct {
 	pprof        bool           // --pprof, serve_pprof.go
 	clientCAs    *x509.CertPool // loaded from it
 
-	trustedProxies string // --trusted-proxies, serve_admin.go
-	otelEndpoint   string // --otel-endpoint, serve_trace.go
+	trustedProxies string    // --trusted-proxies, serve_admin.go
+	otelEndpoint   string    // --otel-endpoint, serve_trace.go
+	node           nodeFlags // --node-id, --drain-delay: serve_node.go
 }
 
 func (f *serveFlags) register(fs *flag.FlagSet) {
@@ -83,6 +84,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	f.registerStorage(fs) // state_flags.go
 	f.registerDebug(fs)   // serve_pprof.go
 	f.registerTracing(fs) // serve_trace.go
+	f.node.register(fs)   // serve_node.go
 	fs.StringVar(&f.auditMirror, "audit-mirror", "", `also write audit events as JSON lines to this file ("-" for stdout)`)
 }
 
@@ -119,6 +121,9 @@ type instance struct {
 	done    chan error
 	// shutdownTimeout overrides the package's shutdownTimeout (tests).
 	shutdownTimeout time.Duration
+	// drainDelay is how long /readyz answers 503 before the listener
+	// stops (--drain-delay).
+	drainDelay time.Duration
 }
 
 // start opens the data directory, builds the server and console, and
@@ -128,6 +133,7 @@ func start(f *serveFlags, console fs.FS, mode string) (*instance, error) {
 	if err != nil {
 		return nil, err
 	}
+	log = log.With().Str("node", f.node.ID()).Logger()
 	dataDir, err := f.ensureDataDir()
 	if err != nil {
 		return nil, err
@@ -209,6 +215,7 @@ func start(f *serveFlags, console fs.FS, mode string) (*instance, error) {
 		Housekeeping:   st.housekeeping(),
 
 		BackchannelAllowPrivate: f.bcPrivate,
+		NodeID:                  f.node.ID(), NodeVersion: app.Version, NodeAddress: ln.Addr().String(),
 	})
 	if err != nil {
 		return fail(err)
@@ -233,6 +240,7 @@ func start(f *serveFlags, console fs.FS, mode string) (*instance, error) {
 			DataDir: dataDir, Store: f.describeStore(dataDir), Mode: mode, StartedAt: time.Now(),
 		},
 	})
+	registerNodeInfo(st.metrics.Registry(), srv.Node().ID, app.Version)
 	root := http.NewServeMux()
 	root.Handle("GET /metrics", localOnly(loc, st.metrics.Handler()))
 	mountPprof(root, loc, f.pprof)
@@ -262,13 +270,16 @@ func start(f *serveFlags, console fs.FS, mode string) (*instance, error) {
 			ErrorLog:          nil,
 		},
 	}
+	if mode == "serve" { // a window closing has no load balancer to tell
+		in.drainDelay = f.node.drainDelay
+	}
 	in.http.RegisterOnShutdown(srv.Feed.Close) // streams end when the shutdown starts
 	go srv.Run(ctx)
 	period := f.keyRotation
 	if period == 0 {
 		period = keys.DefaultRotationPeriod
 	}
-	go watchKeys(ctx, srv.Keys, st.metrics, st.alerts, period)
+	go watchKeys(ctx, srv.Keys, st.metrics, st.alerts, period, srv.Leader)
 	go func() { in.done <- in.http.Serve(ln) }()
 	log.Info().Str("issuer", issuer).Str("addr", ln.Addr().String()).Str("data", dataDir).Str("store", f.describeStore(dataDir)).
 		Bool("tls", tlsCfg != nil).Str("console", issuer+"/console/").Msg("latchkey listening")
@@ -303,6 +314,7 @@ func (in *instance) stop() error {
 	deadline := time.Now().Add(timeout)
 	drain, cancel := context.WithDeadline(context.Background(), deadline.Add(-min(closeReserve, timeout/3)))
 	defer cancel()
+	in.drain(drain) // serve_drain.go: /readyz 503 first
 	if err := in.http.Shutdown(drain); err != nil {
 		in.log.Warn().Err(err).Msg("requests still running at the shutdown deadline were cut")
 		_ = in.http.Close()
