@@ -92,6 +92,8 @@ type Status struct {
 	DiscoveryURL  string   `json:"discoveryURL"`
 	JWKSURL       string   `json:"jwksURL"`
 	Mode          string   `json:"mode"`
+	// NodeID is this node's id among those sharing the store.
+	NodeID string `json:"nodeID"`
 }
 
 // Status reports the live facts of this instance.
@@ -112,6 +114,7 @@ func (a *App) Status() (Status, error) {
 		DiscoveryURL:  a.info.Issuer + "/.well-known/openid-configuration",
 		JWKSURL:       a.info.Issuer + "/jwks.json",
 		Mode:          a.info.Mode,
+		NodeID:        a.srv.Node().ID,
 	}, nil
 }
 

@@ -20,6 +20,11 @@ export interface Methods {
    */
   CheckSettings(in_: SettingsInput): Promise<Record<string, string> | null>
   /**
+   * ClusterNodes lists the nodes sharing this store that sent a heartbeat
+   * lately (a Badger store: this node alone), by id.
+   */
+  ClusterNodes(): Promise<ClusterNode[] | null>
+  /**
    * CreateClient registers a client. The answer carries the secret of a
    * confidential client: the only time it is shown.
    */
@@ -429,6 +434,17 @@ export interface ClientInput {
    */
   frontchannel_logout_uri: string
   frontchannel_logout_session_required: boolean
+}
+
+/** ClusterNode is one node of the cluster as the Dashboard lists it. (Go: app.ClusterNode) */
+export interface ClusterNode {
+  id: string
+  version: string
+  address: string
+  started_at: string
+  last_seen: string
+  /** This is set on the node answering. */
+  this: boolean
 }
 
 /** ConnectionReport is what TestConnection found at an issuer. (Go: federation.ConnectionReport) */
@@ -1046,6 +1062,8 @@ export interface Status {
   discoveryURL: string
   jwksURL: string
   mode: string
+  /** NodeID is this node's id among those sharing the store. */
+  nodeID: string
 }
 
 /** TLSFacts describe the listener's TLS and the --tls-auto local CA. (Go: app.TLSFacts) */

@@ -14,7 +14,7 @@
 
 import type * as Go from './api.gen'
 import type {
-  Alert, AuditEvent, AuditFilter, AuditVerify, Client, Consent, ConnectionReport, Cors, FlowFinding, FlowRequest,
+  Alert, AuditEvent, AuditFilter, AuditVerify, Client, ClusterNode, Consent, ConnectionReport, Cors, FlowFinding, FlowRequest,
   FlowResponse, FlowRun, FlowStep, FlowToken, FlowTrace, Grant, GrantFilter, IdentityProvider,
   IdentityProviderSpec, Key, Me, Point, ProbeResult, RateLimit, Route, RouteStats, SavedFlow, Scope, Series,
   Session, Setting, SettingChange, Settings, TLSFacts, User, UserInput,
@@ -164,7 +164,7 @@ function messageOf(err: unknown): string {
 // (Narrow checks that the narrowing still fits Go's type).
 
 export type {
-  Alert, AuditEvent, AuditFilter, AuditVerify, Client, Consent, ConnectionReport, Cors, FlowFinding, FlowRequest,
+  Alert, AuditEvent, AuditFilter, AuditVerify, Client, ClusterNode, Consent, ConnectionReport, Cors, FlowFinding, FlowRequest,
   FlowResponse, FlowRun, FlowStep, FlowToken, FlowTrace, Grant, GrantFilter, IdentityProvider,
   IdentityProviderSpec, Key, Me, Point, ProbeResult, RateLimit, Route, RouteStats, SavedFlow, Scope, Series,
   Session, Setting, SettingChange, Settings, TLSFacts, User, UserInput,
@@ -225,6 +225,8 @@ export interface Api {
   dashboardSeries(span: 'hour' | 'day'): Promise<Series[]>
   /** Alerts raised lately, newest first. */
   recentAlerts(): Promise<Alert[]>
+  /** The nodes sharing this store that sent a heartbeat lately, by id. */
+  clusterNodes(): Promise<ClusterNode[]>
 
   listClients(): Promise<Client[]>
   getClient(id: string): Promise<Client>
@@ -356,6 +358,7 @@ export function createApi(transport: Transport): Api {
     createFirstAdmin: (input) => go('CreateFirstAdmin', { ...input, admin: true }),
     dashboardSeries: async (span) => list(await go('DashboardSeries', span)).map((s) => ({ ...s, points: list(s.points) })),
     recentAlerts: async () => list(await go('RecentAlerts')),
+    clusterNodes: async () => list(await go('ClusterNodes')),
 
     listClients: async () => list(await go('ListClients')),
     getClient: (id) => go('GetClient', id),

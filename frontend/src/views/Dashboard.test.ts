@@ -15,6 +15,7 @@ const status: Status = {
   discoveryURL: 'http://127.0.0.1:8421/.well-known/openid-configuration',
   jwksURL: 'http://127.0.0.1:8421/jwks.json',
   mode: 'serve',
+  nodeID: 'node-a',
 }
 
 const api = vi.hoisted(() => ({
@@ -22,6 +23,7 @@ const api = vi.hoisted(() => ({
   ready: vi.fn(),
   dashboardSeries: vi.fn(),
   recentAlerts: vi.fn(),
+  clusterNodes: vi.fn(),
   listUsers: vi.fn(),
   listClients: vi.fn(),
   listGrants: vi.fn(),
@@ -43,6 +45,10 @@ beforeEach(() => {
     { name: 'failures', step_seconds: 10, points: [] },
   ])
   api.recentAlerts.mockReset().mockResolvedValue([])
+  api.clusterNodes.mockReset().mockResolvedValue([
+    { id: 'node-a', version: '1.2.3', address: '10.0.0.1:8421', started_at: '2025-01-01T00:00:00Z', last_seen: '2025-01-01T01:00:00Z', this: true },
+    { id: 'node-b', version: '1.2.2', address: '10.0.0.2:8421', started_at: '2025-01-01T00:00:00Z', last_seen: '2025-01-01T00:59:58Z', this: false },
+  ])
   api.listUsers.mockReset().mockResolvedValue([])
   api.listClients.mockReset().mockResolvedValue([])
   api.listGrants.mockReset().mockResolvedValue([])
@@ -90,6 +96,19 @@ describe('Dashboard', () => {
     expect(api.dashboardSeries).toHaveBeenCalledWith('hour')
     expect(target.querySelector('[data-testid="chart-tokens_issued"] svg')?.getAttribute('aria-label')).toMatch(/7 in all/)
     expect(byTestId('dashboard-alerts')).toMatch(/refresh token reuse for client c1/)
+  })
+
+  it("lists the cluster's nodes with their last heartbeat, and this node's id", async () => {
+    api.status.mockResolvedValue(status)
+    view = mount(Dashboard, { target })
+    await settle()
+    expect(byTestId('dashboard-node')).toBe('Node node-a')
+    const rows = [...target.querySelectorAll('[data-testid="dashboard-nodes"] tbody tr')].map((r) => r.textContent ?? '')
+    expect(rows).toHaveLength(2)
+    expect(rows[0]).toMatch(/node-a\s*this node/)
+    expect(rows[1]).toContain('1.2.2')
+    expect(rows[1]).toContain('10.0.0.2:8421')
+    expect(target.querySelector('[data-testid="dashboard-nodes"] time')?.getAttribute('datetime')).toBe('2025-01-01T01:00:00Z')
   })
 
   it('shows the facts Go reports and tells Go once it is ready', async () => {
