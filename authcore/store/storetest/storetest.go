@@ -54,6 +54,7 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) authcore.St
 		{"DeviceCodes", testDeviceCodes},
 		{"DeviceRedeemRace", testDeviceRedeemRace},
 		{"Counters", testCounters}, {"CounterRace", testCounterRace},
+		{"KeysetSwap", testKeysetSwap}, {"Leases", testLeases}, {"Heartbeats", testHeartbeats}, // cluster.go
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
