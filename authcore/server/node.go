@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"os"
 	"sync/atomic"
 	"time"
@@ -24,7 +26,11 @@ const (
 
 // cluster is what a Server knows of itself as a node.
 type cluster struct {
-	node     authcore.Node
+	node authcore.Node
+	// holder names this process in the lease: the node id and a random
+	// suffix, so two processes given one node id (or sharing a host
+	// name) never both hold the lease.
+	holder   string
 	leader   atomic.Bool // holds the background lease
 	draining atomic.Bool // Drain was called
 	notReady atomic.Bool // the last readiness check failed (logged once)
@@ -36,7 +42,10 @@ func newCluster(cfg Config) *cluster {
 	if id == "" {
 		id = DefaultNodeID()
 	}
-	return &cluster{node: authcore.Node{ID: id, Version: cfg.NodeVersion, Address: cfg.NodeAddress, StartedAt: cfg.Now().UTC()}}
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return &cluster{node: authcore.Node{ID: id, Version: cfg.NodeVersion, Address: cfg.NodeAddress, StartedAt: cfg.Now().UTC()},
+		holder: id + "/" + hex.EncodeToString(b[:])}
 }
 
 // DefaultNodeID is the node id when none is configured: the host name,
@@ -60,7 +69,7 @@ func (s *Server) Leader() bool { return s.cluster.leader.Load() }
 // node holds it. Run calls it every LeaseTTL/3; a node that stops
 // renewing loses the lease LeaseTTL after its last renewal.
 func (s *Server) Lease(ctx context.Context) bool {
-	ok, err := s.Store.AcquireLease(ctx, backgroundLease, s.cluster.node.ID, s.now(), LeaseTTL)
+	ok, err := s.Store.AcquireLease(ctx, backgroundLease, s.cluster.holder, s.now(), LeaseTTL)
 	if err != nil {
 		if ctx.Err() == nil {
 			s.log.Warn().Err(err).Msg("server: cannot renew the background lease; leaving the background work to other nodes")
@@ -81,7 +90,7 @@ func (s *Server) releaseLease() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	if err := s.Store.ReleaseLease(ctx, backgroundLease, s.cluster.node.ID); err != nil {
+	if err := s.Store.ReleaseLease(ctx, backgroundLease, s.cluster.holder); err != nil {
 		s.log.Warn().Err(err).Msg("server: releasing the background lease; another node takes over when it expires")
 	}
 }

@@ -52,12 +52,13 @@ func TestHealthAndReadiness(t *testing.T) {
 	}
 }
 
-// Two servers on one store: one holds the background lease; Run hands
+// Two servers on one store, given the same node id as two processes on
+// one host would by default: one holds the background lease; Run hands
 // it back when it ends, and the other takes it.
 func TestBackgroundLeaseOneHolder(t *testing.T) {
-	a, _ := servertest.Start(t, func(c *server.Config) { c.NodeID = "a" })
+	a, _ := servertest.Start(t, func(c *server.Config) { c.NodeID = "host" })
 	b, err := server.New(context.Background(), server.Config{Issuer: a.Issuer, Store: a.Store, Logger: zerolog.Nop(),
-		KeyAlgorithms: []string{"ES256"}, NodeID: "b"})
+		KeyAlgorithms: []string{"ES256"}, NodeID: "host"})
 	if err != nil {
 		t.Fatal(err)
 	}

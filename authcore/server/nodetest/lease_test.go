@@ -93,21 +93,20 @@ func TestNodesHeartbeats(t *testing.T) {
 
 // /readyz answers 503 while PostgreSQL is down and 200 again once it is
 // back, without restarting the server; /healthz stays 200 throughout.
+// The test stops a PostgreSQL cluster of its own.
 func TestReadyzFollowsPostgres(t *testing.T) {
-	a := startNode(t, pgtest.Schema(t), "a", nil)
+	c, err := pgtest.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Stop() })
+	a := startNode(t, c.DSN("postgres"), "a", nil)
 	if code, body, _ := get(t, a.url+"/readyz"); code != http.StatusOK || !strings.Contains(body, `"node_id":"a"`) {
 		t.Fatalf("readyz with the database up: %d %s", code, body)
 	}
-	c := pgtest.Shared(t)
 	if err := c.Halt(); err != nil {
 		t.Fatal(err)
 	}
-	resumed := false
-	defer func() {
-		if !resumed {
-			_ = c.Resume()
-		}
-	}()
 	code, body, h := get(t, a.url+"/readyz")
 	if code != http.StatusServiceUnavailable || !strings.Contains(body, `"reason":"store_unavailable"`) || h.Get("Content-Type") != "application/json" {
 		t.Fatalf("readyz with the database down: %d %s", code, body)
@@ -121,7 +120,6 @@ func TestReadyzFollowsPostgres(t *testing.T) {
 	if err := c.Resume(); err != nil {
 		t.Fatal(err)
 	}
-	resumed = true
 	eventually(t, 10*time.Second, "readyz back to 200", func() bool {
 		code, _, _ := get(t, a.url+"/readyz")
 		return code == http.StatusOK
