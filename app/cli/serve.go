@@ -59,7 +59,7 @@ type serveFlags struct {
 
 	trustedProxies string    // --trusted-proxies, serve_admin.go
 	otelEndpoint   string    // --otel-endpoint, serve_trace.go
-	node           nodeFlags // --node-id, --drain-delay: serve_node.go
+	node           nodeFlags // --drain-delay: serve_node.go
 }
 
 func (f *serveFlags) register(fs *flag.FlagSet) {
@@ -133,7 +133,7 @@ func start(f *serveFlags, console fs.FS, mode string) (*instance, error) {
 	if err != nil {
 		return nil, err
 	}
-	log = log.With().Str("node", f.node.ID()).Logger()
+	log = log.With().Str("node", f.nodeID()).Logger()
 	dataDir, err := f.ensureDataDir()
 	if err != nil {
 		return nil, err
@@ -215,7 +215,7 @@ func start(f *serveFlags, console fs.FS, mode string) (*instance, error) {
 		Housekeeping:   st.housekeeping(),
 
 		BackchannelAllowPrivate: f.bcPrivate,
-		NodeID:                  f.node.ID(), NodeVersion: app.Version, NodeAddress: ln.Addr().String(),
+		NodeID:                  f.nodeID(), NodeVersion: app.Version, NodeAddress: ln.Addr().String(),
 	})
 	if err != nil {
 		return fail(err)

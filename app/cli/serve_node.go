@@ -9,22 +9,20 @@ import (
 	"github.com/latchkey/latchkey/authcore/server"
 )
 
-// nodeFlags name this node among several sharing a store, and how it
-// leaves the load balancer's rotation on SIGTERM.
+// nodeFlags say how a node leaves the load balancer's rotation on
+// SIGTERM; its id is --node-id (storeFlags, shared with the audit log).
 type nodeFlags struct {
-	id         string
 	drainDelay time.Duration
 }
 
 func (n *nodeFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&n.id, "node-id", "", "this node's id among the nodes sharing a store, in logs, metrics, heartbeats and the Dashboard; default: the host name (keep it stable across restarts)")
 	fs.DurationVar(&n.drainDelay, "drain-delay", 2*time.Second, "on SIGTERM, how long /readyz answers 503 while requests are still served, before the listener stops (part of the 10 s shutdown)")
 }
 
-// ID is the node id: --node-id, else the host name.
-func (n *nodeFlags) ID() string {
-	if n.id != "" {
-		return n.id
+// nodeID is the node id: --node-id, else the host name.
+func (f *serveFlags) nodeID() string {
+	if f.storeFlags.nodeID != "" {
+		return f.storeFlags.nodeID
 	}
 	return server.DefaultNodeID()
 }

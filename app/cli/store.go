@@ -27,7 +27,7 @@ func (s *storeFlags) registerStore(fs interface {
 	StringVar(p *string, name, value, usage string)
 }) {
 	fs.StringVar(&s.store, "store", "", "where records live: empty for Badger in the data directory, or postgres://USER:PASSWORD@HOST:PORT/DB?sslmode=... for a PostgreSQL database shared by several nodes (the password is never logged or shown)")
-	fs.StringVar(&s.nodeID, "node-id", "", "this node's id, in every audit event it records (and its own audit hash chain on a PostgreSQL store); unique per running node (default: the host name)")
+	fs.StringVar(&s.nodeID, "node-id", "", "this node's id, in every audit event it records (and its own audit hash chain on a PostgreSQL store), log line, latchkey_node_info metric and heartbeat (the Dashboard's node list); unique per running node and stable across restarts (default: the host name)")
 	fs.StringVar(&s.keyFile, "encryption-key-file", "", "file holding the 32-byte data-encryption key (hex or base64); default: $LATCHKEY_ENCRYPTION_KEY, else DATA/encryption.key. Every node on one PostgreSQL store needs the same key")
 }
 
