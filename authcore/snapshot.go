@@ -8,8 +8,8 @@ import (
 // Snapshot is every record of a store, expired ones included, for moving
 // an installation from one backend to another (latchkey store copy) and
 // for comparing two stores record by record. Secrets are in it only as
-// the store keeps them: hashes, and signing keys and IdP secrets in the
-// clear (handle a Snapshot like the store itself).
+// the store keeps them: hashes, and signing keys, IdP secrets and second-factor
+// secrets in the clear (handle a Snapshot like the store itself).
 type Snapshot struct {
 	Clients           []Client
 	Users             []User
@@ -27,6 +27,7 @@ type Snapshot struct {
 	FederatedLinks    []FederatedLink
 	PushedRequests    []PushedRequest
 	DeviceCodes       []DeviceCode
+	Factors           []Factor
 }
 
 // UsedOnce is a record of Nonces.UseOnce: (Kind, ID) was used and is

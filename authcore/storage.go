@@ -82,6 +82,7 @@ type Storage interface {
 	DeviceCodes
 	Counters
 	Cluster // cluster.go
+	Factors // factor.go
 
 	// GarbageCollect removes records that expired at or before now
 	// (revocations: at or before now less MaxClockSkew) and reports how

@@ -11,6 +11,9 @@ type User struct {
 	PasswordHash string // argon2id, PHC string format
 	Disabled     bool
 	Admin        bool
+	// RequireMFA makes this user sign in with a second factor (and
+	// enroll one at the next sign-in if they have none).
+	RequireMFA bool
 
 	// FailedLogins holds the times of recent failed logins, oldest first,
 	// for lockout; LockedUntil is set when the account is locked.

@@ -40,6 +40,7 @@ func (s *Store) Export(ctx context.Context) (authcore.Snapshot, error) {
 				return authcore.PushedRequest{Hash: r.Hash, ClientID: r.ClientID, Params: r.Params, ExpiresAt: r.ExpiresAt, CreatedAt: r.CreatedAt}
 			})),
 			decode(kindDevice, into(&out.DeviceCodes, deviceV1.domain)),
+			decode(kindFactor, into(&out.Factors, factorV1.domain)),
 			each(kindOnce, func(k string, v []byte) error {
 				var r onceV1
 				if err := json.Unmarshal(v, &r); err != nil {

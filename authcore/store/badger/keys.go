@@ -37,6 +37,7 @@ const (
 	kindPAR           = "par"             // <request_uri hash>: pushed requests
 	kindDevice        = "device"          // <device code hash>
 	kindDeviceUser    = "device-user"     // <user code> -> device code hash
+	kindFactor        = "factor"          // <user>/<factor id>: second factors
 )
 
 // key builds the key of one record of kind.

@@ -20,6 +20,7 @@ type userV1 struct {
 	PasswordHash string      `json:"password_hash,omitempty"`
 	Disabled     bool        `json:"disabled,omitempty"`
 	Admin        bool        `json:"admin,omitempty"`
+	RequireMFA   bool        `json:"require_mfa,omitempty"`
 	FailedLogins []time.Time `json:"failed_logins,omitempty"`
 	LockedUntil  time.Time   `json:"locked_until"`
 	CreatedAt    time.Time   `json:"created"`
@@ -128,7 +129,7 @@ func (s *Store) UpdateUser(ctx context.Context, id string, fn func(authcore.User
 	})
 }
 
-// DeleteUser removes the user id with its username, consents, browser
+// DeleteUser removes the user id with its username, consents, factors, browser
 // sessions and federated links, in one transaction, or returns
 // authcore.ErrNotFound. Grants issued to the user are left for the
 // caller to revoke.
@@ -140,6 +141,7 @@ func (s *Store) DeleteUser(ctx context.Context, id string) error {
 		}
 		dead := [][]byte{key(kindUser, id), key(kindUsername, r.Username)}
 		dead = append(dead, scanKeys(txn, prefix(kindConsent, id))...)
+		dead = append(dead, scanKeys(txn, prefix(kindFactor, id))...)
 		for _, ik := range scanKeys(txn, prefix(kindSessionByUser, id)) {
 			dead = append(dead, ik, key(kindSession, lastPart(ik)))
 		}

@@ -20,7 +20,7 @@ var ErrNotEmpty = errors.New("postgres: the target database already holds record
 // recordTables are the tables of records (not the schema's own).
 var recordTables = []string{"clients", "users", "consents", "sessions", "scopes", "settings", "signing_keys",
 	"auth_codes", "grants", "grant_tokens", "refresh_tokens", "revocations", "nonces", "identity_providers",
-	"federated_links", "pushed_requests", "device_codes"}
+	"federated_links", "pushed_requests", "device_codes", "factors"}
 
 // Export returns every record, expired ones included, read in one
 // REPEATABLE READ transaction so the snapshot is consistent.
@@ -77,6 +77,9 @@ func (s *Store) Export(ctx context.Context) (authcore.Snapshot, error) {
 			return err
 		}
 		if out.DeviceCodes, err = collect(q, `SELECT `+deviceCols+` FROM device_codes ORDER BY hash`, scanDevice); err != nil {
+			return err
+		}
+		if out.Factors, err = collect(q, `SELECT `+factorCols+` FROM factors ORDER BY user_id, id`, s.scanFactor); err != nil {
 			return err
 		}
 		settings, err := collect(q, `SELECT name, value FROM settings ORDER BY name`, func(row pgx.Row) ([2][]byte, error) {
@@ -193,6 +196,9 @@ func (s *Store) Import(ctx context.Context, snap authcore.Snapshot) error {
 		}
 		for _, d := range snap.DeviceCodes {
 			b.Queue(`INSERT INTO device_codes (`+deviceCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7)`, deviceArgs(d)...)
+		}
+		for _, f := range snap.Factors {
+			b.Queue(`INSERT INTO factors (`+factorCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`, s.factorArgs(f)...)
 		}
 		return tx.SendBatch(ctx, b).Close()
 	})

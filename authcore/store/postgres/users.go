@@ -18,6 +18,7 @@ type userDocV1 struct {
 	PasswordHash string      `json:"password_hash,omitempty"` // argon2id PHC string
 	Disabled     bool        `json:"disabled,omitempty"`
 	Admin        bool        `json:"admin,omitempty"`
+	RequireMFA   bool        `json:"require_mfa,omitempty"`
 	FailedLogins []time.Time `json:"failed_logins,omitempty"`
 	LockedUntil  time.Time   `json:"locked_until"`
 }
@@ -28,7 +29,7 @@ const userCols = `id, username, doc, created_at, updated_at`
 
 func userArgs(u authcore.User) []any {
 	doc := userDocV1{Email: u.Email, DisplayName: u.DisplayName, PasswordHash: u.PasswordHash,
-		Disabled: u.Disabled, Admin: u.Admin, FailedLogins: u.FailedLogins, LockedUntil: u.LockedUntil}
+		Disabled: u.Disabled, Admin: u.Admin, RequireMFA: u.RequireMFA, FailedLogins: u.FailedLogins, LockedUntil: u.LockedUntil}
 	return []any{u.ID, u.Username, jsonDoc(doc), u.CreatedAt, u.UpdatedAt}
 }
 
@@ -44,6 +45,7 @@ func scanUser(row pgx.Row) (authcore.User, error) {
 	}
 	u.Email, u.DisplayName, u.PasswordHash = d.Email, d.DisplayName, d.PasswordHash
 	u.Disabled, u.Admin, u.FailedLogins, u.LockedUntil = d.Disabled, d.Admin, d.FailedLogins, d.LockedUntil
+	u.RequireMFA = d.RequireMFA
 	return u, nil
 }
 

@@ -55,6 +55,8 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) authcore.St
 		{"DeviceRedeemRace", testDeviceRedeemRace},
 		{"Counters", testCounters}, {"CounterRace", testCounterRace},
 		{"KeysetSwap", testKeysetSwap}, {"Leases", testLeases}, {"Heartbeats", testHeartbeats}, // cluster.go
+		{"Factors", testFactors},
+		{"FactorStepRace", testFactorStepRace},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
