@@ -61,6 +61,23 @@ const (
 	// them.
 	RevocationsRestored Type = "revocation.restored"
 
+	// MFAEnrolled is a second factor added to a user (details.kind,
+	// details.factor); MFARemoved one removed or reset (Actor is who).
+	MFAEnrolled Type = "mfa.enrolled"
+	MFARemoved  Type = "mfa.removed"
+	// MFASucceeded and MFAFailed are each second-factor check at sign-in
+	// (details.kind); a failure counts toward the account lockout and the
+	// brute-force alert.
+	MFASucceeded Type = "mfa.succeeded"
+	MFAFailed    Type = "mfa.failed"
+	// RecoveryCodeUsed is a recovery code spent at sign-in
+	// (details.remaining); RecoveryCodesGenerated a new set issued.
+	RecoveryCodeUsed       Type = "mfa.recovery_code_used"
+	RecoveryCodesGenerated Type = "mfa.recovery_codes_generated"
+	// StepUp is a signed-in user asked for a stronger sign-in than their
+	// session has (details.acr: the one required).
+	StepUp Type = "mfa.step_up"
+
 	// AlertRaised is recorded by the monitoring rules when one of them
 	// fires (brute force, token reuse, invalid_client spike, key age).
 	AlertRaised Type = "alert.raised"

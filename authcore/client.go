@@ -130,6 +130,10 @@ type Client struct {
 	// authentication, PS256/ES256/EdDSA only, 60 s codes (FAPI 2.0
 	// §5.3.2, §5.4.1).
 	FAPI bool
+	// RequireMFA makes every sign-in for this client use a second
+	// factor (require_mfa client metadata): users without one enroll
+	// first, and sessions signed in with a password alone step up.
+	RequireMFA bool
 }
 
 // TLSClientAuth is the expected subject of a tls_client_auth client's

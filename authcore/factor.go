@@ -3,6 +3,7 @@ package authcore
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -108,4 +109,38 @@ func ACRForAMR(amr []string) string {
 	default:
 		return ACRPassword
 	}
+}
+
+// PendingSignInPrefix starts the ID of a Session record that is a
+// sign-in still waiting for its second factor (authcore/login). Such a
+// record is not a signed-in session: views of a user's sessions skip it.
+const PendingSignInPrefix = "mfa-"
+
+// Pending reports whether s is a sign-in still waiting for its second
+// factor rather than a signed-in session.
+func (s Session) Pending() bool { return strings.HasPrefix(s.ID, PendingSignInPrefix) }
+
+// RequestedACRRank is the strength acr_values ask for (OIDC Core
+// §3.1.2.1): the weakest value Latchkey knows, since any of them
+// satisfies the client; 0 when it knows none (acr_values is voluntary,
+// unknown values are ignored).
+func RequestedACRRank(values []string) int {
+	need := 0
+	for _, v := range values {
+		if r := ACRRank(v); r > 0 && (need == 0 || r < need) {
+			need = r
+		}
+	}
+	return need
+}
+
+// AuthContext returns the acr and amr a session's sign-in achieved. A
+// local session from before second factors were recorded was a password
+// sign-in; a brokered one carries only what the provider's trusted
+// context gave it (possibly nothing).
+func (s Session) AuthContext() (string, []string) {
+	if s.ACR == "" && s.IdentityProvider == "" {
+		return ACRPassword, []string{AMRPassword}
+	}
+	return s.ACR, s.AMR
 }

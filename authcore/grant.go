@@ -32,6 +32,8 @@ type AuthCode struct {
 	// ACR is the authentication context class satisfied (OIDC Core §2,
 	// acr).
 	ACR string
+	// AMR are the authentication methods of the sign-in (RFC 8176).
+	AMR []string
 	// Claims is the normalized claims request parameter (OIDC Core
 	// §5.5), "" when none was sent.
 	Claims string
@@ -68,6 +70,12 @@ type Grant struct {
 	// SessionID is the public session identifier (Session.SID) the grant
 	// was authorized in; "" when none (client credentials).
 	SessionID string
+	// ACR and AMR are the authentication context class and methods of
+	// the sign-in behind the grant (OIDC Core §2, RFC 8176): its access
+	// tokens carry them (RFC 9068 §2.2.1) so the gateway can require a
+	// class, and introspection reports them.
+	ACR string
+	AMR []string
 	// Claims is the normalized claims request parameter (OIDC Core
 	// §5.5) of the authorization, kept so refreshed access tokens still
 	// carry its userinfo claims.

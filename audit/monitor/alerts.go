@@ -106,7 +106,9 @@ func NewAlerts(cfg AlertConfig) *Alerts {
 // Observe implements audit.Observer.
 func (a *Alerts) Observe(e audit.Event) {
 	switch e.Type {
-	case audit.LoginFailed:
+	case audit.LoginFailed, audit.MFAFailed:
+		// A wrong second factor is a failed login as much as a wrong
+		// password: someone holding the password is guessing codes.
 		a.count(RuleBruteForceAccount, e.Subject, a.cfg.BruteForce, e.Time, "failed logins for account %q")
 		a.count(RuleBruteForceIP, e.RemoteIP, a.cfg.BruteForce, e.Time, "failed logins from %s")
 	case audit.ClientAuthFailed:

@@ -72,7 +72,15 @@ func (m *Manager) Authenticate(ctx context.Context, username, password string) (
 		m.record(ctx, e)
 		return authcore.User{}, ErrInvalidCredentials
 	}
-	res, err := m.recordAttempt(ctx, u, ok)
+	// A right password does not clear the failures of a user who still
+	// owes a second factor: wrong codes must keep counting (mfa_lockout.go).
+	keep := false
+	if ok {
+		if keep, err = m.HasSecondFactor(ctx, u.ID); err != nil {
+			return authcore.User{}, err
+		}
+	}
+	res, err := m.recordAttempt(ctx, u, ok, keep)
 	if err != nil {
 		return authcore.User{}, err
 	}
@@ -104,9 +112,9 @@ type attempt struct {
 
 // recordAttempt decides the login against the stored user in one
 // transaction (so concurrent attempts all count) and updates its failure
-// history. The closure may run more than once; it sets every result
-// field on each run.
-func (m *Manager) recordAttempt(ctx context.Context, verified authcore.User, passwordOK bool) (attempt, error) {
+// history (kept on success when keepFailures). The closure may run more
+// than once; it sets every result field on each run.
+func (m *Manager) recordAttempt(ctx context.Context, verified authcore.User, passwordOK, keepFailures bool) (attempt, error) {
 	var res attempt
 	now := m.now()
 	policy := m.lockout.Load()
@@ -120,15 +128,12 @@ func (m *Manager) recordAttempt(ctx context.Context, verified authcore.User, pas
 			res.err, res.reason = ErrLocked, reasonLocked
 			return u, nil
 		case passwordOK && u.PasswordHash == verified.PasswordHash:
-			u.FailedLogins, u.LockedUntil = nil, time.Time{}
+			if !keepFailures {
+				u.FailedLogins, u.LockedUntil = nil, time.Time{}
+			}
 		default:
 			res.err, res.reason = ErrInvalidCredentials, reasonBadPassword
-			u.FailedLogins = recentFailures(u.FailedLogins, now.Add(-policy.Window))
-			u.FailedLogins = append(u.FailedLogins, now)
-			if policy.Threshold > 0 && len(u.FailedLogins) >= policy.Threshold {
-				u.FailedLogins, u.LockedUntil = nil, now.Add(policy.Duration)
-				res.locked = true
-			}
+			res.locked = countFailure(&u, now, policy)
 		}
 		res.user = u
 		return u, nil
@@ -137,6 +142,18 @@ func (m *Manager) recordAttempt(ctx context.Context, verified authcore.User, pas
 		return attempt{}, fmt.Errorf("login: record login attempt: %w", err)
 	}
 	return res, nil
+}
+
+// countFailure adds a failure at now to u's history under policy and
+// locks the account when it reaches the threshold (reporting so).
+func countFailure(u *authcore.User, now time.Time, policy *Lockout) bool {
+	u.FailedLogins = recentFailures(u.FailedLogins, now.Add(-policy.Window))
+	u.FailedLogins = append(u.FailedLogins, now)
+	if policy.Threshold > 0 && len(u.FailedLogins) >= policy.Threshold {
+		u.FailedLogins, u.LockedUntil = nil, now.Add(policy.Duration)
+		return true
+	}
+	return false
 }
 
 // recentFailures keeps the failure times after since.

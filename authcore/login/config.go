@@ -80,6 +80,10 @@ type Config struct {
 	// not block.
 	OnSessionEnded func(ctx context.Context, s authcore.Session, reason string)
 
+	// TOTPIssuer is the name authenticator apps show for codes of this
+	// server ("Latchkey"); the server sets its issuer's host.
+	TOTPIssuer string
+
 	// LoginRate and LoginBurst limit POST /login per remote IP (one every
 	// 6 s, burst 10); excess attempts get 429 with Retry-After. Failed
 	// ones also count in the store, on every node sharing it: LoginBurst
@@ -110,6 +114,11 @@ type Manager struct {
 
 	broker    Broker                                   // brokered login, federation.go
 	brokerURL func(providerID, returnTo string) string // its start link
+
+	factorKinds map[authcore.FactorKind]SecondFactor // second factors, mfa.go
+	factorOrder []authcore.FactorKind
+	mfaPolicy   atomic.Pointer[MFAPolicy]
+	hashSecret  func(string) []byte // recovery codes, factor_recovery.go
 }
 
 // New checks cfg, fills its defaults and returns a Manager.
@@ -150,6 +159,9 @@ func New(cfg Config) (*Manager, error) {
 
 		deviceGuard: newDeviceGuard(),
 	}
+	m.mfaPolicy.Store(&MFAPolicy{})
+	m.RegisterFactor(totpFactor{m})
+	m.RegisterFactor(recoveryFactor{m})
 	m.lockout.Store(&Lockout{Threshold: cfg.LockoutThreshold, Window: cfg.LockoutWindow, Duration: cfg.LockoutDuration})
 	// The dummy hash has the current parameters, so verifying against it
 	// for an unknown user costs what a real verification costs.
@@ -180,4 +192,5 @@ func (m *Manager) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("POST /consent", m.handleConsent)
 	mux.HandleFunc("GET /device", m.serveDevice) // RFC 8628 §3.3, device.go
 	mux.HandleFunc("POST /device", m.handleDevice)
+	m.mountMFA(mux) // second factors, mfa_pages.go
 }

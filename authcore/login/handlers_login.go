@@ -107,7 +107,12 @@ func (m *Manager) handleLogin(w http.ResponseWriter, r *http.Request) {
 		m.unavailable(w, r, err)
 		return
 	}
-	if _, err := m.startSession(w, r, u); err != nil {
+	if m.afterPassword(w, r, u, returnTo) { // second factor, mfa_pages.go
+		return
+	}
+	if _, err := m.startSession(w, r, u, func(s *authcore.Session) {
+		s.ACR, s.AMR = authcore.ACRPassword, []string{authcore.AMRPassword}
+	}); err != nil {
 		m.unavailable(w, r, err)
 		return
 	}

@@ -25,6 +25,9 @@ var pages = map[string]*template.Template{
 	"message": mustPage("message"),
 	"logout":  mustPage("logout"),
 	"device":  mustPage("device"), // RFC 8628 verification, device.go
+	"mfa":     mustPage("mfa"),    // second factor, mfa_pages.go
+	"enroll":  mustPage("enroll"),
+	"codes":   mustPage("codes"),
 }
 
 func mustRead(name string) string {
@@ -78,6 +81,13 @@ type pageData struct {
 	Frames       []string
 	FrameSources []string
 	Refresh      string
+
+	Factors  []FactorPrompt // second-factor page (mfa_pages.go)
+	Scripts  []string       // its same-origin scripts (passkeys)
+	QRCode   template.URL   // enrollment: data:image/png of the key URI
+	Secret   string         // enrollment: the key for manual entry
+	FactorID string         // enrollment: the factor being confirmed
+	Codes    []string       // recovery codes, shown once
 }
 
 // hiddenField is one hidden input of the logout confirmation form.
@@ -120,10 +130,27 @@ func (m *Manager) render(w http.ResponseWriter, status int, name string, d pageD
 		w.Header().Set("Content-Security-Policy", w.Header().Get("Content-Security-Policy")+
 			"; frame-src "+strings.Join(d.FrameSources, " "))
 	}
+	if extra := pageCSP(d); extra != "" {
+		// Duplicate directives: the first wins, so these go in front.
+		w.Header().Set("Content-Security-Policy", extra+"; "+w.Header().Get("Content-Security-Policy"))
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
+}
+
+// pageCSP is what a page adds to the policy: the enrollment page's QR
+// code (a data: image) and the second-factor page's own scripts.
+func pageCSP(d pageData) string {
+	var out []string
+	if d.QRCode != "" {
+		out = append(out, "img-src data:")
+	}
+	if len(d.Scripts) > 0 {
+		out = append(out, "script-src 'self'")
+	}
+	return strings.Join(out, "; ")
 }
 
 // message renders a plain page: an error when status >= 400.

@@ -105,7 +105,7 @@ func (m *Manager) ListSessions(ctx context.Context, userID string) ([]authcore.S
 	now := m.now()
 	live := all[:0]
 	for _, s := range all {
-		if now.Before(s.ExpiresAt) {
+		if now.Before(s.ExpiresAt) && !isPending(s) { // mfa_pending.go
 			live = append(live, s)
 		}
 	}
@@ -143,7 +143,7 @@ func (m *Manager) endSession(ctx context.Context, s authcore.Session, reason str
 	}
 	m.record(ctx, audit.Event{Type: audit.SessionEnded, Outcome: audit.Success, Subject: s.UserID,
 		Reason: reason, Details: map[string]any{"session": shortID(s.ID)}})
-	if m.cfg.OnSessionEnded != nil && s.UserID != "" {
+	if m.cfg.OnSessionEnded != nil && s.UserID != "" && !isPending(s) {
 		m.cfg.OnSessionEnded(ctx, s, reason)
 	}
 	return nil

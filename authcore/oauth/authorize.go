@@ -84,6 +84,9 @@ func (a *Authorizer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case o.needsLogin(sess, ok, s.now()):
 		a.toLogin(w, r, ar, ref, without(p, "login", "max_age"))
 		return
+	case needsStepUp(ar, sess): // authcontext.go
+		a.toStepUp(w, r, ar, ref, p)
+		return
 	}
 	if err := s.roleScopesOf(r.Context(), ar, sess.UserID); err != nil { // scope_role.go
 		s.redirectError(w, r, ar, err)
@@ -201,12 +204,14 @@ func (s *Server) issueCode(ctx context.Context, ar *authRequest, sess authcore.S
 		return "", internal(err)
 	}
 	now := s.now()
+	acr, amr := sess.AuthContext() // what the sign-in achieved, whatever was asked
+	ar.oidc.acr = acr
 	ac := authcore.AuthCode{
 		Hash: hashToken(code), ClientID: ar.client.ID, UserID: sess.UserID,
 		RedirectURI: ar.sentRedirect, Scopes: ar.scopes, Audience: s.audience(ar.client),
 		CodeChallenge: ar.challenge, Nonce: ar.nonce, AuthTime: sess.AuthTime,
 		ExpiresAt: now.Add(s.codeTTL(ar.client)), CreatedAt: now,
-		SessionID: sess.SID(), ACR: ar.oidc.acr, Claims: ar.oidc.claims,
+		SessionID: sess.SID(), ACR: acr, AMR: amr, Claims: ar.oidc.claims,
 		DPoPJKT: ar.dpopJKT, Resources: ar.resources,
 	}
 	if err := s.store.CreateAuthCode(ctx, ac); err != nil {

@@ -110,7 +110,9 @@ func (o *oidcRequest) needsLogin(sess authcore.Session, signedIn bool, now time.
 	if !signedIn || o.prompt["login"] {
 		return true
 	}
-	return o.maxAge >= 0 && now.Sub(sess.AuthTime) > time.Duration(o.maxAge)*time.Second
+	// max_age=0 always asks (on the way back it is dropped, like
+	// prompt=login), even when the clock has not moved since sign-in.
+	return o.maxAge == 0 || o.maxAge > 0 && now.Sub(sess.AuthTime) > time.Duration(o.maxAge)*time.Second
 }
 
 // without returns p with value v removed from prompt and the named

@@ -113,6 +113,10 @@ func (f *fakeUI) RedirectToConsent(w http.ResponseWriter, r *http.Request, retur
 	http.Redirect(w, r, "/consent?return_to="+url.QueryEscape(returnTo), http.StatusSeeOther)
 }
 
+func (f *fakeUI) RedirectToStepUp(w http.ResponseWriter, r *http.Request, returnTo string) {
+	http.Redirect(w, r, "/login/mfa?return_to="+url.QueryEscape(returnTo), http.StatusSeeOther)
+}
+
 func (f *fakeUI) setDeny(d bool) { f.mu.Lock(); f.deny = d; f.mu.Unlock() }
 
 // mount adds the fake login and consent pages to mux.

@@ -34,6 +34,10 @@ type Interaction interface {
 	// client_id and scope. On Allow it saves the consent and answers 303
 	// back to returnTo; on Deny it calls (*Authorizer).DenyConsent.
 	RedirectToConsent(w http.ResponseWriter, r *http.Request, returnTo string)
+	// RedirectToStepUp answers 303 to the second-factor step for a
+	// signed-in user whose session is weaker than returnTo's request
+	// needs; it comes back to returnTo.
+	RedirectToStepUp(w http.ResponseWriter, r *http.Request, returnTo string)
 }
 
 // OpenID is the OpenID Connect provider as the OAuth server uses it

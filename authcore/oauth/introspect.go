@@ -64,6 +64,7 @@ func (s *Server) introspect(ctx context.Context, caller authcore.Client, token s
 			out["scope"] = claims.Scope
 		}
 		addBinding(out, claims) // RFC 9449 §6.2, RFC 8705 §3.2; token_bind.go
+		addAuth(out, claims)    // auth_time, acr, amr; authcontext.go
 		return out, nil
 	}
 	if len(token) > maxTokenLen {

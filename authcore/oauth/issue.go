@@ -26,6 +26,8 @@ type accessClaims struct {
 	// Cnf binds the token to a DPoP key or client certificate (RFC 9449
 	// §6.1, RFC 8705 §3.1); token_bind.go.
 	Cnf *cnfClaim `json:"cnf,omitempty"`
+	// auth_time, acr, amr of the user's sign-in; authcontext.go.
+	authClaims
 }
 
 // actClaim is the act claim of RFC 8693 §4.1: who acts for sub, possibly

@@ -80,6 +80,11 @@ func (s *Server) hashSecret(secret string) []byte {
 	return m.Sum(nil)
 }
 
+// HashSecret is the server's keyed hash of a high-entropy secret,
+// HMAC-SHA256 under the installation's pepper: what client secrets are
+// stored as, and what the login package stores recovery codes as.
+func (s *Server) HashSecret(secret string) []byte { return s.hashSecret(secret) }
+
 // secretMatches compares secret with the client's current secret and,
 // during a rotation's grace period, the previous one, in constant time.
 func (s *Server) secretMatches(c authcore.Client, secret string) bool {

@@ -43,7 +43,7 @@ func (s *Server) exchangeCode(ctx context.Context, tr *tokenRequest) (*tokenResp
 	if err != nil {
 		return nil, err
 	}
-	at, it, err := s.mintAccess(tr.client, ac.UserID, ac.Scopes, aud, now, tr.cnf())
+	at, it, err := s.mintAccess(tr.client, ac.UserID, ac.Scopes, aud, now, tr.cnf(), withAuth(ac.ACR, ac.AMR, ac.AuthTime))
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +55,7 @@ func (s *Server) exchangeCode(ctx context.Context, tr *tokenRequest) (*tokenResp
 	g := authcore.Grant{ID: grantID, ClientID: ac.ClientID, UserID: ac.UserID,
 		Scopes: ac.Scopes, Audience: ac.Audience, AuthTime: ac.AuthTime,
 		CreatedAt: now, ExpiresAt: it.ExpiresAt, AccessJTIs: []authcore.IssuedToken{it},
-		SessionID: ac.SessionID, Claims: ac.Claims, Resources: ac.Resources}
+		SessionID: ac.SessionID, Claims: ac.Claims, Resources: ac.Resources, ACR: ac.ACR, AMR: ac.AMR}
 	rt, err := s.grantRefresh(ctx, tr, &g, resp, now)
 	if err != nil {
 		return nil, err

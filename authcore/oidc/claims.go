@@ -20,7 +20,7 @@ var scopeClaims = map[string][]string{
 
 // tokenClaims are the ID token claims Latchkey sets itself (OIDC Core
 // §2, Back-Channel Logout 1.0 §2.4).
-var tokenClaims = []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "acr", "azp", "sid", "at_hash"}
+var tokenClaims = []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp", "sid", "at_hash"}
 
 // ClaimsSupported lists every claim the provider can release, for
 // claims_supported (OIDC Discovery 1.0 §3).

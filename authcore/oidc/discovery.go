@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
+
+	"github.com/latchkey/latchkey/authcore"
 )
 
 // Discovery returns the OpenID Provider metadata (OIDC Discovery 1.0
@@ -36,7 +38,7 @@ func (p *Provider) Discovery(ctx context.Context) map[string]any {
 		"claim_types_supported":                          []string{"normal"},
 		"claims_parameter_supported":                     true,
 		"prompt_values_supported":                        []string{"none", "login", "consent", "select_account"},
-		"acr_values_supported":                           []string{ACRPassword},
+		"acr_values_supported":                           authcore.ACRValues,
 		"backchannel_logout_supported":                   true,
 		"backchannel_logout_session_supported":           true,
 		"frontchannel_logout_supported":                  p.frontchannelSupported(), // frontchannel.go

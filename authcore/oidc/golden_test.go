@@ -68,6 +68,7 @@ type nopUI struct{ nopSessions }
 
 func (nopUI) RedirectToLogin(http.ResponseWriter, *http.Request, string)   {}
 func (nopUI) RedirectToConsent(http.ResponseWriter, *http.Request, string) {}
+func (nopUI) RedirectToStepUp(http.ResponseWriter, *http.Request, string)  {}
 
 var fixedNow = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 

@@ -22,17 +22,23 @@ import (
 // §2 allows it), so that no other JWT of this issuer passes for one.
 const TypIDToken = "JWT"
 
-// ACRPassword is the one authentication context class Latchkey
-// satisfies: a password login (OIDC Core §2, acr).
-const ACRPassword = "urn:latchkey:acr:password"
+// ACRPassword is the authentication context class of a password
+// sign-in (OIDC Core §2, acr); authcore.ACRValues lists all of them.
+const ACRPassword = authcore.ACRPassword
 
 // maxHintLen bounds an id_token_hint before it is parsed.
 const maxHintLen = 16 << 10
 
-// ACR returns the acr a login satisfies. acr_values is a voluntary
-// request (OIDC Core §3.1.2.1): whatever was asked, the answer is
-// ACRPassword, which is what happened.
-func (p *Provider) ACR(requested []string) string { return ACRPassword }
+// ACR returns the acr a request names before anyone signed in: the
+// weakest value asked for that Latchkey knows, else ACRPassword. The code
+// then records what the sign-in really achieved (the session's acr),
+// which is what the ID token says.
+func (p *Provider) ACR(requested []string) string {
+	if r := authcore.RequestedACRRank(requested); r > 0 {
+		return authcore.ACRValues[r-1]
+	}
+	return ACRPassword
+}
 
 // IDToken signs the ID token of a redeemed code (OIDC Core §3.1.3.3,
 // §3.1.3.6): iss, sub, aud and azp (the client), exp, iat, auth_time,
@@ -75,6 +81,9 @@ func (p *Provider) idTokenClaims(ctx context.Context, c authcore.Client, ac auth
 		if v != "" {
 			m[k] = v
 		}
+	}
+	if len(ac.AMR) > 0 {
+		m["amr"] = ac.AMR // RFC 8176 method values
 	}
 	p.federatedAuth(ctx, m, ac) // federated.go
 	if accessToken != "" {

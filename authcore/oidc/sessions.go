@@ -30,7 +30,7 @@ func (p *Provider) ListSessions(ctx context.Context, userID string) ([]SessionIn
 	now := p.now()
 	out := make([]SessionInfo, 0, len(all))
 	for _, s := range all {
-		if now.Before(s.ExpiresAt) {
+		if now.Before(s.ExpiresAt) && !s.Pending() {
 			out = append(out, SessionInfo{SID: s.SID(), UserID: s.UserID, AuthTime: s.AuthTime,
 				CreatedAt: s.CreatedAt, ExpiresAt: s.ExpiresAt, RemoteIP: s.RemoteIP, UserAgent: s.UserAgent})
 		}

@@ -55,6 +55,10 @@ type Policy struct {
 	// AuditRetention is how long audit events are kept (negative:
 	// forever, only as a start flag).
 	AuditRetention time.Duration
+	// AdminMFA is "on" when administrators must sign in with a second
+	// factor (the default unless the issuer is a loopback URL), else
+	// "off".
+	AdminMFA string
 }
 
 // builtinPolicy is the policy with no flag and nothing saved.
@@ -65,6 +69,7 @@ func builtinPolicy() Policy {
 		AuthFailureRate: "1/s", AuthFailureBurst: oauth.DefaultAuthFailureBurst,
 		LockoutThreshold: login.DefaultLockoutThreshold, LockoutWindow: login.DefaultLockoutWindow,
 		LockoutDuration: login.DefaultLockoutDuration, AuditRetention: audit.DefaultRetention,
+		AdminMFA: "on",
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/latchkey/latchkey/audit"
+	"github.com/latchkey/latchkey/authcore/login"
 )
 
 // policyState is the Server's half of the policy: the defaults from the
@@ -43,6 +44,9 @@ func (s *Server) initPolicy(ctx context.Context, cfg Config, rt retainer) error 
 	flags := cfg.Policy
 	for _, f := range policyFields {
 		ps.fromFlag[f.key] = f.seed(&ps.defaults, &flags)
+	}
+	if !ps.fromFlag[adminMFAKey] {
+		ps.defaults.AdminMFA = defaultAdminMFA(cfg.Issuer) // mfa.go
 	}
 	if _, err := ps.defaults.oauthPolicy(); err != nil {
 		return fmt.Errorf("server: Policy: %w", err)
@@ -95,6 +99,7 @@ func (s *Server) apply(p Policy) error {
 	if err := s.Login.SetLockout(p.lockout()); err != nil {
 		return err
 	}
+	s.Login.SetMFAPolicy(login.MFAPolicy{AdminsMustUseMFA: p.AdminMFA == "on"})
 	if s.policy.retention != nil && s.policy.retention.Retention() != p.AuditRetention {
 		s.policy.retention.SetRetention(p.AuditRetention)
 	}

@@ -59,6 +59,8 @@ var policyFields = []policyField{
 		func(p *Policy) *time.Duration { return &p.LockoutDuration }),
 	durationField("audit_retention", "Audit retention", "--audit-retention", day, 3650*day,
 		func(p *Policy) *time.Duration { return &p.AuditRetention }),
+	switchField(adminMFAKey, "Administrators must use a second factor",
+		func(p *Policy) *string { return &p.AdminMFA }), // mfa.go
 }
 
 func fieldByKey(k string) *policyField {

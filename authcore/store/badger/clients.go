@@ -51,6 +51,7 @@ type clientV1 struct {
 	Contacts          []string  `json:"contacts,omitempty"`
 	RequirePAR        bool      `json:"require_pushed_authorization_requests,omitempty"`
 	FAPI              bool      `json:"fapi,omitempty"`
+	RequireMFA        bool      `json:"require_mfa,omitempty"`
 }
 
 func clientRecord(c authcore.Client) clientV1 {
@@ -79,7 +80,7 @@ func clientRecord(c authcore.Client) clientV1 {
 		RegTokenHash: c.RegistrationTokenHash,
 		LogoURI:      c.LogoURI, ClientURI: c.ClientURI, PolicyURI: c.PolicyURI,
 		TOSURI: c.TOSURI, Contacts: c.Contacts,
-		RequirePAR: c.RequirePushedAuthorizationRequests, FAPI: c.FAPI,
+		RequirePAR: c.RequirePushedAuthorizationRequests, FAPI: c.FAPI, RequireMFA: c.RequireMFA,
 	}
 }
 
@@ -111,7 +112,7 @@ func (r clientV1) domain() authcore.Client {
 		LogoURI:               r.LogoURI, ClientURI: r.ClientURI, PolicyURI: r.PolicyURI,
 		TOSURI: r.TOSURI, Contacts: r.Contacts,
 
-		RequirePushedAuthorizationRequests: r.RequirePAR, FAPI: r.FAPI,
+		RequirePushedAuthorizationRequests: r.RequirePAR, FAPI: r.FAPI, RequireMFA: r.RequireMFA,
 	}
 }
 

@@ -29,6 +29,7 @@ type codeV1 struct {
 	GrantID       string    `json:"grant,omitempty"`
 	SessionID     string    `json:"sid,omitempty"`
 	ACR           string    `json:"acr,omitempty"`
+	AMR           []string  `json:"amr,omitempty"`
 	Claims        string    `json:"claims,omitempty"`
 	DPoPJKT       string    `json:"dpop_jkt,omitempty"`
 	Resources     []string  `json:"resources,omitempty"`

@@ -24,6 +24,8 @@ type grantV1 struct {
 	RevokedAt     time.Time  `json:"revoked_at"`
 	RevokedReason string     `json:"revoked_reason,omitempty"`
 	SessionID     string     `json:"sid,omitempty"`
+	ACR           string     `json:"acr,omitempty"`
+	AMR           []string   `json:"amr,omitempty"`
 	Claims        string     `json:"claims,omitempty"`
 	Resources     []string   `json:"resources,omitempty"`
 }
@@ -40,7 +42,7 @@ func grantRecord(g authcore.Grant) grantV1 {
 		ID: g.ID, ClientID: g.ClientID, UserID: g.UserID, Scopes: g.Scopes, Audience: g.Audience,
 		AuthTime: g.AuthTime, CreatedAt: g.CreatedAt, ExpiresAt: g.ExpiresAt,
 		Revoked: g.Revoked, RevokedAt: g.RevokedAt, RevokedReason: g.RevokedReason,
-		SessionID: g.SessionID, Claims: g.Claims, Resources: g.Resources,
+		SessionID: g.SessionID, Claims: g.Claims, Resources: g.Resources, ACR: g.ACR, AMR: g.AMR,
 	}
 	for _, t := range g.AccessJTIs {
 		r.AccessJTIs = append(r.AccessJTIs, issuedV1(t))
@@ -53,7 +55,7 @@ func (r grantV1) domain() authcore.Grant {
 		ID: r.ID, ClientID: r.ClientID, UserID: r.UserID, Scopes: r.Scopes, Audience: r.Audience,
 		AuthTime: r.AuthTime, CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt,
 		Revoked: r.Revoked, RevokedAt: r.RevokedAt, RevokedReason: r.RevokedReason,
-		SessionID: r.SessionID, Claims: r.Claims, Resources: r.Resources,
+		SessionID: r.SessionID, Claims: r.Claims, Resources: r.Resources, ACR: r.ACR, AMR: r.AMR,
 	}
 	for _, t := range r.AccessJTIs {
 		g.AccessJTIs = append(g.AccessJTIs, authcore.IssuedToken(t))

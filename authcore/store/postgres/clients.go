@@ -40,6 +40,7 @@ type clientDocV1 struct {
 	Contacts        []string               `json:"contacts,omitempty"`
 	RequirePAR      bool                   `json:"require_pushed_authorization_requests,omitempty"`
 	FAPI            bool                   `json:"fapi,omitempty"`
+	RequireMFA      bool                   `json:"require_mfa,omitempty"`
 }
 
 const clientCols = `id, type, doc, secret_hash, prev_secret_hash, prev_secret_expires, registration_token_hash, created_at, updated_at`
@@ -56,7 +57,7 @@ func clientArgs(c authcore.Client) []any {
 		DPoPBound: c.DPoPBoundAccessTokens, TLSBound: c.TLSClientCertificateBoundAccessTokens,
 		TLSClientAuth: c.TLSClientAuth, LogoURI: c.LogoURI, ClientURI: c.ClientURI,
 		PolicyURI: c.PolicyURI, TOSURI: c.TOSURI, Contacts: c.Contacts,
-		RequirePAR: c.RequirePushedAuthorizationRequests, FAPI: c.FAPI,
+		RequirePAR: c.RequirePushedAuthorizationRequests, FAPI: c.FAPI, RequireMFA: c.RequireMFA,
 	}
 	return []any{c.ID, string(c.Type), jsonDoc(doc), c.SecretHash, c.PrevSecretHash,
 		ts(c.PrevSecretExpires), c.RegistrationTokenHash, c.CreatedAt, c.UpdatedAt}
@@ -87,7 +88,7 @@ func scanClient(row pgx.Row) (authcore.Client, error) {
 	c.DPoPBoundAccessTokens, c.TLSClientCertificateBoundAccessTokens = d.DPoPBound, d.TLSBound
 	c.TLSClientAuth, c.LogoURI, c.ClientURI = d.TLSClientAuth, d.LogoURI, d.ClientURI
 	c.PolicyURI, c.TOSURI, c.Contacts = d.PolicyURI, d.TOSURI, d.Contacts
-	c.RequirePushedAuthorizationRequests, c.FAPI = d.RequirePAR, d.FAPI
+	c.RequirePushedAuthorizationRequests, c.FAPI, c.RequireMFA = d.RequirePAR, d.FAPI, d.RequireMFA
 	return c, nil
 }
 

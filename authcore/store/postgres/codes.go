@@ -23,6 +23,7 @@ type codeDocV1 struct {
 	AuthTime      time.Time `json:"auth_time"`
 	SessionID     string    `json:"sid,omitempty"`
 	ACR           string    `json:"acr,omitempty"`
+	AMR           []string  `json:"amr,omitempty"`
 	Claims        string    `json:"claims,omitempty"`
 	DPoPJKT       string    `json:"dpop_jkt,omitempty"`
 	Resources     []string  `json:"resources,omitempty"`
@@ -49,6 +50,7 @@ func scanCode(row pgx.Row) (authcore.AuthCode, error) {
 	c.ClientID, c.UserID, c.RedirectURI, c.Scopes, c.Audience = d.ClientID, d.UserID, d.RedirectURI, d.Scopes, d.Audience
 	c.CodeChallenge, c.Nonce, c.AuthTime, c.SessionID = d.CodeChallenge, d.Nonce, d.AuthTime, d.SessionID
 	c.ACR, c.Claims, c.DPoPJKT, c.Resources = d.ACR, d.Claims, d.DPoPJKT, d.Resources
+	c.AMR = d.AMR
 	return c, nil
 }
 
@@ -67,7 +69,7 @@ func (s *Store) CreateAuthCode(ctx context.Context, c authcore.AuthCode) error {
 func codeArgs(c authcore.AuthCode) []any {
 	doc := codeDocV1{ClientID: c.ClientID, UserID: c.UserID, RedirectURI: c.RedirectURI, Scopes: c.Scopes,
 		Audience: c.Audience, CodeChallenge: c.CodeChallenge, Nonce: c.Nonce, AuthTime: c.AuthTime,
-		SessionID: c.SessionID, ACR: c.ACR, Claims: c.Claims, DPoPJKT: c.DPoPJKT, Resources: c.Resources}
+		SessionID: c.SessionID, ACR: c.ACR, AMR: c.AMR, Claims: c.Claims, DPoPJKT: c.DPoPJKT, Resources: c.Resources}
 	return []any{c.Hash, jsonDoc(doc), ts(c.ExpiresAt), c.CreatedAt}
 }
 

@@ -17,6 +17,8 @@ type grantDocV1 struct {
 	Audience  []string  `json:"aud,omitempty"`
 	AuthTime  time.Time `json:"auth_time"`
 	SessionID string    `json:"sid,omitempty"`
+	ACR       string    `json:"acr,omitempty"`
+	AMR       []string  `json:"amr,omitempty"`
 	Claims    string    `json:"claims,omitempty"`
 	Resources []string  `json:"resources,omitempty"`
 }
@@ -37,6 +39,7 @@ func scanGrant(row pgx.Row) (authcore.Grant, error) {
 	}
 	g.RevokedAt, g.ExpiresAt = tv(revokedAt), tv(exp)
 	g.Scopes, g.Audience, g.AuthTime, g.SessionID, g.Claims, g.Resources = d.Scopes, d.Audience, d.AuthTime, d.SessionID, d.Claims, d.Resources
+	g.ACR, g.AMR = d.ACR, d.AMR
 	return g, nil
 }
 
@@ -98,7 +101,7 @@ func (s *Store) CreateGrant(ctx context.Context, g authcore.Grant, rt *authcore.
 
 func grantArgs(g authcore.Grant) []any {
 	doc := grantDocV1{Scopes: g.Scopes, Audience: g.Audience, AuthTime: g.AuthTime,
-		SessionID: g.SessionID, Claims: g.Claims, Resources: g.Resources}
+		SessionID: g.SessionID, ACR: g.ACR, AMR: g.AMR, Claims: g.Claims, Resources: g.Resources}
 	return []any{g.ID, g.ClientID, g.UserID, jsonDoc(doc), g.Revoked, ts(g.RevokedAt), g.RevokedReason, ts(g.ExpiresAt), g.CreatedAt}
 }
 

@@ -13,7 +13,7 @@ func newCode(hash string, now time.Time) authcore.AuthCode {
 		Scopes: []string{"openid", "profile"}, Audience: []string{"https://api.example"},
 		CodeChallenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", Nonce: "n-0S6_WzA2Mj",
 		AuthTime: now.Add(-time.Second), ExpiresAt: now.Add(time.Minute), CreatedAt: now,
-		SessionID: "sid-1", ACR: "urn:example:acr", Claims: `{"id_token":{"email":null}}`,
+		SessionID: "sid-1", ACR: "urn:example:acr", AMR: []string{"pwd", "otp", "mfa"}, Claims: `{"id_token":{"email":null}}`,
 	}
 }
 

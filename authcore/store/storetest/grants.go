@@ -14,6 +14,7 @@ func newGrant(id string, now time.Time) authcore.Grant {
 		CreatedAt: now, ExpiresAt: now.Add(30 * 24 * time.Hour),
 		AccessJTIs: []authcore.IssuedToken{{JTI: id + "-at0", ExpiresAt: now.Add(5 * time.Minute)}},
 		SessionID:  "sid-" + id, Claims: `{"userinfo":{"email":null}}`,
+		ACR: authcore.ACRMFA, AMR: []string{"pwd", "otp", "mfa"},
 	}
 }
 
