@@ -194,7 +194,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.wireMFA(cfg) // mfa.go
+	s.wireMFA(cfg)                                     // mfa.go
 	if err := s.initPolicy(ctx, cfg, rt); err != nil { // policy_apply.go
 		return nil, err
 	}
