@@ -12,10 +12,10 @@ import (
 
 // routeFlags are the fields of `route add|update`.
 type routeFlags struct {
-	name, prefix, upstream, audience, perClient, perIP, host string
-	scopes, anyScopes, clients, methods                      stringList
-	strip, failOpen                                          bool
-	maxBody                                                  int64
+	name, prefix, upstream, audience, perClient, perIP, host, acr string
+	scopes, anyScopes, clients, methods                           stringList
+	strip, failOpen                                               bool
+	maxBody                                                       int64
 }
 
 func (f *routeFlags) register(fs *flag.FlagSet) {
@@ -33,12 +33,13 @@ func (f *routeFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.strip, "strip-prefix", false, "remove the prefix before proxying")
 	fs.BoolVar(&f.failOpen, "revocation-fail-open", false, "serve while revocation status is unknown (default: fail closed)")
 	fs.Int64Var(&f.maxBody, "max-body", 0, "request body limit in bytes (0: default)")
+	fs.StringVar(&f.acr, "acr", "", `weakest sign-in a token must have, e.g. "urn:latchkey:acr:mfa" (401 insufficient_user_authentication otherwise)`)
 }
 
 func (f *routeFlags) route() gateway.Route {
 	return gateway.Route{Name: f.name, Prefix: f.prefix, Host: f.host, Upstream: f.upstream, Audience: f.audience,
 		Scopes: f.scopes, AnyScopes: f.anyScopes, Clients: f.clients, Methods: f.methods, StripPrefix: f.strip,
-		RevocationFailOpen: f.failOpen, MaxBodyBytes: f.maxBody,
+		RevocationFailOpen: f.failOpen, MaxBodyBytes: f.maxBody, ACR: f.acr,
 		RateLimit: gateway.RateLimit{PerClient: f.perClient, PerIP: f.perIP}}
 }
 

@@ -120,5 +120,6 @@ func snapshotCounts(s authcore.Snapshot) []kindCount {
 		{"revocations", len(s.Revocations)}, {"single-use records", len(s.UsedOnce)},
 		{"identity providers", len(s.IdentityProviders)}, {"federated links", len(s.FederatedLinks)},
 		{"pushed requests", len(s.PushedRequests)}, {"device codes", len(s.DeviceCodes)},
+		{"second factors", len(s.Factors)},
 	}
 }

@@ -30,6 +30,9 @@ type Identity struct {
 	// Introspected is true when the identity came from RFC 7662
 	// introspection rather than a local JWT verification.
 	Introspected bool
+	// ACR is the acr claim: the authentication context class of the
+	// user's sign-in (RFC 9068 §2.2.1), "" when absent.
+	ACR string
 }
 
 // HasScope reports whether the token carries scope s.
@@ -69,6 +72,7 @@ type wireClaims struct {
 	Nbf      json.RawMessage `json:"nbf"`
 	Iat      json.RawMessage `json:"iat"`
 	Jti      *string         `json:"jti"`
+	ACR      *string         `json:"acr"`
 	Cnf      *struct {
 		JKT string `json:"jkt"`
 		X5T string `json:"x5t#S256"`
@@ -174,6 +178,9 @@ func (c *wireClaims) identity(aud []string, iat, exp time.Time) *Identity {
 	}
 	if c.Cnf != nil {
 		id.JKT, id.X5T = c.Cnf.JKT, c.Cnf.X5T
+	}
+	if c.ACR != nil {
+		id.ACR = *c.ACR
 	}
 	return id
 }

@@ -70,6 +70,9 @@ func (g *Gateway) enforce(w http.ResponseWriter, q *request, id *Identity) *deni
 		return plainDenial(http.StatusForbidden, CodeForbidden, "client_not_allowed",
 			"this client is not allowed to call this API")
 	}
+	if d := acrDenial(rt.ACR, id.ACR); d != nil { // acr.go
+		return d
+	}
 	for _, s := range rt.Scopes {
 		if !id.HasScope(s) {
 			return scopeDenial(strings.Join(rt.Scopes, " "), "the access token lacks a scope this API needs: ")

@@ -54,6 +54,7 @@ type denial struct {
 	desc   string // public: never internal, upstream or key detail
 	reason string // audit and metrics label
 	scope  string // insufficient_scope: the scope(s) needed
+	acr    string // insufficient_user_authentication: acr_values needed
 	dpop   bool   // answer with the DPoP scheme (RFC 9449 §7.1)
 	// challenge is false for answers that carry no WWW-Authenticate
 	// (404, 405, 413, 429, 503).
@@ -112,6 +113,10 @@ func (d *denial) challengeValue(realm string) string {
 	if d.scope != "" {
 		b.WriteString(", scope=")
 		b.WriteString(quote(d.scope))
+	}
+	if d.acr != "" {
+		b.WriteString(", acr_values=")
+		b.WriteString(quote(d.acr))
 	}
 	if d.dpop {
 		b.WriteString(", algs=")

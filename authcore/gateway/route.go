@@ -49,6 +49,12 @@ type Route struct {
 	Audience string `json:"audience,omitempty" yaml:"audience,omitempty"`
 	// Clients, if set, are the only client_ids allowed (403 otherwise).
 	Clients []string `json:"clients,omitempty" yaml:"clients,omitempty"`
+	// ACR, if set, is the weakest authentication context class a token's
+	// sign-in must have (its acr claim); a weaker one gets 401 with
+	// insufficient_user_authentication (RFC 9470). Latchkey's classes are
+	// ordered (password < mfa < phishing-resistant); any other value must
+	// match exactly. acr.go.
+	ACR string `json:"acr,omitempty" yaml:"acr,omitempty"`
 
 	// RateLimit limits requests per client and per remote IP.
 	RateLimit RateLimit `json:"rate_limit,omitzero" yaml:"rate_limit,omitempty"`

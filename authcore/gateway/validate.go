@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/latchkey/latchkey/authcore"
 )
 
 // Validate checks the route on its own and says what to change. The
@@ -53,6 +55,9 @@ func (rt Route) Validate() error {
 		if s == "" || strings.ContainsAny(s, " \t\"\\") {
 			return fail("scope %q must be one non-empty scope token (RFC 6749 §3.3)", s)
 		}
+	}
+	if rt.ACR != "" && strings.ContainsAny(rt.ACR, " \t\"\\") {
+		return fail("acr %q must be one authentication context class, such as %s", rt.ACR, authcore.ACRMFA)
 	}
 	for _, h := range rt.IdentityHeaders {
 		if k := http.CanonicalHeaderKey(h); k != HeaderSubject && k != HeaderClient && k != HeaderScopes {
