@@ -36,6 +36,8 @@ type ClientInput struct {
 	// Front-Channel Logout); FrontchannelLogoutSID adds iss and sid to it.
 	FrontchannelLogoutURI string `json:"frontchannel_logout_uri"`
 	FrontchannelLogoutSID bool   `json:"frontchannel_logout_session_required"`
+	// RequireMFA makes every sign-in for the client use a second factor.
+	RequireMFA bool `json:"require_mfa"`
 }
 
 // Client is a registered client as the console shows it. ClientSecret is
@@ -60,6 +62,7 @@ type Client struct {
 	BackchannelSID  bool     `json:"backchannel_logout_session_required,omitempty"`
 	FrontchannelURI string   `json:"frontchannel_logout_uri,omitempty"`
 	FrontchannelSID bool     `json:"frontchannel_logout_session_required,omitempty"`
+	RequireMFA      bool     `json:"require_mfa"`
 	HasPrevSecret   bool     `json:"previous_secret_valid"`
 	PrevSecretUntil string   `json:"previous_secret_expires_at,omitempty"`
 	CreatedAt       string   `json:"created_at"`
@@ -86,6 +89,7 @@ func (in ClientInput) spec() oauth.ClientSpec {
 		BackchannelLogoutSessionRequired:  in.BackchannelLogoutSID,
 		FrontchannelLogoutURI:             in.FrontchannelLogoutURI,
 		FrontchannelLogoutSessionRequired: in.FrontchannelLogoutSID,
+		RequireMFA:                        in.RequireMFA,
 	}
 }
 
@@ -100,6 +104,7 @@ func (a *App) clientDTO(c authcore.Client) Client {
 		PostLogoutURIs: nonNil(c.PostLogoutRedirectURIs), BackchannelURI: c.BackchannelLogoutURI,
 		BackchannelSID:  c.BackchannelLogoutSessionRequired,
 		FrontchannelURI: c.FrontchannelLogoutURI, FrontchannelSID: c.FrontchannelLogoutSessionRequired,
+		RequireMFA: c.RequireMFA,
 	}
 	if len(c.PrevSecretHash) > 0 && a.now().Before(c.PrevSecretExpires) {
 		out.HasPrevSecret, out.PrevSecretUntil = true, stamp(c.PrevSecretExpires)

@@ -30,6 +30,10 @@ type User struct {
 	Locked      bool   `json:"locked"`
 	LockedUntil string `json:"locked_until,omitempty"`
 	CreatedAt   string `json:"created_at"`
+	// RequireMFA: the user must sign in with a second factor;
+	// SecondFactor: they have one (users_mfa.go).
+	RequireMFA   bool `json:"require_mfa"`
+	SecondFactor bool `json:"second_factor"`
 }
 
 func (a *App) userDTO(u authcore.User) User {
@@ -38,6 +42,7 @@ func (a *App) userDTO(u authcore.User) User {
 	if u.Locked(a.now()) {
 		out.Locked, out.LockedUntil = true, stamp(u.LockedUntil)
 	}
+	a.mfaOf(u, &out)
 	return out
 }
 

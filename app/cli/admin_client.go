@@ -27,6 +27,7 @@ type clientFlags struct {
 	postLogout                   stringList
 	backchannel, frontchannel    string
 	frontchannelSID              bool
+	requireMFA                   bool
 }
 
 func (f *clientFlags) register(fs *flag.FlagSet) {
@@ -46,6 +47,7 @@ func (f *clientFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.backchannel, "backchannel-logout-uri", "", "where logout tokens are POSTed (OIDC Back-Channel Logout)")
 	fs.StringVar(&f.frontchannel, "frontchannel-logout-uri", "", "framed by the signed-out page (OIDC Front-Channel Logout)")
 	fs.BoolVar(&f.frontchannelSID, "frontchannel-logout-session", false, "add iss and sid to the front-channel logout URI")
+	fs.BoolVar(&f.requireMFA, "require-mfa", false, "every sign-in for this client uses a second factor (--require-mfa=false turns it off)")
 }
 
 func (f *clientFlags) input() (app.ClientInput, error) {
@@ -53,7 +55,7 @@ func (f *clientFlags) input() (app.ClientInput, error) {
 		Scope: f.scope, Audience: f.audience, AuthMethod: f.authMethod,
 		AccessTokenTTL: int64(f.accessTTL / time.Second), RefreshTokenTTL: int64(f.refreshTTL / time.Second),
 		IDTokenAlg: f.idTokenAlg, AuthzResponseAlg: f.jarmAlg, PostLogoutRedirectURIs: f.postLogout, BackchannelLogoutURI: f.backchannel,
-		FrontchannelLogoutURI: f.frontchannel, FrontchannelLogoutSID: f.frontchannelSID}
+		FrontchannelLogoutURI: f.frontchannel, FrontchannelLogoutSID: f.frontchannelSID, RequireMFA: f.requireMFA}
 	if f.jwks != "" {
 		raw, err := os.ReadFile(f.jwks)
 		if err != nil {
@@ -78,6 +80,9 @@ func printClient(c app.Client) func(io.Writer) {
 		}
 		if c.HasPrevSecret {
 			fmt.Fprintf(w, "previous secret\tvalid until %s\n", c.PrevSecretUntil)
+		}
+		if c.RequireMFA {
+			fmt.Fprintln(w, "sign-in\tsecond factor required")
 		}
 		fmt.Fprintf(w, "created\t%s\n", c.CreatedAt)
 	}
@@ -134,6 +139,7 @@ func clientCommands() map[string]adminCmd {
 				keep("post-logout-redirect-uri", func() { in.PostLogoutRedirectURIs = cur.PostLogoutURIs })
 				keep("frontchannel-logout-uri", func() { in.FrontchannelLogoutURI = cur.FrontchannelURI })
 				keep("frontchannel-logout-session", func() { in.FrontchannelLogoutSID = cur.FrontchannelSID })
+				keep("require-mfa", func() { in.RequireMFA = cur.RequireMFA })
 				keep("backchannel-logout-uri", func() {
 					in.BackchannelLogoutURI, in.BackchannelLogoutSID = cur.BackchannelURI, cur.BackchannelSID
 				})

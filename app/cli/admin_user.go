@@ -10,7 +10,7 @@ import (
 
 func printUsers(us []app.User) func(io.Writer) {
 	return func(w io.Writer) {
-		fmt.Fprintln(w, "ID\tUSERNAME\tEMAIL\tADMIN\tSTATE")
+		fmt.Fprintln(w, "ID\tUSERNAME\tEMAIL\tADMIN\tMFA\tSTATE")
 		for _, u := range us {
 			state := "active"
 			switch {
@@ -19,7 +19,14 @@ func printUsers(us []app.User) func(io.Writer) {
 			case u.Locked:
 				state = "locked until " + u.LockedUntil
 			}
-			fmt.Fprintf(w, "%s\t%s\t%s\t%v\t%s\n", u.ID, u.Username, u.Email, u.Admin, state)
+			mfa := "none"
+			switch {
+			case u.SecondFactor:
+				mfa = "enrolled"
+			case u.RequireMFA:
+				mfa = "required"
+			}
+			fmt.Fprintf(w, "%s\t%s\t%s\t%v\t%s\t%s\n", u.ID, u.Username, u.Email, u.Admin, mfa, state)
 		}
 	}
 }
@@ -36,7 +43,7 @@ func userCommands() map[string]adminCmd {
 			}
 		}
 	}
-	return map[string]adminCmd{
+	cmds := map[string]adminCmd{
 		"create": {help: "create a user; the password is read from standard input", flags: func(fs *flag.FlagSet) func(caller, []string, *output) error {
 			var in app.UserInput
 			fs.StringVar(&in.Username, "username", "", "login name")
@@ -97,6 +104,8 @@ func userCommands() map[string]adminCmd {
 			}
 		}},
 	}
+	userMFACommands(cmds) // admin_user_mfa.go
+	return cmds
 }
 
 func scopeCommands() map[string]adminCmd {

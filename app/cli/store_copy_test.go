@@ -56,8 +56,8 @@ func TestStoreCopyRoundTrip(t *testing.T) {
 			t.Errorf("store copy copied no %s:\n%s", kind, out)
 		}
 	}
-	if strings.Count(out, "\n") != 17 {
-		t.Errorf("store copy printed %d kinds, want 17 (16 and the audit events):\n%s", strings.Count(out, "\n"), out)
+	if strings.Count(out, "\n") != 18 {
+		t.Errorf("store copy printed %d kinds, want 18 (16, second factors and the audit events):\n%s", strings.Count(out, "\n"), out)
 	}
 
 	code, _, errOut = runCLI(t, "", "store", "copy", "--from", data, "--to", dsn)

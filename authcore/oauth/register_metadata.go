@@ -41,6 +41,10 @@ type clientMetadata struct {
 	TLSClientAuthSANURI                   string `json:"tls_client_auth_san_uri,omitempty"`
 	TLSClientAuthSANIP                    string `json:"tls_client_auth_san_ip,omitempty"`
 	TLSClientAuthSANEmail                 string `json:"tls_client_auth_san_email,omitempty"`
+
+	// RequireMFA (require_mfa, a Latchkey member) makes every sign-in for
+	// the client use a second factor.
+	RequireMFA bool `json:"require_mfa,omitempty"`
 }
 
 // registrationRequest is a POST /register or PUT /register/{id} body:
@@ -130,7 +134,8 @@ func (s *Server) spec(req registrationRequest) (ClientSpec, error) {
 		DPoPBoundAccessTokens: m.DPoPBoundAccessTokens, TLSClientCertificateBoundAccessTokens: m.TLSClientCertificateBoundAccessTokens,
 		TLSClientAuth: authcore.TLSClientAuth{SubjectDN: m.TLSClientAuthSubjectDN, SANDNS: m.TLSClientAuthSANDNS,
 			SANURI: m.TLSClientAuthSANURI, SANIP: m.TLSClientAuthSANIP, SANEmail: m.TLSClientAuthSANEmail},
-		LogoURI: m.LogoURI, ClientURI: m.ClientURI, PolicyURI: m.PolicyURI, TOSURI: m.TOSURI, Contacts: m.Contacts}
+		LogoURI: m.LogoURI, ClientURI: m.ClientURI, PolicyURI: m.PolicyURI, TOSURI: m.TOSURI, Contacts: m.Contacts,
+		RequireMFA: m.RequireMFA}
 	if spec.Name == "" {
 		spec.Name = defaultClientName
 	}
@@ -197,7 +202,7 @@ func metadataOf(c authcore.Client) clientMetadata {
 		DPoPBoundAccessTokens: c.DPoPBoundAccessTokens, TLSClientCertificateBoundAccessTokens: c.TLSClientCertificateBoundAccessTokens,
 		TLSClientAuthSubjectDN: c.TLSClientAuth.SubjectDN, TLSClientAuthSANDNS: c.TLSClientAuth.SANDNS,
 		TLSClientAuthSANURI: c.TLSClientAuth.SANURI, TLSClientAuthSANIP: c.TLSClientAuth.SANIP,
-		TLSClientAuthSANEmail: c.TLSClientAuth.SANEmail}
+		TLSClientAuthSANEmail: c.TLSClientAuth.SANEmail, RequireMFA: c.RequireMFA}
 	if c.AllowsGrant(authcore.GrantAuthorizationCode) {
 		m.ResponseTypes = []string{"code"}
 	}

@@ -94,6 +94,9 @@ type ClientSpec struct {
 	// FAPI puts the client in the FAPI 2.0 mode (fapi.go): confidential,
 	// private_key_jwt or mTLS, PAR, sender-constrained tokens.
 	FAPI bool
+	// RequireMFA makes every sign-in for the client use a second factor
+	// (require_mfa).
+	RequireMFA bool
 }
 
 // CreateClient validates spec and registers a client with a

@@ -102,6 +102,7 @@ func (s *Server) validateSpec(ctx context.Context, spec ClientSpec) (authcore.Cl
 	if err := validateFAPISpec(&c, spec); err != nil { // fapi.go
 		return c, err
 	}
+	c.RequireMFA = spec.RequireMFA
 	return c, nil
 }
 
