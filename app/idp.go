@@ -25,9 +25,12 @@ type IdentityProvider struct {
 	Resources    []string `json:"resources"`
 	Provisioning string   `json:"provisioning"`
 	Enabled      bool     `json:"enabled"`
-	RedirectURI  string   `json:"redirect_uri"`
-	CreatedAt    string   `json:"created_at"`
-	UpdatedAt    string   `json:"updated_at"`
+	// TrustAuthContext carries the provider's acr/amr into Latchkey's
+	// sessions and tokens.
+	TrustAuthContext bool   `json:"trust_auth_context"`
+	RedirectURI      string `json:"redirect_uri"`
+	CreatedAt        string `json:"created_at"`
+	UpdatedAt        string `json:"updated_at"`
 }
 
 // IdentityProviderSpec is a provider to add, or (UpdateIdentityProvider)
@@ -48,6 +51,8 @@ type IdentityProviderSpec struct {
 	Resources    []string `json:"resources,omitempty"`
 	Provisioning *string  `json:"provisioning,omitempty"`
 	Enabled      *bool    `json:"enabled,omitempty"`
+	// TrustAuthContext: see IdentityProvider.
+	TrustAuthContext *bool `json:"trust_auth_context,omitempty"`
 }
 
 // apply changes p by the fields spec sets.
@@ -75,6 +80,9 @@ func (spec IdentityProviderSpec) apply(p authcore.IdentityProvider) authcore.Ide
 	if spec.Enabled != nil {
 		p.Enabled = *spec.Enabled
 	}
+	if spec.TrustAuthContext != nil {
+		p.TrustAuthContext = *spec.TrustAuthContext
+	}
 	return p
 }
 
@@ -87,7 +95,8 @@ func (a *App) idpDTO(p authcore.IdentityProvider) IdentityProvider {
 		HasSecret: p.ClientSecret != "", Audiences: nonNil(p.Audiences), Algorithms: algs,
 		SubClaim: p.Claims.Subject, EmailClaim: p.Claims.Email, NameClaim: p.Claims.Name, GroupsClaim: p.Claims.Groups,
 		Scopes: nonNil(p.Scopes), Resources: nonNil(p.Resources), Provisioning: p.Provisioning, Enabled: p.Enabled,
-		RedirectURI: a.srv.Issuer + federation.CallbackPath, CreatedAt: stamp(p.CreatedAt), UpdatedAt: stamp(p.UpdatedAt)}
+		TrustAuthContext: p.TrustAuthContext,
+		RedirectURI:      a.srv.Issuer + federation.CallbackPath, CreatedAt: stamp(p.CreatedAt), UpdatedAt: stamp(p.UpdatedAt)}
 }
 
 // idpError turns a validation failure into a 400 for the console.

@@ -63,8 +63,13 @@ type IdentityProvider struct {
 	// Provisioning is ProvisionCreate or ProvisionRefuse.
 	Provisioning string
 	Enabled      bool
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// TrustAuthContext carries the acr and amr of the provider's ID
+	// tokens into Latchkey's sessions and tokens (brokered login). Off,
+	// a brokered sign-in claims no strength Latchkey did not see, and a
+	// client that needs more steps up with a local second factor.
+	TrustAuthContext bool
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
 }
 
 // FederatedLink binds an external subject (issuer, sub) to a local user:

@@ -18,6 +18,7 @@ type idpFlags struct {
 	sub, email, fullName, groups                     string
 	audiences, algs, scopes, resources               stringList
 	enabled                                          bool
+	trustAuth                                        bool
 }
 
 func (f *idpFlags) register(fs *flag.FlagSet) {
@@ -37,6 +38,7 @@ func (f *idpFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.resources, "resource", "Latchkey resource the provider's users may reach (repeatable; default any the client may)")
 	fs.StringVar(&f.provisioning, "provisioning", "", "create: a linked local user on first use; refuse (default): only linked users")
 	fs.BoolVar(&f.enabled, "enabled", false, "trust the provider (add: default false)")
+	fs.BoolVar(&f.trustAuth, "trust-auth-context", false, "carry the provider's acr/amr (e.g. its MFA) into Latchkey's tokens (default false)")
 }
 
 // spec returns the fields whose flags were given.
@@ -83,6 +85,9 @@ func (f *idpFlags) spec(in io.Reader) (app.IdentityProviderSpec, error) {
 		case "enabled":
 			e := f.enabled
 			s.Enabled = &e
+		case "trust-auth-context":
+			ta := f.trustAuth
+			s.TrustAuthContext = &ta
 		}
 	})
 	return s, err
@@ -100,6 +105,7 @@ func printIDPs(ps []app.IdentityProvider) func(io.Writer) {
 func printIDP(p app.IdentityProvider) func(io.Writer) {
 	return func(w io.Writer) {
 		fmt.Fprintf(w, "id\t%s\nissuer\t%s\nname\t%s\nenabled\t%v\nclient id\t%s\nclient secret set\t%v\n", p.ID, p.Issuer, p.DisplayName, p.Enabled, p.ClientID, p.HasSecret)
+		fmt.Fprintf(w, "trusted for acr/amr\t%v\n", p.TrustAuthContext)
 		fmt.Fprintf(w, "audiences\t%s\nalgorithms\t%s\nscopes\t%s\nresources\t%s\nprovisioning\t%s\n",
 			strings.Join(p.Audiences, " "), strings.Join(p.Algorithms, " "), strings.Join(p.Scopes, " "), strings.Join(p.Resources, " "), p.Provisioning)
 		fmt.Fprintf(w, "redirect uri\t%s\t(register it at the provider)\n", p.RedirectURI)

@@ -132,7 +132,8 @@ func (s *Service) handleCallback(w http.ResponseWriter, r *http.Request) {
 		u, err = s.store.GetUser(ctx, id.UserID)
 	}
 	if err == nil {
-		err = s.cfg.Sessions.StartFederatedSession(w, r, u, p.ID, id.ACR, id.AMR)
+		acr, amr := trustedAuth(p, id) // trust.go
+		err = s.cfg.Sessions.StartFederatedSession(w, r, u, p.ID, acr, amr)
 	}
 	if err != nil {
 		reason := ReasonOf(err)

@@ -27,6 +27,7 @@ type idpV1 struct {
 	Resources    []string  `json:"resources,omitempty"`
 	Provisioning string    `json:"provisioning,omitempty"`
 	Enabled      bool      `json:"enabled,omitempty"`
+	TrustAuth    bool      `json:"trust_auth_context,omitempty"`
 	CreatedAt    time.Time `json:"created"`
 	UpdatedAt    time.Time `json:"updated"`
 }
@@ -45,7 +46,8 @@ func idpRecord(p authcore.IdentityProvider) idpV1 {
 	r := idpV1{ID: p.ID, Issuer: p.Issuer, DisplayName: p.DisplayName, ClientID: p.ClientID,
 		ClientSecret: p.ClientSecret, Audiences: p.Audiences, Algorithms: p.Algorithms,
 		Claims: claimsV1(p.Claims), Scopes: p.Scopes, Resources: p.Resources,
-		Provisioning: p.Provisioning, Enabled: p.Enabled, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
+		Provisioning: p.Provisioning, Enabled: p.Enabled, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
+		TrustAuth: p.TrustAuthContext}
 	return r
 }
 
@@ -54,7 +56,7 @@ func (r idpV1) domain() authcore.IdentityProvider {
 		ClientID: r.ClientID, ClientSecret: r.ClientSecret, Audiences: r.Audiences,
 		Algorithms: r.Algorithms, Claims: authcore.ClaimMapping(r.Claims), Scopes: r.Scopes,
 		Resources: r.Resources, Provisioning: r.Provisioning, Enabled: r.Enabled,
-		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, TrustAuthContext: r.TrustAuth}
 }
 
 var errEmptyIssuer = errors.New("badger: identity provider has an empty issuer")

@@ -23,6 +23,7 @@ type idpDocV1 struct {
 	Resources    []string              `json:"resources,omitempty"`
 	Provisioning string                `json:"provisioning,omitempty"`
 	Enabled      bool                  `json:"enabled,omitempty"`
+	TrustAuth    bool                  `json:"trust_auth_context,omitempty"`
 }
 
 var errEmptyIssuer = errors.New("postgres: identity provider has an empty issuer")
@@ -32,7 +33,7 @@ const idpCols = `id, issuer, doc, client_secret, created_at, updated_at`
 func (s *Store) idpArgs(p authcore.IdentityProvider) []any {
 	doc := idpDocV1{DisplayName: p.DisplayName, ClientID: p.ClientID, Audiences: p.Audiences,
 		Algorithms: p.Algorithms, Claims: p.Claims, Scopes: p.Scopes, Resources: p.Resources,
-		Provisioning: p.Provisioning, Enabled: p.Enabled}
+		Provisioning: p.Provisioning, Enabled: p.Enabled, TrustAuth: p.TrustAuthContext}
 	var secret []byte
 	if p.ClientSecret != "" {
 		secret = s.aead.seal([]byte(p.ClientSecret), "identity_providers/"+p.ID)
@@ -61,6 +62,7 @@ func (s *Store) scanIDP(row pgx.Row) (authcore.IdentityProvider, error) {
 	p.CreatedAt, p.UpdatedAt = tv(created), tv(updated)
 	p.DisplayName, p.ClientID, p.Audiences, p.Algorithms = d.DisplayName, d.ClientID, d.Audiences, d.Algorithms
 	p.Claims, p.Scopes, p.Resources, p.Provisioning, p.Enabled = d.Claims, d.Scopes, d.Resources, d.Provisioning, d.Enabled
+	p.TrustAuthContext = d.TrustAuth
 	return p, nil
 }
 
