@@ -32,6 +32,8 @@ type FlowInput struct {
 	RevealSecrets bool   `json:"reveal_secrets"`
 	// Prompt is the OIDC prompt of the code flows ("login" signs in again).
 	Prompt string `json:"prompt"`
+	// ACRValues asks the code flows for a sign-in strength (acr_values).
+	ACRValues string `json:"acr_values"`
 	// The federation flow: the external OpenID provider, the client
 	// registered there with a loopback redirect (its secret, if
 	// confidential) and the scope asked of it. ClientID/ClientSecret are
@@ -47,7 +49,7 @@ func (in FlowInput) options() flow.Options {
 	return flow.Options{
 		Issuer: in.Issuer, ClientID: in.ClientID, ClientSecret: in.ClientSecret, Flow: in.Flow,
 		Scope: in.Scope, Resource: in.Resource, Audience: in.Audience, APIURL: in.APIURL, FromAPI: in.FromAPI, ResponseMode: in.ResponseMode,
-		Token: in.Token, RefreshToken: in.RefreshToken, RevealSecrets: in.RevealSecrets, Prompt: in.Prompt,
+		Token: in.Token, RefreshToken: in.RefreshToken, RevealSecrets: in.RevealSecrets, Prompt: in.Prompt, ACRValues: in.ACRValues,
 		ExternalIssuer: in.ExternalIssuer, ExternalClientID: in.ExternalClientID,
 		ExternalClientSecret: in.ExternalClientSecret, ExternalScope: in.ExternalScope,
 	}

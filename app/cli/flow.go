@@ -40,6 +40,7 @@ func runFlow(args []string, env Env) error {
 	fs.StringVar(&o.Token, "token", "", "token to start from (introspect, revoke, call_api, token_exchange)")
 	fs.StringVar(&o.RedirectURI, "redirect-uri", "", "loopback redirect URI (default http://127.0.0.1:<random>/callback)")
 	fs.StringVar(&o.Prompt, "prompt", "", "OIDC prompt of the authorization request (login, consent, none)")
+	fs.StringVar(&o.ACRValues, "acr-values", "", "acr_values of the authorization request, e.g. urn:latchkey:acr:mfa (a weaker acr is flagged)")
 	fs.StringVar(&o.ExternalIssuer, "external-issuer", "", "federation: the external OpenID provider's issuer")
 	fs.StringVar(&o.ExternalClientID, "external-client", "", "federation: the client id registered at the external provider (loopback redirect)")
 	extSecretStdin := fs.Bool("external-secret-stdin", false, "federation: read the external client's secret from standard input (after the --secret-stdin line)")

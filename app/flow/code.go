@@ -65,6 +65,9 @@ func (r *runner) authorizationCode(scope string) (*tokenResponse, error) {
 	if r.o.ResponseMode != "" {
 		q.Set("response_mode", r.o.ResponseMode) // JARM, jarm.go
 	}
+	if r.o.ACRValues != "" {
+		q.Set("acr_values", r.o.ACRValues)
+	}
 	u.RawQuery = q.Encode()
 	authURL := u.String()
 
@@ -195,6 +198,7 @@ func (r *runner) checkIDToken(s *Step, raw, nonce, accessToken string) {
 		s.check(CheckAzp, false, fmt.Sprintf("aud has %d values %v but there is no azp naming the authorized party (OIDC Core §3.1.3.7 item 4)", len(aud), aud))
 	}
 
+	r.checkACR(s, c) // acr.go
 	got := claimString(c, "nonce")
 	s.check(CheckNonce, nonce != "" && got == nonce, fmt.Sprintf("sent nonce %q, ID token has %q", nonce, got))
 

@@ -47,6 +47,7 @@ const (
 	RuleTransport          = "issuer-https"
 	RuleAtHash             = "id-token-at-hash"
 	RuleAzp                = "id-token-azp"
+	RuleACR                = "id-token-acr"
 	RuleExternalAccepted   = "external-token-exchange"
 	RuleExchangedAudience  = "exchanged-token-audience"
 	RuleExchangedSubject   = "exchanged-token-subject"

@@ -66,6 +66,9 @@ func (l *linter) authorization() {
 		}
 		l.add(RuleAzp, pick(c.OK, sev), "OIDC Core §3.1.3.7", "%s", c.Detail)
 	}
+	// acr_values is a voluntary request (OIDC Core §3.1.2.1): one not
+	// honoured is a warning for the client to act on, not a broken server.
+	l.fromChecks(CheckACR, RuleACR, SeverityWarning, "OIDC Core §3.1.2.1, §2 (acr); RFC 9470")
 	if !l.fromChecks(CheckNonce, RuleNonce, SeverityError, "OIDC Core §3.1.3.7; RFC 9700 §4.5.3.2") &&
 		len(l.t.checks(CheckState)) > 0 {
 		l.add(RuleNonce, SeverityInfo, "OIDC Core §3.1.2.1", "no ID token was issued, so no nonce to check")

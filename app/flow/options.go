@@ -98,6 +98,11 @@ type Options struct {
 	// (e.g. "login" to sign in again although a session exists; OIDC Core
 	// §3.1.2.1); empty sends none.
 	Prompt string
+	// ACRValues is the space-separated acr_values of the authorization
+	// request (OIDC Core §3.1.2.1): the sign-in strength asked for, e.g.
+	// urn:latchkey:acr:mfa. The ID token check flags an acr that does not
+	// honour it. Empty sends none.
+	ACRValues string
 	// ExternalIssuer, ExternalClientID and ExternalClientSecret are the
 	// external OpenID provider of the federation flow and the client
 	// registered there (with the loopback redirect); an empty secret makes

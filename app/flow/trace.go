@@ -115,6 +115,7 @@ const (
 	CheckState           = "state_round_trip"
 	CheckIss             = "iss_in_authorization_response"
 	CheckNonce           = "nonce_round_trip"
+	CheckACR             = "acr_honoured"
 	CheckSignature       = "signature"
 	CheckIDTokenClaims   = "id_token_claims"
 	CheckRotation        = "refresh_rotation"
