@@ -117,6 +117,8 @@ export interface Methods {
   ListSessions(idOrName: string): Promise<Session[] | null>
   /** ListUsers returns every user, by username. */
   ListUsers(): Promise<User[] | null>
+  /** MFAStatus counts the users with and without a confirmed second factor. */
+  MFAStatus(): Promise<MFACount>
   /** Me names who the console acts as (for the header and audit events). */
   Me(): Promise<Me>
   /**
@@ -152,6 +154,12 @@ export interface Methods {
   RemoveIdentityProvider(id: string): Promise<void>
   /** RemoveRoute deletes the route with prefix. */
   RemoveRoute(prefix: string): Promise<Route[] | null>
+  /**
+   * ResetUserFactors removes every second factor of a user who lost them
+   * (each removal audited with the console's actor) and reports how many;
+   * the user enrolls again at the next sign-in if policy requires it.
+   */
+  ResetUserFactors(idOrName: string): Promise<number>
   /**
    * RevokeConsent forgets what a user allowed a client; the next
    * authorization asks again.
@@ -201,6 +209,8 @@ export interface Methods {
   SetUserDisabled(idOrName: string, disabled: boolean): Promise<User>
   /** SetUserPassword replaces a user's password. */
   SetUserPassword(idOrName: string, password: string): Promise<void>
+  /** SetUserRequireMFA sets whether a user must sign in with a second factor. */
+  SetUserRequireMFA(idOrName: string, on: boolean): Promise<User>
   /**
    * Settings returns the live policy with its defaults and the instance's
    * read-only facts.
@@ -246,6 +256,8 @@ export interface Methods {
    * records an admin.action naming the actor and each change.
    */
   UpdateSettings(in_: SettingsInput): Promise<Settings>
+  /** UserFactors lists a user's second factors (by id or username). */
+  UserFactors(idOrName: string): Promise<Factor[] | null>
   /**
    * VerifyAudit walks the audit log's hash chain and names the first event
    * that was altered, removed or reordered, then checks every index against
@@ -392,6 +404,7 @@ export interface Client {
   backchannel_logout_session_required?: boolean
   frontchannel_logout_uri?: string
   frontchannel_logout_session_required?: boolean
+  require_mfa: boolean
   previous_secret_valid: boolean
   previous_secret_expires_at?: string
   created_at: string
@@ -434,6 +447,8 @@ export interface ClientInput {
    */
   frontchannel_logout_uri: string
   frontchannel_logout_session_required: boolean
+  /** RequireMFA makes every sign-in for the client use a second factor. */
+  require_mfa: boolean
 }
 
 /** ClusterNode is one node of the cluster as the Dashboard lists it. (Go: app.ClusterNode) */
@@ -485,6 +500,22 @@ export interface Cors {
  * largest representable duration to approximately 290 years. (Go: time.Duration)
  */
 export type Duration = number
+
+/**
+ * Factor is one second factor of a user as the console shows it: never
+ * its secret. (Go: app.Factor)
+ */
+export interface Factor {
+  id: string
+  /** totp, webauthn or recovery */
+  kind: string
+  name: string
+  confirmed: boolean
+  created_at: string
+  last_used_at?: string
+  /** Remaining counts the unused recovery codes (recovery only). */
+  remaining?: number
+}
 
 /** Check is one thing a step verified. (Go: flow.Check) */
 export interface FlowCheck {
@@ -543,6 +574,8 @@ export interface FlowInput {
   reveal_secrets: boolean
   /** Prompt is the OIDC prompt of the code flows ("login" signs in again). */
   prompt: string
+  /** ACRValues asks the code flows for a sign-in strength (acr_values). */
+  acr_values: string
   /**
    * The federation flow: the external OpenID provider, the client
    * registered there with a loopback redirect (its secret, if
@@ -738,6 +771,11 @@ export interface IdentityProvider {
   resources: string[]
   provisioning: string
   enabled: boolean
+  /**
+   * TrustAuthContext carries the provider's acr/amr into Latchkey's
+   * sessions and tokens.
+   */
+  trust_auth_context: boolean
   redirect_uri: string
   created_at: string
   updated_at: string
@@ -763,6 +801,8 @@ export interface IdentityProviderSpec {
   resources?: string[]
   provisioning?: string
   enabled?: boolean
+  /** TrustAuthContext: see IdentityProvider. */
+  trust_auth_context?: boolean
 }
 
 /** InstanceFacts are the settings a restart changes. (Go: app.InstanceFacts) */
@@ -794,6 +834,15 @@ export interface Key {
 export interface KeyInfo {
   kid: string
   algs: string[]
+}
+
+/**
+ * MFACount is the Dashboard's count of users with and without a second
+ * factor. (Go: app.MFACount)
+ */
+export interface MFACount {
+  with_second_factor: number
+  without_second_factor: number
 }
 
 /** Me is the person using the console. (Go: app.Me) */
@@ -877,6 +926,14 @@ export interface Route {
   audience?: string
   /** Clients, if set, are the only client_ids allowed (403 otherwise). */
   clients?: string[]
+  /**
+   * ACR, if set, is the weakest authentication context class a token's
+   * sign-in must have (its acr claim); a weaker one gets 401 with
+   * insufficient_user_authentication (RFC 9470). Latchkey's classes are
+   * ordered (password < mfa < phishing-resistant); any other value must
+   * match exactly. acr.go.
+   */
+  acr?: string
   /** RateLimit limits requests per client and per remote IP. */
   rate_limit?: RateLimit
   /**
@@ -1116,6 +1173,12 @@ export interface User {
   locked: boolean
   locked_until?: string
   created_at: string
+  /**
+   * RequireMFA: the user must sign in with a second factor;
+   * SecondFactor: they have one (users_mfa.go).
+   */
+  require_mfa: boolean
+  second_factor: boolean
 }
 
 /** UserInput is what the user form and `latchkey user create` send. (Go: app.UserInput) */

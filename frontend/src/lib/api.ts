@@ -17,7 +17,7 @@ import type {
   Alert, AuditEvent, AuditFilter, AuditVerify, Client, ClusterNode, Consent, ConnectionReport, Cors, FlowFinding, FlowRequest,
   FlowResponse, FlowRun, FlowStep, FlowToken, FlowTrace, Grant, GrantFilter, IdentityProvider,
   IdentityProviderSpec, Key, Me, Point, ProbeResult, RateLimit, Route, RouteStats, SavedFlow, Scope, Series,
-  Session, Setting, SettingChange, Settings, TLSFacts, User, UserInput,
+  Session, Setting, SettingChange, Settings, TLSFacts, User, UserInput, Factor, MFACount,
 } from './api.gen'
 import { accessToken } from './auth'
 
@@ -167,7 +167,7 @@ export type {
   Alert, AuditEvent, AuditFilter, AuditVerify, Client, ClusterNode, Consent, ConnectionReport, Cors, FlowFinding, FlowRequest,
   FlowResponse, FlowRun, FlowStep, FlowToken, FlowTrace, Grant, GrantFilter, IdentityProvider,
   IdentityProviderSpec, Key, Me, Point, ProbeResult, RateLimit, Route, RouteStats, SavedFlow, Scope, Series,
-  Session, Setting, SettingChange, Settings, TLSFacts, User, UserInput,
+  Session, Setting, SettingChange, Settings, TLSFacts, User, UserInput, Factor, MFACount,
 }
 
 /** T with the fields of N, each of which must be assignable to T's own. */
@@ -245,6 +245,13 @@ export interface Api {
   setUserDisabled(idOrName: string, disabled: boolean): Promise<User>
   setUserPassword(idOrName: string, password: string): Promise<void>
   unlockUser(idOrName: string): Promise<User>
+  /** A user's second factors (never a secret). */
+  userFactors(idOrName: string): Promise<Factor[]>
+  /** Removes every second factor of a user; resolves to how many. */
+  resetUserFactors(idOrName: string): Promise<number>
+  setUserRequireMFA(idOrName: string, on: boolean): Promise<User>
+  /** Users with and without a second factor (Dashboard). */
+  mfaStatus(): Promise<MFACount>
   listSessions(idOrName: string): Promise<Session[]>
   endSession(id: string): Promise<void>
   listConsents(idOrName: string): Promise<Consent[]>
@@ -374,6 +381,10 @@ export function createApi(transport: Transport): Api {
     setUserDisabled: (id, disabled) => go('SetUserDisabled', id, disabled),
     setUserPassword: (id, pw) => none(go('SetUserPassword', id, pw)),
     unlockUser: (id) => go('UnlockUser', id),
+    userFactors: async (id) => list(await go('UserFactors', id)),
+    resetUserFactors: async (id) => Number(await go('ResetUserFactors', id)),
+    setUserRequireMFA: (id, on) => go('SetUserRequireMFA', id, on),
+    mfaStatus: () => go('MFAStatus'),
     listSessions: async (id) => list(await go('ListSessions', id)),
     endSession: (id) => none(go('EndSession', id)),
     listConsents: async (id) => list(await go('ListConsents', id)).map((c) => ({ ...c, scopes: list(c.scopes) })),

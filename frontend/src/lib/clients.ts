@@ -55,6 +55,7 @@ export function presetFor(kind: AppKind, name = ''): ClientInput {
     backchannel_logout_session_required: false,
     frontchannel_logout_uri: '',
     frontchannel_logout_session_required: false,
+    require_mfa: false,
   }
   switch (kind) {
     case 'spa':
@@ -88,6 +89,7 @@ export function inputFromClient(c: Client): ClientInput {
     backchannel_logout_session_required: c.backchannel_logout_session_required ?? false,
     frontchannel_logout_uri: c.frontchannel_logout_uri ?? '',
     frontchannel_logout_session_required: c.frontchannel_logout_session_required ?? false,
+    require_mfa: c.require_mfa ?? false,
   }
 }
 

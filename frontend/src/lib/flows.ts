@@ -37,7 +37,7 @@ export const FLOWS: FlowChoice[] = [
 export function emptyFlowInput(): FlowInput {
   return {
     issuer: '', client_id: '', client_secret: '', flow: 'authorization_code', scope: 'openid profile offline_access', resource: '', audience: '',
-    api_url: '', from_api: false, response_mode: '', token: '', refresh_token: '', reveal_secrets: false, prompt: '',
+    api_url: '', from_api: false, response_mode: '', token: '', refresh_token: '', reveal_secrets: false, prompt: '', acr_values: '',
     external_issuer: '', external_client_id: '', external_client_secret: '', external_scope: '',
   }
 }

@@ -19,12 +19,13 @@ export interface IdpForm {
   groups_claim: string
   provisioning: 'refuse' | 'create'
   enabled: boolean
+  trust_auth_context: boolean
 }
 
 const words = (s: string) => s.split(/[\s,]+/).filter(Boolean)
 
 export function emptyIdpForm(): IdpForm {
-  return { id: '', issuer: 'https://', display_name: '', client_id: '', client_secret: '', audiences: '', algorithms: ['RS256', 'ES256'], scopes: 'openid email profile', sub_claim: '', email_claim: '', name_claim: '', groups_claim: '', provisioning: 'refuse', enabled: true }
+  return { id: '', issuer: 'https://', display_name: '', client_id: '', client_secret: '', audiences: '', algorithms: ['RS256', 'ES256'], scopes: 'openid email profile', sub_claim: '', email_claim: '', name_claim: '', groups_claim: '', provisioning: 'refuse', enabled: true, trust_auth_context: false }
 }
 
 export function formFromProvider(p: IdentityProvider): IdpForm {
@@ -33,6 +34,7 @@ export function formFromProvider(p: IdentityProvider): IdpForm {
     audiences: p.audiences.join(' '), algorithms: [...p.algorithms], scopes: p.scopes.join(' '),
     sub_claim: p.sub_claim ?? '', email_claim: p.email_claim ?? '', name_claim: p.name_claim ?? '', groups_claim: p.groups_claim ?? '',
     provisioning: p.provisioning === 'create' ? 'create' : 'refuse', enabled: p.enabled,
+    trust_auth_context: p.trust_auth_context ?? false,
   }
 }
 
@@ -42,7 +44,7 @@ export function specFromForm(f: IdpForm): IdentityProviderSpec {
     issuer: f.issuer.trim(), display_name: f.display_name.trim(), client_id: f.client_id.trim(),
     audiences: words(f.audiences), algorithms: f.algorithms, scopes: words(f.scopes),
     sub_claim: f.sub_claim.trim(), email_claim: f.email_claim.trim(), name_claim: f.name_claim.trim(), groups_claim: f.groups_claim.trim(),
-    provisioning: f.provisioning, enabled: f.enabled,
+    provisioning: f.provisioning, enabled: f.enabled, trust_auth_context: f.trust_auth_context,
   }
   if (f.id.trim()) spec.id = f.id.trim()
   if (f.client_secret) spec.client_secret = f.client_secret

@@ -13,6 +13,7 @@ export interface RouteForm {
   scopes: string
   any_scopes: string
   audience: string
+  acr: string
   clients: string
   per_client: string
   per_ip: string
@@ -26,7 +27,7 @@ export interface RouteForm {
 const words = (s: string) => s.split(/[\s,]+/).filter(Boolean)
 
 export function emptyRouteForm(): RouteForm {
-  return { name: '', prefix: '/api/', host: '', methods: '', upstream: 'http://127.0.0.1:9000', strip_prefix: false, scopes: '', any_scopes: '', audience: '', clients: '', per_client: '', per_ip: '', burst: '', keep_authorization: false, introspect: false, revocation_fail_open: false, form_tokens: false }
+  return { name: '', prefix: '/api/', host: '', methods: '', upstream: 'http://127.0.0.1:9000', strip_prefix: false, scopes: '', any_scopes: '', audience: '', acr: '', clients: '', per_client: '', per_ip: '', burst: '', keep_authorization: false, introspect: false, revocation_fail_open: false, form_tokens: false }
 }
 
 export function formFromRoute(r: Route): RouteForm {
@@ -40,6 +41,7 @@ export function formFromRoute(r: Route): RouteForm {
     scopes: (r.scopes ?? []).join(' '),
     any_scopes: (r.any_scopes ?? []).join(' '),
     audience: r.audience ?? '',
+    acr: r.acr ?? '',
     clients: (r.clients ?? []).join(' '),
     per_client: r.rate_limit?.per_client ?? '',
     per_ip: r.rate_limit?.per_ip ?? '',
@@ -65,6 +67,7 @@ export function routeFromForm(f: RouteForm, base: Route = { prefix: '' }): Route
   set('scopes', words(f.scopes))
   set('any_scopes', words(f.any_scopes))
   set('audience', f.audience.trim())
+  set('acr', f.acr.trim())
   set('clients', words(f.clients))
   set('keep_authorization', f.keep_authorization)
   set('introspect', f.introspect)

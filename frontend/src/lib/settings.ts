@@ -22,6 +22,7 @@ export const SETTING_HELP: Record<string, string> = {
   lockout_threshold: 'Wrong passwords that lock a user account. While locked, even the right password fails; an administrator can unlock it on the Users screen.',
   lockout_window: 'Only failures within this period count towards the lockout.',
   lockout_duration: 'How long a locked account stays locked.',
+  admins_must_use_mfa: '"on": administrators sign in with a second factor (and set one up at their next sign-in). On by default unless the issuer is a loopback URL.',
   audit_retention: 'How long audit events are kept; older ones are pruned (the hash chain stays verifiable). A shorter retention prunes at once.',
 }
 
@@ -30,6 +31,7 @@ export const SETTING_GROUPS: { id: string; title: string; keys: string[] }[] = [
   { id: 'lifetimes', title: 'Token lifetimes', keys: ['access_token_ttl', 'refresh_token_ttl'] },
   { id: 'limits', title: 'Rate limits', keys: ['token_rate_per_client', 'token_rate_per_ip', 'auth_failure_burst', 'auth_failure_rate'] },
   { id: 'lockout', title: 'Account lockout', keys: ['lockout_threshold', 'lockout_window', 'lockout_duration'] },
+  { id: 'mfa', title: 'Second factor', keys: ['admins_must_use_mfa'] },
   { id: 'retention', title: 'Audit retention', keys: ['audit_retention'] },
 ]
 
@@ -104,6 +106,8 @@ export function checkSettingsForm(form: SettingsForm, s: Settings): Record<strin
       if (!(mayBeOff && v === 'off') && (!m || Number(m[1]) < 1 || Number(m[1]) > 1_000_000))
         errs[p.key] = mayBeOff ? 'write a count per second, minute or hour, like "100/s", "600/m" or "10/h", or "off"' : 'write a count per second, minute or hour, like "1/s" or "30/m"'
       else if (m && p.max && perSecond(v) > perSecond(p.max)) errs[p.key] = `must be at most ${p.max}`
+    } else if (p.kind === 'switch') {
+      if (v !== 'on' && v !== 'off') errs[p.key] = 'must be "on" or "off"'
     } else if (!/^\d+$/.test(v)) {
       errs[p.key] = 'must be a whole number'
     } else if (p.min && p.max && (Number(v) < Number(p.min) || Number(v) > Number(p.max))) {
