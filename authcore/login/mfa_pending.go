@@ -44,26 +44,7 @@ func (m *Manager) startPending(w http.ResponseWriter, r *http.Request, u authcor
 // currentPending returns the browser's pending sign-in and its user; an
 // expired one, or one whose user is gone or disabled, gives false.
 func (m *Manager) currentPending(r *http.Request) (authcore.Session, authcore.User, bool) {
-	c, err := r.Cookie(m.cookieName(pendingCookie))
-	if err != nil || !validToken(c.Value, sessionBytes) {
-		return authcore.Session{}, authcore.User{}, false
-	}
-	ctx := r.Context()
-	p, err := m.store.GetSession(ctx, pendingPrefix+sessionID(c.Value))
-	if err != nil {
-		if !errors.Is(err, authcore.ErrNotFound) {
-			m.log.Error().Err(err).Msg("login: read pending sign-in")
-		}
-		return authcore.Session{}, authcore.User{}, false
-	}
-	if !m.now().Before(p.ExpiresAt) || !isPending(p) {
-		return authcore.Session{}, authcore.User{}, false
-	}
-	u, err := m.store.GetUser(ctx, p.UserID)
-	if err != nil || u.Disabled {
-		return authcore.Session{}, authcore.User{}, false
-	}
-	return p, u, true
+	return m.cookieRecord(r, pendingCookie, pendingPrefix) // sessions.go
 }
 
 // endPending forgets the pending sign-in p and clears its cookie.

@@ -30,19 +30,26 @@ func (m *Manager) Session(r *http.Request) (authcore.Session, bool) {
 
 // current returns the browser's session and its user.
 func (m *Manager) current(r *http.Request) (authcore.Session, authcore.User, bool) {
-	c, err := r.Cookie(m.cookieName(sessionCookie))
+	return m.cookieRecord(r, sessionCookie, "")
+}
+
+// cookieRecord returns the live record stored under prefix plus the hash
+// of the named cookie's value, and its user (who must exist and be
+// enabled): a session, or a pending sign-in (mfa_pending.go).
+func (m *Manager) cookieRecord(r *http.Request, cookie, prefix string) (authcore.Session, authcore.User, bool) {
+	c, err := r.Cookie(m.cookieName(cookie))
 	if err != nil || !validToken(c.Value, sessionBytes) {
 		return authcore.Session{}, authcore.User{}, false
 	}
 	ctx := r.Context()
-	s, err := m.store.GetSession(ctx, sessionID(c.Value))
+	s, err := m.store.GetSession(ctx, prefix+sessionID(c.Value))
 	if err != nil {
 		if !errors.Is(err, authcore.ErrNotFound) {
 			m.log.Error().Err(err).Msg("login: read session")
 		}
 		return authcore.Session{}, authcore.User{}, false
 	}
-	if !m.now().Before(s.ExpiresAt) {
+	if !m.now().Before(s.ExpiresAt) || s.Pending() != (prefix == pendingPrefix) {
 		return authcore.Session{}, authcore.User{}, false
 	}
 	u, err := m.store.GetUser(ctx, s.UserID)

@@ -250,6 +250,10 @@ func TestTOTPEndToEnd(t *testing.T) {
 	if strings.Contains(page, `name="password"`) || !strings.Contains(page, `value="totp"`) {
 		t.Fatalf("second-factor page:\n%s", page)
 	}
+	// Half-way (password, no code yet) is not signed in.
+	if resp, _ := b.Get(e.authURL()); resp.Header.Get("Location") == "" || !strings.Contains(resp.Header.Get("Location"), "/login?") {
+		t.Fatalf("a pending sign-in passed for a session: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
 	if _, again := e.submit(b, page, "totp", e.code(secret)); !strings.Contains(again, "not valid") {
 		t.Fatalf("a replayed code was accepted:\n%s", again)
 	}
