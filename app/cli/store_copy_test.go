@@ -174,6 +174,13 @@ func populate(t *testing.T, in *instance) {
 	}
 	st := in.state.store
 	now := time.Now()
+	// A second-factor record (recovery codes), whose secret is sealed
+	// in PostgreSQL.
+	alice, err := st.GetUserByUsername(ctx, "alice")
+	must(t, err)
+	if _, err := in.srv.Login.GenerateRecoveryCodes(ctx, alice.ID, "test"); err != nil {
+		t.Fatal(err)
+	}
 	keys, _ := st.ListSigningKeys(ctx)
 	if len(keys) == 1 {
 		next := keys[0]
