@@ -83,6 +83,8 @@ type Storage interface {
 	Counters
 	Cluster // cluster.go
 	Factors // factor.go
+	Factors           // factor.go
+	PasskeyChallenges // passkey.go
 
 	// GarbageCollect removes records that expired at or before now
 	// (revocations: at or before now less MaxClockSkew) and reports how

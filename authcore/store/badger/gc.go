@@ -33,6 +33,7 @@ var expirable = []struct {
 	{kindPAR, true, 0},
 	{kindDevice, true, 0},
 	{kindDeviceUser, false, 0},
+	{kindPasskeyChal, true, 0},
 }
 
 // gcBatch bounds the writes of one transaction.

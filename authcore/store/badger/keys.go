@@ -38,6 +38,7 @@ const (
 	kindDevice        = "device"          // <device code hash>
 	kindDeviceUser    = "device-user"     // <user code> -> device code hash
 	kindFactor        = "factor"          // <user>/<factor id>: second factors
+	kindPasskeyChal   = "passkey-chal"    // <challenge hash>: one WebAuthn ceremony
 )
 
 // key builds the key of one record of kind.

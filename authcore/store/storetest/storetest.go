@@ -57,6 +57,7 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) authcore.St
 		{"KeysetSwap", testKeysetSwap}, {"Leases", testLeases}, {"Heartbeats", testHeartbeats}, // cluster.go
 		{"Factors", testFactors},
 		{"FactorStepRace", testFactorStepRace},
+		{"PasskeyChallenges", testPasskeyChallenges},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
