@@ -43,7 +43,8 @@ var allowed = map[string][]string{
 	"authcore/federation": {"authcore", "audit", "authcore/jws", "authcore/jwkset"},
 	// authcore/egress is the dependency-free SSRF guard for outbound
 	// requests to client-registered URLs (back-channel logout).
-	"authcore/egress": {},
+	"authcore/egress":  {},
+	"authcore/passkey": {"authcore"}, // WebAuthn ceremonies; login reaches it through an interface
 	"authcore/gateway": {"authcore", "audit", "authcore/dpop", "authcore/jws", "authcore/jwkset", "authcore/tokencache",
 		"internal/httpstatus"},
 	"authcore/oauth": {"authcore", "audit", "authcore/dpop", "authcore/egress", "authcore/ratelimit", "authcore/tokencache"},
