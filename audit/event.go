@@ -78,6 +78,21 @@ const (
 	// session has (details.acr: the one required).
 	StepUp Type = "mfa.step_up"
 
+	// PasskeyRegistered and PasskeyRemoved are a user adding or removing
+	// a passkey (WebAuthn credential) on the account page;
+	// details.passkey is the credential ID, never key material.
+	PasskeyRegistered Type = "passkey.registered"
+	PasskeyRemoved    Type = "passkey.removed"
+	// PasskeyUsed is a verified passkey assertion (details.purpose:
+	// "passwordless" or "second-factor"); PasskeyFailed a refused one,
+	// Reason says why.
+	PasskeyUsed   Type = "passkey.used"
+	PasskeyFailed Type = "passkey.failed"
+	// PasskeyCloneSuspected is an assertion whose signature counter did
+	// not advance (WebAuthn §6.1.1): two copies of the key may exist. The
+	// sign-in is refused.
+	PasskeyCloneSuspected Type = "passkey.clone_suspected"
+
 	// AlertRaised is recorded by the monitoring rules when one of them
 	// fires (brute force, token reuse, invalid_client spike, key age).
 	AlertRaised Type = "alert.raised"

@@ -48,9 +48,9 @@ var allowed = map[string][]string{
 	"authcore/gateway": {"authcore", "audit", "authcore/dpop", "authcore/jws", "authcore/jwkset", "authcore/tokencache",
 		"internal/httpstatus"},
 	"authcore/oauth": {"authcore", "audit", "authcore/dpop", "authcore/egress", "authcore/ratelimit", "authcore/tokencache"},
-	"authcore/login": {"authcore", "audit", "authcore/ratelimit"},
+	"authcore/login": {"authcore", "audit", "authcore/ratelimit", "authcore/passkey"},
 	"authcore/oidc":  {"authcore", "audit", "authcore/dpop", "authcore/egress"},
-	"authcore/server": {"authcore", "audit", "authcore/gateway", "authcore/keys", "authcore/login",
+	"authcore/server": {"authcore", "audit", "authcore/gateway", "authcore/keys", "authcore/login", "authcore/passkey",
 		"authcore/oauth", "authcore/oidc", "authcore/federation", "authcore/dpop", "authcore/jws", "authcore/jwkset",
 		"internal/httpstatus"},
 	// Test scaffolding, imported by _test.go files only (TestTestSupport):

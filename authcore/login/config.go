@@ -15,6 +15,7 @@ import (
 
 	"github.com/latchkey/latchkey/audit"
 	"github.com/latchkey/latchkey/authcore"
+	"github.com/latchkey/latchkey/authcore/passkey"
 	"github.com/latchkey/latchkey/authcore/ratelimit"
 )
 
@@ -91,6 +92,10 @@ type Config struct {
 	// rate.Inf turns the limit off.
 	LoginRate  rate.Limit
 	LoginBurst int
+
+	// Passkeys is the WebAuthn relying party; nil turns passkeys off
+	// (the issuer's host is an IP address). passkey.go, account.go.
+	Passkeys *passkey.RP
 }
 
 // Manager signs users in: it is the users service of the console and CLI,
@@ -192,5 +197,6 @@ func (m *Manager) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("POST /consent", m.handleConsent)
 	mux.HandleFunc("GET /device", m.serveDevice) // RFC 8628 §3.3, device.go
 	mux.HandleFunc("POST /device", m.handleDevice)
-	m.mountMFA(mux) // second factors, mfa_pages.go
+	m.mountMFA(mux)     // second factors, mfa_pages.go
+	m.mountAccount(mux) // the account page and passkeys, account.go
 }

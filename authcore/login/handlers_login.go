@@ -65,6 +65,20 @@ func (m *Manager) renderLogin(w http.ResponseWriter, r *http.Request, status int
 		}
 	}
 	d.Providers = m.providerButtons(r.Context(), d.ReturnTo)
+	if d.ReturnTo == accountPath {
+		d.Message = "Sign in again to change your account."
+		if _, u, ok := m.current(r); ok && d.Username == "" {
+			d.Username = u.Username
+		}
+	}
+	if m.cfg.Passkeys != nil {
+		nonce, err := m.randomString(16)
+		if err != nil {
+			m.unavailable(w, r, err)
+			return
+		}
+		d.Nonce, d.Passkeys = nonce, true
+	}
 	m.render(w, status, "login", d, origins)
 }
 

@@ -28,6 +28,7 @@ var pages = map[string]*template.Template{
 	"mfa":     mustPage("mfa"),    // second factor, mfa_pages.go
 	"enroll":  mustPage("enroll"),
 	"codes":   mustPage("codes"),
+	"account": mustPage("account"), // account.go
 }
 
 func mustRead(name string) string {
@@ -88,6 +89,11 @@ type pageData struct {
 	Secret   string         // enrollment: the key for manual entry
 	FactorID string         // enrollment: the factor being confirmed
 	Codes    []string       // recovery codes, shown once
+	// Nonce allows the page's one script, /login/passkey.js (passkey.go),
+	// by a per-response CSP nonce; "" means no script at all.
+	Nonce    string
+	Passkeys bool         // passkeys are available (login: the passkey button)
+	Account  *accountView // the account page (account.go)
 }
 
 // hiddenField is one hidden input of the logout confirmation form.
@@ -147,7 +153,10 @@ func pageCSP(d pageData) string {
 	if d.QRCode != "" {
 		out = append(out, "img-src data:")
 	}
-	if len(d.Scripts) > 0 {
+	switch {
+	case d.Nonce != "": // passkey.js on the login and account pages (passkey.go)
+		out = append(out, "script-src 'nonce-"+d.Nonce+"'", "connect-src 'self'")
+	case len(d.Scripts) > 0:
 		out = append(out, "script-src 'self'")
 	}
 	return strings.Join(out, "; ")

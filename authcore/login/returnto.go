@@ -20,7 +20,7 @@ const returnPrefix = "/authorize?"
 // the authorization request as the OAuth package re-encoded it, so it
 // needs no other characters.
 func validReturnTo(s string) bool {
-	if validDeviceReturn(s) { // the device verification page, device.go
+	if validDeviceReturn(s) || s == accountPath { // the device page (device.go), the account page
 		return true
 	}
 	if len(s) > maxReturnTo || !strings.HasPrefix(s, returnPrefix) || len(s) == len(returnPrefix) {

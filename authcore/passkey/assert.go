@@ -62,7 +62,7 @@ func (rp *RP) FinishLogin(purpose Purpose, st, response []byte, load Loader) (As
 	}
 	parsed, err := protocol.ParseCredentialRequestResponseBytes(response)
 	if err != nil {
-		return Assertion{}, fmt.Errorf("passkey: parse assertion: %w", detail(err))
+		return Assertion{}, fmt.Errorf("%w: parse assertion: %w", ErrRefused, detail(err))
 	}
 	userID := s.UserID
 	if purpose == Passwordless {
@@ -90,7 +90,7 @@ func (rp *RP) FinishLogin(purpose Purpose, st, response []byte, load Loader) (As
 		c, err = rp.wa.ValidateLogin(wu, s.Session, parsed)
 	}
 	if err != nil {
-		return Assertion{}, fmt.Errorf("passkey: verify assertion: %w", detail(err))
+		return Assertion{}, fmt.Errorf("%w: verify assertion: %w", ErrRefused, detail(err))
 	}
 	a := Assertion{User: u, Passkey: stored, UserVerified: parsed.Response.AuthenticatorData.Flags.HasUserVerified()}
 	if c.Authenticator.CloneWarning {
@@ -114,9 +114,8 @@ func find(keys []authcore.Passkey, id []byte) (authcore.Passkey, bool) {
 	return authcore.Passkey{}, false
 }
 
-// IsRefused reports whether err is a verdict on the credential (not a
-// failure of the server): unknown, cloned, or failed verification.
+// IsRefused reports whether err is a verdict on the browser's answer
+// (not a failure of the server): unknown, cloned, or not verified.
 func IsRefused(err error) bool {
-	var pe *protocol.Error
-	return errors.Is(err, ErrUnknown) || errors.Is(err, ErrCloned) || errors.As(err, &pe)
+	return errors.Is(err, ErrRefused) || errors.Is(err, ErrUnknown) || errors.Is(err, ErrCloned)
 }

@@ -43,10 +43,10 @@ func (rp *RP) encode(p Purpose, userID string, s *webauthn.SessionData, options 
 func decode(p Purpose, raw []byte) (state, error) {
 	var s state
 	if err := json.Unmarshal(raw, &s); err != nil {
-		return s, fmt.Errorf("passkey: decode state: %w", err)
+		return s, fmt.Errorf("%w: decode state: %w", ErrRefused, err)
 	}
 	if s.Purpose != p {
-		return s, fmt.Errorf("passkey: a %s ceremony finished as %s", s.Purpose, p)
+		return s, fmt.Errorf("%w: a %s ceremony finished as %s", ErrRefused, s.Purpose, p)
 	}
 	return s, nil
 }
@@ -86,7 +86,7 @@ func (rp *RP) FinishRegistration(u authcore.User, keys []authcore.Passkey, st, r
 		return authcore.Passkey{}, err
 	}
 	if s.UserID != u.ID {
-		return authcore.Passkey{}, errors.New("passkey: registration finished by another user")
+		return authcore.Passkey{}, fmt.Errorf("%w: registration finished by another user", ErrRefused)
 	}
 	wu, err := newUser(u, keys)
 	if err != nil {
@@ -94,11 +94,11 @@ func (rp *RP) FinishRegistration(u authcore.User, keys []authcore.Passkey, st, r
 	}
 	parsed, err := protocol.ParseCredentialCreationResponseBytes(response)
 	if err != nil {
-		return authcore.Passkey{}, fmt.Errorf("passkey: parse registration: %w", detail(err))
+		return authcore.Passkey{}, fmt.Errorf("%w: parse registration: %w", ErrRefused, detail(err))
 	}
 	c, err := rp.wa.CreateCredential(wu, s.Session, parsed)
 	if err != nil {
-		return authcore.Passkey{}, fmt.Errorf("passkey: verify registration: %w", detail(err))
+		return authcore.Passkey{}, fmt.Errorf("%w: verify registration: %w", ErrRefused, detail(err))
 	}
 	var transports []string
 	for _, t := range c.Transport {

@@ -21,6 +21,8 @@ const DefaultTimeout = 5 * time.Minute
 // Errors of the ceremonies. Any other error from Finish* means the
 // response did not verify; its text is for the log, never the client.
 var (
+	// ErrRefused wraps every failed verification of a browser's answer.
+	ErrRefused = errors.New("passkey: refused")
 	// ErrCloned means the credential's signature counter did not advance:
 	// two copies of its private key may exist (WebAuthn §6.1.1).
 	ErrCloned = errors.New("passkey: signature counter went backwards: possible cloned authenticator")

@@ -161,6 +161,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		Logger:        cfg.Logger,
 		Now:           cfg.Now,
 		SecureCookies: cfg.SecureCookies,
+		Passkeys:      newPasskeys(cfg), // passkeys.go
 		OnDeny: func(w http.ResponseWriter, r *http.Request, returnTo string) {
 			s.OAuth.Authorizer().DenyConsent(w, r, returnTo)
 		},
