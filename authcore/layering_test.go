@@ -43,8 +43,9 @@ var allowed = map[string][]string{
 	"authcore/federation": {"authcore", "audit", "authcore/jws", "authcore/jwkset"},
 	// authcore/egress is the dependency-free SSRF guard for outbound
 	// requests to client-registered URLs (back-channel logout).
-	"authcore/egress":  {},
-	"authcore/passkey": {"authcore"}, // WebAuthn ceremonies; login reaches it through an interface
+	"authcore/egress":              {},
+	"authcore/passkey":             {"authcore"}, // WebAuthn ceremonies (login, server)
+	"authcore/passkey/passkeytest": {},           // a software authenticator for tests
 	"authcore/gateway": {"authcore", "audit", "authcore/dpop", "authcore/jws", "authcore/jwkset", "authcore/tokencache",
 		"internal/httpstatus"},
 	"authcore/oauth": {"authcore", "audit", "authcore/dpop", "authcore/egress", "authcore/ratelimit", "authcore/tokencache"},
@@ -67,7 +68,7 @@ var allowed = map[string][]string{
 }
 
 // testOnly are the packages that no non-test file may import.
-var testOnly = []string{"authcore/testsupport", "authcore/server/servertest"}
+var testOnly = []string{"authcore/testsupport", "authcore/server/servertest", "authcore/passkey/passkeytest"}
 
 // TestLayering states the import rules as a test (go/build/deps_test.go is
 // the model): authcore and audit never import the console, Wails or the

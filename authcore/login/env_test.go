@@ -169,3 +169,13 @@ func contains(t *testing.T, body string, want ...string) {
 		}
 	}
 }
+
+// sessionOf returns the live session c's cookie names, if any.
+func (e *env) sessionOf(c *http.Client) (authcore.Session, bool) {
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	u, _ := url.Parse(e.srv.URL)
+	for _, ck := range c.Jar.Cookies(u) {
+		r.AddCookie(ck)
+	}
+	return e.m.Session(r)
+}

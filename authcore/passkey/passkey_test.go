@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/latchkey/latchkey/authcore"
+	"github.com/latchkey/latchkey/authcore/passkey/passkeytest"
 )
 
 const (
@@ -28,13 +29,13 @@ func newRP(t *testing.T) (*RP, *time.Time) {
 
 // register runs a registration ceremony for alice with a and returns the
 // stored passkey.
-func register(t *testing.T, rp *RP, a *authenticator, keys []authcore.Passkey) authcore.Passkey {
+func register(t *testing.T, rp *RP, a *passkeytest.Authenticator, keys []authcore.Passkey) authcore.Passkey {
 	t.Helper()
 	opts, st, err := rp.BeginRegistration(alice, keys)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := rp.FinishRegistration(alice, keys, st, a.create(opts, []byte(alice.ID)), "Laptop")
+	p, err := rp.FinishRegistration(alice, keys, st, a.Create(opts, []byte(alice.ID)), "Laptop")
 	if err != nil {
 		t.Fatalf("FinishRegistration: %v", err)
 	}
@@ -52,8 +53,8 @@ func loader(keys ...authcore.Passkey) Loader {
 
 func TestRegisterThenSignIn(t *testing.T) {
 	rp, now := newRP(t)
-	a := newAuthenticator(t, rpID, origin)
-	a.be = true
+	a := passkeytest.New(t, rpID, origin)
+	a.BE = true
 	p := register(t, rp, a, nil)
 	if p.UserID != alice.ID || p.Name != "Laptop" || !p.BackupEligible || p.AttestationType != "none" || len(p.PublicKey) == 0 {
 		t.Fatalf("registered %+v", p)
@@ -68,11 +69,11 @@ func TestRegisterThenSignIn(t *testing.T) {
 			t.Fatal(err)
 		}
 		*now = now.Add(time.Minute)
-		as, err := rp.FinishLogin(purpose, st, a.get(opts), loader(p))
+		as, err := rp.FinishLogin(purpose, st, a.Get(opts), loader(p))
 		if err != nil {
 			t.Fatalf("%s: FinishLogin: %v", purpose, err)
 		}
-		if as.User.ID != alice.ID || !as.UserVerified || as.Passkey.SignCount != a.count || !as.Passkey.LastUsedAt.Equal(*now) {
+		if as.User.ID != alice.ID || !as.UserVerified || as.Passkey.SignCount != a.Count || !as.Passkey.LastUsedAt.Equal(*now) {
 			t.Fatalf("%s: assertion %+v", purpose, as)
 		}
 		p = as.Passkey
@@ -81,48 +82,48 @@ func TestRegisterThenSignIn(t *testing.T) {
 
 func TestSignInRefusals(t *testing.T) {
 	rp, _ := newRP(t)
-	a := newAuthenticator(t, rpID, origin)
+	a := passkeytest.New(t, rpID, origin)
 	p := register(t, rp, a, nil)
 	p.SignCount = 5
-	a.count = 5
+	a.Count = 5
 	tests := []struct {
 		name    string
 		purpose Purpose
 		answer  func(opts []byte) []byte
 		want    error // nil: any refusal
 	}{
-		{"counter went backwards", SecondFactor, func(o []byte) []byte { a.count = 3; return a.sign(o) }, ErrCloned},
-		{"counter did not advance", SecondFactor, func(o []byte) []byte { a.count = 5; return a.sign(o) }, ErrCloned},
+		{"counter went backwards", SecondFactor, func(o []byte) []byte { a.Count = 3; return a.Sign(o) }, ErrCloned},
+		{"counter did not advance", SecondFactor, func(o []byte) []byte { a.Count = 5; return a.Sign(o) }, ErrCloned},
 		{"another authenticator", SecondFactor, func(o []byte) []byte {
-			b := newAuthenticator(t, rpID, origin)
-			b.user = []byte(alice.ID)
-			return b.get(o)
+			b := passkeytest.New(t, rpID, origin)
+			b.User = []byte(alice.ID)
+			return b.Get(o)
 		}, ErrUnknown},
 		{"another authenticator, passwordless", Passwordless, func(o []byte) []byte {
-			b := newAuthenticator(t, rpID, origin)
-			b.user = []byte(alice.ID)
-			return b.get(o)
+			b := passkeytest.New(t, rpID, origin)
+			b.User = []byte(alice.ID)
+			return b.Get(o)
 		}, ErrUnknown},
 		{"wrong RP ID", SecondFactor, func(o []byte) []byte {
-			a.rpID = "evil.example"
-			defer func() { a.rpID = rpID }()
-			a.count = 9
-			return a.sign(o)
+			a.RPID = "evil.example"
+			defer func() { a.RPID = rpID }()
+			a.Count = 9
+			return a.Sign(o)
 		}, nil},
 		{"wrong origin", SecondFactor, func(o []byte) []byte {
-			a.origin = "https://evil.example"
-			defer func() { a.origin = origin }()
-			a.count = 9
-			return a.sign(o)
+			a.Origin = "https://evil.example"
+			defer func() { a.Origin = origin }()
+			a.Count = 9
+			return a.Sign(o)
 		}, nil},
-		{"no user verification, passwordless", Passwordless, func(o []byte) []byte { a.uv = false; defer func() { a.uv = true }(); a.count = 9; return a.sign(o) }, nil},
-		{"backup eligibility changed", SecondFactor, func(o []byte) []byte { a.be = true; defer func() { a.be = false }(); a.count = 9; return a.sign(o) }, nil},
-		{"backed up but not eligible", SecondFactor, func(o []byte) []byte { a.bs = true; defer func() { a.bs = false }(); a.count = 9; return a.sign(o) }, nil},
+		{"no user verification, passwordless", Passwordless, func(o []byte) []byte { a.UV = false; defer func() { a.UV = true }(); a.Count = 9; return a.Sign(o) }, nil},
+		{"backup eligibility changed", SecondFactor, func(o []byte) []byte { a.BE = true; defer func() { a.BE = false }(); a.Count = 9; return a.Sign(o) }, nil},
+		{"backed up but not eligible", SecondFactor, func(o []byte) []byte { a.BS = true; defer func() { a.BS = false }(); a.Count = 9; return a.Sign(o) }, nil},
 		{"unknown user handle", Passwordless, func(o []byte) []byte {
-			a.user = []byte("u-mallory")
-			defer func() { a.user = []byte(alice.ID) }()
-			a.count = 9
-			return a.sign(o)
+			a.User = []byte("u-mallory")
+			defer func() { a.User = []byte(alice.ID) }()
+			a.Count = 9
+			return a.Sign(o)
 		}, authcore.ErrNotFound},
 		{"garbage", SecondFactor, func([]byte) []byte { return []byte(`{"id":"x"}`) }, nil},
 	}
@@ -149,33 +150,33 @@ func TestSignInRefusals(t *testing.T) {
 
 func TestStateIsBoundToItsPurposeAndUser(t *testing.T) {
 	rp, _ := newRP(t)
-	a := newAuthenticator(t, rpID, origin)
+	a := passkeytest.New(t, rpID, origin)
 	p := register(t, rp, a, nil)
 	opts, st, err := rp.BeginLogin(&alice, []authcore.Passkey{p})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := rp.FinishLogin(Passwordless, st, a.get(opts), loader(p)); err == nil {
+	if _, err := rp.FinishLogin(Passwordless, st, a.Get(opts), loader(p)); err == nil {
 		t.Fatal("a second-factor state finished a passwordless sign-in")
 	}
 	opts, st, _ = rp.BeginRegistration(alice, nil)
 	bob := authcore.User{ID: "u-bob", Username: "bob"}
-	if _, err := rp.FinishRegistration(bob, nil, st, a.create(opts, []byte(bob.ID)), "x"); err == nil {
+	if _, err := rp.FinishRegistration(bob, nil, st, a.Create(opts, []byte(bob.ID)), "x"); err == nil {
 		t.Fatal("alice's registration finished for bob")
 	}
 }
 
 func TestRegistrationRefusals(t *testing.T) {
 	rp, _ := newRP(t)
-	for name, a := range map[string]*authenticator{
-		"wrong RP ID":  newAuthenticator(t, "evil.example", origin),
-		"wrong origin": newAuthenticator(t, rpID, "https://evil.example"),
+	for name, a := range map[string]*passkeytest.Authenticator{
+		"wrong RP ID":  passkeytest.New(t, "evil.example", origin),
+		"wrong origin": passkeytest.New(t, rpID, "https://evil.example"),
 	} {
 		opts, st, err := rp.BeginRegistration(alice, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := rp.FinishRegistration(alice, nil, st, a.create(opts, []byte(alice.ID)), "x"); err == nil {
+		if _, err := rp.FinishRegistration(alice, nil, st, a.Create(opts, []byte(alice.ID)), "x"); err == nil {
 			t.Errorf("%s: registered", name)
 		}
 	}

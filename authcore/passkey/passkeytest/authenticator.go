@@ -1,4 +1,9 @@
-package passkey
+// Package passkeytest is a software WebAuthn authenticator for tests:
+// one ES256 credential, "none" attestation, its flags, counter, RP ID
+// and the origin its "browser" reports under the test's control. It
+// answers the JSON options go-webauthn produces with the JSON a browser
+// posts (PublicKeyCredential.toJSON).
+package passkeytest
 
 import (
 	"crypto/ecdsa"
@@ -14,22 +19,21 @@ import (
 	"github.com/go-webauthn/webauthn/protocol/webauthncose"
 )
 
-// authenticator is a software WebAuthn authenticator for the tests: one
-// ES256 credential, "none" attestation, flags and counter under the
-// test's control.
-type authenticator struct {
-	t      *testing.T
-	rpID   string // the RP ID it hashes (a phishing site's differs)
-	origin string // the origin the "browser" reports
+// Authenticator is one software authenticator holding one credential.
+type Authenticator struct {
+	t      testing.TB
+	RPID   string // the RP ID it hashes (a phishing site's differs)
+	Origin string // the origin the "browser" reports
 	key    *ecdsa.PrivateKey
-	id     []byte
-	user   []byte // user handle stored with the credential
-	count  uint32
-	uv     bool // user verification performed
-	be, bs bool // backup eligible, backed up
+	ID     []byte // the credential ID
+	User   []byte // the user handle stored with the credential
+	Count  uint32 // the signature counter
+	UV     bool   // user verification performed (true by default)
+	BE, BS bool   // backup eligible, backed up
 }
 
-func newAuthenticator(t *testing.T, rpID, origin string) *authenticator {
+// New returns an authenticator for rpID, used from origin.
+func New(t testing.TB, rpID, origin string) *Authenticator {
 	t.Helper()
 	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -37,7 +41,7 @@ func newAuthenticator(t *testing.T, rpID, origin string) *authenticator {
 	}
 	id := make([]byte, 16)
 	_, _ = rand.Read(id)
-	return &authenticator{t: t, rpID: rpID, origin: origin, key: k, id: id, uv: true}
+	return &Authenticator{t: t, RPID: rpID, Origin: origin, key: k, ID: id, UV: true}
 }
 
 const (
@@ -48,27 +52,27 @@ const (
 	flagAT = 0x40
 )
 
-func (a *authenticator) authData(attested bool) []byte {
-	h := sha256.Sum256([]byte(a.rpID))
+func (a *Authenticator) authData(attested bool) []byte {
+	h := sha256.Sum256([]byte(a.RPID))
 	flags := byte(flagUP)
-	if a.uv {
+	if a.UV {
 		flags |= flagUV
 	}
-	if a.be {
+	if a.BE {
 		flags |= flagBE
 	}
-	if a.bs {
+	if a.BS {
 		flags |= flagBS
 	}
 	if attested {
 		flags |= flagAT
 	}
 	b := append(h[:], flags)
-	b = binary.BigEndian.AppendUint32(b, a.count)
+	b = binary.BigEndian.AppendUint32(b, a.Count)
 	if attested {
 		b = append(b, make([]byte, 16)...) // AAGUID: none
-		b = binary.BigEndian.AppendUint16(b, uint16(len(a.id)))
-		b = append(b, a.id...)
+		b = binary.BigEndian.AppendUint16(b, uint16(len(a.ID)))
+		b = append(b, a.ID...)
 		pub, err := a.key.PublicKey.ECDH()
 		if err != nil {
 			a.t.Fatal(err)
@@ -86,7 +90,7 @@ func (a *authenticator) authData(attested bool) []byte {
 	return b
 }
 
-func (a *authenticator) clientData(typ string, options []byte) []byte {
+func (a *Authenticator) clientData(typ string, options []byte) []byte {
 	var o struct {
 		PublicKey struct {
 			Challenge string `json:"challenge"`
@@ -100,34 +104,35 @@ func (a *authenticator) clientData(typ string, options []byte) []byte {
 	if ch == "" {
 		ch = o.PublicKey.Challenge
 	}
-	b, _ := json.Marshal(map[string]any{"type": typ, "challenge": ch, "origin": a.origin, "crossOrigin": false})
+	b, _ := json.Marshal(map[string]any{"type": typ, "challenge": ch, "origin": a.Origin, "crossOrigin": false})
 	return b
 }
 
 var b64 = base64.RawURLEncoding.EncodeToString
 
-// create answers navigator.credentials.create with options.
-func (a *authenticator) create(options []byte, userHandle []byte) []byte {
-	a.user = userHandle
+// Create answers navigator.credentials.create with options, for the
+// user handle userHandle.
+func (a *Authenticator) Create(options []byte, userHandle []byte) []byte {
+	a.User = userHandle
 	att, err := webauthncbor.Marshal(map[string]any{"fmt": "none", "attStmt": map[string]any{}, "authData": a.authData(true)})
 	if err != nil {
 		a.t.Fatal(err)
 	}
-	b, _ := json.Marshal(map[string]any{"id": b64(a.id), "rawId": b64(a.id), "type": "public-key",
+	b, _ := json.Marshal(map[string]any{"id": b64(a.ID), "rawId": b64(a.ID), "type": "public-key",
 		"response": map[string]any{"clientDataJSON": b64(a.clientData("webauthn.create", options)),
 			"attestationObject": b64(att), "transports": []string{"internal"}}})
 	return b
 }
 
-// get answers navigator.credentials.get with options, the counter
+// Get answers navigator.credentials.get with options, the counter
 // advanced first.
-func (a *authenticator) get(options []byte) []byte {
-	a.count++
-	return a.sign(options)
+func (a *Authenticator) Get(options []byte) []byte {
+	a.Count++
+	return a.Sign(options)
 }
 
-// sign answers with the counter as it is.
-func (a *authenticator) sign(options []byte) []byte {
+// Sign answers navigator.credentials.get with the counter as it is.
+func (a *Authenticator) Sign(options []byte) []byte {
 	cd := a.clientData("webauthn.get", options)
 	ad := a.authData(false)
 	h := sha256.Sum256(cd)
@@ -136,8 +141,8 @@ func (a *authenticator) sign(options []byte) []byte {
 	if err != nil {
 		a.t.Fatal(err)
 	}
-	b, _ := json.Marshal(map[string]any{"id": b64(a.id), "rawId": b64(a.id), "type": "public-key",
+	b, _ := json.Marshal(map[string]any{"id": b64(a.ID), "rawId": b64(a.ID), "type": "public-key",
 		"response": map[string]any{"clientDataJSON": b64(cd), "authenticatorData": b64(ad),
-			"signature": b64(sig), "userHandle": b64(a.user)}})
+			"signature": b64(sig), "userHandle": b64(a.User)}})
 	return b
 }
