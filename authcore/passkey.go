@@ -85,7 +85,8 @@ type PasskeyChallenge struct {
 // PasskeyChallenges keeps WebAuthn ceremony challenges in the store, so
 // a ceremony begun on one node of a cluster finishes on another.
 type PasskeyChallenges interface {
-	// PutPasskeyChallenge stores c until c.ExpiresAt.
+	// PutPasskeyChallenge stores c until c.ExpiresAt, replacing any
+	// challenge with the same ID (a page shown again asks anew).
 	PutPasskeyChallenge(ctx context.Context, c PasskeyChallenge) error
 	// TakePasskeyChallenge returns and removes the challenge id. Exactly
 	// one caller gets it; others, and any caller after ExpiresAt at the

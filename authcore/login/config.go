@@ -167,6 +167,9 @@ func New(cfg Config) (*Manager, error) {
 	m.mfaPolicy.Store(&MFAPolicy{})
 	m.RegisterFactor(totpFactor{m})
 	m.RegisterFactor(recoveryFactor{m})
+	if cfg.Passkeys != nil {
+		m.RegisterFactor(passkeyFactor{m}) // factor_webauthn.go
+	}
 	m.lockout.Store(&Lockout{Threshold: cfg.LockoutThreshold, Window: cfg.LockoutWindow, Duration: cfg.LockoutDuration})
 	// The dummy hash has the current parameters, so verifying against it
 	// for an unknown user costs what a real verification costs.

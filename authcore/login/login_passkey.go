@@ -70,19 +70,19 @@ func (m *Manager) handlePasskeyLogin(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	a, err := m.cfg.Passkeys.FinishLogin(passkey.Passwordless, state, response, m.loadPasskeyUser(r))
+	a, err := m.cfg.Passkeys.FinishLogin(passkey.Passwordless, state, response, m.loadPasskeyUser(requestContext(r)))
 	if err == nil && a.User.Locked(m.now()) {
 		err = ErrLocked
 	}
 	if err == nil {
-		err = m.passkeyUsed(r, passkey.Passwordless, a)
+		err = m.passkeyUsed(requestContext(r), passkey.Passwordless, a)
 	}
 	if err != nil {
 		if !passkey.IsRefused(err) && !errors.Is(err, authcore.ErrNotFound) && !errors.Is(err, ErrDisabled) && !errors.Is(err, ErrLocked) {
 			m.jsonUnavailable(w, r, err)
 			return
 		}
-		m.passkeyRefused(r, passkey.Passwordless, a, err)
+		m.passkeyRefused(requestContext(r), passkey.Passwordless, a, err)
 		jsonError(w, http.StatusBadRequest, "That passkey was not accepted.")
 		return
 	}

@@ -1,6 +1,7 @@
 package login
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -115,9 +116,8 @@ func (m *Manager) jsonUnavailable(w http.ResponseWriter, r *http.Request, err er
 
 // loadPasskeyUser is the passkey.Loader over the store: the user must
 // exist and be enabled.
-func (m *Manager) loadPasskeyUser(r *http.Request) passkey.Loader {
+func (m *Manager) loadPasskeyUser(ctx context.Context) passkey.Loader {
 	return func(id string) (authcore.User, []authcore.Passkey, error) {
-		ctx := r.Context()
 		u, err := m.store.GetUser(ctx, id)
 		if err != nil {
 			return authcore.User{}, nil, err
@@ -132,8 +132,7 @@ func (m *Manager) loadPasskeyUser(r *http.Request) passkey.Loader {
 
 // passkeyRefused audits a refused assertion: a possible clone gets its
 // own event, every refusal a passkey.failed.
-func (m *Manager) passkeyRefused(r *http.Request, purpose passkey.Purpose, a passkey.Assertion, err error) {
-	ctx := requestContext(r)
+func (m *Manager) passkeyRefused(ctx context.Context, purpose passkey.Purpose, a passkey.Assertion, err error) {
 	reason := "verification_failed"
 	switch {
 	case errors.Is(err, passkey.ErrCloned):
@@ -153,8 +152,7 @@ func (m *Manager) passkeyRefused(r *http.Request, purpose passkey.Purpose, a pas
 // passkeyUsed stores the credential's new counter, flags and last use,
 // and audits the success. A concurrent use that advanced the counter
 // further wins: the stored count never goes down.
-func (m *Manager) passkeyUsed(r *http.Request, purpose passkey.Purpose, a passkey.Assertion) error {
-	ctx := requestContext(r)
+func (m *Manager) passkeyUsed(ctx context.Context, purpose passkey.Purpose, a passkey.Assertion) error {
 	err := m.updatePasskey(ctx, a.User.ID, a.Passkey.ID, func(p authcore.Passkey) (authcore.Passkey, error) {
 		if a.Passkey.SignCount != 0 && a.Passkey.SignCount <= p.SignCount {
 			return p, passkey.ErrCloned

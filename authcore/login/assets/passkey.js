@@ -61,15 +61,26 @@
       });
     });
   }
-  const factor = document.getElementById("passkey-factor");
-  if (factor) {
-    factor.addEventListener("submit", function (ev) {
+  // The second-factor page: the form carries the request options and
+  // posts the assertion in its "response" field.
+  document.querySelectorAll('form[data-kind="webauthn"]').forEach(function (form) {
+    form.addEventListener("submit", async function (ev) {
+      if (form.elements.response.value) return;
       ev.preventDefault();
-      run(factor, factor.dataset.begin, factor.dataset.finish, {}, function (options) {
-        return navigator.credentials.get({ publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(options) });
-      });
+      if (!supported()) {
+        fail("This browser does not support passkeys.");
+        return;
+      }
+      try {
+        const options = JSON.parse(form.dataset.options);
+        const cred = await navigator.credentials.get({ publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(options) });
+        form.elements.response.value = JSON.stringify(cred.toJSON());
+        form.submit();
+      } catch (e) {
+        fail(e && e.name === "NotAllowedError" ? "The passkey was not used." : "Passkey failed.");
+      }
     });
-  }
+  });
   const add = document.getElementById("passkey-add");
   if (add) {
     add.addEventListener("submit", function (ev) {

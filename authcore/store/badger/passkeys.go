@@ -16,7 +16,8 @@ type passkeyChalV1 struct {
 	ExpiresAt time.Time `json:"exp"`
 }
 
-// PutPasskeyChallenge stores c until c.ExpiresAt.
+// PutPasskeyChallenge stores c until c.ExpiresAt, replacing any
+// challenge with the same ID.
 func (s *Store) PutPasskeyChallenge(ctx context.Context, c authcore.PasskeyChallenge) error {
 	if c.ID == "" {
 		return errEmptyID

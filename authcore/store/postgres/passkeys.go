@@ -8,12 +8,14 @@ import (
 	"github.com/latchkey/latchkey/authcore"
 )
 
-// PutPasskeyChallenge stores c until c.ExpiresAt.
+// PutPasskeyChallenge stores c until c.ExpiresAt, replacing any
+// challenge with the same ID.
 func (s *Store) PutPasskeyChallenge(ctx context.Context, c authcore.PasskeyChallenge) error {
 	if c.ID == "" {
 		return errEmptyID
 	}
-	_, err := s.exec(ctx, `INSERT INTO passkey_challenges (id, state, expires_at) VALUES ($1,$2,$3)`, c.ID, c.State, c.ExpiresAt)
+	_, err := s.exec(ctx, `INSERT INTO passkey_challenges (id, state, expires_at) VALUES ($1,$2,$3)
+		ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state, expires_at = EXCLUDED.expires_at`, c.ID, c.State, c.ExpiresAt)
 	return err
 }
 

@@ -12,7 +12,8 @@ import (
 func testPasskeyChallenges(t *testing.T, s authcore.Storage, clk *Clock) {
 	now := clk.Now()
 	c := authcore.PasskeyChallenge{ID: "c1", State: []byte(`{"challenge":"x"}`), ExpiresAt: now.Add(time.Minute)}
-	must(t, "PutPasskeyChallenge", s.PutPasskeyChallenge(ctx, c))
+	must(t, "PutPasskeyChallenge", s.PutPasskeyChallenge(ctx, authcore.PasskeyChallenge{ID: "c1", State: []byte("old"), ExpiresAt: now.Add(time.Second)}))
+	must(t, "PutPasskeyChallenge replaces", s.PutPasskeyChallenge(ctx, c))
 	got, err := s.TakePasskeyChallenge(ctx, "c1")
 	must(t, "TakePasskeyChallenge", err)
 	same(t, "TakePasskeyChallenge", got, c)
