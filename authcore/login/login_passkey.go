@@ -41,9 +41,11 @@ func (m *Manager) allowAttempt(w http.ResponseWriter, r *http.Request) bool {
 }
 
 // handlePasskeyOptions is POST /login/passkey/options: the options of a
-// passwordless sign-in with a discoverable credential.
+// passwordless sign-in with a discoverable credential. Only the answer
+// (handlePasskeyLogin) counts toward the login rate limit, as a password
+// attempt does; the challenge kept here lives five minutes.
 func (m *Manager) handlePasskeyOptions(w http.ResponseWriter, r *http.Request) {
-	if !m.passkeysOn(w) || !m.allowAttempt(w, r) || !m.parseJSONForm(w, r) {
+	if !m.passkeysOn(w) || !m.parseJSONForm(w, r) {
 		return
 	}
 	options, state, err := m.cfg.Passkeys.BeginLogin(nil, nil)

@@ -46,9 +46,11 @@ export function freePort() {
  * ({ username, password, email }), the first administrator is made with the
  * CLI first. Resolves once discovery answers; the result has base (the
  * issuer), proc, log() (stdout and stderr so far, plus note()d lines) and
- * stop(). If this process exits first, the server goes with it.
+ * stop(). If this process exits first, the server goes with it. host names
+ * the issuer (it still listens on 127.0.0.1): passkeys need a host name
+ * such as localhost, never an IP address.
  */
-export async function startLatchkey({ dataDir, admin, timeoutMs = 30_000 }) {
+export async function startLatchkey({ dataDir, admin, host = '127.0.0.1', timeoutMs = 30_000 }) {
   if (admin) {
     const made = spawnSync(BIN, ['user', 'create', '--admin', '--data', dataDir, '--username', admin.username,
       '--email', admin.email ?? `${admin.username}@example.com`, '--password-stdin'],
@@ -56,8 +58,9 @@ export async function startLatchkey({ dataDir, admin, timeoutMs = 30_000 }) {
     assert.equal(made.status, 0, `latchkey user create --admin failed: ${made.stderr}`)
   }
   const port = await freePort()
-  const base = `http://127.0.0.1:${port}`
-  const proc = spawn(BIN, ['serve', '--addr', `127.0.0.1:${port}`, '--data', dataDir, '--log-format', 'json'], {
+  const base = `http://${host}:${port}`
+  const issuer = host === '127.0.0.1' ? [] : ['--issuer', base]
+  const proc = spawn(BIN, ['serve', '--addr', `127.0.0.1:${port}`, '--data', dataDir, '--log-format', 'json', ...issuer], {
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let log = ''
@@ -82,7 +85,7 @@ export async function startLatchkey({ dataDir, admin, timeoutMs = 30_000 }) {
         proc.kill('SIGTERM')
       }),
   }
-  const url = `${base}/.well-known/openid-configuration`
+  const url = `http://127.0.0.1:${port}/.well-known/openid-configuration`
   const deadline = Date.now() + timeoutMs
   let last = 'no answer yet'
   while (Date.now() < deadline) {
