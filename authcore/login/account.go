@@ -30,6 +30,10 @@ func (m *Manager) mountAccount(mux *http.ServeMux) {
 	mux.HandleFunc("POST /account/passkeys/options", m.handleAccountPasskeyOptions)
 	mux.HandleFunc("POST /account/passkeys", m.handleAccountPasskeyAdd)
 	mux.HandleFunc("POST /account/passkeys/remove", m.handleAccountPasskeyRemove)
+	mux.HandleFunc("POST /account/totp", m.handleAccountTOTPBegin) // account_factors.go
+	mux.HandleFunc("POST /account/totp/confirm", m.handleAccountTOTPConfirm)
+	mux.HandleFunc("POST /account/totp/remove", m.handleAccountTOTPRemove)
+	mux.HandleFunc("POST /account/recovery", m.handleAccountRecovery)
 }
 
 // accountView is what the account page shows.
@@ -38,6 +42,9 @@ type accountView struct {
 	Fresh       bool // the sign-in is recent enough for changes
 	PasskeysOff bool
 	Passkeys    []passkeyView
+	Apps        []passkeyView // authenticator apps (TOTP factors)
+	Recovery    int           // unused recovery codes
+	HasFactor   bool          // a second factor, so recovery codes make sense
 	Sessions    []sessionView
 	Consents    []consentView
 }
@@ -61,6 +68,8 @@ var notices = map[string]string{
 	"passkey-removed":   "The passkey was removed.",
 	"session-ended":     "That session was signed out.",
 	"consent-withdrawn": "The application's access was withdrawn.",
+	"totp-added":        "The authenticator app was added.",
+	"totp-removed":      "The authenticator app was removed.",
 }
 
 // serveAccount is GET /account: the signed-in user's own settings.
@@ -105,6 +114,26 @@ func (m *Manager) accountView(ctx context.Context, cur authcore.Session, u authc
 		}
 		v.Passkeys = append(v.Passkeys, pv)
 	}
+	factors, err := m.Factors(ctx, u.ID)
+	if err != nil {
+		return v, err
+	}
+	for _, f := range factors {
+		switch {
+		case f.Kind == authcore.FactorTOTP && f.Confirmed:
+			pv := passkeyView{ID: f.ID, Name: f.Name, Created: stamp(f.CreatedAt)}
+			if pv.Name == "" {
+				pv.Name = "Authenticator app"
+			}
+			if !f.LastUsedAt.IsZero() {
+				pv.LastUsed = stamp(f.LastUsedAt)
+			}
+			v.Apps = append(v.Apps, pv)
+		case f.Kind == authcore.FactorRecovery:
+			v.Recovery = f.Remaining
+		}
+	}
+	v.HasFactor = len(v.Apps)+len(v.Passkeys) > 0
 	sessions, err := m.store.ListSessions(ctx, u.ID)
 	if err != nil {
 		return v, err

@@ -51,6 +51,9 @@ func TestAccountChangesNeedRecentSignIn(t *testing.T) {
 		{"/account/sessions/end", url.Values{"sid": {"x"}}},
 		{"/account/consents/withdraw", url.Values{"client_id": {"c1"}}},
 		{"/account/passkeys/remove", url.Values{"id": {"x"}}},
+		{"/account/totp", nil},
+		{"/account/totp/remove", url.Values{"id": {"x"}}},
+		{"/account/recovery", nil},
 	}
 	for _, ch := range changes {
 		t.Run(ch.path, func(t *testing.T) {
@@ -74,6 +77,9 @@ func TestAccountChangesNeedRecentSignIn(t *testing.T) {
 			}
 			if _, err := e.store.GetConsent(ctx, e.alice.ID, "c1"); err != nil {
 				t.Fatalf("the consent went without a recent sign-in: %v", err)
+			}
+			if fs, _ := e.store.ListFactors(ctx, e.alice.ID); len(fs) != 0 {
+				t.Fatalf("a factor changed without a recent sign-in: %+v", fs)
 			}
 			// The login page prefills the signed-in user and says why.
 			_, body := e.get(c, reauthURL)

@@ -20,15 +20,17 @@ var styleCSS = mustRead("assets/style.css")
 
 // pages are the compiled templates by name, each on the shared layout.
 var pages = map[string]*template.Template{
-	"login":   mustPage("login"),
-	"consent": mustPage("consent"),
-	"message": mustPage("message"),
-	"logout":  mustPage("logout"),
-	"device":  mustPage("device"), // RFC 8628 verification, device.go
-	"mfa":     mustPage("mfa"),    // second factor, mfa_pages.go
-	"enroll":  mustPage("enroll"),
-	"codes":   mustPage("codes"),
-	"account": mustPage("account"), // account.go
+	"login":         mustPage("login"),
+	"consent":       mustPage("consent"),
+	"message":       mustPage("message"),
+	"logout":        mustPage("logout"),
+	"device":        mustPage("device"), // RFC 8628 verification, device.go
+	"mfa":           mustPage("mfa"),    // second factor, mfa_pages.go
+	"enroll":        mustPage("enroll"),
+	"codes":         mustPage("codes"),
+	"account":       mustPage("account"), // account.go
+	"account-totp":  mustPage("account_totp"),
+	"account-codes": mustPage("account_codes"),
 }
 
 func mustRead(name string) string {

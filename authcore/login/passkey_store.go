@@ -45,8 +45,9 @@ func (m *Manager) updatePasskey(ctx context.Context, userID, id string, fn func(
 	})
 }
 
-// deletePasskey removes the user's passkey id; another kind of factor
-// with that ID is authcore.ErrNotFound here.
+// deletePasskey removes the user's passkey id through RemoveFactor (so
+// the last second factor takes the recovery codes with it); another kind
+// of factor with that ID is authcore.ErrNotFound here.
 func (m *Manager) deletePasskey(ctx context.Context, userID, id string) error {
 	f, err := m.store.GetFactor(ctx, userID, id)
 	if err != nil {
@@ -55,5 +56,5 @@ func (m *Manager) deletePasskey(ctx context.Context, userID, id string) error {
 	if f.Kind != authcore.FactorWebAuthn {
 		return authcore.ErrNotFound
 	}
-	return m.store.DeleteFactor(ctx, userID, id)
+	return m.RemoveFactor(ctx, userID, id, userID)
 }
