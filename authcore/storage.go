@@ -81,8 +81,7 @@ type Storage interface {
 	PushedRequests
 	DeviceCodes
 	Counters
-	Cluster // cluster.go
-	Factors // factor.go
+	Cluster           // cluster.go
 	Factors           // factor.go
 	PasskeyChallenges // passkey.go
 

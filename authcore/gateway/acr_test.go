@@ -17,7 +17,8 @@ func TestRouteRequiresACR(t *testing.T) {
 			{Name: "gold", Prefix: "/gold/", Upstream: up, ACR: "urn:example:gold"},
 		}
 	}, nil)
-	const weak = `Bearer realm="api", error="insufficient_user_authentication", acr_values="urn:latchkey:acr:mfa"`
+	// RFC 9470 §3, and RFC 9728's resource_metadata in every 401.
+	const weak = `Bearer realm="api", error="insufficient_user_authentication", acr_values="urn:latchkey:acr:mfa", resource_metadata="http://example.com/.well-known/oauth-protected-resource/api"`
 	tests := []struct {
 		path, acr string
 		want      int
@@ -29,7 +30,7 @@ func TestRouteRequiresACR(t *testing.T) {
 		{"/api/x", "", 401, weak},
 		{"/api/x", "urn:example:gold", 401, weak},
 		{"/gold/x", "urn:example:gold", 200, ""},
-		{"/gold/x", authcore.ACRPhishingResistant, 401, `Bearer realm="gold", error="insufficient_user_authentication", acr_values="urn:example:gold"`},
+		{"/gold/x", authcore.ACRPhishingResistant, 401, `Bearer realm="gold", error="insufficient_user_authentication", acr_values="urn:example:gold", resource_metadata="http://example.com/.well-known/oauth-protected-resource/gold"`},
 	}
 	for _, tc := range tests {
 		tok := e.iss.token(e.clk.Now(), func(_, c map[string]any) {
