@@ -20,6 +20,7 @@ const status: Status = {
   version: '0.1.0-dev',
   discoveryURL: 'http://127.0.0.1:8421/.well-known/openid-configuration',
   jwksURL: 'http://127.0.0.1:8421/jwks.json',
+  nodeID: 'node-a',
   mode: 'serve',
 }
 

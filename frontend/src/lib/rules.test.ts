@@ -11,7 +11,7 @@ const client: Client = {
   client_id: 'shop', client_name: 'Shop', client_type: 'confidential', redirect_uris: ['https://shop.example/cb'],
   grant_types: ['authorization_code', 'refresh_token'], scope: 'openid orders:read', audience: [],
   token_endpoint_auth_method: 'client_secret_basic', access_token_ttl: 0, refresh_token_ttl: 0,
-  post_logout_redirect_uris: [], previous_secret_valid: false, created_at: '', updated_at: '',
+  post_logout_redirect_uris: [], previous_secret_valid: false, created_at: '', updated_at: '', require_mfa: false,
 }
 
 describe('client presets', () => {
@@ -134,7 +134,7 @@ describe('identity providers', () => {
     expect(Object.keys(bad).sort()).toEqual(['algorithms', 'audiences', 'client_id', 'issuer'])
   })
   it('edit a provider as it is, without its secret', () => {
-    const f = formFromProvider({ id: 'acme', issuer: 'https://a.example', display_name: 'Acme', client_id: 'lk', has_client_secret: true, audiences: ['x'], algorithms: ['RS256'], scopes: ['openid'], resources: [], provisioning: 'create', enabled: false, redirect_uri: '', created_at: '', updated_at: '' })
+    const f = formFromProvider({ id: 'acme', issuer: 'https://a.example', display_name: 'Acme', client_id: 'lk', has_client_secret: true, audiences: ['x'], algorithms: ['RS256'], scopes: ['openid'], resources: [], provisioning: 'create', enabled: false, redirect_uri: '', created_at: '', updated_at: '', trust_auth_context: false })
     expect(f).toMatchObject({ id: 'acme', client_secret: '', audiences: 'x', provisioning: 'create', enabled: false })
   })
 })

@@ -24,6 +24,7 @@ const api = vi.hoisted(() => ({
   dashboardSeries: vi.fn(),
   recentAlerts: vi.fn(),
   clusterNodes: vi.fn(),
+  mfaStatus: vi.fn(),
   listUsers: vi.fn(),
   listClients: vi.fn(),
   listGrants: vi.fn(),
@@ -45,6 +46,7 @@ beforeEach(() => {
     { name: 'failures', step_seconds: 10, points: [] },
   ])
   api.recentAlerts.mockReset().mockResolvedValue([])
+  api.mfaStatus.mockReset().mockResolvedValue({ with_second_factor: 1, without_second_factor: 1 })
   api.clusterNodes.mockReset().mockResolvedValue([
     { id: 'node-a', version: '1.2.3', address: '10.0.0.1:8421', started_at: '2025-01-01T00:00:00Z', last_seen: '2025-01-01T01:00:00Z', this: true },
     { id: 'node-b', version: '1.2.2', address: '10.0.0.2:8421', started_at: '2025-01-01T00:00:00Z', last_seen: '2025-01-01T00:59:58Z', this: false },
@@ -109,6 +111,14 @@ describe('Dashboard', () => {
     expect(rows[1]).toContain('1.2.2')
     expect(rows[1]).toContain('10.0.0.2:8421')
     expect(target.querySelector('[data-testid="dashboard-nodes"] time')?.getAttribute('datetime')).toBe('2025-01-01T01:00:00Z')
+  })
+
+  it('counts the users with and without a second factor', async () => {
+    api.status.mockResolvedValue(status)
+    api.mfaStatus.mockResolvedValue({ with_second_factor: 3, without_second_factor: 2 })
+    view = mount(Dashboard, { target })
+    await settle()
+    expect(byTestId('dashboard-mfa')).toBe('3 with · 2 without')
   })
 
   it('shows the facts Go reports and tells Go once it is ready', async () => {
