@@ -13,7 +13,12 @@ const clockTick = 10 * time.Millisecond
 
 // procCPU returns the user+system CPU time process pid has used so far,
 // 0 when it cannot be read.
-func procCPU(pid int) time.Duration {
+func procCPU(pid int) time.Duration { return statTimes(pid, 11) }
+
+// statTimes sums the two clock-tick fields of /proc/PID/stat at index i
+// and i+1 of the fields after the command name (utime, stime at 11;
+// cutime, cstime at 13), 0 when they cannot be read.
+func statTimes(pid, i int) time.Duration {
 	if pid <= 0 {
 		return 0
 	}
@@ -24,17 +29,17 @@ func procCPU(pid int) time.Duration {
 	// Fields after the command name, which is in parentheses and may
 	// hold spaces: state is field 3, utime 14, stime 15.
 	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
+	j := strings.LastIndexByte(s, ')')
+	if j < 0 {
 		return 0
 	}
-	f := strings.Fields(s[i+1:])
-	if len(f) < 13 {
+	f := strings.Fields(s[j+1:])
+	if len(f) < i+2 {
 		return 0
 	}
-	u, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(u+st) * clockTick
+	a, _ := strconv.ParseInt(f[i], 10, 64)
+	c, _ := strconv.ParseInt(f[i+1], 10, 64)
+	return time.Duration(a+c) * clockTick
 }
 
 // selfCPU is the CPU time lkbench itself has used (all its threads).

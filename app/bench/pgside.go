@@ -143,21 +143,4 @@ func treeCPU(pid int) time.Duration {
 }
 
 // reapedCPU is cutime+cstime of pid (/proc/PID/stat fields 16, 17).
-func reapedCPU(pid int) time.Duration {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0
-	}
-	f := strings.Fields(s[i+1:])
-	if len(f) < 15 {
-		return 0
-	}
-	cu, _ := strconv.ParseInt(f[13], 10, 64)
-	cs, _ := strconv.ParseInt(f[14], 10, 64)
-	return time.Duration(cu+cs) * clockTick
-}
+func reapedCPU(pid int) time.Duration { return statTimes(pid, 13) }

@@ -41,44 +41,31 @@ func appendJSON(buf []byte, v any) ([]byte, error) {
 		}
 		return append(buf, ']'), nil
 	case map[string]string:
-		if x == nil {
-			return append(buf, "null"...), nil
-		}
-		buf = append(buf, '{')
-		for i, k := range sortedKeys(x) {
-			if i > 0 {
-				buf = append(buf, ',')
-			}
-			buf = append(appendJSONString(buf, k), ':')
-			buf = appendJSONString(buf, x[k])
-		}
-		return append(buf, '}'), nil
-	case tokenResponse:
-		return x.appendJSON(buf), nil
-	case *tokenResponse:
-		if x == nil {
-			return append(buf, "null"...), nil
-		}
-		return x.appendJSON(buf), nil
+		return appendJSONMap(buf, x, func(buf []byte, v string) ([]byte, error) { return appendJSONString(buf, v), nil })
 	case map[string]any:
-		if x == nil {
-			return append(buf, "null"...), nil
-		}
-		buf = append(buf, '{')
-		for i, k := range sortedKeys(x) {
-			if i > 0 {
-				buf = append(buf, ',')
-			}
-			buf = append(appendJSONString(buf, k), ':')
-			var err error
-			if buf, err = appendJSON(buf, x[k]); err != nil {
-				return buf, err
-			}
-		}
-		return append(buf, '}'), nil
+		return appendJSONMap(buf, x, appendJSON)
 	}
 	b, err := json.Marshal(v)
 	return append(buf, b...), err
+}
+
+// appendJSONMap writes m as an object, keys in encoding/json's order,
+// each value by value.
+func appendJSONMap[V any](buf []byte, m map[string]V, value func([]byte, V) ([]byte, error)) ([]byte, error) {
+	if m == nil {
+		return append(buf, "null"...), nil
+	}
+	buf = append(buf, '{')
+	for i, k := range sortedKeys(m) {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		var err error
+		if buf, err = value(append(appendJSONString(buf, k), ':'), m[k]); err != nil {
+			return buf, err
+		}
+	}
+	return append(buf, '}'), nil
 }
 
 // sortedKeys returns m's keys in encoding/json's order (byte-wise).
