@@ -137,6 +137,7 @@ func poolConfig(opts Options) (*pgxpool.Config, error) {
 	}
 	cfg.ConnConfig.RuntimeParams["idle_in_transaction_session_timeout"] = "60000"
 	cfg.ConnConfig.RuntimeParams["application_name"] = "latchkey"
+	cfg.ConnConfig.Tracer = queryTracer{} // trace.go: a span per statement when the request is traced
 	// Durability is part of the contract: a commit returns after the WAL
 	// is flushed, whatever the server's default.
 	cfg.ConnConfig.RuntimeParams["synchronous_commit"] = "on"
