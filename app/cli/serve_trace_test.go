@@ -115,7 +115,7 @@ func TestTracesOfCodeFlowAndGateway(t *testing.T) {
 
 	recv.mu.Lock()
 	defer recv.mu.Unlock()
-	for _, want := range []string{"GET /authorize", "POST /token", "GET /orders/1", "store.view", "store.update",
+	for _, want := range []string{"GET /authorize", "POST /token", "GET /orders/1", "store.view", "store.update", "sign.access_token",
 		"password.verify", "sign.id_token", "audit.write", "gateway.upstream"} {
 		if recv.names[want] == 0 {
 			t.Errorf("no %q span; got %v", want, recv.names)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/tidwall/gjson"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/latchkey/latchkey/audit"
 	"github.com/latchkey/latchkey/authcore"
@@ -56,7 +57,7 @@ func (s *Server) refreshTTL(c authcore.Client) time.Duration {
 
 // mintAccess signs an access token for sub with a fresh 128-bit jti;
 // extra may add claims before signing.
-func (s *Server) mintAccess(c authcore.Client, sub string, scopes, aud []string, now time.Time, extra ...func(*accessClaims)) (string, authcore.IssuedToken, error) {
+func (s *Server) mintAccess(ctx context.Context, c authcore.Client, sub string, scopes, aud []string, now time.Time, extra ...func(*accessClaims)) (string, authcore.IssuedToken, error) {
 	jti, err := s.randomToken(16)
 	if err != nil {
 		return "", authcore.IssuedToken{}, internal(err)
@@ -72,6 +73,10 @@ func (s *Server) mintAccess(c authcore.Client, sub string, scopes, aud []string,
 	}
 	for _, f := range extra {
 		f(&claims)
+	}
+	if parent := trace.SpanFromContext(ctx); parent.IsRecording() { // no allocation when the request is not traced
+		_, span := parent.TracerProvider().Tracer("latchkey/oauth").Start(ctx, "sign.access_token")
+		defer span.End()
 	}
 	tok, err := s.signer.Sign("", typAccessToken, claims)
 	if err != nil {

@@ -39,7 +39,7 @@ func (s *Server) clientCredentials(ctx context.Context, tr *tokenRequest) (*toke
 	if err != nil {
 		return nil, err
 	}
-	at, it, err := s.mintAccess(c, c.ID, scopes, aud, now, tr.cnf())
+	at, it, err := s.mintAccess(ctx, c, c.ID, scopes, aud, now, tr.cnf())
 	if err != nil {
 		return nil, err
 	}

@@ -43,7 +43,7 @@ func (s *Server) exchangeCode(ctx context.Context, tr *tokenRequest) (*tokenResp
 	if err != nil {
 		return nil, err
 	}
-	at, it, err := s.mintAccess(tr.client, ac.UserID, ac.Scopes, aud, now, tr.cnf(), withAuth(ac.ACR, ac.AMR, ac.AuthTime))
+	at, it, err := s.mintAccess(ctx, tr.client, ac.UserID, ac.Scopes, aud, now, tr.cnf(), withAuth(ac.ACR, ac.AMR, ac.AuthTime))
 	if err != nil {
 		return nil, err
 	}

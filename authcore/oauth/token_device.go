@@ -83,7 +83,7 @@ func (s *Server) deviceTokens(ctx context.Context, tr *tokenRequest, d authcore.
 	if d.Scopes, err = s.roleScopes(ctx, d.UserID, d.Scopes); err != nil { // scope_role.go
 		return nil, err
 	}
-	at, it, err := s.mintAccess(tr.client, d.UserID, d.Scopes, aud, now, tr.cnf())
+	at, it, err := s.mintAccess(ctx, tr.client, d.UserID, d.Scopes, aud, now, tr.cnf())
 	if err != nil {
 		return nil, err
 	}

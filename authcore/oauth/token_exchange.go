@@ -90,7 +90,7 @@ func (s *Server) tokenExchange(ctx context.Context, tr *tokenRequest) (*tokenRes
 		return nil, err
 	}
 	now := s.now()
-	at, it, err := s.mintAccess(c, subj.sub, scopes, aud, now, func(ac *accessClaims) { ac.Act = act }, tr.cnf())
+	at, it, err := s.mintAccess(ctx, c, subj.sub, scopes, aud, now, func(ac *accessClaims) { ac.Act = act }, tr.cnf())
 	if err != nil {
 		return nil, err
 	}

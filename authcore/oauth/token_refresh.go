@@ -63,7 +63,7 @@ func (s *Server) refresh(ctx context.Context, tr *tokenRequest) (*tokenResponse,
 	if err != nil {
 		return nil, err
 	}
-	at, it, err := s.mintAccess(tr.client, rec.UserID, scopes, aud, now, tr.cnf(), withAuth(g.ACR, g.AMR, g.AuthTime))
+	at, it, err := s.mintAccess(ctx, tr.client, rec.UserID, scopes, aud, now, tr.cnf(), withAuth(g.ACR, g.AMR, g.AuthTime))
 	if err != nil {
 		return nil, err
 	}
