@@ -40,6 +40,13 @@ func appendJSON(buf []byte, v any) ([]byte, error) {
 			buf = appendJSONString(buf, s)
 		}
 		return append(buf, ']'), nil
+	case tokenResponse:
+		return x.appendJSON(buf), nil
+	case *tokenResponse:
+		if x == nil {
+			return append(buf, "null"...), nil
+		}
+		return x.appendJSON(buf), nil
 	case map[string]string:
 		return appendJSONMap(buf, x, func(buf []byte, v string) ([]byte, error) { return appendJSONString(buf, v), nil })
 	case map[string]any:
