@@ -98,3 +98,18 @@ func TestTokenResponseJSON(t *testing.T) {
 		}
 	}
 }
+
+// The answers of the hot endpoints are written without allocating beyond
+// the buffer: the token response and a map of the introspection's kinds
+// take the direct path, not json.Marshal.
+func TestAppendJSONDirect(t *testing.T) {
+	buf := make([]byte, 0, 4096)
+	tr := &tokenResponse{AccessToken: "a.b.c", TokenType: "Bearer", ExpiresIn: 300, Scope: "orders:read"}
+	if n := testing.AllocsPerRun(100, func() { _, _ = appendJSON(buf[:0], tr) }); n != 0 {
+		t.Errorf("token response: %.0f allocations, want 0 (json.Marshal took it)", n)
+	}
+	m := map[string]any{"active": true, "exp": int64(1), "aud": []string{"x"}}
+	if n := testing.AllocsPerRun(100, func() { _, _ = appendJSON(buf[:0], m) }); n > 1 { // the sorted keys
+		t.Errorf("introspection map: %.0f allocations, want at most 1", n)
+	}
+}
