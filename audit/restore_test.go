@@ -45,7 +45,11 @@ func TestRestoreExport(t *testing.T) {
 	}
 	defer l.Close()
 	got, err := l.Verify(ctx)
-	if err != nil || !got.OK || got.Anchor != want.Anchor || got.Last != want.Last || got.Indexed != want.Indexed {
+	// Indexed counts each backend's own index entries (Badger one per
+	// field, PostgreSQL one per event), so with a PostgreSQL source
+	// (LATCHKEY_TEST_STORE=postgres) only the chain is compared; Verify
+	// checks the rebuilt indexes against it.
+	if err != nil || !got.OK || got.Anchor != want.Anchor || got.Last != want.Last || got.Checked != want.Checked || got.Indexed == 0 {
 		t.Fatalf("restored: %+v, source %+v (%v)", got, want, err)
 	}
 	page, err := l.Query(ctx, Filter{ClientID: "c0"})
