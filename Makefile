@@ -120,13 +120,7 @@ test-go:
 
 ## test-fuzz: every Fuzz target for $(FUZZTIME)
 test-fuzz:
-	@set -e; for pkg in $$($(GO) list ./...); do \
-	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
-	    echo "fuzz $$pkg $$f"; \
-	    $(GO) test -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) $$pkg >/dev/null || { \
-	      echo "$$f failed; the input it found is under testdata/fuzz/$$f of $$pkg (commit it with the fix):"; \
-	      $(GO) test -run="^$$f$$" $$pkg; exit 1; }; \
-	  done; done
+	@bash tools/fuzz.sh "$(GO)" "$(FUZZTIME)"
 
 test-frontend:
 	cd frontend && npm run --silent check && npm test
