@@ -56,6 +56,11 @@ var (
 // SIGKILL if lkbench dies first, and its own process group, so a Ctrl-C
 // reaches lkbench only, which then stops its children in order.
 func StartPinned(name string, core, maxProcs int, logPath string, argv ...string) (*Proc, error) {
+	return startPinnedEnv(name, core, maxProcs, nil, logPath, argv...)
+}
+
+// startPinnedEnv is StartPinned with env added to the child's environment.
+func startPinnedEnv(name string, core, maxProcs int, env []string, logPath string, argv ...string) (*Proc, error) {
 	out, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, err
@@ -64,7 +69,7 @@ func StartPinned(name string, core, maxProcs int, logPath string, argv ...string
 	args := append([]string{"-c", strconv.Itoa(core)}, argv...)
 	cmd := exec.Command("taskset", args...)
 	cmd.Stdout, cmd.Stderr = out, out
-	cmd.Env = childEnv(maxProcs)
+	cmd.Env = append(childEnv(maxProcs), env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("bench: start %s: %w", name, err)

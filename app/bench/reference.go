@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"os/exec"
@@ -43,13 +44,15 @@ func StartReference(ctx context.Context, dir, logPath, mode string, cred Credent
 	if err != nil {
 		return nil, err
 	}
-	_, port, _ := cutLast(addr, ':')
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, err
+	}
 	script, err := filepath.Abs(filepath.Join(dir, "server.mjs"))
 	if err != nil {
 		return nil, err
 	}
-	os.Setenv("NODE_ENV", "production") // childEnv copies lkbench's environment
-	p, err := StartPinned("node-oidc-provider ("+mode+")", serverCore, 0, logPath, "node", script, port, mode, cred.ID, cred.Secret)
+	p, err := startPinnedEnv("node-oidc-provider ("+mode+")", serverCore, 0, []string{"NODE_ENV=production"}, logPath, "node", script, port, mode, cred.ID, cred.Secret)
 	if err != nil {
 		return nil, err
 	}
@@ -59,15 +62,6 @@ func StartReference(ctx context.Context, dir, logPath, mode string, cred Credent
 		return nil, err
 	}
 	return s, nil
-}
-
-func cutLast(s string, sep byte) (string, string, bool) {
-	for i := len(s) - 1; i >= 0; i-- {
-		if s[i] == sep {
-			return s[:i], s[i+1:], true
-		}
-	}
-	return s, "", false
 }
 
 // newRefCredentials makes the reference server's one client.

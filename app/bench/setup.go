@@ -29,30 +29,30 @@ const webScope = "openid profile offline_access orders:read"
 func Prepare(ctx context.Context, bin, dataDir, upstream, store string) (Fixture, error) {
 	fx := Fixture{RedirectURI: "http://127.0.0.1:9/callback", User: "bench", Password: "lkbench correct horse battery staple"}
 	var err error
+	var env []string
 	if store != "" {
-		cliStore = store
-		defer func() { cliStore = "" }()
-		if _, err := cli(ctx, bin, "", "migrate", "up", "--data", dataDir); err != nil {
+		env = []string{"LATCHKEY_STORE=" + store}
+		if _, err := cliEnv(ctx, env, bin, "", "migrate", "up", "--data", dataDir); err != nil {
 			return fx, err
 		}
 	}
-	if fx.CC, err = createClient(ctx, bin, dataDir, "--name", "lkbench service", "--grant-type", "client_credentials",
+	if fx.CC, err = createClient(ctx, env, bin, dataDir, "--name", "lkbench service", "--grant-type", "client_credentials",
 		"--scope", "orders:read profile"); err != nil {
 		return fx, err
 	}
-	if fx.Web, err = createClient(ctx, bin, dataDir, "--name", "lkbench web", "--grant-type", "authorization_code",
+	if fx.Web, err = createClient(ctx, env, bin, dataDir, "--name", "lkbench web", "--grant-type", "authorization_code",
 		"--grant-type", "refresh_token", "--redirect-uri", fx.RedirectURI, "--scope", webScope); err != nil {
 		return fx, err
 	}
-	if _, err := cli(ctx, bin, fx.Password+"\n", "user", "create", "--data", dataDir, "--username", fx.User, "--password-stdin"); err != nil {
+	if _, err := cliEnv(ctx, env, bin, fx.Password+"\n", "user", "create", "--data", dataDir, "--username", fx.User, "--password-stdin"); err != nil {
 		return fx, err
 	}
-	_, err = cli(ctx, bin, "", "route", "add", "--data", dataDir, "--prefix", "/bench/", "--upstream", upstream, "--scope", "orders:read")
+	_, err = cliEnv(ctx, env, bin, "", "route", "add", "--data", dataDir, "--prefix", "/bench/", "--upstream", upstream, "--scope", "orders:read")
 	return fx, err
 }
 
-func createClient(ctx context.Context, bin, dataDir string, args ...string) (Credentials, error) {
-	out, err := cli(ctx, bin, "", append([]string{"client", "create", "--data", dataDir, "--json"}, args...)...)
+func createClient(ctx context.Context, env []string, bin, dataDir string, args ...string) (Credentials, error) {
+	out, err := cliEnv(ctx, env, bin, "", append([]string{"client", "create", "--data", dataDir, "--json"}, args...)...)
 	if err != nil {
 		return Credentials{}, err
 	}
@@ -66,16 +66,17 @@ func createClient(ctx context.Context, bin, dataDir string, args ...string) (Cre
 	return Credentials{ID: c.ID, Secret: c.Secret}, nil
 }
 
-// cliStore, while Prepare runs on PostgreSQL, is the database every CLI
-// call uses (LATCHKEY_STORE); Prepare runs before any figure, never
-// concurrently.
-var cliStore string
-
 // cli runs the latchkey binary with args and stdin, and returns stdout.
 func cli(ctx context.Context, bin, stdin string, args ...string) ([]byte, error) {
+	return cliEnv(ctx, nil, bin, stdin, args...)
+}
+
+// cliEnv is cli with env added to lkbench's environment (LATCHKEY_STORE
+// when the fixture goes into a PostgreSQL database).
+func cliEnv(ctx context.Context, env []string, bin, stdin string, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, bin, args...)
-	if cliStore != "" {
-		cmd.Env = append(os.Environ(), "LATCHKEY_STORE="+cliStore)
+	if len(env) > 0 {
+		cmd.Env = append(os.Environ(), env...)
 	}
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer

@@ -78,7 +78,7 @@ func (f *serveFlags) locality(issuer string) (*app.Locality, []netip.Prefix, err
 func localOnly(loc *app.Locality, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !loc.Local(r) {
-			http.Error(w, "metrics are served to this machine only", http.StatusForbidden)
+			http.Error(w, "served to this machine only", http.StatusForbidden)
 			return
 		}
 		h.ServeHTTP(w, r)
