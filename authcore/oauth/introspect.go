@@ -45,7 +45,14 @@ func (s *Server) introspect(ctx context.Context, caller authcore.Client, token s
 		if claims.ClientID != caller.ID && !intersects(claims.Audience, caller.Audience) {
 			return inactive, nil
 		}
-		for _, key := range []string{claims.ID, authcore.ClientRevocationJTI(claims.ClientID)} {
+		keys := []string{claims.ID}
+		if claims.ClientID != caller.ID {
+			// A token of the caller's own: the caller was just read from
+			// the store and authenticated, so it is not deleted, and its
+			// deletion mark (ClientRevocationJTI) need not be read again.
+			keys = append(keys, authcore.ClientRevocationJTI(claims.ClientID))
+		}
+		for _, key := range keys {
 			revoked, err := s.store.IsRevoked(ctx, key)
 			if err != nil {
 				return nil, unavailable(err)

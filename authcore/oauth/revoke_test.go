@@ -191,6 +191,24 @@ func TestIntrospect(t *testing.T) {
 			t.Fatal("token of another issuer active")
 		}
 	})
+	t.Run("deleted client's token, asked by a resource server", func(t *testing.T) {
+		// The owner's own introspection skips the deletion mark (it has
+		// just authenticated, so it exists); any other caller reads it.
+		e2 := newEnv(t)
+		tok := e2.tokens(e2.web).str("access_token")
+		if !e2.active(e2.rs, tok) || !e2.active(e2.web, tok) {
+			t.Fatal("the token is not active before the delete")
+		}
+		if err := e2.srv.DeleteClient(context.Background(), e2.web.ID); err != nil {
+			t.Fatal(err)
+		}
+		if e2.active(e2.rs, tok) {
+			t.Fatal("a deleted client's token is active to a resource server")
+		}
+		if r := e2.introspect(e2.web, tok); r.status != 401 {
+			t.Fatalf("the deleted client introspected: %d %s", r.status, r.raw)
+		}
+	})
 	t.Run("revoked key", func(t *testing.T) {
 		e.signer.revokeKey()
 		if e.active(e.web, at) {
