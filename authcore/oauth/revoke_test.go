@@ -192,20 +192,23 @@ func TestIntrospect(t *testing.T) {
 		}
 	})
 	t.Run("deleted client's token, asked by a resource server", func(t *testing.T) {
-		// The owner's own introspection skips the deletion mark (it has
-		// just authenticated, so it exists); any other caller reads it.
+		// A client_credentials token belongs to no grant: only the
+		// client's deletion mark stops it. The owner's own introspection
+		// skips the mark (it has just authenticated, so it exists); any
+		// other caller reads it.
 		e2 := newEnv(t)
-		tok := e2.tokens(e2.web).str("access_token")
-		if !e2.active(e2.rs, tok) || !e2.active(e2.web, tok) {
+		api := e2.client(ClientSpec{Name: "api", GrantTypes: []string{authcore.GrantClientCredentials}, Audience: []string{"https://api.example"}})
+		tok := e2.post("/token", url.Values{"grant_type": {"client_credentials"}}, &e2.svc).str("access_token")
+		if tok == "" || !e2.active(api, tok) || !e2.active(e2.svc, tok) {
 			t.Fatal("the token is not active before the delete")
 		}
-		if err := e2.srv.DeleteClient(context.Background(), e2.web.ID); err != nil {
+		if err := e2.srv.DeleteClient(context.Background(), e2.svc.ID); err != nil {
 			t.Fatal(err)
 		}
-		if e2.active(e2.rs, tok) {
+		if e2.active(api, tok) {
 			t.Fatal("a deleted client's token is active to a resource server")
 		}
-		if r := e2.introspect(e2.web, tok); r.status != 401 {
+		if r := e2.introspect(e2.svc, tok); r.status != 401 {
 			t.Fatalf("the deleted client introspected: %d %s", r.status, r.raw)
 		}
 	})
