@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"syscall"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -94,7 +95,9 @@ func backupInto(c *common, key []byte, log zerolog.Logger, w io.Writer) error {
 	// A server on PostgreSQL holds no lock on the data directory: ask the
 	// one admin.json names first, and open the state here only when no
 	// server answers there.
-	if _, err := os.Stat(filepath.Join(c.data, adminFileName)); err == nil {
+	if af, err := readAdminFile(c.data); err == nil && processAlive(af.PID) {
+		// Only to a live server: a stale admin.json's port may belong to
+		// another program by now, which must not be sent the token.
 		err := remoteBackup(c.data, w)
 		var dial *net.OpError
 		if err == nil || !errors.As(err, &dial) || dial.Op != "dial" {
@@ -192,4 +195,13 @@ func isInstallation(dir string) bool {
 		}
 	}
 	return false
+}
+
+// processAlive reports whether process pid exists (signal 0).
+func processAlive(pid int) bool {
+	if pid <= 0 {
+		return false
+	}
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
 }

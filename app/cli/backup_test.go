@@ -4,12 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/fstest"
 
@@ -315,4 +318,33 @@ func TestBackupRestorePostgres(t *testing.T) {
 	must(t, err)
 	defer in2.stop()
 	clientCredentials(t, in2.issuer, svc.ID, secret)
+}
+
+// A stale admin.json (its server gone) whose port another program holds
+// now: the backup is taken offline and that program is never sent the
+// admin token.
+func TestBackupStaleAdminFileSendsNoToken(t *testing.T) {
+	t.Setenv("LATCHKEY_ENCRYPTION_KEY", strings.Repeat(backupKeyHex, 32))
+	data := t.TempDir()
+	_, in := startInProcess(t, data)
+	serviceClient(t, in)
+	must(t, in.stop())
+	var asked atomic.Int32
+	stranger := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked.Add(1)
+		http.Error(w, "not latchkey", http.StatusTeapot)
+	}))
+	defer stranger.Close()
+	exited := exec.Command("true")
+	must(t, exited.Run()) // a pid that no longer runs
+	raw, err := json.Marshal(adminFile{URL: stranger.URL, Token: "stale-admin-token", PID: exited.Process.Pid})
+	must(t, err)
+	must(t, os.WriteFile(filepath.Join(data, adminFileName), raw, 0o600))
+	file := filepath.Join(t.TempDir(), "b")
+	if code, _, errOut := runCLI(t, "", "backup", "--to", file, "--data", data); code != 0 {
+		t.Fatalf("backup: %s", errOut)
+	}
+	if n := asked.Load(); n != 0 {
+		t.Fatalf("the program on the stale admin port was asked %d times (and sent the token)", n)
+	}
 }
