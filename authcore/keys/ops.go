@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/latchkey/latchkey/audit"
 	"github.com/latchkey/latchkey/authcore"
@@ -69,26 +68,6 @@ func (m *Manager) Revoke(ctx context.Context, kid, actor, reason string) error {
 // RemoveAfter. It also picks up changes made by other processes.
 func (m *Manager) Tick(ctx context.Context) error {
 	return m.change(ctx, actorSystem, nil)
-}
-
-// Run calls Tick every interval (default one minute) until ctx ends,
-// logging failures; a failed Tick leaves the keyset as it was.
-func (m *Manager) Run(ctx context.Context, every time.Duration) {
-	if every <= 0 {
-		every = time.Minute
-	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := m.Tick(ctx); err != nil && ctx.Err() == nil {
-				m.cfg.Logger.Error().Err(err).Msg("keys: lifecycle tick failed")
-			}
-		}
-	}
 }
 
 // maxSwaps bounds how often change redoes a lifecycle change because
