@@ -23,8 +23,10 @@ type Counters interface {
 	// increments on any node sharing the store all count: n values
 	// returned for one window are distinct.
 	IncrementCounter(ctx context.Context, key string, window time.Duration, now time.Time) (n int, until time.Time, err error)
-	// GetCounter returns the count of key at now and its window's end;
-	// 0 and the zero time for an absent or ended counter. It changes
-	// nothing.
-	GetCounter(ctx context.Context, key string, now time.Time) (n int, until time.Time, err error)
+	// MaxCounter returns the highest count at now among keys, and the
+	// latest window end among the keys with that count; 0 and the zero
+	// time when every counter is absent or ended. It changes nothing, and
+	// reads all keys at once: a throttle that checks a client and an
+	// address on every request pays one read, not one per key.
+	MaxCounter(ctx context.Context, now time.Time, keys ...string) (n int, until time.Time, err error)
 }

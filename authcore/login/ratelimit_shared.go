@@ -38,7 +38,7 @@ func (m *Manager) loginBlocked(ctx context.Context, ip string, now time.Time) (b
 	if m.failedLoginWindow() == 0 {
 		return false, 0, nil
 	}
-	n, until, err := m.store.GetCounter(ctx, failedLoginKey(ip), now)
+	n, until, err := m.store.MaxCounter(ctx, now, failedLoginKey(ip))
 	if err != nil || n < max(m.cfg.LoginBurst, 1) {
 		return false, 0, err
 	}

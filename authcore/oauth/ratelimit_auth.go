@@ -87,16 +87,11 @@ func (g *authGuard) blocked(ctx context.Context, client, ip string, now time.Tim
 	if p.window == 0 {
 		return false, 0, nil
 	}
-	for _, k := range guardKeys(client, ip) {
-		n, until, err := g.shared.GetCounter(ctx, k, now)
-		if err != nil {
-			return false, 0, err
-		}
-		if n >= p.burst {
-			return true, max(1, int(math.Ceil(until.Sub(now).Seconds()))), nil
-		}
+	n, until, err := g.shared.MaxCounter(ctx, now, guardKeys(client, ip)...) // one read for both keys
+	if err != nil || n < p.burst {
+		return false, 0, err
 	}
-	return false, 0, nil
+	return true, max(1, int(math.Ceil(until.Sub(now).Seconds()))), nil
 }
 
 // failed spends one attempt for client and for ip, here and in the store.

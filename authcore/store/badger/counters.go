@@ -58,19 +58,26 @@ func (s *Store) IncrementCounter(ctx context.Context, key string, window time.Du
 	return v.n, v.until, nil
 }
 
-// GetCounter returns the live count of key at now (authcore.Counters).
-func (s *Store) GetCounter(ctx context.Context, key string, now time.Time) (int, time.Time, error) {
+// MaxCounter returns the highest live count among keys at now
+// (authcore.Counters).
+func (s *Store) MaxCounter(ctx context.Context, now time.Time, keys ...string) (int, time.Time, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, time.Time{}, err
 	}
 	c := &s.counters
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	v, ok := c.m[key]
-	if !ok || !now.Before(v.until) {
-		return 0, time.Time{}, nil
+	best := counter{}
+	for _, key := range keys {
+		v, ok := c.m[key]
+		if !ok || !now.Before(v.until) {
+			continue
+		}
+		if v.n > best.n || (v.n == best.n && v.until.After(best.until)) {
+			best = v
+		}
 	}
-	return v.n, v.until, nil
+	return best.n, best.until, nil
 }
 
 // evict drops the ended counters, and if none ended the one ending first

@@ -40,11 +40,13 @@ func (s *Store) IncrementCounter(ctx context.Context, key string, window time.Du
 	return int(n), until, nil
 }
 
-// GetCounter returns the live count of key at now (authcore.Counters).
-func (s *Store) GetCounter(ctx context.Context, key string, now time.Time) (int, time.Time, error) {
+// MaxCounter returns the highest live count among keys at now, in one
+// statement (authcore.Counters).
+func (s *Store) MaxCounter(ctx context.Context, now time.Time, keys ...string) (int, time.Time, error) {
 	var n int64
 	var until time.Time
-	err := s.pool.QueryRow(ctx, `SELECT n, expires_at FROM counters WHERE key = $1 AND expires_at > $2`, key, now).Scan(&n, &until)
+	err := s.pool.QueryRow(ctx, `SELECT n, expires_at FROM counters WHERE key = ANY($1) AND expires_at > $2
+		ORDER BY n DESC, expires_at DESC LIMIT 1`, keys, now).Scan(&n, &until)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		return 0, time.Time{}, nil

@@ -11,14 +11,14 @@ import (
 
 // testCounters checks authcore.Counters: increments count within a window
 // whose end is fixed by the first one, keys are separate, the window's
-// end is exclusive (a new window starts at 1 there), GetCounter changes
+// end is exclusive (a new window starts at 1 there), MaxCounter changes
 // nothing and answers 0 for absent and ended counters, and bad input is
 // refused.
 func testCounters(t *testing.T, s authcore.Storage, clk *Clock) {
 	now := clk.Now()
-	n, until, err := s.GetCounter(ctx, "c:absent", now)
+	n, until, err := s.MaxCounter(ctx, now, "c:absent")
 	if err != nil || n != 0 || !until.IsZero() {
-		t.Fatalf("GetCounter of an absent key = %d, %v, %v; want 0, zero, nil", n, until, err)
+		t.Fatalf("MaxCounter of an absent key = %d, %v, %v; want 0, zero, nil", n, until, err)
 	}
 	want := now.Add(time.Minute + time.Second)
 	for i := 1; i <= 3; i++ {
@@ -31,13 +31,16 @@ func testCounters(t *testing.T, s authcore.Storage, clk *Clock) {
 	if n, _, err := s.IncrementCounter(ctx, "ip:a", time.Minute, now); err != nil || n != 1 {
 		t.Errorf("another key = %d, %v; want 1 (keys are separate)", n, err)
 	}
-	for i := 0; i < 2; i++ { // GetCounter changes nothing
-		if n, until, err := s.GetCounter(ctx, "c:a", want.Add(-time.Microsecond)); err != nil || n != 3 || !until.Equal(want) {
-			t.Errorf("GetCounter just before the end = %d until %v, %v; want 3 until %v", n, until, err, want)
+	if n, until, err := s.MaxCounter(ctx, now.Add(3*time.Second), "c:absent", "ip:a", "c:a"); err != nil || n != 3 || !until.Equal(want) {
+		t.Errorf("MaxCounter of three keys = %d until %v, %v; want c:a's 3 until %v", n, until, err, want)
+	}
+	for i := 0; i < 2; i++ { // MaxCounter changes nothing
+		if n, until, err := s.MaxCounter(ctx, want.Add(-time.Microsecond), "c:a"); err != nil || n != 3 || !until.Equal(want) {
+			t.Errorf("MaxCounter just before the end = %d until %v, %v; want 3 until %v", n, until, err, want)
 		}
 	}
-	if n, _, err := s.GetCounter(ctx, "c:a", want); err != nil || n != 0 {
-		t.Errorf("GetCounter at the end = %d, %v; want 0 (expiry is exclusive)", n, err)
+	if n, _, err := s.MaxCounter(ctx, want, "c:a"); err != nil || n != 0 {
+		t.Errorf("MaxCounter at the end = %d, %v; want 0 (expiry is exclusive)", n, err)
 	}
 	n, until, err = s.IncrementCounter(ctx, "c:a", time.Hour, want)
 	if err != nil || n != 1 || !until.Equal(want.Add(time.Hour)) {
@@ -70,7 +73,7 @@ func testCounterRace(t *testing.T, s authcore.Storage, clk *Clock) {
 			t.Fatalf("concurrent increments returned %v; want 1..%d, each once", counts, racers)
 		}
 	}
-	if n, _, err := s.GetCounter(ctx, "ip:race", now); err != nil || n != racers {
-		t.Errorf("GetCounter after the race = %d, %v; want %d", n, err, racers)
+	if n, _, err := s.MaxCounter(ctx, now, "ip:race"); err != nil || n != racers {
+		t.Errorf("MaxCounter after the race = %d, %v; want %d", n, err, racers)
 	}
 }
