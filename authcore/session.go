@@ -22,6 +22,10 @@ type Session struct {
 	IdentityProvider string
 	ACR              string
 	AMR              []string
+	// LastSeenAt and LastSeenIP are the session's last recorded use
+	// (sessiontouch.go); zero until it is first touched.
+	LastSeenAt time.Time
+	LastSeenIP string
 }
 
 // SID returns the session's public identifier: the sid claim of ID and

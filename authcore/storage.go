@@ -84,6 +84,7 @@ type Storage interface {
 	Cluster           // cluster.go
 	Factors           // factor.go
 	PasskeyChallenges // passkey.go
+	SessionTouches    // sessiontouch.go
 
 	// GarbageCollect removes records that expired at or before now
 	// (revocations: at or before now less MaxClockSkew) and reports how

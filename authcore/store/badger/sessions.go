@@ -22,6 +22,8 @@ type sessionV1 struct {
 	IdentityProvider string    `json:"idp,omitempty"`
 	ACR              string    `json:"acr,omitempty"`
 	AMR              []string  `json:"amr,omitempty"`
+	LastSeenAt       time.Time `json:"seen,omitzero"`
+	LastSeenIP       string    `json:"seen_ip,omitempty"`
 }
 
 func (r sessionV1) domain() authcore.Session { return authcore.Session(r) }

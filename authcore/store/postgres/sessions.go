@@ -20,13 +20,13 @@ type sessionDocV1 struct {
 	AMR              []string  `json:"amr,omitempty"`
 }
 
-const sessionCols = `id, user_id, doc, expires_at, created_at`
+const sessionCols = `id, user_id, doc, expires_at, created_at, last_seen_at, last_seen_ip`
 
 func scanSession(row pgx.Row) (authcore.Session, error) {
 	var ss authcore.Session
 	var doc []byte
-	var exp *time.Time
-	if err := row.Scan(&ss.ID, &ss.UserID, &doc, &exp, &ss.CreatedAt); err != nil {
+	var exp, seen *time.Time
+	if err := row.Scan(&ss.ID, &ss.UserID, &doc, &exp, &ss.CreatedAt, &seen, &ss.LastSeenIP); err != nil {
 		return ss, storeErr(err)
 	}
 	var d sessionDocV1
@@ -35,6 +35,7 @@ func scanSession(row pgx.Row) (authcore.Session, error) {
 	}
 	ss.ExpiresAt, ss.AuthTime, ss.RemoteIP, ss.UserAgent = tv(exp), d.AuthTime, d.RemoteIP, d.UserAgent
 	ss.IdentityProvider, ss.ACR, ss.AMR = d.IdentityProvider, d.ACR, d.AMR
+	ss.LastSeenAt = tv(seen)
 	return ss, nil
 }
 
@@ -44,14 +45,14 @@ func (s *Store) CreateSession(ctx context.Context, ss authcore.Session) error {
 	if ss.ID == "" || ss.UserID == "" {
 		return errEmptyID
 	}
-	_, err := s.exec(ctx, `INSERT INTO sessions (`+sessionCols+`) VALUES ($1,$2,$3,$4,$5)`, sessionArgs(ss)...)
+	_, err := s.exec(ctx, `INSERT INTO sessions (`+sessionCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7)`, sessionArgs(ss)...)
 	return err
 }
 
 func sessionArgs(ss authcore.Session) []any {
 	doc := sessionDocV1{AuthTime: ss.AuthTime, RemoteIP: ss.RemoteIP, UserAgent: ss.UserAgent,
 		IdentityProvider: ss.IdentityProvider, ACR: ss.ACR, AMR: ss.AMR}
-	return []any{ss.ID, ss.UserID, jsonDoc(doc), ts(ss.ExpiresAt), ss.CreatedAt}
+	return []any{ss.ID, ss.UserID, jsonDoc(doc), ts(ss.ExpiresAt), ss.CreatedAt, ts(ss.LastSeenAt), ss.LastSeenIP}
 }
 
 // GetSession returns the session, or authcore.ErrNotFound when it is

@@ -151,7 +151,7 @@ func (s *Store) Import(ctx context.Context, snap authcore.Snapshot) error {
 			b.Queue(`INSERT INTO consents (user_id, client_id, scopes, created_at) VALUES ($1,$2,$3,$4)`, c.UserID, c.ClientID, strs(c.Scopes), c.CreatedAt)
 		}
 		for _, ss := range snap.Sessions {
-			b.Queue(`INSERT INTO sessions (`+sessionCols+`) VALUES ($1,$2,$3,$4,$5)`, sessionArgs(ss)...)
+			b.Queue(`INSERT INTO sessions (`+sessionCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7)`, sessionArgs(ss)...)
 		}
 		for _, sc := range snap.Scopes {
 			b.Queue(`INSERT INTO scopes (name, description, created_at) VALUES ($1,$2,$3)`, sc.Name, sc.Description, sc.CreatedAt)

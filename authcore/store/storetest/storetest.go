@@ -58,6 +58,7 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) authcore.St
 		{"Factors", testFactors},
 		{"FactorStepRace", testFactorStepRace},
 		{"PasskeyChallenges", testPasskeyChallenges},
+		{"SessionTouch", testSessionTouch}, {"SessionTouchRace", testSessionTouchRace}, // sessiontouch.go
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
