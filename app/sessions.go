@@ -9,6 +9,10 @@ type Session struct {
 	ExpiresAt string `json:"expires_at"`
 	RemoteIP  string `json:"remote_addr"`
 	UserAgent string `json:"user_agent"`
+	// LastSeen and LastIP are the session's last recorded use (at most a
+	// minute stale); its sign-in until it is used again.
+	LastSeen string `json:"last_seen"`
+	LastIP   string `json:"last_ip"`
 }
 
 // Consent is what a user allowed a client.
@@ -31,8 +35,9 @@ func (a *App) ListSessions(idOrName string) ([]Session, error) {
 	}
 	out := make([]Session, 0, len(ss))
 	for _, s := range ss {
+		seen, seenIP := s.LastSeen()
 		out = append(out, Session{ID: s.ID, SID: s.SID(), UserID: s.UserID, AuthTime: stamp(s.AuthTime),
-			ExpiresAt: stamp(s.ExpiresAt), RemoteIP: s.RemoteIP, UserAgent: s.UserAgent})
+			ExpiresAt: stamp(s.ExpiresAt), RemoteIP: s.RemoteIP, UserAgent: s.UserAgent, LastSeen: stamp(seen), LastIP: seenIP})
 	}
 	return out, nil
 }

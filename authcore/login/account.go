@@ -56,6 +56,7 @@ type passkeyView struct {
 
 type sessionView struct {
 	SID, Device, IP, SignedIn, Method string
+	LastSeen, LastIP                  string // the last recorded use (sessiontouch.go)
 	Current                           bool
 }
 
@@ -140,8 +141,9 @@ func (m *Manager) accountView(ctx context.Context, cur authcore.Session, u authc
 	}
 	slices.SortFunc(sessions, func(a, b authcore.Session) int { return b.AuthTime.Compare(a.AuthTime) })
 	for _, s := range sessions {
+		seen, seenIP := s.LastSeen()
 		v.Sessions = append(v.Sessions, sessionView{SID: s.SID(), Device: device(s.UserAgent), IP: s.RemoteIP,
-			SignedIn: stamp(s.AuthTime), Method: method(s), Current: s.ID == cur.ID})
+			SignedIn: stamp(s.AuthTime), Method: method(s), LastSeen: stamp(seen), LastIP: seenIP, Current: s.ID == cur.ID})
 	}
 	consents, err := m.store.ListConsents(ctx, u.ID)
 	if err != nil {

@@ -28,9 +28,14 @@ func (m *Manager) Session(r *http.Request) (authcore.Session, bool) {
 	return s, ok
 }
 
-// current returns the browser's session and its user.
+// current returns the browser's session and its user, recording the
+// use (sessiontouch.go).
 func (m *Manager) current(r *http.Request) (authcore.Session, authcore.User, bool) {
-	return m.cookieRecord(r, sessionCookie, "")
+	s, u, ok := m.cookieRecord(r, sessionCookie, "")
+	if ok {
+		s = m.touch(r, s)
+	}
+	return s, u, ok
 }
 
 // cookieRecord returns the live record stored under prefix plus the hash

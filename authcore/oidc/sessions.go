@@ -18,6 +18,10 @@ type SessionInfo struct {
 	ExpiresAt time.Time
 	RemoteIP  string
 	UserAgent string
+	// LastSeenAt and LastSeenIP are the last recorded use: the sign-in
+	// until the session is used again (authcore.Session.LastSeen).
+	LastSeenAt time.Time
+	LastSeenIP string
 }
 
 // ListSessions returns the user's live browser sessions (the sessions
@@ -31,8 +35,10 @@ func (p *Provider) ListSessions(ctx context.Context, userID string) ([]SessionIn
 	out := make([]SessionInfo, 0, len(all))
 	for _, s := range all {
 		if now.Before(s.ExpiresAt) && !s.Pending() {
+			seen, seenIP := s.LastSeen()
 			out = append(out, SessionInfo{SID: s.SID(), UserID: s.UserID, AuthTime: s.AuthTime,
-				CreatedAt: s.CreatedAt, ExpiresAt: s.ExpiresAt, RemoteIP: s.RemoteIP, UserAgent: s.UserAgent})
+				CreatedAt: s.CreatedAt, ExpiresAt: s.ExpiresAt, RemoteIP: s.RemoteIP, UserAgent: s.UserAgent,
+				LastSeenAt: seen, LastSeenIP: seenIP})
 		}
 	}
 	return out, nil

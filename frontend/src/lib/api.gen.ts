@@ -1052,6 +1052,12 @@ export interface Session {
   expires_at: string
   remote_addr: string
   user_agent: string
+  /**
+   * LastSeen and LastIP are the session's last recorded use (at most a
+   * minute stale); its sign-in until it is used again.
+   */
+  last_seen: string
+  last_ip: string
 }
 
 /** Setting is one live policy value. (Go: app.Setting) */
