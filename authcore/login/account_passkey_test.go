@@ -142,26 +142,27 @@ func TestPasskeySignInRefusals(t *testing.T) {
 		answer func([]byte) []byte
 		event  audit.Type
 		reason string
+		named  bool // the event names alice (the credential is hers)
 	}{
-		{"counter went backwards", func(o []byte) []byte { a.Count = 3; return a.Sign(o) }, audit.PasskeyCloneSuspected, "counter_not_advanced"},
+		{"counter went backwards", func(o []byte) []byte { a.Count = 3; return a.Sign(o) }, audit.PasskeyCloneSuspected, "counter_not_advanced", true},
 		{"another authenticator", func(o []byte) []byte {
 			b := passkeytest.New(t, pkRPID, pkIssuer)
 			b.User = []byte(e.alice.ID)
 			return b.Get(o)
-		}, audit.PasskeyFailed, "unknown_credential"},
+		}, audit.PasskeyFailed, "unknown_credential", false},
 		{"wrong RP ID", func(o []byte) []byte {
 			a.RPID = "evil.example"
 			defer func() { a.RPID = pkRPID }()
 			a.Count = 20
 			return a.Sign(o)
-		}, audit.PasskeyFailed, "verification_failed"},
+		}, audit.PasskeyFailed, "verification_failed", true},
 		{"wrong origin", func(o []byte) []byte {
 			a.Origin = "http://localhost:9999"
 			defer func() { a.Origin = pkIssuer }()
 			a.Count = 21
 			return a.Sign(o)
-		}, audit.PasskeyFailed, "verification_failed"},
-		{"no user verification", func(o []byte) []byte { a.UV = false; defer func() { a.UV = true }(); a.Count = 22; return a.Sign(o) }, audit.PasskeyFailed, "verification_failed"},
+		}, audit.PasskeyFailed, "verification_failed", true},
+		{"no user verification", func(o []byte) []byte { a.UV = false; defer func() { a.UV = true }(); a.Count = 22; return a.Sign(o) }, audit.PasskeyFailed, "verification_failed", true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -173,8 +174,12 @@ func TestPasskeySignInRefusals(t *testing.T) {
 			if _, ok := e.sessionOf(signedIn); ok {
 				t.Fatal("a session was started")
 			}
-			if ev, ok := e.rec.Last(tc.event); !ok || ev.Reason != tc.reason || ev.Outcome != audit.Failure {
+			ev, ok := e.rec.Last(tc.event)
+			if !ok || ev.Reason != tc.reason || ev.Outcome != audit.Failure {
 				t.Errorf("%s: %+v (events: %s)", tc.event, ev, e.rec)
+			}
+			if named := ev.Subject == e.alice.ID && ev.Details["passkey"] != nil; named != tc.named {
+				t.Errorf("%s names alice and her passkey: %v, want %v (%+v)", tc.event, named, tc.named, ev)
 			}
 		})
 	}

@@ -145,8 +145,12 @@ func (m *Manager) passkeyRefused(ctx context.Context, purpose passkey.Purpose, a
 		reason = "unknown_or_disabled_user"
 	}
 	m.log.Info().Err(err).Str("purpose", string(purpose)).Msg("login: passkey refused")
+	details := map[string]any{"purpose": string(purpose)}
+	if a.Passkey.ID != "" {
+		details["passkey"] = a.Passkey.ID
+	}
 	m.record(ctx, audit.Event{Type: audit.PasskeyFailed, Outcome: audit.Failure, Subject: a.User.ID, Reason: reason,
-		Details: map[string]any{"purpose": string(purpose)}})
+		Details: details})
 }
 
 // passkeyUsed stores the credential's new counter, flags and last use,

@@ -54,7 +54,10 @@ func (rp *RP) BeginLogin(u *authcore.User, keys []authcore.Passkey) (options, st
 // FinishLogin verifies the browser's assertion against st, begun for
 // purpose, loading the user through load. A counter that did not
 // advance returns the Assertion (to audit which credential) and
-// ErrCloned; the caller must refuse the sign-in.
+// ErrCloned; an assertion of a registered credential that does not
+// verify (wrong RP ID, origin, flags or signature) returns its user and
+// stored passkey with ErrRefused. Either way the caller must refuse the
+// sign-in.
 func (rp *RP) FinishLogin(purpose Purpose, st, response []byte, load Loader) (Assertion, error) {
 	s, err := decode(purpose, st)
 	if err != nil {
@@ -90,7 +93,9 @@ func (rp *RP) FinishLogin(purpose Purpose, st, response []byte, load Loader) (As
 		c, err = rp.wa.ValidateLogin(wu, s.Session, parsed)
 	}
 	if err != nil {
-		return Assertion{}, fmt.Errorf("%w: verify assertion: %w", ErrRefused, detail(err))
+		// The credential is u's: name both, so the refusal is audited
+		// against them (no counter, flag or time of it is kept).
+		return Assertion{User: u, Passkey: stored}, fmt.Errorf("%w: verify assertion: %w", ErrRefused, detail(err))
 	}
 	a := Assertion{User: u, Passkey: stored, UserVerified: parsed.Response.AuthenticatorData.Flags.HasUserVerified()}
 	if c.Authenticator.CloneWarning {

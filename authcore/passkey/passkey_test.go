@@ -109,13 +109,13 @@ func TestSignInRefusals(t *testing.T) {
 			defer func() { a.RPID = rpID }()
 			a.Count = 9
 			return a.Sign(o)
-		}, nil},
+		}, ErrRefused},
 		{"wrong origin", SecondFactor, func(o []byte) []byte {
 			a.Origin = "https://evil.example"
 			defer func() { a.Origin = origin }()
 			a.Count = 9
 			return a.Sign(o)
-		}, nil},
+		}, ErrRefused},
 		{"no user verification, passwordless", Passwordless, func(o []byte) []byte { a.UV = false; defer func() { a.UV = true }(); a.Count = 9; return a.Sign(o) }, nil},
 		{"backup eligibility changed", SecondFactor, func(o []byte) []byte { a.BE = true; defer func() { a.BE = false }(); a.Count = 9; return a.Sign(o) }, nil},
 		{"backed up but not eligible", SecondFactor, func(o []byte) []byte { a.BS = true; defer func() { a.BS = false }(); a.Count = 9; return a.Sign(o) }, nil},
