@@ -207,7 +207,9 @@ func fillDefaults(cfg *Config) {
 }
 
 // checkIssuer enforces RFC 8414 §2: https (http only on a loopback host,
-// for development), no query, no fragment, no trailing slash.
+// for development: 127.0.0.1, ::1, localhost or a name under .localhost,
+// which RFC 6761 §6.3 reserves for loopback and browsers resolve so
+// themselves), no query, no fragment, no trailing slash.
 func checkIssuer(iss string) error {
 	bad := errors.New("oauth: Issuer must be an https URL without query, fragment or trailing slash")
 	u, err := url.Parse(iss)
@@ -215,10 +217,10 @@ func checkIssuer(iss string) error {
 		strings.HasSuffix(iss, "/") || strings.ContainsAny(iss, "?#") {
 		return bad
 	}
-	switch h := u.Hostname(); {
+	switch h := strings.ToLower(u.Hostname()); {
 	case u.Scheme == "https":
 		return nil
-	case u.Scheme == "http" && (h == "127.0.0.1" || h == "::1" || h == "localhost"):
+	case u.Scheme == "http" && (h == "127.0.0.1" || h == "::1" || h == "localhost" || strings.HasSuffix(h, ".localhost")):
 		return nil
 	}
 	return bad

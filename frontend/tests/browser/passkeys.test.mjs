@@ -1,18 +1,29 @@
 // Passkeys in real Chromium with the DevTools virtual authenticator
 // (CDP WebAuthn domain): register one on the account page, sign in with
 // password + passkey and with the passkey alone, refuse another
-// authenticator's credential for the same user and a credential of
-// another relying party, remove it. The issuer is http://localhost:<port>
-// (browsers refuse an IP address as relying-party ID).
+// authenticator's credential for the same user and an assertion made for
+// another relying party, remove it.
+//
+// The issuer is http://auth.app.localhost:<port>: browsers refuse an IP
+// address as relying-party ID, Chromium resolves *.localhost to loopback
+// and treats it as a secure context, and a host under app.localhost lets
+// the page ask for the parent domain as RP ID, which Chromium allows
+// (a registrable suffix of the origin's host), so the browser signs an
+// assertion for the wrong RP and the server's own RP ID check is the one
+// that must refuse it. (From a bare localhost there is no such parent:
+// Chromium itself refuses any other RP ID, and the server is never asked.)
 import assert from 'node:assert/strict'
-import { generateKeyPairSync } from 'node:crypto'
+import { spawnSync } from 'node:child_process'
+import { createHash, generateKeyPairSync } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
-import { ARTIFACTS, checkPrerequisites, launchChromium, startLatchkey } from './harness.mjs'
+import { ARTIFACTS, BIN, checkPrerequisites, launchChromium, startLatchkey } from './harness.mjs'
 
 const alice = { username: 'alice', password: 'correct horse battery staple' }
+const rpId = 'auth.app.localhost' // the issuer's host, so Latchkey's RP ID
+const parentRpId = 'app.localhost' // another RP the page may claim
 const authenticatorOptions = {
   protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true,
   isUserVerified: true, automaticPresenceSimulation: true,
@@ -22,7 +33,7 @@ let dir, server, context, page, cdp
 before(async () => {
   checkPrerequisites()
   dir = mkdtempSync(join(tmpdir(), 'latchkey-passkeys-'))
-  server = await startLatchkey({ dataDir: join(dir, 'data'), admin: alice, host: 'localhost' })
+  server = await startLatchkey({ dataDir: join(dir, 'data'), admin: alice, host: rpId })
   ;({ context, page } = await launchChromium(join(dir, 'profile'), { note: server.note }))
   cdp = await context.newCDPSession(page)
   await cdp.send('WebAuthn.enable')
@@ -60,6 +71,39 @@ async function passkeySignIn() {
 
 const sessions = () => page.getByRole('list', { name: 'Your sessions' })
 
+/** The audit log's events of type, newest first, asked of the running server through the CLI. */
+function auditEvents(type) {
+  const q = spawnSync(BIN, ['audit', 'query', '--data', server.dataDir, '--type', type, '--json'], { encoding: 'utf8', timeout: 30_000 })
+  assert.equal(q.status, 0, `latchkey audit query failed: ${q.stderr}`)
+  return JSON.parse(q.stdout).events ?? []
+}
+
+/**
+ * Makes the server's next passwordless options name claimed as RP ID
+ * instead of its own, as a meddling proxy would; resolves once it did.
+ * Playwright fetches the real answer from Node, whose resolver knows no
+ * auth.app.localhost, so it asks 127.0.0.1 (the request keeps the
+ * browser's headers and cookies).
+ */
+function claimRpId(claimed) {
+  return new Promise((done, fail) => {
+    page.route('**/login/passkey/options', async (route) => {
+      try {
+        const url = new URL(route.request().url())
+        url.hostname = '127.0.0.1'
+        const res = await route.fetch({ url: url.href })
+        const body = await res.json()
+        assert.equal(body.options.rpId, rpId, "the server's own RP ID")
+        body.options.rpId = claimed
+        await route.fulfill({ response: res, json: body })
+        done()
+      } catch (err) {
+        fail(err)
+      }
+    }, { times: 1 }).catch(fail)
+  })
+}
+
 test('passkeys end to end', async () => {
   let first = await addAuthenticator()
 
@@ -73,7 +117,7 @@ test('passkeys end to end', async () => {
   await page.screenshot({ path: join(ARTIFACTS, 'browser-account.png'), fullPage: true })
   const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId: first })
   assert.equal(credentials.length, 1)
-  assert.equal(credentials[0].rpId, 'localhost')
+  assert.equal(credentials[0].rpId, rpId)
   assert.ok(credentials[0].isResidentCredential, 'a discoverable credential')
   const early = credentials[0] // its counter before the sign-ins below
   await signOut()
@@ -102,7 +146,7 @@ test('passkeys end to end', async () => {
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
   const forged = {
     credentialId: Buffer.from('not-registered-credential').toString('base64'),
-    isResidentCredential: true, rpId: 'localhost', userHandle: saved.userHandle, signCount: 100,
+    isResidentCredential: true, rpId, userHandle: saved.userHandle, signCount: 100,
     privateKey: privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64'),
   }
   await cdp.send('WebAuthn.addCredential', { authenticatorId: second, credential: forged })
@@ -110,16 +154,36 @@ test('passkeys end to end', async () => {
   await page.getByRole('alert').filter({ hasText: 'That passkey was not accepted.' }).waitFor()
   assert.match(page.url(), /\/login\?/, 'still on the login page')
 
-  // A credential of another relying party is never used here: the
-  // browser does not offer it and nobody signs in.
+  // An assertion for another relying party by alice's real key (its
+  // credential ID, private key and user handle; a counter well ahead):
+  // the page asks for app.localhost, which Chromium allows here, so the
+  // browser signs with that RP ID's hash, the right origin and the right
+  // challenge. Only the server's RP ID check (WebAuthn §7.2 step 15) can
+  // refuse it, as it must refuse an assertion a sibling site obtained.
   await cdp.send('WebAuthn.clearCredentials', { authenticatorId: second })
   await cdp.send('WebAuthn.addCredential', {
-    authenticatorId: second,
-    credential: { ...forged, rpId: 'evil.example', credentialId: saved.credentialId, privateKey: saved.privateKey },
+    authenticatorId: second, credential: { ...saved, rpId: parentRpId, signCount: saved.signCount + 100 },
   })
+  const failedBefore = auditEvents('passkey.failed').length
+  const claimed = claimRpId(parentRpId)
+  const isAnswer = (r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/login/passkey'
+  const answered = page.waitForResponse(isAnswer)
   await passkeySignIn()
-  await page.getByRole('alert').filter({ hasText: /not used|not accepted/ }).waitFor()
+  await claimed
+  const answer = await answered
+  const sent = JSON.parse(new URLSearchParams(answer.request().postData()).get('credential'))
+  const authData = Buffer.from(sent.response.authenticatorData, 'base64url')
+  assert.deepEqual(authData.subarray(0, 32), createHash('sha256').update(parentRpId).digest(),
+    'Chromium signed an assertion for app.localhost (the browser did not refuse it)')
+  assert.ok(Buffer.from(sent.rawId, 'base64url').equals(Buffer.from(saved.credentialId, 'base64')), "alice's registered credential")
+  assert.equal(answer.status(), 400, 'the server refused it')
+  await page.getByRole('alert').filter({ hasText: 'That passkey was not accepted.' }).waitFor()
   assert.match(page.url(), /\/login\?/, 'still on the login page')
+  const failed = auditEvents('passkey.failed')
+  assert.equal(failed.length, failedBefore + 1, 'one passkey.failed event more')
+  assert.equal(failed[0].reason, 'verification_failed')
+  assert.equal(failed[0].subject, Buffer.from(sent.response.userHandle, 'base64url').toString(), 'audited against alice')
+  assert.match(server.log(), /RP Hash mismatch/, 'refused for its RP ID')
   await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId: second })
 
   // A copy of the real key with an old counter (a clone): refused.
