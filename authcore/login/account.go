@@ -135,7 +135,7 @@ func (m *Manager) accountView(ctx context.Context, cur authcore.Session, u authc
 		}
 	}
 	v.HasFactor = len(v.Apps)+len(v.Passkeys) > 0
-	sessions, err := m.store.ListSessions(ctx, u.ID)
+	sessions, err := m.ListSessions(ctx, u.ID) // live and signed in: no pending second factor
 	if err != nil {
 		return v, err
 	}

@@ -127,6 +127,31 @@ func TestAccountSessionsAndSignOut(t *testing.T) {
 	}
 }
 
+// A sign-in still waiting for its second factor (someone who knows the
+// password, on another browser) is not a session: the account page must
+// not list it beside the user's real sessions.
+func TestAccountSessionsSkipPendingSignIns(t *testing.T) {
+	e := newEnv(t)
+	c := e.browser()
+	e.login(c, accountPath)
+	s, ok := e.sessionOf(c)
+	if !ok {
+		t.Fatal("no session after sign-in")
+	}
+	pending := authcore.Session{ID: authcore.PendingSignInPrefix + "x1", UserID: s.UserID, AuthTime: s.AuthTime,
+		ExpiresAt: s.ExpiresAt, RemoteIP: "198.51.100.7", UserAgent: "Other"}
+	if err := e.store.CreateSession(context.Background(), pending); err != nil {
+		t.Fatal(err)
+	}
+	page := e.accountPage(c)
+	if n := strings.Count(page, "signed in "); n != 1 {
+		t.Fatalf("account page lists %d sessions, want 1 (the pending sign-in is not one):\n%s", n, page)
+	}
+	if strings.Contains(page, "198.51.100.7") {
+		t.Fatal("the pending sign-in's address is on the account page")
+	}
+}
+
 func TestAccountWithdrawConsentRevokesGrants(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
