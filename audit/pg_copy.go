@@ -30,22 +30,38 @@ func CopyToPostgres(ctx context.Context, src *Log, pool *pgxpool.Pool, node stri
 	if node == "" {
 		node = DefaultNodeID()
 	}
-	b, ok := src.b.(*badgerBackend)
-	if !ok {
-		return 0, errors.New("audit: copy: the source is not a Badger log")
-	}
-	if err := src.Flush(ctx); err != nil {
-		return 0, err
-	}
-	v, err := src.Verify(ctx)
-	if err != nil {
-		return 0, err
-	}
-	if !v.OK && v.Problem != IndexDamaged {
-		return 0, fmt.Errorf("audit: copy: the source chain does not verify (%s at seq %d: %s)", v.Problem, v.Seq, v.Detail)
+	return CopyChainsToPostgres(ctx, pool, []NodeLog{{Node: node, Log: src}})
+}
+
+// NodeLog is a Badger log to be copied as the chain of Node.
+type NodeLog struct {
+	Node string
+	Log  *Log
+}
+
+// CopyChainsToPostgres is CopyToPostgres of several Badger logs at once,
+// each as its node's chain (a cluster's audit log, one chain per node, as
+// a restore rebuilt it): all in one transaction into an empty target.
+func CopyChainsToPostgres(ctx context.Context, pool *pgxpool.Pool, chains []NodeLog) (int, error) {
+	seen := map[string]bool{}
+	for _, c := range chains {
+		if _, ok := c.Log.b.(*badgerBackend); !ok || c.Node == "" || seen[c.Node] {
+			return 0, fmt.Errorf("audit: copy: the source of node %q is not a Badger log, or the node is unnamed or given twice", c.Node)
+		}
+		seen[c.Node] = true
+		if err := c.Log.Flush(ctx); err != nil {
+			return 0, err
+		}
+		v, err := c.Log.Verify(ctx)
+		if err != nil {
+			return 0, err
+		}
+		if !v.OK && v.Problem != IndexDamaged {
+			return 0, fmt.Errorf("audit: copy: the source chain of node %q does not verify (%s at seq %d: %s)", c.Node, v.Problem, v.Seq, v.Detail)
+		}
 	}
 	n := 0
-	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		var full bool
 		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM audit_events) OR EXISTS (SELECT 1 FROM audit_chains WHERE head_seq > 0)`).Scan(&full); err != nil {
 			return err
@@ -53,29 +69,43 @@ func CopyToPostgres(ctx context.Context, src *Log, pool *pgxpool.Pool, node stri
 		if full {
 			return ErrTargetNotEmpty
 		}
-		return b.db.View(func(txn *badger.Txn) error {
-			anchor, head, err := chainEnds(txn)
+		for _, c := range chains {
+			copied, err := copyChain(ctx, tx, c.Log.b.(*badgerBackend), c.Node)
 			if err != nil {
 				return err
 			}
-			if head.Seq == 0 {
-				head = anchor
-			}
-			_, err = tx.Exec(ctx, `INSERT INTO audit_chains (node_id, head_seq, head_hash, head_time, anchor_seq, anchor_hash, anchor_time)
-				VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (node_id) DO UPDATE SET head_seq = $2, head_hash = $3, head_time = $4,
-				anchor_seq = $5, anchor_hash = $6, anchor_time = $7`,
-				node, head.Seq, head.Hash, pgTime(head), anchor.Seq, anchor.Hash, pgTime(anchor))
-			if err != nil {
-				return err
-			}
-			n, err = copyEvents(ctx, txn, tx, node)
-			return err
-		})
+			n += copied
+		}
+		return nil
 	})
 	if err != nil {
 		return 0, fmt.Errorf("audit: copy: %w", err)
 	}
 	return n, nil
+}
+
+// copyChain writes the chain of b as node's: its head and anchor row,
+// then its events.
+func copyChain(ctx context.Context, tx pgx.Tx, b *badgerBackend, node string) (n int, err error) {
+	err = b.db.View(func(txn *badger.Txn) error {
+		anchor, head, err := chainEnds(txn)
+		if err != nil {
+			return err
+		}
+		if head.Seq == 0 {
+			head = anchor
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO audit_chains (node_id, head_seq, head_hash, head_time, anchor_seq, anchor_hash, anchor_time)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (node_id) DO UPDATE SET head_seq = $2, head_hash = $3, head_time = $4,
+			anchor_seq = $5, anchor_hash = $6, anchor_time = $7`,
+			node, head.Seq, head.Hash, pgTime(head), anchor.Seq, anchor.Hash, pgTime(anchor))
+		if err != nil {
+			return err
+		}
+		n, err = copyEvents(ctx, txn, tx, node)
+		return err
+	})
+	return n, err
 }
 
 // pgTime is p's time, NULL for the genesis.

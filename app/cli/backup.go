@@ -125,13 +125,17 @@ func checkBackupFile(path string, key []byte) (backupManifest, error) {
 	return readBackup(f, key, checkSink)
 }
 
-// printManifest writes what a backup holds, one "kind<TAB>count" a line.
+// printManifest writes what a backup holds, one "kind<TAB>count" a line
+// (on PostgreSQL also each node's audit chain).
 func printManifest(w io.Writer, m backupManifest) {
 	fmt.Fprintf(w, "store\t%s\n", m.Store)
 	for _, k := range slices.Sorted(maps.Keys(m.Counts)) {
 		fmt.Fprintf(w, "%s\t%d\n", k, m.Counts[k])
 	}
 	fmt.Fprintf(w, "audit events\t%d\naudit head\t%d %s\n", m.AuditEvents, m.AuditHead.Seq, m.AuditHead.Hash)
+	for _, c := range m.AuditChains {
+		fmt.Fprintf(w, "audit events of %s\t%d\naudit head of %s\t%d %s\n", c.Node, c.Events, c.Node, c.Head.Seq, c.Head.Hash)
+	}
 }
 
 // backupPath is the admin port's backup endpoint (serve_admin.go).

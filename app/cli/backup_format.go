@@ -23,7 +23,9 @@ import (
 //	the store: badgerBatch... up to one with End set (Badger: every key
 //	  of one read-only transaction), or one authcore.Snapshot (PostgreSQL:
 //	  one REPEATABLE READ read of every table)
-//	auditChunk... up to one with End set (audit.Log.Export's JSON lines)
+//	auditChunk... up to one with End set (audit.Log.ExportChains' JSON
+//	  lines, chain by chain: each chunk names the node whose chain its
+//	  lines belong to, "" for the one chain of a Badger log)
 //	backupManifest
 //
 // The manifest comes last because the audit log's head is known only once
@@ -46,16 +48,19 @@ type badgerBatch struct {
 type auditChunk struct {
 	Lines []byte
 	End   bool
+	Node  string // the node whose chain Lines belong to ("": Badger's one chain)
 }
 
 // backupManifest says what a backup holds: records per kind, and the
-// audit log's event count and chain head.
+// audit log's event count and chain head (the last event's), and on
+// PostgreSQL each node's chain (AuditChains, in node order).
 type backupManifest struct {
 	Created     time.Time       `json:"created"`
 	Store       string          `json:"store"`
 	Counts      map[string]int  `json:"counts"`
 	AuditEvents int             `json:"audit_events"`
 	AuditHead   audit.ChainHead `json:"audit_head"`
+	AuditChains []auditChain    `json:"audit_chains,omitempty"`
 }
 
 // writeBackup writes a sealed backup of st and alog to w: the store in one
@@ -103,15 +108,17 @@ func writeBackup(ctx context.Context, st authcore.Storage, alog *audit.Log, key 
 		return m, fmt.Errorf("backup: the store: %w", err)
 	}
 	aw := &auditWriter{enc: enc}
-	if m.AuditEvents, err = alog.Export(ctx, time.Time{}, time.Time{}, aw); err != nil {
+	if _, err = alog.ExportChains(ctx, aw.begin, aw); err != nil {
 		return m, fmt.Errorf("backup: %w", err)
 	}
 	if err := enc.Encode(auditChunk{End: true}); err != nil {
 		return m, err
 	}
-	if m.AuditHead, err = aw.head(); err != nil {
+	t, err := aw.finish()
+	if err != nil {
 		return m, err
 	}
+	m.AuditEvents, m.AuditHead, m.AuditChains = t.Events, t.Head, t.Chains
 	if err := enc.Encode(m); err != nil {
 		return m, err
 	}
@@ -127,17 +134,38 @@ func countMap(s authcore.Snapshot) map[string]int {
 	return out
 }
 
-// auditWriter sends the audit export in chunks and keeps its last line.
+// auditWriter sends the audit export in chunks, each naming its chain's
+// node, and tallies every chain.
 type auditWriter struct {
-	enc *gob.Encoder
-	lineTail
+	enc     *gob.Encoder
+	node    string
+	tail    lineTail // of the current chain
+	started bool
+	tally   auditTally
+}
+
+// begin ends the current chain and starts node's (audit.Log.ExportChains).
+func (a *auditWriter) begin(node string) error {
+	if a.started {
+		if err := a.tally.addTail(a.node, &a.tail); err != nil {
+			return err
+		}
+	}
+	a.node, a.tail, a.started = node, lineTail{}, true
+	return nil
+}
+
+// finish ends the last chain and returns the tally of them all.
+func (a *auditWriter) finish() (auditTally, error) {
+	err := a.begin("")
+	return a.tally, err
 }
 
 func (a *auditWriter) Write(p []byte) (int, error) {
-	if err := a.enc.Encode(auditChunk{Lines: p}); err != nil {
+	if err := a.enc.Encode(auditChunk{Lines: p, Node: a.node}); err != nil {
 		return 0, err
 	}
-	return a.lineTail.Write(p)
+	return a.tail.Write(p)
 }
 
 // lineTail counts the lines written to it and keeps the last one.
@@ -170,28 +198,64 @@ func (a *lineTail) head() (audit.ChainHead, error) {
 	return h, nil
 }
 
-// auditReader reads the audit chunks back as one stream.
+// auditReader reads the audit chunks back as one stream (Read), or chain
+// by chain (chain).
 type auditReader struct {
 	dec  *gob.Decoder
 	buf  []byte
+	node string // the node of buf's lines
 	done bool
 }
 
-func (a *auditReader) Read(p []byte) (int, error) {
+// fill reads chunks until buf holds lines; false at the end.
+func (a *auditReader) fill() (bool, error) {
 	for len(a.buf) == 0 {
 		if a.done {
-			return 0, io.EOF
+			return false, nil
 		}
 		var c auditChunk
 		if err := a.dec.Decode(&c); err != nil {
-			return 0, fmt.Errorf("restore: the audit log: %w", err)
+			return false, fmt.Errorf("restore: the audit log: %w", err)
 		}
-		a.buf, a.done = c.Lines, c.End
+		a.buf, a.node, a.done = c.Lines, c.Node, c.End
+	}
+	return true, nil
+}
+
+func (a *auditReader) Read(p []byte) (int, error) {
+	return a.readChain(p, func(string) bool { return true })
+}
+
+// readChain reads lines while same accepts the node of the next ones.
+func (a *auditReader) readChain(p []byte, same func(node string) bool) (int, error) {
+	ok, err := a.fill()
+	if err != nil {
+		return 0, err
+	}
+	if !ok || !same(a.node) {
+		return 0, io.EOF
 	}
 	n := copy(p, a.buf)
 	a.buf = a.buf[n:]
 	return n, nil
 }
+
+// chain returns the node whose chain comes next and a reader of its
+// lines, which ends where another node's begin; ok is false at the end.
+func (a *auditReader) chain() (node string, r io.Reader, ok bool, err error) {
+	if ok, err = a.fill(); !ok || err != nil {
+		return "", nil, false, err
+	}
+	node = a.node
+	return node, readerFunc(func(p []byte) (int, error) {
+		return a.readChain(p, func(n string) bool { return n == node })
+	}), true, nil
+}
+
+// readerFunc is an io.Reader of a function.
+type readerFunc func([]byte) (int, error)
+
+func (f readerFunc) Read(p []byte) (int, error) { return f(p) }
 
 // drain reads what the audit section has left (a restore that stopped
 // early), so the manifest after it can be read.

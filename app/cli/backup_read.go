@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/latchkey/latchkey/audit"
 	"github.com/latchkey/latchkey/authcore"
 	"github.com/latchkey/latchkey/authcore/store/badger"
 	"github.com/latchkey/latchkey/internal/sealed"
@@ -21,7 +20,7 @@ import (
 type restoreSink struct {
 	badger   func(next func() (badger.Entry, error)) (map[string]int, error)
 	snapshot func(authcore.Snapshot) (map[string]int, error)
-	audit    func(r io.Reader) (audit.ChainHead, int, error)
+	audit    func(ar *auditReader) (auditTally, error)
 }
 
 // errBackupStore: the backup holds another kind of store than the one
@@ -63,7 +62,7 @@ func readBackup(r io.Reader, key []byte, sink restoreSink) (backupManifest, erro
 		return m, err
 	}
 	ar := &auditReader{dec: dec}
-	head, events, err := sink.audit(ar)
+	tally, err := sink.audit(ar)
 	if err != nil {
 		return m, err
 	}
@@ -87,9 +86,8 @@ func readBackup(r io.Reader, key []byte, sink restoreSink) (backupManifest, erro
 			bad = append(bad, fmt.Sprintf("%s: %d, not in the manifest", k, counts[k]))
 		}
 	}
-	if events != m.AuditEvents || head != m.AuditHead {
-		bad = append(bad, fmt.Sprintf("audit log: %d events up to seq %d, the manifest says %d up to seq %d",
-			events, head.Seq, m.AuditEvents, m.AuditHead.Seq))
+	if d := tally.mismatch(m); d != "" {
+		bad = append(bad, d)
 	}
 	if len(bad) > 0 {
 		return m, fmt.Errorf("restore: the backup does not match its manifest: %s", strings.Join(bad, "; "))
@@ -134,12 +132,5 @@ var checkSink = restoreSink{
 		}
 	},
 	snapshot: func(s authcore.Snapshot) (map[string]int, error) { return countMap(s), nil },
-	audit: func(r io.Reader) (audit.ChainHead, int, error) {
-		var t lineTail
-		if _, err := io.Copy(&t, r); err != nil {
-			return audit.ChainHead{}, 0, err
-		}
-		h, err := t.head()
-		return h, t.lines, err
-	},
+	audit:    checkAuditChains,
 }

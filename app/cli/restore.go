@@ -88,11 +88,14 @@ func emptyDataDir(dir string) error {
 // restoreInto writes the backup r into the store c names and DIR/audit.
 func restoreInto(c *common, key []byte, log zerolog.Logger, r io.Reader) (backupManifest, error) {
 	ctx := context.Background()
-	sink := restoreSink{audit: func(r io.Reader) (audit.ChainHead, int, error) {
+	sink := restoreSink{audit: func(ar *auditReader) (auditTally, error) {
 		if c.store != "" {
-			return restoreAuditPostgres(ctx, c, key, log, r)
+			return restoreAuditPostgres(ctx, c, key, log, ar)
 		}
-		return audit.Restore(ctx, audit.Options{Dir: filepath.Join(c.data, "audit"), Logger: &log, EncryptionKey: key}, r)
+		var t auditTally
+		head, n, err := audit.Restore(ctx, audit.Options{Dir: filepath.Join(c.data, "audit"), Logger: &log, EncryptionKey: key}, ar)
+		t.add("", head, n)
+		return t, err
 	}}
 	if c.store == "" {
 		sink.badger = func(next func() (badger.Entry, error)) (map[string]int, error) {
@@ -162,6 +165,8 @@ func verifyRestored(c *common, key []byte, log zerolog.Logger, m backupManifest)
 		return r, fmt.Errorf("restore: %w", err)
 	case !r.OK:
 		return r, fmt.Errorf("restore: the restored audit log does not verify: %s at seq %d: %s", r.Problem, r.Seq, r.Detail)
+	case len(m.AuditChains) > 0:
+		return r, checkRestoredHeads(ctx, alog, m.AuditChains)
 	case r.Last != m.AuditHead.Seq:
 		return r, fmt.Errorf("restore: the restored audit log ends at seq %d, the backup's manifest at %d", r.Last, m.AuditHead.Seq)
 	}

@@ -1,12 +1,13 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"github.com/rs/zerolog"
 
@@ -15,39 +16,87 @@ import (
 )
 
 // restoreAuditPostgres restores an audit export into the PostgreSQL
-// database c names: the events are first rebuilt (and every link checked)
-// in a scratch Badger log, then copied, chain intact, as the chain of
-// this node (--node-id). An export that holds several nodes' chains
-// (a cluster's) does not restore yet: audit.Restore stops at the first
-// event of another chain.
-func restoreAuditPostgres(ctx context.Context, c *common, key []byte, log zerolog.Logger, r io.Reader) (audit.ChainHead, int, error) {
+// database c names, chain by chain: each node's events are first rebuilt
+// (and every link checked) in a scratch Badger log of their own, then
+// all the chains are copied, intact, in one transaction, each as its
+// node's (the one chain of a backup whose chunks name no node, as this
+// node's, --node-id).
+func restoreAuditPostgres(ctx context.Context, c *common, key []byte, log zerolog.Logger, ar *auditReader) (auditTally, error) {
+	var t auditTally
 	scratch, err := os.MkdirTemp(c.data, "audit-restore-")
 	if err != nil {
-		return audit.ChainHead{}, 0, err
+		return t, err
 	}
 	defer os.RemoveAll(scratch)
-	opt := audit.Options{Dir: filepath.Join(scratch, "audit"), Logger: &log, EncryptionKey: key}
-	head, n, err := audit.Restore(ctx, opt, r)
-	if err != nil || n == 0 {
-		return head, n, err
+	var chains []audit.NodeLog
+	defer func() {
+		for _, nl := range chains {
+			nl.Log.Close()
+		}
+	}()
+	for {
+		node, r, ok, err := ar.chain()
+		if err != nil {
+			return t, err
+		}
+		if !ok {
+			break
+		}
+		opt := audit.Options{Dir: filepath.Join(scratch, strconv.Itoa(len(chains))), Logger: &log, EncryptionKey: key}
+		head, n, err := audit.Restore(ctx, opt, r)
+		if err != nil {
+			return t, fmt.Errorf("restore: the audit chain of node %q: %w", node, err)
+		}
+		t.add(node, head, n)
+		if n == 0 {
+			continue
+		}
+		if node == "" {
+			node = cmp.Or(c.nodeID, audit.DefaultNodeID())
+		}
+		opt.Retention = -1
+		src, err := audit.Open(opt)
+		if err != nil {
+			return t, err
+		}
+		chains = append(chains, audit.NodeLog{Node: node, Log: src})
 	}
-	opt.Retention = -1
-	src, err := audit.Open(opt)
-	if err != nil {
-		return head, 0, err
+	if len(chains) == 0 {
+		return t, nil
 	}
-	defer src.Close()
 	st, err := c.openStore(c.data, key, false, log, badgerExtras{})
 	if err != nil {
-		return head, 0, err
+		return t, err
 	}
 	defer st.Close()
 	pg, ok := st.(*postgres.Store)
 	if !ok {
-		return head, 0, fmt.Errorf("restore: the store %T is not PostgreSQL", st)
+		return t, fmt.Errorf("restore: the store %T is not PostgreSQL", st)
 	}
-	copied, err := audit.CopyToPostgres(ctx, src, pg.Pool(), c.nodeID)
-	return head, copied, err
+	copied, err := audit.CopyChainsToPostgres(ctx, pg.Pool(), chains)
+	if err == nil && copied != t.Events {
+		err = fmt.Errorf("restore: %d audit events copied into the database, %d restored", copied, t.Events)
+	}
+	return t, err
+}
+
+// checkRestoredHeads compares the head of every node's chain in the
+// restored audit log (verified) with the backup's manifest.
+func checkRestoredHeads(ctx context.Context, alog *audit.Log, want []auditChain) error {
+	heads, err := alog.Heads(ctx)
+	if err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	for _, c := range want {
+		if h, ok := heads[c.Node]; !ok || h != c.Head {
+			return fmt.Errorf("restore: the restored audit chain of node %q ends at seq %d, the backup's manifest at %d", c.Node, h.Seq, c.Head.Seq)
+		}
+		delete(heads, c.Node)
+	}
+	for node, h := range heads {
+		return fmt.Errorf("restore: the restored audit log holds a chain of node %q (up to seq %d) the backup's manifest does not", node, h.Seq)
+	}
+	return nil
 }
 
 // openRestoredAudit opens the audit log restore wrote, where a server of
