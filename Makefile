@@ -58,8 +58,10 @@ package-deb: build build-server
 	PKG_VERSION=$(PKG_VERSION) $(TOOL) nfpm package --config build/package/nfpm-desktop.yaml --packager deb --target $(DIST)/latchkey_$(PKG_VERSION)_amd64.deb
 
 ## package-windows: the desktop app for windows/amd64 (no cgo) at build/bin/latchkey.exe,
-## with the icon and version resource from build/windows (about 10 min wall on a busy 2-core box, 75 s of CPU)
+## with the icon and version resource from build/windows (about 10 min wall on a busy 2-core box, 75 s of CPU);
+## the version resource says PKG_VERSION: build/windows/info.json (ignored) is rendered from info.tmpl.json
 package-windows: frontend
+	sed 's|@VERSION@|$(PKG_VERSION)|g' build/windows/info.tmpl.json >build/windows/info.json
 	$(TOOL) wails build -s -m -nosyncgomod -skipbindings -platform windows/amd64 -ldflags "$(LDFLAGS)" -o latchkey.exe >/dev/null
 	@echo "built $(BIN).exe"
 

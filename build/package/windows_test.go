@@ -21,7 +21,8 @@ const (
 // TestWindowsExecutable: make package cross-built the desktop app for
 // windows/amd64 (wails build -platform windows/amd64, no cgo): a GUI PE
 // executable for AMD64 whose resources hold the icon and a version
-// resource naming the product.
+// resource naming the product, whose version is the one the Makefile
+// computed from the git tag (PKG_VERSION), not wails.json's.
 func TestWindowsExecutable(t *testing.T) {
 	exe := os.Getenv("LATCHKEY_WINDOWS_EXE")
 	if exe == "" {
@@ -58,6 +59,7 @@ func TestWindowsExecutable(t *testing.T) {
 			t.Errorf("the version resource lacks %q", want)
 		}
 	}
+	checkVersion(t, data, os.Getenv("LATCHKEY_PKG_VERSION"))
 }
 
 // resourceTypes reads the root IMAGE_RESOURCE_DIRECTORY: its id entries
