@@ -59,7 +59,7 @@ func TestExportChainsCopiesEachNode(t *testing.T) {
 		chains = append(chains, NodeLog{Node: node, Log: l})
 	}
 	target := pgPool(t)
-	if copied, err := CopyChainsToPostgres(ctx, target, chains); err != nil || copied != 11 {
+	if copied, err := CopyChainsToPostgres(ctx, target, NodeLogs(chains...)); err != nil || copied != 11 {
 		t.Fatalf("copy: %d %v", copied, err)
 	}
 	dst := openPGOn(t, target, Options{Retention: -1, NodeID: "restorer"})
@@ -74,10 +74,10 @@ func TestExportChainsCopiesEachNode(t *testing.T) {
 	if err != nil || !maps.Equal(got, want) || len(got) != 2 {
 		t.Fatalf("heads on the target %v (%v), on the source %v", got, err, want)
 	}
-	if _, err := CopyChainsToPostgres(ctx, target, chains); !errors.Is(err, ErrTargetNotEmpty) {
+	if _, err := CopyChainsToPostgres(ctx, target, NodeLogs(chains...)); !errors.Is(err, ErrTargetNotEmpty) {
 		t.Fatalf("copy into a non-empty log: %v", err)
 	}
-	if _, err := CopyChainsToPostgres(ctx, pgPool(t), []NodeLog{chains[0], {Node: "node-a", Log: chains[1].Log}}); err == nil {
+	if _, err := CopyChainsToPostgres(ctx, pgPool(t), NodeLogs(chains[0], NodeLog{Node: "node-a", Log: chains[1].Log})); err == nil {
 		t.Fatal("two chains copied as one node's")
 	}
 }

@@ -30,8 +30,14 @@ func CopyToPostgres(ctx context.Context, src *Log, pool *pgxpool.Pool, node stri
 	if node == "" {
 		node = DefaultNodeID()
 	}
-	return CopyChainsToPostgres(ctx, pool, []NodeLog{{Node: node, Log: src}})
+	return CopyChainsToPostgres(ctx, pool, NodeLogs(NodeLog{Node: node, Log: src}))
 }
+
+// ChainSource yields the Badger logs CopyChainsToPostgres copies, one
+// node's chain at a time (ok false after the last): a log it returned is
+// done with once it is called again, or once the copy returns, so it can
+// close each in turn and hold one open at a time.
+type ChainSource func() (node string, src *Log, ok bool, err error)
 
 // NodeLog is a Badger log to be copied as the chain of Node.
 type NodeLog struct {
@@ -39,28 +45,25 @@ type NodeLog struct {
 	Log  *Log
 }
 
-// CopyChainsToPostgres is CopyToPostgres of several Badger logs at once,
-// each as its node's chain (a cluster's audit log, one chain per node, as
-// a restore rebuilt it): all in one transaction into an empty target.
-func CopyChainsToPostgres(ctx context.Context, pool *pgxpool.Pool, chains []NodeLog) (int, error) {
-	seen := map[string]bool{}
-	for _, c := range chains {
-		if _, ok := c.Log.b.(*badgerBackend); !ok || c.Node == "" || seen[c.Node] {
-			return 0, fmt.Errorf("audit: copy: the source of node %q is not a Badger log, or the node is unnamed or given twice", c.Node)
+// NodeLogs is the ChainSource of logs, in order; it closes none.
+func NodeLogs(logs ...NodeLog) ChainSource {
+	return func() (string, *Log, bool, error) {
+		if len(logs) == 0 {
+			return "", nil, false, nil
 		}
-		seen[c.Node] = true
-		if err := c.Log.Flush(ctx); err != nil {
-			return 0, err
-		}
-		v, err := c.Log.Verify(ctx)
-		if err != nil {
-			return 0, err
-		}
-		if !v.OK && v.Problem != IndexDamaged {
-			return 0, fmt.Errorf("audit: copy: the source chain of node %q does not verify (%s at seq %d: %s)", c.Node, v.Problem, v.Seq, v.Detail)
-		}
+		l := logs[0]
+		logs = logs[1:]
+		return l.Node, l.Log, true, nil
 	}
+}
+
+// CopyChainsToPostgres is CopyToPostgres of several Badger logs, each as
+// its node's chain (a cluster's audit log, one chain per node, as a
+// restore rebuilt it), all in one transaction into an empty target. A
+// node named twice, or unnamed, is refused.
+func CopyChainsToPostgres(ctx context.Context, pool *pgxpool.Pool, chains ChainSource) (int, error) {
 	n := 0
+	var srcErr error // the source's own, returned as is
 	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		var full bool
 		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM audit_events) OR EXISTS (SELECT 1 FROM audit_chains WHERE head_seq > 0)`).Scan(&full); err != nil {
@@ -69,19 +72,56 @@ func CopyChainsToPostgres(ctx context.Context, pool *pgxpool.Pool, chains []Node
 		if full {
 			return ErrTargetNotEmpty
 		}
-		for _, c := range chains {
-			copied, err := copyChain(ctx, tx, c.Log.b.(*badgerBackend), c.Node)
+		seen := map[string]bool{}
+		for {
+			node, src, ok, err := chains()
+			if err != nil || !ok {
+				srcErr = err
+				return err
+			}
+			if node == "" || seen[node] {
+				return fmt.Errorf("the chain of node %q is given twice, or its node is unnamed", node)
+			}
+			seen[node] = true
+			b, err := verifiedSource(ctx, src)
+			if err != nil {
+				return fmt.Errorf("node %q: %w", node, err)
+			}
+			copied, err := copyChain(ctx, tx, b, node)
 			if err != nil {
 				return err
 			}
 			n += copied
 		}
-		return nil
 	})
+	if srcErr != nil {
+		return 0, srcErr
+	}
 	if err != nil {
 		return 0, fmt.Errorf("audit: copy: %w", err)
 	}
 	return n, nil
+}
+
+// verifiedSource returns the Badger backend of src once its chain
+// verified (an index Verify found damaged does not matter: the target's
+// columns are made from the lines).
+func verifiedSource(ctx context.Context, src *Log) (*badgerBackend, error) {
+	b, ok := src.b.(*badgerBackend)
+	if !ok {
+		return nil, errors.New("the source is not a Badger log")
+	}
+	if err := src.Flush(ctx); err != nil {
+		return nil, err
+	}
+	v, err := src.Verify(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !v.OK && v.Problem != IndexDamaged {
+		return nil, fmt.Errorf("the source chain does not verify (%s at seq %d: %s)", v.Problem, v.Seq, v.Detail)
+	}
+	return b, nil
 }
 
 // copyChain writes the chain of b as node's: its head and anchor row,

@@ -16,11 +16,11 @@ import (
 )
 
 // restoreAuditPostgres restores an audit export into the PostgreSQL
-// database c names, chain by chain: each node's events are first rebuilt
-// (and every link checked) in a scratch Badger log of their own, then
-// all the chains are copied, intact, in one transaction, each as its
-// node's (the one chain of a backup whose chunks name no node, as this
-// node's, --node-id).
+// database c names, chain by chain, in one transaction: each node's
+// events are first rebuilt (and every link checked) in a scratch Badger
+// log, then copied, intact, as that node's chain (the one chain of a
+// backup whose chunks name no node, as this node's, --node-id). One
+// scratch log is open at a time, however many nodes the cluster had.
 func restoreAuditPostgres(ctx context.Context, c *common, key []byte, log zerolog.Logger, ar *auditReader) (auditTally, error) {
 	var t auditTally
 	scratch, err := os.MkdirTemp(c.data, "audit-restore-")
@@ -28,42 +28,6 @@ func restoreAuditPostgres(ctx context.Context, c *common, key []byte, log zerolo
 		return t, err
 	}
 	defer os.RemoveAll(scratch)
-	var chains []audit.NodeLog
-	defer func() {
-		for _, nl := range chains {
-			nl.Log.Close()
-		}
-	}()
-	for {
-		node, r, ok, err := ar.chain()
-		if err != nil {
-			return t, err
-		}
-		if !ok {
-			break
-		}
-		opt := audit.Options{Dir: filepath.Join(scratch, strconv.Itoa(len(chains))), Logger: &log, EncryptionKey: key}
-		head, n, err := audit.Restore(ctx, opt, r)
-		if err != nil {
-			return t, fmt.Errorf("restore: the audit chain of node %q: %w", node, err)
-		}
-		t.add(node, head, n)
-		if n == 0 {
-			continue
-		}
-		if node == "" {
-			node = cmp.Or(c.nodeID, audit.DefaultNodeID())
-		}
-		opt.Retention = -1
-		src, err := audit.Open(opt)
-		if err != nil {
-			return t, err
-		}
-		chains = append(chains, audit.NodeLog{Node: node, Log: src})
-	}
-	if len(chains) == 0 {
-		return t, nil
-	}
 	st, err := c.openStore(c.data, key, false, log, badgerExtras{})
 	if err != nil {
 		return t, err
@@ -73,7 +37,41 @@ func restoreAuditPostgres(ctx context.Context, c *common, key []byte, log zerolo
 	if !ok {
 		return t, fmt.Errorf("restore: the store %T is not PostgreSQL", st)
 	}
-	copied, err := audit.CopyChainsToPostgres(ctx, pg.Pool(), chains)
+	var cur *audit.Log
+	dirs := 0
+	done := func() { // the chain copied: its scratch log goes
+		if cur != nil {
+			cur.Close()
+			cur = nil
+		}
+		_ = os.RemoveAll(filepath.Join(scratch, strconv.Itoa(dirs)))
+	}
+	defer done()
+	next := func() (string, *audit.Log, bool, error) {
+		for {
+			done()
+			node, r, ok, err := ar.chain()
+			if err != nil || !ok {
+				return "", nil, false, err
+			}
+			dirs++
+			opt := audit.Options{Dir: filepath.Join(scratch, strconv.Itoa(dirs)), Logger: &log, EncryptionKey: key}
+			head, n, err := audit.Restore(ctx, opt, r)
+			if err != nil {
+				return "", nil, false, fmt.Errorf("restore: the audit chain of node %q: %w", node, err)
+			}
+			t.add(node, head, n)
+			if n == 0 {
+				continue
+			}
+			opt.Retention = -1
+			if cur, err = audit.Open(opt); err != nil {
+				return "", nil, false, err
+			}
+			return cmp.Or(node, c.nodeID, audit.DefaultNodeID()), cur, true, nil
+		}
+	}
+	copied, err := audit.CopyChainsToPostgres(ctx, pg.Pool(), next)
 	if err == nil && copied != t.Events {
 		err = fmt.Errorf("restore: %d audit events copied into the database, %d restored", copied, t.Events)
 	}
