@@ -134,6 +134,10 @@ type Client struct {
 	// factor (require_mfa client metadata): users without one enroll
 	// first, and sessions signed in with a password alone step up.
 	RequireMFA bool
+	// AuthorizationDetailsTypes are the RFC 9396 authorization_details
+	// types the client may request (authorization_details_types, RFC
+	// 9396 §10).
+	AuthorizationDetailsTypes []string
 }
 
 // TLSClientAuth is the expected subject of a tls_client_auth client's

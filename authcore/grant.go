@@ -44,6 +44,9 @@ type AuthCode struct {
 	// authorization granted; nil when none was sent (the client's
 	// registered audience applies).
 	Resources []string
+	// AuthorizationDetails are the RFC 9396 authorization details the
+	// user approved, as a JSON array; "" when none were requested.
+	AuthorizationDetails string
 }
 
 // Grant is one authorization that issued tokens: a code redemption or a
@@ -83,6 +86,10 @@ type Grant struct {
 	// Resources are the RFC 8707 resource indicators granted; each
 	// access token names exactly one of them (see AuthCode.Resources).
 	Resources []string
+	// AuthorizationDetails are the RFC 9396 authorization details
+	// granted, as a JSON array ("" when none): a refresh may narrow its
+	// access token's details to a subset, never widen them (§7).
+	AuthorizationDetails string
 }
 
 // IssuedToken names an access token by jti and expiry.

@@ -81,10 +81,11 @@ type Storage interface {
 	PushedRequests
 	DeviceCodes
 	Counters
-	Cluster           // cluster.go
-	Factors           // factor.go
-	PasskeyChallenges // passkey.go
-	SessionTouches    // sessiontouch.go
+	Cluster                  // cluster.go
+	Factors                  // factor.go
+	PasskeyChallenges        // passkey.go
+	SessionTouches           // sessiontouch.go
+	AuthorizationDetailTypes // authzdetails.go
 
 	// GarbageCollect removes records that expired at or before now
 	// (revocations: at or before now less MaxClockSkew) and reports how

@@ -52,6 +52,7 @@ type clientV1 struct {
 	RequirePAR        bool      `json:"require_pushed_authorization_requests,omitempty"`
 	FAPI              bool      `json:"fapi,omitempty"`
 	RequireMFA        bool      `json:"require_mfa,omitempty"`
+	DetailsTypes      []string  `json:"authorization_details_types,omitempty"`
 }
 
 func clientRecord(c authcore.Client) clientV1 {
@@ -81,6 +82,7 @@ func clientRecord(c authcore.Client) clientV1 {
 		LogoURI:      c.LogoURI, ClientURI: c.ClientURI, PolicyURI: c.PolicyURI,
 		TOSURI: c.TOSURI, Contacts: c.Contacts,
 		RequirePAR: c.RequirePushedAuthorizationRequests, FAPI: c.FAPI, RequireMFA: c.RequireMFA,
+		DetailsTypes: c.AuthorizationDetailsTypes,
 	}
 }
 
@@ -113,6 +115,7 @@ func (r clientV1) domain() authcore.Client {
 		TOSURI: r.TOSURI, Contacts: r.Contacts,
 
 		RequirePushedAuthorizationRequests: r.RequirePAR, FAPI: r.FAPI, RequireMFA: r.RequireMFA,
+		AuthorizationDetailsTypes: r.DetailsTypes,
 	}
 }
 

@@ -14,25 +14,26 @@ import (
 // A consumed code stays until it expires, so a replay is recognised and
 // the caller can revoke the grant it created.
 type codeV1 struct {
-	Hash          string    `json:"hash"`
-	ClientID      string    `json:"client"`
-	UserID        string    `json:"user"`
-	RedirectURI   string    `json:"redirect_uri"`
-	Scopes        []string  `json:"scopes,omitempty"`
-	Audience      []string  `json:"aud,omitempty"`
-	CodeChallenge string    `json:"code_challenge,omitempty"`
-	Nonce         string    `json:"nonce,omitempty"`
-	AuthTime      time.Time `json:"auth_time"`
-	ExpiresAt     time.Time `json:"exp"`
-	CreatedAt     time.Time `json:"created"`
-	Consumed      bool      `json:"consumed,omitempty"`
-	GrantID       string    `json:"grant,omitempty"`
-	SessionID     string    `json:"sid,omitempty"`
-	ACR           string    `json:"acr,omitempty"`
-	AMR           []string  `json:"amr,omitempty"`
-	Claims        string    `json:"claims,omitempty"`
-	DPoPJKT       string    `json:"dpop_jkt,omitempty"`
-	Resources     []string  `json:"resources,omitempty"`
+	Hash                 string    `json:"hash"`
+	ClientID             string    `json:"client"`
+	UserID               string    `json:"user"`
+	RedirectURI          string    `json:"redirect_uri"`
+	Scopes               []string  `json:"scopes,omitempty"`
+	Audience             []string  `json:"aud,omitempty"`
+	CodeChallenge        string    `json:"code_challenge,omitempty"`
+	Nonce                string    `json:"nonce,omitempty"`
+	AuthTime             time.Time `json:"auth_time"`
+	ExpiresAt            time.Time `json:"exp"`
+	CreatedAt            time.Time `json:"created"`
+	Consumed             bool      `json:"consumed,omitempty"`
+	GrantID              string    `json:"grant,omitempty"`
+	SessionID            string    `json:"sid,omitempty"`
+	ACR                  string    `json:"acr,omitempty"`
+	AMR                  []string  `json:"amr,omitempty"`
+	Claims               string    `json:"claims,omitempty"`
+	DPoPJKT              string    `json:"dpop_jkt,omitempty"`
+	Resources            []string  `json:"resources,omitempty"`
+	AuthorizationDetails string    `json:"authorization_details,omitempty"`
 }
 
 func (r codeV1) domain() authcore.AuthCode { return authcore.AuthCode(r) }

@@ -28,6 +28,7 @@ type grantV1 struct {
 	AMR           []string   `json:"amr,omitempty"`
 	Claims        string     `json:"claims,omitempty"`
 	Resources     []string   `json:"resources,omitempty"`
+	Details       string     `json:"authorization_details,omitempty"`
 }
 
 // issuedV1 is the stored form of authcore.IssuedToken.
@@ -43,6 +44,7 @@ func grantRecord(g authcore.Grant) grantV1 {
 		AuthTime: g.AuthTime, CreatedAt: g.CreatedAt, ExpiresAt: g.ExpiresAt,
 		Revoked: g.Revoked, RevokedAt: g.RevokedAt, RevokedReason: g.RevokedReason,
 		SessionID: g.SessionID, Claims: g.Claims, Resources: g.Resources, ACR: g.ACR, AMR: g.AMR,
+		Details: g.AuthorizationDetails,
 	}
 	for _, t := range g.AccessJTIs {
 		r.AccessJTIs = append(r.AccessJTIs, issuedV1(t))
@@ -56,6 +58,7 @@ func (r grantV1) domain() authcore.Grant {
 		AuthTime: r.AuthTime, CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt,
 		Revoked: r.Revoked, RevokedAt: r.RevokedAt, RevokedReason: r.RevokedReason,
 		SessionID: r.SessionID, Claims: r.Claims, Resources: r.Resources, ACR: r.ACR, AMR: r.AMR,
+		AuthorizationDetails: r.Details,
 	}
 	for _, t := range r.AccessJTIs {
 		g.AccessJTIs = append(g.AccessJTIs, authcore.IssuedToken(t))

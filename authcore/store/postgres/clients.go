@@ -41,6 +41,7 @@ type clientDocV1 struct {
 	RequirePAR      bool                   `json:"require_pushed_authorization_requests,omitempty"`
 	FAPI            bool                   `json:"fapi,omitempty"`
 	RequireMFA      bool                   `json:"require_mfa,omitempty"`
+	DetailsTypes    []string               `json:"authorization_details_types,omitempty"`
 }
 
 const clientCols = `id, type, doc, secret_hash, prev_secret_hash, prev_secret_expires, registration_token_hash, created_at, updated_at`
@@ -58,6 +59,7 @@ func clientArgs(c authcore.Client) []any {
 		TLSClientAuth: c.TLSClientAuth, LogoURI: c.LogoURI, ClientURI: c.ClientURI,
 		PolicyURI: c.PolicyURI, TOSURI: c.TOSURI, Contacts: c.Contacts,
 		RequirePAR: c.RequirePushedAuthorizationRequests, FAPI: c.FAPI, RequireMFA: c.RequireMFA,
+		DetailsTypes: c.AuthorizationDetailsTypes,
 	}
 	return []any{c.ID, string(c.Type), jsonDoc(doc), c.SecretHash, c.PrevSecretHash,
 		ts(c.PrevSecretExpires), c.RegistrationTokenHash, c.CreatedAt, c.UpdatedAt}
@@ -89,6 +91,7 @@ func scanClient(row pgx.Row) (authcore.Client, error) {
 	c.TLSClientAuth, c.LogoURI, c.ClientURI = d.TLSClientAuth, d.LogoURI, d.ClientURI
 	c.PolicyURI, c.TOSURI, c.Contacts = d.PolicyURI, d.TOSURI, d.Contacts
 	c.RequirePushedAuthorizationRequests, c.FAPI, c.RequireMFA = d.RequirePAR, d.FAPI, d.RequireMFA
+	c.AuthorizationDetailsTypes = d.DetailsTypes
 	return c, nil
 }
 

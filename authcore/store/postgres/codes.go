@@ -27,6 +27,7 @@ type codeDocV1 struct {
 	Claims        string    `json:"claims,omitempty"`
 	DPoPJKT       string    `json:"dpop_jkt,omitempty"`
 	Resources     []string  `json:"resources,omitempty"`
+	Details       string    `json:"authorization_details,omitempty"`
 }
 
 const codeCols = `hash, doc, consumed, grant_id, expires_at, created_at`
@@ -50,7 +51,7 @@ func scanCode(row pgx.Row) (authcore.AuthCode, error) {
 	c.ClientID, c.UserID, c.RedirectURI, c.Scopes, c.Audience = d.ClientID, d.UserID, d.RedirectURI, d.Scopes, d.Audience
 	c.CodeChallenge, c.Nonce, c.AuthTime, c.SessionID = d.CodeChallenge, d.Nonce, d.AuthTime, d.SessionID
 	c.ACR, c.Claims, c.DPoPJKT, c.Resources = d.ACR, d.Claims, d.DPoPJKT, d.Resources
-	c.AMR = d.AMR
+	c.AMR, c.AuthorizationDetails = d.AMR, d.Details
 	return c, nil
 }
 
@@ -69,7 +70,8 @@ func (s *Store) CreateAuthCode(ctx context.Context, c authcore.AuthCode) error {
 func codeArgs(c authcore.AuthCode) []any {
 	doc := codeDocV1{ClientID: c.ClientID, UserID: c.UserID, RedirectURI: c.RedirectURI, Scopes: c.Scopes,
 		Audience: c.Audience, CodeChallenge: c.CodeChallenge, Nonce: c.Nonce, AuthTime: c.AuthTime,
-		SessionID: c.SessionID, ACR: c.ACR, AMR: c.AMR, Claims: c.Claims, DPoPJKT: c.DPoPJKT, Resources: c.Resources}
+		SessionID: c.SessionID, ACR: c.ACR, AMR: c.AMR, Claims: c.Claims, DPoPJKT: c.DPoPJKT, Resources: c.Resources,
+		Details: c.AuthorizationDetails}
 	return []any{c.Hash, jsonDoc(doc), ts(c.ExpiresAt), c.CreatedAt}
 }
 

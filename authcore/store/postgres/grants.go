@@ -21,6 +21,7 @@ type grantDocV1 struct {
 	AMR       []string  `json:"amr,omitempty"`
 	Claims    string    `json:"claims,omitempty"`
 	Resources []string  `json:"resources,omitempty"`
+	Details   string    `json:"authorization_details,omitempty"`
 }
 
 const grantCols = `id, client_id, user_id, doc, revoked, revoked_at, revoked_reason, expires_at, created_at`
@@ -39,7 +40,7 @@ func scanGrant(row pgx.Row) (authcore.Grant, error) {
 	}
 	g.RevokedAt, g.ExpiresAt = tv(revokedAt), tv(exp)
 	g.Scopes, g.Audience, g.AuthTime, g.SessionID, g.Claims, g.Resources = d.Scopes, d.Audience, d.AuthTime, d.SessionID, d.Claims, d.Resources
-	g.ACR, g.AMR = d.ACR, d.AMR
+	g.ACR, g.AMR, g.AuthorizationDetails = d.ACR, d.AMR, d.Details
 	return g, nil
 }
 
@@ -101,7 +102,8 @@ func (s *Store) CreateGrant(ctx context.Context, g authcore.Grant, rt *authcore.
 
 func grantArgs(g authcore.Grant) []any {
 	doc := grantDocV1{Scopes: g.Scopes, Audience: g.Audience, AuthTime: g.AuthTime,
-		SessionID: g.SessionID, ACR: g.ACR, AMR: g.AMR, Claims: g.Claims, Resources: g.Resources}
+		SessionID: g.SessionID, ACR: g.ACR, AMR: g.AMR, Claims: g.Claims, Resources: g.Resources,
+		Details: g.AuthorizationDetails}
 	return []any{g.ID, g.ClientID, g.UserID, jsonDoc(doc), g.Revoked, ts(g.RevokedAt), g.RevokedReason, ts(g.ExpiresAt), g.CreatedAt}
 }
 

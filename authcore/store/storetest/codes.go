@@ -14,6 +14,7 @@ func newCode(hash string, now time.Time) authcore.AuthCode {
 		CodeChallenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", Nonce: "n-0S6_WzA2Mj",
 		AuthTime: now.Add(-time.Second), ExpiresAt: now.Add(time.Minute), CreatedAt: now,
 		SessionID: "sid-1", ACR: "urn:example:acr", AMR: []string{"pwd", "otp", "mfa"}, Claims: `{"id_token":{"email":null}}`,
+		AuthorizationDetails: `[{"type":"payment_initiation","amount":"12.50"}]`,
 	}
 }
 

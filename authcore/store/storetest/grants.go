@@ -15,6 +15,7 @@ func newGrant(id string, now time.Time) authcore.Grant {
 		AccessJTIs: []authcore.IssuedToken{{JTI: id + "-at0", ExpiresAt: now.Add(5 * time.Minute)}},
 		SessionID:  "sid-" + id, Claims: `{"userinfo":{"email":null}}`,
 		ACR: authcore.ACRMFA, AMR: []string{"pwd", "otp", "mfa"},
+		AuthorizationDetails: `[{"type":"payment_initiation","amount":"12.50"}]`,
 	}
 }
 

@@ -1,0 +1,3 @@
+BEGIN;
+DROP TABLE authz_detail_types;
+COMMIT;
