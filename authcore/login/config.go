@@ -75,6 +75,17 @@ type Config struct {
 	// it to the OAuth package, which redirects to the client with
 	// access_denied. Nil shows a plain "access denied" page.
 	OnDeny func(w http.ResponseWriter, r *http.Request, returnTo string)
+	// OnAllow answers the user's Allow on the consent page once the
+	// consent is saved; the server wires it to the OAuth package, which
+	// completes a request carrying authorization_details (approved for
+	// that request only, RFC 9396) and otherwise redirects to returnTo.
+	// Nil redirects to returnTo.
+	OnAllow func(w http.ResponseWriter, r *http.Request, returnTo string)
+	// ConsentDetails returns the consent page's sentences for returnTo's
+	// authorization_details (RFC 9396 §2), in the administrator's words,
+	// as plain text; none when it has none. An *authcore.InvalidError
+	// shows the "cannot be shown" page (400), any other error 503.
+	ConsentDetails func(r *http.Request, returnTo string) ([]string, error)
 	// OnSessionEnded is called after a session ends, however it ends
 	// (logout, replacement by a new login, an administrator, RP-initiated
 	// logout); the server wires it to OIDC back-channel logout. It must

@@ -108,6 +108,10 @@ func (m *Manager) serveConsentPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	details, ok := m.consentDetails(w, r, returnTo)
+	if !ok {
+		return
+	}
 	csrf, err := m.csrfToken(w, r)
 	if err != nil {
 		m.unavailable(w, r, err)
@@ -118,7 +122,7 @@ func (m *Manager) serveConsentPage(w http.ResponseWriter, r *http.Request) {
 		user = u.DisplayName + " (" + u.Username + ")"
 	}
 	m.render(w, http.StatusOK, "consent", pageData{Title: "Allow access?", CSRF: csrf,
-		ReturnTo: returnTo, ClientName: cr.client.Name, User: user, Scopes: cr.scopes,
+		ReturnTo: returnTo, ClientName: cr.client.Name, User: user, Scopes: cr.scopes, Details: details,
 		SelfRegistered: cr.client.SelfRegistered()},
 		formOrigins(cr.client))
 }
@@ -137,4 +141,25 @@ func (m *Manager) consentOrFail(w http.ResponseWriter, r *http.Request, returnTo
 		return cr, false
 	}
 	return cr, true
+}
+
+// consentDetails asks Config.ConsentDetails for the sentences of
+// returnTo's authorization_details, answering 400 or 503 itself when it
+// cannot.
+func (m *Manager) consentDetails(w http.ResponseWriter, r *http.Request, returnTo string) ([]string, bool) {
+	if m.cfg.ConsentDetails == nil {
+		return nil, true
+	}
+	details, err := m.cfg.ConsentDetails(r, returnTo)
+	var ie *authcore.InvalidError
+	switch {
+	case errors.As(err, &ie):
+		m.message(w, http.StatusBadRequest, "Invalid request",
+			"The application sent an authorization request that cannot be shown. Go back to it and start again.")
+		return nil, false
+	case err != nil:
+		m.unavailable(w, r, err)
+		return nil, false
+	}
+	return details, true
 }

@@ -60,6 +60,10 @@ func (m *Manager) handleConsent(w http.ResponseWriter, r *http.Request) {
 	}
 	e.Type, e.Outcome = audit.ConsentGranted, audit.Success
 	m.record(ctx, e)
+	if m.cfg.OnAllow != nil {
+		m.cfg.OnAllow(w, r, returnTo)
+		return
+	}
 	redirect(w, returnTo)
 }
 

@@ -68,6 +68,7 @@ type pageData struct {
 	Username   string // login form prefill
 	User       string // who is signed in
 	Scopes     []scopeView
+	Details    []string // consent: authorization_details sentences (RFC 9396)
 	SignOut    bool
 	Action     string           // logout confirmation: where the form posts
 	Hidden     []hiddenField    // logout confirmation: carried parameters

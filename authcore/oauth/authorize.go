@@ -29,9 +29,10 @@ type authRequest struct {
 	dpopJKT      string // dpop_jkt (RFC 9449 §10), dpop.go
 	oidc         oidcRequest
 	p            params
-	resources    []string // RFC 8707 resource indicators, resource.go
-	mode         string   // response mode, authorize_mode.go
-	modeErr      error    // an unsupported response_mode
+	resources    []string    // RFC 8707 resource indicators, resource.go
+	details      authDetails // RFC 9396 authorization_details, rar.go
+	mode         string      // response mode, authorize_mode.go
+	modeErr      error       // an unsupported response_mode
 }
 
 // ServeHTTP validates the request, sends the user to login and consent
@@ -46,6 +47,16 @@ func (a *Authorizer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, publicError(err))
 		return
 	}
+	a.serve(w, r, p, dup, false)
+}
+
+// serve answers the authorization request p. detailsApproved says the
+// user has just approved this very request on the consent page (POST
+// /consent, AllowConsent): authorization_details are consented to per
+// request, never remembered (RFC 9396 §9.2 leaves it to the server; a
+// new request with other details must ask again).
+func (a *Authorizer) serve(w http.ResponseWriter, r *http.Request, p params, dup string, detailsApproved bool) {
+	s := a.s
 	// PAR request_uri or request object (authorize_par.go).
 	p, dup, ref, err := s.expandRequest(r.Context(), p, dup)
 	if err != nil {
@@ -66,6 +77,10 @@ func (a *Authorizer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.extendAuthRequest(ar, ref); err != nil {
+		s.redirectError(w, r, ar, err)
+		return
+	}
+	if ar.details, err = s.parseDetails(r.Context(), ar.client, p.get("authorization_details")); err != nil { // rar.go
 		s.redirectError(w, r, ar, err)
 		return
 	}
@@ -97,7 +112,7 @@ func (a *Authorizer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.redirectError(w, r, ar, unavailable(err))
 		return
 	}
-	if err != nil || !consent.Covers(ar.scopes) || o.prompt["consent"] {
+	if err != nil || !consent.Covers(ar.scopes) || o.prompt["consent"] || (ar.details.json != "" && !detailsApproved) {
 		if o.prompt["none"] {
 			s.redirectError(w, r, ar, newError(CodeConsentRequired, http.StatusBadRequest,
 				"the user must consent"))
@@ -164,12 +179,7 @@ func returnTo(p params) string {
 func (a *Authorizer) DenyConsent(w http.ResponseWriter, r *http.Request, returnTo string) {
 	s := a.s
 	pageHeaders(w.Header())
-	u, err := url.Parse(returnTo)
-	if err != nil || u.Path != "/authorize" || u.Host != "" || u.Scheme != "" {
-		s.errorPage(w, errInvalidRequest("invalid authorization request"))
-		return
-	}
-	p, dup, err := parseParams(u.RawQuery)
+	p, dup, err := parseReturn(returnTo) // rar_consent.go
 	if err != nil {
 		s.errorPage(w, publicError(err))
 		return
@@ -212,7 +222,7 @@ func (s *Server) issueCode(ctx context.Context, ar *authRequest, sess authcore.S
 		CodeChallenge: ar.challenge, Nonce: ar.nonce, AuthTime: sess.AuthTime,
 		ExpiresAt: now.Add(s.codeTTL(ar.client)), CreatedAt: now,
 		SessionID: sess.SID(), ACR: acr, AMR: amr, Claims: ar.oidc.claims,
-		DPoPJKT: ar.dpopJKT, Resources: ar.resources,
+		DPoPJKT: ar.dpopJKT, Resources: ar.resources, AuthorizationDetails: ar.details.json,
 	}
 	if err := s.store.CreateAuthCode(ctx, ac); err != nil {
 		return "", unavailable(err)

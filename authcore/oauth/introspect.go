@@ -72,6 +72,9 @@ func (s *Server) introspect(ctx context.Context, caller authcore.Client, token s
 		}
 		addBinding(out, claims) // RFC 9449 §6.2, RFC 8705 §3.2; token_bind.go
 		addAuth(out, claims)    // auth_time, acr, amr; authcontext.go
+		if len(claims.AuthorizationDetails) > 0 {
+			out["authorization_details"] = claims.AuthorizationDetails // RFC 9396 §9.2
+		}
 		return out, nil
 	}
 	if len(token) > maxTokenLen {
@@ -106,6 +109,9 @@ func (s *Server) introspectRefresh(ctx context.Context, caller authcore.Client, 
 		"iss": s.cfg.Issuer, "exp": rec.ExpiresAt.Unix(), "iat": rec.CreatedAt.Unix()}
 	if len(rec.Scopes) > 0 {
 		out["scope"] = joinScope(rec.Scopes)
+	}
+	if g.AuthorizationDetails != "" {
+		out["authorization_details"] = detailsClaim(g.AuthorizationDetails) // RFC 9396 §9.2
 	}
 	return out, nil
 }

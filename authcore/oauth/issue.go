@@ -3,6 +3,7 @@ package oauth
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"strings"
 	"time"
 
@@ -29,6 +30,9 @@ type accessClaims struct {
 	Cnf *cnfClaim `json:"cnf,omitempty"`
 	// auth_time, acr, amr of the user's sign-in; authcontext.go.
 	authClaims
+	// AuthorizationDetails are the RFC 9396 §9.1 details the token
+	// carries; rar.go.
+	AuthorizationDetails json.RawMessage `json:"authorization_details,omitempty"`
 }
 
 // actClaim is the act claim of RFC 8693 §4.1: who acts for sub, possibly

@@ -41,9 +41,10 @@ func (s *Server) Metadata(ctx context.Context) map[string]any {
 		"introspection_endpoint_auth_methods_supported":  introspectionAuthMethods,
 		"authorization_response_iss_parameter_supported": true,
 	}
-	s.federationMetadata(m) // jwt-bearer, token_exchange_external.go
-	s.bindingMetadata(m)    // DPoP, mTLS, registration: metadata_binding.go
-	s.parMetadata(m)        // PAR, JAR, device grant: metadata_par.go
+	s.federationMetadata(m)   // jwt-bearer, token_exchange_external.go
+	s.bindingMetadata(m)      // DPoP, mTLS, registration: metadata_binding.go
+	s.parMetadata(m)          // PAR, JAR, device grant: metadata_par.go
+	s.detailsMetadata(ctx, m) // RFC 9396 types: rar_admin.go
 	// private_key_jwt signing algorithms (RFC 8414 §2), clientauth_jwt.go.
 	for _, ep := range []string{"token", "revocation", "introspection"} {
 		m[ep+"_endpoint_auth_signing_alg_values_supported"] = AssertionAlgorithms()

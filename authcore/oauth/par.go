@@ -115,6 +115,9 @@ func (s *Server) validatePushed(ctx context.Context, c authcore.Client, p params
 	if _, err := s.checkResources(c, p.get("resource"), true); err != nil {
 		return err
 	}
+	if _, err := s.parseDetails(ctx, c, p.get("authorization_details")); err != nil { // rar.go
+		return err
+	}
 	return s.parseOIDC(ar, clone(p))
 }
 

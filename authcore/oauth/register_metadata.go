@@ -45,6 +45,9 @@ type clientMetadata struct {
 	// RequireMFA (require_mfa, a Latchkey member) makes every sign-in for
 	// the client use a second factor.
 	RequireMFA bool `json:"require_mfa,omitempty"`
+	// AuthorizationDetailsTypes (RFC 9396 §10) are the registered types
+	// the client may request.
+	AuthorizationDetailsTypes []string `json:"authorization_details_types,omitempty"`
 }
 
 // registrationRequest is a POST /register or PUT /register/{id} body:
@@ -135,7 +138,7 @@ func (s *Server) spec(req registrationRequest) (ClientSpec, error) {
 		TLSClientAuth: authcore.TLSClientAuth{SubjectDN: m.TLSClientAuthSubjectDN, SANDNS: m.TLSClientAuthSANDNS,
 			SANURI: m.TLSClientAuthSANURI, SANIP: m.TLSClientAuthSANIP, SANEmail: m.TLSClientAuthSANEmail},
 		LogoURI: m.LogoURI, ClientURI: m.ClientURI, PolicyURI: m.PolicyURI, TOSURI: m.TOSURI, Contacts: m.Contacts,
-		RequireMFA: m.RequireMFA}
+		RequireMFA: m.RequireMFA, AuthorizationDetailsTypes: m.AuthorizationDetailsTypes}
 	if spec.Name == "" {
 		spec.Name = defaultClientName
 	}
@@ -202,7 +205,8 @@ func metadataOf(c authcore.Client) clientMetadata {
 		DPoPBoundAccessTokens: c.DPoPBoundAccessTokens, TLSClientCertificateBoundAccessTokens: c.TLSClientCertificateBoundAccessTokens,
 		TLSClientAuthSubjectDN: c.TLSClientAuth.SubjectDN, TLSClientAuthSANDNS: c.TLSClientAuth.SANDNS,
 		TLSClientAuthSANURI: c.TLSClientAuth.SANURI, TLSClientAuthSANIP: c.TLSClientAuth.SANIP,
-		TLSClientAuthSANEmail: c.TLSClientAuth.SANEmail, RequireMFA: c.RequireMFA}
+		TLSClientAuthSANEmail: c.TLSClientAuth.SANEmail, RequireMFA: c.RequireMFA,
+		AuthorizationDetailsTypes: c.AuthorizationDetailsTypes}
 	if c.AllowsGrant(authcore.GrantAuthorizationCode) {
 		m.ResponseTypes = []string{"code"}
 	}

@@ -97,6 +97,9 @@ type ClientSpec struct {
 	// RequireMFA makes every sign-in for the client use a second factor
 	// (require_mfa).
 	RequireMFA bool
+	// AuthorizationDetailsTypes are the registered RFC 9396 types the
+	// client may request (authorization_details_types, §10).
+	AuthorizationDetailsTypes []string
 }
 
 // CreateClient validates spec and registers a client with a

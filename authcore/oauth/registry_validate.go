@@ -103,7 +103,9 @@ func (s *Server) validateSpec(ctx context.Context, spec ClientSpec) (authcore.Cl
 		return c, err
 	}
 	c.RequireMFA = spec.RequireMFA
-	return c, nil
+	types, err := s.clientDetailTypes(ctx, spec.AuthorizationDetailsTypes) // rar_client.go
+	c.AuthorizationDetailsTypes = types
+	return c, err
 }
 
 // dedupe removes repeated values, keeping first-seen order.

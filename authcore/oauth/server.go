@@ -143,6 +143,8 @@ type Server struct {
 	// verified caches introspected access tokens (introspect_cache.go);
 	// ready at its zero value.
 	verified verifiedAccess
+	// schemas caches compiled authorization_details schemas (rar.go).
+	schemas schemaCache
 }
 
 // New checks cfg, fills defaults, loads (or creates, on first start) the

@@ -2,6 +2,7 @@ package oauth
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 
 	"github.com/latchkey/latchkey/audit"
@@ -36,6 +37,9 @@ type tokenResponse struct {
 	// IssuedTokenType is the type of a token-exchange result (RFC 8693
 	// §2.2.1).
 	IssuedTokenType string `json:"issued_token_type,omitempty"`
+	// AuthorizationDetails are the details the access token carries
+	// (RFC 9396 §7).
+	AuthorizationDetails json.RawMessage `json:"authorization_details,omitempty"`
 }
 
 // handleToken is POST /token (OAuth 2.1 §3.2): rate limits, one parse,

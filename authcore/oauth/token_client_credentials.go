@@ -34,15 +34,21 @@ func (s *Server) clientCredentials(ctx context.Context, tr *tokenRequest) (*toke
 			return nil, errInvalidScope("scope " + sc + " is not allowed for this client")
 		}
 	}
+	details, err := s.parseDetails(ctx, c, tr.p.get("authorization_details")) // RFC 9396 §6, rar.go
+	if err != nil {
+		return nil, err
+	}
 	now := s.now()
 	aud, err := s.tokenAudience(tr, nil, s.audience(c), nil) // RFC 8707, resource.go
 	if err != nil {
 		return nil, err
 	}
-	at, it, err := s.mintAccess(ctx, c, c.ID, scopes, aud, now, tr.cnf())
+	at, it, err := s.mintAccess(ctx, c, c.ID, scopes, aud, now, tr.cnf(), withDetails(details.json))
 	if err != nil {
 		return nil, err
 	}
 	s.issued(ctx, audit.TokenIssued, c, "", authcore.GrantClientCredentials, it, scopes, false)
-	return bearer(at, it, now, scopes), nil
+	resp := bearer(at, it, now, scopes)
+	resp.AuthorizationDetails = detailsClaim(details.json)
+	return resp, nil
 }

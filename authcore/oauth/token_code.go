@@ -43,11 +43,17 @@ func (s *Server) exchangeCode(ctx context.Context, tr *tokenRequest) (*tokenResp
 	if err != nil {
 		return nil, err
 	}
-	at, it, err := s.mintAccess(ctx, tr.client, ac.UserID, ac.Scopes, aud, now, tr.cnf(), withAuth(ac.ACR, ac.AMR, ac.AuthTime))
+	details, err := s.narrowedDetails(ctx, tr, ac.AuthorizationDetails) // RFC 9396 §6.1, rar_token.go
+	if err != nil {
+		return nil, err
+	}
+	at, it, err := s.mintAccess(ctx, tr.client, ac.UserID, ac.Scopes, aud, now, tr.cnf(), withAuth(ac.ACR, ac.AMR, ac.AuthTime),
+		withDetails(details))
 	if err != nil {
 		return nil, err
 	}
 	resp := bearer(at, it, now, ac.Scopes)
+	resp.AuthorizationDetails = detailsClaim(details)
 	var idExp time.Time
 	if resp.IDToken, idExp, err = s.idToken(ctx, tr.client, ac, at, now); err != nil {
 		return nil, err
@@ -55,7 +61,8 @@ func (s *Server) exchangeCode(ctx context.Context, tr *tokenRequest) (*tokenResp
 	g := authcore.Grant{ID: grantID, ClientID: ac.ClientID, UserID: ac.UserID,
 		Scopes: ac.Scopes, Audience: ac.Audience, AuthTime: ac.AuthTime,
 		CreatedAt: now, ExpiresAt: it.ExpiresAt, AccessJTIs: []authcore.IssuedToken{it},
-		SessionID: ac.SessionID, Claims: ac.Claims, Resources: ac.Resources, ACR: ac.ACR, AMR: ac.AMR}
+		SessionID: ac.SessionID, Claims: ac.Claims, Resources: ac.Resources, ACR: ac.ACR, AMR: ac.AMR,
+		AuthorizationDetails: ac.AuthorizationDetails}
 	rt, err := s.grantRefresh(ctx, tr, &g, resp, now)
 	if err != nil {
 		return nil, err

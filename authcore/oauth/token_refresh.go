@@ -63,12 +63,21 @@ func (s *Server) refresh(ctx context.Context, tr *tokenRequest) (*tokenResponse,
 	if err != nil {
 		return nil, err
 	}
-	at, it, err := s.mintAccess(ctx, tr.client, rec.UserID, scopes, aud, now, tr.cnf(), withAuth(g.ACR, g.AMR, g.AuthTime))
+	details, err := s.narrowedDetails(ctx, tr, g.AuthorizationDetails) // RFC 9396 §7, rar_token.go
+	if err != nil {
+		return nil, err
+	}
+	at, it, err := s.mintAccess(ctx, tr.client, rec.UserID, scopes, aud, now, tr.cnf(), withAuth(g.ACR, g.AMR, g.AuthTime),
+		withDetails(details))
 	if err != nil {
 		return nil, err
 	}
 	if keepsRefreshToken(tr) {
-		return s.refreshInPlace(ctx, tr, rec, value, at, it, scopes, now)
+		resp, err := s.refreshInPlace(ctx, tr, rec, value, at, it, scopes, now)
+		if resp != nil {
+			resp.AuthorizationDetails = detailsClaim(details)
+		}
+		return resp, err
 	}
 	nextValue, err := s.randomToken(32)
 	if err != nil {
@@ -91,6 +100,7 @@ func (s *Server) refresh(ctx context.Context, tr *tokenRequest) (*tokenResponse,
 	}
 	resp := bearer(at, it, now, scopes)
 	resp.RefreshToken = nextValue
+	resp.AuthorizationDetails = detailsClaim(details)
 	s.issued(ctx, audit.TokenRefreshed, tr.client, rec.UserID, authcore.GrantRefreshToken, it, scopes, true)
 	return resp, nil
 }

@@ -165,6 +165,14 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		OnDeny: func(w http.ResponseWriter, r *http.Request, returnTo string) {
 			s.OAuth.Authorizer().DenyConsent(w, r, returnTo)
 		},
+		// RFC 9396: details are shown in the administrator's words and
+		// approved per request.
+		OnAllow: func(w http.ResponseWriter, r *http.Request, returnTo string) {
+			s.OAuth.Authorizer().AllowConsent(w, r, returnTo)
+		},
+		ConsentDetails: func(r *http.Request, returnTo string) ([]string, error) {
+			return s.OAuth.Authorizer().ConsentDetails(r, returnTo)
+		},
 		// OIDC back-channel logout for every session that ends.
 		OnSessionEnded: func(ctx context.Context, sess authcore.Session, reason string) {
 			s.OIDC.SessionEnded(ctx, sess, reason)
