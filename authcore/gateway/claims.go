@@ -33,6 +33,9 @@ type Identity struct {
 	// ACR is the acr claim: the authentication context class of the
 	// user's sign-in (RFC 9068 §2.2.1), "" when absent.
 	ACR string
+	// DetailTypes are the types of the token's authorization_details
+	// (RFC 9396 §9.1), in order; authzdetails.go.
+	DetailTypes []string
 }
 
 // HasScope reports whether the token carries scope s.
@@ -73,6 +76,7 @@ type wireClaims struct {
 	Iat      json.RawMessage `json:"iat"`
 	Jti      *string         `json:"jti"`
 	ACR      *string         `json:"acr"`
+	Details  json.RawMessage `json:"authorization_details"`
 	Cnf      *struct {
 		JKT string `json:"jkt"`
 		X5T string `json:"x5t#S256"`
@@ -182,5 +186,6 @@ func (c *wireClaims) identity(aud []string, iat, exp time.Time) *Identity {
 	if c.ACR != nil {
 		id.ACR = *c.ACR
 	}
+	id.DetailTypes = detailTypes(c.Details) // authzdetails.go
 	return id
 }

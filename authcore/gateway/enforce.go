@@ -73,6 +73,9 @@ func (g *Gateway) enforce(w http.ResponseWriter, q *request, id *Identity) *deni
 	if d := acrDenial(rt.ACR, id.ACR); d != nil { // acr.go
 		return d
 	}
+	if d := detailsDenial(rt.RequireAuthorizationDetailsType, id.DetailTypes); d != nil { // authzdetails.go
+		return d
+	}
 	for _, s := range rt.Scopes {
 		if !id.HasScope(s) {
 			return scopeDenial(strings.Join(rt.Scopes, " "), "the access token lacks a scope this API needs: ")

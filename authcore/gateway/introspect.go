@@ -132,6 +132,7 @@ type introResponse struct {
 	Iat      json.RawMessage `json:"iat"`
 	Jti      string          `json:"jti"`
 	ACR      string          `json:"acr"`
+	Details  json.RawMessage `json:"authorization_details"`
 	Cnf      *struct {
 		JKT string `json:"jkt"`
 		X5T string `json:"x5t#S256"`
@@ -176,7 +177,8 @@ func (in *Introspector) ask(ctx context.Context, token string) (*Identity, error
 		return nil, nil // another issuer's token: not active for us
 	}
 	id := &Identity{Issuer: in.issuer, Subject: ir.Sub, ClientID: ir.ClientID, Scopes: strings.Fields(ir.Scope),
-		Audience: aud, JTI: ir.Jti, IssuedAt: iat, ExpiresAt: exp, Introspected: true, ACR: ir.ACR}
+		Audience: aud, JTI: ir.Jti, IssuedAt: iat, ExpiresAt: exp, Introspected: true, ACR: ir.ACR,
+		DetailTypes: detailTypes(ir.Details)}
 	if ir.Cnf != nil {
 		id.JKT, id.X5T = ir.Cnf.JKT, ir.Cnf.X5T
 	}

@@ -55,6 +55,10 @@ type Route struct {
 	// ordered (password < mfa < phishing-resistant); any other value must
 	// match exactly. acr.go.
 	ACR string `json:"acr,omitempty" yaml:"acr,omitempty"`
+	// RequireAuthorizationDetailsType, if set, is an RFC 9396 type the
+	// token's authorization_details must hold an object of; a token
+	// without one gets 403 insufficient_scope. authzdetails.go.
+	RequireAuthorizationDetailsType string `json:"require_authorization_details_type,omitempty" yaml:"require_authorization_details_type,omitempty"`
 
 	// RateLimit limits requests per client and per remote IP.
 	RateLimit RateLimit `json:"rate_limit,omitzero" yaml:"rate_limit,omitempty"`

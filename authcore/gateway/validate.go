@@ -59,6 +59,9 @@ func (rt Route) Validate() error {
 	if rt.ACR != "" && strings.ContainsAny(rt.ACR, " \t\"\\") {
 		return fail("acr %q must be one authentication context class, such as %s", rt.ACR, authcore.ACRMFA)
 	}
+	if t := rt.RequireAuthorizationDetailsType; t != "" && (len(t) > 128 || strings.ContainsAny(t, " \t\"\\")) {
+		return fail("require_authorization_details_type %q must be one authorization_details type name", t)
+	}
 	for _, h := range rt.IdentityHeaders {
 		if k := http.CanonicalHeaderKey(h); k != HeaderSubject && k != HeaderClient && k != HeaderScopes {
 			return fail("identity header %q must be one of %s, %s, %s", h, HeaderSubject, HeaderClient, HeaderScopes)
