@@ -163,5 +163,8 @@ func (t tokenResponse) appendJSON(buf []byte) []byte {
 			buf = appendJSONString(append(buf, f.name...), f.v)
 		}
 	}
+	if len(t.AuthorizationDetails) > 0 { // compact JSON this server wrote (rar.go)
+		buf = append(append(buf, `,"authorization_details":`...), t.AuthorizationDetails...)
+	}
 	return append(buf, '}')
 }
