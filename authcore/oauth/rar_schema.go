@@ -2,6 +2,7 @@ package oauth
 
 import (
 	"errors"
+	"net/url"
 	"strings"
 	"sync"
 
@@ -11,8 +12,9 @@ import (
 )
 
 // detailSchemaURL names a type's schema inside the compiler; nothing is
-// ever loaded from it.
-const detailSchemaURL = "urn:latchkey:authorization-details:"
+// ever loaded from it (a hierarchical URL, so a relative $ref resolves to
+// another URL the loader refuses, not to the schema itself).
+const detailSchemaURL = "https://authorization-details.latchkey.invalid/"
 
 // errSchemaRef refuses every schema reference outside the schema itself:
 // the library's default loader would read files.
@@ -36,11 +38,11 @@ func compileDetailSchema(typ, schema string) (*jsonschema.Schema, error) {
 	c.DefaultDraft(jsonschema.Draft2020)
 	c.AssertFormat()
 	c.UseLoader(noLoader{})
-	url := detailSchemaURL + typ
-	if err := c.AddResource(url, doc); err != nil {
+	loc := detailSchemaURL + url.PathEscape(typ)
+	if err := c.AddResource(loc, doc); err != nil {
 		return nil, err
 	}
-	return c.Compile(url)
+	return c.Compile(loc)
 }
 
 // schemaCache keeps compiled schemas by type, reused while the stored

@@ -51,7 +51,7 @@ func startRAR(t *testing.T) *rarEnv {
 	e.shop = e.rp(oauth.ClientSpec{Name: "Shop", RedirectURIs: []string{cb}, GrantTypes: grants,
 		Scopes: []string{"openid", "offline_access"}, AuthorizationDetailsTypes: []string{"payment_initiation", "account_information"}})
 	e.reader = e.rp(oauth.ClientSpec{Name: "Reader", RedirectURIs: []string{cb}, GrantTypes: grants,
-		Scopes: []string{"openid"}, AuthorizationDetailsTypes: []string{"account_information"}})
+		Scopes: []string{"openid", "offline_access"}, AuthorizationDetailsTypes: []string{"account_information"}})
 	return e
 }
 
