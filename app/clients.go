@@ -38,6 +38,9 @@ type ClientInput struct {
 	FrontchannelLogoutSID bool   `json:"frontchannel_logout_session_required"`
 	// RequireMFA makes every sign-in for the client use a second factor.
 	RequireMFA bool `json:"require_mfa"`
+	// AuthorizationDetailsTypes are the registered RFC 9396 types the
+	// client may request.
+	AuthorizationDetailsTypes []string `json:"authorization_details_types"`
 }
 
 // Client is a registered client as the console shows it. ClientSecret is
@@ -63,6 +66,7 @@ type Client struct {
 	FrontchannelURI string   `json:"frontchannel_logout_uri,omitempty"`
 	FrontchannelSID bool     `json:"frontchannel_logout_session_required,omitempty"`
 	RequireMFA      bool     `json:"require_mfa"`
+	DetailsTypes    []string `json:"authorization_details_types"`
 	HasPrevSecret   bool     `json:"previous_secret_valid"`
 	PrevSecretUntil string   `json:"previous_secret_expires_at,omitempty"`
 	CreatedAt       string   `json:"created_at"`
@@ -90,6 +94,7 @@ func (in ClientInput) spec() oauth.ClientSpec {
 		FrontchannelLogoutURI:             in.FrontchannelLogoutURI,
 		FrontchannelLogoutSessionRequired: in.FrontchannelLogoutSID,
 		RequireMFA:                        in.RequireMFA,
+		AuthorizationDetailsTypes:         in.AuthorizationDetailsTypes,
 	}
 }
 
@@ -104,7 +109,7 @@ func (a *App) clientDTO(c authcore.Client) Client {
 		PostLogoutURIs: nonNil(c.PostLogoutRedirectURIs), BackchannelURI: c.BackchannelLogoutURI,
 		BackchannelSID:  c.BackchannelLogoutSessionRequired,
 		FrontchannelURI: c.FrontchannelLogoutURI, FrontchannelSID: c.FrontchannelLogoutSessionRequired,
-		RequireMFA: c.RequireMFA,
+		RequireMFA: c.RequireMFA, DetailsTypes: nonNil(c.AuthorizationDetailsTypes),
 	}
 	if len(c.PrevSecretHash) > 0 && a.now().Before(c.PrevSecretExpires) {
 		out.HasPrevSecret, out.PrevSecretUntil = true, stamp(c.PrevSecretExpires)

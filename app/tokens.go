@@ -31,6 +31,9 @@ type Grant struct {
 	Revoked       bool     `json:"revoked"`
 	RevokedAt     string   `json:"revoked_at,omitempty"`
 	RevokedReason string   `json:"revoked_reason,omitempty"`
+	// AuthorizationDetails are the RFC 9396 details granted, as JSON;
+	// "" when none.
+	AuthorizationDetails string `json:"authorization_details,omitempty"`
 }
 
 // GrantFilter narrows ListGrants; empty fields match everything.
@@ -48,7 +51,7 @@ func grantDTO(g authcore.Grant, now time.Time) Grant {
 	return Grant{ID: g.ID, ClientID: g.ClientID, UserID: g.UserID, Scope: strings.Join(g.Scopes, " "),
 		Audience: nonNil(g.Audience), CreatedAt: stamp(g.CreatedAt), ExpiresAt: stamp(g.ExpiresAt),
 		AccessTokens: len(g.AccessJTIs), Kids: liveKids(g, now), Revoked: g.Revoked, RevokedAt: stamp(g.RevokedAt),
-		RevokedReason: g.RevokedReason}
+		RevokedReason: g.RevokedReason, AuthorizationDetails: g.AuthorizationDetails}
 }
 
 // liveKids lists, once each, the keys that signed g's unexpired access

@@ -39,15 +39,16 @@ func (o *output) print(v any, text func(w io.Writer)) error {
 // adminGroups lists every admin subcommand, by group.
 func adminGroups() map[string]map[string]adminCmd {
 	return map[string]map[string]adminCmd{
-		"client":   clientCommands(),
-		"user":     userCommands(),
-		"scope":    scopeCommands(),
-		"key":      keyCommands(),
-		"audit":    auditCommands(),
-		"route":    routeCommands(),
-		"idp":      idpCommands(),
-		"settings": settingsCommands(),
-		"token":    tokenCommands(),
+		"client":      clientCommands(),
+		"user":        userCommands(),
+		"scope":       scopeCommands(),
+		"key":         keyCommands(),
+		"audit":       auditCommands(),
+		"route":       routeCommands(),
+		"idp":         idpCommands(),
+		"settings":    settingsCommands(),
+		"token":       tokenCommands(),
+		"detail-type": detailTypeCommands(), // admin_detailtype.go
 	}
 }
 

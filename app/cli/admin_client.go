@@ -28,6 +28,7 @@ type clientFlags struct {
 	backchannel, frontchannel    string
 	frontchannelSID              bool
 	requireMFA                   bool
+	detailTypes                  stringList // RFC 9396 authorization_details_types
 }
 
 func (f *clientFlags) register(fs *flag.FlagSet) {
@@ -48,6 +49,7 @@ func (f *clientFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.frontchannel, "frontchannel-logout-uri", "", "framed by the signed-out page (OIDC Front-Channel Logout)")
 	fs.BoolVar(&f.frontchannelSID, "frontchannel-logout-session", false, "add iss and sid to the front-channel logout URI")
 	fs.BoolVar(&f.requireMFA, "require-mfa", false, "every sign-in for this client uses a second factor (--require-mfa=false turns it off)")
+	fs.Var(&f.detailTypes, "authorization-details-type", "a registered authorization_details type the client may request (RFC 9396; repeatable)")
 }
 
 func (f *clientFlags) input() (app.ClientInput, error) {
@@ -55,7 +57,8 @@ func (f *clientFlags) input() (app.ClientInput, error) {
 		Scope: f.scope, Audience: f.audience, AuthMethod: f.authMethod,
 		AccessTokenTTL: int64(f.accessTTL / time.Second), RefreshTokenTTL: int64(f.refreshTTL / time.Second),
 		IDTokenAlg: f.idTokenAlg, AuthzResponseAlg: f.jarmAlg, PostLogoutRedirectURIs: f.postLogout, BackchannelLogoutURI: f.backchannel,
-		FrontchannelLogoutURI: f.frontchannel, FrontchannelLogoutSID: f.frontchannelSID, RequireMFA: f.requireMFA}
+		FrontchannelLogoutURI: f.frontchannel, FrontchannelLogoutSID: f.frontchannelSID, RequireMFA: f.requireMFA,
+		AuthorizationDetailsTypes: f.detailTypes}
 	if f.jwks != "" {
 		raw, err := os.ReadFile(f.jwks)
 		if err != nil {
@@ -140,6 +143,7 @@ func clientCommands() map[string]adminCmd {
 				keep("frontchannel-logout-uri", func() { in.FrontchannelLogoutURI = cur.FrontchannelURI })
 				keep("frontchannel-logout-session", func() { in.FrontchannelLogoutSID = cur.FrontchannelSID })
 				keep("require-mfa", func() { in.RequireMFA = cur.RequireMFA })
+				keep("authorization-details-type", func() { in.AuthorizationDetailsTypes = cur.DetailsTypes })
 				keep("backchannel-logout-uri", func() {
 					in.BackchannelLogoutURI, in.BackchannelLogoutSID = cur.BackchannelURI, cur.BackchannelSID
 				})

@@ -73,6 +73,9 @@ func printGrant(g app.Grant) func(io.Writer) {
 	return func(w io.Writer) {
 		fmt.Fprintf(w, "grant\t%s\nclient\t%s\nuser\t%s\nscope\t%s\n", g.ID, g.ClientID, dash(g.UserID), g.Scope)
 		fmt.Fprintf(w, "audience\t%s\nstate\t%s\n", dash(strings.Join(g.Audience, " ")), grantState(g))
+		if g.AuthorizationDetails != "" {
+			fmt.Fprintf(w, "authorization details\t%s\n", g.AuthorizationDetails) // RFC 9396
+		}
 		if g.Revoked {
 			fmt.Fprintf(w, "revoked\t%s (%s)\n", g.RevokedAt, g.RevokedReason)
 		}

@@ -61,6 +61,7 @@ Usage:
   latchkey client <command>        manage OAuth clients (create, list, show, update, delete, rotate-secret)
   latchkey user <command>          manage users (create, list, disable, enable, set-password)
   latchkey scope <command>         manage scopes (create, list)
+  latchkey detail-type <command>   RFC 9396 authorization_details types (create, list, update, delete)
   latchkey key <command>           manage signing keys (list, rotate, revoke)
   latchkey token <command>         grants and their tokens, as on the Tokens screen (list, show, revoke)
   latchkey audit <command>         read the audit log (query, tail, export, verify)
@@ -137,7 +138,7 @@ func run(args []string, env Env) error {
 		return runBackup(args[1:], env)
 	case "restore":
 		return runRestore(args[1:], env)
-	case "client", "user", "scope", "key", "token", "audit", "route", "idp", "settings":
+	case "client", "user", "scope", "key", "token", "audit", "route", "idp", "settings", "detail-type":
 		return runAdmin(args[0], args[1:], env)
 	}
 	fmt.Fprintf(env.Stderr, "latchkey: unknown command %q\n\n%s", args[0], usageFor(env))
