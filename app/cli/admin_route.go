@@ -16,6 +16,7 @@ type routeFlags struct {
 	scopes, anyScopes, clients, methods                           stringList
 	strip, failOpen                                               bool
 	maxBody                                                       int64
+	detailType                                                    string // RFC 9396
 }
 
 func (f *routeFlags) register(fs *flag.FlagSet) {
@@ -34,13 +35,15 @@ func (f *routeFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.failOpen, "revocation-fail-open", false, "serve while revocation status is unknown (default: fail closed)")
 	fs.Int64Var(&f.maxBody, "max-body", 0, "request body limit in bytes (0: default)")
 	fs.StringVar(&f.acr, "acr", "", `weakest sign-in a token must have, e.g. "urn:latchkey:acr:mfa" (401 insufficient_user_authentication otherwise)`)
+	fs.StringVar(&f.detailType, "require-authorization-details-type", "", "an authorization_details type the token must carry (403 insufficient_scope otherwise)")
 }
 
 func (f *routeFlags) route() gateway.Route {
 	return gateway.Route{Name: f.name, Prefix: f.prefix, Host: f.host, Upstream: f.upstream, Audience: f.audience,
 		Scopes: f.scopes, AnyScopes: f.anyScopes, Clients: f.clients, Methods: f.methods, StripPrefix: f.strip,
 		RevocationFailOpen: f.failOpen, MaxBodyBytes: f.maxBody, ACR: f.acr,
-		RateLimit: gateway.RateLimit{PerClient: f.perClient, PerIP: f.perIP}}
+		RequireAuthorizationDetailsType: f.detailType,
+		RateLimit:                       gateway.RateLimit{PerClient: f.perClient, PerIP: f.perIP}}
 }
 
 func printRoutes(rs []app.Route) func(io.Writer) {

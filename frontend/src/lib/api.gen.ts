@@ -25,6 +25,11 @@ export interface Methods {
    */
   ClusterNodes(): Promise<ClusterNode[] | null>
   /**
+   * CreateAuthorizationDetailType registers a type: its schema must
+   * compile and its consent template use only placeholders.
+   */
+  CreateAuthorizationDetailType(in_: DetailTypeInput): Promise<DetailType>
+  /**
    * CreateClient registers a client. The answer carries the secret of a
    * confidential client: the only time it is shown.
    */
@@ -58,6 +63,11 @@ export interface Methods {
    * (span "hour") or the last day at 5 min (span "day").
    */
   DashboardSeries(span: string): Promise<Series[] | null>
+  /**
+   * DeleteAuthorizationDetailType removes a type: requests for it fail from
+   * now on.
+   */
+  DeleteAuthorizationDetailType(name: string): Promise<void>
   /** DeleteClient removes a client. */
   DeleteClient(id: string): Promise<void>
   /** EndSession signs a browser session out. */
@@ -93,6 +103,11 @@ export interface Methods {
   InspectToken(token: string): Promise<TokenInspection>
   /** JWKS returns the key set exactly as /jwks.json serves it. */
   JWKS(): Promise<string>
+  /**
+   * ListAuthorizationDetailTypes returns the registered authorization_details
+   * types (RFC 9396), by name.
+   */
+  ListAuthorizationDetailTypes(): Promise<DetailType[] | null>
   /** ListClients returns every registered client, newest first. */
   ListClients(): Promise<Client[] | null>
   /** ListConsents returns what a user has allowed each client. */
@@ -244,6 +259,11 @@ export interface Methods {
   TestIdentityProvider(idOrIssuer: string): Promise<ConnectionReport>
   /** UnlockUser lifts a lockout after failed logins. */
   UnlockUser(idOrName: string): Promise<User>
+  /**
+   * UpdateAuthorizationDetailType replaces a type's description, schema and
+   * consent template; tokens already issued keep their details.
+   */
+  UpdateAuthorizationDetailType(in_: DetailTypeInput): Promise<DetailType>
   /** UpdateClient replaces a client's settings (its type cannot change). */
   UpdateClient(id: string, in_: ClientInput): Promise<Client>
   /** UpdateIdentityProvider changes the fields spec sets on provider id. */
@@ -405,6 +425,7 @@ export interface Client {
   frontchannel_logout_uri?: string
   frontchannel_logout_session_required?: boolean
   require_mfa: boolean
+  authorization_details_types: string[]
   previous_secret_valid: boolean
   previous_secret_expires_at?: string
   created_at: string
@@ -449,6 +470,11 @@ export interface ClientInput {
   frontchannel_logout_session_required: boolean
   /** RequireMFA makes every sign-in for the client use a second factor. */
   require_mfa: boolean
+  /**
+   * AuthorizationDetailsTypes are the registered RFC 9396 types the
+   * client may request.
+   */
+  authorization_details_types: string[]
 }
 
 /** ClusterNode is one node of the cluster as the Dashboard lists it. (Go: app.ClusterNode) */
@@ -492,6 +518,29 @@ export interface Cors {
   headers?: string[]
   allow_credentials?: boolean
   max_age_seconds?: number
+}
+
+/** DetailType is a registered RFC 9396 authorization_details type. (Go: app.DetailType) */
+export interface DetailType {
+  type: string
+  description: string
+  /** Schema is the JSON Schema (draft 2020-12) of the type's objects. */
+  schema: string
+  /**
+   * ConsentTemplate is the consent page's sentence for one object:
+   * {{field}} and {{field.sub}} are replaced by its values, as text.
+   */
+  consent_template: string
+  created_at: string
+  updated_at: string
+}
+
+/** DetailTypeInput creates or replaces a type; Type names it. (Go: app.DetailTypeInput) */
+export interface DetailTypeInput {
+  type: string
+  description: string
+  schema: string
+  consent_template: string
 }
 
 /**
@@ -736,6 +785,11 @@ export interface Grant {
   revoked: boolean
   revoked_at?: string
   revoked_reason?: string
+  /**
+   * AuthorizationDetails are the RFC 9396 details granted, as JSON;
+   * "" when none.
+   */
+  authorization_details?: string
 }
 
 /** GrantFilter narrows ListGrants; empty fields match everything. (Go: app.GrantFilter) */
@@ -934,6 +988,12 @@ export interface Route {
    * match exactly. acr.go.
    */
   acr?: string
+  /**
+   * RequireAuthorizationDetailsType, if set, is an RFC 9396 type the
+   * token's authorization_details must hold an object of; a token
+   * without one gets 403 insufficient_scope. authzdetails.go.
+   */
+  require_authorization_details_type?: string
   /** RateLimit limits requests per client and per remote IP. */
   rate_limit?: RateLimit
   /**
