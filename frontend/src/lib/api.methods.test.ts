@@ -14,6 +14,8 @@ describe('createApi', () => {
     ['setUserPassword', ['bob', 'pw'], 'SetUserPassword', ['bob', 'pw']],
     ['revokeConsent', ['bob', 'c1'], 'RevokeConsent', ['bob', 'c1']],
     ['createScope', ['orders:read', 'Read orders'], 'CreateScope', ['orders:read', 'Read orders']],
+    ['listDetailTypes', [], 'ListAuthorizationDetailTypes', []],
+    ['deleteDetailType', ['payment_initiation'], 'DeleteAuthorizationDetailType', ['payment_initiation']],
     ['rotateKey', ['ES256'], 'RotateKey', ['ES256']],
     ['revokeKey', ['k1', 'leaked'], 'RevokeKey', ['k1', 'leaked']],
     ['listGrants', [filter], 'ListGrants', [filter]],

@@ -19,6 +19,7 @@ import type {
   IdentityProviderSpec, Key, Me, Point, ProbeResult, RateLimit, Route, RouteStats, SavedFlow, Scope, Series,
   Session, Setting, SettingChange, Settings, TLSFacts, User, UserInput, Factor, MFACount,
 } from './api.gen'
+import type { DetailType, DetailTypeInput } from './api.gen' // RFC 9396
 import { accessToken } from './auth'
 
 /** An operation failed; `message` says why, in words. */
@@ -170,6 +171,8 @@ export type {
   Session, Setting, SettingChange, Settings, TLSFacts, User, UserInput, Factor, MFACount,
 }
 
+export type { DetailType, DetailTypeInput }
+
 /** T with the fields of N, each of which must be assignable to T's own. */
 type Narrow<T, N extends { [K in keyof N]: K extends keyof T ? T[K] : never }> = Omit<T, keyof N> & N
 
@@ -259,6 +262,11 @@ export interface Api {
 
   listScopes(): Promise<Scope[]>
   createScope(name: string, description: string): Promise<Scope>
+  /** RFC 9396 authorization_details types: schema and consent sentence each. */
+  listDetailTypes(): Promise<DetailType[]>
+  createDetailType(input: DetailTypeInput): Promise<DetailType>
+  updateDetailType(input: DetailTypeInput): Promise<DetailType>
+  deleteDetailType(type: string): Promise<void>
 
   listKeys(): Promise<Key[]>
   rotateKey(alg: string): Promise<Key[]>
@@ -392,6 +400,10 @@ export function createApi(transport: Transport): Api {
 
     listScopes: async () => list(await go('ListScopes')),
     createScope: (name, description) => go('CreateScope', name, description),
+    listDetailTypes: async () => list(await go('ListAuthorizationDetailTypes')),
+    createDetailType: (input) => go('CreateAuthorizationDetailType', input),
+    updateDetailType: (input) => go('UpdateAuthorizationDetailType', input),
+    deleteDetailType: (type) => none(go('DeleteAuthorizationDetailType', type)),
 
     listKeys: async () => list(await go('ListKeys')),
     rotateKey: async (alg) => list(await go('RotateKey', alg)),

@@ -56,6 +56,7 @@ export function presetFor(kind: AppKind, name = ''): ClientInput {
     frontchannel_logout_uri: '',
     frontchannel_logout_session_required: false,
     require_mfa: false,
+    authorization_details_types: [],
   }
   switch (kind) {
     case 'spa':
@@ -90,6 +91,7 @@ export function inputFromClient(c: Client): ClientInput {
     frontchannel_logout_uri: c.frontchannel_logout_uri ?? '',
     frontchannel_logout_session_required: c.frontchannel_logout_session_required ?? false,
     require_mfa: c.require_mfa ?? false,
+    authorization_details_types: [...(c.authorization_details_types ?? [])],
   }
 }
 

@@ -7,6 +7,7 @@ const api = vi.hoisted(() => ({
   status: vi.fn(),
   listClients: vi.fn(),
   listScopes: vi.fn(),
+  listDetailTypes: vi.fn(),
   createClient: vi.fn(),
   rotateClientSecret: vi.fn(),
   deleteClient: vi.fn(),
@@ -17,13 +18,14 @@ const { default: Clients } = await import('./Clients.svelte')
 const base: Client = {
   client_id: 'c1', client_name: 'Billing', client_type: 'confidential', redirect_uris: [], grant_types: ['client_credentials'],
   scope: 'orders:read', audience: [], token_endpoint_auth_method: 'client_secret_basic', access_token_ttl: 0, refresh_token_ttl: 0,
-  post_logout_redirect_uris: [], previous_secret_valid: false, created_at: '2025-01-01T00:00:00Z', updated_at: '', require_mfa: false,
+  post_logout_redirect_uris: [], previous_secret_valid: false, created_at: '2025-01-01T00:00:00Z', updated_at: '', require_mfa: false, authorization_details_types: [],
 }
 
 let view: ReturnType<typeof mount> | undefined
 beforeEach(() => {
   api.status.mockResolvedValue({ issuer: 'http://127.0.0.1:8421', addresses: [] })
   api.listClients.mockResolvedValue([base, { ...base, client_id: 'c2', client_name: 'Web shop', client_type: 'public' }])
+  api.listDetailTypes.mockResolvedValue([])
   api.listScopes.mockResolvedValue([{ name: 'openid', description: '' }, { name: 'profile', description: '' }, { name: 'email', description: '' }])
 })
 afterEach(() => {
