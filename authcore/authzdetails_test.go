@@ -42,7 +42,7 @@ func TestValidConsentTemplate(t *testing.T) {
 		"{{amount | html}}":                               false,
 		`{{template "x"}}`:                                false,
 		"{{amount}":                                       false,
-		strings.Repeat("x", MaxConsentTemplate+1):         false,
+		strings.Repeat("x", MaxConsentTemplate+1): false,
 	} {
 		if err := ValidConsentTemplate(tmpl); (err == nil) != ok {
 			t.Errorf("ValidConsentTemplate(%q) = %v, want ok=%v", tmpl, err, ok)

@@ -88,7 +88,7 @@ type Grant struct {
 	Resources []string
 	// AuthorizationDetails are the RFC 9396 authorization details
 	// granted, as a JSON array ("" when none): a refresh may narrow its
-	// access token's details to a subset, never widen them (§7).
+	// access token's details to a subset, never widen them (§6).
 	AuthorizationDetails string
 }
 

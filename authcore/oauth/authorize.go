@@ -53,8 +53,8 @@ func (a *Authorizer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // serve answers the authorization request p. detailsApproved says the
 // user has just approved this very request on the consent page (POST
 // /consent, AllowConsent): authorization_details are consented to per
-// request, never remembered (RFC 9396 §9.2 leaves it to the server; a
-// new request with other details must ask again).
+// request, never remembered (RFC 9396 leaves how to ask to the server;
+// a new request with other details must ask again).
 func (a *Authorizer) serve(w http.ResponseWriter, r *http.Request, p params, dup string, detailsApproved bool) {
 	s := a.s
 	// PAR request_uri or request object (authorize_par.go).

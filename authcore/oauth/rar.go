@@ -121,7 +121,7 @@ func detailsClaim(s string) json.RawMessage {
 }
 
 // narrowDetails checks that every requested object equals one of the
-// granted ones (RFC 9396 §7: a refresh may ask for less, never more).
+// granted ones (RFC 9396 §6: a token request may ask for less, never more).
 func narrowDetails(requested authDetails, granted string) error {
 	have := storedDetails(granted)
 	for _, d := range requested.list {

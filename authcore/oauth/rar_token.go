@@ -11,7 +11,7 @@ func withDetails(details string) func(*accessClaims) {
 // narrowedDetails are the authorization_details of an access token
 // issued from a code or a refresh token: those granted, or those the
 // token request names, which must each be one of the granted ones (RFC
-// 9396 §6.1, §7: narrowing, never widening); more is
+// 9396 §6: narrowing, never widening); more is
 // invalid_authorization_details. The grant keeps what was granted.
 func (s *Server) narrowedDetails(ctx context.Context, tr *tokenRequest, granted string) (string, error) {
 	raw := tr.p.get("authorization_details")

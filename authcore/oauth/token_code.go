@@ -43,7 +43,7 @@ func (s *Server) exchangeCode(ctx context.Context, tr *tokenRequest) (*tokenResp
 	if err != nil {
 		return nil, err
 	}
-	details, err := s.narrowedDetails(ctx, tr, ac.AuthorizationDetails) // RFC 9396 §6.1, rar_token.go
+	details, err := s.narrowedDetails(ctx, tr, ac.AuthorizationDetails) // RFC 9396 §6, rar_token.go
 	if err != nil {
 		return nil, err
 	}

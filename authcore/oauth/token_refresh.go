@@ -63,7 +63,7 @@ func (s *Server) refresh(ctx context.Context, tr *tokenRequest) (*tokenResponse,
 	if err != nil {
 		return nil, err
 	}
-	details, err := s.narrowedDetails(ctx, tr, g.AuthorizationDetails) // RFC 9396 §7, rar_token.go
+	details, err := s.narrowedDetails(ctx, tr, g.AuthorizationDetails) // RFC 9396 §6, rar_token.go
 	if err != nil {
 		return nil, err
 	}
