@@ -2,6 +2,7 @@ package oidc_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"slices"
@@ -96,9 +97,11 @@ func TestRARInvalidDetails(t *testing.T) {
 }
 
 // Discovery lists the registered types (RFC 9396 §10), and only once
-// one is registered; a client may register only registered types.
+// one is registered; a client may register only registered types, by
+// the registry or by dynamic registration (RFC 7591), which answers
+// them in its metadata.
 func TestRARDiscoveryAndClientMetadata(t *testing.T) {
-	e := start(t)
+	e := start(t, openRegistration)
 	ctx := context.Background()
 	if _, ok := e.srv.OAuth.Metadata(ctx)["authorization_details_types_supported"]; ok {
 		t.Error("authorization_details_types_supported advertised with no type registered")
@@ -118,5 +121,17 @@ func TestRARDiscoveryAndClientMetadata(t *testing.T) {
 		Scopes: []string{"openid"}, AuthorizationDetailsTypes: []string{"wire_transfer"}})
 	if msg, ok := authcore.PublicMessage(err, oauth.ErrInvalidClientMetadata); !ok || !strings.Contains(msg, "wire_transfer") {
 		t.Errorf("client with an unregistered type: %v", err)
+	}
+	self := e.selfRegister(t, map[string]any{"client_name": "Self", "redirect_uris": []string{cb}, "scope": "openid",
+		"authorization_details_types": []string{"payment_initiation"}})
+	if c, err := e.srv.Store.GetClient(ctx, self.cfg.ClientID); err != nil || !slices.Equal(c.AuthorizationDetailsTypes, []string{"payment_initiation"}) {
+		t.Errorf("self-registered client: %+v %v", c.AuthorizationDetailsTypes, err)
+	}
+	b, _ := json.Marshal(map[string]any{"client_name": "Bad", "redirect_uris": []string{cb}, "scope": "openid",
+		"authorization_details_types": []string{"wire_transfer"}})
+	req, _ = http.NewRequest("POST", e.issuer+"/register", strings.NewReader(string(b)))
+	req.Header.Set("Content-Type", "application/json")
+	if status, _, body := call(t, req); status != http.StatusBadRequest || !strings.Contains(body, "invalid_client_metadata") {
+		t.Errorf("registering an unregistered type: %d %s", status, body)
 	}
 }
