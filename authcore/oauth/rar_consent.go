@@ -75,9 +75,9 @@ func consentErr(err error) error {
 // goes back to returnTo with 303, as before.
 func (a *Authorizer) AllowConsent(w http.ResponseWriter, r *http.Request, returnTo string) {
 	s := a.s
+	pageHeaders(w.Header())
 	p, dup, err := parseReturn(returnTo)
 	if err != nil {
-		pageHeaders(w.Header())
 		s.errorPage(w, publicError(err))
 		return
 	}
