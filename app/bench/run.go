@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -36,6 +37,11 @@ type Config struct {
 	// PG adds the store-sensitive figures on a private PostgreSQL
 	// cluster (pgtest) beside Badger's.
 	PG bool
+	// Only, when not empty, names the steps to run (limits, reference,
+	// figures, rs256, postgres, audit, scale); the others are left out
+	// and their figures print as not measured. For iterating on one
+	// figure; a full run leaves it empty.
+	Only []string
 }
 
 // OpenStore opens the store implementation under measurement: dir "" is
@@ -104,22 +110,25 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	defer up.Close()
 
 	steps := []struct {
-		name string
-		fn   func(context.Context) error
+		key, name string
+		fn        func(context.Context) error
 	}{
-		{"machine limits", r.limits},
-		{"reference: node-oidc-provider 9.13.3", r.reference},
-		{"token server and gateway", r.figures},
-		{"RS256", r.rs256},
-		{"PostgreSQL store, same figures", r.postgres},
-		{"audit log", r.audit},
-		{"scale", r.scale},
+		{"limits", "machine limits", r.limits},
+		{"reference", "reference: node-oidc-provider 9.13.3", r.reference},
+		{"figures", "token server and gateway", r.figures},
+		{"rs256", "RS256", r.rs256},
+		{"postgres", "PostgreSQL store, same figures", r.postgres},
+		{"audit", "audit log", r.audit},
+		{"scale", "scale", r.scale},
 	}
 	if cfg.Store != "" {
 		steps = steps[:len(steps)-1]
 		fmt.Fprintln(cfg.Progress, "== scale: skipped with -store (it fills a Badger data directory directly)")
 	}
 	for _, s := range steps {
+		if len(cfg.Only) > 0 && !slices.Contains(cfg.Only, s.key) {
+			continue
+		}
 		fmt.Fprintf(cfg.Progress, "== %s\n", s.name)
 		if err := s.fn(ctx); err != nil {
 			return r.res, fmt.Errorf("%s: %w", s.name, err)

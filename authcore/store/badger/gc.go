@@ -39,6 +39,17 @@ var expirable = []struct {
 // gcBatch bounds the writes of one transaction.
 const gcBatch = 512
 
+// gcChunk bounds the keys one read transaction of the collector judges:
+// a pass over 10^6 records is a series of short transactions, each
+// followed by a pause (gcIdle), never one walk that holds a core.
+const gcChunk = 1024
+
+// gcIdle is how long the collector rests after working busy: nine times
+// as long, so a pass takes at most a tenth of a core from the requests
+// (less when they keep it busy, since busy is wall time). Tests set
+// Store.gcIdle to run without pauses.
+func gcIdle(busy time.Duration) time.Duration { return 9 * busy }
+
 // GarbageCollect deletes every code, session, refresh token, grant and
 // single-use record that expired at or before now, and every revocation
 // whose token expired at or before now less authcore.MaxClockSkew; it
@@ -51,6 +62,10 @@ const gcBatch = 512
 // is rewritten without one while it is still in force, even when the TTL
 // already hides it (a wall clock that jumped ahead): the record's own exp
 // decides, judged by now.
+//
+// It works in chunks of gcChunk keys with a pause after each (gcIdle),
+// so a large store is collected over a while in the background rather
+// than in one burst that starves the requests.
 func (s *Store) GarbageCollect(ctx context.Context, now time.Time) (int, error) {
 	total := 0
 	removed := make(map[string]int, len(expirable))
@@ -75,56 +90,112 @@ func (s *Store) GarbageCollect(ctx context.Context, now time.Time) (int, error) 
 }
 
 // gcWork is what one scan found: keys to delete and records to rewrite
-// without a Badger TTL (with their current value).
+// without a Badger TTL (with their current value), and the key the next
+// chunk starts at (nil: the prefix is done).
 type gcWork struct {
 	dead    [][]byte
 	untimed map[string][]byte
+	next    []byte
 }
 
-// collect deletes the records under p that expired at cutoff, in batches.
-// With keepUntimed, live records that still carry a Badger TTL are
-// rewritten without one.
+// collect deletes the records under p that expired at cutoff, chunk by
+// chunk, resting after each. With keepUntimed, live records that still
+// carry a Badger TTL are rewritten without one.
 func (s *Store) collect(ctx context.Context, p []byte, cutoff time.Time, keepUntimed bool) (int, error) {
-	var w gcWork
-	err := s.view(ctx, func(txn *bdg.Txn) error {
-		var err error
-		w, err = scanExpired(txn, p, cutoff, keepUntimed)
-		return err
-	})
-	if err != nil {
-		return 0, err
-	}
 	n := 0
-	for len(w.dead) > 0 {
-		batch := w.dead[:min(gcBatch, len(w.dead))]
-		w.dead = w.dead[len(batch):]
-		removed, err := s.deleteDead(ctx, batch, cutoff)
-		n += removed
+	for from := p; from != nil; {
+		start := time.Now()
+		var w gcWork
+		err := s.view(ctx, func(txn *bdg.Txn) error {
+			var err error
+			w, err = scanExpired(txn, p, from, cutoff, keepUntimed, s.chunk())
+			return err
+		})
 		if err != nil {
 			return n, err
 		}
+		for len(w.dead) > 0 {
+			batch := w.dead[:min(gcBatch, len(w.dead))]
+			w.dead = w.dead[len(batch):]
+			removed, err := s.deleteDead(ctx, batch, cutoff)
+			n += removed
+			if err != nil {
+				return n, err
+			}
+		}
+		if err := s.untime(ctx, w.untimed); err != nil {
+			return n, err
+		}
+		if from = w.next; from != nil {
+			if err := s.rest(ctx, time.Since(start)); err != nil {
+				return n, err
+			}
+		}
 	}
-	return n, s.untime(ctx, w.untimed)
+	return n, nil
 }
 
-// scanExpired walks every version of every key under p and judges each
-// key by its newest version: a deletion marker is done; a record Badger's
-// TTL hides, or whose exp is at or before cutoff, is dead (with
-// keepUntimed only its exp decides).
-func scanExpired(txn *bdg.Txn, p []byte, cutoff time.Time, keepUntimed bool) (gcWork, error) {
+// chunk is the number of keys per scan (gcChunk unless a test set it).
+func (s *Store) chunk() int {
+	if s.gcChunk > 0 {
+		return s.gcChunk
+	}
+	return gcChunk
+}
+
+// rest pauses the collector after busy of work, until ctx ends.
+func (s *Store) rest(ctx context.Context, busy time.Duration) error {
+	idle := gcIdle
+	if s.gcIdle != nil {
+		idle = s.gcIdle
+	}
+	d := idle(busy)
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// scanExpired walks every version of at most limit keys under p, from
+// the key from on, and judges each key by its newest version: a deletion
+// marker is done; a record Badger's TTL hides, or whose exp is at or
+// before cutoff, is dead (with keepUntimed only its exp decides).
+//
+// A visible record whose Badger TTL ends after cutoff is live without
+// reading its value: put sets the TTL to the record's exp rounded up to
+// the second, so exp <= cutoff would give a TTL <= cutoff rounded up.
+// Only revocations (no TTL) and records near their end are decoded.
+func scanExpired(txn *bdg.Txn, p, from []byte, cutoff time.Time, keepUntimed bool, limit int) (gcWork, error) {
 	w := gcWork{untimed: map[string][]byte{}}
 	it := txn.NewIterator(bdg.IteratorOptions{Prefix: p, AllVersions: true})
 	defer it.Close()
+	alive := ttl(cutoff)
 	var last []byte
-	for it.Seek(p); it.ValidForPrefix(p); it.Next() {
+	judged := 0
+	for it.Seek(from); it.ValidForPrefix(p); it.Next() {
 		item := it.Item()
 		if last != nil && string(item.Key()) == string(last) {
 			continue // an older version of a key already judged
 		}
+		if judged == limit {
+			w.next = item.KeyCopy(nil)
+			break
+		}
+		judged++
 		last = item.KeyCopy(last[:0])
 		hidden := item.IsDeletedOrExpired()
 		if hidden && item.ExpiresAt() == 0 {
 			continue // a deletion marker: nothing left to remove
+		}
+		if !hidden && !keepUntimed && item.ExpiresAt() > alive {
+			continue // in force past cutoff, by its TTL
 		}
 		v, err := item.ValueCopy(nil)
 		if err != nil {

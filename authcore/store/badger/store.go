@@ -78,6 +78,11 @@ type Store struct {
 
 	counters counterSet // counters.go
 
+	// gcChunk and gcIdle, when set (tests), replace the collector's
+	// chunk size and pause (gc.go).
+	gcChunk int
+	gcIdle  func(busy time.Duration) time.Duration
+
 	closeOnce sync.Once
 	closeErr  error
 }

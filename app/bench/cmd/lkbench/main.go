@@ -55,6 +55,7 @@ func run() int {
 	store := flag.String("store", "", "run every latchkey serve on this PostgreSQL database (postgres://..., as `latchkey serve --store`); default: Badger in the data directory")
 	pg := flag.Bool("pg", true, "measure the store-sensitive figures again on a private PostgreSQL cluster (initdb + pg_ctl, pinned to the server core) beside Badger's")
 	ref := flag.String("reference", bench.ReferenceDir, "node-oidc-provider's bench-only npm project (`make bench-deps` installs it); \"\" leaves the reference server out")
+	only := flag.String("only", "", "run only these steps, comma-separated (limits, reference, figures, rs256, postgres, audit, scale); default: all")
 	flag.Parse()
 	if *bin == "" {
 		fmt.Fprintln(os.Stderr, "lkbench: -bin is required (the latchkey binary; `make bench` passes it)")
@@ -104,6 +105,9 @@ func run() int {
 		cfg.Sizes = append(cfg.Sizes, n)
 	}
 	cfg.Work = *work
+	if *only != "" {
+		cfg.Only = strings.Split(*only, ",")
+	}
 	cfg.Store = *store
 	cfg.ReferenceDir = *ref
 	cfg.PG = *pg && *store == ""
