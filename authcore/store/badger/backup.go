@@ -79,6 +79,7 @@ func (s *Store) Restore(ctx context.Context, next func() (Entry, error)) (map[st
 		if err != nil {
 			return nil, err
 		}
+		noteValue(e.Value)
 		ent := bdg.NewEntry(e.Key, e.Value).WithMeta(e.Meta)
 		ent.ExpiresAt = e.ExpiresAt
 		if err := wb.SetEntry(ent); err != nil {
@@ -87,6 +88,9 @@ func (s *Store) Restore(ctx context.Context, next func() (Entry, error)) (map[st
 		counts[KindOf(e.Key)]++
 	}
 	if err := wb.Flush(); err != nil {
+		return nil, fmt.Errorf("badger: restore: %w", err)
+	}
+	if err := s.sync(); err != nil {
 		return nil, fmt.Errorf("badger: restore: %w", err)
 	}
 	if s.marker != nil {

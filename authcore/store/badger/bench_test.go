@@ -3,6 +3,7 @@ package badger
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -59,4 +60,34 @@ func BenchmarkConsumeAuthCode(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkRotateRefreshTokenParallel rotates refresh tokens from eight
+// goroutines per core on a synced store: the durable path of concurrent
+// refreshes, where commits can share their fsync (syncer.go).
+func BenchmarkRotateRefreshTokenParallel(b *testing.B) {
+	ctx := context.Background()
+	s, err := Open(Options{Dir: b.TempDir()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	now := time.Now()
+	var next atomic.Int64
+	b.SetParallelism(8)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := next.Add(1)
+			g, h := fmt.Sprint("g", i), fmt.Sprint("rt", i)
+			rt := authcore.RefreshToken{Hash: h, GrantID: g, ExpiresAt: now.Add(time.Hour)}
+			if err := s.CreateGrant(ctx, authcore.Grant{ID: g, ExpiresAt: now.Add(time.Hour)}, &rt); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := s.RotateRefreshToken(ctx, h, authcore.RefreshToken{Hash: h + "'", GrantID: g, ExpiresAt: now.Add(time.Hour)},
+				authcore.IssuedToken{JTI: h, ExpiresAt: now.Add(time.Hour)}, now); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

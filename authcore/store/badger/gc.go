@@ -263,6 +263,7 @@ func (s *Store) untime(ctx context.Context, recs map[string][]byte) error {
 					return err
 				}
 			}
+			noteValue(v)
 			return txn.SetEntry(bdg.NewEntry([]byte(k), v))
 		})
 		if err != nil {

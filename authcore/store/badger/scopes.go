@@ -72,5 +72,6 @@ func (s *Store) PutSetting(ctx context.Context, name string, value []byte) error
 		return errEmptyID
 	}
 	v := append([]byte(nil), value...)
+	noteValue(v)
 	return s.update(ctx, func(txn *bdg.Txn) error { return txn.Set(key(kindSetting, name), v) })
 }

@@ -32,7 +32,8 @@ type Options struct {
 	// NoSyncWrites turns off the fsync on every commit. It is off by
 	// default because security state (revocations, consumed codes, rotated
 	// refresh tokens) may be acknowledged only after a durable commit;
-	// without the fsync a power loss can lose the last writes.
+	// without the fsync a power loss can lose the last writes. Commits
+	// that wait at the same time share one fsync (syncer.go).
 	NoSyncWrites bool
 	// Gate, when set, is asked before every write transaction; when it
 	// refuses, the write fails with an error matching
@@ -77,6 +78,11 @@ type Store struct {
 	markerDone chan struct{}
 
 	counters counterSet // counters.go
+
+	// durable makes commits durable with shared fsyncs (syncer.go); nil
+	// with NoSyncWrites and in memory.
+	durable *groupSync
+	dirSync *dirSyncer
 
 	// gcChunk and gcIdle, when set (tests), replace the collector's
 	// chunk size and pause (gc.go).
@@ -124,6 +130,10 @@ func Open(opts Options) (*Store, error) {
 			Msg("badger: the end of the store's write-ahead log could not be read (a crash mid-write, or damage); the records in it are gone")
 	}
 	s := &Store{db: db, log: opts.Logger, now: opts.Now, gate: opts.Gate, logDamage: damage}
+	if opts.Dir != "" && !opts.NoSyncWrites {
+		s.dirSync = &dirSyncer{db: db, dir: opts.Dir, vlog: vlogWrites.Load()}
+		s.durable = &groupSync{sync: s.dirSync.sync}
+	}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -152,7 +162,9 @@ func Open(opts Options) (*Store, error) {
 func badgerOptions(opts Options) bdg.Options {
 	bo := bdg.DefaultOptions(opts.Dir).
 		WithInMemory(opts.InMemory).
-		WithSyncWrites(!opts.NoSyncWrites).
+		// Never Badger's own per-transaction sync: Store.durable syncs
+		// after each commit, once for all the commits waiting together.
+		WithSyncWrites(false).
 		WithLogger(logAdapter{opts.Logger}).
 		WithNumVersionsToKeep(1).
 		WithNumCompactors(2).

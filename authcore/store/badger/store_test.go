@@ -38,10 +38,14 @@ func TestConformanceEncrypted(t *testing.T) {
 	})
 }
 
+// TestSyncWritesByDefault: commits are synced (by the store's group
+// sync, syncer.go, not Badger's per-transaction one) unless NoSyncWrites.
 func TestSyncWritesByDefault(t *testing.T) {
-	s := openTest(t, Options{Dir: t.TempDir()})
-	if !s.DB().Opts().SyncWrites {
-		t.Fatal("SyncWrites is off by default")
+	if s := openTest(t, Options{Dir: t.TempDir()}); s.durable == nil {
+		t.Fatal("commits are not synced by default")
+	}
+	if s := openTest(t, Options{Dir: t.TempDir(), NoSyncWrites: true}); s.durable != nil {
+		t.Fatal("commits are synced with NoSyncWrites")
 	}
 }
 

@@ -34,6 +34,9 @@ func (s *Store) update(ctx context.Context, fn func(txn *bdg.Txn) error) error {
 			return err
 		}
 		err := s.db.Update(fn)
+		if err == nil {
+			return s.sync()
+		}
 		if !errors.Is(err, bdg.ErrConflict) {
 			var ce callerErr
 			if errors.As(err, &ce) {
@@ -48,6 +51,15 @@ func (s *Store) update(ctx context.Context, fn func(txn *bdg.Txn) error) error {
 		// colliding again in lockstep.
 		time.Sleep(time.Duration(rand.Int64N(int64(attempt)*int64(200*time.Microsecond) + 1)))
 	}
+}
+
+// sync returns once what was committed before the call is durable (a
+// no-op with NoSyncWrites and in memory).
+func (s *Store) sync() error {
+	if s.durable == nil {
+		return nil
+	}
+	return storeErr(s.durable.wait())
 }
 
 // view runs fn in a read-only transaction.
@@ -91,6 +103,7 @@ func put(txn *bdg.Txn, k []byte, v any, exp time.Time) error {
 	if err != nil {
 		return err
 	}
+	noteValue(b)
 	e := bdg.NewEntry(k, b)
 	e.ExpiresAt = ttl(exp)
 	return txn.SetEntry(e)
