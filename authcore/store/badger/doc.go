@@ -7,8 +7,11 @@
 // record type, never as the domain struct itself, so the domain types may
 // change without silently changing the stored format.
 //
-// Security state is acknowledged only after a durable commit: SyncWrites is
-// on unless Options.NoSyncWrites says otherwise. Single-use operations
+// Security state is acknowledged only after a durable commit: every write
+// returns only once an fsync that started after its commit has returned,
+// unless Options.NoSyncWrites says otherwise. Concurrent commits share
+// that fsync (group commit, syncer.go); a transaction that wrote nothing
+// (a lease not won) waits for one too. Single-use operations
 // (ConsumeAuthCode, RotateRefreshToken) read and write the same key in one
 // transaction, which is what Badger's optimistic conflict detection needs
 // to let exactly one of many concurrent callers win. Expirable records
