@@ -83,21 +83,28 @@ func BenchmarkClientCredentials(b *testing.B) {
 	newBenchClient(b, memoryStore(b), nil).issueLoop(b)
 }
 
-// BenchmarkClientCredentialsAudited is BenchmarkClientCredentials with
-// what `latchkey serve` adds: an encrypted store and audit log on disk,
-// so the token.issued event's cost is in the figure.
-func BenchmarkClientCredentialsAudited(b *testing.B) {
+// diskStoreAndAudit opens what `latchkey serve` runs on: an encrypted,
+// synced store and audit log on disk, closed when b ends.
+func diskStoreAndAudit(b *testing.B) (*badger.Store, *audit.Log) {
 	key := make([]byte, 32)
 	st, err := badger.Open(badger.Options{Dir: b.TempDir(), EncryptionKey: key})
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer st.Close()
+	b.Cleanup(func() { st.Close() })
 	alog, err := audit.Open(audit.Options{Dir: b.TempDir(), EncryptionKey: key})
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer alog.Close()
+	b.Cleanup(func() { alog.Close() })
+	return st, alog
+}
+
+// BenchmarkClientCredentialsAudited is BenchmarkClientCredentials with
+// what `latchkey serve` adds: an encrypted store and audit log on disk,
+// so the token.issued event's cost is in the figure.
+func BenchmarkClientCredentialsAudited(b *testing.B) {
+	st, alog := diskStoreAndAudit(b)
 	newBenchClient(b, st, alog).issueLoop(b)
 	b.StopTimer()
 	if err := alog.Flush(context.Background()); err != nil {
@@ -138,17 +145,7 @@ func BenchmarkIntrospect(b *testing.B) {
 func BenchmarkRefreshRotation(b *testing.B) {
 	const familyRotations = 20
 	ctx := context.Background()
-	key := make([]byte, 32)
-	st, err := badger.Open(badger.Options{Dir: b.TempDir(), EncryptionKey: key})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
-	alog, err := audit.Open(audit.Options{Dir: b.TempDir(), EncryptionKey: key})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer alog.Close()
+	st, alog := diskStoreAndAudit(b)
 	srv, err := server.New(ctx, server.Config{Issuer: "http://127.0.0.1:1", Store: st, Audit: alog, Logger: zerolog.Nop(),
 		Policy: server.Policy{TokenRateClient: "off", TokenRateIP: "off"}})
 	if err != nil {
