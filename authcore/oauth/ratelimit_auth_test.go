@@ -86,3 +86,42 @@ func TestFailedClientAuthCountsAcrossNodes(t *testing.T) {
 		t.Fatalf("right secret after the window: %d %s", r.status, r.raw)
 	}
 }
+
+// On a shared store (Config.CounterTTL) a node answers the failure guard
+// from the counts it saw: failures spread over two nodes let at most one
+// attempt per node through beyond the shared ceiling (its own increment
+// tells it the true count), and after CounterTTL every node refuses at
+// once.
+func TestFailedClientAuthCachedCountsAcrossNodes(t *testing.T) {
+	guard := func(c *Config) {
+		c.AuthFailureRate, c.AuthFailureBurst, c.CounterTTL = rate.Every(time.Second), 5, time.Second
+	}
+	f := url.Values{"grant_type": {"client_credentials"}}
+	for _, after := range []time.Duration{0, time.Second} {
+		a := newEnv(t, guard)
+		b := a.secondNode(guard)
+		wrong := a.svc
+		wrong.secret = "wrong-secret"
+		if r := b.post("/token", f, &a.svc); r.status != http.StatusOK { // b caches the counts at 0
+			t.Fatalf("right secret: %d %s", r.status, r.raw)
+		}
+		for i := 0; i < 5; i++ {
+			if r := a.post("/token", f, &wrong); r.status != http.StatusUnauthorized {
+				t.Fatalf("attempt %d: %d %s", i, r.status, r.raw)
+			}
+		}
+		a.clock.Advance(after)
+		for i, n := range []*env{a, b} {
+			extra := 0
+			for ; ; extra++ {
+				r := n.post("/token", f, &wrong)
+				if r.status == http.StatusTooManyRequests {
+					break
+				}
+				if r.status != http.StatusUnauthorized || extra == 1 || after > 0 || i == 0 {
+					t.Fatalf("node %d, %s after the ceiling, extra attempt %d: %d %s", i, after, extra+1, r.status, r.raw)
+				}
+			}
+		}
+	}
+}

@@ -87,6 +87,12 @@ type Config struct {
 	// burst of 20; rate.Inf disables the guard.
 	AuthFailureRate  rate.Limit
 	AuthFailureBurst int
+	// CounterTTL, when positive, lets a node answer the failure guard's
+	// check from the counts it read or wrote within that long, instead of
+	// reading the store on every client authentication
+	// (ratelimit_auth_cache.go). For stores several nodes share; zero
+	// reads the store every time.
+	CounterTTL time.Duration
 	// MaxBodyBytes caps request bodies (default 64 KiB); larger ones get
 	// 413.
 	MaxBodyBytes int64
@@ -162,7 +168,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		audit: cfg.Audit, log: cfg.Logger, now: cfg.Now, rand: cfg.Rand,
 		clientRL:  ratelimit.New(cfg.ClientRate, cfg.ClientBurst),
 		ipRL:      ratelimit.New(cfg.IPRate, cfg.IPBurst),
-		authGuard: newAuthGuard(cfg.Store, cfg.AuthFailureRate, cfg.AuthFailureBurst),
+		authGuard: newAuthGuard(guardCounters(cfg), cfg.AuthFailureRate, cfg.AuthFailureBurst),
 	}
 	p := policyOf(cfg)
 	s.policy.Store(&p)

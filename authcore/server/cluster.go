@@ -11,6 +11,21 @@ import (
 // reloadTimeout bounds one reload of what a node keeps in memory.
 const reloadTimeout = 10 * time.Second
 
+// staleness is how late a node may see what another node changed, in
+// what it keeps in memory without being told (the failure guard's counts,
+// oauth.Config.CounterTTL): the bound a change on one node
+// applies on every node within.
+const staleness = time.Second
+
+// sharedStaleness is staleness for a store several nodes share (one with
+// a change feed), 0 for a store one process owns.
+func sharedStaleness(st authcore.Storage) time.Duration {
+	if _, ok := st.(authcore.ChangeFeed); ok {
+		return staleness
+	}
+	return 0
+}
+
 // followChanges keeps this node in step with the other nodes sharing its
 // store, when the store can say what they changed (authcore.ChangeFeed:
 // PostgreSQL). What each node reads from the store on every request

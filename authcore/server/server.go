@@ -199,6 +199,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		MTLS:              cfg.MTLS,
 		Registration:      cfg.Registration,
 		Device:            cfg.Device,
+		CounterTTL:        sharedStaleness(cfg.Store), // cluster.go
 	})
 	if err != nil {
 		return nil, err

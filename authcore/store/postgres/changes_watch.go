@@ -24,7 +24,11 @@ var _ authcore.ChangeFeed = (*Store)(nil)
 // changesResync (the database or the network was down), the next
 // successful read starts a fresh cursor with a resync, since the
 // collector may have removed rows the old cursor would have needed.
+//
+// While it runs, GetClient serves from the node's client cache, which
+// each batch updates before fn sees it (clientcache.go).
 func (s *Store) WatchChanges(ctx context.Context, fn func([]authcore.Change, bool)) error {
+	defer s.clients.watch()()
 	wake := make(chan struct{}, 1)
 	poke := func() {
 		select {
@@ -73,6 +77,7 @@ func (s *Store) WatchChanges(ctx context.Context, fn func([]authcore.Change, boo
 			}
 			failing = false
 			if resync || len(batch) > 0 {
+				s.clients.apply(batch, resync)
 				fn(batch, resync)
 			}
 		}

@@ -102,12 +102,23 @@ func (s *Store) CreateClient(ctx context.Context, c authcore.Client) error {
 		return errEmptyID
 	}
 	_, err := s.exec(ctx, `INSERT INTO clients (`+clientCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`, clientArgs(c)...)
+	s.clients.forget(c.ID)
 	return err
 }
 
-// GetClient returns the client id or authcore.ErrNotFound.
+// GetClient returns the client id or authcore.ErrNotFound, from the
+// node's cache while the change feed is watched (clientcache.go).
 func (s *Store) GetClient(ctx context.Context, id string) (authcore.Client, error) {
-	return scanClient(s.pool.QueryRow(ctx, `SELECT `+clientCols+` FROM clients WHERE id = $1`, id))
+	now := s.now()
+	c, ok, gen, fill := s.clients.get(id, now)
+	if ok {
+		return c, nil
+	}
+	c, err := scanClient(s.pool.QueryRow(ctx, `SELECT `+clientCols+` FROM clients WHERE id = $1`, id))
+	if err == nil && fill {
+		s.clients.fill(c, now, gen)
+	}
+	return c, err
 }
 
 // ListClients returns every client, ordered by ID.
@@ -117,6 +128,7 @@ func (s *Store) ListClients(ctx context.Context) ([]authcore.Client, error) {
 
 // UpdateClient applies fn to the client, locked for the transaction.
 func (s *Store) UpdateClient(ctx context.Context, id string, fn func(authcore.Client) (authcore.Client, error)) error {
+	defer s.clients.forget(id)
 	return s.tx(ctx, func(tx pgx.Tx) error {
 		cur, err := scanClient(tx.QueryRow(ctx, `SELECT `+clientCols+` FROM clients WHERE id = $1 FOR UPDATE`, id))
 		if err != nil {
@@ -136,6 +148,7 @@ func (s *Store) UpdateClient(ctx context.Context, id string, fn func(authcore.Cl
 
 // DeleteClient removes the client; an unknown ID is authcore.ErrNotFound.
 func (s *Store) DeleteClient(ctx context.Context, id string) error {
+	defer s.clients.forget(id)
 	return s.deleteOne(ctx, `DELETE FROM clients WHERE id = $1`, id)
 }
 

@@ -126,6 +126,7 @@ func collect[T any](q func(string) (pgx.Rows, error), sql string, scan func(pgx.
 // none, in one transaction (authcore.Importer). Records keep their state:
 // rotated refresh tokens stay rotated, consumed codes consumed.
 func (s *Store) Import(ctx context.Context, snap authcore.Snapshot) error {
+	defer s.clients.forget()
 	return s.tx(ctx, func(tx pgx.Tx) error {
 		// Lock out a concurrent import or a node writing meanwhile.
 		if _, err := tx.Exec(ctx, `LOCK TABLE `+joinTables()+` IN EXCLUSIVE MODE`); err != nil {

@@ -60,6 +60,8 @@ type Store struct {
 	now  func() time.Time
 	log  zerolog.Logger
 
+	clients clientCache // GetClient's, while the change feed is watched
+
 	closeOnce sync.Once
 }
 
