@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // errChainMoved: the node's head row is not where this writer left it,
@@ -22,9 +20,18 @@ const pgInsert = `INSERT INTO audit_events
 	FROM unnest($2::bigint[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
 		$9::text[], $10::text[], $11::bytea[]) AS u(s, t, ty, o, c, su, r, p, h, l)`
 
-// commit inserts st and moves the head row in one transaction, the two
-// statements sent together: the head moves only from where this writer
-// left it (else errChainMoved and nothing is written).
+// pgCommit inserts a batch and moves the head row in one statement (one
+// round trip, its own transaction): the head moves only from where this
+// writer left it ($12..$16), and the events are inserted only if it did.
+const pgCommit = `WITH moved AS (
+		UPDATE audit_chains SET head_seq = $12, head_hash = $13, head_time = $14
+		WHERE node_id = $1 AND head_seq = $15 AND head_hash = $16 RETURNING 1)
+	` + pgInsert + `
+	WHERE EXISTS (SELECT 1 FROM moved)`
+
+// commit inserts st and moves the head row in one statement (pgCommit),
+// so a batch costs one round trip and one WAL flush: when the head is not
+// where this writer left it, nothing is written and it is errChainMoved.
 func (b *pgBackend) commit(st []staged) (int, error) {
 	if len(st) == 0 {
 		return 0, nil
@@ -33,28 +40,14 @@ func (b *pgBackend) commit(st []staged) (int, error) {
 	defer cancel()
 	cols := pgColumns(st)
 	first, last := st[0], st[len(st)-1]
-	err := pgx.BeginFunc(ctx, b.pool, func(tx pgx.Tx) error {
-		var batch pgx.Batch
-		batch.Queue(`UPDATE audit_chains SET head_seq = $2, head_hash = $3, head_time = $4
-			WHERE node_id = $1 AND head_seq = $5 AND head_hash = $6`,
-			b.node, last.head.Seq, last.head.Hash, last.head.Time, first.head.Seq-1, first.prev)
-		batch.Queue(pgInsert, b.node, cols.seq, cols.at, cols.typ, cols.outcome, cols.client,
-			cols.subject, cols.remote, cols.prev, cols.hash, cols.line)
-		br := tx.SendBatch(ctx, &batch)
-		tag, err := br.Exec()
-		if err == nil && tag.RowsAffected() != 1 {
-			err = errChainMoved
-		}
-		if err == nil {
-			_, err = br.Exec()
-		}
-		return errors.Join(err, br.Close())
-	})
-	if errors.Is(err, errChainMoved) {
-		return 0, errChainMoved
-	}
+	tag, err := b.pool.Exec(ctx, pgCommit, b.node, cols.seq, cols.at, cols.typ, cols.outcome, cols.client,
+		cols.subject, cols.remote, cols.prev, cols.hash, cols.line,
+		last.head.Seq, last.head.Hash, last.head.Time, first.head.Seq-1, first.prev)
 	if err != nil {
 		return 0, fmt.Errorf("audit: commit: %w", err)
+	}
+	if tag.RowsAffected() != int64(len(st)) {
+		return 0, errChainMoved
 	}
 	return 1, nil
 }
