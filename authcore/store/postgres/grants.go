@@ -49,9 +49,16 @@ type querier interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 }
 
+// accessTokensSQL selects the access tokens of grant $1 in issue order.
+const accessTokensSQL = `SELECT jti, expires_at, kid FROM grant_tokens WHERE grant_id = $1 ORDER BY seq`
+
 // accessTokens returns the access tokens of a grant in issue order.
 func accessTokens(ctx context.Context, q querier, grantID string) ([]authcore.IssuedToken, error) {
-	rows, err := q.Query(ctx, `SELECT jti, expires_at, kid FROM grant_tokens WHERE grant_id = $1 ORDER BY seq`, grantID)
+	return collectAccess(q.Query(ctx, accessTokensSQL, grantID))
+}
+
+// collectAccess reads the rows of accessTokensSQL.
+func collectAccess(rows pgx.Rows, err error) ([]authcore.IssuedToken, error) {
 	if err != nil {
 		return nil, storeErr(err)
 	}
@@ -115,12 +122,19 @@ func addToken(ctx context.Context, tx pgx.Tx, grantID string, t authcore.IssuedT
 
 // GetGrant returns the grant id, revoked or not, or authcore.ErrNotFound
 // if it is unknown or expired by the store's clock.
+// The grant and its access tokens are read in one round trip (a
+// pipelined batch, one implicit transaction).
 func (s *Store) GetGrant(ctx context.Context, id string) (authcore.Grant, error) {
-	g, err := scanGrant(s.pool.QueryRow(ctx, `SELECT `+grantCols+` FROM grants WHERE id = $1 AND `+live(2), id, s.now()))
+	var b pgx.Batch
+	b.Queue(`SELECT `+grantCols+` FROM grants WHERE id = $1 AND `+live(2), id, s.now())
+	b.Queue(accessTokensSQL, id)
+	br := s.pool.SendBatch(ctx, &b)
+	defer br.Close()
+	g, err := scanGrant(br.QueryRow())
 	if err != nil {
 		return g, err
 	}
-	g.AccessJTIs, err = accessTokens(ctx, s.pool, id)
+	g.AccessJTIs, err = collectAccess(br.Query())
 	return g, err
 }
 

@@ -49,13 +49,16 @@ func (s *Store) GetRefreshToken(ctx context.Context, hash string) (authcore.Refr
 
 // RotateRefreshToken marks the token at oldHash rotated, stores next as
 // its successor and records at (if its JTI is set) on the grant, in one
-// transaction. It takes the grant's row lock in share mode (a revocation
-// of the family waits for it, and it for a revocation), then the old
-// token's row lock: of concurrent rotations exactly one finds the token
-// unrotated; the others wait for its commit, then read it rotated and get
-// it with authcore.ErrConsumed, as does any later caller (reuse). A token
-// unknown or expired at now, or whose grant is revoked or expired, is
-// authcore.ErrNotFound. An empty next.GrantID is set to the old token's.
+// transaction of three round trips (BEGIN, one pipelined batch, COMMIT;
+// rotate.go has the batch). The batch first takes the grant's row lock in
+// share mode (a revocation of the family waits for it, and it for a
+// revocation), then marks the old token rotated only if it is not yet
+// (the row lock): of concurrent rotations exactly one finds the token
+// unrotated; the others wait for its commit, find nothing to mark, roll
+// back and get the token with authcore.ErrConsumed, as does any later
+// caller (reuse). A token unknown or expired at now, or whose grant is
+// revoked or expired, is authcore.ErrNotFound. An empty next.GrantID is
+// set to the old token's.
 func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, next authcore.RefreshToken, at authcore.IssuedToken, now time.Time) (authcore.RefreshToken, error) {
 	if next.Hash == "" {
 		return authcore.RefreshToken{}, errEmptyID
@@ -64,45 +67,9 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, next aut
 		return authcore.RefreshToken{}, errSameHash
 	}
 	var old authcore.RefreshToken
-	err := s.tx(ctx, func(tx pgx.Tx) error {
-		var grantID string
-		err := tx.QueryRow(ctx, `SELECT grant_id FROM refresh_tokens WHERE hash = $1`, oldHash).Scan(&grantID)
-		if err != nil {
-			return storeErr(err)
-		}
-		g, err := lockGrant(ctx, tx, grantID, "SHARE")
-		if err != nil {
-			return err
-		}
-		if g.Revoked || expired(g.ExpiresAt, now) {
-			return authcore.ErrNotFound
-		}
-		old, err = scanRT(tx.QueryRow(ctx, `SELECT `+rtCols+` FROM refresh_tokens WHERE hash = $1 FOR UPDATE`, oldHash))
-		if err != nil {
-			return err
-		}
-		if expired(old.ExpiresAt, now) {
-			return authcore.ErrNotFound
-		}
-		if old.Rotated {
-			return authcore.ErrConsumed
-		}
-		succ, err := next.InGrant(old.GrantID)
-		if err != nil {
-			return err
-		}
-		if err := insertRT(ctx, tx, succ); err != nil {
-			return err
-		}
-		old.Rotated, old.RotatedAt, old.NextHash = true, now, succ.Hash
-		if _, err := tx.Exec(ctx, `UPDATE refresh_tokens SET rotated = true, rotated_at = $2, next_hash = $3 WHERE hash = $1`,
-			oldHash, now, succ.Hash); err != nil {
-			return err
-		}
-		if at.JTI != "" {
-			return addAccess(ctx, tx, old.GrantID, at, now)
-		}
-		return nil
+	err := s.tx(ctx, func(tx pgx.Tx) (err error) {
+		old, err = rotate(ctx, tx, oldHash, next, at, now)
+		return err
 	})
 	switch {
 	case err == nil:
