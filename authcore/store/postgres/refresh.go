@@ -49,16 +49,15 @@ func (s *Store) GetRefreshToken(ctx context.Context, hash string) (authcore.Refr
 
 // RotateRefreshToken marks the token at oldHash rotated, stores next as
 // its successor and records at (if its JTI is set) on the grant, in one
-// transaction of three round trips (BEGIN, one pipelined batch, COMMIT;
-// rotate.go has the batch). The batch first takes the grant's row lock in
-// share mode (a revocation of the family waits for it, and it for a
-// revocation), then marks the old token rotated only if it is not yet
-// (the row lock): of concurrent rotations exactly one finds the token
-// unrotated; the others wait for its commit, find nothing to mark, roll
-// back and get the token with authcore.ErrConsumed, as does any later
-// caller (reuse). A token unknown or expired at now, or whose grant is
-// revoked or expired, is authcore.ErrNotFound. An empty next.GrantID is
-// set to the old token's.
+// statement and transaction: rotate_refresh_token (migration 0120), one
+// round trip and one commit. It takes the grant's row lock in share mode
+// (a revocation of the family waits for it, and it for a revocation),
+// then the old token's row lock: of concurrent rotations exactly one
+// finds the token unrotated; the others wait for its commit, then read it
+// rotated and get it with authcore.ErrConsumed, as does any later caller
+// (reuse). A token unknown or expired at now, or whose grant is revoked
+// or expired, is authcore.ErrNotFound. An empty next.GrantID is set to
+// the old token's.
 func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, next authcore.RefreshToken, at authcore.IssuedToken, now time.Time) (authcore.RefreshToken, error) {
 	if next.Hash == "" {
 		return authcore.RefreshToken{}, errEmptyID
@@ -67,15 +66,20 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, next aut
 		return authcore.RefreshToken{}, errSameHash
 	}
 	var old authcore.RefreshToken
-	err := s.tx(ctx, func(tx pgx.Tx) (err error) {
-		old, err = rotate(ctx, tx, oldHash, next, at, now)
+	var status string
+	err := retry(ctx, func() (err error) {
+		old, status, err = rotate(ctx, s.pool, oldHash, next, at, now)
 		return err
 	})
 	switch {
-	case err == nil:
+	case err != nil:
+		return authcore.RefreshToken{}, err
+	case status == "ok":
 		return old, nil
-	case errors.Is(err, authcore.ErrConsumed):
-		return old, err
+	case status == "consumed":
+		return old, authcore.ErrConsumed
+	case status == "wrong_grant":
+		return authcore.RefreshToken{}, authcore.ErrWrongGrant
 	}
-	return authcore.RefreshToken{}, err
+	return authcore.RefreshToken{}, authcore.ErrNotFound
 }

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -10,75 +9,40 @@ import (
 	"github.com/latchkey/latchkey/authcore"
 )
 
-// oldGrant is the grant of the token being rotated ($1), for statements
-// of the rotation batch that cannot wait for the first one's answer.
-const oldGrant = `(SELECT grant_id FROM refresh_tokens WHERE hash = $1)`
-
-// rotate is RotateRefreshToken's transaction: every statement goes in
-// one pipelined batch, in the order the locks must be taken (the grant in
-// share mode, then the old token's row), and the answers are checked
-// after it; any refusal returns an error, so the transaction rolls back
-// whatever the batch wrote. A rotated old token is returned with
-// authcore.ErrConsumed.
-func rotate(ctx context.Context, tx pgx.Tx, oldHash string, next authcore.RefreshToken, at authcore.IssuedToken, now time.Time) (authcore.RefreshToken, error) {
-	var b pgx.Batch
-	b.Queue(`SELECT `+grantCols+` FROM grants WHERE id = `+oldGrant+` FOR SHARE`, oldHash)
-	b.Queue(`INSERT INTO refresh_tokens (hash, grant_id, client_id, user_id, scopes, jkt, x5t, expires_at, created_at)
-		SELECT $2, grant_id, $3, $4, $5, $6, $7, $8, $9 FROM refresh_tokens WHERE hash = $1`,
-		oldHash, next.Hash, next.ClientID, next.UserID, strs(next.Scopes), next.JKT, next.X5T, ts(next.ExpiresAt), next.CreatedAt)
-	b.Queue(`UPDATE refresh_tokens SET rotated = true, rotated_at = $2, next_hash = $3
-		WHERE hash = $1 AND NOT rotated AND `+live(2)+` RETURNING `+rtCols, oldHash, now, next.Hash)
-	if at.JTI != "" { // addAccess
-		b.Queue(`DELETE FROM grant_tokens WHERE grant_id = `+oldGrant+` AND expires_at <= $2`, oldHash, now)
-		b.Queue(`INSERT INTO grant_tokens (grant_id, jti, expires_at, kid) SELECT grant_id, $2, $3, $4 FROM refresh_tokens WHERE hash = $1`,
-			oldHash, at.JTI, ts(at.ExpiresAt), at.Kid)
-	}
-	br := tx.SendBatch(ctx, &b)
-	g, gerr := scanGrant(br.QueryRow())
-	_, ierr := br.Exec()
-	old, uerr := scanRT(br.QueryRow())
-	var aerr error
-	if at.JTI != "" {
-		_, aerr = br.Exec()
-		if _, err := br.Exec(); aerr == nil {
-			aerr = err
-		}
-	}
-	cerr := br.Close()
-	if retryable(cerr) {
-		return old, cerr // a deadlock: tx runs the batch again
-	}
-	switch {
-	case gerr != nil: // also an unknown old token: no grant found
-		return old, gerr
-	case g.Revoked || expired(g.ExpiresAt, now):
-		return old, authcore.ErrNotFound
-	}
-	if _, err := next.InGrant(g.ID); err != nil {
-		return old, err
-	}
-	for _, err := range []error{ierr, uerr, aerr, cerr} {
-		if err != nil && !errors.Is(err, authcore.ErrNotFound) {
-			return old, err
-		}
-	}
-	if uerr != nil { // nothing to mark
-		return consumedOrGone(ctx, tx, oldHash, now)
-	}
-	old.RotatedAt = now
-	return old, nil
+// queryRower is what a pool and a transaction share for one row.
+type queryRower interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-// consumedOrGone explains a rotation that marked nothing: the old token
-// was rotated already (returned with authcore.ErrConsumed), or it expired
-// (authcore.ErrNotFound).
-func consumedOrGone(ctx context.Context, tx pgx.Tx, oldHash string, now time.Time) (authcore.RefreshToken, error) {
-	old, err := scanRT(tx.QueryRow(ctx, `SELECT `+rtCols+` FROM refresh_tokens WHERE hash = $1`, oldHash))
-	switch {
-	case err != nil:
-		return old, err
-	case expired(old.ExpiresAt, now) || !old.Rotated:
-		return old, authcore.ErrNotFound
+// rotate calls rotate_refresh_token (migration 0120) and returns its
+// status and the old token as the function left it (status ok or
+// consumed).
+func rotate(ctx context.Context, q queryRower, oldHash string, next authcore.RefreshToken, at authcore.IssuedToken, now time.Time) (authcore.RefreshToken, string, error) {
+	var r authcore.RefreshToken
+	var status string
+	var hash, grantID, clientID, userID, jkt, x5t, nextHash *string
+	var rotated *bool
+	var rotatedAt, exp, created *time.Time
+	err := q.QueryRow(ctx, `SELECT * FROM rotate_refresh_token($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		oldHash, next.Hash, next.GrantID, next.ClientID, next.UserID, strs(next.Scopes), next.JKT, next.X5T,
+		ts(next.ExpiresAt), next.CreatedAt, at.JTI, ts(at.ExpiresAt), at.Kid, now).
+		Scan(&status, &hash, &grantID, &clientID, &userID, &r.Scopes, &jkt, &x5t, &rotated, &rotatedAt, &nextHash, &exp, &created)
+	if err != nil || (status != "ok" && status != "consumed") {
+		return r, status, err
 	}
-	return old, authcore.ErrConsumed
+	r.Hash, r.GrantID, r.ClientID, r.UserID, r.JKT, r.X5T = deref(hash), deref(grantID), deref(clientID), deref(userID), deref(jkt), deref(x5t)
+	r.Rotated, r.NextHash = rotated != nil && *rotated, deref(nextHash)
+	r.RotatedAt, r.ExpiresAt, r.CreatedAt = tv(rotatedAt), tv(exp), tv(created)
+	if status == "ok" {
+		r.RotatedAt = now // as given, not rounded to the column's microseconds
+	}
+	return r, status, nil
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
 }

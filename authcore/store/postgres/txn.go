@@ -25,8 +25,16 @@ const maxAttempts = 20
 // (deadlock_detected). fn must keep no state across attempts except what
 // it reads in the transaction.
 func (s *Store) tx(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	return retry(ctx, func() error {
+		return pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.ReadCommitted}, fn)
+	})
+}
+
+// retry runs run, once more from scratch on SQLSTATE 40001 or 40P01 (as
+// tx does), and maps its error with storeErr (a callerErr unwrapped).
+func retry(ctx context.Context, run func() error) error {
 	for attempt := 1; ; attempt++ {
-		err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.ReadCommitted}, fn)
+		err := run()
 		if !retryable(err) {
 			var ce callerErr
 			if errors.As(err, &ce) {
