@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -22,6 +23,9 @@ type pgBackend struct {
 	pool *pgxpool.Pool
 	node string
 	log  zerolog.Logger
+	// unsynced: a batch was committed asynchronously since the last
+	// synchronous commit (pg_commit.go).
+	unsynced atomic.Bool
 }
 
 // pgTimeout bounds each statement of the PostgreSQL backend that has no
@@ -86,9 +90,6 @@ func (b *pgBackend) cursorKey() ([]byte, error) {
 	}
 	return key, nil
 }
-
-// sync: a committed PostgreSQL transaction is already durable.
-func (b *pgBackend) sync() error { return nil }
 
 // maintain: PostgreSQL's autovacuum does the housekeeping.
 func (b *pgBackend) maintain(Gate) {}
