@@ -1,14 +1,6 @@
 package cli
 
-import (
-	"net/http/httptest"
-	"strings"
-	"sync"
-	"testing"
-	"testing/fstest"
-
-	"github.com/latchkey/latchkey/authcore/testsupport/pgtest"
-)
+import "testing"
 
 // Issue 19: a client_credentials token on PostgreSQL runs (almost) no
 // statement of its own, as on Badger: the client and the failure guard's
@@ -18,18 +10,7 @@ import (
 // statements (store.query spans, one per statement of a request) of 40
 // tokens must stay under one per token.
 func TestClientCredentialsStatementsOnPostgres(t *testing.T) {
-	t.Setenv("LATCHKEY_ENCRYPTION_KEY", strings.Repeat("cd", 32))
-	recv := &otlpReceiver{names: map[string]int{}}
-	collectorSrv := httptest.NewServer(recv)
-	defer collectorSrv.Close()
-	f := serveFlags{addr: "127.0.0.1:0", migrate: true, otelEndpoint: collectorSrv.URL}
-	f.common = common{data: t.TempDir(), logFormat: "json", logLevel: "error", storeFlags: storeFlags{store: pgtest.Schema(t)}}
-	in, err := start(&f, fstest.MapFS{}, "serve")
-	if err != nil {
-		t.Fatal(err)
-	}
-	stopServer := sync.OnceValue(in.stop)
-	defer stopServer()
+	in, recv, stopServer := tracedOnPostgres(t)
 	svc, secret := serviceClient(t, in)
 	const tokens = 40
 	for range tokens {

@@ -13,18 +13,7 @@ import (
 // On PostgreSQL every statement a traced request runs is a store.query
 // span naming its operation, never its text or arguments.
 func TestTracesOnPostgres(t *testing.T) {
-	t.Setenv("LATCHKEY_ENCRYPTION_KEY", strings.Repeat("cd", 32))
-	recv := &otlpReceiver{names: map[string]int{}}
-	collectorSrv := httptest.NewServer(recv)
-	defer collectorSrv.Close()
-	f := serveFlags{addr: "127.0.0.1:0", migrate: true, otelEndpoint: collectorSrv.URL}
-	f.common = common{data: t.TempDir(), logFormat: "json", logLevel: "error", storeFlags: storeFlags{store: pgtest.Schema(t)}}
-	in, err := start(&f, fstest.MapFS{}, "serve")
-	if err != nil {
-		t.Fatal(err)
-	}
-	stopServer := sync.OnceValue(in.stop)
-	defer stopServer()
+	in, recv, stopServer := tracedOnPostgres(t)
 	svc, secret := serviceClient(t, in)
 	tok := clientCredentials(t, in.issuer, svc.ID, secret)
 	must(t, stopServer()) // flushes the batch
@@ -43,4 +32,24 @@ func TestTracesOnPostgres(t *testing.T) {
 			t.Errorf("a span attribute holds the %s", name)
 		}
 	}
+}
+
+// tracedOnPostgres starts serve on a fresh PostgreSQL schema, sending
+// its spans to an in-process OTLP receiver; stop (safe to call again, and
+// called at the end of the test) flushes them.
+func tracedOnPostgres(t *testing.T) (*instance, *otlpReceiver, func() error) {
+	t.Helper()
+	t.Setenv("LATCHKEY_ENCRYPTION_KEY", strings.Repeat("cd", 32))
+	recv := &otlpReceiver{names: map[string]int{}}
+	collectorSrv := httptest.NewServer(recv)
+	t.Cleanup(collectorSrv.Close)
+	f := serveFlags{addr: "127.0.0.1:0", migrate: true, otelEndpoint: collectorSrv.URL}
+	f.common = common{data: t.TempDir(), logFormat: "json", logLevel: "error", storeFlags: storeFlags{store: pgtest.Schema(t)}}
+	in, err := start(&f, fstest.MapFS{}, "serve")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := sync.OnceValue(in.stop)
+	t.Cleanup(func() { _ = stop() })
+	return in, recv, stop
 }
