@@ -19,7 +19,9 @@ import (
 // node within that bound even while notifications and the change log
 // cannot be read. The node's own writes drop their entry at commit.
 // Missing clients are never cached: a deleted client is refused as soon as
-// its entry is dropped.
+// its entry is dropped, and a token a node issued it in the moment before
+// is refused everywhere by the deletion mark (authcore.ClientRevocationJTI,
+// which stands for every token of the client).
 const (
 	clientCacheTTL = time.Second
 	clientCacheMax = 10_000 // entries; when full the cache starts again empty
