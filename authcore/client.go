@@ -138,6 +138,14 @@ type Client struct {
 	// types the client may request (authorization_details_types, RFC
 	// 9396 §10).
 	AuthorizationDetailsTypes []string
+
+	// SubjectType is "" or SubjectPublic (the user id is the sub), or
+	// SubjectPairwise (OIDC Core §8.1: a sub per sector, pairwise.go).
+	SubjectType string
+	// SectorIdentifierURI is the https URL whose JSON array lists the
+	// client's redirect URIs (OIDC Registration §5); its host is the
+	// client's sector. "" uses the redirect URI's host.
+	SectorIdentifierURI string
 }
 
 // TLSClientAuth is the expected subject of a tls_client_auth client's

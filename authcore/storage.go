@@ -86,6 +86,11 @@ type Storage interface {
 	PasskeyChallenges        // passkey.go
 	SessionTouches           // sessiontouch.go
 	AuthorizationDetailTypes // authzdetails.go
+	Cluster                  // cluster.go
+	Factors                  // factor.go
+	PasskeyChallenges        // passkey.go
+	SessionTouches           // sessiontouch.go
+	OnceSettings             // pairwise.go
 
 	// GarbageCollect removes records that expired at or before now
 	// (revocations: at or before now less MaxClockSkew) and reports how

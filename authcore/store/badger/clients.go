@@ -53,6 +53,8 @@ type clientV1 struct {
 	FAPI              bool      `json:"fapi,omitempty"`
 	RequireMFA        bool      `json:"require_mfa,omitempty"`
 	DetailsTypes      []string  `json:"authorization_details_types,omitempty"`
+	SubjectType       string    `json:"subject_type,omitempty"`
+	SectorURI         string    `json:"sector_identifier_uri,omitempty"`
 }
 
 func clientRecord(c authcore.Client) clientV1 {
@@ -83,6 +85,7 @@ func clientRecord(c authcore.Client) clientV1 {
 		TOSURI: c.TOSURI, Contacts: c.Contacts,
 		RequirePAR: c.RequirePushedAuthorizationRequests, FAPI: c.FAPI, RequireMFA: c.RequireMFA,
 		DetailsTypes: c.AuthorizationDetailsTypes,
+		SubjectType:  c.SubjectType, SectorURI: c.SectorIdentifierURI,
 	}
 }
 
@@ -116,6 +119,7 @@ func (r clientV1) domain() authcore.Client {
 
 		RequirePushedAuthorizationRequests: r.RequirePAR, FAPI: r.FAPI, RequireMFA: r.RequireMFA,
 		AuthorizationDetailsTypes: r.DetailsTypes,
+		SubjectType:               r.SubjectType, SectorIdentifierURI: r.SectorURI,
 	}
 }
 

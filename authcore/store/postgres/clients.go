@@ -42,6 +42,8 @@ type clientDocV1 struct {
 	FAPI            bool                   `json:"fapi,omitempty"`
 	RequireMFA      bool                   `json:"require_mfa,omitempty"`
 	DetailsTypes    []string               `json:"authorization_details_types,omitempty"`
+	SubjectType     string                 `json:"subject_type,omitempty"`
+	SectorURI       string                 `json:"sector_identifier_uri,omitempty"`
 }
 
 const clientCols = `id, type, doc, secret_hash, prev_secret_hash, prev_secret_expires, registration_token_hash, created_at, updated_at`
@@ -60,6 +62,7 @@ func clientArgs(c authcore.Client) []any {
 		PolicyURI: c.PolicyURI, TOSURI: c.TOSURI, Contacts: c.Contacts,
 		RequirePAR: c.RequirePushedAuthorizationRequests, FAPI: c.FAPI, RequireMFA: c.RequireMFA,
 		DetailsTypes: c.AuthorizationDetailsTypes,
+		SubjectType:  c.SubjectType, SectorURI: c.SectorIdentifierURI,
 	}
 	return []any{c.ID, string(c.Type), jsonDoc(doc), c.SecretHash, c.PrevSecretHash,
 		ts(c.PrevSecretExpires), c.RegistrationTokenHash, c.CreatedAt, c.UpdatedAt}
@@ -92,6 +95,7 @@ func scanClient(row pgx.Row) (authcore.Client, error) {
 	c.PolicyURI, c.TOSURI, c.Contacts = d.PolicyURI, d.TOSURI, d.Contacts
 	c.RequirePushedAuthorizationRequests, c.FAPI, c.RequireMFA = d.RequirePAR, d.FAPI, d.RequireMFA
 	c.AuthorizationDetailsTypes = d.DetailsTypes
+	c.SubjectType, c.SectorIdentifierURI = d.SubjectType, d.SectorURI
 	return c, nil
 }
 

@@ -45,7 +45,7 @@ func (s *Store) GetSetting(ctx context.Context, name string) ([]byte, error) {
 	if err != nil {
 		return nil, storeErr(err)
 	}
-	return v, nil
+	return s.openSetting(name, v) // settings_once.go
 }
 
 // PutSetting creates or replaces the named value.
@@ -56,6 +56,6 @@ func (s *Store) PutSetting(ctx context.Context, name string, value []byte) error
 	if value == nil {
 		value = []byte{}
 	}
-	_, err := s.exec(ctx, `INSERT INTO settings (name, value) VALUES ($1,$2) ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value`, name, value)
+	_, err := s.exec(ctx, `INSERT INTO settings (name, value) VALUES ($1,$2) ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value`, name, s.sealSetting(name, value))
 	return err
 }

@@ -85,8 +85,11 @@ func (s *Store) Export(ctx context.Context) (authcore.Snapshot, error) {
 		settings, err := collect(q, `SELECT name, value FROM settings ORDER BY name`, func(row pgx.Row) ([2][]byte, error) {
 			var name string
 			var v []byte
-			err := row.Scan(&name, &v)
-			return [2][]byte{[]byte(name), v}, storeErr(err)
+			if err := row.Scan(&name, &v); err != nil {
+				return [2][]byte{}, storeErr(err)
+			}
+			v, err := s.openSetting(name, v) // settings_once.go
+			return [2][]byte{[]byte(name), v}, err
 		})
 		if err != nil {
 			return err
@@ -158,7 +161,7 @@ func (s *Store) Import(ctx context.Context, snap authcore.Snapshot) error {
 			b.Queue(`INSERT INTO scopes (name, description, created_at) VALUES ($1,$2,$3)`, sc.Name, sc.Description, sc.CreatedAt)
 		}
 		for name, v := range snap.Settings {
-			b.Queue(`INSERT INTO settings (name, value) VALUES ($1,$2)`, name, append([]byte{}, v...))
+			b.Queue(`INSERT INTO settings (name, value) VALUES ($1,$2)`, name, s.sealSetting(name, append([]byte{}, v...)))
 		}
 		for _, k := range snap.SigningKeys {
 			b.Queue(`INSERT INTO signing_keys (`+keyCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)`, s.keyArgs(k)...)
