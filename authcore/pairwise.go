@@ -100,3 +100,42 @@ func (s Subjects) Pairwise(sector, userID string) string {
 	m.Write([]byte(userID))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
+
+// SubjectStore is what Local reads: grants and users.
+type SubjectStore interface {
+	GetGrant(ctx context.Context, id string) (Grant, error)
+	ListUsers(ctx context.Context) ([]User, error)
+}
+
+// Local returns the local user id behind sub, the subject client c saw
+// (in a token issued to c under grant grantID, "" when none): sub itself
+// for a public client; for a pairwise client the grant's user when the
+// grant is c's and maps to sub, else the user whose pairwise sub in c's
+// sector is sub (a scan, for tokens issued without a grant: token
+// exchange, federated assertions). ErrNotFound when no user matches, so
+// a pairwise sub of another sector never names a local user.
+func (s Subjects) Local(ctx context.Context, st SubjectStore, c Client, sub, grantID string) (string, error) {
+	if !c.Pairwise() {
+		return sub, nil
+	}
+	if grantID != "" {
+		g, err := st.GetGrant(ctx, grantID)
+		switch {
+		case err == nil && g.ClientID == c.ID && s.For(c, g.UserID) == sub:
+			return g.UserID, nil
+		case err != nil && !errors.Is(err, ErrNotFound):
+			return "", err
+		}
+	}
+	users, err := st.ListUsers(ctx)
+	if err != nil {
+		return "", err
+	}
+	sector := c.Sector()
+	for _, u := range users {
+		if hmac.Equal([]byte(s.Pairwise(sector, u.ID)), []byte(sub)) {
+			return u.ID, nil
+		}
+	}
+	return "", ErrNotFound
+}

@@ -105,7 +105,7 @@ func (s *Server) introspectRefresh(ctx context.Context, caller authcore.Client, 
 		return inactive, nil
 	}
 	out := map[string]any{"active": true, "token_type": "refresh_token",
-		"client_id": rec.ClientID, "sub": rec.UserID, "aud": g.Audience,
+		"client_id": rec.ClientID, "sub": s.subjectOf(caller, rec.UserID), "aud": g.Audience, // pairwise: subject.go
 		"iss": s.cfg.Issuer, "exp": rec.ExpiresAt.Unix(), "iat": rec.CreatedAt.Unix()}
 	if len(rec.Scopes) > 0 {
 		out["scope"] = joinScope(rec.Scopes)

@@ -23,6 +23,8 @@ type accessClaims struct {
 	jwt.RegisteredClaims
 	ClientID string `json:"client_id"`
 	Scope    string `json:"scope,omitempty"`
+	// GrantID names the grant of a pairwise client's token (subject.go).
+	GrantID string `json:"grant_id,omitempty"`
 	// Act names the acting party of an exchanged token (RFC 8693 §4.1).
 	Act *actClaim `json:"act,omitempty"`
 	// Cnf binds the token to a DPoP key or client certificate (RFC 9449

@@ -48,6 +48,11 @@ type clientMetadata struct {
 	// AuthorizationDetailsTypes (RFC 9396 §10) are the registered types
 	// the client may request.
 	AuthorizationDetailsTypes []string `json:"authorization_details_types,omitempty"`
+
+	// SubjectType and SectorIdentifierURI (OIDC Registration §2): pairwise
+	// subjects, registry_pairwise.go.
+	SubjectType         string `json:"subject_type,omitempty"`
+	SectorIdentifierURI string `json:"sector_identifier_uri,omitempty"`
 }
 
 // registrationRequest is a POST /register or PUT /register/{id} body:
@@ -58,10 +63,8 @@ type registrationRequest struct {
 	ClientID          string   `json:"client_id"`
 	ClientSecret      string   `json:"client_secret"`
 	JWKSURI           string   `json:"jwks_uri"`
-	SectorIdentifier  string   `json:"sector_identifier_uri"`
 	RequestURIs       []string `json:"request_uris"`
 	SoftwareStatement string   `json:"software_statement"`
-	SubjectType       string   `json:"subject_type"`
 	// Algorithms that are checked (never none, never HS*) but not kept.
 	TokenEndpointAuthSigningAlg string `json:"token_endpoint_auth_signing_alg"`
 	RequestObjectSigningAlg     string `json:"request_object_signing_alg"`
@@ -85,8 +88,8 @@ const defaultClientName = "Dynamically registered client"
 
 // spec turns registration metadata into a ClientSpec after the checks
 // that only registration needs (RFC 7591 §2, §3.2.2): no jwks_uri,
-// sector_identifier_uri, request_uris or software statements (Latchkey
-// fetches nothing a client names); response_types only code; signing
+// request_uris or software statements; a sector_identifier_uri is fetched
+// through the egress guard (registry_pairwise.go); response_types only code; signing
 // algorithms never none or HS*; scopes only registrable ones. Omitted
 // members take the RFC 7591 §2 defaults (grant_types authorization_code,
 // token_endpoint_auth_method client_secret_basic; response_types code
@@ -98,8 +101,6 @@ func (s *Server) spec(req registrationRequest) (ClientSpec, error) {
 	switch {
 	case req.JWKSURI != "":
 		return ClientSpec{}, bad("jwks_uri is not supported; register the keys inline as jwks")
-	case req.SectorIdentifier != "", req.SubjectType == "pairwise":
-		return ClientSpec{}, bad("pairwise subjects and sector_identifier_uri are not supported")
 	case len(req.RequestURIs) > 0:
 		return ClientSpec{}, bad("request_uris is not supported; push requests with PAR")
 	case req.SoftwareStatement != "":
@@ -139,6 +140,8 @@ func (s *Server) spec(req registrationRequest) (ClientSpec, error) {
 			SANURI: m.TLSClientAuthSANURI, SANIP: m.TLSClientAuthSANIP, SANEmail: m.TLSClientAuthSANEmail},
 		LogoURI: m.LogoURI, ClientURI: m.ClientURI, PolicyURI: m.PolicyURI, TOSURI: m.TOSURI, Contacts: m.Contacts,
 		RequireMFA: m.RequireMFA, AuthorizationDetailsTypes: m.AuthorizationDetailsTypes}
+		RequireMFA: m.RequireMFA, SubjectType: m.SubjectType, SectorIdentifierURI: m.SectorIdentifierURI,
+		selfRegistered: true}
 	if spec.Name == "" {
 		spec.Name = defaultClientName
 	}
@@ -207,6 +210,7 @@ func metadataOf(c authcore.Client) clientMetadata {
 		TLSClientAuthSANURI: c.TLSClientAuth.SANURI, TLSClientAuthSANIP: c.TLSClientAuth.SANIP,
 		TLSClientAuthSANEmail: c.TLSClientAuth.SANEmail, RequireMFA: c.RequireMFA,
 		AuthorizationDetailsTypes: c.AuthorizationDetailsTypes}
+		SubjectType: c.SubjectType, SectorIdentifierURI: c.SectorIdentifierURI}
 	if c.AllowsGrant(authcore.GrantAuthorizationCode) {
 		m.ResponseTypes = []string{"code"}
 	}

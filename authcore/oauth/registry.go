@@ -100,6 +100,14 @@ type ClientSpec struct {
 	// AuthorizationDetailsTypes are the registered RFC 9396 types the
 	// client may request (authorization_details_types, §10).
 	AuthorizationDetailsTypes []string
+	// SubjectType is public ("" too) or pairwise (OIDC Core §8.1);
+	// SectorIdentifierURI is fetched and must list every redirect URI
+	// (registry_pairwise.go).
+	SubjectType         string
+	SectorIdentifierURI string
+	// selfRegistered marks a dynamic registration (RFC 7591): its
+	// sector_identifier_uri is fetched through the egress guard.
+	selfRegistered bool
 }
 
 // CreateClient validates spec and registers a client with a

@@ -106,6 +106,10 @@ func (s *Server) validateSpec(ctx context.Context, spec ClientSpec) (authcore.Cl
 	types, err := s.clientDetailTypes(ctx, spec.AuthorizationDetailsTypes) // rar_client.go
 	c.AuthorizationDetailsTypes = types
 	return c, err
+	if err := s.validatePairwiseSpec(ctx, &c, spec); err != nil { // registry_pairwise.go
+		return c, err
+	}
+	return c, nil
 }
 
 // dedupe removes repeated values, keeping first-seen order.

@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -122,6 +123,9 @@ type Config struct {
 	// Device configures the device authorization grant (RFC 8628,
 	// device.go); the zero value turns it on with the RFC's defaults.
 	Device DeviceConfig
+	// SectorFetch configures the fetch of sector_identifier_uri at
+	// registration (registry_pairwise.go).
+	SectorFetch SectorFetchConfig
 }
 
 // Server is the OAuth 2.1 authorization server. It is safe for concurrent
@@ -151,6 +155,10 @@ type Server struct {
 	verified verifiedAccess
 	// schemas caches compiled authorization_details schemas (rar.go).
 	schemas schemaCache
+	// sector fetches sector_identifier_uri (registry_pairwise.go);
+	// subjects computes pairwise sub values (subject.go).
+	sector   sectorClients
+	subjects authcore.Subjects
 }
 
 // New checks cfg, fills defaults, loads (or creates, on first start) the
@@ -185,6 +193,14 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.pepper = pepper
+	s.sector = newSectorClients(cfg.SectorFetch)
+	salt, err := s.randomBytes(32)
+	if err != nil {
+		return nil, err
+	}
+	if s.subjects, err = authcore.LoadSubjects(ctx, cfg.Store, bytes.NewReader(salt)); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 

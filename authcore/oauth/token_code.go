@@ -49,6 +49,8 @@ func (s *Server) exchangeCode(ctx context.Context, tr *tokenRequest) (*tokenResp
 	}
 	at, it, err := s.mintAccess(ctx, tr.client, ac.UserID, ac.Scopes, aud, now, tr.cnf(), withAuth(ac.ACR, ac.AMR, ac.AuthTime),
 		withDetails(details))
+	at, it, err := s.mintAccess(ctx, tr.client, s.subjectOf(tr.client, ac.UserID), ac.Scopes, aud, now, tr.cnf(),
+		withAuth(ac.ACR, ac.AMR, ac.AuthTime), withGrant(tr.client, grantID))
 	if err != nil {
 		return nil, err
 	}

@@ -35,9 +35,18 @@ type idTokenClaims struct {
 
 // presented is a verified subject or actor token.
 type presented struct {
-	sub    string
+	sub    string // the local user id, or a client_credentials token's client
 	scopes []string
 	act    *actClaim
+	user   bool // sub is a user (subject.go maps it for the client)
+}
+
+// subjectFor is the sub the exchanged token names for client c.
+func (s *Server) subjectFor(c authcore.Client, p presented) string {
+	if p.user {
+		return s.subjectOf(c, p.sub)
+	}
+	return p.sub
 }
 
 // errBadToken answers every unacceptable subject or actor token alike
@@ -80,7 +89,7 @@ func (s *Server) tokenExchange(ctx context.Context, tr *tokenRequest) (*tokenRes
 		if err != nil {
 			return nil, err
 		}
-		act = &actClaim{Subject: actor.sub, ClientID: c.ID, Act: subj.act}
+		act = &actClaim{Subject: s.subjectFor(c, actor), ClientID: c.ID, Act: subj.act}
 	}
 	scopes, err := narrowScopes(c, subj.scopes, p.get("scope"))
 	if err == nil {
@@ -90,7 +99,7 @@ func (s *Server) tokenExchange(ctx context.Context, tr *tokenRequest) (*tokenRes
 		return nil, err
 	}
 	now := s.now()
-	at, it, err := s.mintAccess(ctx, c, subj.sub, scopes, aud, now, func(ac *accessClaims) { ac.Act = act }, tr.cnf())
+	at, it, err := s.mintAccess(ctx, c, s.subjectFor(c, subj), scopes, aud, now, func(ac *accessClaims) { ac.Act = act }, tr.cnf())
 	if err != nil {
 		return nil, err
 	}
@@ -183,8 +192,14 @@ func (s *Server) presentedAccess(ctx context.Context, c authcore.Client, token s
 	if revoked {
 		return presented{}, errBadToken
 	}
+	sub, ok, err := s.localSubject(ctx, c, claims.ClientID, claims.Subject, claims.GrantID) // subject.go
+	if err != nil {
+		return presented{}, unavailable(err)
+	} else if !ok {
+		return presented{}, errBadToken
+	}
 	scopes, _ := parseScope(claims.Scope)
-	return presented{sub: claims.Subject, scopes: scopes, act: claims.Act}, nil
+	return presented{sub: sub, scopes: scopes, act: claims.Act, user: sub != claims.ClientID}, nil
 }
 
 // presentedIDToken accepts an unexpired ID token of this issuer whose
@@ -205,17 +220,23 @@ func (s *Server) presentedIDToken(ctx context.Context, c authcore.Client, token 
 		!claims.ExpiresAt.After(s.now().Add(-time.Second)) || !slices.Contains(claims.Audience, c.ID) {
 		return presented{}, errBadToken
 	}
-	u, err := s.store.GetUser(ctx, claims.Subject)
+	local, err := s.subjects.Local(ctx, s.store, c, claims.Subject, claims.GrantID) // pairwise: subject.go
+	if errors.Is(err, authcore.ErrNotFound) {
+		return presented{}, errBadToken
+	} else if err != nil {
+		return presented{}, unavailable(err)
+	}
+	u, err := s.store.GetUser(ctx, local)
 	if errors.Is(err, authcore.ErrNotFound) || (err == nil && u.Disabled) {
 		return presented{}, errBadToken
 	} else if err != nil {
 		return presented{}, unavailable(err)
 	}
-	g, err := s.liveGrant(ctx, c, claims)
+	g, err := s.liveGrant(ctx, c, claims, local)
 	if err != nil {
 		return presented{}, err
 	}
-	return presented{sub: claims.Subject, scopes: g.Scopes}, nil
+	return presented{sub: local, scopes: g.Scopes, user: true}, nil
 }
 
 // errGrantEnded refuses an ID token whose sign-in is over.
@@ -224,7 +245,7 @@ var errGrantEnded = errInvalidGrant("the sign-in this ID token came from was rev
 // liveGrant returns the grant an ID token names when it is still in
 // force: c's, the token's subject's, not revoked, not expired, and
 // (when it was authorized in a browser session) that session not ended.
-func (s *Server) liveGrant(ctx context.Context, c authcore.Client, claims idTokenClaims) (authcore.Grant, error) {
+func (s *Server) liveGrant(ctx context.Context, c authcore.Client, claims idTokenClaims, user string) (authcore.Grant, error) {
 	if claims.GrantID == "" {
 		return authcore.Grant{}, errGrantEnded
 	}
@@ -234,7 +255,7 @@ func (s *Server) liveGrant(ctx context.Context, c authcore.Client, claims idToke
 		return g, errGrantEnded
 	case err != nil:
 		return g, unavailable(err)
-	case g.Revoked || g.ClientID != c.ID || g.UserID != claims.Subject || !s.now().Before(g.ExpiresAt):
+	case g.Revoked || g.ClientID != c.ID || g.UserID != user || !s.now().Before(g.ExpiresAt):
 		return g, errGrantEnded
 	}
 	if g.SessionID == "" {

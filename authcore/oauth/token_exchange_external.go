@@ -135,7 +135,7 @@ func (s *Server) federatedAccess(ctx context.Context, f Federation, tr *tokenReq
 		return nil, err
 	}
 	now := s.now()
-	at, it, err := s.mintAccess(ctx, c, id.UserID, scopes, aud, now, tr.cnf())
+	at, it, err := s.mintAccess(ctx, c, s.subjectOf(c, id.UserID), scopes, aud, now, tr.cnf())
 	if err != nil {
 		return nil, err
 	}

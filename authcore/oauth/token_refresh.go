@@ -69,6 +69,8 @@ func (s *Server) refresh(ctx context.Context, tr *tokenRequest) (*tokenResponse,
 	}
 	at, it, err := s.mintAccess(ctx, tr.client, rec.UserID, scopes, aud, now, tr.cnf(), withAuth(g.ACR, g.AMR, g.AuthTime),
 		withDetails(details))
+	at, it, err := s.mintAccess(ctx, tr.client, s.subjectOf(tr.client, rec.UserID), scopes, aud, now, tr.cnf(),
+		withAuth(g.ACR, g.AMR, g.AuthTime), withGrant(tr.client, g.ID))
 	if err != nil {
 		return nil, err
 	}

@@ -56,7 +56,7 @@ func (p *Provider) logoutClaims(c authcore.Client, s authcore.Session, now time.
 	return jwt.MapClaims{
 		"iss": p.cfg.Issuer, "aud": c.ID, "iat": unix(now),
 		"exp": unix(now.Add(p.cfg.LogoutTokenTTL)), "jti": jti,
-		"sub": s.UserID, "sid": s.SID(),
+		"sub": p.subjectOf(c, s.UserID), "sid": s.SID(),
 		"events": map[string]any{EventBackchannelLogout: map[string]any{}},
 	}, nil
 }

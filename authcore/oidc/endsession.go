@@ -181,7 +181,7 @@ func (p *Provider) parseLogout(r *http.Request, q url.Values) (*logoutRequest, e
 		}
 	}
 	if h := lr.fields.Get("id_token_hint"); h != "" {
-		hc, err := p.verifyHint(h)
+		hc, err := p.verifyHint(r.Context(), h)
 		if err != nil {
 			return nil, errBadHint
 		}

@@ -70,7 +70,7 @@ const ClaimGrantID = "grant_id"
 // idTokenClaims builds the claim set of IDToken.
 func (p *Provider) idTokenClaims(ctx context.Context, c authcore.Client, ac authcore.AuthCode, accessToken string, now time.Time) (jwt.MapClaims, error) {
 	m := jwt.MapClaims{
-		"iss": p.cfg.Issuer, "sub": ac.UserID, "aud": c.ID, "azp": c.ID,
+		"iss": p.cfg.Issuer, "sub": p.subjectOf(c, ac.UserID), "aud": c.ID, "azp": c.ID,
 		"iat": unix(now), "exp": unix(now.Add(p.cfg.IDTokenTTL)),
 	}
 	if !ac.AuthTime.IsZero() {
@@ -144,6 +144,7 @@ type hintClaims struct {
 	jwt.RegisteredClaims
 	AuthorizedParty string `json:"azp,omitempty"`
 	SID             string `json:"sid,omitempty"`
+	GrantID         string `json:"grant_id,omitempty"`
 	now             time.Time
 }
 
@@ -156,7 +157,7 @@ var errHint = errors.New("oidc: id_token_hint is not an ID token of this issuer"
 
 // verifyHint checks that hint is an ID token this issuer signed (typ
 // JWT, a published unrevoked key, exact iss, a sub), expired or not.
-func (p *Provider) verifyHint(hint string) (*hintClaims, error) {
+func (p *Provider) verifyHint(ctx context.Context, hint string) (*hintClaims, error) {
 	if len(hint) > maxHintLen || strings.Count(hint, ".") != 2 {
 		return nil, errHint
 	}
@@ -167,13 +168,17 @@ func (p *Provider) verifyHint(hint string) (*hintClaims, error) {
 	if c.Issuer != p.cfg.Issuer || c.Subject == "" || len(c.Audience) == 0 {
 		return nil, errHint
 	}
+	if err := p.localOfHint(ctx, c); err != nil { // pairwise: subject.go
+		return nil, fmt.Errorf("oidc: id_token_hint: %w", err)
+	}
 	return c, nil
 }
 
 // HintSubject verifies an id_token_hint (OIDC Core §3.1.2.1) and returns
-// its sub.
-func (p *Provider) HintSubject(hint string) (string, error) {
-	c, err := p.verifyHint(hint)
+// the local user it names: a pairwise sub is mapped through the hint's
+// client (subject.go); "" when it names no user.
+func (p *Provider) HintSubject(ctx context.Context, hint string) (string, error) {
+	c, err := p.verifyHint(ctx, hint)
 	if err != nil {
 		return "", err
 	}

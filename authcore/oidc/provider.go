@@ -129,6 +129,7 @@ type Provider struct {
 	wg          sync.WaitGroup
 	closing     chan struct{}
 	once        sync.Once
+	subjects    authcore.Subjects // pairwise sub values, subject.go
 }
 
 // New checks cfg, fills its defaults and returns a Provider.
@@ -163,6 +164,13 @@ func New(cfg Config) (*Provider, error) {
 	p.http = p.egress.NewClient(DefaultBackchannelTimeout) // backchannel.go
 	p.trusted.SetAllowPrivate(true)
 	p.httpTrusted = p.trusted.NewClient(DefaultBackchannelTimeout)
+	// The installation's pairwise salt, the same one oauth.Server reads
+	// (created once by whichever starts first).
+	subjects, err := authcore.LoadSubjects(context.Background(), cfg.Store, cfg.Rand)
+	if err != nil {
+		return nil, err
+	}
+	p.subjects = subjects
 	return p, nil
 }
 

@@ -32,6 +32,8 @@ type accessClaims struct {
 	jwt.RegisteredClaims
 	ClientID string `json:"client_id"`
 	Scope    string `json:"scope,omitempty"`
+	// GrantID names a pairwise client's grant (subject.go).
+	GrantID string `json:"grant_id,omitempty"`
 	// Cnf is the sender constraint (userinfo_binding.go).
 	Cnf *dpop.Binding `json:"cnf,omitempty"`
 }
@@ -88,7 +90,17 @@ func (p *Provider) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 		writeError(w, e)
 		return
 	}
-	u, err := p.store.GetUser(r.Context(), claims.Subject)
+	local, err := p.localOfAccess(r.Context(), claims) // pairwise: subject.go
+	if err != nil {
+		p.log.Error().Err(err).Msg("oidc: userinfo: resolve subject")
+		writeError(w, unavailable())
+		return
+	}
+	if local == "" {
+		writeError(w, invalidToken())
+		return
+	}
+	u, err := p.store.GetUser(r.Context(), local)
 	if errors.Is(err, authcore.ErrNotFound) || (err == nil && u.Disabled) {
 		writeError(w, invalidToken())
 		return
@@ -98,7 +110,7 @@ func (p *Provider) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := userClaims(u, scopes)
-	out["sub"] = u.ID
+	out["sub"] = claims.Subject // the sub the client saw in its ID token
 	writeJSON(w, http.StatusOK, out)
 }
 

@@ -66,6 +66,9 @@ type Config struct {
 	// link-local addresses (oidc.Config.BackchannelAllowPrivate); those
 	// of clients an administrator registered always may.
 	BackchannelAllowPrivate bool
+	// SectorFetch configures the fetch of sector_identifier_uri at client
+	// registration (pairwise subjects); see oauth.SectorFetchConfig.
+	SectorFetch oauth.SectorFetchConfig
 	// Housekeeping receives what the background work did (records
 	// collected, clock jumps); see Run.
 	Housekeeping Housekeeping
@@ -200,6 +203,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		Registration:      cfg.Registration,
 		Device:            cfg.Device,
 		CounterTTL:        sharedStaleness(cfg.Store), // cluster.go
+		SectorFetch:       cfg.SectorFetch,
 	})
 	if err != nil {
 		return nil, err
