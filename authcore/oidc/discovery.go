@@ -31,7 +31,7 @@ func (p *Provider) Discovery(ctx context.Context) map[string]any {
 		"jwks_uri":                                       iss + "/jwks.json",
 		"end_session_endpoint":                           iss + "/end_session",
 		"response_types_supported":                       []string{"code"},
-		"subject_types_supported":                        []string{"public"},
+		"subject_types_supported":                        []string{authcore.SubjectPublic, authcore.SubjectPairwise}, // OIDC Core §8
 		"id_token_signing_alg_values_supported":          algs,
 		"code_challenge_methods_supported":               []string{"S256"},
 		"claims_supported":                               ClaimsSupported(),
