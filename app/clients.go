@@ -41,6 +41,10 @@ type ClientInput struct {
 	// AuthorizationDetailsTypes are the registered RFC 9396 types the
 	// client may request.
 	AuthorizationDetailsTypes []string `json:"authorization_details_types"`
+	// SubjectType is public ("" too) or pairwise (OIDC Core §8.1);
+	// SectorIdentifierURI lists the client's redirect URIs (pairwise.go).
+	SubjectType         string `json:"subject_type"`
+	SectorIdentifierURI string `json:"sector_identifier_uri"`
 }
 
 // Client is a registered client as the console shows it. ClientSecret is
@@ -71,6 +75,15 @@ type Client struct {
 	PrevSecretUntil string   `json:"previous_secret_expires_at,omitempty"`
 	CreatedAt       string   `json:"created_at"`
 	UpdatedAt       string   `json:"updated_at"`
+	// SubjectType is public or pairwise; Sector is the host a pairwise
+	// client's subs are computed for.
+	SubjectType     string `json:"subject_type"`
+	SectorURI       string `json:"sector_identifier_uri,omitempty"`
+	Sector          string `json:"sector,omitempty"`
+	HasPrevSecret   bool   `json:"previous_secret_valid"`
+	PrevSecretUntil string `json:"previous_secret_expires_at,omitempty"`
+	CreatedAt       string `json:"created_at"`
+	UpdatedAt       string `json:"updated_at"`
 }
 
 func (in ClientInput) spec() oauth.ClientSpec {
@@ -95,6 +108,8 @@ func (in ClientInput) spec() oauth.ClientSpec {
 		FrontchannelLogoutSessionRequired: in.FrontchannelLogoutSID,
 		RequireMFA:                        in.RequireMFA,
 		AuthorizationDetailsTypes:         in.AuthorizationDetailsTypes,
+		SubjectType:                       in.SubjectType,
+		SectorIdentifierURI:               strings.TrimSpace(in.SectorIdentifierURI),
 	}
 }
 
@@ -110,6 +125,11 @@ func (a *App) clientDTO(c authcore.Client) Client {
 		BackchannelSID:  c.BackchannelLogoutSessionRequired,
 		FrontchannelURI: c.FrontchannelLogoutURI, FrontchannelSID: c.FrontchannelLogoutSessionRequired,
 		RequireMFA: c.RequireMFA, DetailsTypes: nonNil(c.AuthorizationDetailsTypes),
+		RequireMFA:  c.RequireMFA,
+		SubjectType: subjectType(c), SectorURI: c.SectorIdentifierURI,
+	}
+	if c.Pairwise() {
+		out.Sector = c.Sector()
 	}
 	if len(c.PrevSecretHash) > 0 && a.now().Before(c.PrevSecretExpires) {
 		out.HasPrevSecret, out.PrevSecretUntil = true, stamp(c.PrevSecretExpires)

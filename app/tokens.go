@@ -18,9 +18,12 @@ import (
 // Grant is one authorization that issued tokens: a code redemption with
 // its refresh-token family.
 type Grant struct {
-	ID           string   `json:"id"`
-	ClientID     string   `json:"client_id"`
-	UserID       string   `json:"user_id"`
+	ID       string `json:"id"`
+	ClientID string `json:"client_id"`
+	UserID   string `json:"user_id"`
+	// Subject is the sub the client sees: the user id, or its pairwise
+	// identifier for a pairwise client (OIDC Core §8.1).
+	Subject      string   `json:"subject"`
 	Scope        string   `json:"scope"`
 	Audience     []string `json:"audience"`
 	CreatedAt    string   `json:"created_at"`
@@ -88,10 +91,16 @@ func (a *App) ListGrants(f GrantFilter) ([]Grant, error) {
 		return nil, err
 	}
 	now := a.now()
+	subject, err := a.subjectsOf(a.ctx("grant.list")) // pairwise.go
+	if err != nil {
+		return nil, err
+	}
 	out := []Grant{}
 	for _, g := range gs {
 		if f.match(g, now) {
-			out = append(out, grantDTO(g, now))
+			dto := grantDTO(g, now)
+			dto.Subject = subject(g.ClientID, g.UserID)
+			out = append(out, dto)
 		}
 	}
 	sortBy(out, func(g Grant) string { return g.CreatedAt }, true)

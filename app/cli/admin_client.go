@@ -29,6 +29,7 @@ type clientFlags struct {
 	frontchannelSID              bool
 	requireMFA                   bool
 	detailTypes                  stringList // RFC 9396 authorization_details_types
+	subjectType, sectorURI       string // pairwise subjects
 }
 
 func (f *clientFlags) register(fs *flag.FlagSet) {
@@ -50,6 +51,8 @@ func (f *clientFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.frontchannelSID, "frontchannel-logout-session", false, "add iss and sid to the front-channel logout URI")
 	fs.BoolVar(&f.requireMFA, "require-mfa", false, "every sign-in for this client uses a second factor (--require-mfa=false turns it off)")
 	fs.Var(&f.detailTypes, "authorization-details-type", "a registered authorization_details type the client may request (RFC 9396; repeatable)")
+	fs.StringVar(&f.subjectType, "subject-type", "", "public (default: sub is the user id) or pairwise (a sub per sector, OIDC Core 8.1)")
+	fs.StringVar(&f.sectorURI, "sector-identifier-uri", "", "https URL of a JSON array listing every redirect URI; its host is the pairwise sector")
 }
 
 func (f *clientFlags) input() (app.ClientInput, error) {
@@ -59,6 +62,7 @@ func (f *clientFlags) input() (app.ClientInput, error) {
 		IDTokenAlg: f.idTokenAlg, AuthzResponseAlg: f.jarmAlg, PostLogoutRedirectURIs: f.postLogout, BackchannelLogoutURI: f.backchannel,
 		FrontchannelLogoutURI: f.frontchannel, FrontchannelLogoutSID: f.frontchannelSID, RequireMFA: f.requireMFA,
 		AuthorizationDetailsTypes: f.detailTypes}
+		SubjectType: f.subjectType, SectorIdentifierURI: f.sectorURI}
 	if f.jwks != "" {
 		raw, err := os.ReadFile(f.jwks)
 		if err != nil {
@@ -86,6 +90,12 @@ func printClient(c app.Client) func(io.Writer) {
 		}
 		if c.RequireMFA {
 			fmt.Fprintln(w, "sign-in\tsecond factor required")
+		}
+		if c.SubjectType == authcore.SubjectPairwise {
+			fmt.Fprintf(w, "subject type\tpairwise (sector %s)\n", c.Sector)
+		}
+		if c.SectorURI != "" {
+			fmt.Fprintf(w, "sector identifier URI\t%s\n", c.SectorURI)
 		}
 		fmt.Fprintf(w, "created\t%s\n", c.CreatedAt)
 	}
@@ -144,6 +154,8 @@ func clientCommands() map[string]adminCmd {
 				keep("frontchannel-logout-session", func() { in.FrontchannelLogoutSID = cur.FrontchannelSID })
 				keep("require-mfa", func() { in.RequireMFA = cur.RequireMFA })
 				keep("authorization-details-type", func() { in.AuthorizationDetailsTypes = cur.DetailsTypes })
+				keep("subject-type", func() { in.SubjectType = cur.SubjectType })
+				keep("sector-identifier-uri", func() { in.SectorIdentifierURI = cur.SectorURI })
 				keep("backchannel-logout-uri", func() {
 					in.BackchannelLogoutURI, in.BackchannelLogoutSID = cur.BackchannelURI, cur.BackchannelSID
 				})

@@ -72,6 +72,9 @@ func printGrants(gs []app.Grant) func(io.Writer) {
 func printGrant(g app.Grant) func(io.Writer) {
 	return func(w io.Writer) {
 		fmt.Fprintf(w, "grant\t%s\nclient\t%s\nuser\t%s\nscope\t%s\n", g.ID, g.ClientID, dash(g.UserID), g.Scope)
+		if g.Subject != g.UserID {
+			fmt.Fprintf(w, "sub (pairwise)\t%s\n", g.Subject)
+		}
 		fmt.Fprintf(w, "audience\t%s\nstate\t%s\n", dash(strings.Join(g.Audience, " ")), grantState(g))
 		if g.AuthorizationDetails != "" {
 			fmt.Fprintf(w, "authorization details\t%s\n", g.AuthorizationDetails) // RFC 9396
