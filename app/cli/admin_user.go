@@ -104,7 +104,7 @@ func userCommands() map[string]adminCmd {
 			}
 		}},
 	}
-	userMFACommands(cmds) // admin_user_mfa.go
+	userMFACommands(cmds)                  // admin_user_mfa.go
 	cmds["subjects"] = userSubjectsCommand // admin_user_pairwise.go
 	return cmds
 }

@@ -279,6 +279,12 @@ export interface Methods {
   /** UserFactors lists a user's second factors (by id or username). */
   UserFactors(idOrName: string): Promise<Factor[] | null>
   /**
+   * UserSubjects lists, for a user (by id or username), the sub each
+   * pairwise client sees, ordered by client name. Public clients see the
+   * user id and are not listed.
+   */
+  UserSubjects(idOrName: string): Promise<PairwiseSubject[] | null>
+  /**
    * VerifyAudit walks the audit log's hash chain and names the first event
    * that was altered, removed or reordered, then checks every index against
    * the chain (problem "index").
@@ -426,6 +432,13 @@ export interface Client {
   frontchannel_logout_session_required?: boolean
   require_mfa: boolean
   authorization_details_types: string[]
+  /**
+   * SubjectType is public or pairwise; Sector is the host a pairwise
+   * client's subs are computed for.
+   */
+  subject_type: string
+  sector_identifier_uri?: string
+  sector?: string
   previous_secret_valid: boolean
   previous_secret_expires_at?: string
   created_at: string
@@ -475,6 +488,11 @@ export interface ClientInput {
    * client may request.
    */
   authorization_details_types: string[]
+   * SubjectType is public ("" too) or pairwise (OIDC Core §8.1);
+   * SectorIdentifierURI lists the client's redirect URIs (pairwise.go).
+   */
+  subject_type: string
+  sector_identifier_uri: string
 }
 
 /** ClusterNode is one node of the cluster as the Dashboard lists it. (Go: app.ClusterNode) */
@@ -775,6 +793,11 @@ export interface Grant {
   id: string
   client_id: string
   user_id: string
+  /**
+   * Subject is the sub the client sees: the user id, or its pairwise
+   * identifier for a pairwise client (OIDC Core §8.1).
+   */
+  subject: string
   scope: string
   audience: string[]
   created_at: string
@@ -902,6 +925,21 @@ export interface MFACount {
 /** Me is the person using the console. (Go: app.Me) */
 export interface Me {
   actor: string
+}
+
+/**
+ * PairwiseSubject is the sub one pairwise client sees for a user (OIDC
+ * Core §8.1): what its ID tokens, access tokens and userinfo say. (Go: app.PairwiseSubject)
+ */
+export interface PairwiseSubject {
+  client_id: string
+  client_name: string
+  /**
+   * Sector is the host the sub is computed for; clients of one sector
+   * see the same sub.
+   */
+  sector: string
+  subject: string
 }
 
 /** Point is one bucket of a series: the count of things in [Time, Time+step). (Go: monitor.Point) */

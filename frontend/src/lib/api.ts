@@ -18,6 +18,7 @@ import type {
   FlowResponse, FlowRun, FlowStep, FlowToken, FlowTrace, Grant, GrantFilter, IdentityProvider,
   IdentityProviderSpec, Key, Me, Point, ProbeResult, RateLimit, Route, RouteStats, SavedFlow, Scope, Series,
   Session, Setting, SettingChange, Settings, TLSFacts, User, UserInput, Factor, MFACount,
+  PairwiseSubject,
 } from './api.gen'
 import type { DetailType, DetailTypeInput } from './api.gen' // RFC 9396
 import { accessToken } from './auth'
@@ -169,6 +170,7 @@ export type {
   FlowResponse, FlowRun, FlowStep, FlowToken, FlowTrace, Grant, GrantFilter, IdentityProvider,
   IdentityProviderSpec, Key, Me, Point, ProbeResult, RateLimit, Route, RouteStats, SavedFlow, Scope, Series,
   Session, Setting, SettingChange, Settings, TLSFacts, User, UserInput, Factor, MFACount,
+  PairwiseSubject,
 }
 
 export type { DetailType, DetailTypeInput }
@@ -250,6 +252,8 @@ export interface Api {
   unlockUser(idOrName: string): Promise<User>
   /** A user's second factors (never a secret). */
   userFactors(idOrName: string): Promise<Factor[]>
+  /** The sub each pairwise client sees for a user (OIDC Core §8.1). */
+  userSubjects(idOrName: string): Promise<PairwiseSubject[]>
   /** Removes every second factor of a user; resolves to how many. */
   resetUserFactors(idOrName: string): Promise<number>
   setUserRequireMFA(idOrName: string, on: boolean): Promise<User>
@@ -390,6 +394,7 @@ export function createApi(transport: Transport): Api {
     setUserPassword: (id, pw) => none(go('SetUserPassword', id, pw)),
     unlockUser: (id) => go('UnlockUser', id),
     userFactors: async (id) => list(await go('UserFactors', id)),
+    userSubjects: async (id) => list(await go('UserSubjects', id)),
     resetUserFactors: async (id) => Number(await go('ResetUserFactors', id)),
     setUserRequireMFA: (id, on) => go('SetUserRequireMFA', id, on),
     mfaStatus: () => go('MFAStatus'),

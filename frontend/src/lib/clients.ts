@@ -57,6 +57,8 @@ export function presetFor(kind: AppKind, name = ''): ClientInput {
     frontchannel_logout_session_required: false,
     require_mfa: false,
     authorization_details_types: [],
+    subject_type: 'public',
+    sector_identifier_uri: '',
   }
   switch (kind) {
     case 'spa':
@@ -92,6 +94,8 @@ export function inputFromClient(c: Client): ClientInput {
     frontchannel_logout_session_required: c.frontchannel_logout_session_required ?? false,
     require_mfa: c.require_mfa ?? false,
     authorization_details_types: [...(c.authorization_details_types ?? [])],
+    subject_type: c.subject_type === 'pairwise' ? 'pairwise' : 'public',
+    sector_identifier_uri: c.sector_identifier_uri ?? '',
   }
 }
 

@@ -12,6 +12,7 @@ const client: Client = {
   grant_types: ['authorization_code', 'refresh_token'], scope: 'openid orders:read', audience: [],
   token_endpoint_auth_method: 'client_secret_basic', access_token_ttl: 0, refresh_token_ttl: 0,
   post_logout_redirect_uris: [], previous_secret_valid: false, created_at: '', updated_at: '', require_mfa: false, authorization_details_types: [],
+  post_logout_redirect_uris: [], previous_secret_valid: false, created_at: '', updated_at: '', require_mfa: false, subject_type: 'public',
 }
 
 describe('client presets', () => {

@@ -19,6 +19,7 @@ const base: Client = {
   client_id: 'c1', client_name: 'Billing', client_type: 'confidential', redirect_uris: [], grant_types: ['client_credentials'],
   scope: 'orders:read', audience: [], token_endpoint_auth_method: 'client_secret_basic', access_token_ttl: 0, refresh_token_ttl: 0,
   post_logout_redirect_uris: [], previous_secret_valid: false, created_at: '2025-01-01T00:00:00Z', updated_at: '', require_mfa: false, authorization_details_types: [],
+  post_logout_redirect_uris: [], previous_secret_valid: false, created_at: '2025-01-01T00:00:00Z', updated_at: '', require_mfa: false, subject_type: 'public',
 }
 
 let view: ReturnType<typeof mount> | undefined
@@ -74,6 +75,33 @@ describe('Clients', () => {
     expect(api.createClient.mock.calls[0][0]).toMatchObject({ client_name: 'My SPA', client_type: 'public', token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'] })
     expect(document.querySelector('[role="dialog"]')).toBeNull() // no secret to show: the form closes
     expect(rows()[0]).toBe('My SPA')
+  })
+
+  it('sends the sector identifier URI, offers pairwise subjects, and shows a pairwise client\'s sector', async () => {
+    api.listClients.mockResolvedValue([{ ...base, client_id: 'pw', client_name: 'Clinic', subject_type: 'pairwise', sector: 'clinic.example',
+      sector_identifier_uri: 'https://clinic.example/sector.json' }])
+    api.createClient.mockImplementation(async (input) => ({ ...base, ...input, client_id: 'new2' }))
+    view = mount(Clients, { target: document.body })
+    await settle()
+    button('Register a client').click()
+    await settle()
+    type(document.getElementById('cf-name') as HTMLInputElement, 'Lab')
+    button('Show advanced settings').click()
+    flushSync()
+    // happy-dom cannot change a bound <select>: the choice is offered, public by default.
+    const kind = document.getElementById('cf-subject-type') as HTMLSelectElement
+    expect([...kind.options].map((o) => o.value)).toEqual(['public', 'pairwise'])
+    expect(kind.value).toBe('public')
+    type(document.getElementById('cf-sector-uri') as HTMLInputElement, 'https://lab.example/sector.json')
+    button('Register client').click()
+    await settle()
+    expect(api.createClient.mock.calls[0][0]).toMatchObject({ subject_type: 'public', sector_identifier_uri: 'https://lab.example/sector.json' })
+    const row = [...document.querySelectorAll('table[aria-label="Clients"] tbody tr')].find((r) => r.querySelector('td')?.textContent?.trim() === 'Clinic')
+    ;(row?.querySelector('button, a') as HTMLElement | null)?.click()
+    await settle()
+    const detail = document.querySelector('[data-testid="client-detail"]')?.textContent ?? ''
+    expect(detail).toContain('pairwise, sector clinic.example')
+    expect(detail).toContain('https://clinic.example/sector.json')
   })
 
   it('shows a new confidential secret once, with a copy button', async () => {
