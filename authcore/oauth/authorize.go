@@ -72,7 +72,7 @@ func (a *Authorizer) serve(w http.ResponseWriter, r *http.Request, p params, dup
 		s.redirectError(w, r, ar, err)
 		return
 	}
-	if err := s.parseOIDC(r.Context(), ar, p); err != nil {
+	if err := s.parseOIDC(ar, p); err != nil {
 		s.redirectError(w, r, ar, err)
 		return
 	}

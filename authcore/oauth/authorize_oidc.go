@@ -1,7 +1,6 @@
 package oauth
 
 import (
-	"context"
 	"net/http"
 	"slices"
 	"strconv"
@@ -39,7 +38,7 @@ type oidcRequest struct {
 
 // parseOIDC validates the OpenID Connect parameters; its errors are
 // answered by redirect. Without a provider they are ignored.
-func (s *Server) parseOIDC(ctx context.Context, ar *authRequest, p params) error {
+func (s *Server) parseOIDC(ar *authRequest, p params) error {
 	ar.oidc = oidcRequest{maxAge: -1}
 	if s.cfg.OpenID == nil {
 		return nil
@@ -75,7 +74,7 @@ func (s *Server) parseOIDC(ctx context.Context, ar *authRequest, p params) error
 		o.maxAge = n
 	}
 	if hint := p.get("id_token_hint"); hint != "" {
-		sub, err := s.cfg.OpenID.HintSubject(ctx, hint)
+		sub, err := s.cfg.OpenID.HintSubject(hint)
 		if err != nil {
 			return errInvalidRequest("id_token_hint is not a valid ID token of this issuer")
 		}

@@ -52,8 +52,9 @@ type OpenID interface {
 	ParseClaims(raw string) (normalized string, scopes []string, err error)
 	// HintSubject verifies an id_token_hint (OIDC Core §3.1.2.1): an ID
 	// token this issuer signed, accepted even when expired. It returns
-	// the token's sub.
-	HintSubject(ctx context.Context, hint string) (string, error)
+	// the local user it names (a pairwise sub mapped back through the
+	// client it was issued to), "" when it names none.
+	HintSubject(hint string) (string, error)
 	// IDToken signs the ID token of a redeemed authorization code (OIDC
 	// Core §3.1.3.3), binding accessToken through at_hash and naming the
 	// code's grant (code.GrantID) in a grant_id claim. It returns the

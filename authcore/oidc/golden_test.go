@@ -142,7 +142,7 @@ func TestIDTokenClaimsGolden(t *testing.T) {
 	if err != nil || !exp.Equal(fixedNow.Add(DefaultIDTokenTTL)) {
 		t.Fatal(exp, err)
 	}
-	sub, err := p.HintSubject(context.Background(), tok)
+	sub, err := p.HintSubject(tok)
 	if err != nil || sub != u.ID {
 		t.Fatalf("HintSubject: %q %v", sub, err)
 	}

@@ -176,9 +176,11 @@ func (p *Provider) verifyHint(ctx context.Context, hint string) (*hintClaims, er
 
 // HintSubject verifies an id_token_hint (OIDC Core §3.1.2.1) and returns
 // the local user it names: a pairwise sub is mapped through the hint's
-// client (subject.go); "" when it names no user.
-func (p *Provider) HintSubject(ctx context.Context, hint string) (string, error) {
-	c, err := p.verifyHint(ctx, hint)
+// client (subject.go); "" when it names no user. (Its signature has no
+// context, as oauth.OpenID declares it; the mapping reads the store
+// under a background context.)
+func (p *Provider) HintSubject(hint string) (string, error) {
+	c, err := p.verifyHint(context.Background(), hint)
 	if err != nil {
 		return "", err
 	}
