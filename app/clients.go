@@ -71,10 +71,6 @@ type Client struct {
 	FrontchannelSID bool     `json:"frontchannel_logout_session_required,omitempty"`
 	RequireMFA      bool     `json:"require_mfa"`
 	DetailsTypes    []string `json:"authorization_details_types"`
-	HasPrevSecret   bool     `json:"previous_secret_valid"`
-	PrevSecretUntil string   `json:"previous_secret_expires_at,omitempty"`
-	CreatedAt       string   `json:"created_at"`
-	UpdatedAt       string   `json:"updated_at"`
 	// SubjectType is public or pairwise; Sector is the host a pairwise
 	// client's subs are computed for.
 	SubjectType     string `json:"subject_type"`
@@ -125,7 +121,6 @@ func (a *App) clientDTO(c authcore.Client) Client {
 		BackchannelSID:  c.BackchannelLogoutSessionRequired,
 		FrontchannelURI: c.FrontchannelLogoutURI, FrontchannelSID: c.FrontchannelLogoutSessionRequired,
 		RequireMFA: c.RequireMFA, DetailsTypes: nonNil(c.AuthorizationDetailsTypes),
-		RequireMFA:  c.RequireMFA,
 		SubjectType: subjectType(c), SectorURI: c.SectorIdentifierURI,
 	}
 	if c.Pairwise() {

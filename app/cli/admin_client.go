@@ -29,7 +29,7 @@ type clientFlags struct {
 	frontchannelSID              bool
 	requireMFA                   bool
 	detailTypes                  stringList // RFC 9396 authorization_details_types
-	subjectType, sectorURI       string // pairwise subjects
+	subjectType, sectorURI       string     // pairwise subjects
 }
 
 func (f *clientFlags) register(fs *flag.FlagSet) {
@@ -61,8 +61,8 @@ func (f *clientFlags) input() (app.ClientInput, error) {
 		AccessTokenTTL: int64(f.accessTTL / time.Second), RefreshTokenTTL: int64(f.refreshTTL / time.Second),
 		IDTokenAlg: f.idTokenAlg, AuthzResponseAlg: f.jarmAlg, PostLogoutRedirectURIs: f.postLogout, BackchannelLogoutURI: f.backchannel,
 		FrontchannelLogoutURI: f.frontchannel, FrontchannelLogoutSID: f.frontchannelSID, RequireMFA: f.requireMFA,
-		AuthorizationDetailsTypes: f.detailTypes}
-		SubjectType: f.subjectType, SectorIdentifierURI: f.sectorURI}
+		AuthorizationDetailsTypes: f.detailTypes,
+		SubjectType:               f.subjectType, SectorIdentifierURI: f.sectorURI}
 	if f.jwks != "" {
 		raw, err := os.ReadFile(f.jwks)
 		if err != nil {

@@ -119,8 +119,6 @@ func (s *Server) validatePushed(ctx context.Context, c authcore.Client, p params
 		return err
 	}
 	return s.parseOIDC(ar, clone(p))
-	return s.parseOIDC(ctx, ar, clone(p))
-	return s.parseOIDC(ar, clone(p))
 }
 
 // pushRequest stores p for client and returns its request_uri and

@@ -139,8 +139,8 @@ func (s *Server) spec(req registrationRequest) (ClientSpec, error) {
 		TLSClientAuth: authcore.TLSClientAuth{SubjectDN: m.TLSClientAuthSubjectDN, SANDNS: m.TLSClientAuthSANDNS,
 			SANURI: m.TLSClientAuthSANURI, SANIP: m.TLSClientAuthSANIP, SANEmail: m.TLSClientAuthSANEmail},
 		LogoURI: m.LogoURI, ClientURI: m.ClientURI, PolicyURI: m.PolicyURI, TOSURI: m.TOSURI, Contacts: m.Contacts,
-		RequireMFA: m.RequireMFA, AuthorizationDetailsTypes: m.AuthorizationDetailsTypes}
-		RequireMFA: m.RequireMFA, SubjectType: m.SubjectType, SectorIdentifierURI: m.SectorIdentifierURI,
+		AuthorizationDetailsTypes: m.AuthorizationDetailsTypes,
+		RequireMFA:                m.RequireMFA, SubjectType: m.SubjectType, SectorIdentifierURI: m.SectorIdentifierURI,
 		selfRegistered: true}
 	if spec.Name == "" {
 		spec.Name = defaultClientName
@@ -209,8 +209,8 @@ func metadataOf(c authcore.Client) clientMetadata {
 		TLSClientAuthSubjectDN: c.TLSClientAuth.SubjectDN, TLSClientAuthSANDNS: c.TLSClientAuth.SANDNS,
 		TLSClientAuthSANURI: c.TLSClientAuth.SANURI, TLSClientAuthSANIP: c.TLSClientAuth.SANIP,
 		TLSClientAuthSANEmail: c.TLSClientAuth.SANEmail, RequireMFA: c.RequireMFA,
-		AuthorizationDetailsTypes: c.AuthorizationDetailsTypes}
-		SubjectType: c.SubjectType, SectorIdentifierURI: c.SectorIdentifierURI}
+		AuthorizationDetailsTypes: c.AuthorizationDetailsTypes,
+		SubjectType:               c.SubjectType, SectorIdentifierURI: c.SectorIdentifierURI}
 	if c.AllowsGrant(authcore.GrantAuthorizationCode) {
 		m.ResponseTypes = []string{"code"}
 	}

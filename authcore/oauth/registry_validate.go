@@ -104,8 +104,10 @@ func (s *Server) validateSpec(ctx context.Context, spec ClientSpec) (authcore.Cl
 	}
 	c.RequireMFA = spec.RequireMFA
 	types, err := s.clientDetailTypes(ctx, spec.AuthorizationDetailsTypes) // rar_client.go
+	if err != nil {
+		return c, err
+	}
 	c.AuthorizationDetailsTypes = types
-	return c, err
 	if err := s.validatePairwiseSpec(ctx, &c, spec); err != nil { // registry_pairwise.go
 		return c, err
 	}

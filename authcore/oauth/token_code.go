@@ -47,10 +47,8 @@ func (s *Server) exchangeCode(ctx context.Context, tr *tokenRequest) (*tokenResp
 	if err != nil {
 		return nil, err
 	}
-	at, it, err := s.mintAccess(ctx, tr.client, ac.UserID, ac.Scopes, aud, now, tr.cnf(), withAuth(ac.ACR, ac.AMR, ac.AuthTime),
-		withDetails(details))
 	at, it, err := s.mintAccess(ctx, tr.client, s.subjectOf(tr.client, ac.UserID), ac.Scopes, aud, now, tr.cnf(),
-		withAuth(ac.ACR, ac.AMR, ac.AuthTime), withGrant(tr.client, grantID))
+		withAuth(ac.ACR, ac.AMR, ac.AuthTime), withGrant(tr.client, grantID), withDetails(details))
 	if err != nil {
 		return nil, err
 	}

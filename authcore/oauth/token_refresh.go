@@ -67,10 +67,8 @@ func (s *Server) refresh(ctx context.Context, tr *tokenRequest) (*tokenResponse,
 	if err != nil {
 		return nil, err
 	}
-	at, it, err := s.mintAccess(ctx, tr.client, rec.UserID, scopes, aud, now, tr.cnf(), withAuth(g.ACR, g.AMR, g.AuthTime),
-		withDetails(details))
 	at, it, err := s.mintAccess(ctx, tr.client, s.subjectOf(tr.client, rec.UserID), scopes, aud, now, tr.cnf(),
-		withAuth(g.ACR, g.AMR, g.AuthTime), withGrant(tr.client, g.ID))
+		withAuth(g.ACR, g.AMR, g.AuthTime), withGrant(tr.client, g.ID), withDetails(details))
 	if err != nil {
 		return nil, err
 	}

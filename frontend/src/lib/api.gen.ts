@@ -488,6 +488,7 @@ export interface ClientInput {
    * client may request.
    */
   authorization_details_types: string[]
+  /**
    * SubjectType is public ("" too) or pairwise (OIDC Core §8.1);
    * SectorIdentifierURI lists the client's redirect URIs (pairwise.go).
    */

@@ -11,8 +11,7 @@ const client: Client = {
   client_id: 'shop', client_name: 'Shop', client_type: 'confidential', redirect_uris: ['https://shop.example/cb'],
   grant_types: ['authorization_code', 'refresh_token'], scope: 'openid orders:read', audience: [],
   token_endpoint_auth_method: 'client_secret_basic', access_token_ttl: 0, refresh_token_ttl: 0,
-  post_logout_redirect_uris: [], previous_secret_valid: false, created_at: '', updated_at: '', require_mfa: false, authorization_details_types: [],
-  post_logout_redirect_uris: [], previous_secret_valid: false, created_at: '', updated_at: '', require_mfa: false, subject_type: 'public',
+  post_logout_redirect_uris: [], previous_secret_valid: false, created_at: '', updated_at: '', require_mfa: false, authorization_details_types: [], subject_type: 'public',
 }
 
 describe('client presets', () => {

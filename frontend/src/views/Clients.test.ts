@@ -18,8 +18,7 @@ const { default: Clients } = await import('./Clients.svelte')
 const base: Client = {
   client_id: 'c1', client_name: 'Billing', client_type: 'confidential', redirect_uris: [], grant_types: ['client_credentials'],
   scope: 'orders:read', audience: [], token_endpoint_auth_method: 'client_secret_basic', access_token_ttl: 0, refresh_token_ttl: 0,
-  post_logout_redirect_uris: [], previous_secret_valid: false, created_at: '2025-01-01T00:00:00Z', updated_at: '', require_mfa: false, authorization_details_types: [],
-  post_logout_redirect_uris: [], previous_secret_valid: false, created_at: '2025-01-01T00:00:00Z', updated_at: '', require_mfa: false, subject_type: 'public',
+  post_logout_redirect_uris: [], previous_secret_valid: false, created_at: '2025-01-01T00:00:00Z', updated_at: '', require_mfa: false, authorization_details_types: [], subject_type: 'public',
 }
 
 let view: ReturnType<typeof mount> | undefined
