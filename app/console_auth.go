@@ -41,11 +41,7 @@ func EnsureConsoleClient(ctx context.Context, srv *server.Server) error {
 		}
 	}
 	err := srv.Store.UpdateClient(ctx, ConsoleClientID, func(c authcore.Client) (authcore.Client, error) {
-		want.CreatedAt, want.UpdatedAt = c.CreatedAt, c.UpdatedAt
-		if slices.Equal(c.RedirectURIs, want.RedirectURIs) && slices.Equal(c.Scopes, want.Scopes) {
-			return c, nil
-		}
-		return want, nil
+		return consoleClientRepaired(c, want), nil
 	})
 	if errors.Is(err, authcore.ErrNotFound) {
 		return srv.Store.CreateClient(ctx, want)
@@ -119,4 +115,18 @@ func (a *App) CreateFirstAdmin(in UserInput) (User, error) {
 	}
 	in.Admin = true
 	return a.createUser(ctx, in)
+}
+
+// consoleClientRepaired puts back what the console's sign-in depends on
+// (a public PKCE client with its redirect URI, the admin scope and the
+// user's own id as sub) and keeps an administrator's other choices, such
+// as require_mfa or token lifetimes: an edit of those fields in the
+// Clients screen would otherwise lock every administrator out.
+func consoleClientRepaired(c, want authcore.Client) authcore.Client {
+	c.Type, c.AuthMethod = want.Type, want.AuthMethod
+	c.RedirectURIs, c.GrantTypes, c.Scopes = want.RedirectURIs, want.GrantTypes, want.Scopes
+	c.SubjectType, c.SectorIdentifierURI = "", ""
+	c.RequirePushedAuthorizationRequests = false
+	c.SecretHash, c.PrevSecretHash = nil, nil
+	return c
 }
