@@ -51,6 +51,7 @@ type Log struct {
 	lastTS int64      // owned by the writer goroutine
 
 	recorded, lost, batches atomic.Uint64
+	pruned                  atomic.Uint64 // events the background pruner removed
 	headSeq                 atomic.Uint64
 }
 
@@ -123,6 +124,7 @@ type Stats struct {
 	Batches  uint64 // backend transactions committed
 	Queued   int    // events waiting in the buffer
 	HeadSeq  uint64 // seq of the newest committed event
+	Pruned   uint64 // events this log's background pruner removed since Open
 }
 
 // Stats returns the log's counters.
@@ -133,6 +135,7 @@ func (l *Log) Stats() Stats {
 		Batches:  l.batches.Load(),
 		Queued:   len(l.queue),
 		HeadSeq:  l.headSeq.Load(),
+		Pruned:   l.pruned.Load(),
 	}
 }
 
@@ -155,3 +158,7 @@ func (l *Log) Close() error {
 	})
 	return err
 }
+
+// NodeID is the node this log records as (Options.NodeID, or the host
+// name).
+func (l *Log) NodeID() string { return l.opt.NodeID }

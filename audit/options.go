@@ -43,6 +43,13 @@ type Options struct {
 	// PruneEvery is how often the background pruner runs; default 1 hour.
 	PruneEvery time.Duration
 
+	// PruneWhen, when set, is asked before each background prune: the
+	// pruner removes events by retention only while it reports true. On
+	// a log several nodes share (PostgreSQL) it is the background lease,
+	// so one node at a time prunes; PruneNow wakes the pruner of the node
+	// that takes the lease over.
+	PruneWhen func() bool
+
 	// Mirror, when set, also receives every committed event as one JSON
 	// line (the stored form, see Entry), e.g. a file or os.Stdout for a log
 	// pipeline. Write errors are logged and do not stop the log.

@@ -118,14 +118,22 @@ func (l *Log) SetRetention(d time.Duration) {
 		d = DefaultRetention
 	}
 	l.retention.Store(int64(d))
+	l.PruneNow()
+}
+
+// PruneNow wakes the background pruner (in the background) rather than
+// waiting for the next PruneEvery: a node that takes the background lease
+// over calls it.
+func (l *Log) PruneNow() {
 	select {
 	case l.pruneNow <- struct{}{}:
 	default: // a prune is already due
 	}
 }
 
-// maintain prunes by retention and collects value-log garbage, once at
-// start, then every PruneEvery and after each SetRetention, until Close.
+// maintain prunes by retention (while Options.PruneWhen allows) and
+// collects value-log garbage, once at start, then every PruneEvery and
+// after each SetRetention or PruneNow, until Close.
 func (l *Log) maintain() {
 	defer close(l.maintDone)
 	t := time.NewTicker(l.opt.PruneEvery)
@@ -134,8 +142,11 @@ func (l *Log) maintain() {
 		if l.opt.Gate != nil && l.opt.Gate.Allow(0) != nil {
 			// No deletions and no value-log rewrite on a disk that is
 			// almost full or gone: both write first and free later.
+		} else if l.opt.PruneWhen != nil && !l.opt.PruneWhen() {
+			// Another node prunes the shared log.
 		} else if keep := l.Retention(); keep > 0 {
 			n, err := l.Prune(context.Background(), l.opt.Now().Add(-keep))
+			l.pruned.Add(uint64(n))
 			if err != nil {
 				l.log.Error().Err(err).Msg("audit: retention prune failed")
 			} else if n > 0 {

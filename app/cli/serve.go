@@ -274,6 +274,7 @@ func start(f *serveFlags, console fs.FS, mode string) (*instance, error) {
 		in.drainDelay = f.node.drainDelay
 	}
 	in.http.RegisterOnShutdown(srv.Feed.Close) // streams end when the shutdown starts
+	st.lead(srv.Leader)                        // before Run takes the lease
 	go srv.Run(ctx)
 	period := f.keyRotation
 	if period == 0 {

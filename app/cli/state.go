@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -28,6 +29,10 @@ type state struct {
 	mirror   io.Closer // the audit mirror file, if any
 	key      []byte    // the data-encryption key (backups are sealed with it)
 	stopWard chan struct{}
+	// leader reports whether this node holds the background lease
+	// (server.Server.Leader once serving, false before): on a shared
+	// store it gates audit pruning and alert evaluation (state_lead.go).
+	leader atomic.Pointer[func() bool]
 }
 
 // storeMarkerFile is the store's marker in the data directory: its
@@ -40,6 +45,8 @@ type auditOptions struct {
 	retention time.Duration
 	mirror    io.Writer
 	closer    io.Closer
+	// pruneWhen gates retention pruning (audit.Options.PruneWhen).
+	pruneWhen func() bool
 }
 
 // stateOptions are the command line's settings for opening a data
@@ -81,6 +88,10 @@ func openState(c *common, dataDir string, migrate bool, log zerolog.Logger, so s
 	if keep, ok := server.SavedAuditRetention(context.Background(), st); ok {
 		ao.retention = keep // saved in Settings: it wins over --audit-retention, from the first prune
 	}
+	shared := isShared(st)
+	if shared {
+		ao.pruneWhen = s.leads // one node prunes the shared log
+	}
 	alog, err := c.openAudit(dataDir, key, st, guard, ao, log) // state_audit.go
 	if err != nil {
 		st.Close()
@@ -90,10 +101,10 @@ func openState(c *common, dataDir string, migrate bool, log zerolog.Logger, so s
 	s.metrics = monitor.NewMetrics(monitor.MetricsConfig{AuditStats: alog.Stats})
 	registerStorageMetrics(s.metrics.Registry(), guard)
 	s.timeline = monitor.NewTimeline(time.Now)
-	s.alerts = monitor.NewAlerts(monitor.AlertConfig{Recorder: alog, Logger: &log})
+	s.alerts = monitor.NewAlerts(s.alertConfig(alog, log, shared))
 	alog.AddObserver(s.metrics)
-	alog.AddClusterObserver(s.timeline) // the Dashboard: every node's events on a shared log
-	alog.AddObserver(s.alerts)
+	alog.AddClusterObserver(s.timeline)               // the Dashboard: every node's events on a shared log
+	alog.AddClusterObserver(s.alerts)                 // the leader evaluates every node's events
 	if err := s.restoreRevocations(log); err != nil { // state_restore.go
 		s.alerts.Close()
 		alog.Close()
@@ -122,6 +133,7 @@ func (s *state) housekeeping() server.Housekeeping {
 	hk := monitor.NewHousekeeping(s.metrics.Registry())
 	return server.Housekeeping{
 		Collected: hk.Collected,
+		Leading:   s.audit.PruneNow, // took the lease over: prune the shared log now
 		ClockJumped: func(skew time.Duration) {
 			hk.ClockJumped(skew)
 			s.alerts.ClockJumped(skew)

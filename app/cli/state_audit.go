@@ -19,7 +19,7 @@ import (
 // when st is one (every node records there, one hash chain per --node-id),
 // else the data directory's own Badger database.
 func (c *common) openAudit(dataDir string, key []byte, st authcore.Storage, guard *diskguard.Guard, ao auditOptions, log zerolog.Logger) (*audit.Log, error) {
-	opt := audit.Options{NodeID: c.nodeID, Logger: &log, Retention: ao.retention, Mirror: ao.mirror}
+	opt := audit.Options{NodeID: c.nodeID, Logger: &log, Retention: ao.retention, Mirror: ao.mirror, PruneWhen: ao.pruneWhen}
 	if pg, ok := st.(*postgres.Store); ok {
 		alog, err := audit.OpenPostgres(context.Background(), pg.Pool(), opt)
 		if err != nil {

@@ -48,6 +48,19 @@ type AlertConfig struct {
 	// OnAlert, when set, is called (from the recording goroutine) with each
 	// alert, e.g. to notify the console.
 	OnAlert func(Alert)
+
+	// Leader, when set, is asked before an event rule fires: on a log
+	// several nodes share, every node counts the cluster's events (the
+	// Alerts observe them with audit.Log.AddClusterObserver), but only the
+	// node holding the background lease raises the alert, so it is raised
+	// once, and by another node when that one dies. A node that does not
+	// lead still silences the rule for its window, as the leader did.
+	// Storage alerts (Raise) and key ages (CheckKeyAge, which its caller
+	// gates) are not asked.
+	Leader func() bool
+	// Node is this node's id: alert.raised events recorded by other nodes
+	// join Recent, so every node's Dashboard lists the cluster's alerts.
+	Node string
 }
 
 // Alert is one fired rule.
@@ -113,11 +126,13 @@ func (a *Alerts) Observe(e audit.Event) {
 		a.count(RuleBruteForceIP, e.RemoteIP, a.cfg.BruteForce, e.Time, "failed logins from %s")
 	case audit.ClientAuthFailed:
 		a.count(RuleInvalidClient, "", a.cfg.InvalidClient, e.Time, "invalid_client failures%s")
+	case audit.AlertRaised:
+		a.seen(e)
 	case audit.RefreshReuse:
-		a.fire(Alert{Time: e.Time, Rule: RuleRefreshReuse, Key: e.ClientID, Count: 1,
+		a.fireEvent(Alert{Time: e.Time, Rule: RuleRefreshReuse, Key: e.ClientID, Count: 1,
 			Message: fmt.Sprintf("refresh token reuse detected (client %q, subject %q); family revoked", e.ClientID, e.Subject)})
 	case audit.CodeReuse:
-		a.fire(Alert{Time: e.Time, Rule: RuleCodeReuse, Key: e.ClientID, Count: 1,
+		a.fireEvent(Alert{Time: e.Time, Rule: RuleCodeReuse, Key: e.ClientID, Count: 1,
 			Message: fmt.Sprintf("authorization code reuse detected (client %q)", e.ClientID)})
 	}
 }

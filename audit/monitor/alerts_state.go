@@ -3,6 +3,7 @@ package monitor
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/latchkey/latchkey/audit"
@@ -21,7 +22,10 @@ func (a *Alerts) count(rule, key string, th Threshold, t time.Time, format strin
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	k := rule + "/" + key
+	// Other nodes' events arrive a few seconds late (AddClusterObserver):
+	// keep the hits in time order.
 	h := append(a.hits[k], t)
+	slices.SortStableFunc(h, time.Time.Compare)
 	if len(h) > th.Count {
 		h = h[len(h)-th.Count:]
 	}
@@ -29,10 +33,14 @@ func (a *Alerts) count(rule, key string, th Threshold, t time.Time, format strin
 	if len(a.hits) > maxTracked {
 		a.forget(t, th.Window)
 	}
-	if len(h) < th.Count || t.Sub(h[0]) > th.Window || t.Before(a.quiet[k]) {
+	last := h[len(h)-1]
+	if len(h) < th.Count || last.Sub(h[0]) > th.Window || last.Before(a.quiet[k]) {
 		return
 	}
-	a.quiet[k] = t.Add(th.Window)
+	a.quiet[k] = last.Add(th.Window)
+	if !a.leads() {
+		return // the leader raises it
+	}
 	a.fireLocked(Alert{Time: t, Rule: rule, Key: key, Count: len(h),
 		Message: fmt.Sprintf("%d "+format+" within %s", len(h), key, th.Window)})
 }
@@ -57,10 +65,7 @@ func (a *Alerts) fire(al Alert) {
 // the emitter is 1024 alerts behind, the alert stays in Recent and the
 // loss of its event is logged.
 func (a *Alerts) fireLocked(al Alert) {
-	a.recent = append(a.recent, al)
-	if len(a.recent) > a.cfg.Keep {
-		a.recent = a.recent[len(a.recent)-a.cfg.Keep:]
-	}
+	a.keep(al)
 	if a.closed {
 		a.cfg.Logger.Error().Str("rule", al.Rule).Msg("monitor: alerts closed, alert event not recorded")
 		return
@@ -69,6 +74,14 @@ func (a *Alerts) fireLocked(al Alert) {
 	case a.out <- al:
 	default:
 		a.cfg.Logger.Error().Str("rule", al.Rule).Msg("monitor: alert backlog full, alert event not recorded")
+	}
+}
+
+// keep adds al to the recent list, dropping the oldest past Keep.
+func (a *Alerts) keep(al Alert) {
+	a.recent = append(a.recent, al)
+	if len(a.recent) > a.cfg.Keep {
+		a.recent = a.recent[len(a.recent)-a.cfg.Keep:]
 	}
 }
 

@@ -15,6 +15,12 @@ type Housekeeping struct {
 	// ClockJumpLimit away from where a clock that never jumps says it
 	// should be; skew is wall minus expected (negative: it went back).
 	ClockJumped func(skew time.Duration)
+	// Leading is called when this node takes the background lease (at
+	// start, or over from a node that died or stopped), from the
+	// goroutine that renews it: work gated by Server.Leader that waits for
+	// its own timer (audit retention pruning) starts at once. It must not
+	// block.
+	Leading func()
 }
 
 // ClockJumpLimit is how far the wall clock may drift from the monotonic

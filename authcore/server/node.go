@@ -78,6 +78,9 @@ func (s *Server) Lease(ctx context.Context) bool {
 	}
 	if was := s.cluster.leader.Swap(ok); was != ok {
 		s.log.Info().Bool("leader", ok).Msg("server: background work lease changed hands")
+		if ok && s.housekeeping.Leading != nil {
+			s.housekeeping.Leading()
+		}
 	}
 	return ok
 }

@@ -40,13 +40,27 @@ func TestNodesBackgroundWorkOnce(t *testing.T) {
 	eventually(t, time.Second, "node b collects", func() bool { return gcB.Load() > 0 })
 }
 
+// leading counts the times a node took the lease (Housekeeping.Leading).
+func leading(n *atomic.Int32) func(*server.Config) {
+	return func(c *server.Config) {
+		c.Housekeeping.Leading = func() { n.Add(1) }
+	}
+}
+
 // A node that dies without handing the lease back loses it LeaseTTL
-// after its last renewal, and not before.
+// after its last renewal, and not before; each node is told once when it
+// takes the lease (Housekeeping.Leading), not at every renewal.
 func TestNodesLeaseExpires(t *testing.T) {
 	dsn := pgtest.Schema(t)
 	clk := testsupport.NewClock(time.Now())
-	a, b := startNode(t, dsn, "a", clk.Now), startNode(t, dsn, "b", clk.Now)
+	var leadA, leadB atomic.Int32
+	a, b := startNode(t, dsn, "a", clk.Now, leading(&leadA)), startNode(t, dsn, "b", clk.Now, leading(&leadB))
 	ctx := context.Background()
+	defer func() {
+		if !t.Failed() && (leadA.Load() != 1 || leadB.Load() != 1) {
+			t.Errorf("told of taking the lease: a %d times, b %d times; want once each", leadA.Load(), leadB.Load())
+		}
+	}()
 	if !a.srv.Lease(ctx) || b.srv.Lease(ctx) {
 		t.Fatal("want a to take the free lease and b refused")
 	}
