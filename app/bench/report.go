@@ -26,7 +26,7 @@ func Print(w io.Writer, res *Results, command string) {
 	t.group(res, "ref-", "node-oidc-provider 9.13.3: 1 core, in-memory adapter, same load generator (wrk)")
 	t.section("Latchkey: 1 core, ES256, audit on, synced store")
 	for _, k := range res.Order {
-		if strings.HasPrefix(k, "ref-") || strings.HasPrefix(k, "pg-") {
+		if strings.HasPrefix(k, "ref-") || strings.HasPrefix(k, "pg-") || strings.HasPrefix(k, "nodes") {
 			continue
 		}
 		f := res.Figures[k]
@@ -37,6 +37,8 @@ func Print(w io.Writer, res *Results, command string) {
 		t.row(f, "")
 	}
 	t.group(res, "pg-", "Latchkey on PostgreSQL 15 (private cluster, fsync on): Latchkey and the database on 1 core, server CPU counts both")
+	t.group(res, "nodes", "several nodes on one PostgreSQL database: every node and the database share the 1 server core, so each figure is per server core "+
+		"(what the nodes cost each other through the database), not the capacity of that many machines; server CPU counts every node and the database")
 	if len(res.Scale) > 0 {
 		t.section("scale: live records in the store (c=8)")
 	}

@@ -37,9 +37,13 @@ type Config struct {
 	// PG adds the store-sensitive figures on a private PostgreSQL
 	// cluster (pgtest) beside Badger's.
 	PG bool
+	// Nodes are the node counts of the several-nodes figures (nodes.go):
+	// client_credentials and refresh rotation on that many `latchkey
+	// serve` processes sharing one PostgreSQL database. Empty: left out.
+	Nodes []int
 	// Only, when not empty, names the steps to run (limits, reference,
-	// figures, rs256, postgres, audit, scale); the others are left out
-	// and their figures print as not measured. For iterating on one
+	// figures, rs256, postgres, nodes, audit, scale); the others are left
+	// out and their figures print as not measured. For iterating on one
 	// figure; a full run leaves it empty.
 	Only []string
 }
@@ -118,6 +122,7 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 		{"figures", "token server and gateway", r.figures},
 		{"rs256", "RS256", r.rs256},
 		{"postgres", "PostgreSQL store, same figures", r.postgres},
+		{"nodes", "several nodes on one PostgreSQL database", r.nodes},
 		{"audit", "audit log", r.audit},
 		{"scale", "scale", r.scale},
 	}

@@ -54,8 +54,9 @@ func run() int {
 	work := flag.String("work", "", "working directory (default: a new temporary one, removed at the end)")
 	store := flag.String("store", "", "run every latchkey serve on this PostgreSQL database (postgres://..., as `latchkey serve --store`); default: Badger in the data directory")
 	pg := flag.Bool("pg", true, "measure the store-sensitive figures again on a private PostgreSQL cluster (initdb + pg_ctl, pinned to the server core) beside Badger's")
+	nodes := flag.String("nodes", "", "also measure client_credentials and refresh rotation on this many `latchkey serve` nodes sharing one private PostgreSQL database, e.g. 1,2,3 (all on the server core: per-core figures); \"\" leaves them out")
 	ref := flag.String("reference", bench.ReferenceDir, "node-oidc-provider's bench-only npm project (`make bench-deps` installs it); \"\" leaves the reference server out")
-	only := flag.String("only", "", "run only these steps, comma-separated (limits, reference, figures, rs256, postgres, audit, scale); default: all")
+	only := flag.String("only", "", "run only these steps, comma-separated (limits, reference, figures, rs256, postgres, nodes, audit, scale); default: all")
 	flag.Parse()
 	if *bin == "" {
 		fmt.Fprintln(os.Stderr, "lkbench: -bin is required (the latchkey binary; `make bench` passes it)")
@@ -111,6 +112,10 @@ func run() int {
 	cfg.Store = *store
 	cfg.ReferenceDir = *ref
 	cfg.PG = *pg && *store == ""
+	if cfg.Nodes, err = bench.ParseNodes(*nodes); err != nil {
+		fmt.Fprintln(os.Stderr, "lkbench:", err)
+		return 2
+	}
 	if *perf != "" {
 		if cfg.PerfDir, err = filepath.Abs(*perf); err == nil {
 			err = os.MkdirAll(cfg.PerfDir, 0o755)
