@@ -34,8 +34,12 @@ type FeedConfig struct {
 	// Heartbeat is the interval of keep-alive comments (default 15 s);
 	// clients treat three missed heartbeats as a lost connection.
 	Heartbeat time.Duration
-	Now       func() time.Time
-	Logger    zerolog.Logger
+	// Log, when set (a store shared by several nodes: PostgreSQL), lets
+	// a gateway that reconnects catch up from the cursor it was last
+	// given instead of taking the full snapshot (feed_cursor.go).
+	Log    authcore.RevocationLog
+	Now    func() time.Time
+	Logger zerolog.Logger
 }
 
 // DefaultFeedHeartbeat is the feed's keep-alive interval.
@@ -53,7 +57,10 @@ type feedEvent struct {
 // revocation in the snapshot, then a "synced" event, then a "revoked"
 // event per new revocation, with ": ping" comments as heartbeats.
 // Subscribing happens before the snapshot, so nothing revoked in between
-// is lost.
+// is lost. With FeedConfig.Log, the "synced" event and a "cursor" event
+// at each heartbeat carry a cursor as their SSE id; a gateway that
+// reconnects with it as Last-Event-ID gets only what was revoked since
+// (feed_cursor.go).
 func FeedHandler(src FeedSource, cfg FeedConfig) http.Handler {
 	if cfg.Heartbeat <= 0 {
 		cfg.Heartbeat = DefaultFeedHeartbeat
@@ -71,7 +78,7 @@ func FeedHandler(src FeedSource, cfg FeedConfig) http.Handler {
 		}
 		ch, cancel := src.Subscribe()
 		defer cancel()
-		snap, err := src.Snapshot(r.Context())
+		snap, cursor, delta, err := catchUp(r.Context(), src, cfg, r.Header.Get("Last-Event-ID"))
 		if err != nil {
 			cfg.Logger.Error().Err(err).Msg("gateway: revocation snapshot failed")
 			plainDenial(http.StatusServiceUnavailable, CodeUnavailable, "feed_snapshot", "the revocation list is unavailable; retry later").write(w, "")
@@ -89,7 +96,7 @@ func FeedHandler(src FeedSource, cfg FeedConfig) http.Handler {
 				writeRevoked(w, rv)
 			}
 		}
-		fmt.Fprint(w, "event: synced\ndata: {}\n\n")
+		writeSynced(w, cursor, delta)
 		if rc.Flush() != nil {
 			return
 		}
@@ -105,6 +112,7 @@ func FeedHandler(src FeedSource, cfg FeedConfig) http.Handler {
 				}
 				writeRevoked(w, rv)
 			case <-tick.C:
+				cursor = advance(r.Context(), w, cfg, cursor)
 				fmt.Fprint(w, ": ping\n\n")
 			}
 			if rc.Flush() != nil {

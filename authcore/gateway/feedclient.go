@@ -33,8 +33,9 @@ type FeedClientConfig struct {
 	// Alternates are the feeds of the other nodes of the same cluster.
 	// After a connection fails the client tries the next URL in turn
 	// (the first again after the last), and each new connection starts
-	// with the full snapshot, so what the client missed while it moved is
-	// caught up before it reports itself in sync.
+	// with what the client missed (since its cursor, when the feed gave
+	// one and still holds what followed it; else the full snapshot), so
+	// it is caught up before it reports itself in sync.
 	Alternates []string
 	Now        func() time.Time
 	Logger     zerolog.Logger
@@ -55,6 +56,10 @@ type FeedClient struct {
 	revoked   map[string]time.Time
 	lastPrune time.Time
 	connected atomic.Bool
+	// cursor is where the client resumes from after a reconnection (the
+	// SSE id of the last "synced" or "cursor" event): the feed then sends
+	// only what was revoked since. Only the run goroutine uses it.
+	cursor string
 
 	stop context.CancelFunc
 	done chan struct{}
@@ -156,6 +161,9 @@ func (c *FeedClient) stream(ctx context.Context) (synced bool, err error) {
 	}
 	req.Header.Set("Authorization", "Bearer "+c.credential)
 	req.Header.Set("Accept", "text/event-stream")
+	if c.cursor != "" {
+		req.Header.Set("Last-Event-ID", c.cursor)
+	}
 	idle := time.AfterFunc(c.cfg.IdleTimeout, cancel)
 	defer idle.Stop()
 	resp, err := c.cfg.Client.Do(req)
@@ -168,7 +176,7 @@ func (c *FeedClient) stream(ctx context.Context) (synced bool, err error) {
 	}
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 4096), 64<<10)
-	var event, data string
+	var event, data, id string
 	for sc.Scan() {
 		idle.Reset(c.cfg.IdleTimeout)
 		line := sc.Text()
@@ -179,14 +187,21 @@ func (c *FeedClient) stream(ctx context.Context) (synced bool, err error) {
 				synced = true
 				c.prune()
 				c.connected.Store(true)
+				c.cursor = id // everything before it is applied
+			case "cursor":
+				if synced {
+					c.cursor = id
+				}
 			case "revoked":
 				c.add(data)
 			}
-			event, data = "", ""
+			event, data, id = "", "", ""
 		case strings.HasPrefix(line, ":"):
 			c.prune()
 		case strings.HasPrefix(line, "event:"):
 			event = strings.TrimSpace(strings.TrimPrefix(line, "event:"))
+		case strings.HasPrefix(line, "id:"):
+			id = strings.TrimSpace(strings.TrimPrefix(line, "id:"))
 		case strings.HasPrefix(line, "data:"):
 			data = strings.TrimSpace(strings.TrimPrefix(line, "data:"))
 		}

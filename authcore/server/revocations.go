@@ -52,3 +52,13 @@ func (p publishingStore) Writable() error {
 	}
 	return nil
 }
+
+// revocationLog is the store's log of recent revocations, when it keeps
+// one (authcore.RevocationLog: PostgreSQL), else nil: the feed then
+// sends every reconnecting gateway the full snapshot.
+func revocationLog(st authcore.Storage) authcore.RevocationLog {
+	if l, ok := st.(authcore.RevocationLog); ok {
+		return l
+	}
+	return nil
+}

@@ -228,6 +228,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	mux.Handle("/", s.Gateway) // the demo API and admin routes; 404 for the rest
 	mux.Handle("GET /revocations/feed", gateway.FeedHandler(s.Feed, gateway.FeedConfig{
 		Authorize: s.authorizeFeed, Logger: cfg.Logger, Now: cfg.Now,
+		Log: revocationLog(cfg.Store), // gateways resume from a cursor (PostgreSQL)
 	}))
 	s.OAuth.Mount(mux)
 	s.Login.Mount(mux)
