@@ -21,6 +21,9 @@ type Settings struct {
 	Policy    []Setting `json:"policy"`
 	UpdatedAt string    `json:"updated_at,omitempty"`
 	UpdatedBy string    `json:"updated_by,omitempty"`
+	// Revision counts the saves of the policy; UpdateSettings given it
+	// back refuses to save over a newer one (409, SettingsChangedMessage).
+	Revision int64 `json:"revision"`
 	// Changed lists what UpdateSettings changed (only in its answer).
 	Changed  []SettingChange `json:"changed,omitempty"`
 	Instance InstanceFacts   `json:"instance"`
@@ -56,6 +59,12 @@ type SettingChange struct {
 // it again).
 type SettingsInput struct {
 	Values map[string]string `json:"values"`
+	// Revision, when set, is Settings.Revision as the values were
+	// edited from: if the settings were saved since (on another node, or
+	// by another administrator), nothing is saved and the answer is a
+	// 409 conflict. Without it the values are applied to what is saved
+	// now (the CLI).
+	Revision *int64 `json:"revision,omitempty"`
 }
 
 // InstanceFacts are the settings a restart changes.
@@ -89,7 +98,7 @@ func (a *App) Settings() (Settings, error) {
 }
 
 func (a *App) settings(ps server.PolicyState, changed []server.PolicyChange) Settings {
-	out := Settings{UpdatedAt: stamp(ps.UpdatedAt), UpdatedBy: ps.UpdatedBy, Instance: a.instanceFacts()}
+	out := Settings{UpdatedAt: stamp(ps.UpdatedAt), UpdatedBy: ps.UpdatedBy, Revision: ps.Revision, Instance: a.instanceFacts()}
 	for _, v := range ps.Values {
 		src := "built-in"
 		switch {
@@ -150,10 +159,20 @@ func (a *App) UpdateSettings(in SettingsInput) (Settings, error) {
 	if len(in.Values) == 0 {
 		return Settings{}, invalid("nothing to change")
 	}
-	ps, changed, err := a.srv.UpdatePolicy(ctx, in.Values, a.actor())
+	var ps server.PolicyState
+	var changed []server.PolicyChange
+	var err error
+	if in.Revision != nil {
+		ps, changed, err = a.srv.UpdatePolicyAt(ctx, *in.Revision, in.Values, a.actor())
+	} else {
+		ps, changed, err = a.srv.UpdatePolicy(ctx, in.Values, a.actor())
+	}
 	var pe *server.PolicyError
 	if errors.As(err, &pe) {
 		return Settings{}, invalid(pe.Message())
+	}
+	if errors.Is(err, server.ErrPolicyChanged) {
+		return Settings{}, &Error{Status: http.StatusConflict, Message: SettingsChangedMessage}
 	}
 	if err != nil {
 		return Settings{}, err
@@ -161,6 +180,11 @@ func (a *App) UpdateSettings(in SettingsInput) (Settings, error) {
 	a.settingsChanged(ctx, changed)
 	return a.settings(ps, changed), nil
 }
+
+// SettingsChangedMessage is the answer to a save of settings that were
+// saved elsewhere since they were loaded (409); the console recognises
+// it in the window, where no HTTP status exists.
+const SettingsChangedMessage = "the settings were changed elsewhere (on another node, or by another administrator) since you loaded them; reload them and make your change again"
 
 // settingsChanged records the update, one from/to per changed value.
 func (a *App) settingsChanged(ctx context.Context, changed []server.PolicyChange) {

@@ -76,6 +76,7 @@ type Storage interface {
 	Grants
 	Keyset // cluster.go: Keys with a version for compare-and-swap
 	Settings
+	SettingSwapper // settingswap.go
 	Nonces
 	IdentityProviders
 	PushedRequests

@@ -101,11 +101,21 @@ func (s *Server) reloadPolicy(ctx context.Context) error {
 }
 
 // reloadPolicyLocked is reloadPolicy with s.policy.mu held. UpdatePolicy
-// calls it first, so that a change saved a moment ago on another node,
-// not yet reloaded here, is neither overwritten nor reported as this
-// change.
+// reloads first (reloadPolicyFrom), so that a change saved a moment ago
+// on another node, not yet reloaded here, is neither overwritten nor
+// reported as this change.
 func (s *Server) reloadPolicyLocked(ctx context.Context) error {
-	doc, err := loadPolicyDoc(ctx, s.Store)
+	raw, err := policyRaw(ctx, s.Store)
+	if err != nil {
+		return err
+	}
+	return s.reloadPolicyFrom(raw)
+}
+
+// reloadPolicyFrom puts the saved document raw in force, with
+// s.policy.mu held.
+func (s *Server) reloadPolicyFrom(raw []byte) error {
+	doc, err := decodePolicyDoc(raw)
 	if err != nil {
 		return err
 	}

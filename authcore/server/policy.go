@@ -96,6 +96,10 @@ type PolicyState struct {
 	Values    []PolicyValue
 	UpdatedAt time.Time // zero when nothing is saved
 	UpdatedBy string
+	// Revision counts the saves of the settings (0: none): a change made
+	// from what this state showed passes it to UpdatePolicyAt, which
+	// refuses it when someone saved meanwhile.
+	Revision int64
 }
 
 // PolicyChange is one value UpdatePolicy changed.
@@ -134,7 +138,11 @@ func (e *PolicyError) Message() string {
 // policyDoc is the saved document (version 1): only the values an
 // administrator changed, in their display form.
 type policyDoc struct {
-	Version   int               `json:"version"`
+	Version int `json:"version"`
+	// Revision counts the saves; a save swaps the document it read for
+	// the next revision (authcore.SettingSwapper), so two saves at the
+	// same instant cannot both succeed.
+	Revision  int64             `json:"revision,omitempty"`
 	Values    map[string]string `json:"values"`
 	UpdatedAt time.Time         `json:"updated_at"`
 	UpdatedBy string            `json:"updated_by"`
@@ -142,13 +150,30 @@ type policyDoc struct {
 
 // loadPolicyDoc reads the saved document; nothing saved is an empty one.
 func loadPolicyDoc(ctx context.Context, st authcore.Storage) (policyDoc, error) {
-	doc := policyDoc{Version: 1, Values: map[string]string{}}
+	raw, err := policyRaw(ctx, st)
+	if err != nil {
+		return policyDoc{Version: 1, Values: map[string]string{}}, err
+	}
+	return decodePolicyDoc(raw)
+}
+
+// policyRaw reads the saved document as stored; nil when none is.
+func policyRaw(ctx context.Context, st authcore.Storage) ([]byte, error) {
 	raw, err := st.GetSetting(ctx, PolicySetting)
-	if errors.Is(err, authcore.ErrNotFound) || (err == nil && len(raw) == 0) {
-		return doc, nil
+	if errors.Is(err, authcore.ErrNotFound) {
+		return nil, nil
 	}
 	if err != nil {
-		return doc, fmt.Errorf("server: read policy: %w", err)
+		return nil, fmt.Errorf("server: read policy: %w", err)
+	}
+	return raw, nil
+}
+
+// decodePolicyDoc reads a saved document; empty is an empty one.
+func decodePolicyDoc(raw []byte) (policyDoc, error) {
+	doc := policyDoc{Version: 1, Values: map[string]string{}}
+	if len(raw) == 0 {
+		return doc, nil
 	}
 	if err := json.Unmarshal(raw, &doc); err != nil || doc.Version != 1 {
 		return policyDoc{Version: 1, Values: map[string]string{}}, fmt.Errorf("server: saved policy is unreadable (version %d): %v", doc.Version, err)

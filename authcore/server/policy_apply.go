@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"sync"
@@ -113,7 +112,7 @@ func (s *Server) Policy() PolicyState {
 	ps := &s.policy
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
-	st := PolicyState{Policy: ps.effective, UpdatedAt: ps.doc.UpdatedAt, UpdatedBy: ps.doc.UpdatedBy}
+	st := PolicyState{Policy: ps.effective, UpdatedAt: ps.doc.UpdatedAt, UpdatedBy: ps.doc.UpdatedBy, Revision: ps.doc.Revision}
 	for _, f := range policyFields {
 		_, saved := ps.doc.Values[f.key]
 		st.Values = append(st.Values, PolicyValue{Key: f.key, Label: f.label, Kind: f.kind,
@@ -171,41 +170,4 @@ func (ps *policyState) next(changes map[string]string) (map[string]string, Polic
 		values[k] = fieldByKey(k).get(&p)
 	}
 	return values, p, nil
-}
-
-// UpdatePolicy validates changes, saves them and puts them in force
-// for the next request, with no restart. who is recorded as the one who
-// saved. It returns the new state and what changed; a *PolicyError when
-// a value is refused (nothing is then changed).
-func (s *Server) UpdatePolicy(ctx context.Context, changes map[string]string, who string) (PolicyState, []PolicyChange, error) {
-	ps := &s.policy
-	ps.mu.Lock()
-	if err := s.reloadPolicyLocked(ctx); err != nil { // another node's change, cluster.go
-		s.log.Warn().Err(err).Msg("server: the saved settings could not be read again; changing the ones in force here")
-	}
-	values, p, perr := ps.next(changes)
-	if perr != nil {
-		ps.mu.Unlock()
-		return PolicyState{}, nil, perr
-	}
-	var diff []PolicyChange
-	for _, f := range policyFields {
-		if from, to := f.get(&ps.effective), f.get(&p); from != to {
-			diff = append(diff, PolicyChange{Key: f.key, Label: f.label, From: from, To: to})
-		}
-	}
-	doc := policyDoc{Version: 1, Values: values, UpdatedAt: s.now().UTC(), UpdatedBy: who}
-	raw, err := json.Marshal(doc)
-	if err == nil {
-		err = s.Store.PutSetting(ctx, PolicySetting, raw)
-	}
-	if err == nil {
-		ps.doc = doc
-		err = s.apply(p)
-	}
-	ps.mu.Unlock()
-	if err != nil {
-		return PolicyState{}, nil, err
-	}
-	return s.Policy(), diff, nil
 }

@@ -32,7 +32,7 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) authcore.St
 		{"Consents", testConsents},
 		{"Sessions", testSessions},
 		{"Scopes", testScopes},
-		{"Settings", testSettings},
+		{"Settings", testSettings}, {"SettingSwap", testSettingSwap}, {"SettingSwapRace", testSettingSwapRace}, // settingswap.go
 		{"SigningKeys", testSigningKeys},
 		{"AuthCodes", testAuthCodes},
 		{"Grants", testGrants},

@@ -1197,6 +1197,11 @@ export interface Settings {
   policy: Setting[]
   updated_at?: string
   updated_by?: string
+  /**
+   * Revision counts the saves of the policy; UpdateSettings given it
+   * back refuses to save over a newer one (409, SettingsChangedMessage).
+   */
+  revision: number
   /** Changed lists what UpdateSettings changed (only in its answer). */
   changed?: SettingChange[]
   instance: InstanceFacts
@@ -1209,6 +1214,14 @@ export interface Settings {
  */
 export interface SettingsInput {
   values: Record<string, string> | null
+  /**
+   * Revision, when set, is Settings.Revision as the values were
+   * edited from: if the settings were saved since (on another node, or
+   * by another administrator), nothing is saved and the answer is a
+   * 409 conflict. Without it the values are applied to what is saved
+   * now (the CLI).
+   */
+  revision?: number
 }
 
 /** Status is what the Dashboard shows about the running instance. (Go: app.Status) */

@@ -319,8 +319,11 @@ export interface Api {
   settings(): Promise<Settings>
   /** Validates values (by key) without saving; the problems by key, empty when all would be accepted. */
   checkSettings(values: Record<string, string>): Promise<Record<string, string>>
-  /** Saves and applies values at once, with no restart; the answer lists what changed. */
-  updateSettings(values: Record<string, string>): Promise<Settings>
+  /**
+   * Saves and applies values at once, with no restart; the answer lists what changed. With revision (Settings.revision
+   * as loaded), a save over settings changed elsewhere since is refused (409, isChangedElsewhere).
+   */
+  updateSettings(values: Record<string, string>, revision?: number): Promise<Settings>
   /** The --tls-auto local CA certificate, PEM (never a key). */
   tlsCA(): Promise<string>
 }
@@ -457,7 +460,7 @@ export function createApi(transport: Transport): Api {
 
     settings: async () => settingsOf(await go('Settings')),
     checkSettings: async (values) => (await go('CheckSettings', { values })) ?? {},
-    updateSettings: async (values) => settingsOf(await go('UpdateSettings', { values })),
+    updateSettings: async (values, revision) => settingsOf(await go('UpdateSettings', revision === undefined ? { values } : { values, revision })),
     tlsCA: async () => String(await go('TLSCA')),
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest'
-import { createApi, type Settings } from './api'
-import { changedValues, checkSettingsForm, defaultsForm, describeChanges, durationWords, formFromSettings, parseDuration, perSecond, sourceText } from './settings'
+import { ApiError, createApi, type Settings } from './api'
+import { changedValues, checkSettingsForm, defaultsForm, describeChanges, durationWords, formFromSettings, isChangedElsewhere, parseDuration, perSecond, sourceText } from './settings'
 
 function settings(): Settings {
   return {
@@ -12,6 +12,7 @@ function settings(): Settings {
       { key: 'lockout_threshold', label: 'Failed logins before an account locks', kind: 'count', value: '5', default: '5', source: 'built-in', min: '1', max: '100' },
       { key: 'audit_retention', label: 'Audit retention', kind: 'duration', value: '90d', default: 'forever', source: 'flag', flag: '--audit-retention', min: '1d', max: '3650d' },
     ],
+    revision: 3,
     instance: { issuer: 'http://127.0.0.1:8421', addresses: [], data_dir: '/d', mode: 'serve', signing_algorithms: ['ES256'], tls: { enabled: false, mode: 'off', ca_available: false } },
   }
 }
@@ -87,6 +88,19 @@ describe('settings api', () => {
     expect(call).toHaveBeenCalledWith('CheckSettings', [{ values: { access_token_ttl: '5m' } }])
     await api.updateSettings({ lockout_threshold: '3' })
     expect(call).toHaveBeenCalledWith('UpdateSettings', [{ values: { lockout_threshold: '3' } }])
+    await api.updateSettings({ lockout_threshold: '4' }, 7)
+    expect(call).toHaveBeenCalledWith('UpdateSettings', [{ values: { lockout_threshold: '4' }, revision: 7 }])
     expect(await api.tlsCA()).toContain('BEGIN CERTIFICATE')
+  })
+})
+
+describe('a save refused because the settings changed elsewhere', () => {
+  it('is told by the 409 in a browser and by the words in the window', () => {
+    expect(isChangedElsewhere(new ApiError('UpdateSettings', 'whatever the proxy says', 409))).toBe(true)
+    expect(isChangedElsewhere(new ApiError('UpdateSettings', 'the settings were changed elsewhere (…)', 400))).toBe(false)
+    expect(isChangedElsewhere(new ApiError('UpdateSettings', 'the settings were changed elsewhere (on another node…'))).toBe(true)
+    expect(isChangedElsewhere(new Error('the settings were changed elsewhere (on another node…'))).toBe(true)
+    expect(isChangedElsewhere(new ApiError('UpdateSettings', 'access_token_ttl: too long', 400))).toBe(false)
+    expect(isChangedElsewhere('a string')).toBe(false)
   })
 })

@@ -2,7 +2,7 @@
 // (which decides: its CheckSettings answers the bounds in words), what
 // changed, and the words each field explains itself with.
 
-import type { Setting, SettingChange, Settings } from './api'
+import { ApiError, type Setting, type SettingChange, type Settings } from './api'
 
 /** The form's values, by setting key, as typed. */
 export type SettingsForm = Record<string, string>
@@ -133,4 +133,13 @@ export function perSecond(rate: string): number {
   if (!m) return NaN
   const per = m[2].startsWith('h') ? 3600 : m[2].startsWith('m') ? 60 : 1
   return Number(m[1]) / per
+}
+
+/**
+ * Whether a save was refused because the settings were saved elsewhere (another node, another administrator) since
+ * they were loaded: 409 in a browser; in the window, which has no status, Go's words (app.SettingsChangedMessage).
+ */
+export function isChangedElsewhere(err: unknown): boolean {
+  if (err instanceof ApiError && err.status !== undefined) return err.status === 409
+  return err instanceof Error && err.message.startsWith('the settings were changed elsewhere')
 }
