@@ -1,14 +1,10 @@
 package app_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/latchkey/latchkey/app"
 )
@@ -18,22 +14,8 @@ import (
 // r is refused with 409 and the console's "changed elsewhere" words,
 // and changes nothing. Reloaded, the second saves from the new revision.
 func TestSettingsSaveFromStaleRevision(t *testing.T) {
-	a, srv := newAppServer(t)
-	if err := app.EnsureConsoleClient(context.Background(), srv); err != nil {
-		t.Fatal(err)
-	}
-	h := console(t, a)
-	admin, err := a.CreateFirstAdmin(app.UserInput{Username: "root", Password: "correct horse battery"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now()
-	tok, err := srv.Keys.Sign("", "at+jwt", atClaims{Scope: "openid latchkey:admin", ClientID: app.ConsoleClientID, RegisteredClaims: jwt.RegisteredClaims{
-		Issuer: issuer, Subject: admin.ID, Audience: jwt.ClaimStrings{issuer}, ID: "conflict-test",
-		IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(time.Minute))}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := newAdminConsole(t)
+	a, h, tok := c.a, c.h, c.token(c.admin.ID, nil)
 	loaded, err := a.Settings()
 	if err != nil {
 		t.Fatal(err)

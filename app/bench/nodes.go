@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/latchkey/latchkey/authcore/testsupport/pgtest"
 )
 
 // NodesKey is the figure key of a figure measured on n nodes sharing one
@@ -44,22 +42,11 @@ func (r *runner) nodes(ctx context.Context) error {
 		fmt.Fprintln(r.cfg.Progress, "  left out (no -nodes)")
 		return nil
 	}
-	c, err := pgtest.Start()
+	c, pm, dsn, err := startPG("lkbench_nodes")
 	if err != nil {
 		return err
 	}
 	defer c.Stop()
-	pm, err := c.PID()
-	if err != nil {
-		return err
-	}
-	if err := pinTree(pm, serverCore); err != nil {
-		return err
-	}
-	dsn, err := c.CreateDatabase("lkbench_nodes")
-	if err != nil {
-		return err
-	}
 	dir := filepath.Join(r.cfg.Work, "nodes")
 	first := filepath.Join(dir, "n1", "data")
 	if err := os.MkdirAll(first, 0o700); err != nil {

@@ -33,22 +33,11 @@ func (r *runner) postgres(ctx context.Context) error {
 		fmt.Fprintln(r.cfg.Progress, "  left out (-pg=false)")
 		return nil
 	}
-	c, err := pgtest.Start()
+	c, pm, dsn, err := startPG("lkbench")
 	if err != nil {
 		return err
 	}
 	defer c.Stop()
-	pm, err := c.PID()
-	if err != nil {
-		return err
-	}
-	if err := pinTree(pm, serverCore); err != nil {
-		return err
-	}
-	dsn, err := c.CreateDatabase("lkbench")
-	if err != nil {
-		return err
-	}
 	r.data = filepath.Join(r.cfg.Work, "pg", "data")
 	if err := os.MkdirAll(filepath.Dir(r.data), 0o700); err != nil {
 		return err
@@ -69,6 +58,30 @@ func (r *runner) postgres(ctx context.Context) error {
 	defer func() { r.cfg.Plan = saved }()
 	return r.storeFigures(ctx, srv.URL, "PostgreSQL: ", map[string]string{
 		KeyCC + "8": KeyPGCC, KeyIntro + "8": KeyPGIntro, KeyRevoke: KeyPGRevoke, KeyExchange: KeyPGExchange, KeyRefresh: KeyPGRefresh})
+}
+
+// startPG starts a private PostgreSQL cluster (the tests' pgtest
+// helper), pins it to the server core, so the database's own CPU is
+// counted in "server CPU", and creates database name. It returns the
+// cluster, its postmaster's pid and the database's DSN.
+func startPG(name string) (*pgtest.Cluster, int, string, error) {
+	c, err := pgtest.Start()
+	if err != nil {
+		return nil, 0, "", err
+	}
+	pm, err := c.PID()
+	if err == nil {
+		err = pinTree(pm, serverCore)
+	}
+	var dsn string
+	if err == nil {
+		dsn, err = c.CreateDatabase(name)
+	}
+	if err != nil {
+		c.Stop()
+		return nil, 0, "", err
+	}
+	return c, pm, dsn, nil
 }
 
 // storeFigures measures the figures whose cost is the store's, on the

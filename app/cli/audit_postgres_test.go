@@ -4,11 +4,8 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"testing/fstest"
 
 	"github.com/jackc/pgx/v5"
-
-	"github.com/latchkey/latchkey/authcore/testsupport/pgtest"
 )
 
 // TestAuditOnPostgresCluster: two nodes on one database record into one
@@ -16,18 +13,9 @@ import (
 // their node, `audit verify` checks both chains, and a row edited behind
 // their backs is reported with the node it belongs to.
 func TestAuditOnPostgresCluster(t *testing.T) {
-	dsn := pgtest.Schema(t)
-	t.Setenv("LATCHKEY_ENCRYPTION_KEY", strings.Repeat("ab", 32))
-	if code, _, errOut := runCLI(t, "", "migrate", "up", "--store", dsn); code != 0 {
-		t.Fatalf("migrate up: %s", errOut)
-	}
+	dsn := migratedSchema(t)
 	for _, node := range []string{"node-a", "node-b"} {
-		f := serveFlags{addr: "127.0.0.1:0"}
-		f.common = common{data: t.TempDir(), logFormat: "json", logLevel: "error", storeFlags: storeFlags{store: dsn, nodeID: node}}
-		in, err := start(&f, fstest.MapFS{}, "serve")
-		if err != nil {
-			t.Fatal(err)
-		}
+		in := serveNode(t, dsn, node)
 		client, secret := serviceClient(t, in)
 		if tok := clientCredentials(t, in.issuer, client.ID, secret); tok == "" {
 			t.Fatal("no token")

@@ -4,9 +4,7 @@ import (
 	"context"
 	"net"
 	"net/http"
-	"strings"
 	"testing"
-	"testing/fstest"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -15,7 +13,6 @@ import (
 	"github.com/latchkey/latchkey/audit/monitor"
 	"github.com/latchkey/latchkey/authcore/login"
 	"github.com/latchkey/latchkey/authcore/testsupport"
-	"github.com/latchkey/latchkey/authcore/testsupport/pgtest"
 )
 
 // TestClusterBackgroundWorkOnce: two serve nodes on one PostgreSQL
@@ -24,22 +21,13 @@ import (
 // node's events; audit retention pruning runs on that node only. When it
 // stops, the other node takes both jobs over.
 func TestClusterBackgroundWorkOnce(t *testing.T) {
-	dsn := pgtest.Schema(t)
-	t.Setenv("LATCHKEY_ENCRYPTION_KEY", strings.Repeat("ab", 32))
-	if code, _, errOut := runCLI(t, "", "migrate", "up", "--store", dsn); code != 0 {
-		t.Fatalf("migrate up: %s", errOut)
-	}
+	dsn := migratedSchema(t)
 	ctx := context.Background()
 	archive(t, dsn, "archive-1", 3)
 	nodes := make([]*instance, 2)
 	stopped := map[*instance]bool{}
 	for i, id := range []string{"node-a", "node-b"} {
-		f := serveFlags{addr: "127.0.0.1:0"}
-		f.common = common{data: t.TempDir(), logFormat: "json", logLevel: "error", storeFlags: storeFlags{store: dsn, nodeID: id}}
-		in, err := start(&f, fstest.MapFS{}, "serve")
-		if err != nil {
-			t.Fatal(err)
-		}
+		in := serveNode(t, dsn, id)
 		t.Cleanup(func() {
 			if !stopped[in] {
 				in.stop()
