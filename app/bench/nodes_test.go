@@ -5,6 +5,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -25,22 +26,10 @@ func TestParseNodes(t *testing.T) {
 		{in: "1,x", bad: true},
 	} {
 		got, err := ParseNodes(tc.in)
-		if (err != nil) != tc.bad || !equalInts(got, tc.want) {
+		if (err != nil) != tc.bad || !slices.Equal(got, tc.want) {
 			t.Errorf("ParseNodes(%q) = %v, %v; want %v, error %v", tc.in, got, err, tc.want, tc.bad)
 		}
 	}
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestSpreadOverNodes drives the client_credentials op of three "nodes"
