@@ -81,6 +81,7 @@ type Storage interface {
 	IdentityProviders
 	PushedRequests
 	DeviceCodes
+	BackchannelRequests // ciba.go
 	Counters
 	Cluster                  // cluster.go
 	Factors                  // factor.go

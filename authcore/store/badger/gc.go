@@ -34,6 +34,8 @@ var expirable = []struct {
 	{kindDevice, true, 0},
 	{kindDeviceUser, false, 0},
 	{kindPasskeyChal, true, 0},
+	{kindCIBA, true, 0},
+	{kindCIBAUser, false, 0},
 }
 
 // gcBatch bounds the writes of one transaction.

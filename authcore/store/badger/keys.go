@@ -39,6 +39,8 @@ const (
 	kindDeviceUser    = "device-user"     // <user code> -> device code hash
 	kindFactor        = "factor"          // <user>/<factor id>: second factors
 	kindPasskeyChal   = "passkey-chal"    // <challenge hash>: one WebAuthn ceremony
+	kindCIBA          = "ciba"            // <auth_req_id hash>: backchannel requests
+	kindCIBAUser      = "ciba-user"       // <user>/<auth_req_id hash> index
 )
 
 // key builds the key of one record of kind.

@@ -31,6 +31,7 @@ var expirable = []struct {
 	{"nonces", 0}, {"pushed_requests", 0}, {"device_codes", 0},
 	{"counters", 0},
 	{"passkey_challenges", 0},
+	{"backchannel_requests", 0},
 }
 
 // GarbageCollect removes the records of every expirable kind whose expiry

@@ -53,6 +53,7 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) authcore.St
 		{"PushedRequests", testPushedRequests},
 		{"DeviceCodes", testDeviceCodes},
 		{"DeviceRedeemRace", testDeviceRedeemRace},
+		{"BackchannelRequests", testBackchannelRequests}, {"BackchannelRedeemRace", testBackchannelRedeemRace}, // ciba.go
 		{"Counters", testCounters}, {"CounterRace", testCounterRace},
 		{"KeysetSwap", testKeysetSwap}, {"Leases", testLeases}, {"Heartbeats", testHeartbeats}, // cluster.go
 		{"Factors", testFactors},
