@@ -40,7 +40,7 @@ const (
 // the one list help texts name; the caller owns the slice.
 func SupportedGrants() []string {
 	return []string{GrantAuthorizationCode, GrantRefreshToken, GrantClientCredentials,
-		GrantDeviceCode, GrantTokenExchange, GrantJWTBearer}
+		GrantDeviceCode, GrantTokenExchange, GrantJWTBearer, GrantCIBA}
 }
 
 // Client is a registered OAuth client. Secrets are never stored: only
@@ -146,6 +146,13 @@ type Client struct {
 	// client's redirect URIs (OIDC Registration §5); its host is the
 	// client's sector. "" uses the redirect URI's host.
 	SectorIdentifierURI string
+	// BackchannelTokenDeliveryMode is how a CIBA client learns that its
+	// request was decided (CIBA Core 1.0 §4, §5): CIBAPoll or CIBAPing;
+	// "" for clients without the CIBA grant.
+	BackchannelTokenDeliveryMode string
+	// BackchannelClientNotificationEndpoint receives the ping of a
+	// ping-mode CIBA client (CIBA Core 1.0 §10.2).
+	BackchannelClientNotificationEndpoint string
 }
 
 // TLSClientAuth is the expected subject of a tls_client_auth client's

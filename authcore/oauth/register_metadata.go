@@ -53,6 +53,7 @@ type clientMetadata struct {
 	// subjects, registry_pairwise.go.
 	SubjectType         string `json:"subject_type,omitempty"`
 	SectorIdentifierURI string `json:"sector_identifier_uri,omitempty"`
+	cibaMetadata               // registry_ciba.go
 }
 
 // registrationRequest is a POST /register or PUT /register/{id} body:
@@ -160,6 +161,9 @@ func (s *Server) spec(req registrationRequest) (ClientSpec, error) {
 	if err := checkBackchannel(spec.BackchannelLogoutURI); err != nil {
 		return ClientSpec{}, bad("backchannel_logout_uri %v", err)
 	}
+	if err := cibaSpec(m.cibaMetadata, &spec); err != nil { // registry_ciba.go
+		return ClientSpec{}, err
+	}
 	return spec, nil
 }
 
@@ -217,5 +221,6 @@ func metadataOf(c authcore.Client) clientMetadata {
 	if c.JWKS != "" {
 		m.JWKS = json.RawMessage(c.JWKS)
 	}
+	m.cibaMetadata = cibaMetadataOf(c) // registry_ciba.go
 	return m
 }

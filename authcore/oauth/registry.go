@@ -108,6 +108,18 @@ type ClientSpec struct {
 	// selfRegistered marks a dynamic registration (RFC 7591): its
 	// sector_identifier_uri is fetched through the egress guard.
 	selfRegistered bool
+
+	// BackchannelTokenDeliveryMode is poll or ping for a client with the
+	// CIBA grant (CIBA Core 1.0 §4); push is not supported.
+	BackchannelTokenDeliveryMode string
+	// BackchannelClientNotificationEndpoint is the ping target (CIBA Core
+	// 1.0 §4): https, or http on loopback when the issuer is loopback.
+	BackchannelClientNotificationEndpoint string
+	// BackchannelAuthenticationRequestSigningAlg and
+	// BackchannelUserCodeParameter (CIBA Core 1.0 §4) are refused when
+	// set: Latchkey takes neither signed CIBA requests nor user codes.
+	BackchannelAuthenticationRequestSigningAlg string
+	BackchannelUserCodeParameter               bool
 }
 
 // CreateClient validates spec and registers a client with a

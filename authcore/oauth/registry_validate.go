@@ -68,6 +68,10 @@ func (s *Server) validateSpec(ctx context.Context, spec ClientSpec) (authcore.Cl
 			if c.Type == authcore.Public {
 				return c, bad("public clients cannot use client_credentials (OAuth 2.1 §4.2)")
 			}
+		case authcore.GrantCIBA:
+			if c.Type == authcore.Public {
+				return c, bad("public clients cannot use CIBA (CIBA Core 1.0 §4: confidential clients only)")
+			}
 		case authcore.GrantTokenExchange, authcore.GrantJWTBearer:
 			if c.Type == authcore.Public {
 				return c, bad("public clients cannot use token exchange or the JWT bearer grant")
@@ -100,6 +104,9 @@ func (s *Server) validateSpec(ctx context.Context, spec ClientSpec) (authcore.Cl
 		return c, err
 	}
 	if err := validateFAPISpec(&c, spec); err != nil { // fapi.go
+		return c, err
+	}
+	if err := s.validateCIBASpec(&c, spec); err != nil { // registry_ciba.go
 		return c, err
 	}
 	c.RequireMFA = spec.RequireMFA

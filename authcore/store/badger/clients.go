@@ -55,6 +55,8 @@ type clientV1 struct {
 	DetailsTypes      []string  `json:"authorization_details_types,omitempty"`
 	SubjectType       string    `json:"subject_type,omitempty"`
 	SectorURI         string    `json:"sector_identifier_uri,omitempty"`
+	CIBAMode          string    `json:"backchannel_token_delivery_mode,omitempty"`
+	CIBANotify        string    `json:"backchannel_client_notification_endpoint,omitempty"`
 }
 
 func clientRecord(c authcore.Client) clientV1 {
@@ -86,6 +88,7 @@ func clientRecord(c authcore.Client) clientV1 {
 		RequirePAR: c.RequirePushedAuthorizationRequests, FAPI: c.FAPI, RequireMFA: c.RequireMFA,
 		DetailsTypes: c.AuthorizationDetailsTypes,
 		SubjectType:  c.SubjectType, SectorURI: c.SectorIdentifierURI,
+		CIBAMode: c.BackchannelTokenDeliveryMode, CIBANotify: c.BackchannelClientNotificationEndpoint,
 	}
 }
 
@@ -120,6 +123,7 @@ func (r clientV1) domain() authcore.Client {
 		RequirePushedAuthorizationRequests: r.RequirePAR, FAPI: r.FAPI, RequireMFA: r.RequireMFA,
 		AuthorizationDetailsTypes: r.DetailsTypes,
 		SubjectType:               r.SubjectType, SectorIdentifierURI: r.SectorURI,
+		BackchannelTokenDeliveryMode: r.CIBAMode, BackchannelClientNotificationEndpoint: r.CIBANotify,
 	}
 }
 

@@ -44,6 +44,8 @@ type clientDocV1 struct {
 	DetailsTypes    []string               `json:"authorization_details_types,omitempty"`
 	SubjectType     string                 `json:"subject_type,omitempty"`
 	SectorURI       string                 `json:"sector_identifier_uri,omitempty"`
+	CIBAMode        string                 `json:"backchannel_token_delivery_mode,omitempty"`
+	CIBANotify      string                 `json:"backchannel_client_notification_endpoint,omitempty"`
 }
 
 const clientCols = `id, type, doc, secret_hash, prev_secret_hash, prev_secret_expires, registration_token_hash, created_at, updated_at`
@@ -63,6 +65,7 @@ func clientArgs(c authcore.Client) []any {
 		RequirePAR: c.RequirePushedAuthorizationRequests, FAPI: c.FAPI, RequireMFA: c.RequireMFA,
 		DetailsTypes: c.AuthorizationDetailsTypes,
 		SubjectType:  c.SubjectType, SectorURI: c.SectorIdentifierURI,
+		CIBAMode: c.BackchannelTokenDeliveryMode, CIBANotify: c.BackchannelClientNotificationEndpoint,
 	}
 	return []any{c.ID, string(c.Type), jsonDoc(doc), c.SecretHash, c.PrevSecretHash,
 		ts(c.PrevSecretExpires), c.RegistrationTokenHash, c.CreatedAt, c.UpdatedAt}
@@ -96,6 +99,7 @@ func scanClient(row pgx.Row) (authcore.Client, error) {
 	c.RequirePushedAuthorizationRequests, c.FAPI, c.RequireMFA = d.RequirePAR, d.FAPI, d.RequireMFA
 	c.AuthorizationDetailsTypes = d.DetailsTypes
 	c.SubjectType, c.SectorIdentifierURI = d.SubjectType, d.SectorURI
+	c.BackchannelTokenDeliveryMode, c.BackchannelClientNotificationEndpoint = d.CIBAMode, d.CIBANotify
 	return c, nil
 }
 

@@ -30,15 +30,17 @@ func newClient(id string, now time.Time) authcore.Client {
 		AccessTokenTTL:            5 * time.Minute,
 		RefreshTokenTTL:           24 * time.Hour,
 
-		IDTokenSignedResponseAlg:          "PS256",
-		AuthorizationSignedResponseAlg:    "EdDSA",
-		PostLogoutRedirectURIs:            []string{"https://app.example/bye"},
-		BackchannelLogoutURI:              "https://app.example/backchannel",
-		BackchannelLogoutSessionRequired:  true,
-		FrontchannelLogoutURI:             "https://app.example/frontchannel",
-		FrontchannelLogoutSessionRequired: true,
-		CreatedAt:                         now,
-		UpdatedAt:                         now,
+		IDTokenSignedResponseAlg:              "PS256",
+		AuthorizationSignedResponseAlg:        "EdDSA",
+		PostLogoutRedirectURIs:                []string{"https://app.example/bye"},
+		BackchannelLogoutURI:                  "https://app.example/backchannel",
+		BackchannelLogoutSessionRequired:      true,
+		FrontchannelLogoutURI:                 "https://app.example/frontchannel",
+		FrontchannelLogoutSessionRequired:     true,
+		BackchannelTokenDeliveryMode:          authcore.CIBAPing,
+		BackchannelClientNotificationEndpoint: "https://app.example/ciba",
+		CreatedAt:                             now,
+		UpdatedAt:                             now,
 	}
 }
 
