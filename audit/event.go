@@ -93,6 +93,14 @@ const (
 	// sign-in is refused.
 	PasskeyCloneSuspected Type = "passkey.clone_suspected"
 
+	// BackchannelRequested is a CIBA authentication request accepted at
+	// /bc-authorize (details.request: the request's hash, scope);
+	// BackchannelNotified one ping to a client's notification endpoint or
+	// one call of the authentication-channel webhook (details.target:
+	// "ping" or "channel"), successful or given up.
+	BackchannelRequested Type = "ciba.requested"
+	BackchannelNotified  Type = "ciba.notified"
+
 	// AlertRaised is recorded by the monitoring rules when one of them
 	// fires (brute force, token reuse, invalid_client spike, key age).
 	AlertRaised Type = "alert.raised"

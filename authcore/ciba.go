@@ -33,6 +33,11 @@ type BackchannelRequest struct {
 	// notification endpoint. It is the client's secret for its own
 	// endpoint, kept only until the request expires.
 	NotificationToken string
+	// PingSeed, in ping mode, is the random value the auth_req_id was
+	// derived from under the OAuth server's secret key, so the ping can
+	// name the auth_req_id (CIBA Core 1.0 §10.2) without it being
+	// stored; "" in poll mode.
+	PingSeed string
 	// Status is pending, approved or denied (the device grant's states).
 	Status DeviceStatus
 	// SessionID, AuthTime, ACR and AMR describe the sign-in that

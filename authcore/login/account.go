@@ -34,6 +34,7 @@ func (m *Manager) mountAccount(mux *http.ServeMux) {
 	mux.HandleFunc("POST /account/totp/confirm", m.handleAccountTOTPConfirm)
 	mux.HandleFunc("POST /account/totp/remove", m.handleAccountTOTPRemove)
 	mux.HandleFunc("POST /account/recovery", m.handleAccountRecovery)
+	mux.HandleFunc("POST /account/backchannel", m.handleAccountBackchannel) // account_ciba.go
 }
 
 // accountView is what the account page shows.
@@ -47,6 +48,7 @@ type accountView struct {
 	HasFactor   bool          // a second factor, so recovery codes make sense
 	Sessions    []sessionView
 	Consents    []consentView
+	Backchannel []backchannelView // pending CIBA requests, account_ciba.go
 }
 
 type passkeyView struct {
@@ -71,6 +73,8 @@ var notices = map[string]string{
 	"consent-withdrawn": "The application's access was withdrawn.",
 	"totp-added":        "The authenticator app was added.",
 	"totp-removed":      "The authenticator app was removed.",
+	"ciba-approved":     "The request was approved. The application can now continue.",
+	"ciba-denied":       "The request was denied.",
 }
 
 // serveAccount is GET /account: the signed-in user's own settings.
@@ -144,6 +148,9 @@ func (m *Manager) accountView(ctx context.Context, cur authcore.Session, u authc
 		seen, seenIP := s.LastSeen()
 		v.Sessions = append(v.Sessions, sessionView{SID: s.SID(), Device: device(s.UserAgent), IP: s.RemoteIP,
 			SignedIn: stamp(s.AuthTime), Method: method(s), LastSeen: stamp(seen), LastIP: seenIP, Current: s.ID == cur.ID})
+	}
+	if v.Backchannel, err = m.backchannelViews(ctx, u.ID); err != nil {
+		return v, err
 	}
 	consents, err := m.store.ListConsents(ctx, u.ID)
 	if err != nil {

@@ -91,6 +91,10 @@ type Config struct {
 	// logout); the server wires it to OIDC back-channel logout. It must
 	// not block.
 	OnSessionEnded func(ctx context.Context, s authcore.Session, reason string)
+	// OnBackchannelDecided is called after the user approved or denied a
+	// CIBA request on the account page; the server wires it to the OAuth
+	// package's ping delivery. It must not block.
+	OnBackchannelDecided func(ctx context.Context, r authcore.BackchannelRequest)
 
 	// TOTPIssuer is the name authenticator apps show for codes of this
 	// server ("Latchkey"); the server sets its issuer's host.

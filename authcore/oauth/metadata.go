@@ -41,6 +41,8 @@ func (s *Server) Metadata(ctx context.Context) map[string]any {
 		"introspection_endpoint_auth_methods_supported":  introspectionAuthMethods,
 		"authorization_response_iss_parameter_supported": true,
 	}
+	s.cibaMetadata(m) // CIBA: metadata_ciba.go
+
 	s.federationMetadata(m)   // jwt-bearer, token_exchange_external.go
 	s.bindingMetadata(m)      // DPoP, mTLS, registration: metadata_binding.go
 	s.parMetadata(m)          // PAR, JAR, device grant: metadata_par.go

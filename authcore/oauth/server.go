@@ -126,6 +126,9 @@ type Config struct {
 	// SectorFetch configures the fetch of sector_identifier_uri at
 	// registration (registry_pairwise.go).
 	SectorFetch SectorFetchConfig
+	// CIBA configures backchannel authentication (CIBA Core 1.0,
+	// ciba.go); it runs when OpenID is set, unless disabled.
+	CIBA CIBAConfig
 }
 
 // Server is the OAuth 2.1 authorization server. It is safe for concurrent
@@ -159,6 +162,7 @@ type Server struct {
 	// subjects computes pairwise sub values (subject.go).
 	sector   sectorClients
 	subjects authcore.Subjects
+	ciba     *cibaNotifier // pings and the channel webhook, ciba_notify.go
 }
 
 // New checks cfg, fills defaults, loads (or creates, on first start) the
@@ -186,8 +190,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		authcore.GrantRefreshToken:      s.refresh,
 		authcore.GrantTokenExchange:     s.tokenExchange,
 		authcore.GrantDeviceCode:        s.deviceToken, // token_device.go
+		authcore.GrantCIBA:              s.cibaToken,   // token_ciba.go
 	}
 	s.authz = &Authorizer{s: s}
+	s.ciba = newCIBANotifier(cfg.CIBA)
 	pepper, err := s.loadPepper(ctx)
 	if err != nil {
 		return nil, err
@@ -273,6 +279,7 @@ func (s *Server) Mount(mux *http.ServeMux) {
 	mux.Handle("/.well-known/oauth-authorization-server", methodNotAllowed("GET, HEAD"))
 	s.mountRegistration(mux) // RFC 7591, RFC 7592: register.go
 	s.mountPARDevice(mux)    // RFC 9126, RFC 8628: par.go, device.go
+	s.mountCIBA(mux)         // CIBA Core 1.0: ciba.go
 }
 
 // record emits an audit event stamped with the clock and the request.

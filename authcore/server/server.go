@@ -61,6 +61,10 @@ type Config struct {
 	// Device configures the device authorization grant (RFC 8628); see
 	// oauth.DeviceConfig.
 	Device oauth.DeviceConfig
+	// CIBA configures backchannel authentication (CIBA Core 1.0): the
+	// authentication-channel webhook, lifetimes, pings; see
+	// oauth.CIBAConfig.
+	CIBA oauth.CIBAConfig
 	// BackchannelAllowPrivate lets back-channel logout tokens of
 	// dynamically registered clients reach loopback, private and
 	// link-local addresses (oidc.Config.BackchannelAllowPrivate); those
@@ -180,6 +184,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		OnSessionEnded: func(ctx context.Context, sess authcore.Session, reason string) {
 			s.OIDC.SessionEnded(ctx, sess, reason)
 		},
+		// CIBA ping mode: the client is told the user decided.
+		OnBackchannelDecided: func(ctx context.Context, r authcore.BackchannelRequest) {
+			s.OAuth.BackchannelDecided(ctx, r)
+		},
 	})
 	if err != nil {
 		return nil, err
@@ -204,6 +212,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		Device:            cfg.Device,
 		CounterTTL:        sharedStaleness(cfg.Store), // cluster.go
 		SectorFetch:       cfg.SectorFetch,
+		CIBA:              cfg.CIBA,
 	})
 	if err != nil {
 		return nil, err

@@ -23,6 +23,7 @@ type cibaV1 struct {
 	ACRValues         []string  `json:"acr_values,omitempty"`
 	BindingMessage    string    `json:"binding_message,omitempty"`
 	NotificationToken string    `json:"notification_token,omitempty"`
+	PingSeed          string    `json:"ping_seed,omitempty"`
 	Status            string    `json:"status"`
 	SessionID         string    `json:"sid,omitempty"`
 	AuthTime          time.Time `json:"auth_time"`
@@ -44,7 +45,7 @@ type cibaIndexV1 struct {
 func cibaRecord(r authcore.BackchannelRequest) cibaV1 {
 	return cibaV1{Hash: r.Hash, ClientID: r.ClientID, UserID: r.UserID, Scopes: slices.Clone(r.Scopes),
 		ACRValues: slices.Clone(r.ACRValues), BindingMessage: r.BindingMessage, NotificationToken: r.NotificationToken,
-		Status: string(r.Status), SessionID: r.SessionID, AuthTime: r.AuthTime, ACR: r.ACR, AMR: slices.Clone(r.AMR),
+		PingSeed: r.PingSeed, Status: string(r.Status), SessionID: r.SessionID, AuthTime: r.AuthTime, ACR: r.ACR, AMR: slices.Clone(r.AMR),
 		Interval: int64(r.Interval), LastPoll: r.LastPoll, Redeemed: r.Redeemed, GrantID: r.GrantID,
 		ExpiresAt: r.ExpiresAt, CreatedAt: r.CreatedAt}
 }
@@ -52,7 +53,7 @@ func cibaRecord(r authcore.BackchannelRequest) cibaV1 {
 func (r cibaV1) domain() authcore.BackchannelRequest {
 	return authcore.BackchannelRequest{Hash: r.Hash, ClientID: r.ClientID, UserID: r.UserID, Scopes: r.Scopes,
 		ACRValues: r.ACRValues, BindingMessage: r.BindingMessage, NotificationToken: r.NotificationToken,
-		Status: authcore.DeviceStatus(r.Status), SessionID: r.SessionID, AuthTime: r.AuthTime, ACR: r.ACR, AMR: r.AMR,
+		PingSeed: r.PingSeed, Status: authcore.DeviceStatus(r.Status), SessionID: r.SessionID, AuthTime: r.AuthTime, ACR: r.ACR, AMR: r.AMR,
 		Interval: time.Duration(r.Interval), LastPoll: r.LastPoll, Redeemed: r.Redeemed, GrantID: r.GrantID,
 		ExpiresAt: r.ExpiresAt, CreatedAt: r.CreatedAt}
 }

@@ -16,6 +16,7 @@ type cibaDocV1 struct {
 	Scopes         []string  `json:"scopes,omitempty"`
 	ACRValues      []string  `json:"acr_values,omitempty"`
 	BindingMessage string    `json:"binding_message,omitempty"`
+	PingSeed       string    `json:"ping_seed,omitempty"`
 	SessionID      string    `json:"sid,omitempty"`
 	AuthTime       time.Time `json:"auth_time"`
 	ACR            string    `json:"acr,omitempty"`
@@ -30,7 +31,7 @@ const cibaCols = `hash, user_id, status, redeemed, doc, notification_token, expi
 func cibaAD(hash string) string { return "backchannel_requests/" + hash }
 
 func (s *Store) cibaArgs(r authcore.BackchannelRequest) []any {
-	doc := cibaDocV1{ClientID: r.ClientID, Scopes: r.Scopes, ACRValues: r.ACRValues, BindingMessage: r.BindingMessage,
+	doc := cibaDocV1{ClientID: r.ClientID, Scopes: r.Scopes, ACRValues: r.ACRValues, BindingMessage: r.BindingMessage, PingSeed: r.PingSeed,
 		SessionID: r.SessionID, AuthTime: r.AuthTime, ACR: r.ACR, AMR: r.AMR, Interval: int64(r.Interval),
 		LastPoll: r.LastPoll, GrantID: r.GrantID}
 	var tok []byte
@@ -60,7 +61,7 @@ func (s *Store) scanCIBA(row pgx.Row) (authcore.BackchannelRequest, error) {
 		r.NotificationToken = string(plain)
 	}
 	r.Status, r.ExpiresAt, r.CreatedAt = authcore.DeviceStatus(status), tv(exp), tv(created)
-	r.ClientID, r.Scopes, r.ACRValues, r.BindingMessage = d.ClientID, d.Scopes, d.ACRValues, d.BindingMessage
+	r.ClientID, r.Scopes, r.ACRValues, r.BindingMessage, r.PingSeed = d.ClientID, d.Scopes, d.ACRValues, d.BindingMessage, d.PingSeed
 	r.SessionID, r.AuthTime, r.ACR, r.AMR = d.SessionID, d.AuthTime, d.ACR, d.AMR
 	r.Interval, r.LastPoll, r.GrantID = time.Duration(d.Interval), d.LastPoll, d.GrantID
 	return r, nil

@@ -11,7 +11,7 @@ import (
 
 func backchannel(hash, user string, now, exp time.Time) authcore.BackchannelRequest {
 	return authcore.BackchannelRequest{Hash: hash, ClientID: "bank", UserID: user, Scopes: []string{"openid"},
-		ACRValues: []string{"mfa"}, BindingMessage: "Pay 12 EUR", NotificationToken: "ntok-" + hash,
+		ACRValues: []string{"mfa"}, BindingMessage: "Pay 12 EUR", NotificationToken: "ntok-" + hash, PingSeed: "seed-" + hash,
 		Status: authcore.DevicePending, Interval: 5 * time.Second, ExpiresAt: exp, CreatedAt: now}
 }
 
@@ -31,7 +31,7 @@ func testBackchannelRequests(t *testing.T, s authcore.Storage, clk *Clock) {
 	if len(list) != 2 || list[0].Hash != "b1" || list[1].Hash != "b2" {
 		t.Fatalf("list = %+v", list)
 	}
-	if g := list[0]; g.ClientID != "bank" || g.BindingMessage != "Pay 12 EUR" || g.NotificationToken != "ntok-b1" ||
+	if g := list[0]; g.ClientID != "bank" || g.BindingMessage != "Pay 12 EUR" || g.NotificationToken != "ntok-b1" || g.PingSeed != "seed-b1" ||
 		g.Status != authcore.DevicePending || g.Interval != 5*time.Second || len(g.ACRValues) != 1 || !g.ExpiresAt.Equal(exp) {
 		t.Errorf("stored request = %+v", g)
 	}

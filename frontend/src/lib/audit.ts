@@ -59,5 +59,5 @@ export const AUDIT_TYPES = [
   'token.denied', 'token.exchanged', 'refresh.reuse_detected', 'code.issued', 'code.reuse_detected', 'authorize.denied',
   'client.created', 'client.updated', 'client.deleted', 'client.secret_rotated', 'client.auth_failed', 'user.created',
   'user.updated', 'key.created', 'key.rotated', 'key.revoked', 'key.removed', 'consent.granted', 'consent.denied',
-  'session.ended', 'logout.requested', 'admin.action', 'gateway.denied', 'ratelimit.hit', 'alert.raised', 'server.started',
+  'session.ended', 'logout.requested', 'ciba.requested', 'ciba.notified', 'admin.action', 'gateway.denied', 'ratelimit.hit', 'alert.raised', 'server.started',
 ]
