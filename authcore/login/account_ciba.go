@@ -26,7 +26,7 @@ func (m *Manager) backchannelViews(ctx context.Context, userID string) ([]backch
 	}
 	var out []backchannelView
 	for _, b := range reqs {
-		if b.Status != authcore.DevicePending {
+		if b.Status != authcore.DevicePending || !m.now().Before(b.ExpiresAt) {
 			continue
 		}
 		c, err := m.store.GetClient(ctx, b.ClientID)
@@ -96,11 +96,12 @@ func (m *Manager) handleAccountBackchannel(w http.ResponseWriter, r *http.Reques
 		redirect(w, mfaURL(accountPath))
 		return
 	}
+	now := m.now()
 	b, err = m.store.UpdateBackchannelRequest(ctx, b.Hash, func(b authcore.BackchannelRequest) (authcore.BackchannelRequest, error) {
 		switch {
 		case b.UserID != u.ID:
 			return b, errNotYours
-		case b.Status != authcore.DevicePending:
+		case b.Status != authcore.DevicePending || !now.Before(b.ExpiresAt):
 			return b, authcore.ErrConsumed
 		case decision == "deny":
 			b.Status = authcore.DeviceDenied
@@ -137,7 +138,7 @@ func (m *Manager) ownBackchannel(ctx context.Context, userID, id string) (authco
 		return authcore.BackchannelRequest{}, authcore.Client{}, false, err
 	}
 	for _, b := range reqs {
-		if b.Hash != id || b.Status != authcore.DevicePending {
+		if b.Hash != id || b.Status != authcore.DevicePending || !m.now().Before(b.ExpiresAt) {
 			continue
 		}
 		c, err := m.store.GetClient(ctx, b.ClientID)

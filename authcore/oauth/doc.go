@@ -12,6 +12,8 @@
 //   - token_refresh.go: refresh_token (OAuth 2.1 §4.3);
 //   - token_device.go: the device authorization grant (RFC 8628 §3.4),
 //     whose endpoint is device.go;
+//   - token_ciba.go: the CIBA grant (CIBA Core 1.0 §10.1), whose
+//     endpoint /bc-authorize is ciba.go (pings: ciba_notify.go);
 //   - token_exchange.go: token exchange (RFC 8693) of Latchkey's own
 //     tokens, and token_exchange_external.go: of a trusted external
 //     provider's ID token (through the Federation interface);

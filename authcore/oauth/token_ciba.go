@@ -32,6 +32,8 @@ func (s *Server) cibaToken(ctx context.Context, tr *tokenRequest) (*tokenRespons
 		switch {
 		case r.ClientID != tr.client.ID || r.Redeemed:
 			return r, errInvalidGrant("auth_req_id is invalid or already used")
+		case !now.Before(r.ExpiresAt): // the server's clock decides, whatever the store's says
+			return r, newError(CodeExpiredToken, http.StatusBadRequest, "auth_req_id expired")
 		case r.Status == authcore.DeviceDenied:
 			return r, newError(CodeAccessDenied, http.StatusBadRequest, "the user denied the request")
 		case r.Status == authcore.DeviceApproved:
