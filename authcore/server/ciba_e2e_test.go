@@ -267,3 +267,33 @@ func TestCIBAApprovalNeedsMFA(t *testing.T) {
 		t.Fatalf("after the refused approval: %d %v", st, m)
 	}
 }
+
+// A private_key_jwt client authenticates at /bc-authorize and at /token
+// with client assertions (aud the issuer), as at the token endpoint.
+func TestCIBAPrivateKeyJWT(t *testing.T) {
+	e := newCIBAEnv(t)
+	k := newJWTKey(t)
+	id, _ := e.client("Signed teller", "poll", "", func(s *oauthSpec) {
+		s.AuthMethod, s.JWKS = authcore.AuthPrivateKeyJWT, k.jwks
+	})
+	form := func(extra url.Values) url.Values {
+		extra.Set("client_id", id)
+		extra.Set("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+		extra.Set("client_assertion", k.assertion(t, id, e.issuer))
+		return extra
+	}
+	st, m := e.post("/bc-authorize", "", "", form(url.Values{"scope": {"openid"}, "login_hint": {"alice"}}))
+	ar, _ := m["auth_req_id"].(string)
+	if st != 200 || ar == "" {
+		t.Fatalf("bc-authorize with a client assertion: %d %v", st, m)
+	}
+	if st, m := e.post("/bc-authorize", "", "", url.Values{"client_id": {id}, "scope": {"openid"}, "login_hint": {"alice"}}); st < 400 || m["error"] != "invalid_client" {
+		t.Fatalf("bc-authorize without the assertion: %d %v", st, m)
+	}
+	b := e.signIn()
+	page, ids := e.pending(b)
+	e.decide(b, page, ids[0], "approve")
+	if st, tok := e.post("/token", "", "", form(url.Values{"grant_type": {authcore.GrantCIBA}, "auth_req_id": {ar}})); st != 200 || tok["access_token"] == nil {
+		t.Fatalf("redemption with a client assertion: %d %v", st, tok)
+	}
+}
