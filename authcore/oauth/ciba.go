@@ -3,6 +3,7 @@ package oauth
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -60,6 +61,11 @@ type CIBAConfig struct {
 	// the channel webhook reach loopback, private and link-local
 	// addresses; pings of self-registered clients never may.
 	AllowPrivate bool
+	// AnswerFloor is the least time /bc-authorize takes to accept a
+	// request or to answer unknown_user_id (50 ms), so the two do not
+	// differ in time by more than the work past it; negative turns it
+	// off.
+	AnswerFloor time.Duration
 	// NotifyTries bounds the attempts of one ping or webhook call (3);
 	// NotifyBackoff is the first wait between them, doubling (1 s).
 	NotifyTries   int
@@ -110,7 +116,11 @@ func (s *Server) handleBackchannelAuthentication(w http.ResponseWriter, r *http.
 		s.fail(w, r, err)
 		return
 	}
+	start := time.Now()
 	resp, err := s.startCIBA(r.Context(), ca.client, p)
+	if err == nil || errors.Is(err, errUnknownUser) {
+		s.cibaFloor(r.Context(), start)
+	}
 	if err != nil {
 		s.record(r.Context(), audit.Event{Type: audit.BackchannelRequested, Outcome: audit.Failure,
 			Actor: ca.client.ID, ClientID: ca.client.ID, Reason: publicError(err).Code})
@@ -118,6 +128,26 @@ func (s *Server) handleBackchannelAuthentication(w http.ResponseWriter, r *http.
 		return
 	}
 	writeJSON(w, http.StatusOK, resp)
+}
+
+// DefaultCIBAAnswerFloor is CIBAConfig.AnswerFloor's default.
+const DefaultCIBAAnswerFloor = 50 * time.Millisecond
+
+// cibaFloor waits until AnswerFloor has passed since start: whether the
+// hint named a user is then not told by the answer's time beyond that
+// bound (the answer itself says unknown_user_id, as CIBA Core 1.0 §13
+// requires, to the authenticated client only).
+func (s *Server) cibaFloor(ctx context.Context, start time.Time) {
+	floor := orDefault(s.cfg.CIBA.AnswerFloor, DefaultCIBAAnswerFloor)
+	if s.cfg.CIBA.AnswerFloor < 0 {
+		return
+	}
+	t := time.NewTimer(time.Until(start.Add(floor)))
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
 }
 
 // startCIBA validates the request (ciba_validate.go), stores it and

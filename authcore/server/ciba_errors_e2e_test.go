@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/latchkey/latchkey/authcore"
 	"github.com/latchkey/latchkey/authcore/login"
@@ -190,5 +191,40 @@ func TestCIBAClientMetadata(t *testing.T) {
 		if st, m := register(body); st != 400 || m["error"] != "invalid_client_metadata" {
 			t.Errorf("dynamic registration with %s: %d %v", name, st, m)
 		}
+	}
+}
+
+// An accepted request and an unknown user's refusal both take at least
+// the answer floor, so the time of the answer tells no more than the
+// work past it.
+func TestCIBAUnknownUserAnswerFloor(t *testing.T) {
+	e := newCIBAEnv(t, func(c *server.Config) { c.CIBA.AnswerFloor = 200 * time.Millisecond })
+	id, secret := e.client("Teller", "poll", "")
+	for _, hint := range []string{"alice", "mallory"} {
+		start := time.Now()
+		st, m := e.post("/bc-authorize", id, secret, url.Values{"scope": {"openid"}, "login_hint": {hint}})
+		if took := time.Since(start); took < 200*time.Millisecond {
+			t.Errorf("login_hint %s answered %d %v after %v, before the floor", hint, st, m["error"], took)
+		}
+	}
+}
+
+// With CIBA disabled, nothing of it is advertised or answered.
+func TestCIBADisabled(t *testing.T) {
+	e := newCIBAEnv(t, func(c *server.Config) { c.CIBA.Disabled = true })
+	resp, err := http.Get(e.issuer + "/.well-known/openid-configuration")
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := decodeJSON(t, resp)
+	if _, ok := md["backchannel_authentication_endpoint"]; ok || slices.Contains(anyStrings(md["grant_types_supported"]), authcore.GrantCIBA) {
+		t.Fatalf("CIBA advertised while disabled: %v", md)
+	}
+	id, secret := e.client("Teller", "poll", "")
+	if st, _ := e.post("/bc-authorize", id, secret, url.Values{"scope": {"openid"}, "login_hint": {"alice"}}); st != 404 {
+		t.Fatalf("/bc-authorize while disabled: %d", st)
+	}
+	if st, m := e.poll(id, secret, "x"); st != 400 || m["error"] != "unsupported_grant_type" {
+		t.Fatalf("CIBA grant while disabled: %d %v", st, m)
 	}
 }
