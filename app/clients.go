@@ -45,6 +45,10 @@ type ClientInput struct {
 	// SectorIdentifierURI lists the client's redirect URIs (pairwise.go).
 	SubjectType         string `json:"subject_type"`
 	SectorIdentifierURI string `json:"sector_identifier_uri"`
+	// CIBA (with the urn:openid:params:grant-type:ciba grant): poll or
+	// ping, and the ping's notification endpoint.
+	CIBAMode     string `json:"backchannel_token_delivery_mode"`
+	CIBAEndpoint string `json:"backchannel_client_notification_endpoint"`
 }
 
 // Client is a registered client as the console shows it. ClientSecret is
@@ -76,6 +80,8 @@ type Client struct {
 	SubjectType     string `json:"subject_type"`
 	SectorURI       string `json:"sector_identifier_uri,omitempty"`
 	Sector          string `json:"sector,omitempty"`
+	CIBAMode        string `json:"backchannel_token_delivery_mode,omitempty"`
+	CIBAEndpoint    string `json:"backchannel_client_notification_endpoint,omitempty"`
 	HasPrevSecret   bool   `json:"previous_secret_valid"`
 	PrevSecretUntil string `json:"previous_secret_expires_at,omitempty"`
 	CreatedAt       string `json:"created_at"`
@@ -95,17 +101,19 @@ func (in ClientInput) spec() oauth.ClientSpec {
 		AccessTokenTTL:  time.Duration(in.AccessTokenTTL) * time.Second,
 		RefreshTokenTTL: time.Duration(in.RefreshTokenTTL) * time.Second,
 
-		IDTokenSignedResponseAlg:          in.IDTokenAlg,
-		AuthorizationSignedResponseAlg:    in.AuthzResponseAlg,
-		PostLogoutRedirectURIs:            in.PostLogoutRedirectURIs,
-		BackchannelLogoutURI:              in.BackchannelLogoutURI,
-		BackchannelLogoutSessionRequired:  in.BackchannelLogoutSID,
-		FrontchannelLogoutURI:             in.FrontchannelLogoutURI,
-		FrontchannelLogoutSessionRequired: in.FrontchannelLogoutSID,
-		RequireMFA:                        in.RequireMFA,
-		AuthorizationDetailsTypes:         in.AuthorizationDetailsTypes,
-		SubjectType:                       in.SubjectType,
-		SectorIdentifierURI:               strings.TrimSpace(in.SectorIdentifierURI),
+		IDTokenSignedResponseAlg:              in.IDTokenAlg,
+		AuthorizationSignedResponseAlg:        in.AuthzResponseAlg,
+		PostLogoutRedirectURIs:                in.PostLogoutRedirectURIs,
+		BackchannelLogoutURI:                  in.BackchannelLogoutURI,
+		BackchannelLogoutSessionRequired:      in.BackchannelLogoutSID,
+		FrontchannelLogoutURI:                 in.FrontchannelLogoutURI,
+		FrontchannelLogoutSessionRequired:     in.FrontchannelLogoutSID,
+		RequireMFA:                            in.RequireMFA,
+		AuthorizationDetailsTypes:             in.AuthorizationDetailsTypes,
+		SubjectType:                           in.SubjectType,
+		SectorIdentifierURI:                   strings.TrimSpace(in.SectorIdentifierURI),
+		BackchannelTokenDeliveryMode:          in.CIBAMode,
+		BackchannelClientNotificationEndpoint: in.CIBAEndpoint,
 	}
 }
 
@@ -122,6 +130,7 @@ func (a *App) clientDTO(c authcore.Client) Client {
 		FrontchannelURI: c.FrontchannelLogoutURI, FrontchannelSID: c.FrontchannelLogoutSessionRequired,
 		RequireMFA: c.RequireMFA, DetailsTypes: nonNil(c.AuthorizationDetailsTypes),
 		SubjectType: subjectType(c), SectorURI: c.SectorIdentifierURI,
+		CIBAMode: c.BackchannelTokenDeliveryMode, CIBAEndpoint: c.BackchannelClientNotificationEndpoint,
 	}
 	if c.Pairwise() {
 		out.Sector = c.Sector()

@@ -30,6 +30,7 @@ type clientFlags struct {
 	requireMFA                   bool
 	detailTypes                  stringList // RFC 9396 authorization_details_types
 	subjectType, sectorURI       string     // pairwise subjects
+	cibaMode, cibaEndpoint       string
 }
 
 func (f *clientFlags) register(fs *flag.FlagSet) {
@@ -52,6 +53,8 @@ func (f *clientFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.requireMFA, "require-mfa", false, "every sign-in for this client uses a second factor (--require-mfa=false turns it off)")
 	fs.Var(&f.detailTypes, "authorization-details-type", "a registered authorization_details type the client may request (RFC 9396; repeatable)")
 	fs.StringVar(&f.subjectType, "subject-type", "", "public (default: sub is the user id) or pairwise (a sub per sector, OIDC Core 8.1)")
+	fs.StringVar(&f.cibaMode, "ciba-mode", "", "CIBA token delivery: poll or ping (with --grant-type "+authcore.GrantCIBA+")")
+	fs.StringVar(&f.cibaEndpoint, "ciba-notification-endpoint", "", "CIBA ping mode: the client's https notification endpoint")
 	fs.StringVar(&f.sectorURI, "sector-identifier-uri", "", "https URL of a JSON array listing every redirect URI; its host is the pairwise sector")
 }
 
@@ -62,7 +65,8 @@ func (f *clientFlags) input() (app.ClientInput, error) {
 		IDTokenAlg: f.idTokenAlg, AuthzResponseAlg: f.jarmAlg, PostLogoutRedirectURIs: f.postLogout, BackchannelLogoutURI: f.backchannel,
 		FrontchannelLogoutURI: f.frontchannel, FrontchannelLogoutSID: f.frontchannelSID, RequireMFA: f.requireMFA,
 		AuthorizationDetailsTypes: f.detailTypes,
-		SubjectType:               f.subjectType, SectorIdentifierURI: f.sectorURI}
+		SubjectType:               f.subjectType, SectorIdentifierURI: f.sectorURI,
+		CIBAMode: f.cibaMode, CIBAEndpoint: f.cibaEndpoint}
 	if f.jwks != "" {
 		raw, err := os.ReadFile(f.jwks)
 		if err != nil {
@@ -156,6 +160,8 @@ func clientCommands() map[string]adminCmd {
 				keep("authorization-details-type", func() { in.AuthorizationDetailsTypes = cur.DetailsTypes })
 				keep("subject-type", func() { in.SubjectType = cur.SubjectType })
 				keep("sector-identifier-uri", func() { in.SectorIdentifierURI = cur.SectorURI })
+				keep("ciba-mode", func() { in.CIBAMode = cur.CIBAMode })
+				keep("ciba-notification-endpoint", func() { in.CIBAEndpoint = cur.CIBAEndpoint })
 				keep("backchannel-logout-uri", func() {
 					in.BackchannelLogoutURI, in.BackchannelLogoutSID = cur.BackchannelURI, cur.BackchannelSID
 				})

@@ -60,10 +60,12 @@ type serveFlags struct {
 	trustedProxies string    // --trusted-proxies, serve_admin.go
 	otelEndpoint   string    // --otel-endpoint, serve_trace.go
 	node           nodeFlags // --drain-delay: serve_node.go
+	ciba           cibaFlags // --ciba-*: serve_ciba.go
 }
 
 func (f *serveFlags) register(fs *flag.FlagSet) {
 	f.common.register(fs)
+	f.ciba.register(fs) // serve_ciba.go
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8421", "address to listen on (host:port)")
 	fs.StringVar(&f.issuer, "issuer", "", "issuer URL; default: the scheme and address it listens on")
 	fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (PEM)")
@@ -198,6 +200,10 @@ func start(f *serveFlags, console fs.FS, mode string) (*instance, error) {
 	if _, _, err := parseRate("--token-rate-per-ip", f.rateIP); err != nil {
 		return fail(err)
 	}
+	ciba, err := f.ciba.config() // serve_ciba.go
+	if err != nil {
+		return fail(err)
+	}
 	srv, err := server.New(ctx, server.Config{
 		// The flags seed the policy's defaults; what an administrator
 		// saved in Settings wins (server.Policy).
@@ -215,6 +221,7 @@ func start(f *serveFlags, console fs.FS, mode string) (*instance, error) {
 		Housekeeping:   st.housekeeping(),
 
 		BackchannelAllowPrivate: f.bcPrivate,
+		CIBA:                    ciba,
 		NodeID:                  f.nodeID(), NodeVersion: app.Version, NodeAddress: ln.Addr().String(),
 	})
 	if err != nil {
@@ -383,7 +390,7 @@ func writeAdminFile(dataDir, url string) (string, error) {
 func instrument(m *monitor.Metrics, h http.Handler) http.Handler {
 	known := []string{"/authorize", "/token", "/revoke", "/introspect", "/userinfo", "/jwks.json",
 		"/.well-known/openid-configuration", "/.well-known/oauth-authorization-server",
-		"/login", "/logout", "/consent", "/par", "/device_authorization", "/register", "/end_session"}
+		"/login", "/logout", "/consent", "/par", "/device_authorization", "/register", "/end_session", "/bc-authorize"}
 	byPath := make(map[string]http.Handler, len(known))
 	for _, p := range known {
 		byPath[p] = m.Instrument(p, h)

@@ -439,6 +439,8 @@ export interface Client {
   subject_type: string
   sector_identifier_uri?: string
   sector?: string
+  backchannel_token_delivery_mode?: string
+  backchannel_client_notification_endpoint?: string
   previous_secret_valid: boolean
   previous_secret_expires_at?: string
   created_at: string
@@ -494,6 +496,12 @@ export interface ClientInput {
    */
   subject_type: string
   sector_identifier_uri: string
+  /**
+   * CIBA (with the urn:openid:params:grant-type:ciba grant): poll or
+   * ping, and the ping's notification endpoint.
+   */
+  backchannel_token_delivery_mode: string
+  backchannel_client_notification_endpoint: string
 }
 
 /** ClusterNode is one node of the cluster as the Dashboard lists it. (Go: app.ClusterNode) */

@@ -8,6 +8,7 @@ export const GRANT_REFRESH = 'refresh_token'
 export const GRANT_CLIENT_CREDENTIALS = 'client_credentials'
 export const GRANT_TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange'
 export const GRANT_JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer'
+export const GRANT_CIBA = 'urn:openid:params:grant-type:ciba'
 
 /** Every grant a client can be registered for, with what it is for. */
 export const GRANTS: { value: string; label: string; help: string; confidentialOnly: boolean }[] = [
@@ -16,6 +17,7 @@ export const GRANTS: { value: string; label: string; help: string; confidentialO
   { value: GRANT_CLIENT_CREDENTIALS, label: 'Client credentials', help: 'A service acts as itself, with no person involved.', confidentialOnly: true },
   { value: GRANT_TOKEN_EXCHANGE, label: 'Token exchange (RFC 8693)', help: 'Trades one token for another, e.g. for a downstream API.', confidentialOnly: true },
   { value: GRANT_JWT_BEARER, label: 'JWT bearer (RFC 7523)', help: 'Trades a signed assertion from a trusted issuer for a token.', confidentialOnly: true },
+  { value: GRANT_CIBA, label: 'Backchannel authentication (CIBA)', help: 'The app asks for a person by name (a call centre, a kiosk); the person approves on their Latchkey account page.', confidentialOnly: true },
 ]
 
 /** How a confidential client proves who it is at the token endpoint. */
@@ -59,6 +61,8 @@ export function presetFor(kind: AppKind, name = ''): ClientInput {
     authorization_details_types: [],
     subject_type: 'public',
     sector_identifier_uri: '',
+    backchannel_token_delivery_mode: '',
+    backchannel_client_notification_endpoint: '',
   }
   switch (kind) {
     case 'spa':
@@ -96,6 +100,8 @@ export function inputFromClient(c: Client): ClientInput {
     authorization_details_types: [...(c.authorization_details_types ?? [])],
     subject_type: c.subject_type === 'pairwise' ? 'pairwise' : 'public',
     sector_identifier_uri: c.sector_identifier_uri ?? '',
+    backchannel_token_delivery_mode: c.backchannel_token_delivery_mode ?? '',
+    backchannel_client_notification_endpoint: c.backchannel_client_notification_endpoint ?? '',
   }
 }
 
@@ -127,6 +133,14 @@ export function checkClientInput(input: ClientInput): Record<string, string> {
   if (input.client_type === 'public') {
     const bad = GRANTS.filter((g) => g.confidentialOnly && input.grant_types.includes(g.value))
     if (bad.length > 0) errs.grant_types = `A public client cannot use ${bad.map((g) => g.label).join(', ')}: it has no secret to prove who it is.`
+  }
+  const ciba = input.grant_types.includes(GRANT_CIBA)
+  if (ciba && input.backchannel_token_delivery_mode !== 'poll' && input.backchannel_token_delivery_mode !== 'ping') {
+    errs.ciba = 'Backchannel authentication needs a token delivery mode: poll or ping.'
+  } else if (ciba && input.backchannel_token_delivery_mode === 'ping' && !/^https?:\/\//.test(input.backchannel_client_notification_endpoint)) {
+    errs.ciba = 'The ping mode needs the client’s notification endpoint (https).'
+  } else if (!ciba && (input.backchannel_token_delivery_mode !== '' || input.backchannel_client_notification_endpoint !== '')) {
+    errs.ciba = 'The token delivery mode is for clients with the backchannel authentication grant.'
   }
   if (input.token_endpoint_auth_method === 'private_key_jwt' && input.jwks.trim() === '') {
     errs.jwks = 'private_key_jwt needs the client’s public keys (a JWKS).'

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Client } from './api'
-import { GRANT_CLIENT_CREDENTIALS, checkClientInput, clientMatches, inputFromClient, presetFor } from './clients'
+import { GRANT_CIBA, GRANT_CLIENT_CREDENTIALS, checkClientInput, clientMatches, inputFromClient, presetFor } from './clients'
 import { snippetsFor } from './snippets'
 import { checkRouteForm, emptyRouteForm, formFromRoute, healthOf, routeFromForm, statsFor } from './routes'
 import { firstSteps } from './checklist'
@@ -29,6 +29,16 @@ describe('client presets', () => {
     expect(checkClientInput({ ...presetFor('spa', 'A'), redirect_uris: ['/cb'] }).redirect_uris).toMatch(/absolute/)
     expect(checkClientInput({ ...presetFor('spa', 'A'), grant_types: [GRANT_CLIENT_CREDENTIALS] }).grant_types).toMatch(/public client cannot/)
     expect(checkClientInput({ ...presetFor('web', 'A'), token_endpoint_auth_method: 'private_key_jwt' })).toHaveProperty('jwks')
+  })
+
+  it('checks the CIBA delivery mode against the grant', () => {
+    const ciba = { ...presetFor('service', 'Teller'), grant_types: [GRANT_CIBA] }
+    expect(checkClientInput({ ...ciba, backchannel_token_delivery_mode: 'poll' })).toEqual({})
+    expect(checkClientInput(ciba).ciba).toMatch(/poll or ping/)
+    expect(checkClientInput({ ...ciba, backchannel_token_delivery_mode: 'ping' }).ciba).toMatch(/notification endpoint/)
+    expect(checkClientInput({ ...ciba, backchannel_token_delivery_mode: 'ping', backchannel_client_notification_endpoint: 'https://rp.example/ciba' })).toEqual({})
+    expect(checkClientInput({ ...presetFor('service', 'S'), backchannel_token_delivery_mode: 'poll' }).ciba).toMatch(/grant/)
+    expect(checkClientInput({ ...presetFor('spa', 'A'), grant_types: [GRANT_CIBA] }).grant_types).toMatch(/public client cannot/)
   })
 
   it('edits a client as it is', () => {
