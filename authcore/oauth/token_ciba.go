@@ -2,7 +2,6 @@ package oauth
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"time"
 
@@ -28,39 +27,20 @@ func (s *Server) cibaToken(ctx context.Context, tr *tokenRequest) (*tokenRespons
 	}
 	var outcome error
 	r, err := s.store.UpdateBackchannelRequest(ctx, hashToken(id), func(r authcore.BackchannelRequest) (authcore.BackchannelRequest, error) {
-		outcome = nil
-		switch {
-		case r.ClientID != tr.client.ID || r.Redeemed:
-			return r, errInvalidGrant("auth_req_id is invalid or already used")
-		case !now.Before(r.ExpiresAt): // the server's clock decides, whatever the store's says
-			return r, newError(CodeExpiredToken, http.StatusBadRequest, "auth_req_id expired")
-		case r.Status == authcore.DeviceDenied:
-			return r, newError(CodeAccessDenied, http.StatusBadRequest, "the user denied the request")
-		case r.Status == authcore.DeviceApproved:
-			r.Redeemed, r.GrantID, r.LastPoll = true, grantID, now
-			return r, nil
-		case !r.LastPoll.IsZero() && now.Sub(r.LastPoll) < r.Interval:
-			r.Interval += slowDownStep
-			outcome = newError(CodeSlowDown, http.StatusBadRequest, "polling too fast")
-		default:
-			outcome = newError(CodeAuthorizationPending, http.StatusBadRequest, "the user has not decided yet")
+		p := polled{ClientID: r.ClientID, Status: r.Status, Redeemed: r.Redeemed, Interval: r.Interval,
+			LastPoll: r.LastPoll, ExpiresAt: r.ExpiresAt} // the server's clock decides expiry too
+		var abort error
+		if outcome, abort = p.step(tr.client.ID, now, "auth_req_id"); abort != nil { // poll.go
+			return r, abort
 		}
-		r.LastPoll = now
+		if p.Redeemed {
+			r.GrantID = grantID
+		}
+		r.Redeemed, r.Interval, r.LastPoll = p.Redeemed, p.Interval, p.LastPoll
 		return r, nil
 	})
-	var oe *Error
-	switch {
-	case errors.Is(err, authcore.ErrNotFound):
-		if exp, ok := deviceExpiry(id); ok && !now.Before(exp) {
-			return nil, newError(CodeExpiredToken, http.StatusBadRequest, "auth_req_id expired")
-		}
-		return nil, errInvalidGrant("auth_req_id is invalid or already used")
-	case errors.As(err, &oe):
-		return nil, oe
-	case err != nil:
-		return nil, unavailable(err)
-	case outcome != nil:
-		return nil, outcome
+	if err := pollAnswer(err, outcome, id, "auth_req_id", now); err != nil {
+		return nil, err
 	}
 	return s.cibaTokens(ctx, tr, r, now)
 }

@@ -2,7 +2,6 @@ package oauth
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"time"
 
@@ -38,37 +37,19 @@ func (s *Server) deviceToken(ctx context.Context, tr *tokenRequest) (*tokenRespo
 	}
 	var outcome error
 	d, err := s.store.UpdateDeviceCode(ctx, hashToken(code), func(d authcore.DeviceCode) (authcore.DeviceCode, error) {
-		outcome = nil
-		switch {
-		case d.ClientID != tr.client.ID || d.Redeemed:
-			return d, errInvalidGrant("device_code is invalid or already used")
-		case d.Status == authcore.DeviceDenied:
-			return d, newError(CodeAccessDenied, http.StatusBadRequest, "the user denied the request")
-		case d.Status == authcore.DeviceApproved:
-			d.Redeemed, d.GrantID, d.LastPoll = true, grantID, now
-			return d, nil
-		case !d.LastPoll.IsZero() && now.Sub(d.LastPoll) < d.Interval:
-			d.Interval += slowDownStep
-			outcome = newError(CodeSlowDown, http.StatusBadRequest, "polling too fast")
-		default:
-			outcome = newError(CodeAuthorizationPending, http.StatusBadRequest, "the user has not decided yet")
+		p := polled{ClientID: d.ClientID, Status: d.Status, Redeemed: d.Redeemed, Interval: d.Interval, LastPoll: d.LastPoll}
+		var abort error
+		if outcome, abort = p.step(tr.client.ID, now, "device_code"); abort != nil { // poll.go
+			return d, abort
 		}
-		d.LastPoll = now
+		if p.Redeemed {
+			d.GrantID = grantID
+		}
+		d.Redeemed, d.Interval, d.LastPoll = p.Redeemed, p.Interval, p.LastPoll
 		return d, nil
 	})
-	var oe *Error
-	switch {
-	case errors.Is(err, authcore.ErrNotFound):
-		if exp, ok := deviceExpiry(code); ok && !now.Before(exp) {
-			return nil, newError(CodeExpiredToken, http.StatusBadRequest, "device_code expired")
-		}
-		return nil, errInvalidGrant("device_code is invalid or already used")
-	case errors.As(err, &oe):
-		return nil, oe
-	case err != nil:
-		return nil, unavailable(err)
-	case outcome != nil:
-		return nil, outcome
+	if err := pollAnswer(err, outcome, code, "device_code", now); err != nil {
+		return nil, err
 	}
 	return s.deviceTokens(ctx, tr, d, now)
 }
