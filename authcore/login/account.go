@@ -35,6 +35,8 @@ func (m *Manager) mountAccount(mux *http.ServeMux) {
 	mux.HandleFunc("POST /account/totp/remove", m.handleAccountTOTPRemove)
 	mux.HandleFunc("POST /account/recovery", m.handleAccountRecovery)
 	mux.HandleFunc("POST /account/backchannel", m.handleAccountBackchannel) // account_ciba.go
+	mux.HandleFunc("GET /account/backchannel", m.serveAccountBackchannel)
+	mux.HandleFunc("GET /login/account-live.js", serveAccountLiveJS)
 }
 
 // accountView is what the account page shows.
@@ -96,11 +98,10 @@ func (m *Manager) serveAccount(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := pageData{Title: "Your account", CSRF: csrf, Account: &view, Message: notices[r.URL.Query().Get("done")]}
-	if m.cfg.Passkeys != nil {
-		if d.Nonce, err = m.randomString(16); err != nil {
-			m.unavailable(w, r, err)
-			return
-		}
+	// The nonce allows passkey.js and account-live.js (account_ciba.go).
+	if d.Nonce, err = m.randomString(16); err != nil {
+		m.unavailable(w, r, err)
+		return
 	}
 	m.render(w, http.StatusOK, "account", d, nil)
 }

@@ -51,6 +51,32 @@ func backchannelNeed(c authcore.Client, b authcore.BackchannelRequest) int {
 	return need
 }
 
+// accountLiveJS keeps the account page's list of requests current.
+var accountLiveJS = mustRead("assets/account_live.js")
+
+func serveAccountLiveJS(w http.ResponseWriter, _ *http.Request) { writeScript(w, accountLiveJS) }
+
+// serveAccountBackchannel is GET /account/backchannel: the ids of the
+// signed-in user's pending CIBA requests, for account-live.js, so a
+// request appears on the open page without a manual reload.
+func (m *Manager) serveAccountBackchannel(w http.ResponseWriter, r *http.Request) {
+	_, u, ok := m.current(r)
+	if !ok {
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "Sign in first.", "redirect": reauthURL})
+		return
+	}
+	views, err := m.backchannelViews(requestContext(r), u.ID)
+	if err != nil {
+		m.unavailable(w, r, err)
+		return
+	}
+	ids := make([]string, 0, len(views))
+	for _, v := range views {
+		ids = append(ids, v.ID)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"requests": ids})
+}
+
 // errNotYours: the request is not the signed-in user's.
 var errNotYours = errors.New("login: backchannel request of another user")
 

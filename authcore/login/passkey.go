@@ -28,13 +28,16 @@ const maxCredentialJSON = 16 << 10
 var passkeyJS = mustRead("assets/passkey.js")
 
 // servePasskeyJS is GET /login/passkey.js.
-func servePasskeyJS(w http.ResponseWriter, _ *http.Request) {
+func servePasskeyJS(w http.ResponseWriter, _ *http.Request) { writeScript(w, passkeyJS) }
+
+// writeScript answers one of the pages' static scripts.
+func writeScript(w http.ResponseWriter, js string) {
 	h := w.Header()
 	h.Set("Content-Type", "text/javascript; charset=utf-8")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", "no-cache")
-	h.Set("Content-Length", strconv.Itoa(len(passkeyJS)))
-	_, _ = w.Write([]byte(passkeyJS))
+	h.Set("Content-Length", strconv.Itoa(len(js)))
+	_, _ = w.Write([]byte(js))
 }
 
 // writeJSON answers a script on the pages, never cached.

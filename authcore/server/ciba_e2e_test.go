@@ -51,6 +51,15 @@ func TestCIBAPollEndToEnd(t *testing.T) {
 		!strings.Contains(page, "openid profile offline_access") || !strings.Contains(page, "urn:latchkey:acr:password") {
 		t.Fatalf("account page does not show the request (%v):\n%s", ids, page)
 	}
+	if resp, body := b.Get(e.issuer + "/account/backchannel"); resp.StatusCode != 200 || !strings.Contains(body, `"requests":["`+ids[0]+`"]`) {
+		t.Fatalf("live list of pending requests: %d %s", resp.StatusCode, body)
+	}
+	if resp, _ := http.Get(e.issuer + "/account/backchannel"); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("live list without a session: %d", resp.StatusCode)
+	}
+	if resp, body := b.Get(e.issuer + "/login/account-live.js"); resp.StatusCode != 200 || !strings.Contains(body, "/account/backchannel") {
+		t.Fatalf("account-live.js: %d", resp.StatusCode)
+	}
 	if resp, _ := b.PostForm(e.issuer+"/account/backchannel", url.Values{"request": {ids[0]}, "decision": {"approve"}}); resp.StatusCode < 400 {
 		t.Fatalf("approve without CSRF token: %d", resp.StatusCode)
 	}
@@ -59,6 +68,9 @@ func TestCIBAPollEndToEnd(t *testing.T) {
 	}
 	if _, ids := e.pending(b); len(ids) != 0 {
 		t.Fatalf("decided request still listed: %v", ids)
+	}
+	if _, body := b.Get(e.issuer + "/account/backchannel"); !strings.Contains(body, `"requests":[]`) {
+		t.Fatalf("live list after the decision: %s", body)
 	}
 	e.clk.Advance(11 * time.Second) // past the interval that grew on slow_down
 	key := testsupport.NewDPoPKey(t)
