@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
@@ -307,5 +308,53 @@ func TestCIBAPrivateKeyJWT(t *testing.T) {
 	e.decide(b, page, ids[0], "approve")
 	if st, tok := e.post("/token", "", "", form(url.Values{"grant_type": {authcore.GrantCIBA}, "auth_req_id": {ar}})); st != 200 || tok["access_token"] == nil {
 		t.Fatalf("redemption with a client assertion: %d %v", st, tok)
+	}
+}
+
+// A ping the receiver answers 503 is tried again (a bounded number of
+// times) until it is taken (docs/security.md CIBA-04).
+func TestCIBAPingRetried(t *testing.T) {
+	e := newCIBAEnv(t)
+	var mu sync.Mutex
+	calls := 0
+	got := make(chan string, 4)
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		calls++
+		n := calls
+		mu.Unlock()
+		if n < 3 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		got <- r.Header.Get("Authorization")
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(ts.Close)
+	id, secret := e.client("Call centre", "ping", ts.URL+"/cb")
+	e.start(id, secret, url.Values{"scope": {"openid"}, "login_hint": {"alice"}, "client_notification_token": {"ntok-retry"}})
+	b := e.signIn()
+	page, ids := e.pending(b)
+	e.decide(b, page, ids[0], "approve")
+	select {
+	case auth := <-got:
+		if auth != "Bearer ntok-retry" {
+			t.Fatalf("third attempt carried %q", auth)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the ping was not retried to success")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if ev, ok := e.events.Last(audit.BackchannelNotified); ok {
+			if ev.Outcome != audit.Success || ev.Details["attempts"] != 3 {
+				t.Fatalf("ciba.notified: %+v", ev)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no ciba.notified event")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
