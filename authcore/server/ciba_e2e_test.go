@@ -21,7 +21,8 @@ import (
 // and, too fast, slow_down; alice signs in on the account page, sees the
 // client, the binding message and the scopes, and approves (not without
 // the CSRF token); the next poll gets DPoP-bound tokens and an ID token
-// naming alice; a replay is invalid_grant.
+// naming alice; a replay is invalid_grant (docs/security.md CIBA-02,
+// CIBA-03).
 func TestCIBAPollEndToEnd(t *testing.T) {
 	e := newCIBAEnv(t)
 	resp, err := http.Get(e.issuer + "/.well-known/openid-configuration")
@@ -106,7 +107,7 @@ func TestCIBAPollEndToEnd(t *testing.T) {
 // (without the auth_req_id), approval on the account page pings the
 // client's notification endpoint with its client_notification_token and
 // the auth_req_id, and the client redeems it. Denial pings too, and the
-// client learns access_denied.
+// client learns access_denied (docs/security.md CIBA-04).
 func TestCIBAPingEndToEnd(t *testing.T) {
 	channel, channelCh := receiver(t)
 	e := newCIBAEnv(t, func(c *server.Config) { c.CIBA.Channel.URL, c.CIBA.Channel.Token = channel, "org-channel-secret" })
@@ -184,7 +185,8 @@ func TestCIBAPingToPrivateAddressRefused(t *testing.T) {
 }
 
 // Denial, expiry (on the injected clock), another client's auth_req_id,
-// and a race of concurrent redemptions of which exactly one wins.
+// and a race of concurrent redemptions of which exactly one wins
+// (docs/security.md CIBA-02, RL-05).
 func TestCIBADenialExpiryWrongClientRace(t *testing.T) {
 	e := newCIBAEnv(t)
 	id, secret := e.client("Teller", "poll", "")

@@ -20,7 +20,8 @@ import (
 // Every refusal of /bc-authorize is the CIBA Core 1.0 §13 error in the
 // OAuth error shape: public clients, clients without the grant, bad
 // credentials, hints, scopes, binding messages, expiries, unsupported
-// parameters. An unknown user and a disabled one get the same answer.
+// parameters. An unknown user and a disabled one get the same answer
+// (docs/security.md CIBA-01).
 func TestCIBARequestErrors(t *testing.T) {
 	e := newCIBAEnv(t)
 	ctx := context.Background()
@@ -119,7 +120,7 @@ func TestCIBARequestErrors(t *testing.T) {
 // dynamic registration set it: confidential clients only, poll or ping,
 // a ping client's notification endpoint https (http only on loopback
 // while the issuer is too), push, signed requests and user codes
-// refused.
+// refused (docs/security.md CIBA-05).
 func TestCIBAClientMetadata(t *testing.T) {
 	e := newCIBAEnv(t, func(c *server.Config) { c.Registration = oauth.RegistrationConfig{Enabled: true, Open: true} })
 	ctx := context.Background()
