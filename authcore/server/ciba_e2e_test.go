@@ -138,7 +138,7 @@ func TestCIBAPingEndToEnd(t *testing.T) {
 	if st, tok := e.poll(id, secret, ar); st != 200 || tok["id_token"] == nil {
 		t.Fatalf("redemption after the ping: %d %v", st, tok)
 	}
-	if ev, ok := e.events.Last(audit.BackchannelNotified); !ok || ev.Outcome != audit.Success || ev.Details["target"] != "ping" {
+	if ev := e.notified("ping"); ev.Outcome != audit.Success || ev.Details["status"] != 204 {
 		t.Fatalf("ciba.notified event: %+v", ev)
 	}
 
@@ -164,18 +164,8 @@ func TestCIBAPingToPrivateAddressRefused(t *testing.T) {
 	b := e.signIn()
 	page, ids := e.pending(b)
 	e.decide(b, page, ids[0], "approve")
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if ev, ok := e.events.Last(audit.BackchannelNotified); ok {
-			if ev.Outcome != audit.Failure || !strings.Contains(ev.Reason, "private") || strings.Contains(e.events.String(), "ntok-private") {
-				t.Fatalf("refused ping event: %+v", ev)
-			}
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no ciba.notified event")
-		}
-		time.Sleep(10 * time.Millisecond)
+	if ev := e.notified("ping"); ev.Outcome != audit.Failure || !strings.Contains(ev.Reason, "private") || strings.Contains(e.events.String(), "ntok-private") {
+		t.Fatalf("refused ping event: %+v", ev)
 	}
 	select {
 	case p := <-pings:
@@ -346,17 +336,7 @@ func TestCIBAPingRetried(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the ping was not retried to success")
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		if ev, ok := e.events.Last(audit.BackchannelNotified); ok {
-			if ev.Outcome != audit.Success || ev.Details["attempts"] != 3 {
-				t.Fatalf("ciba.notified: %+v", ev)
-			}
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no ciba.notified event")
-		}
-		time.Sleep(10 * time.Millisecond)
+	if ev := e.notified("ping"); ev.Outcome != audit.Success || ev.Details["attempts"] != 3 {
+		t.Fatalf("ciba.notified: %+v", ev)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/latchkey/latchkey/audit"
 	"github.com/latchkey/latchkey/authcore"
 	"github.com/latchkey/latchkey/authcore/oauth"
 	"github.com/latchkey/latchkey/authcore/server"
@@ -203,4 +204,22 @@ func anyStrings(v any) []string {
 		out = append(out, s)
 	}
 	return out
+}
+
+// notified waits for the ciba.notified event of target ("ping" or
+// "channel"): deliveries run in the background.
+func (e *cibaEnv) notified(target string) audit.Event {
+	e.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		for _, ev := range e.events.Of(audit.BackchannelNotified) {
+			if ev.Details["target"] == target {
+				return ev
+			}
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("no ciba.notified event for %s", target)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
