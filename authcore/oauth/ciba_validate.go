@@ -122,7 +122,7 @@ func (s *Server) cibaLifetime(raw string) (time.Duration, error) {
 var errUnknownUser = newError(CodeUnknownUserID, http.StatusBadRequest, "the hint does not name a known user")
 
 // hintedUser resolves the one hint of the request (CIBA Core 1.0 §7.1):
-// login_hint is a username; id_token_hint an ID token this server
+// login_hint is a username (in any case); id_token_hint an ID token this server
 // signed (signature checked, accepted when expired as OIDC Core allows
 // for hints), whose sub names the user.
 func (s *Server) hintedUser(ctx context.Context, p params) (authcore.User, error) {
@@ -144,7 +144,8 @@ func (s *Server) hintedUser(ctx context.Context, p params) (authcore.User, error
 	case p.has("login_hint_token"):
 		return u, errInvalidRequest("login_hint_token is not supported")
 	case p.has("login_hint"):
-		u, err = s.store.GetUserByUsername(ctx, p.get("login_hint"))
+		// Usernames are stored lower-cased (login.normalizeUsername).
+		u, err = s.store.GetUserByUsername(ctx, strings.ToLower(p.get("login_hint")))
 	default:
 		sub, herr := s.cfg.OpenID.HintSubject(p.get("id_token_hint"))
 		if herr != nil {

@@ -100,6 +100,7 @@ func TestCIBARequestErrors(t *testing.T) {
 			}
 		})
 	}
+	e.start(id, secret, with("login_hint", "ALICE")) // usernames are case-insensitive
 	resp, err := http.Get(e.issuer + "/bc-authorize")
 	if err != nil {
 		t.Fatal(err)
