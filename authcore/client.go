@@ -99,6 +99,13 @@ type Client struct {
 	// FrontchannelLogoutSessionRequired adds iss and sid to the frame's
 	// URI (Front-Channel Logout 1.0 §2).
 	FrontchannelLogoutSessionRequired bool
+	// BackchannelTokenDeliveryMode is how a CIBA client learns that its
+	// request was decided (CIBA Core 1.0 §4, §5): CIBAPoll or CIBAPing;
+	// "" for clients without the CIBA grant.
+	BackchannelTokenDeliveryMode string
+	// BackchannelClientNotificationEndpoint receives the ping of a
+	// ping-mode CIBA client (CIBA Core 1.0 §10.2).
+	BackchannelClientNotificationEndpoint string
 
 	// DPoPBoundAccessTokens requires a DPoP proof on every token request
 	// of the client (RFC 9449 §5.2, dpop_bound_access_tokens).
@@ -146,13 +153,6 @@ type Client struct {
 	// client's redirect URIs (OIDC Registration §5); its host is the
 	// client's sector. "" uses the redirect URI's host.
 	SectorIdentifierURI string
-	// BackchannelTokenDeliveryMode is how a CIBA client learns that its
-	// request was decided (CIBA Core 1.0 §4, §5): CIBAPoll or CIBAPing;
-	// "" for clients without the CIBA grant.
-	BackchannelTokenDeliveryMode string
-	// BackchannelClientNotificationEndpoint receives the ping of a
-	// ping-mode CIBA client (CIBA Core 1.0 §10.2).
-	BackchannelClientNotificationEndpoint string
 }
 
 // TLSClientAuth is the expected subject of a tls_client_auth client's

@@ -13,6 +13,8 @@ import (
 // Registration, RFC 9449 §5.2 and RFC 8705 §2.1.2, §3.4 members Latchkey
 // implements), as registered and as answered.
 type clientMetadata struct {
+	cibaMetadata // CIBA members, registry_ciba.go
+
 	RedirectURIs            []string        `json:"redirect_uris,omitempty"`
 	TokenEndpointAuthMethod string          `json:"token_endpoint_auth_method,omitempty"`
 	GrantTypes              []string        `json:"grant_types,omitempty"`
@@ -53,7 +55,6 @@ type clientMetadata struct {
 	// subjects, registry_pairwise.go.
 	SubjectType         string `json:"subject_type,omitempty"`
 	SectorIdentifierURI string `json:"sector_identifier_uri,omitempty"`
-	cibaMetadata               // registry_ciba.go
 }
 
 // registrationRequest is a POST /register or PUT /register/{id} body:

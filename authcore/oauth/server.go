@@ -112,6 +112,9 @@ type Config struct {
 	// Registration configures dynamic client registration and
 	// management (RFC 7591, RFC 7592; register.go); off by default.
 	Registration RegistrationConfig
+	// CIBA configures backchannel authentication (CIBA Core 1.0,
+	// ciba.go); it runs when OpenID is set, unless disabled.
+	CIBA CIBAConfig
 
 	// RequirePAR makes every client use pushed authorization requests
 	// (RFC 9126 §5, require_pushed_authorization_requests); per client,
@@ -126,9 +129,6 @@ type Config struct {
 	// SectorFetch configures the fetch of sector_identifier_uri at
 	// registration (registry_pairwise.go).
 	SectorFetch SectorFetchConfig
-	// CIBA configures backchannel authentication (CIBA Core 1.0,
-	// ciba.go); it runs when OpenID is set, unless disabled.
-	CIBA CIBAConfig
 }
 
 // Server is the OAuth 2.1 authorization server. It is safe for concurrent
@@ -150,6 +150,7 @@ type Server struct {
 	authGuard *authGuard
 	authz     *Authorizer
 	regRL     *ratelimit.Limiter // registrations per IP, register.go
+	ciba      *cibaNotifier      // CIBA pings and channel calls, ciba_notify.go
 	// policy holds what SetPolicy may change while the server runs; the
 	// token endpoint reads it without a lock.
 	policy atomic.Pointer[Policy]
@@ -162,7 +163,6 @@ type Server struct {
 	// subjects computes pairwise sub values (subject.go).
 	sector   sectorClients
 	subjects authcore.Subjects
-	ciba     *cibaNotifier // pings and the channel webhook, ciba_notify.go
 }
 
 // New checks cfg, fills defaults, loads (or creates, on first start) the
@@ -181,6 +181,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		clientRL:  ratelimit.New(cfg.ClientRate, cfg.ClientBurst),
 		ipRL:      ratelimit.New(cfg.IPRate, cfg.IPBurst),
 		authGuard: newAuthGuard(guardCounters(cfg), cfg.AuthFailureRate, cfg.AuthFailureBurst),
+		ciba:      newCIBANotifier(cfg.CIBA), // ciba_notify.go
 	}
 	p := policyOf(cfg)
 	s.policy.Store(&p)
@@ -193,7 +194,6 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		authcore.GrantCIBA:              s.cibaToken,   // token_ciba.go
 	}
 	s.authz = &Authorizer{s: s}
-	s.ciba = newCIBANotifier(cfg.CIBA)
 	pepper, err := s.loadPepper(ctx)
 	if err != nil {
 		return nil, err

@@ -58,13 +58,13 @@ type Config struct {
 	DPoP         oauth.DPoPConfig
 	MTLS         oauth.MTLSConfig
 	Registration oauth.RegistrationConfig
-	// Device configures the device authorization grant (RFC 8628); see
-	// oauth.DeviceConfig.
-	Device oauth.DeviceConfig
 	// CIBA configures backchannel authentication (CIBA Core 1.0): the
 	// authentication-channel webhook, lifetimes, pings; see
 	// oauth.CIBAConfig.
 	CIBA oauth.CIBAConfig
+	// Device configures the device authorization grant (RFC 8628); see
+	// oauth.DeviceConfig.
+	Device oauth.DeviceConfig
 	// BackchannelAllowPrivate lets back-channel logout tokens of
 	// dynamically registered clients reach loopback, private and
 	// link-local addresses (oidc.Config.BackchannelAllowPrivate); those
@@ -209,10 +209,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		DPoP:              cfg.DPoP,
 		MTLS:              cfg.MTLS,
 		Registration:      cfg.Registration,
+		CIBA:              cfg.CIBA,
 		Device:            cfg.Device,
 		CounterTTL:        sharedStaleness(cfg.Store), // cluster.go
 		SectorFetch:       cfg.SectorFetch,
-		CIBA:              cfg.CIBA,
 	})
 	if err != nil {
 		return nil, err
