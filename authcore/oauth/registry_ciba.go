@@ -63,11 +63,11 @@ func (s *Server) validateNotificationEndpoint(raw string) error {
 	return fmt.Errorf("backchannel_client_notification_endpoint %q must be https", raw)
 }
 
-// loopbackIssuer reports whether the issuer is an http URL on loopback
-// (development).
+// loopbackIssuer reports whether the issuer is an http URL, which
+// checkIssuer allows only on loopback names (development).
 func (s *Server) loopbackIssuer() bool {
 	u, err := url.Parse(s.cfg.Issuer)
-	return err == nil && u.Scheme == "http" && isLoopbackHost(u.Hostname())
+	return err == nil && u.Scheme == "http"
 }
 
 // cibaMetadata are the CIBA members of registration metadata (CIBA Core

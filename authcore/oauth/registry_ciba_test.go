@@ -12,6 +12,7 @@ func TestNotificationEndpointFollowsTheIssuer(t *testing.T) {
 	}{
 		{"http://127.0.0.1:8080", "http://127.0.0.1:9000/ciba", true},
 		{"http://localhost:8080", "http://[::1]:9000/ciba", true},
+		{"http://auth.app.localhost:8080", "http://127.0.0.1:9000/ciba", true},
 		{"https://id.example", "http://127.0.0.1:9000/ciba", false},
 		{"https://id.example", "https://rp.example/ciba", true},
 		{"https://id.example", "http://rp.example/ciba", false},
