@@ -53,7 +53,7 @@ func (f *clientFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.requireMFA, "require-mfa", false, "every sign-in for this client uses a second factor (--require-mfa=false turns it off)")
 	fs.Var(&f.detailTypes, "authorization-details-type", "a registered authorization_details type the client may request (RFC 9396; repeatable)")
 	fs.StringVar(&f.subjectType, "subject-type", "", "public (default: sub is the user id) or pairwise (a sub per sector, OIDC Core 8.1)")
-	fs.StringVar(&f.cibaMode, "ciba-mode", "", "CIBA token delivery: poll or ping (with --grant-type "+authcore.GrantCIBA+")")
+	fs.StringVar(&f.cibaMode, "ciba-mode", "", "CIBA token delivery: poll (the default with --grant-type "+authcore.GrantCIBA+") or ping")
 	fs.StringVar(&f.cibaEndpoint, "ciba-notification-endpoint", "", "CIBA ping mode: the client's https notification endpoint")
 	fs.StringVar(&f.sectorURI, "sector-identifier-uri", "", "https URL of a JSON array listing every redirect URI; its host is the pairwise sector")
 }
@@ -67,6 +67,9 @@ func (f *clientFlags) input() (app.ClientInput, error) {
 		AuthorizationDetailsTypes: f.detailTypes,
 		SubjectType:               f.subjectType, SectorIdentifierURI: f.sectorURI,
 		CIBAMode: f.cibaMode, CIBAEndpoint: f.cibaEndpoint}
+	if in.CIBAMode == "" && slices.Contains(f.grants, authcore.GrantCIBA) {
+		in.CIBAMode = authcore.CIBAPoll // the mode a CIBA client needs least set up for
+	}
 	if f.jwks != "" {
 		raw, err := os.ReadFile(f.jwks)
 		if err != nil {
