@@ -104,8 +104,35 @@ func (m *Manager) SetDisabled(ctx context.Context, id string, disabled bool) err
 	if !disabled {
 		return nil
 	}
-	_, err := m.endAll(ctx, id, "user_disabled")
-	return err
+	if _, err := m.endAll(ctx, id, "user_disabled"); err != nil {
+		return err
+	}
+	return m.revokeGrantsOf(ctx, id, "user_disabled")
+}
+
+// revokeGrantsOf revokes every live grant of the user: their refresh
+// tokens would otherwise keep minting access tokens for an account an
+// administrator has shut, and re-enabling it must not bring them back.
+func (m *Manager) revokeGrantsOf(ctx context.Context, userID, reason string) error {
+	gs, err := m.store.ListGrants(ctx)
+	if err != nil {
+		return fmt.Errorf("login: list grants: %w", err)
+	}
+	for _, g := range gs {
+		if g.UserID != userID || g.Revoked {
+			continue
+		}
+		err := m.store.RevokeGrant(ctx, g.ID, reason, m.now())
+		if errors.Is(err, authcore.ErrNotFound) {
+			continue // expired and collected meanwhile
+		}
+		if err != nil {
+			return fmt.Errorf("login: revoke grant: %w", err)
+		}
+		m.record(ctx, audit.Event{Type: audit.TokenRevoked, Outcome: audit.Success, ClientID: g.ClientID, Subject: userID,
+			Details: map[string]any{"grant_id": g.ID, "token_type": "grant", "reason": reason, "access_tokens": len(g.AccessJTIs)}})
+	}
+	return nil
 }
 
 // Unlock lifts a lockout and forgets the user's recent failed logins.
