@@ -68,6 +68,11 @@ func newEnv(t testing.TB, opts ...func(*Config)) *env {
 	if err := srv.EnsureDefaultScopes(ctx); err != nil {
 		t.Fatal(err)
 	}
+	// The fake UI signs everyone in as alice; the token endpoint checks the
+	// user still exists and is enabled (user_active.go).
+	if err := e.store.CreateUser(ctx, authcore.User{ID: "alice", Username: "alice", CreatedAt: e.clock.Now()}); err != nil {
+		t.Fatal(err)
+	}
 	all := []string{"openid", "profile", "offline_access", "orders:read"}
 	code := []string{authcore.GrantAuthorizationCode, authcore.GrantRefreshToken}
 	e.web = e.client(ClientSpec{Name: "web", RedirectURIs: []string{"https://app.example/cb"}, GrantTypes: code, Scopes: all})

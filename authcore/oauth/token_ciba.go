@@ -56,7 +56,11 @@ func (s *Server) cibaTokens(ctx context.Context, tr *tokenRequest, r authcore.Ba
 	if r.Scopes, err = s.roleScopes(ctx, r.UserID, r.Scopes); err != nil { // scope_role.go
 		return nil, err
 	}
-	at, it, err := s.mintAccess(ctx, tr.client, r.UserID, r.Scopes, aud, now, tr.cnf(), withAuth(r.ACR, r.AMR, r.AuthTime))
+	if err := s.userActive(ctx, r.UserID, CodeAccessDenied); err != nil { // user_active.go
+		return nil, err
+	}
+	at, it, err := s.mintAccess(ctx, tr.client, s.subjectOf(tr.client, r.UserID), r.Scopes, aud, now, tr.cnf(),
+		withAuth(r.ACR, r.AMR, r.AuthTime), withGrant(tr.client, r.GrantID))
 	if err != nil {
 		return nil, err
 	}

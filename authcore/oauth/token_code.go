@@ -47,6 +47,9 @@ func (s *Server) exchangeCode(ctx context.Context, tr *tokenRequest) (*tokenResp
 	if err != nil {
 		return nil, err
 	}
+	if err := s.userActive(ctx, ac.UserID, CodeInvalidGrant); err != nil { // user_active.go
+		return nil, err
+	}
 	at, it, err := s.mintAccess(ctx, tr.client, s.subjectOf(tr.client, ac.UserID), ac.Scopes, aud, now, tr.cnf(),
 		withAuth(ac.ACR, ac.AMR, ac.AuthTime), withGrant(tr.client, grantID), withDetails(details))
 	if err != nil {

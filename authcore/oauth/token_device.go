@@ -64,6 +64,9 @@ func (s *Server) deviceTokens(ctx context.Context, tr *tokenRequest, d authcore.
 	if d.Scopes, err = s.roleScopes(ctx, d.UserID, d.Scopes); err != nil { // scope_role.go
 		return nil, err
 	}
+	if err := s.userActive(ctx, d.UserID, CodeAccessDenied); err != nil { // user_active.go
+		return nil, err
+	}
 	at, it, err := s.mintAccess(ctx, tr.client, s.subjectOf(tr.client, d.UserID), d.Scopes, aud, now, tr.cnf(), withGrant(tr.client, d.GrantID))
 	if err != nil {
 		return nil, err
