@@ -33,17 +33,26 @@ func (l *Log) AddClusterObserver(o Observer) {
 	start := len(l.cluster) == 1
 	l.obsMu.Unlock()
 	if start {
+		// The first read only takes the position: take it before
+		// returning, not a tick later, or what the other nodes commit in
+		// between (a guesser who starts at once) reaches no observer. A
+		// failure here is retried at the first tick.
+		st := &followState{}
+		ctx, cancel := context.WithTimeout(context.Background(), followEvery)
+		if _, err := on.others(ctx, st); err != nil {
+			l.log.Warn().Err(err).Msg("audit: reading the other nodes' position failed")
+		}
+		cancel()
 		l.followWG.Add(1)
-		go l.follow(on)
+		go l.follow(on, st)
 	}
 }
 
-// follow feeds the cluster observers until Close.
-func (l *Log) follow(on otherNodes) {
+// follow feeds the cluster observers from st until Close.
+func (l *Log) follow(on otherNodes, st *followState) {
 	defer l.followWG.Done()
 	t := time.NewTicker(followEvery)
 	defer t.Stop()
-	var st followState
 	for {
 		select {
 		case <-l.stopMaint:
@@ -51,7 +60,7 @@ func (l *Log) follow(on otherNodes) {
 		case <-t.C:
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), followEvery)
-		es, err := on.others(ctx, &st)
+		es, err := on.others(ctx, st)
 		cancel()
 		if err != nil {
 			l.log.Warn().Err(err).Msg("audit: reading the other nodes' events failed")
