@@ -68,6 +68,9 @@ func (r *runner) authorizationCode(scope string) (*tokenResponse, error) {
 	if r.o.ACRValues != "" {
 		q.Set("acr_values", r.o.ACRValues)
 	}
+	if r.o.AuthorizationDetails != "" {
+		q.Set("authorization_details", compactDetails(r.o.AuthorizationDetails)) // RFC 9396 §2, rar.go
+	}
 	u.RawQuery = q.Encode()
 	authURL := u.String()
 
@@ -138,6 +141,7 @@ func (r *runner) authorizationCode(scope string) (*tokenResponse, error) {
 	}
 	if tr.IDToken != "" {
 		r.checkIDToken(s, tr.IDToken, nonce, tr.AccessToken)
+		r.explainSubject(s, tr) // subject.go
 	}
 	r.lastNonce = nonce
 	return tr, nil

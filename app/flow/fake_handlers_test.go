@@ -3,6 +3,7 @@ package flow
 import (
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -23,7 +24,7 @@ func (f *fake) authorize(w http.ResponseWriter, r *http.Request) {
 	}
 	code := randomString()
 	a := authz{challenge: q.Get("code_challenge"), method: m, redirect: q.Get("redirect_uri"),
-		nonce: q.Get("nonce"), scope: q.Get("scope")}
+		nonce: q.Get("nonce"), scope: q.Get("scope"), details: q.Get("authorization_details")}
 	f.mu.Lock()
 	f.codes[code] = a
 	f.lastAuth = a
@@ -60,9 +61,9 @@ func (f *fake) token(w http.ResponseWriter, r *http.Request) {
 			oauthErr(w, http.StatusBadRequest, "invalid_grant")
 			return
 		}
-		f.issue(w, fakeUser, a.scope, a.nonce, strings.Contains(a.scope, "offline_access"))
+		f.issue(w, fakeUser, a.scope, a.nonce, strings.Contains(a.scope, "offline_access"), a.details)
 	case "client_credentials":
-		f.issue(w, fakeClient, p.Get("scope"), "", false)
+		f.issue(w, fakeClient, p.Get("scope"), "", false, p.Get("authorization_details"))
 	case "refresh_token":
 		f.refreshGrant(w, p.Get("refresh_token"))
 	case GrantDeviceCode:
@@ -74,7 +75,7 @@ func (f *fake) token(w http.ResponseWriter, r *http.Request) {
 			oauthErr(w, http.StatusBadRequest, f.devicePolls[n])
 			return
 		}
-		f.issue(w, fakeUser, "openid", "", false)
+		f.issue(w, fakeUser, "openid", "", false, "")
 	case GrantTokenExchange:
 		if p.Get("subject_token_type") != TokenTypeAccess || p.Get("subject_token") == "" {
 			oauthErr(w, http.StatusBadRequest, "invalid_request")
@@ -117,6 +118,11 @@ func (f *fake) refreshGrant(w http.ResponseWriter, rt string) {
 }
 
 func (f *fake) accessToken(sub, scope string, aud any) string {
+	return f.accessTokenWith(sub, scope, aud, nil)
+}
+
+// accessTokenWith is accessToken with extra claims.
+func (f *fake) accessTokenWith(sub, scope string, aud any, extra map[string]any) string {
 	if aud == nil || aud == "" {
 		aud = f.audience
 	}
@@ -124,14 +130,41 @@ func (f *fake) accessToken(sub, scope string, aud any) string {
 		aud = f.ts.URL + "/demo/api"
 	}
 	now := time.Now()
-	return f.sign("at+jwt", map[string]any{"iss": f.ts.URL, "sub": sub, "aud": aud, "client_id": fakeClient,
-		"scope": scope, "iat": now.Unix(), "exp": now.Add(f.lifetime).Unix(), "jti": randomString()})
+	claims := map[string]any{"iss": f.ts.URL, "sub": sub, "aud": aud, "client_id": fakeClient,
+		"scope": scope, "iat": now.Unix(), "exp": now.Add(f.lifetime).Unix(), "jti": randomString()}
+	for k, v := range extra {
+		claims[k] = v
+	}
+	return f.sign("at+jwt", claims)
 }
 
-func (f *fake) issue(w http.ResponseWriter, sub, scope, nonce string, offline bool) {
-	at := f.accessToken(sub, scope, nil)
+// issue answers a token request; details is the authorization_details
+// requested (RFC 9396), granted as detailsEdit says.
+func (f *fake) issue(w http.ResponseWriter, sub, scope, nonce string, offline bool, details string) {
+	extra := map[string]any{}
+	var granted any
+	if details != "" {
+		var resp, claim any
+		_ = json.Unmarshal([]byte(details), &resp)
+		_ = json.Unmarshal([]byte(details), &claim)
+		if f.detailsEdit != nil {
+			f.detailsEdit(&resp, &claim)
+		}
+		granted = resp
+		if claim != nil {
+			extra["authorization_details"] = claim
+		}
+	}
+	atSub := sub
+	if f.atSub != "" && strings.Contains(scope, "openid") {
+		atSub = f.atSub
+	}
+	at := f.accessTokenWith(atSub, scope, nil, extra)
 	body := map[string]any{"access_token": at, "token_type": "Bearer",
 		"expires_in": int(f.lifetime.Seconds()), "scope": scope}
+	if granted != nil {
+		body["authorization_details"] = granted
+	}
 	if strings.Contains(scope, "openid") {
 		now := time.Now()
 		claims := map[string]any{"iss": f.ts.URL, "sub": sub, "aud": fakeClient,

@@ -35,6 +35,12 @@ type fake struct {
 	audience    any           // aud of access tokens (default the API)
 	devicePolls []string      // errors to answer device polls with, in order
 	legacy      bool          // advertise implicit and password
+	pairwise    bool          // advertise pairwise subjects
+	atSub       string        // sub of access tokens issued with an ID token (default the user)
+	// detailsEdit changes the authorization_details granted (in the
+	// token response, resp) and put in the access token (claim); both
+	// start as the requested value.
+	detailsEdit func(resp, claim *any)
 	// idEdit changes the ID token's claims before it is signed; at is
 	// the access token issued with it.
 	idEdit func(claims map[string]any, at string)
@@ -51,7 +57,7 @@ type fake struct {
 }
 
 type authz struct {
-	challenge, method, redirect, nonce, scope string
+	challenge, method, redirect, nonce, scope, details string
 }
 
 type family struct{ revoked bool }
@@ -114,6 +120,10 @@ func (f *fake) metadata(w http.ResponseWriter, r *http.Request) {
 	}
 	if !f.noIss {
 		md["authorization_response_iss_parameter_supported"] = true
+	}
+	md["subject_types_supported"] = []string{"public"}
+	if f.pairwise {
+		md["subject_types_supported"] = []string{"public", "pairwise"}
 	}
 	if f.legacy {
 		md["response_types_supported"] = []string{"code", "token", "id_token token"}

@@ -51,6 +51,10 @@ const (
 	RuleExternalAccepted   = "external-token-exchange"
 	RuleExchangedAudience  = "exchanged-token-audience"
 	RuleExchangedSubject   = "exchanged-token-subject"
+	RuleDetailsGranted     = "authorization-details-granted"
+	RuleDetailsInToken     = "authorization-details-in-token"
+	RuleSubject            = "sub-consistent"
+	RuleSubjectType        = "sub-type"
 	maxAccessTokenLifetime = time.Hour
 )
 
@@ -66,6 +70,8 @@ func Lint(t *Trace) []Finding {
 	l.tokens()
 	l.refresh()
 	l.federation()
+	l.details()
+	l.subject()
 	return l.out
 }
 

@@ -144,3 +144,22 @@ func (l *linter) refresh() {
 	l.fromChecks(CheckReuseRejected, RuleReuse, SeverityError, "RFC 9700 §4.14.2; OAuth 2.1 §4.3.1")
 	l.fromChecks(CheckFamilyRevoked, RuleFamily, SeverityWarning, "RFC 9700 §4.14.2")
 }
+
+// details lints rich authorization requests: granted details that differ
+// from the requested ones are a warning (the server may grant less,
+// RFC 9396 §7, but the client must notice); an access token that does not
+// carry what the token response says was granted is an error (§9.1).
+func (l *linter) details() {
+	l.fromChecks(CheckDetailsGranted, RuleDetailsGranted, SeverityWarning, "RFC 9396 §7")
+	l.fromChecks(CheckDetailsInToken, RuleDetailsInToken, SeverityError, "RFC 9396 §9.1")
+}
+
+// subject explains the sub (pairwise or public) and lints that the ID
+// token, the access token and userinfo name the same one.
+func (l *linter) subject() {
+	for _, c := range l.t.checks(CheckSubjectType) {
+		l.add(RuleSubjectType, SeverityInfo, "OIDC Core §8", "%s", c.Detail)
+	}
+	l.fromChecks(CheckSubjectAcross, RuleSubject, SeverityError, "OIDC Core §8.1")
+	l.fromChecks(CheckSubjectMatches, RuleSubject, SeverityError, "OIDC Core §5.3.2")
+}

@@ -78,6 +78,15 @@ type Options struct {
 	// ResponseMode asks the code flow for a JWT-secured authorization
 	// response (JARM): query.jwt or jwt; empty is the plain query.
 	ResponseMode string
+	// AuthorizationDetails is a JSON array of RFC 9396 authorization
+	// details sent with the code flow's authorization request and the
+	// client credentials grant; the token step compares what was granted
+	// with it. Empty sends none.
+	AuthorizationDetails string
+	// Subject is what an administrator knows of the client's subject type
+	// (the console, or the CLI with admin access), used to explain the
+	// sub; nil falls back to the issuer's metadata.
+	Subject *SubjectInfo
 	// FromAPI starts from APIURL alone (RFC 9728): the issuer, the
 	// resource indicator and (unless Scope is set) the scopes come from
 	// the protected resource metadata its 401 names; Issuer may be empty.
@@ -160,6 +169,11 @@ func (o *Options) validate() error {
 	if o.ResponseMode != "" && !slices.Contains(jarmModes, o.ResponseMode) {
 		return fmt.Errorf("flow: response mode %q is not one the loopback listener receives (want %s)",
 			o.ResponseMode, strings.Join(jarmModes, " or "))
+	}
+	if o.AuthorizationDetails = strings.TrimSpace(o.AuthorizationDetails); o.AuthorizationDetails != "" {
+		if err := validDetails(o.AuthorizationDetails); err != nil {
+			return err
+		}
 	}
 	if o.FromAPI && strings.TrimSpace(o.APIURL) == "" {
 		return fmt.Errorf("flow: starting from an API needs its URL")

@@ -104,6 +104,9 @@ func (r *runner) clientCredentials() (*tokenResponse, error) {
 	if r.o.Resource != "" {
 		v.Set("resource", r.o.Resource)
 	}
+	if r.o.AuthorizationDetails != "" {
+		v.Set("authorization_details", compactDetails(r.o.AuthorizationDetails)) // RFC 9396 §6.1
+	}
 	_, tr, err := r.token("Token request (client_credentials)", v)
 	return tr, err
 }

@@ -11,15 +11,17 @@ import (
 // tokenResponse is a token endpoint answer (RFC 6749 §5.1, §5.2; RFC 8693
 // §2.2).
 type tokenResponse struct {
-	AccessToken      string  `json:"access_token"`
-	TokenType        string  `json:"token_type"`
-	ExpiresIn        float64 `json:"expires_in"`
-	RefreshToken     string  `json:"refresh_token"`
-	IDToken          string  `json:"id_token"`
-	Scope            string  `json:"scope"`
-	IssuedTokenType  string  `json:"issued_token_type"`
-	Error            string  `json:"error"`
-	ErrorDescription string  `json:"error_description"`
+	AccessToken     string  `json:"access_token"`
+	TokenType       string  `json:"token_type"`
+	ExpiresIn       float64 `json:"expires_in"`
+	RefreshToken    string  `json:"refresh_token"`
+	IDToken         string  `json:"id_token"`
+	Scope           string  `json:"scope"`
+	IssuedTokenType string  `json:"issued_token_type"`
+	// AuthorizationDetails is what was granted (RFC 9396 §7).
+	AuthorizationDetails json.RawMessage `json:"authorization_details"`
+	Error                string          `json:"error"`
+	ErrorDescription     string          `json:"error_description"`
 }
 
 // ProtocolError is an OAuth error answer (RFC 6749 §5.2): Run returns it
@@ -94,6 +96,7 @@ func (r *runner) checkTokenResponse(s *Step, tr *tokenResponse) {
 	if tr.Scope != "" {
 		s.note("granted scope: " + tr.Scope)
 	}
+	r.checkDetails(s, tr) // rar.go
 	for _, t := range []struct {
 		name, value string
 		expires     float64

@@ -132,6 +132,12 @@ const (
 	CheckSubjectMatches  = "userinfo_sub"
 	CheckAtHash          = "at_hash"
 	CheckAzp             = "id_token_azp"
+	// Rich authorization requests (rar.go) and pairwise subjects
+	// (subject.go).
+	CheckDetailsGranted = "authorization_details_granted"
+	CheckDetailsInToken = "authorization_details_in_access_token"
+	CheckSubjectAcross  = "sub_consistent"
+	CheckSubjectType    = "sub_type"
 	// The federation flow's checks of the token exchange at Latchkey.
 	CheckExternalAccepted  = "external_token_accepted"
 	CheckExchangedAudience = "exchanged_audience"
