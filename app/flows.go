@@ -34,6 +34,9 @@ type FlowInput struct {
 	Prompt string `json:"prompt"`
 	// ACRValues asks the code flows for a sign-in strength (acr_values).
 	ACRValues string `json:"acr_values"`
+	// AuthorizationDetails is an RFC 9396 JSON array sent with the code
+	// flow and client credentials; empty sends none.
+	AuthorizationDetails string `json:"authorization_details"`
 	// The federation flow: the external OpenID provider, the client
 	// registered there with a loopback redirect (its secret, if
 	// confidential) and the scope asked of it. ClientID/ClientSecret are
@@ -50,7 +53,8 @@ func (in FlowInput) options() flow.Options {
 		Issuer: in.Issuer, ClientID: in.ClientID, ClientSecret: in.ClientSecret, Flow: in.Flow,
 		Scope: in.Scope, Resource: in.Resource, Audience: in.Audience, APIURL: in.APIURL, FromAPI: in.FromAPI, ResponseMode: in.ResponseMode,
 		Token: in.Token, RefreshToken: in.RefreshToken, RevealSecrets: in.RevealSecrets, Prompt: in.Prompt, ACRValues: in.ACRValues,
-		ExternalIssuer: in.ExternalIssuer, ExternalClientID: in.ExternalClientID,
+		AuthorizationDetails: in.AuthorizationDetails,
+		ExternalIssuer:       in.ExternalIssuer, ExternalClientID: in.ExternalClientID,
 		ExternalClientSecret: in.ExternalClientSecret, ExternalScope: in.ExternalScope,
 	}
 }
@@ -112,6 +116,7 @@ func (a *App) StartFlow(in FlowInput) (string, error) {
 	}
 	runs.mu.Unlock()
 	opts := in.options()
+	opts.Subject = a.flowSubject(opts.Issuer, opts.ClientID) // flows_subject.go
 	opts.Timeout = 5 * time.Minute
 	opts.OnAuthURL = func(u string) { runs.update(id, func(r *FlowRun) { r.AuthURL = u }) }
 	opts.OnDeviceCode = func(dc flow.DeviceCode) { runs.update(id, func(r *FlowRun) { r.DeviceCode = &dc }) }

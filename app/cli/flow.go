@@ -36,6 +36,10 @@ func runFlow(args []string, env Env) error {
 	fs.StringVar(&o.Audience, "audience", "", "audience (token exchange)")
 	fs.StringVar(&o.APIURL, "api", "", "API to call with the token (default: the demo API)")
 	fs.StringVar(&o.ResponseMode, "response-mode", "", "code flow: jwt or query.jwt for a signed (JARM) authorization response")
+	details := fs.String("authorization-details", "", "RFC 9396 authorization_details (a JSON array, or @FILE) for the code flow and client credentials; the trace compares what is granted")
+	var admin common
+	admin.register(fs)
+	asAdmin := fs.Bool("admin", false, "read the client's registration from the data directory (--data, or the server running on it) to explain its sub (pairwise or public)")
 	fs.BoolVar(&o.FromAPI, "from-api", false, "start from --api alone: issuer, resource and scopes from its RFC 9728 metadata")
 	fs.StringVar(&o.Token, "token", "", "token to start from (introspect, revoke, call_api, token_exchange)")
 	fs.StringVar(&o.RedirectURI, "redirect-uri", "", "loopback redirect URI (default http://127.0.0.1:<random>/callback)")
@@ -50,7 +54,8 @@ func runFlow(args []string, env Env) error {
 	asJSON := fs.Bool("json", false, "print the trace as JSON")
 	curl := fs.Bool("curl", false, "print the steps as curl commands")
 	timeout := fs.Duration("timeout", 5*time.Minute, "give up after this long")
-	if err := parse(fs, args[1:]); err != nil {
+	err := parse(fs, args[1:])
+	if err != nil {
 		return err
 	}
 	if o.ClientID == "" || o.Flow == "" {
@@ -76,6 +81,14 @@ func runFlow(args []string, env Env) error {
 				return err
 			}
 			o.ExternalClientSecret = s
+		}
+	}
+	if o.AuthorizationDetails, err = readDetails(*details); err != nil {
+		return err
+	}
+	if *asAdmin {
+		if o.Subject, err = clientSubject(&admin, o.ClientID); err != nil {
+			return err
 		}
 	}
 	o.Timeout = *timeout

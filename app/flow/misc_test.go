@@ -114,7 +114,8 @@ func TestSavedFlows(t *testing.T) {
 	if got, err := LoadAll(dir); err != nil || len(got) != 0 {
 		t.Fatalf("empty dir: %v %v", got, err)
 	}
-	o := Options{Issuer: "https://as.example", ClientID: "c1", ClientSecret: "top-secret", Flow: FlowRefresh, Scope: "openid"}
+	o := Options{Issuer: "https://as.example", ClientID: "c1", ClientSecret: "top-secret", Flow: FlowRefresh, Scope: "openid",
+		AuthorizationDetails: `[{"type":"payment_initiation"}]`}
 	if err := Save(dir, SavedFrom("Nightly refresh", o, false)); err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +135,7 @@ func TestSavedFlows(t *testing.T) {
 	}
 	for _, sf := range all {
 		got := sf.Options()
-		if got.Issuer != o.Issuer || got.Flow != FlowRefresh || (sf.Name == "ci cc") != (got.ClientSecret == "top-secret") {
+		if got.Issuer != o.Issuer || got.Flow != FlowRefresh || got.AuthorizationDetails != o.AuthorizationDetails || (sf.Name == "ci cc") != (got.ClientSecret == "top-secret") {
 			t.Fatalf("%+v", got)
 		}
 	}

@@ -28,6 +28,8 @@ type SavedFlow struct {
 	RedirectURI  string `json:"redirect_uri,omitempty"`
 	APIURL       string `json:"api_url,omitempty"`
 	Prompt       string `json:"prompt,omitempty"`
+	// AuthorizationDetails is the RFC 9396 JSON array the flow sends.
+	AuthorizationDetails string `json:"authorization_details,omitempty"`
 	// The federation flow's external provider; its client secret is kept
 	// only with KeepSecret, like the Latchkey client's.
 	ExternalIssuer       string    `json:"external_issuer,omitempty"`
@@ -43,7 +45,8 @@ func SavedFrom(name string, o Options, keepSecret bool) SavedFlow {
 	sf := SavedFlow{Name: name, Issuer: o.Issuer, ClientID: o.ClientID, KeepSecret: keepSecret,
 		AuthMethod: o.AuthMethod, Flow: o.Flow, Scope: o.Scope, Resource: o.Resource,
 		Audience: o.Audience, RedirectURI: o.RedirectURI, APIURL: o.APIURL, Prompt: o.Prompt,
-		ExternalIssuer: o.ExternalIssuer, ExternalClientID: o.ExternalClientID, ExternalScope: o.ExternalScope}
+		AuthorizationDetails: o.AuthorizationDetails,
+		ExternalIssuer:       o.ExternalIssuer, ExternalClientID: o.ExternalClientID, ExternalScope: o.ExternalScope}
 	if keepSecret {
 		sf.ClientSecret = o.ClientSecret
 		sf.ExternalClientSecret = o.ExternalClientSecret
@@ -57,7 +60,8 @@ func (sf SavedFlow) Options() Options {
 	return Options{Issuer: sf.Issuer, ClientID: sf.ClientID, ClientSecret: sf.ClientSecret,
 		AuthMethod: sf.AuthMethod, Flow: sf.Flow, Scope: sf.Scope, Resource: sf.Resource,
 		Audience: sf.Audience, RedirectURI: sf.RedirectURI, APIURL: sf.APIURL, Prompt: sf.Prompt,
-		ExternalIssuer: sf.ExternalIssuer, ExternalClientID: sf.ExternalClientID,
+		AuthorizationDetails: sf.AuthorizationDetails,
+		ExternalIssuer:       sf.ExternalIssuer, ExternalClientID: sf.ExternalClientID,
 		ExternalClientSecret: sf.ExternalClientSecret, ExternalScope: sf.ExternalScope}
 }
 
