@@ -653,6 +653,11 @@ export interface FlowInput {
   /** ACRValues asks the code flows for a sign-in strength (acr_values). */
   acr_values: string
   /**
+   * AuthorizationDetails is an RFC 9396 JSON array sent with the code
+   * flow and client credentials; empty sends none.
+   */
+  authorization_details: string
+  /**
    * The federation flow: the external OpenID provider, the client
    * registered there with a loopback redirect (its secret, if
    * confidential) and the scope asked of it. ClientID/ClientSecret are
@@ -1123,6 +1128,8 @@ export interface SavedFlow {
   redirect_uri?: string
   api_url?: string
   prompt?: string
+  /** AuthorizationDetails is the RFC 9396 JSON array the flow sends. */
+  authorization_details?: string
   /**
    * The federation flow's external provider; its client secret is kept
    * only with KeepSecret, like the Latchkey client's.

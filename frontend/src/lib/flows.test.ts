@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { FLOWS, emptyFlowInput, inputFromSaved, missingInput } from './flows'
+import { FLOWS, detailsProblem, emptyFlowInput, inputFromSaved, missingInput } from './flows'
 
 describe('flow tester inputs', () => {
   it('offers the federation flow with its external provider', () => {
@@ -32,5 +32,21 @@ describe('flow tester inputs', () => {
     expect(got).toMatchObject({ flow: 'federation', prompt: 'login', external_issuer: 'https://idp.example', external_client_id: 'app',
       external_scope: 'openid email', external_client_secret: '', client_secret: '', token: 'keep-me' })
     expect(inputFromSaved({ name: 'k', issuer: '', client_id: 'ex', flow: 'federation', external_client_secret: 's' }, cur).external_client_secret).toBe('s')
+  })
+
+  it('offers authorization_details to the code flow and client credentials, checks the JSON, and keeps it in saved flows', () => {
+    for (const f of ['authorization_code', 'client_credentials']) expect(FLOWS.find((x) => x.value === f)?.needs).toContain('details')
+    expect(FLOWS.find((x) => x.value === 'introspect')?.needs).not.toContain('details')
+    const f = { ...emptyFlowInput(), client_id: 'c', flow: 'client_credentials', authorization_details: '{"type":"x"}' }
+    expect(missingInput(f)).toBe('Authorization details must be a JSON array of objects.')
+    f.authorization_details = '[{"type":"x"}, {"amount": 1}]'
+    expect(missingInput(f)).toBe('Authorization detail 2 needs a type.')
+    f.authorization_details = '[{'
+    expect(missingInput(f)).toBe('Authorization details must be JSON: an array of objects.')
+    f.authorization_details = ' [{"type":"payment_initiation","amount":"12.50"}] '
+    expect(missingInput(f)).toBe('')
+    expect(detailsProblem('[null]')).toBe('Authorization detail 1 needs a type.')
+    const got = inputFromSaved({ name: 'pay', issuer: '', client_id: 'shop', flow: 'authorization_code', authorization_details: '[{"type":"x"}]' }, emptyFlowInput())
+    expect(got.authorization_details).toBe('[{"type":"x"}]')
   })
 })

@@ -5,9 +5,9 @@ import type { FlowInput, FlowKind, SavedFlow } from './api'
  * Inputs a flow reads besides the client: 'api_url' is a URL the flow
  * cannot run without, 'route' an optional one (the demo API by default),
  * 'prompt' the OIDC prompt of a code flow, 'external' the federation flow's
- * external provider and its client.
+ * external provider and its client, 'details' RFC 9396 authorization_details.
  */
-export type FlowNeed = 'scope' | 'token' | 'refresh_token' | 'api_url' | 'route' | 'audience' | 'resource' | 'prompt' | 'external'
+export type FlowNeed = 'scope' | 'token' | 'refresh_token' | 'api_url' | 'route' | 'audience' | 'resource' | 'prompt' | 'external' | 'details'
 
 export interface FlowChoice {
   value: FlowKind
@@ -17,8 +17,8 @@ export interface FlowChoice {
 }
 
 export const FLOWS: FlowChoice[] = [
-  { value: 'authorization_code', label: 'Authorization code + PKCE', help: 'Opens the sign-in page; a loopback listener catches the redirect (RFC 8252).', needs: ['scope', 'resource', 'prompt'] },
-  { value: 'client_credentials', label: 'Client credentials', help: 'A confidential client gets a token for itself.', needs: ['scope', 'audience', 'resource'] },
+  { value: 'authorization_code', label: 'Authorization code + PKCE', help: 'Opens the sign-in page; a loopback listener catches the redirect (RFC 8252).', needs: ['scope', 'resource', 'details', 'prompt'] },
+  { value: 'client_credentials', label: 'Client credentials', help: 'A confidential client gets a token for itself.', needs: ['scope', 'audience', 'resource', 'details'] },
   { value: 'device', label: 'Device authorization', help: 'Shows a user code to enter on another device (RFC 8628).', needs: ['scope'] },
   { value: 'refresh', label: 'Refresh', help: 'Redeems a refresh token, then replays the spent one to show reuse detection.', needs: ['refresh_token', 'scope'] },
   { value: 'token_exchange', label: 'Token exchange', help: 'Trades a token for another (RFC 8693).', needs: ['token', 'audience', 'scope'] },
@@ -38,7 +38,7 @@ export function emptyFlowInput(): FlowInput {
   return {
     issuer: '', client_id: '', client_secret: '', flow: 'authorization_code', scope: 'openid profile offline_access', resource: '', audience: '',
     api_url: '', from_api: false, response_mode: '', token: '', refresh_token: '', reveal_secrets: false, prompt: '', acr_values: '',
-    external_issuer: '', external_client_id: '', external_client_secret: '', external_scope: '',
+    authorization_details: '', external_issuer: '', external_client_id: '', external_client_secret: '', external_scope: '',
   }
 }
 
@@ -53,7 +53,24 @@ export function missingInput(f: FlowInput): string {
   if (c?.needs.includes('token') && f.token.trim() === '' && !f.from_api) return 'This flow needs a token to work on.'
   if (c?.needs.includes('refresh_token') && f.refresh_token.trim() === '') return 'This flow needs a refresh token.'
   if (c?.needs.includes('api_url') && f.api_url.trim() === '') return 'Give the API URL to call.'
+  if (c?.needs.includes('details') && f.authorization_details.trim() !== '') return detailsProblem(f.authorization_details)
   return ''
+}
+
+/**
+ * Why authorization_details is not a JSON array of objects that each have
+ * a type (RFC 9396 §2), or ''.
+ */
+export function detailsProblem(raw: string): string {
+  let v: unknown
+  try {
+    v = JSON.parse(raw)
+  } catch {
+    return 'Authorization details must be JSON: an array of objects.'
+  }
+  if (!Array.isArray(v)) return 'Authorization details must be a JSON array of objects.'
+  const i = v.findIndex((o) => typeof o !== 'object' || o === null || typeof (o as { type?: unknown }).type !== 'string' || (o as { type: string }).type === '')
+  return i < 0 ? '' : `Authorization detail ${i + 1} needs a type.`
 }
 
 /** The form input a saved flow fills in (no tokens: they are never saved). */
@@ -71,6 +88,7 @@ export function inputFromSaved(sf: SavedFlow, current: FlowInput): FlowInput {
     from_api: false,
     response_mode: '',
     prompt: sf.prompt ?? '',
+    authorization_details: sf.authorization_details ?? '',
     external_issuer: sf.external_issuer ?? '',
     external_client_id: sf.external_client_id ?? '',
     external_client_secret: sf.external_client_secret ?? '',
