@@ -17,8 +17,12 @@ import (
 // runFlow is `latchkey flow run`: the flow tester from the command line,
 // against Latchkey or any issuer, printing the trace (secrets masked).
 func runFlow(args []string, env Env) error {
+	if len(args) > 0 && args[0] == "ciba" { // `latchkey flow ciba --login-hint USER ...`
+		args = append([]string{"run", "--flow", flow.FlowCIBA}, args[1:]...)
+	}
 	if len(args) == 0 || args[0] != "run" {
-		fmt.Fprintln(env.Stderr, "Usage: latchkey flow run --issuer URL --client ID --flow FLOW [flags]")
+		fmt.Fprintln(env.Stderr, "Usage: latchkey flow run --issuer URL --client ID --flow FLOW [flags]\n"+
+			"       latchkey flow ciba --issuer URL --client ID --secret-stdin --login-hint USER [--binding-message TEXT]")
 		return errUsage
 	}
 	fs := newFlagSet("flow run", "Usage: latchkey flow run --issuer URL --client ID --flow FLOW [flags]\n\n"+
@@ -45,6 +49,8 @@ func runFlow(args []string, env Env) error {
 	fs.StringVar(&o.RedirectURI, "redirect-uri", "", "loopback redirect URI (default http://127.0.0.1:<random>/callback)")
 	fs.StringVar(&o.Prompt, "prompt", "", "OIDC prompt of the authorization request (login, consent, none)")
 	fs.StringVar(&o.ACRValues, "acr-values", "", "acr_values of the authorization request, e.g. urn:latchkey:acr:mfa (a weaker acr is flagged)")
+	fs.StringVar(&o.LoginHint, "login-hint", "", "ciba: the user asked to approve (a username at Latchkey)")
+	fs.StringVar(&o.BindingMessage, "binding-message", "", "ciba: short text shown to the user with the request")
 	fs.StringVar(&o.ExternalIssuer, "external-issuer", "", "federation: the external OpenID provider's issuer")
 	fs.StringVar(&o.ExternalClientID, "external-client", "", "federation: the client id registered at the external provider (loopback redirect)")
 	extSecretStdin := fs.Bool("external-secret-stdin", false, "federation: read the external client's secret from standard input (after the --secret-stdin line)")
@@ -64,6 +70,10 @@ func runFlow(args []string, env Env) error {
 	}
 	if o.Flow == flow.FlowFederation && (o.ExternalIssuer == "" || o.ExternalClientID == "") {
 		fmt.Fprintln(env.Stderr, "latchkey flow run: --flow federation needs --external-issuer and --external-client")
+		return errUsage
+	}
+	if o.Flow == flow.FlowCIBA && o.LoginHint == "" {
+		fmt.Fprintln(env.Stderr, "latchkey flow ciba: --login-hint names the user who approves")
 		return errUsage
 	}
 	if *secretStdin || *extSecretStdin {
@@ -95,7 +105,12 @@ func runFlow(args []string, env Env) error {
 	o.OnAuthURL = func(u string) {
 		fmt.Fprintf(env.Stderr, "Open this URL to sign in:\n  %s\n", u)
 	}
-	if !*noBrowser {
+	if o.Flow == flow.FlowCIBA {
+		o.OnAuthURL = func(u string) {
+			fmt.Fprintf(env.Stderr, "Ask %s to approve the request on their account page:\n  %s\nPolling...\n", o.LoginHint, u)
+		}
+	}
+	if !*noBrowser && o.Flow != flow.FlowCIBA { // the approver is elsewhere
 		o.OpenBrowser = openBrowser
 	}
 	o.OnDeviceCode = func(dc flow.DeviceCode) {

@@ -72,38 +72,41 @@ func (r *runner) device() error {
 			s.note("could not open the browser: " + err.Error())
 		}
 	}
-	return r.poll(da.Code, dc)
+	_, _, err = r.poll(url.Values{"grant_type": {GrantDeviceCode}, "device_code": {da.Code}},
+		dc.Interval, dc.ExpiresIn, "the device code", "RFC 8628 §3.5")
+	return err
 }
 
-// poll asks the token endpoint for the device code's tokens (RFC 8628
-// §3.4, §3.5), waiting interval between requests; slow_down adds 5 s for
-// good. The total wait is bounded by expires_in (and the run's timeout).
-func (r *runner) poll(deviceCode string, dc DeviceCode) error {
-	interval := time.Duration(dc.Interval) * time.Second
+// poll asks the token endpoint with v for a decoupled grant's tokens
+// (the device code, RFC 8628 §3.4, §3.5; CIBA's auth_req_id, CIBA Core
+// §11), waiting intervalSec between requests; slow_down adds 5 s for
+// good (spec says where). The total wait is bounded by expiresSec (and
+// the run's timeout); what names the code in the error.
+func (r *runner) poll(v url.Values, intervalSec, expiresSec int, what, spec string) (*Step, *tokenResponse, error) {
+	interval := time.Duration(intervalSec) * time.Second
 	if interval <= 0 {
 		interval = defaultDeviceInterval
 	}
-	expiry := time.Duration(dc.ExpiresIn) * time.Second
+	expiry := time.Duration(expiresSec) * time.Second
 	if expiry <= 0 {
 		expiry = defaultDeviceExpiry
 	}
 	var waited time.Duration
 	for n := 1; ; n++ {
 		if waited+interval > expiry {
-			return fmt.Errorf("flow: the device code expired after %s without a decision", waited)
+			return nil, nil, fmt.Errorf("flow: %s expired after %s without a decision", what, waited)
 		}
 		if err := r.o.Sleep(r.ctx, interval); err != nil {
-			return fmt.Errorf("flow: stopped polling: %w", err)
+			return nil, nil, fmt.Errorf("flow: stopped polling: %w", err)
 		}
 		waited += interval
-		v := url.Values{"grant_type": {GrantDeviceCode}, "device_code": {deviceCode}}
-		s, _, err := r.token(fmt.Sprintf("Poll the token endpoint #%d", n), v)
+		s, tr, err := r.token(fmt.Sprintf("Poll the token endpoint #%d", n), v)
 		if s != nil {
 			s.note(fmt.Sprintf("waited %s before this poll", interval))
 		}
 		var pe *ProtocolError
 		if err == nil || !errors.As(err, &pe) {
-			return err
+			return s, tr, err
 		}
 		switch pe.Code {
 		case "authorization_pending":
@@ -112,9 +115,9 @@ func (r *runner) poll(deviceCode string, dc DeviceCode) error {
 		case "slow_down":
 			expected(s)
 			interval += slowDownStep
-			s.note(fmt.Sprintf("slow_down: polling every %s from now on (RFC 8628 §3.5)", interval))
+			s.note(fmt.Sprintf("slow_down: polling every %s from now on (%s)", interval, spec))
 		default: // access_denied, expired_token, or a real error
-			return err
+			return s, tr, err
 		}
 	}
 }

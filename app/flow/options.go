@@ -23,12 +23,13 @@ const (
 	FlowUserinfo          = "userinfo"
 	FlowCallAPI           = "call_api"
 	FlowFederation        = "federation"
+	FlowCIBA              = "ciba"
 )
 
 // Flows lists every flow name in the order the console offers them.
 func Flows() []string {
 	return []string{FlowAuthorizationCode, FlowClientCredentials, FlowRefresh, FlowDevice,
-		FlowTokenExchange, FlowIntrospect, FlowRevoke, FlowUserinfo, FlowCallAPI, FlowFederation}
+		FlowTokenExchange, FlowIntrospect, FlowRevoke, FlowUserinfo, FlowCallAPI, FlowFederation, FlowCIBA}
 }
 
 // Client authentication methods (RFC 8414 §2, token_endpoint_auth_methods).
@@ -124,6 +125,11 @@ type Options struct {
 	ExternalClientID     string
 	ExternalClientSecret string
 	ExternalScope        string
+	// LoginHint names the user of the CIBA flow (a username at Latchkey)
+	// and BindingMessage is the short text shown to them with the request
+	// (CIBA Core §7.1).
+	LoginHint      string
+	BindingMessage string
 	// RevealSecrets records secrets in full instead of masking them.
 	RevealSecrets bool
 	// HTTPClient makes every request; nil means a client with a 30 s
@@ -217,6 +223,9 @@ func (o *Options) validate() error {
 		if o.Resource == "" && o.Audience == "" {
 			o.Resource = o.Issuer
 		}
+	}
+	if o.Flow == FlowCIBA && strings.TrimSpace(o.LoginHint) == "" {
+		return fmt.Errorf("flow: the CIBA flow needs the user's login hint")
 	}
 	if o.APIURL == "" {
 		o.APIURL = strings.TrimRight(o.Issuer, "/") + DefaultAPIPath

@@ -73,6 +73,8 @@ func (r *runner) run() error {
 		err = r.callAPI()
 	case FlowFederation:
 		err = r.federation()
+	case FlowCIBA:
+		err = r.ciba() // ciba.go
 	}
 	return err
 }
