@@ -37,6 +37,10 @@ type FlowInput struct {
 	// AuthorizationDetails is an RFC 9396 JSON array sent with the code
 	// flow and client credentials; empty sends none.
 	AuthorizationDetails string `json:"authorization_details"`
+	// LoginHint names the user the CIBA flow asks to approve;
+	// BindingMessage is shown to them with the request.
+	LoginHint      string `json:"login_hint"`
+	BindingMessage string `json:"binding_message"`
 	// The federation flow: the external OpenID provider, the client
 	// registered there with a loopback redirect (its secret, if
 	// confidential) and the scope asked of it. ClientID/ClientSecret are
@@ -53,8 +57,8 @@ func (in FlowInput) options() flow.Options {
 		Issuer: in.Issuer, ClientID: in.ClientID, ClientSecret: in.ClientSecret, Flow: in.Flow,
 		Scope: in.Scope, Resource: in.Resource, Audience: in.Audience, APIURL: in.APIURL, FromAPI: in.FromAPI, ResponseMode: in.ResponseMode,
 		Token: in.Token, RefreshToken: in.RefreshToken, RevealSecrets: in.RevealSecrets, Prompt: in.Prompt, ACRValues: in.ACRValues,
-		AuthorizationDetails: in.AuthorizationDetails,
-		ExternalIssuer:       in.ExternalIssuer, ExternalClientID: in.ExternalClientID,
+		AuthorizationDetails: in.AuthorizationDetails, LoginHint: in.LoginHint, BindingMessage: in.BindingMessage,
+		ExternalIssuer: in.ExternalIssuer, ExternalClientID: in.ExternalClientID,
 		ExternalClientSecret: in.ExternalClientSecret, ExternalScope: in.ExternalScope,
 	}
 }
@@ -99,6 +103,9 @@ func (a *App) StartFlow(in FlowInput) (string, error) {
 	}
 	if in.ClientID == "" || in.Flow == "" {
 		return "", invalid("choose a client and a flow")
+	}
+	if in.Flow == flow.FlowCIBA && in.LoginHint == "" {
+		return "", invalid("the CIBA flow needs the user who approves (login hint)")
 	}
 	if in.Flow == flow.FlowFederation && (in.ExternalIssuer == "" || in.ExternalClientID == "") {
 		return "", invalid("the federation flow needs the external provider's issuer and the client id registered there")

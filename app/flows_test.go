@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -14,6 +15,9 @@ func TestFederationFlowInput(t *testing.T) {
 
 	if _, err := a.StartFlow(app.FlowInput{ClientID: "ex", Flow: "federation", ExternalClientID: "app"}); err == nil {
 		t.Fatal("federation flow started without the external issuer")
+	}
+	if _, err := a.StartFlow(app.FlowInput{ClientID: "teller", Flow: "ciba"}); err == nil || !strings.Contains(err.Error(), "login hint") {
+		t.Fatalf("CIBA flow without a login hint: %v", err)
 	}
 	in := app.FlowInput{ClientID: "ex", ClientSecret: "lk-secret", Flow: "federation", Scope: "profile", Prompt: "login",
 		ExternalIssuer: "https://idp.example", ExternalClientID: "app", ExternalClientSecret: "idp-secret",

@@ -658,6 +658,12 @@ export interface FlowInput {
    */
   authorization_details: string
   /**
+   * LoginHint names the user the CIBA flow asks to approve;
+   * BindingMessage is shown to them with the request.
+   */
+  login_hint: string
+  binding_message: string
+  /**
    * The federation flow: the external OpenID provider, the client
    * registered there with a loopback redirect (its secret, if
    * confidential) and the scope asked of it. ClientID/ClientSecret are

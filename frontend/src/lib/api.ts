@@ -208,6 +208,7 @@ export type FlowKind =
   | 'userinfo'
   | 'call_api'
   | 'federation'
+  | 'ciba'
 
 /** One run of the flow tester. Issuer defaults to this server. */
 export type FlowInput = Go.FlowInput

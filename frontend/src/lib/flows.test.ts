@@ -49,4 +49,12 @@ describe('flow tester inputs', () => {
     const got = inputFromSaved({ name: 'pay', issuer: '', client_id: 'shop', flow: 'authorization_code', authorization_details: '[{"type":"x"}]' }, emptyFlowInput())
     expect(got.authorization_details).toBe('[{"type":"x"}]')
   })
+
+  it('offers the CIBA poll flow, which needs the user who approves', () => {
+    expect(FLOWS.find((x) => x.value === 'ciba')?.needs).toEqual(['ciba', 'scope'])
+    const f = { ...emptyFlowInput(), client_id: 'teller', flow: 'ciba' as const, scope: 'openid profile' }
+    expect(missingInput(f)).toBe('Name the user who approves (login hint).')
+    f.login_hint = 'alice'
+    expect(missingInput(f)).toBe('')
+  })
 })

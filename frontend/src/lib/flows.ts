@@ -5,9 +5,10 @@ import type { FlowInput, FlowKind, SavedFlow } from './api'
  * Inputs a flow reads besides the client: 'api_url' is a URL the flow
  * cannot run without, 'route' an optional one (the demo API by default),
  * 'prompt' the OIDC prompt of a code flow, 'external' the federation flow's
- * external provider and its client, 'details' RFC 9396 authorization_details.
+ * external provider and its client, 'details' RFC 9396 authorization_details,
+ * 'ciba' the user a backchannel request names and its binding message.
  */
-export type FlowNeed = 'scope' | 'token' | 'refresh_token' | 'api_url' | 'route' | 'audience' | 'resource' | 'prompt' | 'external' | 'details'
+export type FlowNeed = 'scope' | 'token' | 'refresh_token' | 'api_url' | 'route' | 'audience' | 'resource' | 'prompt' | 'external' | 'details' | 'ciba'
 
 export interface FlowChoice {
   value: FlowKind
@@ -19,6 +20,7 @@ export interface FlowChoice {
 export const FLOWS: FlowChoice[] = [
   { value: 'authorization_code', label: 'Authorization code + PKCE', help: 'Opens the sign-in page; a loopback listener catches the redirect (RFC 8252).', needs: ['scope', 'resource', 'details', 'prompt'] },
   { value: 'client_credentials', label: 'Client credentials', help: 'A confidential client gets a token for itself.', needs: ['scope', 'audience', 'resource', 'details'] },
+  { value: 'ciba', label: 'Backchannel authentication (CIBA, poll)', help: 'Names a user, who approves on their account page (another device); the client polls for the tokens.', needs: ['ciba', 'scope'] },
   { value: 'device', label: 'Device authorization', help: 'Shows a user code to enter on another device (RFC 8628).', needs: ['scope'] },
   { value: 'refresh', label: 'Refresh', help: 'Redeems a refresh token, then replays the spent one to show reuse detection.', needs: ['refresh_token', 'scope'] },
   { value: 'token_exchange', label: 'Token exchange', help: 'Trades a token for another (RFC 8693).', needs: ['token', 'audience', 'scope'] },
@@ -38,7 +40,7 @@ export function emptyFlowInput(): FlowInput {
   return {
     issuer: '', client_id: '', client_secret: '', flow: 'authorization_code', scope: 'openid profile offline_access', resource: '', audience: '',
     api_url: '', from_api: false, response_mode: '', token: '', refresh_token: '', reveal_secrets: false, prompt: '', acr_values: '',
-    authorization_details: '', external_issuer: '', external_client_id: '', external_client_secret: '', external_scope: '',
+    authorization_details: '', login_hint: '', binding_message: '', external_issuer: '', external_client_id: '', external_client_secret: '', external_scope: '',
   }
 }
 
@@ -50,6 +52,7 @@ export function missingInput(f: FlowInput): string {
     if (f.external_client_id.trim() === '') return 'Give the client id registered at the external provider.'
   }
   if (f.client_id.trim() === '') return c?.needs.includes('external') ? 'Choose the Latchkey client that exchanges the ID token.' : 'Choose a client (or create a test client).'
+  if (c?.needs.includes('ciba') && f.login_hint.trim() === '') return 'Name the user who approves (login hint).'
   if (c?.needs.includes('token') && f.token.trim() === '' && !f.from_api) return 'This flow needs a token to work on.'
   if (c?.needs.includes('refresh_token') && f.refresh_token.trim() === '') return 'This flow needs a refresh token.'
   if (c?.needs.includes('api_url') && f.api_url.trim() === '') return 'Give the API URL to call.'
