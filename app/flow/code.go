@@ -141,7 +141,9 @@ func (r *runner) authorizationCode(scope string) (*tokenResponse, error) {
 	}
 	if tr.IDToken != "" {
 		r.checkIDToken(s, tr.IDToken, nonce, tr.AccessToken)
-		r.explainSubject(s, tr) // subject.go
+		if !r.external {
+			r.explainSubject(s, tr) // subject.go
+		}
 	}
 	r.lastNonce = nonce
 	return tr, nil

@@ -238,7 +238,11 @@ func (f *fake) userinfo(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusUnauthorized)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"sub": fakeUser, "name": "Test User"}, false)
+	sub := fakeUser
+	if f.userinfoSub != "" {
+		sub = f.userinfoSub
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"sub": sub, "name": "Test User"}, false)
 }
 
 func (f *fake) api(w http.ResponseWriter, r *http.Request) {

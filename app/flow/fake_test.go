@@ -37,6 +37,7 @@ type fake struct {
 	legacy      bool          // advertise implicit and password
 	pairwise    bool          // advertise pairwise subjects
 	atSub       string        // sub of access tokens issued with an ID token (default the user)
+	userinfoSub string        // sub of userinfo answers (default the user)
 	// detailsEdit changes the authorization_details granted (in the
 	// token response, resp) and put in the access token (claim); both
 	// start as the requested value.

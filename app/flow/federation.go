@@ -24,6 +24,7 @@ func (r *runner) externalRunner() *runner {
 	o.AuthMethod = "" // chosen from the provider's own metadata
 	o.Scope = o.ExternalScope
 	o.Resource, o.Audience = "", ""
+	o.Subject, o.AuthorizationDetails = nil, "" // they describe the Latchkey client
 	return &runner{ctx: r.ctx, o: o, t: r.t, m: r.m, prefix: ExternalStepPrefix, tokenPrefix: ExternalTokenPrefix, external: true}
 }
 

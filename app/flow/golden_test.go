@@ -79,7 +79,7 @@ func TestDetailsAndSubjectFindingsGolden(t *testing.T) {
 			{Name: CheckDetailsGranted, OK: false, Detail: `granted authorization_details [{"type":"payment_initiation"}] differ from the requested [{"amount":"12.50","type":"payment_initiation"}] (RFC 9396 §7)`},
 			{Name: CheckDetailsInToken, OK: true, Detail: "the access token's authorization_details claim is the granted value (RFC 9396 §9.1)"},
 			{Name: CheckSubjectType, OK: true, Detail: `sub "Xq3…" is pairwise: this client receives a pairwise sub for sector app.example; the same user has a different sub at clients of other sectors (OIDC Core §8.1)`},
-			{Name: CheckSubjectAcross, OK: false, Detail: `access token sub "u1", ID token sub "Xq3…" (the client and its APIs must see one sub; OIDC Core §8.1)`},
+			{Name: CheckSubjectAcross, OK: false, Detail: `access token sub "u1", ID token sub "Xq3…" (the client and the APIs it calls should see one sub; OIDC Core §8.1)`},
 		}},
 		{Name: "UserInfo", Checks: []Check{{Name: CheckSubjectMatches, OK: true, Detail: `sub "Xq3…", ID token sub "Xq3…" (OIDC Core §5.3.2)`}}},
 	}}

@@ -54,7 +54,7 @@ func (r *runner) explainSubject(s *Step, tr *tokenResponse) {
 	if _, atc, ok := splitJWT(tr.AccessToken); ok {
 		at := claimString(atc, "sub")
 		s.check(CheckSubjectAcross, at == sub,
-			fmt.Sprintf("access token sub %q, ID token sub %q (the client and its APIs must see one sub; OIDC Core §8.1)", at, sub))
+			fmt.Sprintf("access token sub %q, ID token sub %q (the client and the APIs it calls should see one sub; OIDC Core §8.1)", at, sub))
 	}
 }
 
