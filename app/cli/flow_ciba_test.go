@@ -18,7 +18,6 @@ import (
 
 	"github.com/latchkey/latchkey/app/flow"
 	"github.com/latchkey/latchkey/authcore"
-	"github.com/latchkey/latchkey/authcore/login"
 	"github.com/latchkey/latchkey/authcore/oauth"
 )
 
@@ -28,16 +27,7 @@ import (
 // the tokens' trace.
 func TestFlowCIBA(t *testing.T) {
 	ctx := context.Background()
-	f := serveFlags{addr: "127.0.0.1:0"}
-	f.common = common{data: t.TempDir(), logFormat: "json", logLevel: "error"}
-	in, err := start(&f, fstest.MapFS{}, "serve")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.stop()
-	if _, err := in.srv.Login.CreateUser(ctx, login.UserSpec{Username: "alice", Password: "wonderland-42-rabbit"}); err != nil {
-		t.Fatal(err)
-	}
+	in, _ := serveWithAlice(t)
 	c, secret, err := in.srv.OAuth.CreateClient(ctx, oauth.ClientSpec{Name: "Teller", Type: authcore.Confidential,
 		GrantTypes: []string{authcore.GrantCIBA}, Scopes: []string{"openid", "profile"}, BackchannelTokenDeliveryMode: "poll"})
 	if err != nil {

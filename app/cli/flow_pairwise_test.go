@@ -26,16 +26,7 @@ import (
 // userinfo name one sub.
 func TestFlowRunPairwiseAndDetails(t *testing.T) {
 	ctx := context.Background()
-	f := serveFlags{addr: "127.0.0.1:0"}
-	f.common = common{data: t.TempDir(), logFormat: "json", logLevel: "error"}
-	in, err := start(&f, fstest.MapFS{}, "serve")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.stop()
-	if _, err := in.srv.Login.CreateUser(ctx, login.UserSpec{Username: "alice", Password: "wonderland-42-rabbit"}); err != nil {
-		t.Fatal(err)
-	}
+	in, data := serveWithAlice(t)
 	if _, err := in.srv.OAuth.CreateAuthorizationDetailType(ctx, authcore.AuthorizationDetailType{Type: "payment_initiation",
 		Schema: `{"type":"object","required":["amount"]}`, ConsentTemplate: "Pay {{amount}}"}); err != nil {
 		t.Fatal(err)
@@ -55,7 +46,7 @@ func TestFlowRunPairwiseAndDetails(t *testing.T) {
 	stderr := &signInWriter{username: "alice", password: "wonderland-42-rabbit", done: make(chan error, 1)}
 	var out bytes.Buffer
 	code := Main([]string{"flow", "run", "--issuer", in.issuer, "--client", c.ID, "--secret-stdin", "--flow", "userinfo",
-		"--admin", "--data", f.common.data, "--authorization-details", "@" + file, "--no-browser", "--timeout", "30s", "--json"},
+		"--admin", "--data", data, "--authorization-details", "@" + file, "--no-browser", "--timeout", "30s", "--json"},
 		Env{Console: fstest.MapFS{}, Stdout: &out, Stderr: stderr, Stdin: strings.NewReader(secret + "\n")})
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, stderr.buf.String(), out.String())
@@ -102,6 +93,24 @@ func TestFlowRunPairwiseAndDetails(t *testing.T) {
 		flow.RuleDetailsGranted: "",
 		flow.RuleDetailsInToken: "",
 	})
+}
+
+// serveWithAlice starts a server on a temporary data directory (stopped
+// at the end of the test) with the user alice, and returns it and the
+// directory.
+func serveWithAlice(t *testing.T) (*instance, string) {
+	t.Helper()
+	f := serveFlags{addr: "127.0.0.1:0"}
+	f.common = common{data: t.TempDir(), logFormat: "json", logLevel: "error"}
+	in, err := start(&f, fstest.MapFS{}, "serve")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { in.stop() })
+	if _, err := in.srv.Login.CreateUser(context.Background(), login.UserSpec{Username: "alice", Password: "wonderland-42-rabbit"}); err != nil {
+		t.Fatal(err)
+	}
+	return in, f.common.data
 }
 
 // wantFindings fails unless every rule in want has findings, none of them

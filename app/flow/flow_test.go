@@ -64,6 +64,17 @@ func failedChecks(tr *Trace) []string {
 	return out
 }
 
+// wantOneFailure fails unless rule was reported with sev and exactly one
+// check failed, with detail in its text.
+func wantOneFailure(t *testing.T, tr *Trace, rule, sev, detail string) {
+	t.Helper()
+	wantSeverity(t, tr, rule, sev)
+	bad := failedChecks(tr)
+	if len(bad) != 1 || !strings.Contains(bad[0], detail) {
+		t.Fatalf("failed checks %q, want one with %q", bad, detail)
+	}
+}
+
 // severity returns the severities reported for rule.
 func severity(tr *Trace, rule string) []string {
 	var out []string

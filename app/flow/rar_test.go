@@ -59,11 +59,7 @@ func TestAuthorizationDetailsChecked(t *testing.T) {
 				noBad(t, tr)
 				return
 			}
-			wantSeverity(t, tr, tc.rule, tc.sev)
-			bad := failedChecks(tr)
-			if len(bad) != 1 || !strings.Contains(bad[0], tc.detail) {
-				t.Fatalf("failed checks %q, want one with %q", bad, tc.detail)
-			}
+			wantOneFailure(t, tr, tc.rule, tc.sev, tc.detail)
 		})
 	}
 	// Without details asked for or granted, nothing is said about them.
