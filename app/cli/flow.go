@@ -170,6 +170,9 @@ func printTrace(w io.Writer, tr *flow.Trace) {
 			}
 			fmt.Fprintf(w, "     [%s] %s %s\n", mark, c.Name, c.Detail)
 		}
+		for _, n := range s.Notes {
+			fmt.Fprintf(w, "     - %s\n", n)
+		}
 	}
 	fmt.Fprintln(w, "\nFindings:")
 	for _, f := range tr.Findings {

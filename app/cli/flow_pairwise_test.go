@@ -65,6 +65,19 @@ func TestFlowRunPairwiseAndDetails(t *testing.T) {
 		flow.RuleDetailsInToken: "",
 	})
 
+	// The text trace shows the granted details (a note) and the checks.
+	svc, svcSecret, err := in.srv.OAuth.CreateClient(ctx, oauth.ClientSpec{Name: "payments service", Type: authcore.Confidential,
+		GrantTypes: []string{authcore.GrantClientCredentials}, Scopes: []string{"profile"}, AuthorizationDetailsTypes: []string{"payment_initiation"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, text, errOut := runCLI(t, svcSecret+"\n", "flow", "run", "--issuer", in.issuer, "--client", svc.ID, "--secret-stdin",
+		"--flow", "client_credentials", "--authorization-details", details)
+	if code != 0 || !strings.Contains(text, `- granted authorization_details: [{"amount":"9.99","type":"payment_initiation"}]`) ||
+		!strings.Contains(text, "[ok  ] authorization_details_granted granted authorization_details are the requested ones") {
+		t.Fatalf("exit %d %s\n%s", code, errOut, text)
+	}
+
 	// The console knows the client without being told.
 	id, err := in.app.StartFlow(app.FlowInput{ClientID: c.ID, ClientSecret: secret, Flow: "authorization_code",
 		AuthorizationDetails: details})
