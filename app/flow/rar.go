@@ -65,6 +65,9 @@ func sameDetails(a, b any) bool {
 func (r *runner) checkDetails(s *Step, tr *tokenResponse) {
 	requested := r.o.AuthorizationDetails
 	granted := tr.AuthorizationDetails
+	if string(granted) == "null" {
+		granted = nil
+	}
 	if requested == "" && len(granted) == 0 {
 		return
 	}

@@ -137,7 +137,7 @@ const (
 	CheckDetailsGranted = "authorization_details_granted"
 	CheckDetailsInToken = "authorization_details_in_access_token"
 	CheckSubjectAcross  = "sub_consistent"
-	CheckSubjectType    = "sub_type"
+	CheckSubjectType    = "sub_type" // always holds: it carries the sub explained to the findings
 	// The federation flow's checks of the token exchange at Latchkey.
 	CheckExternalAccepted  = "external_token_accepted"
 	CheckExchangedAudience = "exchanged_audience"
