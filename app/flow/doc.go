@@ -22,7 +22,16 @@
 //     discovery, code flow with PKCE and nonce, ID token verified against
 //     its JWKS), exchange that ID token at Latchkey (RFC 8693 with
 //     subject_token_type id_token), and call a gateway route with the
-//     access token Latchkey issued.
+//     access token Latchkey issued;
+//   - ciba: OpenID Connect CIBA in poll mode (/bc-authorize with a
+//     login_hint, the user approves elsewhere, polling with interval and
+//     slow_down).
+//
+// Options.AuthorizationDetails sends RFC 9396 authorization_details with
+// the code flow and client credentials; the token step compares the grant
+// with the request and the access token's claim (rar.go). The ID token's
+// sub is explained as pairwise or public and checked against the access
+// token and userinfo (subject.go).
 //
 // Every HTTP exchange is a Step with its request, response, timing and the
 // checks it made. Secrets (client secrets, Authorization values, PKCE
