@@ -234,7 +234,7 @@ test('Clients: register a confidential and a public client, copy a snippet, rota
   // The secure default for a new client: a public SPA with code + PKCE.
   assert.ok(await dlg.getByRole('radio', { name: /Single-page app/ }).isChecked())
   await dlg.getByRole('radio', { name: /Web app with a server/ }).check()
-  await dlg.getByLabel('Name').fill('Orders backend')
+  await dlg.getByLabel('Name', { exact: true }).fill('Orders backend')
   await dlg.getByLabel('Redirect URIs').fill('http://127.0.0.1:9/callback')
   await dlg.getByRole('checkbox', { name: 'offline_access' }).check()
   assert.equal(await dlg.getByLabel('How it authenticates').inputValue(), 'client_secret_basic')
@@ -250,7 +250,7 @@ test('Clients: register a confidential and a public client, copy a snippet, rota
 
   await page.getByRole('button', { name: 'Register a client' }).click()
   dlg = page.getByRole('dialog', { name: 'Register a client' })
-  await dlg.getByLabel('Name').fill('Orders SPA')
+  await dlg.getByLabel('Name', { exact: true }).fill('Orders SPA')
   await dlg.getByLabel('Redirect URIs').fill('https://spa.example.com/callback')
   await dlg.getByRole('button', { name: 'Register client' }).click()
   await page.getByRole('status').filter({ hasText: 'Registered Orders SPA.' }).waitFor()
