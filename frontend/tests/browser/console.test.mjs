@@ -283,7 +283,7 @@ test('Clients: register a confidential and a public client, copy a snippet, rota
   await page.getByRole('button', { name: 'Add scope' }).click()
   await page.getByText('A scope is one word').waitFor()
   await page.getByLabel('New scope').fill('orders:write')
-  await page.getByLabel('Description').fill('Change your orders')
+  await page.getByLabel('Description', { exact: true }).fill('Change your orders')
   await page.getByRole('button', { name: 'Add scope' }).click()
   await page.getByRole('table', { name: 'Scopes' }).getByText('Change your orders').waitFor()
 
