@@ -22,6 +22,10 @@ type Log struct {
 	log  zerolog.Logger
 	subs hub
 
+	// unflushed is the error of a batch that lost events no caller
+	// waited for, until a Flush reports it (the writer goroutine only).
+	unflushed error
+
 	mu     sync.RWMutex // closed, and every send on queue
 	closed bool
 	queue  chan *pending

@@ -77,10 +77,21 @@ func (l *Log) commitBatch(batch []*pending) {
 		l.recorded.Add(uint64(len(st)))
 		l.publish(st)
 	}
+	if err != nil && len(st) > 0 {
+		l.unflushed = err // an event Record queued is lost: the next Flush says so
+	}
+	flushed := false
 	for _, p := range batch {
 		if p.done != nil {
-			p.done <- err
+			e := err
+			if p.barrier && e == nil {
+				e, flushed = l.unflushed, true
+			}
+			p.done <- e
 		}
+	}
+	if flushed {
+		l.unflushed = nil
 	}
 }
 
