@@ -139,7 +139,7 @@ func (s *Server) register(ctx context.Context, req registrationRequest) (authcor
 	if err != nil {
 		return authcore.Client{}, "", "", err
 	}
-	if c.ID, err = s.randomToken(16); err != nil {
+	if c.ID, err = s.newID(); err != nil {
 		return authcore.Client{}, "", "", err
 	}
 	var secret string

@@ -130,7 +130,7 @@ func (s *Server) CreateClient(ctx context.Context, spec ClientSpec) (authcore.Cl
 	if err != nil {
 		return authcore.Client{}, "", err
 	}
-	if c.ID, err = s.randomToken(16); err != nil {
+	if c.ID, err = s.newID(); err != nil {
 		return authcore.Client{}, "", err
 	}
 	var secret string

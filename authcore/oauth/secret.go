@@ -64,6 +64,19 @@ func (s *Server) randomToken(n int) (string, error) {
 	return base64.RawURLEncoding.EncodeToString(b), nil
 }
 
+// newID returns a 128-bit identifier (client ids, grant ids) that starts
+// with a letter or digit. base64url's '-' and '_' in first place made an
+// id a command line reads as a flag (`latchkey client update -4EW…`); a
+// re-draw costs nothing and leaves 16 random bytes behind every id.
+func (s *Server) newID() (string, error) {
+	for {
+		id, err := s.randomToken(16)
+		if err != nil || (id[0] != '-' && id[0] != '_') {
+			return id, err
+		}
+	}
+}
+
 // hashToken is the storage key of a code or refresh token: hex SHA-256.
 // The values have 256 bits of entropy, so a plain hash suffices.
 func hashToken(v string) string {

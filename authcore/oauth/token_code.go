@@ -118,7 +118,7 @@ func (s *Server) redemption(tr *tokenRequest, name string) (code, grantID string
 	if code == "" {
 		return "", "", time.Time{}, errInvalidRequest(name + " is missing")
 	}
-	if grantID, err = s.randomToken(16); err != nil {
+	if grantID, err = s.newID(); err != nil {
 		return "", "", time.Time{}, internal(err)
 	}
 	return code, grantID, s.now(), nil
