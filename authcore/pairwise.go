@@ -110,10 +110,12 @@ type SubjectStore interface {
 // Local returns the local user id behind sub, the subject client c saw
 // (in a token issued to c under grant grantID, "" when none): sub itself
 // for a public client; for a pairwise client the grant's user when the
-// grant is c's and maps to sub, else the user whose pairwise sub in c's
-// sector is sub (a scan, for tokens issued without a grant: token
-// exchange, federated assertions). ErrNotFound when no user matches, so
-// a pairwise sub of another sector never names a local user.
+// grant is c's and maps to sub. A token that names a grant is answered
+// by that grant alone: when the grant is gone or is another's, the sub
+// names nobody. Only a token issued without a grant (token exchange)
+// makes Local look for the user whose pairwise sub in c's sector is sub,
+// over every user. ErrNotFound when no user matches, so a pairwise sub
+// of another sector never names a local user.
 func (s Subjects) Local(ctx context.Context, st SubjectStore, c Client, sub, grantID string) (string, error) {
 	if !c.Pairwise() {
 		return sub, nil
@@ -126,6 +128,10 @@ func (s Subjects) Local(ctx context.Context, st SubjectStore, c Client, sub, gra
 		case err != nil && !errors.Is(err, ErrNotFound):
 			return "", err
 		}
+		// A grant that ended (expired, collected) or that is not c's
+		// and sub's: no scan. An unauthenticated id_token_hint whose
+		// grant is gone would otherwise cost a pass over every user.
+		return "", ErrNotFound
 	}
 	users, err := st.ListUsers(ctx)
 	if err != nil {

@@ -120,6 +120,15 @@ func TestPairwiseSubjectLocal(t *testing.T) {
 			t.Errorf("%s: %q %v, want ErrNotFound", name, got, err)
 		}
 	}
+	// A token that names a grant is answered by the grant alone: when the
+	// grant is gone or is not the sub's, no pass over the users, even
+	// though the sub is a real user's.
+	st.reads = 0
+	for name, grant := range map[string]string{"a grant that ended": "gone", "another user's grant": "g1"} {
+		if got, err := s.Local(ctx, st, a, s.For(a, "u2"), grant); !errors.Is(err, ErrNotFound) || st.reads != 0 {
+			t.Errorf("%s: %q %v after %d scans, want ErrNotFound and no scan", name, got, err, st.reads)
+		}
+	}
 	if got, _ := s.Local(ctx, st, Client{ID: "p"}, "u1", ""); got != "u1" {
 		t.Errorf("public client: %q", got)
 	}

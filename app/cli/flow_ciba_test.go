@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -12,9 +11,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
-	"testing/fstest"
 
 	"github.com/latchkey/latchkey/app/flow"
 	"github.com/latchkey/latchkey/authcore"
@@ -38,48 +35,25 @@ func TestFlowCIBA(t *testing.T) {
 		t.Fatalf("%d %s", code, errOut)
 	}
 
-	stderr := &approveWriter{issuer: in.issuer, done: make(chan error, 1)}
-	var out bytes.Buffer
-	code := Main([]string{"flow", "ciba", "--issuer", in.issuer, "--client", c.ID, "--secret-stdin", "--login-hint", "alice",
-		"--binding-message", "Teller 42", "--timeout", "30s", "--json"},
-		Env{Console: fstest.MapFS{}, Stdout: &out, Stderr: stderr, Stdin: strings.NewReader(secret + "\n")})
-	if code != 0 {
-		t.Fatalf("exit %d\n%s\n%s", code, stderr.buf.String(), out.String())
-	}
-	if err := <-stderr.done; err != nil {
-		t.Fatal(err)
-	}
+	stderr := &actingWriter{trigger: "on their account page", done: make(chan error, 1),
+		act: func(string) error { return approveOnAccount(in.issuer, "alice", "wonderland-42-rabbit") }}
+	out := runActing(t, stderr, secret+"\n", "flow", "ciba", "--issuer", in.issuer, "--client", c.ID, "--secret-stdin",
+		"--login-hint", "alice", "--binding-message", "Teller 42", "--timeout", "30s", "--json")
 	var tr flow.Trace
-	if err := json.Unmarshal(out.Bytes(), &tr); err != nil || tr.Flow != flow.FlowCIBA || tr.Error != "" {
-		t.Fatalf("%v %s", err, out.String())
+	if err := json.Unmarshal(out, &tr); err != nil || tr.Flow != flow.FlowCIBA || tr.Error != "" {
+		t.Fatalf("%v %s", err, out)
 	}
 	last := tr.Steps[len(tr.Steps)-1]
 	if !strings.HasPrefix(last.Name, "Poll the token endpoint") || last.Response == nil || last.Response.Status != 200 || len(last.Tokens) < 2 {
 		t.Fatalf("last step %+v", last)
 	}
-	if !strings.Contains(stderr.buf.String(), "Ask alice to approve the request on their account page:\n  "+in.issuer+"/account") {
-		t.Fatalf("stderr %s", stderr.buf.String())
+	if !strings.Contains(stderr.String(), "Ask alice to approve the request on their account page:\n  "+in.issuer+"/account") {
+		t.Fatalf("stderr %s", stderr.String())
 	}
 }
 
 // approveWriter is standard error for `flow ciba`: when the account page
 // is named, alice signs in there and approves the pending request.
-type approveWriter struct {
-	mu     sync.Mutex
-	buf    bytes.Buffer
-	issuer string
-	done   chan error
-}
-
-func (w *approveWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if strings.Contains(string(p), "on their account page") {
-		go func() { w.done <- approveOnAccount(w.issuer, "alice", "wonderland-42-rabbit") }()
-	}
-	return w.buf.Write(p)
-}
-
 var backchannelRequest = regexp.MustCompile(`name="request" value="([0-9a-f]{64})"`)
 
 // approveOnAccount signs username in at the account page and approves

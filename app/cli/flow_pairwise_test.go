@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -43,19 +42,11 @@ func TestFlowRunPairwiseAndDetails(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	stderr := &signInWriter{username: "alice", password: "wonderland-42-rabbit", done: make(chan error, 1)}
-	var out bytes.Buffer
-	code := Main([]string{"flow", "run", "--issuer", in.issuer, "--client", c.ID, "--secret-stdin", "--flow", "userinfo",
-		"--admin", "--data", data, "--authorization-details", "@" + file, "--no-browser", "--timeout", "30s", "--json"},
-		Env{Console: fstest.MapFS{}, Stdout: &out, Stderr: stderr, Stdin: strings.NewReader(secret + "\n")})
-	if code != 0 {
-		t.Fatalf("exit %d\n%s\n%s", code, stderr.buf.String(), out.String())
-	}
-	if err := <-stderr.done; err != nil {
-		t.Fatal(err)
-	}
+	out := runActing(t, signInAt("alice", "wonderland-42-rabbit"), secret+"\n",
+		"flow", "run", "--issuer", in.issuer, "--client", c.ID, "--secret-stdin", "--flow", "userinfo",
+		"--admin", "--data", data, "--authorization-details", "@"+file, "--no-browser", "--timeout", "30s", "--json")
 	var tr flow.Trace
-	if err := json.Unmarshal(out.Bytes(), &tr); err != nil {
+	if err := json.Unmarshal(out, &tr); err != nil {
 		t.Fatal(err)
 	}
 	wantFindings(t, "cli", tr.Findings, map[string]string{

@@ -70,26 +70,55 @@ func TestFlowTester(t *testing.T) {
 	}
 }
 
-// signInWriter is standard error for `flow run --no-browser`: when the
-// authorization URL is printed, a browser (a cookie jar that fills the
-// login and consent forms) signs username in there.
-type signInWriter struct {
-	mu       sync.Mutex
-	buf      bytes.Buffer
-	username string
-	password string
-	done     chan error
+// actingWriter is standard error for an interactive flow command: when
+// the command prints trigger, act runs in the background on the rest of
+// that write (a browser signs in at the printed URL, alice approves on
+// her account page) and reports on done.
+type actingWriter struct {
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	trigger string
+	act     func(rest string) error
+	done    chan error
+}
+
+// signInAt signs username in at the URL `flow run --no-browser` prints.
+func signInAt(username, password string) *actingWriter {
+	return &actingWriter{trigger: "Open this URL to sign in:\n  ", done: make(chan error, 1),
+		act: func(u string) error { return browseSignIn(strings.TrimSpace(u), username, password) }}
 }
 
 var hiddenInput = regexp.MustCompile(`name="(csrf_token|return_to)" value="([^"]*)"`)
 
-func (w *signInWriter) Write(p []byte) (int, error) {
+func (w *actingWriter) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if _, u, ok := strings.Cut(string(p), "Open this URL to sign in:\n  "); ok {
-		go func() { w.done <- browseSignIn(strings.TrimSpace(u), w.username, w.password) }()
+	if _, rest, ok := strings.Cut(string(p), w.trigger); ok {
+		go func() { w.done <- w.act(rest) }()
 	}
 	return w.buf.Write(p)
+}
+
+func (w *actingWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
+// runActing runs `latchkey args...` with stdin and the acting writer w as
+// standard error, and returns standard output once the command exited 0
+// and w's action succeeded.
+func runActing(t *testing.T, w *actingWriter, stdin string, args ...string) []byte {
+	t.Helper()
+	var out bytes.Buffer
+	code := Main(args, Env{Console: fstest.MapFS{}, Stdout: &out, Stderr: w, Stdin: strings.NewReader(stdin)})
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, w.String(), out.String())
+	}
+	if err := <-w.done; err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
 }
 
 // browseSignIn follows u through the login and consent pages to the
@@ -181,18 +210,10 @@ func TestFlowRunFederation(t *testing.T) {
 		t.Fatalf("%d %s", code, errOut)
 	}
 
-	stderr := &signInWriter{username: "alice", password: "wonderland-42-rabbit", done: make(chan error, 1)}
-	var out bytes.Buffer
-	code := Main([]string{"flow", "run", "--issuer", lk.issuer, "--client", ex.ID, "--secret-stdin", "--flow", "federation",
+	out := runActing(t, signInAt("alice", "wonderland-42-rabbit"), exSecret+"\n"+appSecret+"\n",
+		"flow", "run", "--issuer", lk.issuer, "--client", ex.ID, "--secret-stdin", "--flow", "federation",
 		"--scope", "profile", "--external-issuer", up.issuer, "--external-client", app1.ID, "--external-secret-stdin",
-		"--external-scope", "openid profile", "--no-browser", "--timeout", "30s", "--json"},
-		Env{Console: fstest.MapFS{}, Stdout: &out, Stderr: stderr, Stdin: strings.NewReader(exSecret + "\n" + appSecret + "\n")})
-	if code != 0 {
-		t.Fatalf("exit %d\n%s\n%s", code, stderr.buf.String(), out.String())
-	}
-	if err := <-stderr.done; err != nil {
-		t.Fatal(err)
-	}
+		"--external-scope", "openid profile", "--no-browser", "--timeout", "30s", "--json")
 	var tr struct {
 		ExternalIssuer string `json:"external_issuer"`
 		Steps          []struct {
@@ -203,15 +224,15 @@ func TestFlowRunFederation(t *testing.T) {
 		} `json:"steps"`
 		ClientAuth string `json:"client_auth"`
 	}
-	if err := json.Unmarshal(out.Bytes(), &tr); err != nil || tr.ExternalIssuer != up.issuer || tr.ClientAuth != "client_secret_basic" {
-		t.Fatalf("%v %s", err, out.String())
+	if err := json.Unmarshal(out, &tr); err != nil || tr.ExternalIssuer != up.issuer || tr.ClientAuth != "client_secret_basic" {
+		t.Fatalf("%v %s", err, out)
 	}
 	last := tr.Steps[len(tr.Steps)-1]
 	if last.Name != "Call the gateway route with the exchanged token" || last.Response.Status != 200 {
 		t.Fatalf("last step %+v", last)
 	}
 	for _, s := range []string{exSecret, appSecret} {
-		if strings.Contains(out.String(), s) {
+		if strings.Contains(string(out), s) {
 			t.Fatal("a client secret is in the trace")
 		}
 	}

@@ -7,10 +7,12 @@ import (
 	"net/url"
 	"testing"
 
+	"github.com/golang-jwt/jwt/v5"
 	"golang.org/x/oauth2"
 
 	"github.com/latchkey/latchkey/authcore"
 	"github.com/latchkey/latchkey/authcore/oauth"
+	"github.com/latchkey/latchkey/authcore/oidc"
 	"github.com/latchkey/latchkey/authcore/testsupport"
 )
 
@@ -66,6 +68,18 @@ func TestPairwiseHintsAndLogout(t *testing.T) {
 	}
 	if q := authorize(a, bobIDT); q.Get("error") != "login_required" {
 		t.Fatalf("another user's pairwise hint: %v", q)
+	}
+	// Alice's pairwise hint without its grant_id (signed by this server)
+	// names nobody: the sub is mapped only through the hint's grant,
+	// never by a pass over every user.
+	_, claims := testsupport.DecodeJWT(t, idt)
+	delete(claims, oidc.ClaimGrantID)
+	bare, err := e.srv.Keys.Sign("", oidc.TypIDToken, jwt.MapClaims(claims))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q := authorize(a, bare); q.Get("error") != "login_required" {
+		t.Fatalf("a pairwise hint without its grant: %v", q)
 	}
 
 	resp, _ := b.Get(e.issuer + "/end_session?" + url.Values{"id_token_hint": {idt},

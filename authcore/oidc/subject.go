@@ -19,7 +19,8 @@ func (p *Provider) subjectOf(c authcore.Client, userID string) string {
 // and a pairwise sub is mapped through that client's sector and the
 // hint's grant. A hint whose client is gone or whose sub maps to no user
 // gets an empty sub, which matches no session: a pairwise sub of one
-// sector is never taken for a user id.
+// sector is never taken for a user id. The hint's grant maps its sub;
+// a pairwise hint whose grant ended maps to no user, without a scan.
 func (p *Provider) localOfHint(ctx context.Context, c *hintClaims) error {
 	id := c.AuthorizedParty
 	if id == "" && len(c.Audience) == 1 {
@@ -34,6 +35,12 @@ func (p *Provider) localOfHint(ctx context.Context, c *hintClaims) error {
 		return nil
 	} else if err != nil {
 		return err
+	}
+	if cl.Pairwise() && c.GrantID == "" {
+		// Every ID token names its grant; a hint without one is older
+		// than that and is not worth a pass over every user.
+		c.Subject = ""
+		return nil
 	}
 	local, err := p.subjects.Local(ctx, p.store, cl, c.Subject, c.GrantID)
 	if errors.Is(err, authcore.ErrNotFound) {
