@@ -87,8 +87,10 @@ func (a *Authorizer) serve(w http.ResponseWriter, r *http.Request, p params, dup
 	o := &ar.oidc
 	sess, ok := s.ui.Session(r)
 	switch {
-	case ok && o.hintSub != "" && sess.UserID != o.hintSub:
-		// OIDC Core §3.1.2.1: the hinted user is not the one signed in.
+	case ok && o.hinted && sess.UserID != o.hintSub:
+		// OIDC Core §3.1.2.1: the hinted user is not the one signed in
+		// (a hint that names no user, such as a pairwise one whose grant
+		// ended, names nobody signed in either).
 		s.redirectError(w, r, ar, newError(CodeLoginRequired, http.StatusBadRequest,
 			"the signed-in user is not the one id_token_hint names"))
 		return

@@ -31,7 +31,8 @@ const (
 type oidcRequest struct {
 	prompt  map[string]bool // none, login, consent
 	maxAge  int64           // seconds; -1 when absent
-	hintSub string          // sub of a verified id_token_hint
+	hintSub string          // sub of a verified id_token_hint ("": it names no user)
+	hinted  bool            // an id_token_hint was given
 	acr     string          // the acr the login satisfies
 	claims  string          // normalized claims request
 }
@@ -78,7 +79,7 @@ func (s *Server) parseOIDC(ar *authRequest, p params) error {
 		if err != nil {
 			return errInvalidRequest("id_token_hint is not a valid ID token of this issuer")
 		}
-		o.hintSub = sub
+		o.hintSub, o.hinted = sub, true
 	}
 	acr := strings.Fields(p.get("acr_values"))
 	if len(acr) > maxACRValues {
