@@ -247,3 +247,33 @@ func TestWithoutRef(t *testing.T) {
 		}
 	}
 }
+
+// A saved code flow keeps its response_mode (JARM) and acr_values, and a
+// saved CIBA flow its login_hint and binding message: re-running either
+// sends what the first run sent.
+func TestSavedFlowKeepsModeACRAndCIBA(t *testing.T) {
+	dir := t.TempDir()
+	for _, o := range []Options{
+		{Issuer: "https://lk.example", ClientID: "web", Flow: FlowAuthorizationCode, Scope: "openid",
+			ResponseMode: "query.jwt", ACRValues: "urn:latchkey:acr:mfa"},
+		{Issuer: "https://lk.example", ClientID: "teller", Flow: FlowCIBA, Scope: "openid profile",
+			LoginHint: "alice", BindingMessage: "Teller 42"},
+	} {
+		if err := Save(dir, SavedFrom(o.Flow, o, false)); err != nil {
+			t.Fatal(err)
+		}
+		all, err := LoadAll(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got *SavedFlow
+		for i := range all {
+			if all[i].Name == o.Flow {
+				got = &all[i]
+			}
+		}
+		if got == nil || !reflect.DeepEqual(got.Options(), o) {
+			t.Fatalf("%s: saved %+v, want %+v", o.Flow, got, o)
+		}
+	}
+}

@@ -28,6 +28,12 @@ type SavedFlow struct {
 	RedirectURI  string `json:"redirect_uri,omitempty"`
 	APIURL       string `json:"api_url,omitempty"`
 	Prompt       string `json:"prompt,omitempty"`
+	// ResponseMode and ACRValues are the code flows' response_mode (JARM)
+	// and acr_values; LoginHint and BindingMessage the CIBA request's.
+	ResponseMode   string `json:"response_mode,omitempty"`
+	ACRValues      string `json:"acr_values,omitempty"`
+	LoginHint      string `json:"login_hint,omitempty"`
+	BindingMessage string `json:"binding_message,omitempty"`
 	// AuthorizationDetails is the RFC 9396 JSON array the flow sends.
 	AuthorizationDetails string `json:"authorization_details,omitempty"`
 	// The federation flow's external provider; its client secret is kept
@@ -45,6 +51,7 @@ func SavedFrom(name string, o Options, keepSecret bool) SavedFlow {
 	sf := SavedFlow{Name: name, Issuer: o.Issuer, ClientID: o.ClientID, KeepSecret: keepSecret,
 		AuthMethod: o.AuthMethod, Flow: o.Flow, Scope: o.Scope, Resource: o.Resource,
 		Audience: o.Audience, RedirectURI: o.RedirectURI, APIURL: o.APIURL, Prompt: o.Prompt,
+		ResponseMode: o.ResponseMode, ACRValues: o.ACRValues, LoginHint: o.LoginHint, BindingMessage: o.BindingMessage,
 		AuthorizationDetails: o.AuthorizationDetails,
 		ExternalIssuer:       o.ExternalIssuer, ExternalClientID: o.ExternalClientID, ExternalScope: o.ExternalScope}
 	if keepSecret {
@@ -60,6 +67,7 @@ func (sf SavedFlow) Options() Options {
 	return Options{Issuer: sf.Issuer, ClientID: sf.ClientID, ClientSecret: sf.ClientSecret,
 		AuthMethod: sf.AuthMethod, Flow: sf.Flow, Scope: sf.Scope, Resource: sf.Resource,
 		Audience: sf.Audience, RedirectURI: sf.RedirectURI, APIURL: sf.APIURL, Prompt: sf.Prompt,
+		ResponseMode: sf.ResponseMode, ACRValues: sf.ACRValues, LoginHint: sf.LoginHint, BindingMessage: sf.BindingMessage,
 		AuthorizationDetails: sf.AuthorizationDetails,
 		ExternalIssuer:       sf.ExternalIssuer, ExternalClientID: sf.ExternalClientID,
 		ExternalClientSecret: sf.ExternalClientSecret, ExternalScope: sf.ExternalScope}

@@ -1134,6 +1134,14 @@ export interface SavedFlow {
   redirect_uri?: string
   api_url?: string
   prompt?: string
+  /**
+   * ResponseMode and ACRValues are the code flows' response_mode (JARM)
+   * and acr_values; LoginHint and BindingMessage the CIBA request's.
+   */
+  response_mode?: string
+  acr_values?: string
+  login_hint?: string
+  binding_message?: string
   /** AuthorizationDetails is the RFC 9396 JSON array the flow sends. */
   authorization_details?: string
   /**

@@ -50,6 +50,15 @@ describe('flow tester inputs', () => {
     expect(got.authorization_details).toBe('[{"type":"x"}]')
   })
 
+  it('fills response_mode, acr_values and the CIBA fields from a saved flow', () => {
+    const code = inputFromSaved({ name: 'jarm', issuer: '', client_id: 'web', flow: 'authorization_code', response_mode: 'query.jwt',
+      acr_values: 'urn:latchkey:acr:mfa' }, { ...emptyFlowInput(), response_mode: 'form_post.jwt' })
+    expect(code).toMatchObject({ response_mode: 'query.jwt', acr_values: 'urn:latchkey:acr:mfa' })
+    const ciba = inputFromSaved({ name: 'teller', issuer: '', client_id: 'teller', flow: 'ciba', login_hint: 'alice',
+      binding_message: 'Teller 42' }, { ...emptyFlowInput(), response_mode: 'query.jwt', acr_values: 'x' })
+    expect(ciba).toMatchObject({ login_hint: 'alice', binding_message: 'Teller 42', response_mode: '', acr_values: '' })
+  })
+
   it('offers the CIBA poll flow, which needs the user who approves', () => {
     expect(FLOWS.find((x) => x.value === 'ciba')?.needs).toEqual(['ciba', 'scope'])
     const f = { ...emptyFlowInput(), client_id: 'teller', flow: 'ciba' as const, scope: 'openid profile' }
