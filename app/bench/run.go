@@ -46,6 +46,10 @@ type Config struct {
 	// out and their figures print as not measured. For iterating on one
 	// figure; a full run leaves it empty.
 	Only []string
+	// Figures, when not empty, names the figures of the figures step to
+	// measure (their keys: cc8, introspect8, revoke8, ...); the others
+	// are left out. For iterating on one figure, e.g. a tail latency.
+	Figures []string
 }
 
 // OpenStore opens the store implementation under measurement: dir "" is
@@ -153,6 +157,9 @@ func (r *runner) add(key string, f Figure, limit Figure, limitName string) {
 
 // measure measures l and records it under key.
 func (r *runner) measure(ctx context.Context, key string, l Load, limit Figure, limitName string) error {
+	if len(r.cfg.Figures) > 0 && !slices.Contains(r.cfg.Figures, key) {
+		return nil
+	}
 	f, err := Measure(ctx, r.cfg.Plan, l, r.cfg.Progress)
 	if err != nil {
 		return err

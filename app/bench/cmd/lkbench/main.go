@@ -57,6 +57,7 @@ func run() int {
 	nodes := flag.String("nodes", "", "also measure client_credentials and refresh rotation on this many `latchkey serve` nodes sharing one private PostgreSQL database, e.g. 1,2,3 (all on the server core: per-core figures); \"\" leaves them out")
 	ref := flag.String("reference", bench.ReferenceDir, "node-oidc-provider's bench-only npm project (`make bench-deps` installs it); \"\" leaves the reference server out")
 	only := flag.String("only", "", "run only these steps, comma-separated (limits, reference, figures, rs256, postgres, nodes, audit, scale); default: all")
+	figs := flag.String("figures", "", "measure only these figures of the figures step, comma-separated keys (cc1, cc8, cc32, cc128, introspect1, introspect8, introspect128, revoke8, exchange8, refresh8, flow8, gateway8, demo8); default: all")
 	flag.Parse()
 	if *bin == "" {
 		fmt.Fprintln(os.Stderr, "lkbench: -bin is required (the latchkey binary; `make bench` passes it)")
@@ -108,6 +109,9 @@ func run() int {
 	cfg.Work = *work
 	if *only != "" {
 		cfg.Only = strings.Split(*only, ",")
+	}
+	if *figs != "" {
+		cfg.Figures = strings.Split(*figs, ",")
 	}
 	cfg.Store = *store
 	cfg.ReferenceDir = *ref
