@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/rs/zerolog"
@@ -14,6 +16,13 @@ import (
 type badgerBackend struct {
 	db  *badger.DB
 	log zerolog.Logger
+	dir string // "" in memory
+
+	syncLogs func(dir string) error // Options.syncLogs
+
+	syncMu     sync.Mutex    // one sync at a time: vlogSynced
+	large      atomic.Uint64 // lines of walsync.LargeValue bytes or more committed
+	vlogSynced uint64        // large at the last DB.Sync
 }
 
 // Open opens (creating if needed) the audit database in Options.Dir (or
@@ -47,7 +56,7 @@ func Open(opt Options) (*Log, error) {
 	if err != nil {
 		return nil, fmt.Errorf("audit: open: %w", err)
 	}
-	return newLog(&badgerBackend{db: db, log: *opt.Logger}, opt)
+	return newLog(&badgerBackend{db: db, log: *opt.Logger, dir: bo.Dir, syncLogs: opt.syncLogs}, opt)
 }
 
 // loadHead reads the newest chain point: the head record, else the
@@ -90,7 +99,26 @@ func (b *badgerBackend) close(g Gate) error {
 	return nil
 }
 
-func (b *badgerBackend) sync() error { return b.db.Sync() }
+// sync makes every commit that returned before the call durable. It
+// fsyncs the memtables' write-ahead logs (walsync) rather than calling
+// Badger's DB.Sync, which holds the database's lock through the msync and
+// so stopped the writer's commits for as long as the disk took; DB.Sync
+// runs only when a line large enough for the value log was committed
+// since the last one.
+func (b *badgerBackend) sync() error {
+	if b.dir == "" {
+		return nil // in memory: nothing to sync
+	}
+	b.syncMu.Lock()
+	defer b.syncMu.Unlock()
+	if n := b.large.Load(); n != b.vlogSynced {
+		if err := b.db.Sync(); err != nil {
+			return err
+		}
+		b.vlogSynced = n
+	}
+	return b.syncLogs(b.dir)
+}
 
 // maintain collects value-log garbage while g admits writes.
 func (b *badgerBackend) maintain(g Gate) {

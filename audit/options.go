@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/latchkey/latchkey/internal/walsync"
 )
 
 // Options configures Open. The zero value of every field has a sensible
@@ -70,6 +72,10 @@ type Options struct {
 	// per batch, and RecordSync returns the refusal. Badger's memory-
 	// mapped log would otherwise meet a full disk with SIGBUS.
 	Gate Gate
+
+	// syncLogs fsyncs the write-ahead logs of the Badger database in a
+	// directory (tests hold it up); default walsync.SyncLogs.
+	syncLogs func(dir string) error
 }
 
 // Gate admits or refuses a write of about n bytes.
@@ -102,6 +108,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxBatch <= 0 {
 		o.MaxBatch = 512
+	}
+	if o.syncLogs == nil {
+		o.syncLogs = walsync.SyncLogs
 	}
 	return o
 }

@@ -1,16 +1,14 @@
 package badger
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"runtime"
 	"sync"
 	"sync/atomic"
 
 	bdg "github.com/dgraph-io/badger/v4"
+
+	"github.com/latchkey/latchkey/internal/walsync"
 )
 
 // groupSync makes committed transactions durable with one fsync for all
@@ -70,12 +68,7 @@ func (g *groupSync) rounds() {
 	}
 }
 
-// vlogThreshold is the smallest value that may go to Badger's value log
-// rather than into its write-ahead log (Badger's threshold is at most
-// 1 MiB; this is kept lower to stay on the safe side).
-const vlogThreshold = 64 << 10
-
-// vlogWrites counts the values of vlogThreshold bytes or more written by
+// vlogWrites counts the values of walsync.LargeValue bytes or more written by
 // any store of this process: a sync round fsyncs the value log too only
 // when it moved. Records are far smaller, so a round is one fsync.
 var vlogWrites atomic.Uint64
@@ -83,17 +76,14 @@ var vlogWrites atomic.Uint64
 // noteValue counts v in vlogWrites when it may go to the value log; it
 // is called before the value is committed.
 func noteValue(v []byte) {
-	if len(v) >= vlogThreshold {
+	if len(v) >= walsync.LargeValue {
 		vlogWrites.Add(1)
 	}
 }
 
-// dirSyncer fsyncs what Badger has written in dir: the write-ahead log
-// of every memtable (the current one, and any Badger switched out since,
-// full and waiting to be written to a table file: a commit that went into
-// it before the switch is there) and, when a large value may have gone
-// there, the value log (DB.Sync). A log that is gone meanwhile was
-// written to a synced table file first.
+// dirSyncer fsyncs what Badger has written in dir: the write-ahead logs
+// of its memtables (walsync.SyncLogs) and, when a large value may have
+// gone there, the value log (DB.Sync).
 type dirSyncer struct {
 	db   *bdg.DB
 	dir  string
@@ -108,32 +98,8 @@ func (d *dirSyncer) sync() error {
 		}
 		d.vlog = n
 	}
-	wals, err := filepath.Glob(filepath.Join(d.dir, "*.mem"))
-	if err != nil {
-		return err
-	}
-	for _, name := range wals {
-		if err := syncFile(name); err != nil {
-			return fmt.Errorf("badger: sync: %w", err)
-		}
+	if err := walsync.SyncLogs(d.dir); err != nil {
+		return fmt.Errorf("badger: sync: %w", err)
 	}
 	return nil
-}
-
-// syncFile fsyncs the file at name. Badger writes its logs through a
-// shared memory map, whose dirty pages are the file's page cache: fsync
-// writes them back as msync does. A file already removed is no error.
-func syncFile(name string) error {
-	f, err := os.Open(name)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	err = f.Sync()
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
