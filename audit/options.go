@@ -66,8 +66,9 @@ type Options struct {
 	// 64: on one processor a batch is staged, committed and written into
 	// Badger's memtable without a pause (Badger's write loop runs a
 	// transaction in one go), so its size bounds how long requests wait
-	// for the processor behind the writer; 64 events take about 2 ms, and
-	// larger batches cost no less per event.
+	// for the processor behind the writer (at the 45 µs an event cost in
+	// BENCHMARKS.md's session 2, 64 take about 3 ms, against 23 ms for
+	// the 512 of the old default); larger batches cost no less per event.
 	MaxBatch int
 
 	// Gate, when set, is asked before every commit and every prune with
