@@ -33,8 +33,16 @@ func (s *Store) update(ctx context.Context, fn func(txn *bdg.Txn) error) error {
 		if err := s.Writable(); err != nil {
 			return err
 		}
+		large := vlogWrites.Load()
 		err := s.db.Update(fn)
 		if err == nil {
+			if vlogWrites.Load() != large {
+				// fn noted a large value before its commit; a round that
+				// ran meanwhile may have synced the value log before the
+				// value was in it and taken the count. Moving the count
+				// after the commit makes the round we wait for sync it.
+				vlogWrites.Add(1)
+			}
 			return s.sync()
 		}
 		if !errors.Is(err, bdg.ErrConflict) {
