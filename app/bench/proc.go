@@ -143,20 +143,51 @@ func StopAll() {
 }
 
 // RSS returns the child's resident set size (VmRSS) in bytes.
-func (p *Proc) RSS() (int64, error) { return rss(p.PID()) }
+func (p *Proc) RSS() (int64, error) {
+	m, err := p.Memory()
+	return m.RSS, err
+}
 
-func rss(pid int) (int64, error) {
+// Memory is a process's resident memory, in bytes, from /proc/PID/status.
+type Memory struct {
+	RSS  int64 // VmRSS
+	Anon int64 // RssAnon: heap, stacks, caches
+	File int64 // RssFile: mapped files (the binary, Badger's tables and logs)
+}
+
+// Memory returns the child's resident memory.
+func (p *Proc) Memory() (Memory, error) { return memory(p.PID()) }
+
+func memory(pid int) (Memory, error) {
+	var m Memory
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
 	if err != nil {
-		return 0, err
+		return m, err
 	}
+	found := false
 	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			return kb << 10, err
+		name, v, ok := strings.Cut(line, ":")
+		var dst *int64
+		switch name {
+		case "VmRSS":
+			dst, found = &m.RSS, ok
+		case "RssAnon":
+			dst = &m.Anon
+		case "RssFile":
+			dst = &m.File
+		default:
+			continue
 		}
+		kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+		if err != nil {
+			return m, fmt.Errorf("bench: /proc status %s: %w", name, err)
+		}
+		*dst = kb << 10
 	}
-	return 0, errors.New("bench: no VmRSS in /proc status")
+	if !found {
+		return m, errors.New("bench: no VmRSS in /proc status")
+	}
+	return m, nil
 }
 
 // logTail returns the last lines of the child's log, for error messages.

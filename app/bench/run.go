@@ -50,6 +50,10 @@ type Config struct {
 	// measure (their keys: cc8, introspect8, revoke8, ...); the others
 	// are left out. For iterating on one figure, e.g. a tail latency.
 	Figures []string
+	// ScaleData, when set, keeps the scale step's filled data
+	// directories there and reuses them in later runs (scalecache.go):
+	// filling 10^6 records takes minutes.
+	ScaleData string
 }
 
 // OpenStore opens the store implementation under measurement: dir "" is

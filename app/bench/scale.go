@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"syscall"
@@ -17,6 +18,8 @@ type ScalePoint struct {
 	StoreBytes int64   // the store's size on disk with those records
 	Populate   float64 // seconds the fill took
 	RSS        int64   // the server's VmRSS after the figures
+	RSSAnon    int64   // of which anonymous (RssAnon)
+	RSSFile    int64   // and file-backed (RssFile: the binary, Badger's mapped files)
 	CC         Figure  // client_credentials, c=8
 	Intro      Figure  // introspection, c=8
 	Revoke     Figure  // revocation, c=8
@@ -24,19 +27,36 @@ type ScalePoint struct {
 
 // scale fills one data directory to each size in turn (populate mode,
 // server stopped) and measures client_credentials, introspection and
-// revocation on it.
+// revocation on it. With Config.ScaleData, a size filled before is
+// copied from there instead, and a new fill is kept there.
 func (r *runner) scale(ctx context.Context) error {
-	if err := r.freshData(ctx, "scale"); err != nil {
-		return err
-	}
+	cache := scaleCache(r.cfg.ScaleData)
+	r.data = filepath.Join(r.cfg.Work, "scale", "data")
 	have := 0
 	for _, n := range r.cfg.Sizes {
-		pr, err := r.populate(ctx, have, n)
+		kept, ok, err := cache.load(ctx, n, r.data)
 		if err != nil {
 			return err
 		}
+		pr, how := kept.Populate, "copied from "+cache.entry(n)
+		if ok {
+			r.fx = kept.Fixture
+		} else {
+			if have == 0 {
+				if err := r.freshData(ctx, "scale"); err != nil {
+					return err
+				}
+			}
+			if pr, err = r.populate(ctx, have, n); err != nil {
+				return err
+			}
+			how = fmt.Sprintf("filled in %.1f s", pr.Seconds)
+			if err := cache.save(ctx, n, r.data, cachedFill{Fixture: r.fx, Populate: pr}); err != nil {
+				return err
+			}
+		}
 		have = n
-		fmt.Fprintf(r.cfg.Progress, "  %d live records: store %.1f MB on disk, filled in %.1f s\n", n, mb(pr.StoreBytes), pr.Seconds)
+		fmt.Fprintf(r.cfg.Progress, "  %d live records: store %.1f MB on disk, %s\n", n, mb(pr.StoreBytes), how)
 		pt, err := r.scalePoint(ctx, n)
 		if err != nil {
 			return err
@@ -72,7 +92,8 @@ func (r *runner) scalePoint(ctx context.Context, n int) (ScalePoint, error) {
 			return pt, err
 		}
 	}
-	pt.RSS, err = srv.RSS()
+	m, err := srv.Memory()
+	pt.RSS, pt.RSSAnon, pt.RSSFile = m.RSS, m.Anon, m.File
 	return pt, err
 }
 

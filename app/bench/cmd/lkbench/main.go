@@ -51,6 +51,7 @@ func run() int {
 	events := flag.Int("audit-events", 1_000_000, "events in the audit log figures")
 	traceDir := flag.String("trace", "", "record a Go execution trace of the server (serve --pprof) during each figure's first run into this directory, for `go tool trace`")
 	perf := flag.String("perf", "", "record a `perf` CPU profile of the server during each figure's first run into this directory")
+	scaleData := flag.String("scale-data", "", "keep the scale step's filled data directories in this directory and reuse them in later runs (the fill of 10^6 records takes minutes); delete it when the store's format changes")
 	work := flag.String("work", "", "working directory (default: a new temporary one, removed at the end)")
 	store := flag.String("store", "", "run every latchkey serve on this PostgreSQL database (postgres://..., as `latchkey serve --store`); default: Badger in the data directory")
 	pg := flag.Bool("pg", true, "measure the store-sensitive figures again on a private PostgreSQL cluster (initdb + pg_ctl, pinned to the server core) beside Badger's")
@@ -107,6 +108,7 @@ func run() int {
 		cfg.Sizes = append(cfg.Sizes, n)
 	}
 	cfg.Work = *work
+	cfg.ScaleData = *scaleData
 	if *only != "" {
 		cfg.Only = strings.Split(*only, ",")
 	}
