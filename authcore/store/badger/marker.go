@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"sort"
 	"strings"
@@ -96,21 +97,51 @@ func (s *Store) Counts() (map[string]int, error) {
 	return counts, storeErr(err)
 }
 
+// countKinds counts the live records of the given kinds only, each by a
+// scan of its own prefix.
+func (s *Store) countKinds(kinds []string) (map[string]int, error) {
+	counts := map[string]int{}
+	err := s.db.View(func(txn *bdg.Txn) error {
+		for _, k := range kinds {
+			it := txn.NewIterator(bdg.IteratorOptions{Prefix: prefix(k)})
+			for it.Rewind(); it.Valid(); it.Next() {
+				counts[k]++
+			}
+			it.Close()
+		}
+		return nil
+	})
+	return counts, storeErr(err)
+}
+
 // checkMarker compares the marker at path with what the store holds, and
 // refuses a store that lost its lasting records unless accept is set.
+//
+// Only the lasting kinds are counted, by their own prefixes: a count of
+// every record would read every table of a large store at each start.
+// The marker is saved with those counts and keeps the other kinds' from
+// its last full count (every markerEvery, and at Close). Without a marker,
+// or when a loss was accepted, every kind is counted now.
 func (s *Store) checkMarker(path string, accept bool) error {
 	m, err := readMarker(path)
 	if err != nil {
 		return err
 	}
-	counts, err := s.Counts()
-	if err != nil {
-		return err
-	}
-	if m == nil {
-		m = &marker{Installation: newInstallationID()}
-	}
-	if gone := m.lost(counts); len(gone) > 0 {
+	if m != nil {
+		counts, err := s.countKinds(lasting)
+		if err != nil {
+			return err
+		}
+		gone := m.lost(counts)
+		if len(gone) == 0 {
+			merged := maps.Clone(m.Counts)
+			if merged == nil {
+				merged = map[string]int{}
+			}
+			maps.Copy(merged, counts)
+			s.marker, s.markerPath = m, path
+			return s.saveMarker(merged)
+		}
 		if !accept {
 			return &openErr{
 				msg: fmt.Sprintf("badger: the store held %s on %s (%s) and now holds none: its files were deleted or damaged",
@@ -119,6 +150,12 @@ func (s *Store) checkMarker(path string, accept bool) error {
 			}
 		}
 		s.log.Warn().Strs("lost", gone).Str("marker", path).Msg("badger: opening a store that lost its data, as asked (accept empty store)")
+	} else {
+		m = &marker{Installation: newInstallationID()}
+	}
+	counts, err := s.Counts()
+	if err != nil {
+		return err
 	}
 	s.marker, s.markerPath = m, path
 	return s.saveMarker(counts)
