@@ -69,6 +69,7 @@ type Store struct {
 	now     func() time.Time
 	gate    Gate
 	pidFile string
+	dir     string // Dir, absolute, links resolved ("" in memory)
 	clients clientCache
 
 	logDamage  []LogDamage // logtail.go
@@ -76,6 +77,8 @@ type Store struct {
 	markerPath string
 	stopMarker chan struct{}
 	markerDone chan struct{}
+	stopTrim   chan struct{} // trim.go
+	trimDone   chan struct{}
 
 	counters counterSet // counters.go
 
@@ -152,6 +155,10 @@ func Open(opts Options) (*Store, error) {
 			_ = db.Close()
 			return nil, fmt.Errorf("badger: write pid file: %w", err)
 		}
+		s.dir = resolvedDir(opts.Dir)
+		s.trimTables() // the checks and the marker's count read every table
+		s.stopTrim, s.trimDone = make(chan struct{}), make(chan struct{})
+		go s.trimLoop(s.stopTrim, s.trimDone)
 	}
 	return s, nil
 }
@@ -176,6 +183,15 @@ func badgerOptions(opts Options) bdg.Options {
 		WithMemTableSize(16 << 20).
 		WithNumMemtables(3).
 		WithBlockCacheSize(32 << 20).
+		// A compaction builds each new table in memory, uncompressed
+		// (its size is counted compressed, and JSON records compress
+		// 3-4x), in buffers that double as they fill, with up to a
+		// dozen builders at once, kept in a pool for seconds after:
+		// Badger's 2 MiB base (8 MiB tables at the bottom of a 200 MB
+		// store) held 800 MB of heap during the compaction after a
+		// restart at 10^6 records; 1 MiB bases held 520 MB at most and
+		// returned to 180 MB within 30 s (BENCHMARKS.md, session 6).
+		WithBaseTableSize(1 << 20).
 		// CheckFiles verifies every table (and recovers Badger's panics)
 		// before Badger opens the directory: Badger need not read them twice.
 		WithChecksumVerificationMode(options.NoVerification).
@@ -204,6 +220,10 @@ func (s *Store) DB() *bdg.DB { return s.db }
 // holds everything and is replayed at the next start.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
+		if s.stopTrim != nil {
+			close(s.stopTrim)
+			<-s.trimDone
+		}
 		if s.stopMarker != nil {
 			close(s.stopMarker)
 			<-s.markerDone
