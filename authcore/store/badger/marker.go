@@ -170,21 +170,6 @@ func (s *Store) saveMarker(counts map[string]int) error {
 	return nil
 }
 
-// refreshMarker counts and saves, every markerEvery, until stop closes.
-func (s *Store) refreshMarker(stop <-chan struct{}) {
-	defer close(s.markerDone)
-	t := time.NewTicker(markerEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-stop:
-			return
-		case <-t.C:
-			s.updateMarker()
-		}
-	}
-}
-
 // updateMarker counts and saves once, logging a failure.
 func (s *Store) updateMarker() {
 	if s.Writable() != nil {

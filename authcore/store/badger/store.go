@@ -146,7 +146,7 @@ func Open(opts Options) (*Store, error) {
 			return nil, err
 		}
 		s.stopMarker, s.markerDone = make(chan struct{}), make(chan struct{})
-		go s.refreshMarker(s.stopMarker)
+		go every(markerEvery, s.updateMarker, s.stopMarker, s.markerDone)
 	}
 	if opts.Dir != "" {
 		s.pidFile = filepath.Join(opts.Dir, pidFileName)
@@ -158,7 +158,7 @@ func Open(opts Options) (*Store, error) {
 		s.dir = resolvedDir(opts.Dir)
 		s.trimTables() // the checks and the marker's count read every table
 		s.stopTrim, s.trimDone = make(chan struct{}), make(chan struct{})
-		go s.trimLoop(s.stopTrim, s.trimDone)
+		go every(trimEvery, func() { s.trimTables() }, s.stopTrim, s.trimDone)
 	}
 	return s, nil
 }

@@ -78,17 +78,17 @@ func tableSet(ts []bdg.TableInfo) map[uint64]bool {
 	return set
 }
 
-// trimLoop trims the table mappings every trimEvery until stop closes.
-func (s *Store) trimLoop(stop <-chan struct{}, done chan<- struct{}) {
+// every calls fn every d until stop closes, then closes done.
+func every(d time.Duration, fn func(), stop <-chan struct{}, done chan<- struct{}) {
 	defer close(done)
-	t := time.NewTicker(trimEvery)
+	t := time.NewTicker(d)
 	defer t.Stop()
 	for {
 		select {
 		case <-stop:
 			return
 		case <-t.C:
-			s.trimTables()
+			fn()
 		}
 	}
 }
