@@ -31,15 +31,10 @@ func withAuth(acr string, amr []string, authTime time.Time) func(*accessClaims) 
 
 // addAuth copies the sign-in claims into an introspection response
 // (RFC 7662 §2.2 allows any JWT claim).
-func addAuth(out map[string]any, c *accessClaims) {
-	if c.ACR != "" {
-		out["acr"] = c.ACR
-	}
-	if len(c.AMR) > 0 {
-		out["amr"] = c.AMR
-	}
+func addAuth(out *introspection, c *accessClaims) {
+	out.acr, out.amr = c.ACR, c.AMR
 	if c.AuthTime != nil {
-		out["auth_time"] = c.AuthTime.Unix()
+		out.authTime, out.hasAuthTime = c.AuthTime.Unix(), true
 	}
 }
 

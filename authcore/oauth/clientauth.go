@@ -48,11 +48,26 @@ func parseBasic(header string) (id, secret string, ok bool, err error) {
 	return id, secret, true, nil
 }
 
+// basicCreds is a request's Authorization header, parsed once by
+// parseBasic for the ceilings, the failure guard and the authentication.
+type basicCreds struct {
+	id, secret string
+	ok         bool  // the header is Basic
+	err        error // Basic but malformed
+}
+
+// basicOf parses r's Authorization header.
+func basicOf(r *http.Request) basicCreds {
+	var b basicCreds
+	b.id, b.secret, b.ok, b.err = parseBasic(r.Header.Get("Authorization"))
+	return b
+}
+
 // claimedClientID returns the client_id a request names, from the Basic
 // header or the body, before any authentication (for rate limiting).
-func claimedClientID(r *http.Request, p params) string {
-	if id, _, ok, err := parseBasic(r.Header.Get("Authorization")); ok && err == nil {
-		return id
+func claimedClientID(b basicCreds, p params) string {
+	if b.ok && b.err == nil {
+		return b.id
 	}
 	if id := p.get("client_id"); id != "" || !p.has("client_assertion") {
 		return id
@@ -68,8 +83,8 @@ func claimedClientID(r *http.Request, p params) string {
 // Failed authentications are throttled per claimed client_id and per IP
 // (ratelimit_auth.go): past the burst, the next attempt gets 429 before its
 // secret or assertion is even looked at.
-func (s *Server) authenticateClient(ctx context.Context, r *http.Request, p params) (clientAuth, error) {
-	claimed, ip, now := claimedClientID(r, p), remoteIP(r), s.now()
+func (s *Server) authenticateClient(ctx context.Context, r *http.Request, p params, basic basicCreds) (clientAuth, error) {
+	claimed, ip, now := claimedClientID(basic, p), remoteIP(r), s.now()
 	blocked, wait, err := s.authGuard.blocked(ctx, claimed, ip, now)
 	if err != nil {
 		return clientAuth{}, unavailable(err)
@@ -79,7 +94,7 @@ func (s *Server) authenticateClient(ctx context.Context, r *http.Request, p para
 			ClientID: claimed, Reason: "client_auth_failures"})
 		return clientAuth{}, errThrottled(wait)
 	}
-	ca, err := s.authClient(ctx, r, p)
+	ca, err := s.authClient(ctx, r, p, basic)
 	if err != nil {
 		var oe *Error
 		if errors.As(err, &oe) && oe.Code == CodeInvalidClient {
@@ -93,20 +108,19 @@ func (s *Server) authenticateClient(ctx context.Context, r *http.Request, p para
 	return ca, err
 }
 
-func (s *Server) authClient(ctx context.Context, r *http.Request, p params) (clientAuth, error) {
+func (s *Server) authClient(ctx context.Context, r *http.Request, p params, basic basicCreds) (clientAuth, error) {
 	if len(r.Header.Values("Authorization")) > 1 {
 		return clientAuth{}, errInvalidRequest("more than one Authorization header")
 	}
-	hdr := r.Header.Get("Authorization")
 	if p.has("client_assertion") || p.has("client_assertion_type") {
 		return s.authenticateAssertion(ctx, r, p) // private_key_jwt, clientauth_jwt.go
 	}
-	if hdr != "" {
-		id, secret, ok, err := parseBasic(hdr)
-		if !ok {
+	if r.Header.Get("Authorization") != "" {
+		id, secret := basic.id, basic.secret
+		if !basic.ok {
 			return clientAuth{}, errInvalidClient("unsupported authorization scheme", true)
 		}
-		if err != nil {
+		if basic.err != nil {
 			return clientAuth{}, errInvalidClient("malformed basic credentials", true)
 		}
 		if p.has("client_secret") {

@@ -56,7 +56,8 @@ func (s *Server) clientRequest(w http.ResponseWriter, r *http.Request, e *client
 		s.fail(w, r, err)
 		return clientAuth{}, nil, false
 	}
-	if e.perClient && !s.admit(w, r, s.clientRL, claimedClientID(r, p)) {
+	basic := basicOf(r) // clientauth.go
+	if e.perClient && !s.admit(w, r, s.clientRL, claimedClientID(basic, p)) {
 		return clientAuth{}, nil, false
 	}
 	if e.precheck != nil {
@@ -65,7 +66,7 @@ func (s *Server) clientRequest(w http.ResponseWriter, r *http.Request, e *client
 			return clientAuth{}, nil, false
 		}
 	}
-	ca, err := s.authenticateClient(r.Context(), r, p)
+	ca, err := s.authenticateClient(r.Context(), r, p, basic)
 	if e.authError != nil {
 		err = e.authError(ca, err)
 	}

@@ -10,8 +10,8 @@ import (
 )
 
 // inactive is the whole answer for a token that is not active (RFC 7662
-// §2.2): nothing else is disclosed.
-var inactive = map[string]any{"active": false}
+// §2.2): {"active":false}, nothing else is disclosed.
+var inactive = &introspection{}
 
 // handleIntrospect is POST /introspect (RFC 7662) for confidential
 // clients. Policy: a caller sees an access token as active when it was
@@ -36,23 +36,28 @@ func (s *Server) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.record(ctx, audit.Event{Type: audit.TokenIntrospected, Actor: ca.client.ID,
-		ClientID: ca.client.ID, Details: map[string]any{"active": resp["active"], "jti": resp["jti"]}})
+		ClientID: ca.client.ID, Details: map[string]any{"active": resp.active, "jti": resp.auditJTI()}})
 	writeJSON(w, http.StatusOK, resp)
 }
 
-func (s *Server) introspect(ctx context.Context, caller authcore.Client, token string) (map[string]any, error) {
+// introspect answers for token as caller may see it; the answer must not
+// be changed (inactive is shared).
+func (s *Server) introspect(ctx context.Context, caller authcore.Client, token string) (*introspection, error) {
 	if claims, ok := s.verifyAccessCached(token); ok { // introspect_cache.go
 		if claims.ClientID != caller.ID && !intersects(claims.Audience, caller.Audience) {
 			return inactive, nil
 		}
-		keys := []string{claims.ID}
+		keys := [2]string{claims.ID}
 		if claims.ClientID != caller.ID {
 			// A token of the caller's own: the caller was just read from
 			// the store and authenticated, so it is not deleted, and its
 			// deletion mark (ClientRevocationJTI) need not be read again.
-			keys = append(keys, authcore.ClientRevocationJTI(claims.ClientID))
+			keys[1] = authcore.ClientRevocationJTI(claims.ClientID)
 		}
 		for _, key := range keys {
+			if key == "" {
+				continue
+			}
 			revoked, err := s.store.IsRevoked(ctx, key)
 			if err != nil {
 				return nil, unavailable(err)
@@ -61,21 +66,7 @@ func (s *Server) introspect(ctx context.Context, caller authcore.Client, token s
 				return inactive, nil
 			}
 		}
-		out := map[string]any{"active": true, "token_type": "Bearer",
-			"client_id": claims.ClientID, "sub": claims.Subject, "aud": []string(claims.Audience),
-			"iss": claims.Issuer, "exp": claims.ExpiresAt.Unix(), "jti": claims.ID}
-		if claims.IssuedAt != nil {
-			out["iat"] = claims.IssuedAt.Unix()
-		}
-		if claims.Scope != "" {
-			out["scope"] = claims.Scope
-		}
-		addBinding(out, claims) // RFC 9449 §6.2, RFC 8705 §3.2; token_bind.go
-		addAuth(out, claims)    // auth_time, acr, amr; authcontext.go
-		if len(claims.AuthorizationDetails) > 0 {
-			out["authorization_details"] = claims.AuthorizationDetails // RFC 9396 §9.2
-		}
-		return out, nil
+		return accessAnswer(claims), nil
 	}
 	if len(token) > maxTokenLen {
 		return inactive, nil
@@ -84,7 +75,7 @@ func (s *Server) introspect(ctx context.Context, caller authcore.Client, token s
 }
 
 // introspectRefresh reports on a refresh token of the caller's.
-func (s *Server) introspectRefresh(ctx context.Context, caller authcore.Client, token string) (map[string]any, error) {
+func (s *Server) introspectRefresh(ctx context.Context, caller authcore.Client, token string) (*introspection, error) {
 	rec, err := s.store.GetRefreshToken(ctx, hashToken(token))
 	if errors.Is(err, authcore.ErrNotFound) {
 		return inactive, nil
@@ -104,16 +95,23 @@ func (s *Server) introspectRefresh(ctx context.Context, caller authcore.Client, 
 	if g.Revoked {
 		return inactive, nil
 	}
-	out := map[string]any{"active": true, "token_type": "refresh_token",
-		"client_id": rec.ClientID, "sub": s.subjectOf(caller, rec.UserID), "aud": g.Audience, // pairwise: subject.go
-		"iss": s.cfg.Issuer, "exp": rec.ExpiresAt.Unix(), "iat": rec.CreatedAt.Unix()}
-	if len(rec.Scopes) > 0 {
-		out["scope"] = joinScope(rec.Scopes)
+	return &introspection{active: true, tokenType: "refresh_token", clientID: rec.ClientID,
+		sub: s.subjectOf(caller, rec.UserID), aud: g.Audience, // pairwise: subject.go
+		iss: s.cfg.Issuer, exp: rec.ExpiresAt.Unix(), iat: rec.CreatedAt.Unix(), hasIAT: true,
+		scope: joinScope(rec.Scopes), details: detailsClaim(g.AuthorizationDetails)}, nil // RFC 9396 §9.2
+}
+
+// accessAnswer is the answer for an active access token with claims.
+func accessAnswer(claims *accessClaims) *introspection {
+	in := &introspection{active: true, tokenType: "Bearer", clientID: claims.ClientID, sub: claims.Subject,
+		aud: claims.Audience, iss: claims.Issuer, exp: claims.ExpiresAt.Unix(), jti: claims.ID,
+		scope: claims.Scope, details: claims.AuthorizationDetails} // RFC 9396 §9.2
+	if claims.IssuedAt != nil {
+		in.iat, in.hasIAT = claims.IssuedAt.Unix(), true
 	}
-	if g.AuthorizationDetails != "" {
-		out["authorization_details"] = detailsClaim(g.AuthorizationDetails) // RFC 9396 §9.2
-	}
-	return out, nil
+	addBinding(in, claims) // RFC 9449 §6.2, RFC 8705 §3.2; token_bind.go
+	addAuth(in, claims)    // auth_time, acr, amr; authcontext.go
+	return in
 }
 
 func intersects(a, b []string) bool {

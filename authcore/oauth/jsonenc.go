@@ -29,17 +29,9 @@ func appendJSON(buf []byte, v any) ([]byte, error) {
 	case int64:
 		return strconv.AppendInt(buf, x, 10), nil
 	case []string:
-		if x == nil {
-			return append(buf, "null"...), nil
-		}
-		buf = append(buf, '[')
-		for i, s := range x {
-			if i > 0 {
-				buf = append(buf, ',')
-			}
-			buf = appendJSONString(buf, s)
-		}
-		return append(buf, ']'), nil
+		return appendJSONStrings(buf, x), nil
+	case *introspection: // introspect_json.go
+		return x.appendJSON(buf)
 	case tokenResponse:
 		return x.appendJSON(buf), nil
 	case *tokenResponse:
@@ -54,6 +46,21 @@ func appendJSON(buf []byte, v any) ([]byte, error) {
 	}
 	b, err := json.Marshal(v)
 	return append(buf, b...), err
+}
+
+// appendJSONStrings writes a list of strings, null when nil.
+func appendJSONStrings(buf []byte, x []string) []byte {
+	if x == nil {
+		return append(buf, "null"...)
+	}
+	buf = append(buf, '[')
+	for i, s := range x {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = appendJSONString(buf, s)
+	}
+	return append(buf, ']')
 }
 
 // appendJSONMap writes m as an object, keys in encoding/json's order,

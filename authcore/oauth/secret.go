@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 
 	"github.com/latchkey/latchkey/authcore"
@@ -88,9 +89,24 @@ func hashToken(v string) string {
 // HMAC-SHA256(pepper, secret). Secrets are high entropy, so a slow hash
 // would only slow the token endpoint.
 func (s *Server) hashSecret(secret string) []byte {
-	m := hmac.New(sha256.New, s.pepper)
-	m.Write([]byte(secret))
-	return m.Sum(nil)
+	var sum [sha256.Size]byte
+	s.secretMAC(secret, &sum)
+	return sum[:]
+}
+
+// secretMAC writes HMAC-SHA256(pepper, secret) to sum. Keying an HMAC
+// hashes the pepper twice and allocates both states; every client
+// authentication needs one, so keyed states are pooled, and reset (to
+// the keyed state, nothing of secret left) before they go back.
+func (s *Server) secretMAC(secret string, sum *[sha256.Size]byte) {
+	m, _ := s.secretMACs.Get().(hash.Hash)
+	if m == nil {
+		m = hmac.New(sha256.New, s.pepper)
+	}
+	_, _ = io.WriteString(m, secret)
+	m.Sum(sum[:0])
+	m.Reset()
+	s.secretMACs.Put(m)
 }
 
 // HashSecret is the server's keyed hash of a high-entropy secret,
@@ -101,7 +117,9 @@ func (s *Server) HashSecret(secret string) []byte { return s.hashSecret(secret) 
 // secretMatches compares secret with the client's current secret and,
 // during a rotation's grace period, the previous one, in constant time.
 func (s *Server) secretMatches(c authcore.Client, secret string) bool {
-	h := s.hashSecret(secret)
+	var sum [sha256.Size]byte
+	s.secretMAC(secret, &sum)
+	h := sum[:]
 	cur := subtle.ConstantTimeCompare(h, c.SecretHash) == 1 && len(c.SecretHash) > 0
 	prev := subtle.ConstantTimeCompare(h, c.PrevSecretHash) == 1 && len(c.PrevSecretHash) > 0 &&
 		s.now().Before(c.PrevSecretExpires)

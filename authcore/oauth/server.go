@@ -134,23 +134,26 @@ type Config struct {
 // Server is the OAuth 2.1 authorization server. It is safe for concurrent
 // use.
 type Server struct {
-	cfg       Config
-	store     authcore.Storage
-	signer    Signer
-	ui        Interaction
-	audit     audit.Recorder
-	log       zerolog.Logger
-	now       func() time.Time
-	randMu    sync.Mutex
-	rand      io.Reader
-	pepper    []byte
-	grants    map[string]grantFunc
-	clientRL  *ratelimit.Limiter
-	ipRL      *ratelimit.Limiter
-	authGuard *authGuard
-	authz     *Authorizer
-	regRL     *ratelimit.Limiter // registrations per IP, register.go
-	ciba      *cibaNotifier      // CIBA pings and channel calls, ciba_notify.go
+	cfg    Config
+	store  authcore.Storage
+	signer Signer
+	ui     Interaction
+	audit  audit.Recorder
+	log    zerolog.Logger
+	now    func() time.Time
+	randMu sync.Mutex
+	rand   io.Reader
+	pepper []byte
+	// secretMACs recycles HMAC-SHA256 states keyed with pepper
+	// (secret.go), reset before they go back.
+	secretMACs sync.Pool
+	grants     map[string]grantFunc
+	clientRL   *ratelimit.Limiter
+	ipRL       *ratelimit.Limiter
+	authGuard  *authGuard
+	authz      *Authorizer
+	regRL      *ratelimit.Limiter // registrations per IP, register.go
+	ciba       *cibaNotifier      // CIBA pings and channel calls, ciba_notify.go
 	// policy holds what SetPolicy may change while the server runs; the
 	// token endpoint reads it without a lock.
 	policy atomic.Pointer[Policy]

@@ -80,12 +80,12 @@ func checkRefreshBinding(tr *tokenRequest, rec authcore.RefreshToken) error {
 // addBinding adds an access token's confirmation to its introspection
 // response (RFC 9449 §6.2: cnf.jkt and token_type DPoP; RFC 8705 §3.2:
 // cnf.x5t#S256).
-func addBinding(out map[string]any, claims *accessClaims) {
+func addBinding(out *introspection, claims *accessClaims) {
 	if claims.Cnf == nil {
 		return
 	}
-	out["cnf"] = claims.Cnf
+	out.cnf = claims.Cnf
 	if claims.Cnf.JKT != "" {
-		out["token_type"] = TokenTypeDPoP
+		out.tokenType = TokenTypeDPoP
 	}
 }
