@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/latchkey/latchkey/audit"
 	"github.com/latchkey/latchkey/authcore"
 )
 
@@ -18,7 +17,8 @@ var inactive = &introspection{}
 // issued to the caller or its aud names a resource in the caller's
 // registered audience (a resource server); a refresh token only when it
 // belongs to the caller. Everything else, and every expired, revoked,
-// unknown or foreign-issuer token, is {"active":false}.
+// unknown or foreign-issuer token, is {"active":false}. Each answer is
+// audited, repeats of an active one coalesced (introspect_audit.go).
 func (s *Server) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 	ca, p, ok := s.clientRequest(w, r, &introspectEndpoint) // endpoint.go
 	if !ok {
@@ -35,8 +35,7 @@ func (s *Server) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.record(ctx, audit.Event{Type: audit.TokenIntrospected, Actor: ca.client.ID,
-		ClientID: ca.client.ID, Details: map[string]any{"active": resp.active, "jti": resp.auditJTI()}})
+	s.auditIntrospection(ctx, r, ca.client, resp) // introspect_audit.go
 	writeJSON(w, http.StatusOK, resp)
 }
 

@@ -160,6 +160,9 @@ type Server struct {
 	// verified caches introspected access tokens (introspect_cache.go);
 	// ready at its zero value.
 	verified verifiedAccess
+	// introspected coalesces token.introspected events
+	// (introspect_audit.go); ready at its zero value.
+	introspected introspectAudit
 	// schemas caches compiled authorization_details schemas (rar.go).
 	schemas schemaCache
 	// sector fetches sector_identifier_uri (registry_pairwise.go);
