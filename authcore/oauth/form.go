@@ -6,6 +6,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strings"
 )
 
 // maxParams bounds the number of parameters in one request.
@@ -69,13 +70,25 @@ func readForm(w http.ResponseWriter, r *http.Request, limit int64) (params, erro
 	return p, nil
 }
 
+// formType is the media type of every form POST (OAuth 2.1 App. B).
+const formType = "application/x-www-form-urlencoded"
+
+// isFormType reports whether a Content-Type header names formType. The
+// bare type, as clients send it, is told without parsing the header.
+func isFormType(ct string) bool {
+	if strings.EqualFold(ct, formType) {
+		return true
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && mt == formType
+}
+
 // readBody returns a form body after the content-type and size checks.
 func readBody(w http.ResponseWriter, r *http.Request, limit int64) (string, error) {
-	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || mt != "application/x-www-form-urlencoded" {
+	if !isFormType(r.Header.Get("Content-Type")) {
 		return "", errInvalidRequest("content type must be application/x-www-form-urlencoded")
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	body, err := readAllSized(http.MaxBytesReader(w, r.Body, limit), r.ContentLength, limit)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -85,6 +98,36 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) (string, erro
 		return "", errInvalidRequest("unreadable request body")
 	}
 	return string(body), nil
+}
+
+// maxPresized bounds what readAllSized allocates before the bytes
+// arrive: a client announcing a large body it never sends does not get
+// that much memory reserved.
+const maxPresized = 64 << 10
+
+// readAllSized is io.ReadAll for a body that announced its size (the
+// request's Content-Length, -1 when unknown): when the size is within
+// limit and maxPresized, the buffer is allocated once at that size
+// instead of grown from 512 bytes. What it returns is io.ReadAll's,
+// whatever the body holds.
+func readAllSized(r io.Reader, size, limit int64) ([]byte, error) {
+	if size < 0 || size > limit || size > maxPresized {
+		return io.ReadAll(r)
+	}
+	b := make([]byte, 0, size+1) // +1: the read that meets EOF needs room
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+	}
 }
 
 // credentialParams may never travel in a URL query (OAuth 2.1 §2.4.1).

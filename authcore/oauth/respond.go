@@ -9,17 +9,26 @@ import (
 	"github.com/latchkey/latchkey/authcore"
 )
 
+// Header values every JSON answer carries, shared so that setting them
+// allocates nothing. Each holds one value at full capacity: an Add to
+// the header appends into a new array, never into these.
+var (
+	jsonContentType = []string{"application/json"}[:1:1]
+	noStoreValue    = []string{"no-store"}[:1:1]
+	noCacheValue    = []string{"no-cache"}[:1:1]
+)
+
 // noStore sets the headers OAuth 2.1 §3.2.3 requires on every response
 // that carries tokens or credentials.
 func noStore(h http.Header) {
-	h.Set("Cache-Control", "no-store")
-	h.Set("Pragma", "no-cache")
+	h["Cache-Control"] = noStoreValue
+	h["Pragma"] = noCacheValue
 }
 
 // writeJSON answers status with v as JSON and no-store caching headers.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	h := w.Header()
-	h.Set("Content-Type", "application/json")
+	h["Content-Type"] = jsonContentType
 	noStore(h)
 	bp := jsonBufs.Get().(*[]byte)
 	buf, err := appendJSON((*bp)[:0], v) // jsonenc.go: encoding/json's bytes without its reflection

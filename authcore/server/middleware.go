@@ -18,6 +18,10 @@ import (
 // http.Server's MaxHeaderBytes; docs/security.md, the listener section).
 const MaxHeaderBytes = 32 << 10
 
+// nosniff is the X-Content-Type-Options value of every response, shared
+// (one value at full capacity, so an Add never writes into it).
+var nosniff = []string{"nosniff"}[:1:1]
+
 // newRequestID returns 96 random bits, hex encoded.
 func newRequestID() string {
 	var b [12]byte
@@ -45,8 +49,8 @@ func ProxyMiddleware(log zerolog.Logger, trusted []netip.Prefix, next http.Handl
 		id := newRequestID()
 		sw := &httpstatus.Writer{ResponseWriter: w}
 		h := sw.Header()
-		h.Set("X-Request-Id", id)
-		h.Set("X-Content-Type-Options", "nosniff")
+		h["X-Request-Id"] = []string{id}
+		h["X-Content-Type-Options"] = nosniff
 		if r.TLS != nil {
 			// Browsers must never fall back to plain HTTP (RFC 9700 §2.6, FAPI 2.0 §5.2).
 			h.Set("Strict-Transport-Security", "max-age=31536000")
