@@ -61,11 +61,13 @@ func (bc benchClient) post(path, body string) *httptest.ResponseRecorder {
 func (bc benchClient) issueLoop(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := processCPU()
 	for b.Loop() {
 		if rec := bc.post("/token", "grant_type=client_credentials"); rec.Code != http.StatusOK {
 			b.Fatalf("%d %s", rec.Code, rec.Body)
 		}
 	}
+	reportCPU(b, cpu)
 }
 
 func memoryStore(b *testing.B) authcore.Storage {
