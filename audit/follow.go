@@ -77,15 +77,9 @@ func (l *Log) follow(on otherNodes, st *followState) {
 	}
 }
 
-// followLag is how far behind the newest row follow reads again: a row
-// is numbered when inserted but seen when its transaction commits, so a
-// slower transaction's rows may appear below rows already read.
-const followLag = 5000
-
-// followState is where follow stands: the rows already delivered above
-// the low-water mark.
+// followState is where follow stands: on PostgreSQL, the seq up to which
+// each other node's events were delivered.
 type followState struct {
 	started bool
-	low     int64
-	seen    map[int64]bool
+	nodes   map[string]uint64
 }

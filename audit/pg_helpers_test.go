@@ -10,26 +10,31 @@ import (
 	"github.com/latchkey/latchkey/authcore/testsupport/pgtest"
 )
 
-// auditMigration is the schema of the PostgreSQL log, applied by the
-// store's migrations (latchkey migrate up); read from its file because
+// auditMigrations are the schema of the PostgreSQL log, applied by the
+// store's migrations (latchkey migrate up); read from their files because
 // audit imports nothing of authcore.
-const auditMigration = "../authcore/store/postgres/migrations/0010_audit_log.up.sql"
+var auditMigrations = []string{
+	"../authcore/store/postgres/migrations/0010_audit_log.up.sql",
+	"../authcore/store/postgres/migrations/0150_audit_lean.up.sql",
+}
 
 // pgPool returns a pool on a fresh, migrated schema of the package's
 // cluster, closed at the end of the test.
 func pgPool(t testing.TB) *pgxpool.Pool {
 	t.Helper()
-	sql, err := os.ReadFile(auditMigration)
-	if err != nil {
-		t.Fatal(err)
-	}
 	pool, err := pgxpool.New(context.Background(), pgtest.Schema(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	if _, err := pool.Exec(context.Background(), string(sql)); err != nil {
-		t.Fatal(err)
+	for _, m := range auditMigrations {
+		sql, err := os.ReadFile(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := pool.Exec(context.Background(), string(sql)); err != nil {
+			t.Fatalf("%s: %v", m, err)
+		}
 	}
 	return pool
 }

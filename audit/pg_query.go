@@ -35,12 +35,12 @@ func (b *pgBackend) query(ctx context.Context, m *matcher, f Filter, after id, l
 			a = append(a, time.UnixMicro(after.ts()), int64(after.seq()))
 			w = append(w, fmt.Sprintf("(recorded_at, pos) < ($%d, $%d)", len(a)-1, len(a)))
 		}
-		sql := `SELECT pos, recorded_at, line FROM audit_events`
-		if len(w) > 0 {
-			sql += " WHERE " + strings.Join(w, " AND ")
-		}
-		sql += " ORDER BY recorded_at DESC, pos DESC LIMIT " + strconv.Itoa(pgScanBatch)
-		rows, err := b.pool.Query(ctx, sql, a...)
+		// Planned for these values each time (an unnamed statement), not
+		// once for any (a cached statement's generic plan): which index
+		// pays depends on how rare the value is, and failures have a
+		// partial index of their own (migration 0150) that only a plan
+		// knowing the value can use.
+		rows, err := b.pool.Query(ctx, pgPageSQL(w), append([]any{pgx.QueryExecModeExec}, a...)...)
 		if err != nil {
 			return nil, id{}, err
 		}
@@ -76,6 +76,16 @@ func (b *pgBackend) query(ctx context.Context, m *matcher, f Filter, after id, l
 			return es, last, nil
 		}
 	}
+}
+
+// pgPageSQL is query's statement: the next pgScanBatch rows, newest
+// first, that meet the conditions w.
+func pgPageSQL(w []string) string {
+	sql := `SELECT pos, recorded_at, line FROM audit_events`
+	if len(w) > 0 {
+		sql += " WHERE " + strings.Join(w, " AND ")
+	}
+	return sql + " ORDER BY recorded_at DESC, pos DESC LIMIT " + strconv.Itoa(pgScanBatch)
 }
 
 // candidate decodes line (row pos) and reports whether it matches m.
