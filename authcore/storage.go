@@ -93,6 +93,7 @@ type Storage interface {
 	PasskeyChallenges        // passkey.go
 	SessionTouches           // sessiontouch.go
 	OnceSettings             // pairwise.go
+	RefreshFamilies          // refreshfamily.go
 
 	// GarbageCollect removes records that expired at or before now
 	// (revocations: at or before now less MaxClockSkew) and reports how

@@ -23,7 +23,7 @@ func (s *Server) refresh(ctx context.Context, tr *tokenRequest) (*tokenResponse,
 		return nil, errInvalidRequest("refresh_token is missing")
 	}
 	now := s.now()
-	rec, err := s.store.GetRefreshToken(ctx, hashToken(value))
+	rec, g, err := s.store.GetRefreshFamily(ctx, hashToken(value)) // token and grant: one round trip on PostgreSQL
 	if errors.Is(err, authcore.ErrNotFound) {
 		return nil, errInvalidGrant("refresh token is invalid, expired or revoked")
 	} else if err != nil {
@@ -41,11 +41,8 @@ func (s *Server) refresh(ctx context.Context, tr *tokenRequest) (*tokenResponse,
 	if !now.Before(rec.ExpiresAt) {
 		return nil, errInvalidGrant("refresh token is invalid, expired or revoked")
 	}
-	g, err := s.store.GetGrant(ctx, rec.GrantID)
-	if errors.Is(err, authcore.ErrNotFound) || (err == nil && (g.Revoked || !now.Before(g.ExpiresAt))) {
+	if g == nil || g.Revoked || !now.Before(g.ExpiresAt) {
 		return nil, errInvalidGrant("refresh token is invalid, expired or revoked")
-	} else if err != nil {
-		return nil, unavailable(err)
 	}
 	scopes, err := parseScope(tr.p.get("scope"))
 	if err != nil {

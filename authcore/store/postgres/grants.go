@@ -132,9 +132,15 @@ func addToken(ctx context.Context, tx pgx.Tx, grantID string, t authcore.IssuedT
 // its grant every time, and one statement costs both sides less than the
 // two of a pipelined batch did.
 func (s *Store) GetGrant(ctx context.Context, id string) (authcore.Grant, error) {
+	return scanGrantTokens(s.pool.QueryRow(ctx, getGrantSQL, id, s.now()))
+}
+
+// scanGrantTokens reads a row of getGrantSQL: a grant and its access
+// tokens.
+func scanGrantTokens(row pgx.Row) (authcore.Grant, error) {
 	var jtis, kids []string
 	var exps []*time.Time
-	g, err := scanGrantWith(s.pool.QueryRow(ctx, getGrantSQL, id, s.now()), &jtis, &exps, &kids)
+	g, err := scanGrantWith(row, &jtis, &exps, &kids)
 	if err != nil {
 		return g, err
 	}

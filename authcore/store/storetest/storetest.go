@@ -62,6 +62,7 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) authcore.St
 		{"SessionTouch", testSessionTouch}, {"SessionTouchRace", testSessionTouchRace}, // sessiontouch.go
 		{"AuthorizationDetailTypes", testAuthorizationDetailTypes}, // authzdetails.go
 		{"CreateSetting", testCreateSetting},                       // settings_once.go
+		{"RefreshFamily", testRefreshFamily},                       // refreshfamily.go
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
