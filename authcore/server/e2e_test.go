@@ -11,8 +11,6 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/latchkey/latchkey/authcore"
-	"github.com/latchkey/latchkey/authcore/login"
-	"github.com/latchkey/latchkey/authcore/oauth"
 	"github.com/latchkey/latchkey/authcore/server/servertest"
 	"github.com/latchkey/latchkey/authcore/testsupport"
 )
@@ -24,19 +22,7 @@ import (
 func TestCodeFlowEndToEnd(t *testing.T) {
 	srv, issuer := servertest.Start(t)
 	ctx := context.Background()
-	if _, err := srv.Login.CreateUser(ctx, login.UserSpec{Username: "alice", Email: "alice@example.com", Password: "wonderland-42"}); err != nil {
-		t.Fatal(err)
-	}
-	redirect := "http://127.0.0.1:9/callback"
-	client, secret, err := srv.OAuth.CreateClient(ctx, oauth.ClientSpec{Name: "Shop", Type: authcore.Confidential,
-		RedirectURIs: []string{redirect}, GrantTypes: []string{"authorization_code", "refresh_token"},
-		Scopes: []string{"profile", "orders:read", "offline_access"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := oauth2.Config{ClientID: client.ID, ClientSecret: secret, RedirectURL: redirect,
-		Scopes:   []string{"orders:read", "offline_access"},
-		Endpoint: oauth2.Endpoint{AuthURL: issuer + "/authorize", TokenURL: issuer + "/token", AuthStyle: oauth2.AuthStyleInHeader}}
+	cfg := codeFlowClient(t, srv, issuer, "alice", "wonderland-42") // refresh_race_e2e_test.go
 	verifier := oauth2.GenerateVerifier()
 	b := testsupport.NewBrowser(t)
 	back := b.SignIn(issuer, cfg.AuthCodeURL("st-123", oauth2.S256ChallengeOption(verifier)), "alice", "wonderland-42").Redirect

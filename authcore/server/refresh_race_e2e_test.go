@@ -11,6 +11,7 @@ import (
 	"github.com/latchkey/latchkey/authcore"
 	"github.com/latchkey/latchkey/authcore/login"
 	"github.com/latchkey/latchkey/authcore/oauth"
+	"github.com/latchkey/latchkey/authcore/server"
 	"github.com/latchkey/latchkey/authcore/server/servertest"
 	"github.com/latchkey/latchkey/authcore/testsupport"
 )
@@ -25,19 +26,7 @@ import (
 func TestConcurrentRefreshReuseRevokesFamily(t *testing.T) {
 	srv, issuer := servertest.Start(t)
 	ctx := context.Background()
-	if _, err := srv.Login.CreateUser(ctx, login.UserSpec{Username: "bob", Email: "bob@example.com", Password: "builder-of-42"}); err != nil {
-		t.Fatal(err)
-	}
-	redirect := "http://127.0.0.1:9/callback"
-	client, secret, err := srv.OAuth.CreateClient(ctx, oauth.ClientSpec{Name: "Race", Type: authcore.Confidential,
-		RedirectURIs: []string{redirect}, GrantTypes: []string{"authorization_code", "refresh_token"},
-		Scopes: []string{"orders:read", "offline_access"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := oauth2.Config{ClientID: client.ID, ClientSecret: secret, RedirectURL: redirect,
-		Scopes:   []string{"orders:read", "offline_access"},
-		Endpoint: oauth2.Endpoint{AuthURL: issuer + "/authorize", TokenURL: issuer + "/token", AuthStyle: oauth2.AuthStyleInHeader}}
+	cfg := codeFlowClient(t, srv, issuer, "bob", "builder-of-42")
 	verifier := oauth2.GenerateVerifier()
 	back := testsupport.NewBrowser(t).SignIn(issuer, cfg.AuthCodeURL("st", oauth2.S256ChallengeOption(verifier)), "bob", "builder-of-42").Redirect
 	tok, err := cfg.Exchange(ctx, back.Query().Get("code"), oauth2.VerifierOption(verifier))
@@ -73,4 +62,25 @@ func TestConcurrentRefreshReuseRevokesFamily(t *testing.T) {
 	if got := callDemo(t, issuer, wins[0].AccessToken); got != http.StatusUnauthorized {
 		t.Fatalf("winner's access token after the reuse: gateway %d, want 401", got)
 	}
+}
+
+// codeFlowClient creates user (password pass) and a confidential client
+// for the code flow with refresh tokens, and returns the client's
+// x/oauth2 configuration for the server at issuer.
+func codeFlowClient(t *testing.T, srv *server.Server, issuer, user, pass string) oauth2.Config {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := srv.Login.CreateUser(ctx, login.UserSpec{Username: user, Email: user + "@example.com", Password: pass}); err != nil {
+		t.Fatal(err)
+	}
+	redirect := "http://127.0.0.1:9/callback"
+	client, secret, err := srv.OAuth.CreateClient(ctx, oauth.ClientSpec{Name: "Shop", Type: authcore.Confidential,
+		RedirectURIs: []string{redirect}, GrantTypes: []string{"authorization_code", "refresh_token"},
+		Scopes: []string{"profile", "orders:read", "offline_access"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return oauth2.Config{ClientID: client.ID, ClientSecret: secret, RedirectURL: redirect,
+		Scopes:   []string{"orders:read", "offline_access"},
+		Endpoint: oauth2.Endpoint{AuthURL: issuer + "/authorize", TokenURL: issuer + "/token", AuthStyle: oauth2.AuthStyleInHeader}}
 }
