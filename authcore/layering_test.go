@@ -18,12 +18,12 @@ const module = "github.com/latchkey/latchkey/"
 // authcore; everything may use audit).
 var allowed = map[string][]string{
 	"authcore":             {},
-	"audit":                {},
+	"audit":                {"internal/walsync"},
 	"audit/monitor":        {"audit", "internal/httpstatus"},
 	"audit/cmd/auditbench": {"audit"},
 	// The store reads its logs with the disk guard's DataEnd; the guard
 	// itself imports nothing of Latchkey.
-	"authcore/store/badger":    {"authcore", "authcore/diskguard"},
+	"authcore/store/badger":    {"authcore", "authcore/diskguard", "internal/walsync"},
 	"authcore/diskguard":       {},
 	"authcore/store/storetest": {"authcore"},
 	// The PostgreSQL store knows only the vocabulary, like Badger.
@@ -65,6 +65,10 @@ var allowed = map[string][]string{
 	// internal/httpstatus is the status-recording ResponseWriter of the
 	// access log, the metrics and the gateway: standard library only.
 	"internal/httpstatus": {},
+	// internal/walsync fsyncs a Badger database's write-ahead logs
+	// without Badger's lock, for the store and the audit log alike:
+	// standard library only.
+	"internal/walsync": {},
 }
 
 // testOnly are the packages that no non-test file may import.
