@@ -96,8 +96,10 @@ func TestIntrospectAuditCoalesced(t *testing.T) {
 func TestIntrospectAuditRevoked(t *testing.T) {
 	e, _ := cachingEnv(t)
 	tok := e.svcToken()
-	if !e.active(e.svc, tok) || !e.active(e.svc, tok) {
-		t.Fatal("fresh token inactive")
+	for range 2 { // the second answer is coalesced in the audit log
+		if !e.active(e.svc, tok) {
+			t.Fatal("fresh token inactive")
+		}
 	}
 	if r := e.post("/revoke", url.Values{"token": {tok}}, &e.svc); r.status != 200 {
 		t.Fatalf("revoke: %d %s", r.status, r.raw)
