@@ -87,7 +87,9 @@ func (s *Store) Restore(ctx context.Context, next func() (Entry, error)) (map[st
 		}
 		counts[KindOf(e.Key)]++
 	}
-	if err := wb.Flush(); err != nil {
+	err := wb.Flush()
+	s.unrevoked.wrote() // unrevoked.go
+	if err != nil {
 		return nil, fmt.Errorf("badger: restore: %w", err)
 	}
 	if err := s.sync(); err != nil {

@@ -37,16 +37,25 @@ func revoke(txn *bdg.Txn, r authcore.Revocation) error {
 }
 
 // IsRevoked reports whether the access token jti was revoked. It is one
-// Get of one key and decodes nothing: it runs on every request the
-// gateway and introspection see. A revocation whose token has expired
-// answers true until the collector removes it, which fails closed.
+// Get of one key and decodes nothing, and none at all for a jti already
+// read as not revoked with no write committed since (unrevoked.go): it
+// runs on every request the gateway and introspection see. A revocation
+// whose token has expired answers true until the collector removes it,
+// which fails closed.
 func (s *Store) IsRevoked(ctx context.Context, jti string) (bool, error) {
+	e := s.unrevoked.epoch() // before the read (unrevoked.go)
+	if s.unrevoked.known(jti, e) {
+		return false, nil
+	}
 	var revoked bool
 	err := s.view(ctx, func(txn *bdg.Txn) error {
 		var err error
 		revoked, err = exists(txn, key(kindRevoked, jti))
 		return err
 	})
+	if err == nil && !revoked {
+		s.unrevoked.remember(jti, e)
+	}
 	return revoked, err
 }
 

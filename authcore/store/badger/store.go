@@ -71,6 +71,9 @@ type Store struct {
 	pidFile string
 	dir     string // Dir, absolute, links resolved ("" in memory)
 	clients clientCache
+	// unrevoked answers IsRevoked for live tokens without a read
+	// (unrevoked.go).
+	unrevoked unrevokedCache
 
 	logDamage  []LogDamage // logtail.go
 	marker     *marker     // marker.go

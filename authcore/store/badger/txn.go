@@ -35,6 +35,7 @@ func (s *Store) update(ctx context.Context, fn func(txn *bdg.Txn) error) error {
 		}
 		large := vlogWrites.Load()
 		err := s.db.Update(fn)
+		s.unrevoked.wrote() // before the acknowledgement (unrevoked.go)
 		if err == nil {
 			if vlogWrites.Load() != large {
 				// fn noted a large value before its commit; a round that
