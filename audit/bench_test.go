@@ -19,12 +19,7 @@ import (
 // and Badger's work included, which ns/op, the callers' wall time, does
 // not show) and the events per transaction.
 func BenchmarkRecordConcurrent(b *testing.B) {
-	l, err := Open(Options{Dir: b.TempDir(), EncryptionKey: make([]byte, 32)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer l.Close()
-	ctx := WithRequest(context.Background(), RequestInfo{ID: "req-0123456789", RemoteIP: "127.0.0.1", UserAgent: "wrk"})
+	l, ctx := benchLog(b)
 	const producers = 8
 	b.ReportAllocs()
 	before, batches := cpuTime(b), l.Stats().Batches
@@ -51,6 +46,17 @@ func BenchmarkRecordConcurrent(b *testing.B) {
 	}
 }
 
+// benchLog opens an encrypted log on disk, closed when b ends, and the
+// request context a token request records under.
+func benchLog(b *testing.B) (*Log, context.Context) {
+	l, err := Open(Options{Dir: b.TempDir(), EncryptionKey: make([]byte, 32)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { l.Close() })
+	return l, WithRequest(context.Background(), RequestInfo{ID: "req-0123456789", RemoteIP: "127.0.0.1", UserAgent: "wrk"})
+}
+
 // cpuTime is the CPU time the process has used so far.
 func cpuTime(b *testing.B) time.Duration {
 	var ru syscall.Rusage
@@ -67,12 +73,7 @@ func cpuTime(b *testing.B) time.Duration {
 // the producers' work out; events/batch shows how well concurrent
 // requests share a transaction.
 func BenchmarkRecordBetweenWork(b *testing.B) {
-	l, err := Open(Options{Dir: b.TempDir(), EncryptionKey: make([]byte, 32)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer l.Close()
-	ctx := WithRequest(context.Background(), RequestInfo{ID: "req-0123456789", RemoteIP: "127.0.0.1", UserAgent: "wrk"})
+	l, ctx := benchLog(b)
 	const producers = 8
 	var sink atomic.Uint64
 	c0 := cpuTime(b)

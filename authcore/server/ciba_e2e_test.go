@@ -161,9 +161,7 @@ func TestCIBAPingToPrivateAddressRefused(t *testing.T) {
 	endpoint, pings := receiver(t)
 	id, secret := e.client("Call centre", "ping", endpoint)
 	e.start(id, secret, url.Values{"scope": {"openid"}, "login_hint": {"alice"}, "client_notification_token": {"ntok-private"}})
-	b := e.signIn()
-	page, ids := e.pending(b)
-	e.decide(b, page, ids[0], "approve")
+	e.approve()
 	if ev := e.notified("ping"); ev.Outcome != audit.Failure || !strings.Contains(ev.Reason, "private") || strings.Contains(e.events.String(), "ntok-private") {
 		t.Fatalf("refused ping event: %+v", ev)
 	}
@@ -235,9 +233,7 @@ func TestCIBAIDTokenHint(t *testing.T) {
 	e := newCIBAEnv(t)
 	id, secret := e.client("Teller", "poll", "")
 	ar := e.start(id, secret, url.Values{"scope": {"openid"}, "login_hint": {"alice"}})
-	b := e.signIn()
-	page, ids := e.pending(b)
-	e.decide(b, page, ids[0], "approve")
+	b := e.approve()
 	_, tok := e.poll(id, secret, ar)
 	idt, _ := tok["id_token"].(string)
 	if idt == "" {
@@ -295,9 +291,7 @@ func TestCIBAPrivateKeyJWT(t *testing.T) {
 	if st, m := e.post("/bc-authorize", "", "", url.Values{"client_id": {id}, "scope": {"openid"}, "login_hint": {"alice"}}); st < 400 || m["error"] != "invalid_client" {
 		t.Fatalf("bc-authorize without the assertion: %d %v", st, m)
 	}
-	b := e.signIn()
-	page, ids := e.pending(b)
-	e.decide(b, page, ids[0], "approve")
+	e.approve()
 	if st, tok := e.post("/token", "", "", form(url.Values{"grant_type": {authcore.GrantCIBA}, "auth_req_id": {ar}})); st != 200 || tok["access_token"] == nil {
 		t.Fatalf("redemption with a client assertion: %d %v", st, tok)
 	}
@@ -325,9 +319,7 @@ func TestCIBAPingRetried(t *testing.T) {
 	t.Cleanup(ts.Close)
 	id, secret := e.client("Call centre", "ping", ts.URL+"/cb")
 	e.start(id, secret, url.Values{"scope": {"openid"}, "login_hint": {"alice"}, "client_notification_token": {"ntok-retry"}})
-	b := e.signIn()
-	page, ids := e.pending(b)
-	e.decide(b, page, ids[0], "approve")
+	e.approve()
 	select {
 	case auth := <-got:
 		if auth != "Bearer ntok-retry" {

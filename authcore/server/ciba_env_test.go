@@ -141,6 +141,19 @@ func (e *cibaEnv) pending(b *testsupport.Browser) (string, []string) {
 	return page, ids
 }
 
+// approve signs alice in on a new browser and approves the one pending
+// backchannel request on her account page; it returns the browser.
+func (e *cibaEnv) approve() *testsupport.Browser {
+	e.t.Helper()
+	b := e.signIn()
+	page, ids := e.pending(b)
+	if len(ids) == 0 {
+		e.t.Fatalf("no pending backchannel request on the account page")
+	}
+	e.decide(b, page, ids[0], "approve")
+	return b
+}
+
 // decide posts decision for request id on the account page.
 func (e *cibaEnv) decide(b *testsupport.Browser, page, id, decision string) *http.Response {
 	e.t.Helper()

@@ -21,9 +21,7 @@ func TestCIBAPairwiseClient(t *testing.T) {
 		s.GrantTypes = append(s.GrantTypes, authcore.GrantAuthorizationCode)
 	})
 	ar := e.start(id, secret, url.Values{"scope": {"openid"}, "login_hint": {"alice"}})
-	b := e.signIn()
-	page, ids := e.pending(b)
-	e.decide(b, page, ids[0], "approve")
+	b := e.approve()
 	e.clk.Advance(6 * time.Second)
 	st, tok := e.poll(id, secret, ar)
 	if st != 200 {
@@ -46,9 +44,7 @@ func TestCIBADisabledAfterApproval(t *testing.T) {
 	e := newCIBAEnv(t)
 	id, secret := e.client("Teller", "poll", "")
 	ar := e.start(id, secret, url.Values{"scope": {"openid"}, "login_hint": {"alice"}})
-	b := e.signIn()
-	page, ids := e.pending(b)
-	e.decide(b, page, ids[0], "approve")
+	e.approve()
 	if err := e.srv.Login.SetDisabled(context.Background(), e.alice.ID, true); err != nil {
 		t.Fatal(err)
 	}
