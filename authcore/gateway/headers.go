@@ -25,14 +25,22 @@ var spoofable = []string{
 	"X-Url-Scheme", "Front-End-Https",
 }
 
-// stripSpoofableHeaders removes the spoofable headers and every
-// X-Forwarded-* header a client sent.
-func stripSpoofableHeaders(h http.Header) {
+// spoofableKeys are the spoofable headers in canonical form, the form
+// net/http gives the keys of a request it parsed.
+var spoofableKeys = func() map[string]bool {
+	m := make(map[string]bool, len(spoofable))
 	for _, k := range spoofable {
-		h.Del(k)
+		m[http.CanonicalHeaderKey(k)] = true
 	}
+	return m
+}()
+
+// stripSpoofableHeaders removes the spoofable headers and every
+// X-Forwarded-* header a client sent, in one pass over the request's
+// keys (a key in any case: Header.Del would reach only the canonical one).
+func stripSpoofableHeaders(h http.Header) {
 	for k := range h {
-		if len(k) >= 12 && strings.EqualFold(k[:12], "X-Forwarded-") {
+		if spoofableKeys[http.CanonicalHeaderKey(k)] || len(k) >= 12 && strings.EqualFold(k[:12], "X-Forwarded-") {
 			delete(h, k)
 		}
 	}
