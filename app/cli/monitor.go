@@ -89,6 +89,13 @@ func (g *gatewayMetrics) Upstream(route string, status int, d time.Duration) {
 	g.upstream.WithLabelValues(route, statusClass(status)).Observe(d.Seconds())
 }
 
+// statusClasses are the status classes' label values, so that no request
+// builds one.
+var statusClasses = [...]string{"0xx", "1xx", "2xx", "3xx", "4xx", "5xx", "6xx", "7xx", "8xx", "9xx"}
+
 func statusClass(s int) string {
-	return string(rune('0'+s/100)) + "xx"
+	if s < 0 || s/100 >= len(statusClasses) {
+		return "other"
+	}
+	return statusClasses[s/100]
 }

@@ -3,6 +3,7 @@ package monitor
 import (
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -136,6 +137,7 @@ func (m *Metrics) Observe(e audit.Event) {
 // status and timed.
 func (m *Metrics) Instrument(endpoint string, h http.Handler) http.Handler {
 	lat := m.latency.WithLabelValues(endpoint)
+	counts := &codeCounters{vec: m.requests, endpoint: endpoint}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := m.now()
 		sw := &httpstatus.Writer{ResponseWriter: w}
@@ -145,8 +147,30 @@ func (m *Metrics) Instrument(endpoint string, h http.Handler) http.Handler {
 			if code == 0 {
 				code = http.StatusOK // what net/http sends for a handler that wrote nothing
 			}
-			m.requests.WithLabelValues(endpoint, strconv.Itoa(code)).Inc()
+			counts.inc(code)
 		}()
 		h.ServeHTTP(sw, r)
 	})
+}
+
+// codeCounters are one endpoint's request counters by status code, each
+// looked up in the vector once rather than at every request.
+type codeCounters struct {
+	vec      *prometheus.CounterVec
+	endpoint string
+	byCode   [600]atomic.Pointer[prometheus.Counter]
+}
+
+func (c *codeCounters) inc(code int) {
+	if code < 0 || code >= len(c.byCode) {
+		c.vec.WithLabelValues(c.endpoint, strconv.Itoa(code)).Inc()
+		return
+	}
+	p := c.byCode[code].Load()
+	if p == nil {
+		ctr := c.vec.WithLabelValues(c.endpoint, strconv.Itoa(code))
+		p = &ctr
+		c.byCode[code].Store(p)
+	}
+	(*p).Inc()
 }
