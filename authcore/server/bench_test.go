@@ -2,10 +2,7 @@ package server_test
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -189,64 +186,4 @@ func processCPU() time.Duration {
 // "server CPU µs/op", in process.
 func reportCPU(b *testing.B, start time.Duration) {
 	b.ReportMetric(float64(processCPU()-start)/float64(time.Microsecond)/float64(b.N), "cpu-µs/op")
-}
-
-// BenchmarkRefreshRotation measures a durable refresh-token rotation (no
-// network) on what `latchkey serve` runs: an encrypted, synced store and
-// audit log on disk. Each request rotates the token the previous one
-// returned (one synced commit); a family is rotated familyRotations
-// times, as lkbench's clients do, since each rotation lists its access
-// token on the grant.
-func BenchmarkRefreshRotation(b *testing.B) {
-	const familyRotations = 20
-	ctx := context.Background()
-	st, alog := diskStoreAndAudit(b)
-	srv, err := server.New(ctx, server.Config{Issuer: "http://127.0.0.1:1", Store: st, Audit: alog, Logger: zerolog.Nop(),
-		Policy: server.Policy{TokenRateClient: "off", TokenRateIP: "off"}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	c, secret, err := srv.OAuth.CreateClient(ctx, oauth.ClientSpec{Name: "web", Type: authcore.Confidential,
-		RedirectURIs: []string{"https://app.example/cb"}, Scopes: []string{"openid", "offline_access"}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	now := time.Now()
-	family := 0
-	// newFamily makes a grant with its first refresh token, as a code
-	// redemption does, and returns the token.
-	newFamily := func() string {
-		family++
-		value := fmt.Sprint("bench-refresh-token-", family)
-		sum := sha256.Sum256([]byte(value))
-		g := authcore.Grant{ID: fmt.Sprint("g", family), ClientID: c.ID, UserID: "u1", Scopes: []string{"openid", "offline_access"},
-			AuthTime: now, CreatedAt: now, ExpiresAt: now.Add(24 * time.Hour)}
-		rt := authcore.RefreshToken{Hash: hex.EncodeToString(sum[:]), GrantID: g.ID, ClientID: c.ID, UserID: g.UserID,
-			Scopes: g.Scopes, ExpiresAt: g.ExpiresAt, CreatedAt: now}
-		if err := st.CreateGrant(ctx, g, &rt); err != nil {
-			b.Fatal(err)
-		}
-		return value
-	}
-	bc := benchClient{h: server.Middleware(zerolog.Nop(), srv.Handler()), id: c.ID, secret: secret}
-	var cur string
-	rotations := 0
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		if rotations%familyRotations == 0 {
-			b.StopTimer()
-			cur = newFamily()
-			b.StartTimer()
-		}
-		rotations++
-		rec := bc.post("/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {cur}}.Encode())
-		var tok struct {
-			RefreshToken string `json:"refresh_token"`
-		}
-		if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &tok) != nil || tok.RefreshToken == "" {
-			b.Fatalf("%d %s", rec.Code, rec.Body)
-		}
-		cur = tok.RefreshToken
-	}
 }
