@@ -137,7 +137,7 @@ func Open(opts Options) (*Store, error) {
 	}
 	s := &Store{db: db, log: opts.Logger, now: opts.Now, gate: opts.Gate, logDamage: damage}
 	if opts.Dir != "" && !opts.NoSyncWrites {
-		s.dirSync = &dirSyncer{db: db, dir: opts.Dir, vlog: vlogWrites.Load()}
+		s.dirSync = newDirSyncer(db, opts.Dir)
 		s.durable = &groupSync{sync: s.dirSync.sync}
 	}
 	if s.now == nil {
@@ -232,7 +232,9 @@ func (s *Store) Close() error {
 			<-s.markerDone
 			s.updateMarker()
 		}
-		if s.closeErr = s.closeDB(); s.closeErr != nil {
+		s.closeErr = s.closeDB()
+		s.dirSync.close()
+		if s.closeErr != nil {
 			return
 		}
 		if s.pidFile == "" {

@@ -81,13 +81,24 @@ func noteValue(v []byte) {
 	}
 }
 
-// dirSyncer fsyncs what Badger has written in dir: the write-ahead logs
-// of its memtables (walsync.SyncLogs) and, when a large value may have
-// gone there, the value log (DB.Sync).
+// dirSyncer fsyncs what Badger has written in its directory: the
+// write-ahead logs of its memtables (walsync.Logs) and, when a large
+// value may have gone there, the value log (DB.Sync).
 type dirSyncer struct {
 	db   *bdg.DB
-	dir  string
+	logs *walsync.Logs
 	vlog uint64 // vlogWrites at the last full sync
+}
+
+func newDirSyncer(db *bdg.DB, dir string) *dirSyncer {
+	return &dirSyncer{db: db, logs: walsync.NewLogs(dir), vlog: vlogWrites.Load()}
+}
+
+// close releases the logs' files; nil-safe.
+func (d *dirSyncer) close() {
+	if d != nil {
+		_ = d.logs.Close()
+	}
 }
 
 // sync runs one round; only groupSync's goroutine calls it.
@@ -98,7 +109,7 @@ func (d *dirSyncer) sync() error {
 		}
 		d.vlog = n
 	}
-	if err := walsync.SyncLogs(d.dir); err != nil {
+	if err := d.logs.Sync(); err != nil {
 		return fmt.Errorf("badger: sync: %w", err)
 	}
 	return nil

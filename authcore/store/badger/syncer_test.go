@@ -3,6 +3,8 @@ package badger
 import (
 	"context"
 	"fmt"
+	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -107,5 +109,35 @@ func TestLargeValueSyncsValueLog(t *testing.T) {
 	got, err := s.GetSetting(ctx, "big")
 	if err != nil || len(got) != len(big) {
 		t.Fatalf("large setting after reopen: %d bytes, %v", len(got), err)
+	}
+}
+
+// TestSyncFollowsLogSwitches: when Badger fills a memtable and starts
+// the next one in a new write-ahead log, the sync round that
+// acknowledges the next write syncs that new log. The syncer no longer
+// lists the directory each round (walsync.Logs): it must find the new
+// log by Badger's numbering, or writes would be acknowledged unsynced.
+func TestSyncFollowsLogSwitches(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := openTest(t, Options{Dir: dir})
+	val := make([]byte, 512<<10) // stays in the log (under Badger's value threshold)
+	seen := map[string]bool{}
+	for i := 0; len(seen) < 3; i++ {
+		if i == 200 {
+			t.Fatalf("no third write-ahead log after %d writes of %d bytes: the memtable size changed?", i, len(val))
+		}
+		if err := s.PutSetting(ctx, fmt.Sprintf("big-%d", i), val); err != nil {
+			t.Fatal(err)
+		}
+		logs, err := filepath.Glob(filepath.Join(dir, "*.mem"))
+		if err != nil || len(logs) == 0 {
+			t.Fatalf("logs: %v, %v", logs, err)
+		}
+		newest := slices.Max(logs)
+		if got := s.dirSync.logs.Newest(); got != newest {
+			t.Fatalf("write %d acknowledged after a sync of %q; Badger writes into %q", i, got, newest)
+		}
+		seen[newest] = true
 	}
 }

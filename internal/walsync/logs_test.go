@@ -1,0 +1,70 @@
+package walsync
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+)
+
+// TestLogsFollowNewLogs: Logs syncs every log the directory holds on its
+// first Sync, then finds each new log Badger creates after the newest
+// one it knows, and syncs the log a new one replaced once more (its last
+// commits) before it lets it go; it never lists the directory again.
+func TestLogsFollowNewLogs(t *testing.T) {
+	dir := t.TempDir()
+	create := func(names ...string) {
+		t.Helper()
+		for _, n := range names {
+			if err := os.WriteFile(filepath.Join(dir, n), []byte("log"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	l := NewLogs(dir)
+	t.Cleanup(func() { _ = l.Close() })
+	var got []string
+	l.synced = func(name string) { got = append(got, filepath.Base(name)) }
+	round := func(want ...string) {
+		t.Helper()
+		got = nil
+		if err := l.Sync(); err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Errorf("synced %v, want %v", got, want)
+		}
+	}
+
+	round() // an empty directory: nothing committed, nothing to sync
+	// Badger's logs after a restart: older ones not yet flushed, with a
+	// gap where one was; a file that is not a log is left alone.
+	create("00001.mem", "00003.mem", "MANIFEST", "x.mem")
+	round("00001.mem", "00003.mem")
+	round("00003.mem")
+	if err := os.Remove(filepath.Join(dir, "00001.mem")); err != nil {
+		t.Fatal(err)
+	}
+	create("00004.mem", "00005.mem") // two switches between rounds
+	round("00003.mem", "00004.mem", "00005.mem")
+	round("00005.mem")
+	// Listing again would find this one; Logs no longer lists.
+	create("00002.mem")
+	round("00005.mem")
+	// The replaced log may already be flushed and removed: its last
+	// sync goes through the file still open.
+	create("00006.mem")
+	if err := os.Remove(filepath.Join(dir, "00005.mem")); err != nil {
+		t.Fatal(err)
+	}
+	round("00005.mem", "00006.mem")
+	if got, want := l.Newest(), filepath.Join(dir, "00006.mem"); got != want {
+		t.Errorf("Newest() = %q, want %q", got, want)
+	}
+	// After Close the next Sync lists the directory again.
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	round("00002.mem", "00003.mem", "00004.mem", "00006.mem")
+}
