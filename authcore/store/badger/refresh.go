@@ -85,9 +85,12 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, next aut
 	}
 	ok := key(kindRT, oldHash)
 	var old refreshV1
+	// What GetRefreshFamily decoded of these records, if it read them
+	// (familyreads.go): each is reused only if its bytes are unchanged.
+	known, _ := s.families.take(oldHash)
 	err := s.update(ctx, func(txn *bdg.Txn) error {
 		old = refreshV1{}
-		if err := get(txn, ok, &old); err != nil {
+		if err := getKnown(txn, ok, &old, known.rtRaw, known.rt, refreshV1.clone); err != nil {
 			return err
 		}
 		if expired(old.ExpiresAt, now) {
@@ -95,7 +98,7 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, next aut
 		}
 		gk := key(kindGrant, old.GrantID)
 		var g grantV1
-		if err := get(txn, gk, &g); err != nil {
+		if err := getKnown(txn, gk, &g, known.gRaw, known.g, grantV1.clone); err != nil {
 			return err
 		}
 		if g.Revoked || expired(g.ExpiresAt, now) {

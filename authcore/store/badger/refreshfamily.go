@@ -17,14 +17,16 @@ func (s *Store) GetRefreshFamily(ctx context.Context, hash string) (authcore.Ref
 	var g *grantV1
 	err := s.view(ctx, func(txn *bdg.Txn) error {
 		now := s.now()
-		if err := get(txn, key(kindRT, hash), &r); err != nil {
+		rtRaw, err := getRaw(txn, key(kindRT, hash), &r)
+		if err != nil {
 			return err
 		}
 		if expired(r.ExpiresAt, now) {
 			return authcore.ErrNotFound
 		}
 		var gr grantV1
-		switch err := get(txn, key(kindGrant, r.GrantID), &gr); {
+		gRaw, err := getRaw(txn, key(kindGrant, r.GrantID), &gr)
+		switch {
 		case errors.Is(err, authcore.ErrNotFound):
 			return nil
 		case err != nil:
@@ -32,6 +34,8 @@ func (s *Store) GetRefreshFamily(ctx context.Context, hash string) (authcore.Ref
 		}
 		if !expired(gr.ExpiresAt, now) {
 			g = &gr
+			// For the rotation that follows (familyreads.go).
+			s.families.put(hash, familyRead{rtRaw: rtRaw, gRaw: gRaw, rt: r.clone(), g: gr.clone()})
 		}
 		return nil
 	})

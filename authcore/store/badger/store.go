@@ -74,6 +74,7 @@ type Store struct {
 	// unrevoked answers IsRevoked for live tokens without a read
 	// (unrevoked.go).
 	unrevoked unrevokedCache
+	families  familyReads // familyreads.go
 
 	logDamage  []LogDamage // logtail.go
 	marker     *marker     // marker.go

@@ -85,6 +85,13 @@ func (s *Store) view(ctx context.Context, fn func(txn *bdg.Txn) error) error {
 // authcore.ErrNotFound. In a read-write transaction the read is recorded,
 // so a concurrent write to k makes the commit conflict.
 func get(txn *bdg.Txn, k []byte, v any) error {
+	return getBytes(txn, k, func(b []byte) error { return json.Unmarshal(b, v) })
+}
+
+// getBytes calls fn with the stored bytes at k, valid only during the
+// call; a missing or TTL-expired key is authcore.ErrNotFound. The read is
+// recorded as get's is.
+func getBytes(txn *bdg.Txn, k []byte, fn func([]byte) error) error {
 	item, err := txn.Get(k)
 	if errors.Is(err, bdg.ErrKeyNotFound) {
 		return authcore.ErrNotFound
@@ -92,7 +99,7 @@ func get(txn *bdg.Txn, k []byte, v any) error {
 	if err != nil {
 		return err
 	}
-	return item.Value(func(b []byte) error { return json.Unmarshal(b, v) })
+	return item.Value(fn)
 }
 
 // exists reports whether k is present (and recorded as read).

@@ -63,6 +63,7 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) authcore.St
 		{"AuthorizationDetailTypes", testAuthorizationDetailTypes}, // authzdetails.go
 		{"CreateSetting", testCreateSetting},                       // settings_once.go
 		{"RefreshFamily", testRefreshFamily},                       // refreshfamily.go
+		{"ReadThenRotate", testReadThenRotate},                     // familyrotate.go
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
