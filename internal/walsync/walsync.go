@@ -4,9 +4,10 @@
 // lock for every batch (ensureRoomForWrite): on a slow disk each sync
 // stopped every commit of the database for as long as the disk took (up
 // to 243 ms in a trace of the audit log under load). SyncLogs fsyncs the
-// same files through their own descriptors and takes no Badger lock. It
-// imports only the standard library, so the store and the audit log both
-// use it.
+// same files through their own descriptors and takes no Badger lock;
+// Logs does the same for a database synced over and over, without
+// listing its directory each time. It imports only the standard library,
+// so the store and the audit log both use it.
 package walsync
 
 import (
