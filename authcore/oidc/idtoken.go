@@ -85,7 +85,6 @@ func (p *Provider) idTokenClaims(ctx context.Context, c authcore.Client, ac auth
 	if len(ac.AMR) > 0 {
 		m["amr"] = ac.AMR // RFC 8176 method values
 	}
-	p.federatedAuth(ctx, m, ac) // federated.go
 	if accessToken != "" {
 		h, err := halfHash(c.IDTokenSignedResponseAlg, accessToken)
 		if err != nil {
