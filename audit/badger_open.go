@@ -9,6 +9,8 @@ import (
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/rs/zerolog"
+
+	"github.com/latchkey/latchkey/internal/tabletrim"
 )
 
 // badgerBackend is the Backend of a single node: the audit log's own
@@ -19,6 +21,7 @@ type badgerBackend struct {
 	dir string // "" in memory
 
 	syncLogs func(dir string) error // Options.syncLogs
+	trim     *tabletrim.Trimmer     // nil in memory
 
 	syncMu     sync.Mutex    // one sync at a time: vlogSynced
 	large      atomic.Uint64 // lines of walsync.LargeValue bytes or more committed
@@ -45,7 +48,12 @@ func Open(opt Options) (*Log, error) {
 		WithMemTableSize(16 << 20).
 		WithNumMemtables(3).
 		WithBlockCacheSize(32 << 20).
+		// A compaction's table builders hold their tables uncompressed,
+		// several at once: 1 MiB tables at every level (Badger: 2 MiB,
+		// doubling per level) keep them small (the store does the same).
+		WithBaseTableSize(1 << 20).
 		WithLogger(badgerLogger{opt.Logger.With().Str("component", "audit-badger").Logger()})
+	bo.TableSizeMultiplier = 1
 	if opt.InMemory {
 		bo = bo.WithDir("").WithValueDir("")
 	}
@@ -56,7 +64,13 @@ func Open(opt Options) (*Log, error) {
 	if err != nil {
 		return nil, fmt.Errorf("audit: open: %w", err)
 	}
-	return newLog(&badgerBackend{db: db, log: *opt.Logger, dir: bo.Dir, syncLogs: opt.syncLogs}, opt)
+	b := &badgerBackend{db: db, log: *opt.Logger, dir: bo.Dir, syncLogs: opt.syncLogs}
+	// The pages of the table files that reads and compactions map stay
+	// in the RSS until unmapped (internal/tabletrim).
+	b.trim = tabletrim.Start(db, bo.Dir, func(err error) {
+		b.log.Debug().Err(err).Msg("audit: table pages not trimmed")
+	})
+	return newLog(b, opt) // closes b on error
 }
 
 // loadHead reads the newest chain point: the head record, else the
@@ -88,6 +102,7 @@ func (b *badgerBackend) loadHead(string) (chainPoint, error) {
 // disk), so then only the write-ahead log is synced, replayed at the
 // next open.
 func (b *badgerBackend) close(g Gate) error {
+	b.trim.Stop()
 	if g != nil {
 		if refused := g.Allow(0); refused != nil {
 			return errors.Join(fmt.Errorf("audit: close skipped: %w", refused), b.db.Sync())

@@ -18,12 +18,12 @@ const module = "github.com/latchkey/latchkey/"
 // authcore; everything may use audit).
 var allowed = map[string][]string{
 	"authcore":             {},
-	"audit":                {"internal/walsync"},
+	"audit":                {"internal/walsync", "internal/tabletrim"},
 	"audit/monitor":        {"audit", "internal/httpstatus"},
 	"audit/cmd/auditbench": {"audit"},
 	// The store reads its logs with the disk guard's DataEnd; the guard
 	// itself imports nothing of Latchkey.
-	"authcore/store/badger":    {"authcore", "authcore/diskguard", "internal/walsync"},
+	"authcore/store/badger":    {"authcore", "authcore/diskguard", "internal/walsync", "internal/tabletrim"},
 	"authcore/diskguard":       {},
 	"authcore/store/storetest": {"authcore"},
 	// The PostgreSQL store knows only the vocabulary, like Badger.
@@ -69,6 +69,9 @@ var allowed = map[string][]string{
 	// without Badger's lock, for the store and the audit log alike:
 	// standard library only.
 	"internal/walsync": {},
+	// internal/tabletrim unmaps the pages of a Badger database's table
+	// files, for the store and the audit log alike: Badger only.
+	"internal/tabletrim": {},
 }
 
 // testOnly are the packages that no non-test file may import.

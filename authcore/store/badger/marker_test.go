@@ -76,8 +76,7 @@ func TestMarkerRecordsLastingKindsAtOpen(t *testing.T) {
 	}
 	// Died again (no count at Close), then the store was wiped.
 	s.closeOnce.Do(func() {
-		close(s.stopTrim)
-		<-s.trimDone
+		s.trim.Stop()
 		close(s.stopMarker)
 		<-s.markerDone
 		must(t, s.db.Close())

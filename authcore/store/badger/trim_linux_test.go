@@ -1,13 +1,9 @@
 package badger
 
 import (
-	"bufio"
 	"context"
 	"crypto/sha256"
 	"fmt"
-	"os"
-	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -15,33 +11,16 @@ import (
 	bdg "github.com/dgraph-io/badger/v4"
 
 	"github.com/latchkey/latchkey/authcore"
+	"github.com/latchkey/latchkey/internal/tabletrim"
 )
 
 // tableRSS is the resident size of this process's mappings of the
-// store's table files, from /proc/self/smaps.
+// store's table files.
 func tableRSS(t *testing.T, s *Store) int64 {
 	t.Helper()
-	f, err := os.Open("/proc/self/smaps")
+	n, err := tabletrim.Resident(s.dir)
 	must(t, err)
-	defer f.Close()
-	var total int64
-	in := false
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := sc.Text()
-		fields := strings.Fields(line)
-		if len(fields) >= 5 && strings.Contains(fields[0], "-") && !strings.HasSuffix(fields[0], ":") {
-			in = len(fields) >= 6 && strings.HasPrefix(fields[5], s.dir+"/") && strings.HasSuffix(fields[5], ".sst")
-			continue
-		}
-		if in && len(fields) == 3 && fields[0] == "Rss:" {
-			kb, err := strconv.ParseInt(fields[1], 10, 64)
-			must(t, err)
-			total += kb << 10
-		}
-	}
-	must(t, sc.Err())
-	return total
+	return n
 }
 
 // fillTables writes n grants and closes the store, so that they are in
@@ -146,9 +125,14 @@ func TestTrimTablesDuringCompactions(t *testing.T) {
 			id := fmt.Sprintf("r%d-%05d", round, i)
 			must(t, s.RevokeAccessToken(ctx, authcore.Revocation{JTI: id, ExpiresAt: now.Add(time.Hour), RevokedAt: now}))
 		}
-		// DropPrefix of a prefix no key has flushes the memtable into a
-		// new table; Flatten then merges the tables and deletes the old.
+		// DropPrefix of a prefix some key has flushes the memtable into
+		// a new table; Flatten then merges the tables and deletes the old.
+		must(t, s.db.Update(func(txn *bdg.Txn) error { return txn.Set([]byte("v1/none/x"), nil) }))
+		before := tableSet(s.db.Tables())
 		must(t, s.db.DropPrefix([]byte("v1/none/")))
+		if !hasNew(s.db.Tables(), before) {
+			t.Fatal("no table written")
+		}
 		must(t, s.db.Flatten(2))
 		digest(t, s)
 	}
@@ -170,6 +154,24 @@ func TestTrimTablesDuringCompactions(t *testing.T) {
 			t.Fatalf("grant %d after trims: %v", i, err)
 		}
 	}
+}
+
+// hasNew reports whether ts lists a table that before does not.
+func hasNew(ts []bdg.TableInfo, before map[uint64]bool) bool {
+	for _, x := range ts {
+		if !before[x.ID] {
+			return true
+		}
+	}
+	return false
+}
+
+func tableSet(ts []bdg.TableInfo) map[uint64]bool {
+	set := make(map[uint64]bool, len(ts))
+	for _, t := range ts {
+		set[t.ID] = true
+	}
+	return set
 }
 
 // An in-memory store has no table files to trim.

@@ -1,4 +1,4 @@
-package badger
+package tabletrim
 
 import (
 	"bufio"
@@ -14,7 +14,7 @@ import (
 // /proc/self/maps lists them, and returns how many it trimmed. A mapping
 // is matched by its path, or by device and inode (a path the kernel
 // prints otherwise). The caller guarantees that those mappings stay
-// mapped meanwhile (trimTables).
+// mapped meanwhile (Trim).
 func dropMappings(paths []string) (int, error) {
 	type file struct{ dev, ino uint64 }
 	want := make(map[file]bool, len(paths))
