@@ -183,7 +183,12 @@ func badgerOptions(opts Options) bdg.Options {
 		// (15% of a memtable) still holds thousands of them.
 		WithMemTableSize(16 << 20).
 		WithNumMemtables(3).
-		WithBlockCacheSize(32 << 20).
+		// The block cache holds decompressed (and decrypted) blocks. Reads
+		// of records by random keys hardly ever hit it at 10^6 records
+		// (hit ratio 0.01 at 8 and at 32 MiB): 8 MiB keeps the hot blocks
+		// (clients, keys, a small store whole) and, in steady state, 40
+		// MB less RSS than 32 MiB (BENCHMARKS.md, session 7).
+		WithBlockCacheSize(8 << 20).
 		// A compaction builds each new table in memory, uncompressed
 		// (its size is counted compressed, and JSON records compress
 		// 3-4x), in buffers that double as they fill, with up to a
@@ -200,7 +205,7 @@ func badgerOptions(opts Options) bdg.Options {
 	// Every level's tables are 1 MiB, not doubling per level below the
 	// base (4 MiB at the bottom of a 200 MB store): the builders of the
 	// compaction after a restart at 10^6 records held 4x less (peak RSS
-	// 845 -> 545 MB, BENCHMARKS.md, session 7). It costs more table
+	// 845 -> 366-545 MB, BENCHMARKS.md, session 7). It costs more table
 	// files (one per MiB of store), each an open descriptor and a map.
 	bo.TableSizeMultiplier = 1
 	if opts.InMemory {
