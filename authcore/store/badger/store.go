@@ -205,7 +205,7 @@ func badgerOptions(opts Options) bdg.Options {
 	// Every level's tables are 1 MiB, not doubling per level below the
 	// base (4 MiB at the bottom of a 200 MB store): the builders of the
 	// compaction after a restart at 10^6 records held 4x less (peak RSS
-	// 845 -> 366-545 MB, BENCHMARKS.md, session 7). It costs more table
+	// 845 -> 437-545 MB, BENCHMARKS.md, session 7). It costs more table
 	// files (one per MiB of store), each an open descriptor and a map.
 	bo.TableSizeMultiplier = 1
 	if opts.InMemory {
