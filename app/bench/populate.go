@@ -75,6 +75,10 @@ func Populate(open OpenStore, dataDir, clientID string, from, to int, out io.Wri
 		st.Close()
 		return err
 	}
+	if err := settle(ctx, st); err != nil {
+		st.Close()
+		return err
+	}
 	if err := st.Close(); err != nil {
 		return err
 	}
@@ -83,6 +87,25 @@ func Populate(open OpenStore, dataDir, clientID string, from, to int, out io.Wri
 		return err
 	}
 	return json.NewEncoder(out).Encode(PopulateResult{Records: to, StoreBytes: size, Seconds: time.Since(t0).Seconds()})
+}
+
+// settle waits, when the store can say, until its compactions have
+// caught up with the fill (badger.Store.Settle): the fill writes far
+// faster than a server does, and a server that has run for a while keeps
+// its tree within Badger's targets. Without it the server measured next
+// spends its first minute rewriting the tree, and the scale step would
+// read that compaction's memory rather than the records'.
+func settle(ctx context.Context, st authcore.Storage) error {
+	s, ok := st.(interface{ Settle(context.Context) error })
+	if !ok {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+	defer cancel()
+	if err := s.Settle(ctx); err != nil {
+		return fmt.Errorf("bench: populate: the store's compactions did not catch up: %w", err)
+	}
+	return nil
 }
 
 func putRecord(ctx context.Context, st authcore.Storage, clientID string, i int, now time.Time) error {
