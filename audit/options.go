@@ -83,6 +83,11 @@ type Options struct {
 	// the calls); default runtime.Gosched.
 	yield func()
 
+	// linger is how long the writer waits for more events before it
+	// commits a batch nobody waits for (linger.go): OpenPostgres sets
+	// pgLinger when it is zero; negative or zero means none (Badger).
+	linger time.Duration
+
 	// syncLogs fsyncs the write-ahead logs of the Badger database in a
 	// directory (tests hold it up); default walsync.SyncLogs.
 	syncLogs func(dir string) error

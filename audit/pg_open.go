@@ -40,6 +40,9 @@ const pgTimeout = 30 * time.Second
 func OpenPostgres(ctx context.Context, pool *pgxpool.Pool, opt Options) (*Log, error) {
 	opt = opt.withDefaults()
 	opt.Gate = nil
+	if opt.linger == 0 {
+		opt.linger = pgLinger
+	}
 	b := &pgBackend{pool: pool, node: opt.NodeID, log: *opt.Logger}
 	_, err := pool.Exec(ctx, `INSERT INTO audit_chains (node_id, head_seq, head_hash, anchor_seq, anchor_hash)
 		VALUES ($1, 0, $2, 0, $2) ON CONFLICT (node_id) DO NOTHING`, b.node, genesisHash)

@@ -17,7 +17,8 @@ const commitRetries = 3
 
 // writer is the single goroutine that assigns seq, chains and commits. It
 // takes whatever is queued (up to MaxBatch) into one transaction, so that
-// concurrent events share one fsync.
+// concurrent events share one fsync; on PostgreSQL it lingers for more
+// (linger.go).
 //
 // Between two batches it yields the processor. On one processor
 // (GOMAXPROCS=1, as lkbench runs the server) the writer and Badger's
@@ -29,25 +30,31 @@ const commitRetries = 3
 func (l *Log) writer() {
 	defer close(l.writerDone)
 	batch := make([]*pending, 0, l.opt.MaxBatch)
+	t := time.NewTimer(time.Hour)
+	t.Stop()
 	for p := range l.queue {
-		batch = append(batch[:0], p)
-	fill:
-		for len(batch) < l.opt.MaxBatch {
-			select {
-			case q, ok := <-l.queue:
-				if !ok {
-					break fill
-				}
-				batch = append(batch, q)
-			default:
-				break fill
-			}
-		}
+		batch = l.linger(l.fill(append(batch[:0], p)), t) // linger.go
 		l.commitBatch(batch)
 		if len(l.queue) > 0 {
 			l.opt.yield()
 		}
 	}
+}
+
+// fill adds to batch what is queued now, up to MaxBatch events.
+func (l *Log) fill(batch []*pending) []*pending {
+	for len(batch) < l.opt.MaxBatch {
+		select {
+		case q, ok := <-l.queue:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, q)
+		default:
+			return batch
+		}
+	}
+	return batch
 }
 
 // staged is one event ready to commit.
@@ -174,14 +181,7 @@ func (l *Log) admit(st []staged) error {
 // syncIfNeeded makes the batch durable when a caller waits for it, or
 // when the last sync is older than syncEvery.
 func (l *Log) syncIfNeeded(batch []*pending) error {
-	waited := false
-	for _, p := range batch {
-		if p.done != nil {
-			waited = true
-			break
-		}
-	}
-	if !waited {
+	if !waited(batch) {
 		l.dirty.Store(true) // the syncer goroutine syncs within syncEvery
 		return nil
 	}
