@@ -3,9 +3,6 @@ package audit
 import (
 	"context"
 	"fmt"
-	"os"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -26,14 +23,10 @@ func BenchmarkPostgresRecord(b *testing.B) {
 		b.Run(fmt.Sprintf("batch=%d", size), func(b *testing.B) {
 			l := openPG(b, Options{Retention: -1, MaxBatch: size, linger: -1})
 			ctx := WithRequest(context.Background(), RequestInfo{ID: "req-0123456789", RemoteIP: "127.0.0.1", UserAgent: "wrk"})
-			pm, err := pgtest.Shared(b).PID()
-			if err != nil {
-				b.Fatal(err)
-			}
 			if err := l.Flush(ctx); err != nil {
 				b.Fatal(err)
 			}
-			own, db, batches := cpuTime(b), clusterCPU(b, pm), l.Stats().Batches
+			own, db, batches := cpuTime(b), clusterCPU(b), l.Stats().Batches
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				l.Record(ctx, Event{Type: TokenIssued, Outcome: Success, Actor: "svc-client", Subject: "svc-client", ClientID: "svc-client",
@@ -47,7 +40,7 @@ func BenchmarkPostgresRecord(b *testing.B) {
 			}
 			b.StopTimer()
 			b.ReportMetric(float64(cpuTime(b)-own)/float64(b.N), "cpu-ns/event")
-			b.ReportMetric(float64(clusterCPU(b, pm)-db)/float64(b.N), "pg-cpu-ns/event")
+			b.ReportMetric(float64(clusterCPU(b)-db)/float64(b.N), "pg-cpu-ns/event")
 			if n := l.Stats().Batches - batches; n > 0 {
 				b.ReportMetric(float64(b.N)/float64(n), "events/batch")
 			}
@@ -62,38 +55,11 @@ func waitQueued(l *Log) {
 	}
 }
 
-// clusterCPU is the CPU time of the postmaster pid and every process it
-// runs or has reaped (/proc/PID/stat utime, stime, cutime, cstime).
-func clusterCPU(b *testing.B, pid int) time.Duration {
-	b.Helper()
-	total := statCPU(b, pid, true)
-	kids, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid))
+// clusterCPU is the CPU time of the package's PostgreSQL cluster.
+func clusterCPU(b *testing.B) time.Duration {
+	t, err := pgtest.Shared(b).CPU()
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, f := range strings.Fields(string(kids)) {
-		if k, err := strconv.Atoi(f); err == nil {
-			total += statCPU(b, k, false)
-		}
-	}
-	return total
-}
-
-// statCPU reads a process's utime+stime (and its reaped children's).
-func statCPU(b *testing.B, pid int, reaped bool) time.Duration {
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0 // a child that just exited
-	}
-	f := strings.Fields(string(raw[strings.LastIndexByte(string(raw), ')')+2:]))
-	n := 2 // fields 14, 15 (utime, stime) are f[11], f[12]
-	if reaped {
-		n = 4
-	}
-	var ticks int64
-	for _, s := range f[11 : 11+n] {
-		v, _ := strconv.ParseInt(s, 10, 64)
-		ticks += v
-	}
-	return time.Duration(ticks) * time.Second / 100 // USER_HZ
+	return t
 }

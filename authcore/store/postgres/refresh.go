@@ -49,8 +49,8 @@ func (s *Store) GetRefreshToken(ctx context.Context, hash string) (authcore.Refr
 
 // RotateRefreshToken marks the token at oldHash rotated, stores next as
 // its successor and records at (if its JTI is set) on the grant, in one
-// statement and transaction: rotate_refresh_token (migration 0120), one
-// round trip and one commit. It takes the grant's row lock in share mode
+// statement and transaction: rotateSQL (rotate.go), one round trip and
+// one commit (a second read when the token was rotated already). It takes the grant's row lock in share mode
 // (a revocation of the family waits for it, and it for a revocation),
 // then the old token's row lock: of concurrent rotations exactly one
 // finds the token unrotated; the others wait for its commit, then read it

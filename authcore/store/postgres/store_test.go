@@ -16,7 +16,7 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 var testKey = []byte("0123456789abcdef0123456789abcdef")
 
 // openTest opens a store on a fresh schema of the package's database.
-func openTest(t *testing.T, opts Options) *Store {
+func openTest(t testing.TB, opts Options) *Store {
 	t.Helper()
 	if opts.DSN == "" {
 		opts.DSN = pgtest.Schema(t)
