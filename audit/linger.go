@@ -26,18 +26,15 @@ func (l *Log) linger(batch []*pending, t *time.Timer) []*pending {
 	}
 	t.Reset(l.opt.linger)
 	defer t.Stop()
-	for len(batch) < l.opt.MaxBatch {
+	for len(batch) < l.opt.MaxBatch && !waited(batch) {
 		select {
+		case <-t.C:
+			return batch
 		case q, ok := <-l.queue:
 			if !ok {
 				return batch
 			}
-			batch = append(batch, q)
-			if q.done != nil {
-				return l.fill(batch)
-			}
-		case <-t.C:
-			return batch
+			batch = l.fill(append(batch, q)) // and what came with it
 		}
 	}
 	return batch
