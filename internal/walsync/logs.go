@@ -24,7 +24,8 @@ import (
 // its file, before it writes anything into it, and nothing is written to
 // an older memtable after that. So Logs keeps the newest log open and,
 // on each Sync, first looks for its successor by name (one failed open
-// in the usual case). A log it finds that way is synced, and so is the
+// and one stat in the usual case; the directory is listed again only
+// when the newest log known is gone, flushed with its successors). A log it finds that way is synced, and so is the
 // one it replaces, once more and for the last time: that sync comes
 // after the switch and so covers every commit the old log holds. The
 // first Sync lists the directory once.
@@ -67,6 +68,16 @@ func (l *Logs) Sync() error {
 		}
 		l.retired = append(l.retired, l.cur)
 		l.cur, l.fid = f, l.fid+1
+	}
+	if _, err := os.Stat(l.name(l.fid)); errors.Is(err, fs.ErrNotExist) {
+		// The newest log known is gone: it was flushed, so Badger wrote
+		// newer ones since, and the next of them was flushed and removed
+		// too before this Sync could follow it by name. List again.
+		l.retired = append(l.retired, l.cur)
+		l.cur = nil
+		if err := l.list(); err != nil {
+			return err
+		}
 	}
 	for len(l.retired) > 0 {
 		// A retired log may have been flushed to a table and removed

@@ -62,9 +62,23 @@ func TestLogsFollowNewLogs(t *testing.T) {
 	if got, want := l.Newest(), filepath.Join(dir, "00006.mem"); got != want {
 		t.Errorf("Newest() = %q, want %q", got, want)
 	}
+	// Two switches between rounds, the first new log flushed and removed
+	// already (and with it the newest known): no name leads to the
+	// newest, so Logs lists the directory again rather than miss it.
+	create("00007.mem", "00008.mem")
+	for _, n := range []string{"00006.mem", "00007.mem"} {
+		if err := os.Remove(filepath.Join(dir, n)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	round("00002.mem", "00003.mem", "00004.mem", "00006.mem", "00008.mem")
+	round("00008.mem")
+	if err := os.Remove(filepath.Join(dir, "00002.mem")); err != nil {
+		t.Fatal(err)
+	}
 	// After Close the next Sync lists the directory again.
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
-	round("00002.mem", "00003.mem", "00004.mem", "00006.mem")
+	round("00003.mem", "00004.mem", "00008.mem")
 }
