@@ -153,12 +153,15 @@ func scanGrantTokens(row pgx.Row) (authcore.Grant, error) {
 	return g, nil
 }
 
-// getGrantSQL selects grant $1, unexpired at $2, with its access tokens
-// as three arrays in issue order (NULL when it has none).
-const getGrantSQL = `SELECT ` + grantCols + `, t.jtis, t.exps, t.kids FROM grants
+// grantTokensSQL selects grants with their access tokens as three
+// arrays in issue order (NULL when a grant has none), for
+// scanGrantTokens; a WHERE clause follows.
+const grantTokensSQL = `SELECT ` + grantCols + `, t.jtis, t.exps, t.kids FROM grants
 	LEFT JOIN LATERAL (SELECT array_agg(jti ORDER BY seq) AS jtis, array_agg(expires_at ORDER BY seq) AS exps,
-		array_agg(kid ORDER BY seq) AS kids FROM grant_tokens WHERE grant_id = grants.id) t ON true
-	WHERE id = $1 AND ` + `(grants.expires_at IS NULL OR grants.expires_at > $2)`
+		array_agg(kid ORDER BY seq) AS kids FROM grant_tokens WHERE grant_id = grants.id) t ON true `
+
+// getGrantSQL selects grant $1, unexpired at $2, with its access tokens.
+const getGrantSQL = grantTokensSQL + `WHERE id = $1 AND (grants.expires_at IS NULL OR grants.expires_at > $2)`
 
 // ListGrants returns every unexpired grant, revoked ones included,
 // ordered by ID.

@@ -10,10 +10,7 @@ import (
 )
 
 // familyGrantSQL is getGrantSQL for the grant of refresh token $1.
-const familyGrantSQL = `SELECT ` + grantCols + `, t.jtis, t.exps, t.kids FROM grants
-	LEFT JOIN LATERAL (SELECT array_agg(jti ORDER BY seq) AS jtis, array_agg(expires_at ORDER BY seq) AS exps,
-		array_agg(kid ORDER BY seq) AS kids FROM grant_tokens WHERE grant_id = grants.id) t ON true
-	WHERE id = (SELECT r.grant_id FROM refresh_tokens r WHERE r.hash = $1)
+const familyGrantSQL = grantTokensSQL + `WHERE id = (SELECT r.grant_id FROM refresh_tokens r WHERE r.hash = $1)
 		AND (grants.expires_at IS NULL OR grants.expires_at > $2)`
 
 // GetRefreshFamily returns the refresh token with that hash and its grant
