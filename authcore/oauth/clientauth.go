@@ -52,14 +52,22 @@ func parseBasic(header string) (id, secret string, ok bool, err error) {
 // parseBasic for the ceilings, the failure guard and the authentication.
 type basicCreds struct {
 	id, secret string
-	ok         bool  // the header is Basic
+	present    bool  // an Authorization header was sent
+	repeated   bool  // more than one was
+	ok         bool  // the (first) header is Basic
 	err        error // Basic but malformed
 }
 
-// basicOf parses r's Authorization header.
+// basicOf reads r's Authorization header once and parses it.
 func basicOf(r *http.Request) basicCreds {
 	var b basicCreds
-	b.id, b.secret, b.ok, b.err = parseBasic(r.Header.Get("Authorization"))
+	hdrs := r.Header.Values("Authorization")
+	if len(hdrs) == 0 || hdrs[0] == "" {
+		b.repeated = len(hdrs) > 1
+		return b
+	}
+	b.present, b.repeated = true, len(hdrs) > 1
+	b.id, b.secret, b.ok, b.err = parseBasic(hdrs[0])
 	return b
 }
 
@@ -109,13 +117,13 @@ func (s *Server) authenticateClient(ctx context.Context, r *http.Request, p para
 }
 
 func (s *Server) authClient(ctx context.Context, r *http.Request, p params, basic basicCreds) (clientAuth, error) {
-	if len(r.Header.Values("Authorization")) > 1 {
+	if basic.repeated {
 		return clientAuth{}, errInvalidRequest("more than one Authorization header")
 	}
 	if p.has("client_assertion") || p.has("client_assertion_type") {
 		return s.authenticateAssertion(ctx, r, p) // private_key_jwt, clientauth_jwt.go
 	}
-	if r.Header.Get("Authorization") != "" {
+	if basic.present {
 		id, secret := basic.id, basic.secret
 		if !basic.ok {
 			return clientAuth{}, errInvalidClient("unsupported authorization scheme", true)
