@@ -208,3 +208,18 @@ func sortedKinds(counts map[string]int) []string {
 	sort.Strings(kinds)
 	return kinds
 }
+
+// every calls fn every d until stop closes, then closes done.
+func every(d time.Duration, fn func(), stop <-chan struct{}, done chan<- struct{}) {
+	defer close(done)
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			fn()
+		}
+	}
+}

@@ -84,7 +84,7 @@ func TestTrimTablesUnmapsReadPages(t *testing.T) {
 			if before < 512<<10 {
 				t.Fatalf("after reading %d records, %d bytes of the tables are resident; want at least 512 KiB", n, before)
 			}
-			if got := s.trimTables(); got == 0 {
+			if got := s.trim.TrimNow(); got == 0 {
 				t.Fatal("trimTables trimmed no mapping")
 			}
 			if after := tableRSS(t, s); after != 0 {
@@ -114,7 +114,7 @@ func TestTrimTablesDuringCompactions(t *testing.T) {
 			case <-stop:
 				return
 			default:
-				s.trimTables()
+				s.trim.TrimNow()
 				trims++
 			}
 		}
@@ -169,7 +169,7 @@ func newestTable(ts []bdg.TableInfo) uint64 {
 // An in-memory store has no table files to trim.
 func TestTrimTablesInMemory(t *testing.T) {
 	s := openTest(t, Options{InMemory: true})
-	if n := s.trimTables(); n != 0 {
+	if n := s.trim.TrimNow(); n != 0 {
 		t.Errorf("trimmed %d mappings of an in-memory store", n)
 	}
 }
