@@ -65,8 +65,12 @@ func (s *Store) Restore(ctx context.Context, next func() (Entry, error)) (map[st
 	} else if len(counts) > 0 {
 		return nil, ErrNotEmpty
 	}
+	// A write batch commits as it fills, so entries may be in the store
+	// whatever this returns: every exit counts as a write (unrevoked.go).
+	defer s.unrevoked.wrote()
 	wb := s.db.NewWriteBatch()
 	defer wb.Cancel()
+	large := vlogWrites.Load()
 	counts := map[string]int{}
 	for {
 		if err := ctx.Err(); err != nil {
@@ -87,10 +91,11 @@ func (s *Store) Restore(ctx context.Context, next func() (Entry, error)) (map[st
 		}
 		counts[KindOf(e.Key)]++
 	}
-	err := wb.Flush()
-	s.unrevoked.wrote() // unrevoked.go
-	if err != nil {
+	if err := wb.Flush(); err != nil {
 		return nil, fmt.Errorf("badger: restore: %w", err)
+	}
+	if vlogWrites.Load() != large {
+		vlogWrites.Add(1) // after the commits, as update does (txn.go)
 	}
 	if err := s.sync(); err != nil {
 		return nil, fmt.Errorf("badger: restore: %w", err)
