@@ -14,24 +14,26 @@ import (
 // client, and a crash afterwards loses nothing.
 //
 // Atomicity and isolation. Each method is one transaction. Methods that
-// read and then write (every Update*, ConsumeAuthCode, RotateRefreshToken,
-// RevokeGrant, AddAccessToken, UseOnce, UpdateDeviceCode,
-// CreateFederatedLink, and Create* where the key must be new) behave as if
-// they ran alone on the records they touch: of concurrent callers each
-// sees the previous one's committed result, never a snapshot it could
-// overwrite (no lost update, no write skew on those records). Backends get
-// there by optimistic conflict detection and rerun (Badger), or row locks
-// (SELECT ... FOR UPDATE, conditional UPDATE ... RETURNING) in READ
-// COMMITTED with a rerun on serialization failure (PostgreSQL). Plain
+// read and then write (every Update*, ConsumeAuthCode, RedeemAuthCode,
+// RotateRefreshToken, RevokeGrant, AddAccessToken, UseOnce,
+// UpdateDeviceCode, CreateFederatedLink, and Create* where the key must be
+// new) behave as if they ran alone on the records they touch: of
+// concurrent callers each sees the previous one's committed result, never
+// a snapshot it could overwrite (no lost update, no write skew on those
+// records). Backends get there by optimistic conflict detection and rerun
+// (Badger), or row locks (SELECT ... FOR UPDATE, conditional UPDATE ...
+// RETURNING) in READ COMMITTED with a rerun on serialization failure
+// (PostgreSQL). Plain
 // reads (Get*, List*, IsRevoked) see committed data only, each read
 // consistent in itself; a List may miss a record committed while it runs.
 // RotateRefreshToken and RevokeGrant of the same grant are serialized, so
 // a revocation never leaves a successor token usable.
 //
-// Single use. ConsumeAuthCode, RotateRefreshToken, UseOnce and the
-// updater of UpdateDeviceCode have exactly one winner among any number of
-// concurrent callers, on one node or many sharing the store; the losers
-// get ErrConsumed (or ErrConflict, see below), never a second success.
+// Single use. ConsumeAuthCode, RedeemAuthCode, RotateRefreshToken,
+// UseOnce and the updater of UpdateDeviceCode have exactly one winner
+// among any number of concurrent callers, on one node or many sharing
+// the store; the losers get ErrConsumed (or ErrConflict, see below),
+// never a second success.
 //
 // Updater callbacks may run more than once. An updater passed to an
 // Update* method is called again, with a fresh read of the record, each
@@ -157,6 +159,18 @@ type Codes interface {
 	// GrantID to grantID. If it was already consumed it returns the stored
 	// record and ErrConsumed; unknown or expired codes give ErrNotFound.
 	ConsumeAuthCode(ctx context.Context, hash, grantID string, now time.Time) (AuthCode, error)
+	// GetAuthCode returns the code, consumed or not; unknown codes, and
+	// codes expired at now, give ErrNotFound. It writes nothing.
+	GetAuthCode(ctx context.Context, hash string, now time.Time) (AuthCode, error)
+	// RedeemAuthCode is ConsumeAuthCode for g.ID and CreateGrant(g, rt)
+	// in one transaction: the code names a grant exactly when that grant
+	// exists, and a redemption waits for one durable commit, not two.
+	// It returns the code as now stored. An already consumed code gives
+	// the stored record and ErrConsumed, unknown or expired codes give
+	// ErrNotFound, and an existing grant ID or token hash gives
+	// ErrAlreadyExists; on any error nothing is written (the code stays
+	// as it was).
+	RedeemAuthCode(ctx context.Context, hash string, g Grant, rt *RefreshToken, now time.Time) (AuthCode, error)
 }
 
 // Grants stores grants, refresh-token families and access-token

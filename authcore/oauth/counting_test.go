@@ -53,3 +53,8 @@ func (c *countingStore) RevokeAccessToken(ctx context.Context, r authcore.Revoca
 	c.writes.Add(1)
 	return c.Storage.RevokeAccessToken(ctx, r)
 }
+
+func (c *countingStore) RedeemAuthCode(ctx context.Context, h string, g authcore.Grant, rt *authcore.RefreshToken, now time.Time) (authcore.AuthCode, error) {
+	c.writes.Add(1)
+	return c.Storage.RedeemAuthCode(ctx, h, g, rt, now)
+}

@@ -25,7 +25,7 @@ func TestInternalTextNeverReachesClient(t *testing.T) {
 	v := oauth2.GenerateVerifier()
 	code := e.code(e.web, v)
 	fs := withFailing(e)
-	fs.fail["CreateGrant"] = true
+	fs.fail["RedeemAuthCode"] = true
 	r := e.redeem(e.web, code, v)
 	if r.status != 503 || r.str("error") != "temporarily_unavailable" || containsAny(r.raw, "badger", "space", "vlog") {
 		t.Fatalf("redeem: %d %s", r.status, r.raw)

@@ -48,6 +48,13 @@ func (f *failingStore) CreateGrant(ctx context.Context, g authcore.Grant, rt *au
 	return f.Storage.CreateGrant(ctx, g, rt)
 }
 
+func (f *failingStore) RedeemAuthCode(ctx context.Context, h string, g authcore.Grant, rt *authcore.RefreshToken, now time.Time) (authcore.AuthCode, error) {
+	if f.fail["RedeemAuthCode"] {
+		return authcore.AuthCode{}, errDisk
+	}
+	return f.Storage.RedeemAuthCode(ctx, h, g, rt, now)
+}
+
 // withFailing swaps the env's store for a failingStore (the clients
 // already registered stay).
 func withFailing(e *env) *failingStore {

@@ -12,63 +12,103 @@ import (
 // scopeOfflineAccess asks for a refresh token (OIDC Core §11).
 const scopeOfflineAccess = "offline_access"
 
-// exchangeCode is the authorization_code grant (OAuth 2.1 §4.1.3). The
-// code is consumed before anything else is checked, so a wrong or missing
-// PKCE verifier burns it (RFC 7636 §4.6, CVE-2026-41213). A second
-// redemption is invalid_grant; when it comes from the right client with
-// the right verifier, the grant issued from the code is revoked (OAuth 2.1
-// §7.5.2).
+// exchangeCode is the authorization_code grant (OAuth 2.1 §4.1.3). A
+// redemption that fails any check burns the code before it answers, so a
+// wrong or missing PKCE verifier gets no second try (RFC 7636 §4.6,
+// CVE-2026-41213). A second redemption is invalid_grant; when it comes
+// from the right client with the right verifier, the grant issued from
+// the code is revoked (OAuth 2.1 §7.5.2).
+//
+// The code is read first and consumed together with the grant's creation
+// (Storage.RedeemAuthCode): one durable commit per redemption instead of
+// two, and a consumed code always names a grant that exists.
 func (s *Server) exchangeCode(ctx context.Context, tr *tokenRequest) (*tokenResponse, error) {
 	code, grantID, now, err := s.redemption(tr, "code")
 	if err != nil {
 		return nil, err
 	}
-	ac, err := s.store.ConsumeAuthCode(ctx, hashToken(code), grantID, now)
+	hash := hashToken(code)
+	ac, err := s.store.GetAuthCode(ctx, hash, now)
 	switch {
-	case errors.Is(err, authcore.ErrConsumed):
-		s.codeReuse(ctx, tr, ac, now)
-		return nil, errInvalidGrant("code is invalid, expired or already used")
 	case errors.Is(err, authcore.ErrNotFound):
 		return nil, errInvalidGrant("code is invalid, expired or already used")
 	case err != nil:
 		return nil, unavailable(err)
+	case ac.Consumed:
+		s.codeReuse(ctx, tr, ac, now)
+		return nil, errInvalidGrant("code is invalid, expired or already used")
 	}
-	if err := checkCode(tr, ac, now); err != nil {
+	resp, g, rt, it, err := s.codeTokens(ctx, tr, ac, grantID, now)
+	if err != nil {
+		if berr := s.burnCode(ctx, tr, hash, grantID, now); berr != nil {
+			return nil, berr
+		}
 		return nil, err
+	}
+	// The grant is durable before the tokens are answered.
+	stored, err := s.store.RedeemAuthCode(ctx, hash, g, rt, now)
+	switch {
+	case errors.Is(err, authcore.ErrConsumed): // a concurrent redemption won
+		s.codeReuse(ctx, tr, stored, now)
+		return nil, errInvalidGrant("code is invalid, expired or already used")
+	case errors.Is(err, authcore.ErrNotFound): // expired or collected meanwhile
+		return nil, errInvalidGrant("code is invalid, expired or already used")
+	case errors.Is(err, authcore.ErrAlreadyExists): // a random ID or hash collided
+		if berr := s.burnCode(ctx, tr, hash, grantID, now); berr != nil {
+			return nil, berr
+		}
+		return nil, errInvalidGrant("code is invalid, expired or already used")
+	case err != nil:
+		return nil, unavailable(err)
+	}
+	s.issued(ctx, audit.TokenIssued, tr.client, ac.UserID, authcore.GrantAuthorizationCode, it, ac.Scopes, rt != nil)
+	return resp, nil
+}
+
+// codeTokens checks the unconsumed code ac against the request and makes
+// what redeeming it gives: the response with its tokens, the grant
+// grantID and its first refresh token (nil when none is offered), and
+// the access token issued. It writes nothing.
+func (s *Server) codeTokens(ctx context.Context, tr *tokenRequest, ac authcore.AuthCode, grantID string, now time.Time) (*tokenResponse, authcore.Grant, *authcore.RefreshToken, authcore.IssuedToken, error) {
+	var g authcore.Grant
+	// What the code will say once redeemed: the ID token names its grant.
+	ac.Consumed, ac.GrantID = true, grantID
+	if err := checkCode(tr, ac, now); err != nil {
+		return nil, g, nil, authcore.IssuedToken{}, err
 	}
 	if err := checkCodeDPoP(tr, ac); err != nil { // dpop_jkt, dpop.go
-		return nil, err
+		return nil, g, nil, authcore.IssuedToken{}, err
 	}
 	aud, err := s.tokenAudience(tr, ac.Resources, ac.Audience, ac.Scopes) // RFC 8707, resource.go
 	if err != nil {
-		return nil, err
+		return nil, g, nil, authcore.IssuedToken{}, err
 	}
 	details, err := s.narrowedDetails(ctx, tr, ac.AuthorizationDetails) // RFC 9396 §6, rar_token.go
 	if err != nil {
-		return nil, err
+		return nil, g, nil, authcore.IssuedToken{}, err
 	}
 	if err := s.userActive(ctx, ac.UserID, CodeInvalidGrant); err != nil { // user_active.go
-		return nil, err
+		return nil, g, nil, authcore.IssuedToken{}, err
 	}
 	at, it, err := s.mintAccess(ctx, tr.client, s.subjectOf(tr.client, ac.UserID), ac.Scopes, aud, now, tr.cnf(),
 		withAuth(ac.ACR, ac.AMR, ac.AuthTime), withGrant(tr.client, grantID), withDetails(details))
 	if err != nil {
-		return nil, err
+		return nil, g, nil, it, err
 	}
 	resp := bearer(at, it, now, ac.Scopes)
 	resp.AuthorizationDetails = detailsClaim(details)
 	var idExp time.Time
 	if resp.IDToken, idExp, err = s.idToken(ctx, tr.client, ac, at, now); err != nil {
-		return nil, err
+		return nil, g, nil, it, err
 	}
-	g := authcore.Grant{ID: grantID, ClientID: ac.ClientID, UserID: ac.UserID,
+	g = authcore.Grant{ID: grantID, ClientID: ac.ClientID, UserID: ac.UserID,
 		Scopes: ac.Scopes, Audience: ac.Audience, AuthTime: ac.AuthTime,
 		CreatedAt: now, ExpiresAt: it.ExpiresAt, AccessJTIs: []authcore.IssuedToken{it},
 		SessionID: ac.SessionID, Claims: ac.Claims, Resources: ac.Resources, ACR: ac.ACR, AMR: ac.AMR,
 		AuthorizationDetails: ac.AuthorizationDetails}
 	rt, err := s.grantRefresh(ctx, tr, &g, resp, now)
 	if err != nil {
-		return nil, err
+		return nil, g, nil, it, err
 	}
 	if idExp.After(g.ExpiresAt) {
 		// The ID token may be exchanged (RFC 8693) while it lives, so its
@@ -76,15 +116,24 @@ func (s *Server) exchangeCode(ctx context.Context, tr *tokenRequest) (*tokenResp
 		// reaches it (token_exchange.go, presentedIDToken).
 		g.ExpiresAt = idExp
 	}
-	// The grant is durable before the tokens are answered. ErrAlreadyExists
-	// means a replay detector already revoked this grant (see codeReuse).
-	if err := s.store.CreateGrant(ctx, g, rt); errors.Is(err, authcore.ErrAlreadyExists) {
-		return nil, errInvalidGrant("code is invalid, expired or already used")
-	} else if err != nil {
-		return nil, unavailable(err)
+	return resp, g, rt, it, nil
+}
+
+// burnCode consumes the code of a redemption that failed, so that it can
+// never be redeemed after that answer. A code some other request consumed
+// first is a second redemption (codeReuse); a code gone is gone. Any
+// other failure is returned: the code may still be live, and the request
+// must not be answered as if it had been burnt.
+func (s *Server) burnCode(ctx context.Context, tr *tokenRequest, hash, grantID string, now time.Time) error {
+	ac, err := s.store.ConsumeAuthCode(ctx, hash, grantID, now)
+	switch {
+	case err == nil, errors.Is(err, authcore.ErrNotFound):
+		return nil
+	case errors.Is(err, authcore.ErrConsumed):
+		s.codeReuse(ctx, tr, ac, now)
+		return nil
 	}
-	s.issued(ctx, audit.TokenIssued, tr.client, ac.UserID, authcore.GrantAuthorizationCode, it, ac.Scopes, rt != nil)
-	return resp, nil
+	return unavailable(err)
 }
 
 // checkCode verifies a consumed code's expiry, client, redirect URI and
@@ -170,11 +219,12 @@ const reuseWait = 500 * time.Millisecond
 
 // codeReuse handles a second redemption. Only a replay with the right
 // client and verifier revokes (OAuth 2.1 §7.5.2 warns that anything else
-// would let an attacker revoke a victim's tokens). The first redemption
-// stores its grant right after consuming the code, so the replay waits
-// briefly for it and revokes it; if it never appears (the first
-// redeemer failed or is stuck), a revoked placeholder takes its id, so
-// that redemption can no longer issue.
+// would let an attacker revoke a victim's tokens). A code redeemed by
+// RedeemAuthCode names a grant that exists; one consumed by ConsumeAuthCode
+// names a grant stored after it (a node of an earlier version sharing the
+// store) or never (a failed redemption burnt it), so the replay waits
+// briefly for that grant and revokes it; if it never appears, a revoked
+// placeholder takes its id, so that redemption can no longer issue.
 func (s *Server) codeReuse(ctx context.Context, tr *tokenRequest, ac authcore.AuthCode, now time.Time) {
 	if ac.ClientID != tr.client.ID || !verifyPKCE(ac.CodeChallenge, tr.p.get("code_verifier")) {
 		return

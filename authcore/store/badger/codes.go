@@ -60,21 +60,70 @@ func (s *Store) CreateAuthCode(ctx context.Context, c authcore.AuthCode) error {
 // with authcore.ErrConsumed. Unknown codes, and codes expired at now, are
 // authcore.ErrNotFound.
 func (s *Store) ConsumeAuthCode(ctx context.Context, hash, grantID string, now time.Time) (authcore.AuthCode, error) {
-	k := key(kindCode, hash)
 	var r codeV1
 	err := s.update(ctx, func(txn *bdg.Txn) error {
-		r = codeV1{}
-		if err := get(txn, k, &r); err != nil {
+		return consumeCode(txn, hash, grantID, now, &r)
+	})
+	if err != nil && !errors.Is(err, authcore.ErrConsumed) {
+		return authcore.AuthCode{}, err
+	}
+	return r.domain(), err
+}
+
+// consumeCode marks the code at hash consumed by grantID in txn and leaves
+// the record in r: the stored one with authcore.ErrConsumed.
+func consumeCode(txn *bdg.Txn, hash, grantID string, now time.Time, r *codeV1) error {
+	k := key(kindCode, hash)
+	*r = codeV1{}
+	if err := get(txn, k, r); err != nil {
+		return err
+	}
+	if expired(r.ExpiresAt, now) {
+		return authcore.ErrNotFound
+	}
+	if r.Consumed {
+		return authcore.ErrConsumed
+	}
+	r.Consumed, r.GrantID = true, grantID
+	return put(txn, k, *r, r.ExpiresAt)
+}
+
+// GetAuthCode returns the code at hash, consumed or not; unknown codes,
+// and codes expired at now, are authcore.ErrNotFound.
+func (s *Store) GetAuthCode(ctx context.Context, hash string, now time.Time) (authcore.AuthCode, error) {
+	var r codeV1
+	err := s.view(ctx, func(txn *bdg.Txn) error {
+		if err := get(txn, key(kindCode, hash), &r); err != nil {
 			return err
 		}
 		if expired(r.ExpiresAt, now) {
 			return authcore.ErrNotFound
 		}
-		if r.Consumed {
-			return authcore.ErrConsumed
+		return nil
+	})
+	if err != nil {
+		return authcore.AuthCode{}, err
+	}
+	return r.domain(), nil
+}
+
+// RedeemAuthCode consumes the code for g.ID and stores g and rt, all in
+// one transaction that reads and writes the code's key: of concurrent
+// redeemers one commits, the others conflict, run again and find the
+// code consumed (authcore.ErrConsumed with the stored record). An
+// existing grant ID or token hash is authcore.ErrAlreadyExists, and
+// leaves the code unconsumed.
+func (s *Store) RedeemAuthCode(ctx context.Context, hash string, g authcore.Grant, rt *authcore.RefreshToken, now time.Time) (authcore.AuthCode, error) {
+	first, err := firstRT(g, rt)
+	if err != nil {
+		return authcore.AuthCode{}, err
+	}
+	var r codeV1
+	err = s.update(ctx, func(txn *bdg.Txn) error {
+		if err := consumeCode(txn, hash, g.ID, now, &r); err != nil {
+			return err
 		}
-		r.Consumed, r.GrantID = true, grantID
-		return put(txn, k, r, r.ExpiresAt)
+		return putNewGrant(txn, g, first)
 	})
 	if err != nil && !errors.Is(err, authcore.ErrConsumed) {
 		return authcore.AuthCode{}, err

@@ -83,28 +83,39 @@ func (r *grantV1) addAccess(t authcore.IssuedToken, now time.Time) {
 // token, in one transaction. An existing grant ID or token hash is
 // authcore.ErrAlreadyExists. An empty rt.GrantID is set to g.ID.
 func (s *Store) CreateGrant(ctx context.Context, g authcore.Grant, rt *authcore.RefreshToken) error {
-	if g.ID == "" {
-		return errEmptyID
+	first, err := firstRT(g, rt)
+	if err != nil {
+		return err
 	}
-	var first authcore.RefreshToken
-	if rt != nil {
-		var err error
-		if first, err = rt.InGrant(g.ID); err != nil {
+	return s.update(ctx, func(txn *bdg.Txn) error { return putNewGrant(txn, g, first) })
+}
+
+// firstRT checks g's ID and returns rt in g (nil when rt is).
+func firstRT(g authcore.Grant, rt *authcore.RefreshToken) (*authcore.RefreshToken, error) {
+	if g.ID == "" {
+		return nil, errEmptyID
+	}
+	if rt == nil {
+		return nil, nil
+	}
+	first, err := rt.InGrant(g.ID)
+	return &first, err
+}
+
+// putNewGrant stores the new grant g and, if first is non-nil, its first
+// refresh token in txn; a taken grant ID or hash is
+// authcore.ErrAlreadyExists.
+func putNewGrant(txn *bdg.Txn, g authcore.Grant, first *authcore.RefreshToken) error {
+	gk := key(kindGrant, g.ID)
+	if ok, err := exists(txn, gk); err != nil || ok {
+		return orExists(err)
+	}
+	if first != nil {
+		if err := putNewRT(txn, *first); err != nil {
 			return err
 		}
 	}
-	gk := key(kindGrant, g.ID)
-	return s.update(ctx, func(txn *bdg.Txn) error {
-		if ok, err := exists(txn, gk); err != nil || ok {
-			return orExists(err)
-		}
-		if rt != nil {
-			if err := putNewRT(txn, first); err != nil {
-				return err
-			}
-		}
-		return put(txn, gk, grantRecord(g), g.ExpiresAt)
-	})
+	return put(txn, gk, grantRecord(g), g.ExpiresAt)
 }
 
 // GetGrant returns the grant id, revoked or not, or authcore.ErrNotFound

@@ -85,27 +85,64 @@ func (s *Store) ConsumeAuthCode(ctx context.Context, hash, grantID string, now t
 	var out authcore.AuthCode
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		var err error
-		out, err = scanCode(tx.QueryRow(ctx, `UPDATE auth_codes SET consumed = true, grant_id = $2
-			WHERE hash = $1 AND NOT consumed AND `+live(3)+` RETURNING `+codeCols, hash, grantID, now))
-		if err != authcore.ErrNotFound {
-			return err
-		}
-		out, err = scanCode(tx.QueryRow(ctx, `SELECT `+codeCols+` FROM auth_codes WHERE hash = $1 AND `+live(2), hash, now))
-		switch {
-		case err != nil:
-			return err
-		case out.Consumed:
-			return authcore.ErrConsumed
-		}
-		// Unconsumed and live, yet the UPDATE matched nothing: it ran
-		// before a concurrent insert of the same hash committed. Rerun.
-		return authcore.ErrConflict
+		out, err = consumeCode(ctx, tx, hash, grantID, now)
+		return err
 	})
-	switch {
-	case err == nil:
-		return out, nil
-	case err == authcore.ErrConsumed:
-		return out, err
+	return consumeResult(out, err)
+}
+
+// consumeResult is what a consuming method returns: the record with nil or
+// authcore.ErrConsumed, nothing with any other error.
+func consumeResult(c authcore.AuthCode, err error) (authcore.AuthCode, error) {
+	if err == nil || err == authcore.ErrConsumed {
+		return c, err
 	}
 	return authcore.AuthCode{}, err
+}
+
+// consumeCode marks the code consumed by grantID in tx and returns it,
+// or the stored record with authcore.ErrConsumed.
+func consumeCode(ctx context.Context, tx pgx.Tx, hash, grantID string, now time.Time) (authcore.AuthCode, error) {
+	out, err := scanCode(tx.QueryRow(ctx, `UPDATE auth_codes SET consumed = true, grant_id = $2
+		WHERE hash = $1 AND NOT consumed AND `+live(3)+` RETURNING `+codeCols, hash, grantID, now))
+	if err != authcore.ErrNotFound {
+		return out, err
+	}
+	out, err = scanCode(tx.QueryRow(ctx, `SELECT `+codeCols+` FROM auth_codes WHERE hash = $1 AND `+live(2), hash, now))
+	switch {
+	case err != nil:
+		return out, err
+	case out.Consumed:
+		return out, authcore.ErrConsumed
+	}
+	// Unconsumed and live, yet the UPDATE matched nothing: it ran
+	// before a concurrent insert of the same hash committed. Rerun.
+	return out, authcore.ErrConflict
+}
+
+// GetAuthCode returns the code at hash, consumed or not; unknown codes,
+// and codes expired at now, are authcore.ErrNotFound.
+func (s *Store) GetAuthCode(ctx context.Context, hash string, now time.Time) (authcore.AuthCode, error) {
+	return scanCode(s.pool.QueryRow(ctx, `SELECT `+codeCols+` FROM auth_codes WHERE hash = $1 AND `+live(2), hash, now))
+}
+
+// RedeemAuthCode consumes the code for g.ID and inserts g and rt in one
+// transaction. The code's conditional UPDATE comes first: concurrent
+// redeemers queue on its row lock, and the losers find it consumed and
+// insert nothing. A taken grant ID or hash rolls the consumption back
+// with authcore.ErrAlreadyExists.
+func (s *Store) RedeemAuthCode(ctx context.Context, hash string, g authcore.Grant, rt *authcore.RefreshToken, now time.Time) (authcore.AuthCode, error) {
+	first, err := firstRT(g, rt)
+	if err != nil {
+		return authcore.AuthCode{}, err
+	}
+	var out authcore.AuthCode
+	err = s.tx(ctx, func(tx pgx.Tx) error {
+		var err error
+		if out, err = consumeCode(ctx, tx, hash, g.ID, now); err != nil {
+			return err
+		}
+		return insertGrant(ctx, tx, g, first)
+	})
+	return consumeResult(out, err)
 }

@@ -86,31 +86,41 @@ func collectAccess(rows pgx.Rows, err error) ([]authcore.IssuedToken, error) {
 // non-nil, its first refresh token, in one transaction. An existing
 // grant ID or token hash is authcore.ErrAlreadyExists.
 func (s *Store) CreateGrant(ctx context.Context, g authcore.Grant, rt *authcore.RefreshToken) error {
+	first, err := firstRT(g, rt)
+	if err != nil {
+		return err
+	}
+	return s.tx(ctx, func(tx pgx.Tx) error { return insertGrant(ctx, tx, g, first) })
+}
+
+// firstRT checks g's ID and returns rt in g (nil when rt is).
+func firstRT(g authcore.Grant, rt *authcore.RefreshToken) (*authcore.RefreshToken, error) {
 	if g.ID == "" {
-		return errEmptyID
+		return nil, errEmptyID
 	}
-	var first authcore.RefreshToken
-	if rt != nil {
-		var err error
-		if first, err = rt.InGrant(g.ID); err != nil {
+	if rt == nil {
+		return nil, nil
+	}
+	first, err := rt.InGrant(g.ID)
+	return &first, err
+}
+
+// insertGrant inserts the new grant g, its access tokens and, if first is
+// non-nil, its first refresh token in tx.
+func insertGrant(ctx context.Context, tx pgx.Tx, g authcore.Grant, first *authcore.RefreshToken) error {
+	_, err := tx.Exec(ctx, `INSERT INTO grants (`+grantCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`, grantArgs(g)...)
+	if err != nil {
+		return err
+	}
+	for _, t := range g.AccessJTIs {
+		if err := addToken(ctx, tx, g.ID, t); err != nil {
 			return err
 		}
 	}
-	return s.tx(ctx, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO grants (`+grantCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`, grantArgs(g)...)
-		if err != nil {
-			return err
-		}
-		for _, t := range g.AccessJTIs {
-			if err := addToken(ctx, tx, g.ID, t); err != nil {
-				return err
-			}
-		}
-		if rt != nil {
-			return insertRT(ctx, tx, first)
-		}
-		return nil
-	})
+	if first != nil {
+		return insertRT(ctx, tx, *first)
+	}
+	return nil
 }
 
 func grantArgs(g authcore.Grant) []any {

@@ -60,10 +60,11 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) authcore.St
 		{"FactorStepRace", testFactorStepRace},
 		{"PasskeyChallenges", testPasskeyChallenges},
 		{"SessionTouch", testSessionTouch}, {"SessionTouchRace", testSessionTouchRace}, // sessiontouch.go
-		{"AuthorizationDetailTypes", testAuthorizationDetailTypes}, // authzdetails.go
-		{"CreateSetting", testCreateSetting},                       // settings_once.go
-		{"RefreshFamily", testRefreshFamily},                       // refreshfamily.go
-		{"ReadThenRotate", testReadThenRotate},                     // familyrotate.go
+		{"AuthorizationDetailTypes", testAuthorizationDetailTypes},             // authzdetails.go
+		{"CreateSetting", testCreateSetting},                                   // settings_once.go
+		{"RefreshFamily", testRefreshFamily},                                   // refreshfamily.go
+		{"ReadThenRotate", testReadThenRotate},                                 // familyrotate.go
+		{"RedeemAuthCode", testRedeemAuthCode}, {"RedeemRace", testRedeemRace}, // redeem.go
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
