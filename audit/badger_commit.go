@@ -21,10 +21,10 @@ func (b *badgerBackend) commit(st []staged) (int, error) {
 			if err := txn.Set(eventKey(s.id), s.line); err != nil {
 				return err
 			}
-			for _, ie := range indexValues(&s.ev) {
-				if err := txn.Set(indexKey(ie.field, ie.value, s.id), nil); err != nil {
-					return err
-				}
+		}
+		for _, bl := range indexBlocks(st) {
+			if err := txn.Set(bl.key, bl.rest); err != nil {
+				return err
 			}
 		}
 		head, err := json.Marshal(st[len(st)-1].head)
@@ -51,4 +51,28 @@ func (b *badgerBackend) commit(st []staged) (int, error) {
 		}
 	}
 	return 1, nil
+}
+
+// indexBlock is one index key of a commit and the later ids it lists.
+type indexBlock struct {
+	key, rest []byte
+}
+
+// indexBlocks groups the index entries of st (in id order) into one
+// block per field and value (keys.go).
+func indexBlocks(st []staged) []indexBlock {
+	var blocks []indexBlock
+	at := map[string]int{}
+	for i := range st {
+		for _, ie := range indexValues(&st[i].ev) {
+			p := indexPrefix(ie.field, ie.value)
+			if j, ok := at[string(p)]; ok {
+				blocks[j].rest = append(blocks[j].rest, st[i].id[:]...)
+				continue
+			}
+			at[string(p)] = len(blocks)
+			blocks = append(blocks, indexBlock{key: append(p, st[i].id[:]...)})
+		}
+	}
+	return blocks
 }

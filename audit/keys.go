@@ -8,7 +8,7 @@ import (
 // Key layout of the audit database (its own Badger, never shared):
 //
 //	v1/ev/<ts:8><seq:8>                   the stored event (JSON, see Entry)
-//	v1/ix/<field:1><h(value):8><ts:8><seq:8>  secondary index, empty value
+//	v1/ix/<field:1><h(value):8><ts:8><seq:8>  secondary index block (below)
 //	v1/meta/head                          seq and hash of the newest event
 //	v1/meta/anchor                        seq and hash of the last pruned event
 //
@@ -16,6 +16,16 @@ import (
 // both big-endian so that byte order is time order. Index values are a
 // truncated SHA-256 of the field value: fixed length, so no value (and no
 // cursor) can reach outside its own prefix.
+//
+// An index key is a block: the key names the first event of one commit
+// that holds the value, and its value lists the ids of that commit's later
+// events holding it too (idLen bytes each, ascending; empty for one
+// event). A commit of many events of one client thus writes one key per
+// index and value, not one per event: the entries Badger encrypts,
+// flushes and compacts fall from about six per event to little more than
+// one. Ids only grow (the writer keeps ts from stepping back), so the
+// blocks of one value never overlap, and a store written with one key per
+// entry reads the same.
 var (
 	prefixEvent = []byte("v1/ev/")
 	prefixIndex = []byte("v1/ix/")
@@ -106,6 +116,26 @@ func indexValues(e *Event) []indexEntry {
 		}
 	}
 	return out
+}
+
+// blockIDs appends to dst the ids index block (key k, value v) holds: k's
+// own, then v's. ok is false when v is not a list of ids ascending after
+// k's.
+func blockIDs(dst []id, k, v []byte) ([]id, bool) {
+	first, ok := idFromKey(k)
+	if !ok || len(v)%idLen != 0 {
+		return dst, false
+	}
+	dst = append(dst, first)
+	for o := 0; o < len(v); o += idLen {
+		var i id
+		copy(i[:], v[o:o+idLen])
+		if string(i[:]) <= string(dst[len(dst)-1][:]) {
+			return dst, false
+		}
+		dst = append(dst, i)
+	}
+	return dst, true
 }
 
 // idFromKey extracts the trailing id of an event or index key.

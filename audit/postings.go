@@ -15,32 +15,75 @@ type posting interface {
 	close()
 }
 
-// keyPosting walks the ids under one key prefix (an index or the events).
+// keyPosting walks the ids under one key prefix: the events' own keys,
+// or the blocks of one index value (keys.go), each expanded into its ids.
 type keyPosting struct {
 	it     *badger.Iterator
 	prefix []byte
 	buf    []byte
+	blocks bool // an index: each key's value lists more ids
+	ids    []id // the current key's ids, ascending
+	pos    int  // ids[pos] is cur; -1 when the walk is over
 }
 
 func newKeyPosting(txn *badger.Txn, prefix []byte) *keyPosting {
 	it := txn.NewIterator(badger.IteratorOptions{Reverse: true, Prefix: prefix})
-	return &keyPosting{it: it, prefix: prefix, buf: make([]byte, 0, len(prefix)+idLen)}
+	return &keyPosting{it: it, prefix: prefix, buf: make([]byte, 0, len(prefix)+idLen), pos: -1}
 }
 
-func (p *keyPosting) valid() bool {
-	return p.it.ValidForPrefix(p.prefix) && len(p.it.Item().Key()) == len(p.prefix)+idLen
-}
-func (p *keyPosting) next()  { p.it.Next() }
-func (p *keyPosting) close() { p.it.Close() }
-
-func (p *keyPosting) cur() id {
-	i, _ := idFromKey(p.it.Item().Key())
-	return i
+// newIndexPosting walks the index blocks of field == value.
+func newIndexPosting(txn *badger.Txn, field byte, value string) *keyPosting {
+	p := newKeyPosting(txn, indexPrefix(field, value))
+	p.blocks = true
+	return p
 }
 
+// load reads the ids of the key the iterator is at and points cur at the
+// last; a malformed block counts as its key's id alone (Verify names it,
+// and the query checks every event it reads against the filter).
+func (p *keyPosting) load() {
+	p.pos = -1
+	if !p.it.ValidForPrefix(p.prefix) || len(p.it.Item().Key()) != len(p.prefix)+idLen {
+		return
+	}
+	k := p.it.Item().Key()
+	p.ids = p.ids[:0]
+	if p.blocks {
+		_ = p.it.Item().Value(func(v []byte) error {
+			var ok bool
+			if p.ids, ok = blockIDs(p.ids, k, v); !ok {
+				p.ids = p.ids[:0]
+			}
+			return nil
+		})
+	}
+	if len(p.ids) == 0 {
+		i, _ := idFromKey(k)
+		p.ids = append(p.ids, i)
+	}
+	p.pos = len(p.ids) - 1
+}
+
+func (p *keyPosting) valid() bool { return p.pos >= 0 }
+func (p *keyPosting) cur() id     { return p.ids[p.pos] }
+func (p *keyPosting) close()      { p.it.Close() }
+
+func (p *keyPosting) next() {
+	if p.pos--; p.pos < 0 {
+		p.it.Next()
+		p.load()
+	}
+}
+
+// seek goes to the largest id <= t: the block whose first id is the
+// largest <= t (blocks never overlap), then down within it.
 func (p *keyPosting) seek(t id) {
 	p.buf = append(append(p.buf[:0], p.prefix...), t[:]...)
 	p.it.Seek(p.buf)
+	p.load()
+	for p.pos >= 0 && string(p.ids[p.pos][:]) > string(t[:]) {
+		p.pos--
+	}
 }
 
 // unionPosting yields ids present in any child (Types with several values).

@@ -42,10 +42,18 @@ func (l *Log) Prune(ctx context.Context, before time.Time) (int, error) {
 // pruneOnce removes up to pruneBatch events older than limit.
 func (b *badgerBackend) pruneOnce(limit int64) (int, error) {
 	var keys [][]byte
+	var sets []indexBlock // blocks that keep some of their entries
 	var anchor chainPoint
 	events := 0
 	var broken error
 	err := b.db.View(func(txn *badger.Txn) error {
+		prefixes := map[string]bool{} // the index values of the removed events
+		var last id
+		defer func() {
+			if events > 0 {
+				keys, sets = prunedBlocks(txn, prefixes, last, keys)
+			}
+		}()
 		var err error
 		if anchor, _, err = chainEnds(txn); err != nil {
 			return err
@@ -70,8 +78,9 @@ func (b *badgerBackend) pruneOnce(limit int64) (int, error) {
 			}
 			keys = append(keys, eventKey(k))
 			for _, ie := range indexValues(&en.Event) {
-				keys = append(keys, indexKey(ie.field, ie.value, k))
+				prefixes[string(indexPrefix(ie.field, ie.value))] = true
 			}
+			last = k
 			anchor = chainPoint{Seq: en.Seq, Hash: hash, Time: en.Time}
 			events++
 		}
@@ -91,6 +100,11 @@ func (b *badgerBackend) pruneOnce(limit int64) (int, error) {
 	defer wb.Discard()
 	for _, k := range keys {
 		if err := wb.Delete(k); err != nil {
+			return 0, fmt.Errorf("audit: prune: %w", err)
+		}
+	}
+	for _, bl := range sets {
+		if err := wb.Set(bl.key, bl.rest); err != nil {
 			return 0, fmt.Errorf("audit: prune: %w", err)
 		}
 	}
@@ -161,4 +175,45 @@ func (l *Log) maintain() {
 		case <-l.pruneNow:
 		}
 	}
+}
+
+// prunedBlocks adds to del the index blocks of prefixes whose entries are
+// all at or below last (the newest event being removed), and returns the
+// block that straddles last, if any, rewritten under its first entry above
+// last. Every event up to last is being removed, and blocks of one value
+// never overlap, so only the first block above them can straddle.
+func prunedBlocks(txn *badger.Txn, prefixes map[string]bool, last id, del [][]byte) ([][]byte, []indexBlock) {
+	var sets []indexBlock
+	var ids []id
+	for p := range prefixes {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(p)})
+		for it.Rewind(); it.Valid(); it.Next() {
+			k := it.Item().Key()
+			first, ok := idFromKey(k)
+			if !ok || string(first[:]) > string(last[:]) {
+				break
+			}
+			del = append(del, it.Item().KeyCopy(nil))
+			_ = it.Item().Value(func(v []byte) error {
+				ids, ok = blockIDs(ids[:0], k, v)
+				return nil
+			})
+			if !ok {
+				continue // malformed: removed with the events (Reindex would)
+			}
+			n := 0
+			for n < len(ids) && string(ids[n][:]) <= string(last[:]) {
+				n++
+			}
+			if n < len(ids) {
+				bl := indexBlock{key: append([]byte(p), ids[n][:]...)}
+				for _, i := range ids[n+1:] {
+					bl.rest = append(bl.rest, i[:]...)
+				}
+				sets = append(sets, bl)
+			}
+		}
+		it.Close()
+	}
+	return del, sets
 }

@@ -137,7 +137,7 @@ func (b *badgerBackend) plan(txn *badger.Txn, f Filter) posting {
 	var kids []posting
 	add := func(field byte, v string) {
 		if v != "" {
-			kids = append(kids, newKeyPosting(txn, indexPrefix(field, v)))
+			kids = append(kids, newIndexPosting(txn, field, v))
 		}
 	}
 	add(fieldClient, f.ClientID)
@@ -148,7 +148,7 @@ func (b *badgerBackend) plan(txn *badger.Txn, f Filter) posting {
 	} else if len(f.Types) > 1 {
 		u := &unionPosting{}
 		for _, t := range f.Types {
-			u.kids = append(u.kids, newKeyPosting(txn, indexPrefix(fieldType, string(t))))
+			u.kids = append(u.kids, newIndexPosting(txn, fieldType, string(t)))
 		}
 		kids = append(kids, u)
 	}

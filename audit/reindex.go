@@ -47,18 +47,33 @@ func (l *Log) Reindex(ctx context.Context) (ReindexResult, error) {
 	return res, nil
 }
 
-// reindex removes the index entries that point at no chained event
-// holding their value and adds the ones chained events lack.
+// reindex counts the index entries that point at no chained event
+// holding their value (removed) and the ones chained events lack (added),
+// then rewrites the indexes of the events it read from the chain: every
+// block it saw is deleted and each event's entries are written as
+// single-entry blocks. A damaged block may hold good entries beside bad
+// ones, so the rewrite is whole rather than an edit of each block.
+// Events the writer commits meanwhile are newer than all of these and
+// keep their own blocks.
 func (b *badgerBackend) reindex(ctx context.Context) (ReindexResult, error) {
 	var res ReindexResult
-	var bad, missing [][]byte
+	var del, add [][]byte
 	err := b.db.View(func(txn *badger.Txn) error {
-		err := walkIndex(ctx, txn, func(k []byte) (bool, error) {
-			detail, _, err := checkIndexKey(txn, k)
-			if detail != "" {
-				bad = append(bad, bytes.Clone(k))
+		err := walkIndex(ctx, txn, func(k []byte, entries [][]byte) (bool, error) {
+			del = append(del, bytes.Clone(k))
+			if entries == nil {
+				res.Removed++
 			}
-			return false, err
+			for _, e := range entries {
+				detail, _, err := checkIndexKey(txn, e)
+				if err != nil {
+					return true, err
+				}
+				if detail != "" {
+					res.Removed++
+				}
+			}
+			return false, nil
 		})
 		if err != nil {
 			return err
@@ -79,11 +94,11 @@ func (b *badgerBackend) reindex(ctx context.Context) (ReindexResult, error) {
 				return err // the chain verified: not reached
 			}
 			for _, ie := range indexValues(&en.Event) {
-				k := indexKey(ie.field, ie.value, i)
-				if _, err := txn.Get(k); errors.Is(err, badger.ErrKeyNotFound) {
-					missing = append(missing, k)
-				} else if err != nil {
+				add = append(add, indexKey(ie.field, ie.value, i))
+				if ok, err := hasIndexEntry(txn, ie.field, ie.value, i); err != nil {
 					return err
+				} else if !ok {
+					res.Added++
 				}
 			}
 		}
@@ -92,14 +107,10 @@ func (b *badgerBackend) reindex(ctx context.Context) (ReindexResult, error) {
 	if err != nil {
 		return res, err
 	}
-	if err := b.applyIndexChanges(bad, missing); err != nil {
-		return res, err
-	}
-	res.Removed, res.Added = len(bad), len(missing)
-	return res, nil
+	return res, b.applyIndexChanges(del, add)
 }
 
-// applyIndexChanges deletes del and sets add, in batches.
+// applyIndexChanges deletes del, then sets add, in batches.
 func (b *badgerBackend) applyIndexChanges(del, add [][]byte) error {
 	for len(del) > 0 || len(add) > 0 {
 		err := b.db.Update(func(txn *badger.Txn) error {

@@ -48,16 +48,20 @@ func fieldValue(field byte, e *Event) string {
 var indexKeyLen = len(prefixIndex) + 1 + 8 + idLen
 
 // verifyIndexes checks the indexes against want, the chain's tally, in
-// one key-only pass; when they differ, diagnoseIndexes names the damage.
+// one pass over the index blocks; when they differ, diagnoseIndexes names
+// the damage.
 func verifyIndexes(ctx context.Context, txn *badger.Txn, want indexTally, r *VerifyResult) error {
 	have := newIndexTally(want.secret)
-	err := walkIndex(ctx, txn, func(k []byte) (bool, error) {
-		r.Indexed++
-		if len(k) != indexKeyLen || fieldNames[k[len(prefixIndex)]] == "" {
+	err := walkIndex(ctx, txn, func(k []byte, entries [][]byte) (bool, error) {
+		if entries == nil {
+			r.Indexed++
 			r.bad(IndexDamaged, 0, "an index holds a malformed key %q", k)
 			return true, nil
 		}
-		have.add(k)
+		r.Indexed += uint64(len(entries))
+		for _, e := range entries {
+			have.add(e)
+		}
 		return false, nil
 	})
 	if err != nil || r.Problem != "" {
@@ -75,12 +79,18 @@ func verifyIndexes(ctx context.Context, txn *badger.Txn, want indexTally, r *Ver
 // to a distinct chained event holding its value), equal counts would mean
 // equal sets, so one of the two is always found.
 func diagnoseIndexes(ctx context.Context, txn *badger.Txn, want, have indexTally, r *VerifyResult) error {
-	err := walkIndex(ctx, txn, func(k []byte) (bool, error) {
-		detail, seq, err := checkIndexKey(txn, k)
-		if detail != "" {
-			r.bad(IndexDamaged, seq, "%s", detail)
+	err := walkIndex(ctx, txn, func(_ []byte, entries [][]byte) (bool, error) {
+		for _, e := range entries {
+			detail, seq, err := checkIndexKey(txn, e)
+			if err != nil {
+				return true, err
+			}
+			if detail != "" {
+				r.bad(IndexDamaged, seq, "%s", detail)
+				return true, nil
+			}
 		}
-		return detail != "", err
+		return false, nil
 	})
 	if err != nil || r.Problem != "" {
 		return err
@@ -117,20 +127,73 @@ func diagnoseIndexes(ctx context.Context, txn *badger.Txn, want, have indexTally
 	return nil
 }
 
-// walkIndex calls fn with every index key (valid only during the call)
-// until fn says stop or fails.
-func walkIndex(ctx context.Context, txn *badger.Txn, fn func(k []byte) (stop bool, err error)) error {
+// walkIndex calls fn with every index block's key and the entries it
+// holds, each as the single-entry key prefix+id, until fn says stop or
+// fails. entries is nil for a malformed block: a key of the wrong length
+// or field, a value that is not ascending ids, or ids that overlap the
+// previous block of the same value. Both are valid only during the call.
+func walkIndex(ctx context.Context, txn *badger.Txn, fn func(k []byte, entries [][]byte) (stop bool, err error)) error {
 	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefixIndex})
 	defer it.Close()
+	var ids []id
+	var entries [][]byte
+	var prev []byte // the last good block's prefix and last id
 	for it.Rewind(); it.Valid(); it.Next() {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if stop, err := fn(it.Item().Key()); stop || err != nil {
+		k := it.Item().Key()
+		entries = entries[:0]
+		if len(k) == indexKeyLen && fieldNames[k[len(prefixIndex)]] != "" {
+			ok := false
+			err := it.Item().Value(func(v []byte) error {
+				ids, ok = blockIDs(ids[:0], k, v)
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			p := k[:len(k)-idLen]
+			if ok && len(prev) == len(k) && bytes.Equal(prev[:len(p)], p) && string(ids[0][:]) <= string(prev[len(p):]) {
+				ok = false
+			}
+			if ok {
+				last := ids[len(ids)-1]
+				prev = append(append(prev[:0], p...), last[:]...)
+				for _, i := range ids {
+					entries = append(entries, append(p[:len(p):len(p)], i[:]...))
+				}
+			}
+		}
+		e := entries
+		if len(e) == 0 {
+			e = nil
+		}
+		if stop, err := fn(k, e); stop || err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// hasIndexEntry reports whether the index of field == value holds id i:
+// whether the block that would hold it does.
+func hasIndexEntry(txn *badger.Txn, field byte, value string, i id) (bool, error) {
+	p := indexPrefix(field, value)
+	it := txn.NewIterator(badger.IteratorOptions{Reverse: true, Prefix: p})
+	defer it.Close()
+	it.Seek(append(p, i[:]...))
+	if !it.ValidForPrefix(p) {
+		return false, nil
+	}
+	k := it.Item().Key()
+	found := false
+	err := it.Item().Value(func(v []byte) error {
+		ids, ok := blockIDs(nil, k, v)
+		found = ok && slices.Contains(ids, i)
+		return nil
+	})
+	return found, err
 }
 
 // checkIndexKey says what is wrong with index key k (empty when nothing
@@ -178,10 +241,10 @@ func firstUnindexed(ctx context.Context, txn *badger.Txn, field byte, value stri
 		if v == "" || (value != "" && v != value) {
 			continue
 		}
-		if _, err := txn.Get(indexKey(field, v, i)); errors.Is(err, badger.ErrKeyNotFound) {
-			return i.seq(), nil
-		} else if err != nil {
+		if ok, err := hasIndexEntry(txn, field, v, i); err != nil {
 			return 0, err
+		} else if !ok {
+			return i.seq(), nil
 		}
 	}
 	return 0, nil

@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -67,7 +68,9 @@ func copyDir(t *testing.T, src string) string {
 }
 
 // tamperRaw opens dir with Badger alone (no audit.Log, so no chain is
-// extended) and lets edit change keys directly.
+// extended) and lets edit change keys directly. The index blocks are
+// first split into one key per entry (a layout the log reads the same),
+// so that edit can reach each entry by its key.
 func tamperRaw(t *testing.T, dir string, edit func(txn *badger.Txn, keys [][]byte) error) {
 	t.Helper()
 	db, err := badger.Open(badger.DefaultOptions(dir).WithLogger(nil))
@@ -75,6 +78,9 @@ func tamperRaw(t *testing.T, dir string, edit func(txn *badger.Txn, keys [][]byt
 		t.Fatal(err)
 	}
 	defer db.Close()
+	if err := db.Update(splitBlocks); err != nil {
+		t.Fatal(err)
+	}
 	err = db.Update(func(txn *badger.Txn) error {
 		var keys [][]byte
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefixIndex})
@@ -87,6 +93,26 @@ func tamperRaw(t *testing.T, dir string, edit func(txn *badger.Txn, keys [][]byt
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// splitBlocks rewrites every index block as one key per entry.
+func splitBlocks(txn *badger.Txn) error {
+	var keys [][]byte
+	err := walkIndex(context.Background(), txn, func(_ []byte, entries [][]byte) (bool, error) {
+		for _, e := range entries {
+			keys = append(keys, bytes.Clone(e))
+		}
+		return false, nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if err := txn.Set(k, nil); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // postings returns the index keys under field=value.
