@@ -9,6 +9,13 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
+// JSONAppender is claims that append their own JSON, byte for byte what
+// json.Marshal would write for them, without its reflection (the access
+// token's claims, authcore/oauth).
+type JSONAppender interface {
+	AppendJSON(b []byte) ([]byte, error)
+}
+
 // Sign signs claims as a compact JWS (RFC 7515 §7.1) with the active key
 // of alg ("" selects DefaultAlgorithm). The protected header carries alg,
 // the key's kid and typ (explicit typing, RFC 8725 §3.11: "at+jwt" for
@@ -33,7 +40,12 @@ func (m *Manager) Sign(alg, typ string, claims jwt.Claims) (string, error) {
 	if life := exp.Sub(m.cfg.Now()); life > m.cfg.MaxTokenLifetime {
 		return "", fmt.Errorf("keys: sign: lifetime %s exceeds MaxTokenLifetime %s", life, m.cfg.MaxTokenLifetime)
 	}
-	payload, err := json.Marshal(claims)
+	var payload []byte
+	if a, ok := claims.(JSONAppender); ok {
+		payload, err = a.AppendJSON(make([]byte, 0, 512))
+	} else {
+		payload, err = json.Marshal(claims)
+	}
 	if err != nil {
 		return "", fmt.Errorf("keys: sign: %w", err)
 	}
