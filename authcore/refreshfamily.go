@@ -11,6 +11,8 @@ type RefreshFamilies interface {
 	// ErrNotFound if it is unknown or expired by the store's clock; and
 	// its grant, revoked or not, or nil if the grant is unknown or
 	// expired. The two are read at once, never the grant of another
-	// token.
+	// token. The grant's AccessJTIs may be left out (a refresh does not
+	// need them, and the embedded store keeps them apart); GetGrant has
+	// them.
 	GetRefreshFamily(ctx context.Context, hash string) (RefreshToken, *Grant, error)
 }

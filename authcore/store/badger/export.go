@@ -68,7 +68,13 @@ func (s *Store) Export(ctx context.Context) (authcore.Snapshot, error) {
 				return err
 			}
 		}
-		return nil
+		access, err := accessByGrant(txn)
+		for i, g := range out.Grants {
+			for _, t := range access[g.ID] {
+				out.Grants[i].AccessJTIs = append(out.Grants[i].AccessJTIs, authcore.IssuedToken(t))
+			}
+		}
+		return err
 	})
 	return out, err
 }

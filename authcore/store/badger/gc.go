@@ -29,6 +29,7 @@ var expirable = []struct {
 	// allows, and has no Badger TTL (revocations.go).
 	{kindRevoked, true, authcore.MaxClockSkew},
 	{kindGrant, true, 0},
+	{kindGrantAT, false, 0},
 	{kindOnce, true, 0},
 	{kindPAR, true, 0},
 	{kindDevice, true, 0},

@@ -2,6 +2,7 @@ package badger
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	bdg "github.com/dgraph-io/badger/v4"
@@ -66,19 +67,6 @@ func (r grantV1) domain() authcore.Grant {
 	return g
 }
 
-// addAccess appends t to the grant's access tokens, dropping those that
-// expired before now: revoking an expired token achieves nothing, and the
-// list would otherwise grow with every refresh for the family's life.
-func (r *grantV1) addAccess(t authcore.IssuedToken, now time.Time) {
-	live := r.AccessJTIs[:0]
-	for _, a := range r.AccessJTIs {
-		if !expired(a.ExpiresAt, now) {
-			live = append(live, a)
-		}
-	}
-	r.AccessJTIs = append(live, issuedV1(t))
-}
-
 // CreateGrant stores a new grant and, if rt is non-nil, its first refresh
 // token, in one transaction. An existing grant ID or token hash is
 // authcore.ErrAlreadyExists. An empty rt.GrantID is set to g.ID.
@@ -115,7 +103,14 @@ func putNewGrant(txn *bdg.Txn, g authcore.Grant, first *authcore.RefreshToken) e
 			return err
 		}
 	}
-	return put(txn, gk, grantRecord(g), g.ExpiresAt)
+	r := grantRecord(g)
+	for _, t := range r.AccessJTIs {
+		if err := putAccess(txn, g.ID, t); err != nil {
+			return err
+		}
+	}
+	r.AccessJTIs = nil
+	return put(txn, gk, r, g.ExpiresAt)
 }
 
 // GetGrant returns the grant id, revoked or not, or authcore.ErrNotFound
@@ -129,7 +124,7 @@ func (s *Store) GetGrant(ctx context.Context, id string) (authcore.Grant, error)
 		if expired(r.ExpiresAt, s.now()) {
 			return authcore.ErrNotFound
 		}
-		return nil
+		return withAccess(txn, &r)
 	})
 	if err != nil {
 		return authcore.Grant{}, err
@@ -141,9 +136,25 @@ func (s *Store) GetGrant(ctx context.Context, id string) (authcore.Grant, error)
 // ordered by ID.
 func (s *Store) ListGrants(ctx context.Context) ([]authcore.Grant, error) {
 	now := s.now()
-	return list(ctx, s, prefix(kindGrant), func(r grantV1) (authcore.Grant, bool) {
-		return r.domain(), !expired(r.ExpiresAt, now)
+	var out []authcore.Grant
+	err := s.view(ctx, func(txn *bdg.Txn) error {
+		access, err := accessByGrant(txn)
+		if err != nil {
+			return err
+		}
+		return scan(txn, prefix(kindGrant), func(_, v []byte) error {
+			var r grantV1
+			if err := json.Unmarshal(v, &r); err != nil {
+				return err
+			}
+			if !expired(r.ExpiresAt, now) {
+				r.AccessJTIs = append(r.AccessJTIs, access[r.ID]...)
+				out = append(out, r.domain())
+			}
+			return nil
+		})
 	})
+	return out, err
 }
 
 // AddAccessToken records an access token issued under grant id. An
@@ -169,7 +180,14 @@ func (s *Store) AddAccessToken(ctx context.Context, grantID string, t authcore.I
 		if r.Revoked {
 			return revoke(txn, authcore.Revocation{JTI: t.JTI, ExpiresAt: t.ExpiresAt, RevokedAt: now})
 		}
-		r.addAccess(t, now)
+		// The grant is written again, its tokens moved to their keys: a
+		// revocation reads it, so the two conflict (refresh.go).
+		if err := putAccess(txn, grantID, issuedV1(t)); err != nil {
+			return err
+		}
+		if err := r.moveAccess(txn, now); err != nil {
+			return err
+		}
 		return put(txn, gk, r, r.ExpiresAt)
 	})
 	if err == nil && wasRevoked {

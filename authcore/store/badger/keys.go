@@ -21,6 +21,7 @@ const (
 	kindScope         = "scope"
 	kindCode          = "code"        // <code hash>
 	kindGrant         = "grant"       // <grant id>
+	kindGrantAT       = "grant-at"    // <grant id>/<expiry>/<jti>: its access tokens (access.go)
 	kindRT            = "rt"          // <refresh token hash>
 	kindRTByGrant     = "rt-by-grant" // <grant id>/<rt hash> index
 	kindRevoked       = "revoked"     // <jti>

@@ -120,9 +120,15 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, next aut
 		}
 		// The grant is written even without an access token: RevokeGrant
 		// reads it, so a rotation racing a revocation makes one of the
-		// two conflict and never leaves a successor behind a revocation.
+		// two conflict and never leaves a successor (or an access token
+		// under its own key, access.go) behind a revocation.
 		if at.JTI != "" {
-			g.addAccess(at, now)
+			if err := putAccess(txn, old.GrantID, issuedV1(at)); err != nil {
+				return err
+			}
+		}
+		if err := g.moveAccess(txn, now); err != nil {
+			return err
 		}
 		return put(txn, gk, g, g.ExpiresAt)
 	})
@@ -151,6 +157,9 @@ func (s *Store) RevokeGrant(ctx context.Context, id, reason string, now time.Tim
 				return err
 			}
 		}
+		if err := withAccess(txn, &g); err != nil {
+			return err
+		}
 		for _, t := range g.AccessJTIs {
 			if expired(t.ExpiresAt, now) {
 				continue
@@ -161,6 +170,9 @@ func (s *Store) RevokeGrant(ctx context.Context, id, reason string, now time.Tim
 		}
 		if !g.Revoked {
 			g.Revoked, g.RevokedAt, g.RevokedReason = true, now, reason
+		}
+		if err := g.moveAccess(txn, now); err != nil { // g lists its keys' tokens too now
+			return err
 		}
 		return put(txn, gk, g, g.ExpiresAt)
 	})

@@ -138,9 +138,8 @@ func addToken(ctx context.Context, tx pgx.Tx, grantID string, t authcore.IssuedT
 
 // GetGrant returns the grant id, revoked or not, or authcore.ErrNotFound
 // if it is unknown or expired by the store's clock. The grant and its
-// access tokens are read by one statement (getGrantSQL): a refresh reads
-// its grant every time, and one statement costs both sides less than the
-// two of a pipelined batch did.
+// access tokens are read by one statement (getGrantSQL): one statement
+// costs both sides less than the two of a pipelined batch did.
 func (s *Store) GetGrant(ctx context.Context, id string) (authcore.Grant, error) {
 	return scanGrantTokens(s.pool.QueryRow(ctx, getGrantSQL, id, s.now()))
 }

@@ -9,8 +9,11 @@ import (
 	"github.com/latchkey/latchkey/authcore"
 )
 
-// familyGrantSQL is getGrantSQL for the grant of refresh token $1.
-const familyGrantSQL = grantTokensSQL + `WHERE id = (SELECT r.grant_id FROM refresh_tokens r WHERE r.hash = $1)
+// familyGrantSQL selects the grant of refresh token $1, unexpired at $2,
+// without its access tokens: a refresh never needs them (see
+// authcore.RefreshFamilies), and aggregating a family's grant_tokens rows
+// was the larger part of the statement.
+const familyGrantSQL = `SELECT ` + grantCols + ` FROM grants WHERE id = (SELECT r.grant_id FROM refresh_tokens r WHERE r.hash = $1)
 		AND (grants.expires_at IS NULL OR grants.expires_at > $2)`
 
 // GetRefreshFamily returns the refresh token with that hash and its grant
@@ -28,7 +31,7 @@ func (s *Store) GetRefreshFamily(ctx context.Context, hash string) (authcore.Ref
 	if err != nil {
 		return rt, nil, err
 	}
-	g, err := scanGrantTokens(br.QueryRow())
+	g, err := scanGrant(br.QueryRow())
 	switch {
 	case errors.Is(err, authcore.ErrNotFound):
 		return rt, nil, nil
