@@ -140,7 +140,7 @@ func (l *Logs) name(fid int) string {
 }
 
 func (l *Logs) sync(f *os.File) error {
-	if err := f.Sync(); err != nil {
+	if err := datasync(f); err != nil {
 		return err
 	}
 	if l.synced != nil {

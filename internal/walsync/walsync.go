@@ -52,7 +52,7 @@ func syncFile(name string) error {
 	if err != nil {
 		return err
 	}
-	err = f.Sync()
+	err = datasync(f)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

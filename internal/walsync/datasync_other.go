@@ -1,0 +1,8 @@
+//go:build !linux
+
+package walsync
+
+import "os"
+
+// datasync is f.Sync where fdatasync(2) is not available.
+func datasync(f *os.File) error { return f.Sync() }
