@@ -13,6 +13,9 @@ import (
 // only metadata fsync would add, one more write and wait per sync on the
 // durable path.
 func datasync(f *os.File) error {
+	if f == nil {
+		return os.ErrInvalid // as File.Sync
+	}
 	for {
 		err := syscall.Fdatasync(int(f.Fd()))
 		if !errors.Is(err, syscall.EINTR) {

@@ -78,6 +78,10 @@ func (l *Logs) Sync() error {
 		if err := l.list(); err != nil {
 			return err
 		}
+		if l.cur == nil {
+			// Badger always has a log: its directory lost them all.
+			return fmt.Errorf("walsync: no write-ahead log left in %s", l.dir)
+		}
 	}
 	for len(l.retired) > 0 {
 		// A retired log may have been flushed to a table and removed

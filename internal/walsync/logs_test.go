@@ -82,3 +82,32 @@ func TestLogsFollowNewLogs(t *testing.T) {
 	}
 	round("00003.mem", "00004.mem", "00008.mem")
 }
+
+// TestLogsAllGone: when every log Logs knew is gone and the directory
+// holds none (the data directory was emptied under the server), Sync
+// fails: nothing it could sync makes a commit durable. It recovers when
+// a log appears again.
+func TestLogsAllGone(t *testing.T) {
+	dir := t.TempDir()
+	name := filepath.Join(dir, "00001.mem")
+	if err := os.WriteFile(name, []byte("log"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	l := NewLogs(dir)
+	t.Cleanup(func() { _ = l.Close() })
+	if err := l.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(name); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Sync(); err == nil {
+		t.Fatal("Sync with every log gone succeeded")
+	}
+	if err := os.WriteFile(filepath.Join(dir, "00007.mem"), []byte("log"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Sync(); err != nil {
+		t.Fatalf("Sync once a log is back: %v", err)
+	}
+}
