@@ -6,7 +6,8 @@ import (
 )
 
 // AuthCode is an authorization code, stored under the hash of its value.
-// It is single use: ConsumeAuthCode marks it consumed atomically.
+// It is single use: RedeemAuthCode (or ConsumeAuthCode, which burns a
+// code a redemption refused) marks it consumed atomically.
 type AuthCode struct {
 	Hash          string // hex SHA-256 of the code value
 	ClientID      string
@@ -20,8 +21,9 @@ type AuthCode struct {
 	ExpiresAt     time.Time
 	CreatedAt     time.Time
 
-	// Consumed is set by ConsumeAuthCode; GrantID names the grant the
-	// redemption created, so a replay can revoke it.
+	// Consumed is set by RedeemAuthCode or ConsumeAuthCode; GrantID names
+	// the grant the redemption created (or would have), so a replay can
+	// revoke it.
 	Consumed bool
 	GrantID  string
 
