@@ -76,8 +76,17 @@ func (p *keyPosting) next() {
 }
 
 // seek goes to the largest id <= t: the block whose first id is the
-// largest <= t (blocks never overlap), then down within it.
+// largest <= t (blocks never overlap), then down within it. A t between
+// the current block's first id and the current one (an intersection's
+// seeks mostly go a little further down) stays in the block without
+// asking Badger.
 func (p *keyPosting) seek(t id) {
+	if p.pos >= 0 && string(p.ids[0][:]) <= string(t[:]) && string(t[:]) <= string(p.ids[p.pos][:]) {
+		for string(p.ids[p.pos][:]) > string(t[:]) {
+			p.pos--
+		}
+		return
+	}
 	p.buf = append(append(p.buf[:0], p.prefix...), t[:]...)
 	p.it.Seek(p.buf)
 	p.load()
