@@ -21,7 +21,15 @@ const scopeOfflineAccess = "offline_access"
 //
 // The code is read first and consumed together with the grant's creation
 // (Storage.RedeemAuthCode): one durable commit per redemption instead of
-// two, and a consumed code always names a grant that exists.
+// two, and a consumed code always names a grant that exists. Requests
+// that race on one code each check their own verifier against the code
+// read, but only the first to commit a consumption (a redemption, or the
+// burn of a failed one) has any effect: a right verifier issues tokens
+// only if no burn committed before it, and a failed check, being quicker
+// than signing, usually burns first. So racing N guesses is at most N
+// guesses at a verifier of 43 or more characters (RFC 7636 §4.1: 256
+// bits when random), within the endpoint's rate limits; when
+// consuming came first, only one guess was ever checked.
 func (s *Server) exchangeCode(ctx context.Context, tr *tokenRequest) (*tokenResponse, error) {
 	code, grantID, now, err := s.redemption(tr, "code")
 	if err != nil {
@@ -38,7 +46,7 @@ func (s *Server) exchangeCode(ctx context.Context, tr *tokenRequest) (*tokenResp
 		s.codeReuse(ctx, tr, ac, now)
 		return nil, errInvalidGrant("code is invalid, expired or already used")
 	}
-	resp, g, rt, it, err := s.codeTokens(ctx, tr, ac, grantID, now)
+	red, err := s.codeTokens(ctx, tr, ac, grantID, now)
 	if err != nil {
 		if berr := s.burnCode(ctx, tr, hash, grantID, now); berr != nil {
 			return nil, berr
@@ -46,7 +54,7 @@ func (s *Server) exchangeCode(ctx context.Context, tr *tokenRequest) (*tokenResp
 		return nil, err
 	}
 	// The grant is durable before the tokens are answered.
-	stored, err := s.store.RedeemAuthCode(ctx, hash, g, rt, now)
+	stored, err := s.store.RedeemAuthCode(ctx, hash, red.grant, red.refresh, now)
 	switch {
 	case errors.Is(err, authcore.ErrConsumed): // a concurrent redemption won
 		s.codeReuse(ctx, tr, stored, now)
@@ -61,62 +69,68 @@ func (s *Server) exchangeCode(ctx context.Context, tr *tokenRequest) (*tokenResp
 	case err != nil:
 		return nil, unavailable(err)
 	}
-	s.issued(ctx, audit.TokenIssued, tr.client, ac.UserID, authcore.GrantAuthorizationCode, it, ac.Scopes, rt != nil)
-	return resp, nil
+	s.issued(ctx, audit.TokenIssued, tr.client, ac.UserID, authcore.GrantAuthorizationCode, red.access, ac.Scopes, red.refresh != nil)
+	return red.resp, nil
+}
+
+// redeemed is what redeeming a code gives, before it is stored: the
+// answer with its tokens, the grant, its first refresh token (nil when
+// none is offered) and the access token issued.
+type redeemed struct {
+	resp    *tokenResponse
+	grant   authcore.Grant
+	refresh *authcore.RefreshToken
+	access  authcore.IssuedToken
 }
 
 // codeTokens checks the unconsumed code ac against the request and makes
-// what redeeming it gives: the response with its tokens, the grant
-// grantID and its first refresh token (nil when none is offered), and
-// the access token issued. It writes nothing.
-func (s *Server) codeTokens(ctx context.Context, tr *tokenRequest, ac authcore.AuthCode, grantID string, now time.Time) (*tokenResponse, authcore.Grant, *authcore.RefreshToken, authcore.IssuedToken, error) {
-	var g authcore.Grant
+// what redeeming it as grant grantID gives. It writes nothing.
+func (s *Server) codeTokens(ctx context.Context, tr *tokenRequest, ac authcore.AuthCode, grantID string, now time.Time) (*redeemed, error) {
 	// What the code will say once redeemed: the ID token names its grant.
 	ac.Consumed, ac.GrantID = true, grantID
 	if err := checkCode(tr, ac, now); err != nil {
-		return nil, g, nil, authcore.IssuedToken{}, err
+		return nil, err
 	}
 	if err := checkCodeDPoP(tr, ac); err != nil { // dpop_jkt, dpop.go
-		return nil, g, nil, authcore.IssuedToken{}, err
+		return nil, err
 	}
 	aud, err := s.tokenAudience(tr, ac.Resources, ac.Audience, ac.Scopes) // RFC 8707, resource.go
 	if err != nil {
-		return nil, g, nil, authcore.IssuedToken{}, err
+		return nil, err
 	}
 	details, err := s.narrowedDetails(ctx, tr, ac.AuthorizationDetails) // RFC 9396 §6, rar_token.go
 	if err != nil {
-		return nil, g, nil, authcore.IssuedToken{}, err
+		return nil, err
 	}
 	if err := s.userActive(ctx, ac.UserID, CodeInvalidGrant); err != nil { // user_active.go
-		return nil, g, nil, authcore.IssuedToken{}, err
+		return nil, err
 	}
 	at, it, err := s.mintAccess(ctx, tr.client, s.subjectOf(tr.client, ac.UserID), ac.Scopes, aud, now, tr.cnf(),
 		withAuth(ac.ACR, ac.AMR, ac.AuthTime), withGrant(tr.client, grantID), withDetails(details))
 	if err != nil {
-		return nil, g, nil, it, err
+		return nil, err
 	}
-	resp := bearer(at, it, now, ac.Scopes)
-	resp.AuthorizationDetails = detailsClaim(details)
+	r := &redeemed{resp: bearer(at, it, now, ac.Scopes), access: it}
+	r.resp.AuthorizationDetails = detailsClaim(details)
 	var idExp time.Time
-	if resp.IDToken, idExp, err = s.idToken(ctx, tr.client, ac, at, now); err != nil {
-		return nil, g, nil, it, err
+	if r.resp.IDToken, idExp, err = s.idToken(ctx, tr.client, ac, at, now); err != nil {
+		return nil, err
 	}
-	g = authcore.Grant{ID: grantID, ClientID: ac.ClientID, UserID: ac.UserID,
+	r.grant = authcore.Grant{ID: grantID, ClientID: ac.ClientID, UserID: ac.UserID,
 		Scopes: ac.Scopes, Audience: ac.Audience, AuthTime: ac.AuthTime,
 		CreatedAt: now, ExpiresAt: it.ExpiresAt, AccessJTIs: []authcore.IssuedToken{it},
 		SessionID: ac.SessionID, Claims: ac.Claims, Resources: ac.Resources, ACR: ac.ACR, AMR: ac.AMR,
 		AuthorizationDetails: ac.AuthorizationDetails}
-	rt, err := s.grantRefresh(ctx, tr, &g, resp, now)
-	if err != nil {
-		return nil, g, nil, it, err
+	if r.refresh, err = s.grantRefresh(ctx, tr, &r.grant, r.resp, now); err != nil {
+		return nil, err
 	}
-	if idExp.After(g.ExpiresAt) {
+	if idExp.After(r.grant.ExpiresAt) {
 		// The ID token may be exchanged (RFC 8693) while it lives, so its
 		// grant lives as long, and revoking the user's live grants
 		// reaches it (token_exchange.go, presentedIDToken).
-		g.ExpiresAt = idExp
+		r.grant.ExpiresAt = idExp
 	}
-	return resp, g, rt, it, nil
+	return r, nil
 }
 
 // burnCode consumes the code of a redemption that failed, so that it can
