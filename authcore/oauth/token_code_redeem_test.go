@@ -147,3 +147,47 @@ func TestConcurrentRedemptionsOneWins(t *testing.T) {
 		t.Errorf("%d code_reuse events, want %d", got, n-1)
 	}
 }
+
+// TestRacingGuessesOneOutcome: wrong verifiers racing the right one on
+// one code: at most one request gets tokens, every other is
+// invalid_grant, and the code is consumed afterwards whoever won.
+func TestRacingGuessesOneOutcome(t *testing.T) {
+	e := newEnv(t)
+	for round := range 5 {
+		v := oauth2.GenerateVerifier()
+		code := e.code(e.web, v)
+		const n = 12
+		replies := make([]tokenReply, n)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				guess := oauth2.GenerateVerifier()
+				if i == n/2 {
+					guess = v
+				}
+				<-start
+				replies[i] = e.redeem(e.web, code, guess)
+			}()
+		}
+		close(start)
+		wg.Wait()
+		for i, r := range replies {
+			switch {
+			case r.status == 200 && i != n/2:
+				t.Fatalf("round %d: a wrong verifier got tokens", round)
+			case r.status != 200 && (r.status != 400 || r.str("error") != "invalid_grant"):
+				t.Errorf("round %d: request %d: %d %s", round, i, r.status, r.raw)
+			}
+		}
+		ac, err := e.store.GetAuthCode(context.Background(), hashToken(code), e.clock.Now())
+		if err != nil || !ac.Consumed {
+			t.Fatalf("round %d: code after the race: %+v, %v", round, ac, err)
+		}
+		if r := e.redeem(e.web, code, v); r.status != 400 {
+			t.Fatalf("round %d: the right verifier after the race: %d %s", round, r.status, r.raw)
+		}
+	}
+}
