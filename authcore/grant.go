@@ -169,3 +169,13 @@ func (rt RefreshToken) InGrant(grantID string) (RefreshToken, error) {
 	}
 	return rt, nil
 }
+
+// FirstInGrant is InGrant for the first refresh token of a new grant,
+// which may have none: nil stays nil.
+func FirstInGrant(grantID string, rt *RefreshToken) (*RefreshToken, error) {
+	if rt == nil {
+		return nil, nil
+	}
+	first, err := rt.InGrant(grantID)
+	return &first, err
+}

@@ -43,17 +43,19 @@ func (r *grantV1) moveAccess(txn *bdg.Txn, now time.Time) error {
 	return nil
 }
 
-// withAccess appends to r.AccessJTIs the tokens under r's keys (Badger's
+// accessOf reads the tokens under the keys of grant grantID (Badger's
 // TTL hides those long expired).
-func withAccess(txn *bdg.Txn, r *grantV1) error {
-	return scan(txn, prefix(kindGrantAT, r.ID), func(_, v []byte) error {
+func accessOf(txn *bdg.Txn, grantID string) ([]issuedV1, error) {
+	var out []issuedV1
+	err := scan(txn, prefix(kindGrantAT, grantID), func(_, v []byte) error {
 		var t issuedV1
 		if err := json.Unmarshal(v, &t); err != nil {
 			return err
 		}
-		r.AccessJTIs = append(r.AccessJTIs, t)
+		out = append(out, t)
 		return nil
 	})
+	return out, err
 }
 
 // accessByGrant reads every grant's tokens under their keys, by grant ID.

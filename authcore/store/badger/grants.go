@@ -83,11 +83,7 @@ func firstRT(g authcore.Grant, rt *authcore.RefreshToken) (*authcore.RefreshToke
 	if g.ID == "" {
 		return nil, errEmptyID
 	}
-	if rt == nil {
-		return nil, nil
-	}
-	first, err := rt.InGrant(g.ID)
-	return &first, err
+	return authcore.FirstInGrant(g.ID, rt)
 }
 
 // putNewGrant stores the new grant g and, if first is non-nil, its first
@@ -124,7 +120,9 @@ func (s *Store) GetGrant(ctx context.Context, id string) (authcore.Grant, error)
 		if expired(r.ExpiresAt, s.now()) {
 			return authcore.ErrNotFound
 		}
-		return withAccess(txn, &r)
+		keyed, err := accessOf(txn, id)
+		r.AccessJTIs = append(r.AccessJTIs, keyed...)
+		return err
 	})
 	if err != nil {
 		return authcore.Grant{}, err

@@ -157,10 +157,11 @@ func (s *Store) RevokeGrant(ctx context.Context, id, reason string, now time.Tim
 				return err
 			}
 		}
-		if err := withAccess(txn, &g); err != nil {
+		keyed, err := accessOf(txn, id)
+		if err != nil {
 			return err
 		}
-		for _, t := range g.AccessJTIs {
+		for _, t := range append(keyed, g.AccessJTIs...) { // its keys', and a record's written before
 			if expired(t.ExpiresAt, now) {
 				continue
 			}
@@ -170,9 +171,6 @@ func (s *Store) RevokeGrant(ctx context.Context, id, reason string, now time.Tim
 		}
 		if !g.Revoked {
 			g.Revoked, g.RevokedAt, g.RevokedReason = true, now, reason
-		}
-		if err := g.moveAccess(txn, now); err != nil { // g lists its keys' tokens too now
-			return err
 		}
 		return put(txn, gk, g, g.ExpiresAt)
 	})

@@ -98,11 +98,7 @@ func firstRT(g authcore.Grant, rt *authcore.RefreshToken) (*authcore.RefreshToke
 	if g.ID == "" {
 		return nil, errEmptyID
 	}
-	if rt == nil {
-		return nil, nil
-	}
-	first, err := rt.InGrant(g.ID)
-	return &first, err
+	return authcore.FirstInGrant(g.ID, rt)
 }
 
 // insertGrant inserts the new grant g, its access tokens and, if first is
