@@ -81,15 +81,12 @@ func (p *keyPosting) next() {
 // seeks mostly go a little further down) stays in the block without
 // asking Badger.
 func (p *keyPosting) seek(t id) {
-	if p.pos >= 0 && string(p.ids[0][:]) <= string(t[:]) && string(t[:]) <= string(p.ids[p.pos][:]) {
-		for string(p.ids[p.pos][:]) > string(t[:]) {
-			p.pos--
-		}
-		return
+	inBlock := p.pos >= 0 && string(p.ids[0][:]) <= string(t[:]) && string(t[:]) <= string(p.ids[p.pos][:])
+	if !inBlock {
+		p.buf = append(append(p.buf[:0], p.prefix...), t[:]...)
+		p.it.Seek(p.buf)
+		p.load()
 	}
-	p.buf = append(append(p.buf[:0], p.prefix...), t[:]...)
-	p.it.Seek(p.buf)
-	p.load()
 	for p.pos >= 0 && string(p.ids[p.pos][:]) > string(t[:]) {
 		p.pos--
 	}

@@ -49,11 +49,6 @@ func (b *badgerBackend) pruneOnce(limit int64) (int, error) {
 	err := b.db.View(func(txn *badger.Txn) error {
 		prefixes := map[string]bool{} // the index values of the removed events
 		var last id
-		defer func() {
-			if events > 0 {
-				keys, sets = prunedBlocks(txn, prefixes, last, keys)
-			}
-		}()
 		var err error
 		if anchor, _, err = chainEnds(txn); err != nil {
 			return err
@@ -83,6 +78,9 @@ func (b *badgerBackend) pruneOnce(limit int64) (int, error) {
 			last = k
 			anchor = chainPoint{Seq: en.Seq, Hash: hash, Time: en.Time}
 			events++
+		}
+		if events > 0 {
+			keys, sets = prunedBlocks(txn, prefixes, last, keys)
 		}
 		return nil
 	})
