@@ -72,8 +72,8 @@ type Config struct {
 	// goroutine that checked and must be quick.
 	OnChange func(*Error)
 	// Mapped lists the directories of Badger databases whose memory-
-	// mapped write-ahead logs (*.mem) are kept allocated Ahead bytes past
-	// their last write (Linux; elsewhere only the free space is checked).
+	// mapped write-ahead logs (*.mem) and newest value log (*.vlog) are
+	// kept allocated Ahead bytes past their last write (Linux; elsewhere only the free space is checked).
 	Mapped []string
 	// Ahead defaults to DefaultAhead.
 	Ahead int64

@@ -11,8 +11,10 @@ import (
 // write-ahead log is kept allocated when Config.Ahead is zero.
 const DefaultAhead = 4 << 20
 
-// ahead keeps the memory-mapped write-ahead logs (*.mem) of the watched
-// Badger directories allocated some way past their last written byte.
+// ahead keeps the memory-mapped write-ahead logs (*.mem) and the newest
+// value log (*.vlog, "%06d": the only one Badger writes; the audit log's
+// lines go there) of the watched Badger directories allocated some way
+// past their last written byte.
 // Badger creates them sparse; a write into an unallocated page of a full
 // disk is SIGBUS, a write into an allocated one is not. Allocating is the
 // moment a full disk shows as an error we can act on.
@@ -23,8 +25,8 @@ type ahead struct {
 	files map[string]int64 // path -> allocated up to (bytes)
 }
 
-// keep allocates every *.mem file of the directories up to its last
-// non-zero byte plus a.by. It returns the first allocation error (ENOSPC
+// keep allocates every *.mem file and the newest *.vlog file of the
+// directories up to its last non-zero byte plus a.by. It returns the first allocation error (ENOSPC
 // on a full disk).
 func (a *ahead) keep() error {
 	if a == nil || a.by <= 0 {
@@ -39,11 +41,22 @@ func (a *ahead) keep() error {
 		if err != nil {
 			continue // not created yet, or gone: the directory check says so
 		}
-		for _, e := range ents {
-			if e.IsDir() || !strings.HasSuffix(e.Name(), ".mem") {
-				continue
+		var logs []string
+		vlog := ""
+		for _, e := range ents { // in name order: the newest value log last
+			switch {
+			case e.IsDir():
+			case strings.HasSuffix(e.Name(), ".mem"):
+				logs = append(logs, e.Name())
+			case strings.HasSuffix(e.Name(), ".vlog"):
+				vlog = e.Name()
 			}
-			p := filepath.Join(dir, e.Name())
+		}
+		if vlog != "" {
+			logs = append(logs, vlog)
+		}
+		for _, name := range logs {
+			p := filepath.Join(dir, name)
 			seen[p] = true
 			to, err := allocateAhead(p, a.files[p], a.by)
 			if err != nil && first == nil {

@@ -18,12 +18,14 @@ package tabletrim
 
 import (
 	"path/filepath"
+	"strconv"
+	"strings"
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/dgraph-io/badger/v4/table"
 )
 
-// Trim drops the pages of db's table files, in dir (as ResolvedDir
+// Trim drops the pages of db's table files and sealed value log files, in dir (as ResolvedDir
 // returns it), from the process and returns how many mappings it
 // trimmed.
 //
@@ -32,7 +34,11 @@ import (
 // have become some other (anonymous) memory. A table listed both before
 // and after the iterator was made was in the tree when the iterator took
 // its references (table ids are never reused, and a table moving down a
-// level is added to the new level before it leaves the old one).
+// level is added to the new level before it leaves the old one). The
+// same iterator holds off the deletion of every value log file (Badger
+// defers it until no iterator is open); a value log is trimmed only once
+// sealed, when a newer one exists: Badger truncates and maps again only
+// the newest, and seals it before it creates the next.
 func Trim(db *badger.DB, dir string) (int, error) {
 	if dir == "" {
 		return 0, nil
@@ -48,6 +54,7 @@ func Trim(db *badger.DB, dir string) (int, error) {
 			pinned = append(pinned, table.NewFilename(t.ID, dir))
 		}
 	}
+	pinned = append(pinned, sealedValueLogs(dir)...)
 	if len(pinned) == 0 {
 		return 0, nil
 	}
@@ -73,4 +80,24 @@ func tableSet(ts []badger.TableInfo) map[uint64]bool {
 		set[t.ID] = true
 	}
 	return set
+}
+
+// sealedValueLogs lists the value log files in dir ("%06d.vlog") other
+// than the newest, as the directory holds them now.
+func sealedValueLogs(dir string) []string {
+	names, err := filepath.Glob(filepath.Join(dir, "*.vlog"))
+	if err != nil {
+		return nil
+	}
+	newest, at := -1, -1
+	for i, n := range names {
+		fid, err := strconv.Atoi(strings.TrimSuffix(filepath.Base(n), ".vlog"))
+		if err == nil && fid > newest {
+			newest, at = fid, i
+		}
+	}
+	if at < 0 {
+		return nil
+	}
+	return append(names[:at:at], names[at+1:]...)
 }

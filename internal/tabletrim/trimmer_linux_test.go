@@ -135,3 +135,72 @@ func TestStartStop(t *testing.T) {
 	var none *Trimmer
 	none.Stop()
 }
+
+// TestTrimSealedValueLogs: a value log's pages that Badger wrote stay
+// mapped; Trim drops those of every sealed value log file and leaves the
+// newest one, which Badger still writes (and truncates and maps again
+// when it seals it), alone. Every value reads back the same after.
+func TestTrimSealedValueLogs(t *testing.T) {
+	dir := ResolvedDir(t.TempDir())
+	db, err := badger.Open(badger.DefaultOptions(dir).WithLogger(nil).
+		WithValueThreshold(64).WithValueLogFileSize(1 << 20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	val := func(i int) []byte { return []byte(strings.Repeat(fmt.Sprintf("value %06d ", i), 80)) }
+	const n = 4000 // about 4 MiB: three value log files sealed at least
+	for i := 0; i < n; i += 100 {
+		wb := db.NewWriteBatch()
+		for j := i; j < i+100; j++ {
+			if err := wb.Set([]byte(fmt.Sprintf("k%06d", j)), val(j)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := wb.Flush(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sealed := sealedValueLogs(dir)
+	if len(sealed) < 3 {
+		t.Fatalf("%d sealed value logs, want at least 3", len(sealed))
+	}
+	vlogRSS := func() int64 {
+		t.Helper()
+		b, err := resident(dir, ".vlog")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	before := vlogRSS()
+	if before < 3<<20 {
+		t.Fatalf("value logs resident before the trim: %d bytes, want the 3+ MiB written", before)
+	}
+	if _, err := Trim(db, dir); err != nil {
+		t.Fatal(err)
+	}
+	after := vlogRSS()
+	if after > 1<<20+64<<10 {
+		t.Errorf("value logs resident after the trim: %d bytes (before %d), want at most the newest file's", after, before)
+	}
+	err = db.View(func(txn *badger.Txn) error {
+		for i := range n {
+			it, err := txn.Get([]byte(fmt.Sprintf("k%06d", i)))
+			if err != nil {
+				return err
+			}
+			v, err := it.ValueCopy(nil)
+			if err != nil {
+				return err
+			}
+			if string(v) != string(val(i)) {
+				return fmt.Errorf("value %d changed", i)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -33,7 +33,9 @@ import (
 // Sync is safe for concurrent use but meant for one goroutine (a group
 // commit's); Close releases the files.
 type Logs struct {
-	dir string
+	dir   string
+	ext   string // ".mem" or ".vlog"
+	width int    // digits of the file number in a name
 
 	mu      sync.Mutex
 	cur     *os.File   // the newest log, nil before the first Sync
@@ -43,7 +45,17 @@ type Logs struct {
 }
 
 // NewLogs returns the Logs of the Badger database in dir.
-func NewLogs(dir string) *Logs { return &Logs{dir: dir} }
+func NewLogs(dir string) *Logs { return &Logs{dir: dir, ext: logExt, width: 5} }
+
+// NewValueLogs returns a Logs of the value log files of the Badger
+// database in dir ("%06d.vlog"), for a database whose values go there
+// and that does not sync its own writes. Badger writes only to the
+// newest value log and, at a switch, creates the next file (the next
+// number) before it writes anything into it; a switch does not sync the
+// old file unless SyncWrites is set, so the old file's last sync is
+// Sync's, as with a memtable's log. Badger keeps a value log after its
+// memtable logs are gone; a database always has one.
+func NewValueLogs(dir string) *Logs { return &Logs{dir: dir, ext: vlogExt, width: 6} }
 
 // Sync returns once every commit in the database's logs before the
 // call is on disk.
@@ -98,7 +110,7 @@ func (l *Logs) Sync() error {
 // list opens every log in the directory; the newest becomes cur, the
 // others are retired (synced once by this Sync).
 func (l *Logs) list() error {
-	names, err := filepath.Glob(filepath.Join(l.dir, "*"+logExt))
+	names, err := filepath.Glob(filepath.Join(l.dir, "*"+l.ext))
 	if err != nil {
 		return err
 	}
@@ -106,7 +118,7 @@ func (l *Logs) list() error {
 	var files []*os.File
 	var fids []int
 	for _, n := range names {
-		fid, err := strconv.Atoi(strings.TrimSuffix(filepath.Base(n), logExt))
+		fid, err := strconv.Atoi(strings.TrimSuffix(filepath.Base(n), l.ext))
 		if err != nil {
 			continue // not one of Badger's logs
 		}
@@ -135,12 +147,17 @@ func (l *Logs) list() error {
 	return nil
 }
 
-// logExt ends the name of every memtable log (Badger's memFileExt).
-const logExt = ".mem"
+// logExt ends the name of every memtable log (Badger's memFileExt),
+// vlogExt every value log's.
+const (
+	logExt  = ".mem"
+	vlogExt = ".vlog"
+)
 
-// name is the path of the log numbered fid (Badger's DB.mtFilePath).
+// name is the path of the log numbered fid (Badger's DB.mtFilePath and
+// valueLog.fpath).
 func (l *Logs) name(fid int) string {
-	return filepath.Join(l.dir, fmt.Sprintf("%05d%s", fid, logExt))
+	return filepath.Join(l.dir, fmt.Sprintf("%0*d%s", l.width, fid, l.ext))
 }
 
 func (l *Logs) sync(f *os.File) error {
@@ -151,6 +168,14 @@ func (l *Logs) sync(f *os.File) error {
 		l.synced(f.Name())
 	}
 	return nil
+}
+
+// OnSync has Sync call f with the path of every file it synced, right
+// after (tests that check what was synced, and in which order).
+func (l *Logs) OnSync(f func(name string)) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.synced = f
 }
 
 // Close closes the files Logs holds open; a later Sync lists the

@@ -111,3 +111,42 @@ func TestLogsAllGone(t *testing.T) {
 		t.Fatalf("Sync once a log is back: %v", err)
 	}
 }
+
+// TestValueLogsFollowNewFiles: NewValueLogs follows Badger's value log
+// files ("%06d.vlog") as NewLogs follows the memtables' logs, and leaves
+// the memtables' logs alone.
+func TestValueLogsFollowNewFiles(t *testing.T) {
+	dir := t.TempDir()
+	create := func(names ...string) {
+		t.Helper()
+		for _, n := range names {
+			if err := os.WriteFile(filepath.Join(dir, n), []byte("log"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	l := NewValueLogs(dir)
+	t.Cleanup(func() { _ = l.Close() })
+	var got []string
+	l.OnSync(func(name string) { got = append(got, filepath.Base(name)) })
+	round := func(want ...string) {
+		t.Helper()
+		got = nil
+		if err := l.Sync(); err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Errorf("synced %v, want %v", got, want)
+		}
+	}
+	create("000001.vlog", "000002.vlog", "00003.mem", "000001.sst")
+	round("000001.vlog", "000002.vlog")
+	round("000002.vlog")
+	create("000003.vlog") // the value log switched: the old one's last sync
+	round("000002.vlog", "000003.vlog")
+	round("000003.vlog")
+	if got, want := l.Newest(), filepath.Join(dir, "000003.vlog"); got != want {
+		t.Errorf("Newest() = %q, want %q", got, want)
+	}
+}
