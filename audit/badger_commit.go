@@ -6,8 +6,6 @@ import (
 	"fmt"
 
 	"github.com/dgraph-io/badger/v4"
-
-	"github.com/latchkey/latchkey/internal/walsync"
 )
 
 // commit writes st in one transaction, splitting it if Badger finds the
@@ -44,11 +42,6 @@ func (b *badgerBackend) commit(st []staged) (int, error) {
 	}
 	if err != nil {
 		return 0, fmt.Errorf("audit: commit: %w", err)
-	}
-	for _, s := range st {
-		if len(s.line) >= walsync.LargeValue {
-			b.large.Add(1) // after the commit: the next sync covers it
-		}
 	}
 	return 1, nil
 }

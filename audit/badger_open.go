@@ -4,13 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sync"
-	"sync/atomic"
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/rs/zerolog"
 
 	"github.com/latchkey/latchkey/internal/tabletrim"
+	"github.com/latchkey/latchkey/internal/walsync"
 )
 
 // badgerBackend is the Backend of a single node: the audit log's own
@@ -21,12 +20,25 @@ type badgerBackend struct {
 	dir string // "" in memory
 
 	syncLogs func(dir string) error // Options.syncLogs
+	vlogs    *walsync.Logs          // the value logs; nil in memory
 	trim     *tabletrim.Trimmer     // nil in memory
-
-	syncMu     sync.Mutex    // one sync at a time: vlogSynced
-	large      atomic.Uint64 // lines of walsync.LargeValue bytes or more committed
-	vlogSynced uint64        // large at the last DB.Sync
 }
+
+// valueThreshold: a stored event line of this many bytes or more goes to
+// Badger's value log, and its key with a 12-byte pointer to the memtable
+// (and so to the LSM tree). An event is 400-700 bytes; the head record
+// (about 120) and an index block of up to a dozen ids stay inline. With
+// every line inline the memtables filled about seven times as fast, and
+// each memtable flush and compaction is a table build that the request
+// path waits behind on a server limited to one processor (BENCHMARKS.md,
+// session 9): 16 MiB took 35 ms of copying into a fresh mapping, which
+// Go cannot preempt. The value log is written in place, a line at a time.
+const valueThreshold = 256
+
+// valueLogFileSize bounds one value log file (Badger: 1 GiB). Its written
+// pages stay mapped until the file is sealed and trimmed (tabletrim), so
+// this also bounds what the newest file adds to the RSS.
+const valueLogFileSize = 64 << 20
 
 // Open opens (creating if needed) the audit database in Options.Dir (or
 // in memory) and starts the writer and the background pruner.
@@ -55,7 +67,15 @@ func Open(opt Options) (*Log, error) {
 		WithLogger(badgerLogger{opt.Logger.With().Str("component", "audit-badger").Logger()})
 	bo.TableSizeMultiplier = 1
 	if opt.InMemory {
+		// In memory Badger refuses a value above the threshold.
 		bo = bo.WithDir("").WithValueDir("")
+	} else {
+		bo = bo.WithValueThreshold(valueThreshold).
+			WithValueLogFileSize(valueLogFileSize).
+			// A damaged entry of the value log reads as an empty line
+			// (Badger logs the error), not as another event's bytes:
+			// each read checks the entry's CRC (hardware CRC32-C).
+			WithVerifyValueChecksum(true)
 	}
 	if len(opt.EncryptionKey) > 0 {
 		bo = bo.WithEncryptionKey(opt.EncryptionKey).WithIndexCacheSize(32 << 20)
@@ -65,6 +85,15 @@ func Open(opt Options) (*Log, error) {
 		return nil, fmt.Errorf("audit: open: %w", err)
 	}
 	b := &badgerBackend{db: db, log: *opt.Logger, dir: bo.Dir, syncLogs: opt.syncLogs}
+	if !opt.InMemory {
+		b.vlogs = walsync.NewValueLogs(bo.ValueDir)
+		if opt.onValueLogSync != nil {
+			b.vlogs.OnSync(opt.onValueLogSync)
+		}
+		if err := b.repairTail(); err != nil {
+			return nil, errors.Join(err, b.closeFiles(), db.Close())
+		}
+	}
 	// The pages of the table files that reads and compactions map stay
 	// in the RSS until unmapped (internal/tabletrim).
 	b.trim = tabletrim.Start(db, bo.Dir, func(err error) {
@@ -103,6 +132,7 @@ func (b *badgerBackend) loadHead(string) (chainPoint, error) {
 // next open.
 func (b *badgerBackend) close(g Gate) error {
 	b.trim.Stop()
+	defer func() { _ = b.closeFiles() }()
 	if g != nil {
 		if refused := g.Allow(0); refused != nil {
 			return errors.Join(fmt.Errorf("audit: close skipped: %w", refused), b.db.Sync())
@@ -114,25 +144,29 @@ func (b *badgerBackend) close(g Gate) error {
 	return nil
 }
 
-// sync makes every commit that returned before the call durable. It
-// fsyncs the memtables' write-ahead logs (walsync) rather than calling
+// sync makes every commit that returned before the call durable: it
+// fsyncs the value log files that hold their lines, then the memtables'
+// write-ahead logs that point into them (walsync), rather than calling
 // Badger's DB.Sync, which holds the database's lock through the msync and
-// so stopped the writer's commits for as long as the disk took; DB.Sync
-// runs only when a line large enough for the value log was committed
-// since the last one.
+// so stopped the writer's commits for as long as the disk took. The
+// order matters after a power cut: a synced pointer never points past
+// what its value log kept (repairTail handles the unsynced rest).
 func (b *badgerBackend) sync() error {
 	if b.dir == "" {
 		return nil // in memory: nothing to sync
 	}
-	b.syncMu.Lock()
-	defer b.syncMu.Unlock()
-	if n := b.large.Load(); n != b.vlogSynced {
-		if err := b.db.Sync(); err != nil {
-			return err
-		}
-		b.vlogSynced = n
+	if err := b.vlogs.Sync(); err != nil {
+		return err
 	}
 	return b.syncLogs(b.dir)
+}
+
+// closeFiles releases the value log files sync holds open.
+func (b *badgerBackend) closeFiles() error {
+	if b.vlogs == nil {
+		return nil
+	}
+	return b.vlogs.Close()
 }
 
 // maintain collects value-log garbage while g admits writes.

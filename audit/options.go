@@ -91,6 +91,10 @@ type Options struct {
 	// syncLogs fsyncs the write-ahead logs of the Badger database in a
 	// directory (tests hold it up); default walsync.SyncLogs.
 	syncLogs func(dir string) error
+
+	// onValueLogSync is called with each value log file a sync fsynced
+	// (tests).
+	onValueLogSync func(name string)
 }
 
 // Gate admits or refuses a write of about n bytes.
