@@ -44,6 +44,9 @@ const valueLogFileSize = 64 << 20
 // in memory) and starts the writer and the background pruner.
 func Open(opt Options) (*Log, error) {
 	opt = opt.withDefaults()
+	if opt.linger == 0 {
+		opt.linger = badgerLinger
+	}
 	if opt.Dir == "" && !opt.InMemory {
 		return nil, errors.New("audit: Options.Dir is required unless InMemory")
 	}

@@ -29,6 +29,7 @@ type Log struct {
 	mu     sync.RWMutex // closed, and every send on queue
 	closed bool
 	queue  chan *pending
+	urgent chan struct{} // ends the writer's linger (linger.go)
 
 	obsMu     sync.RWMutex
 	observers []Observer
@@ -89,6 +90,7 @@ func newLog(b Backend, opt Options) (*Log, error) {
 		opt:        opt,
 		log:        *opt.Logger,
 		queue:      make(chan *pending, opt.BufferSize),
+		urgent:     make(chan struct{}, 1),
 		writerDone: make(chan struct{}),
 		stopMaint:  make(chan struct{}),
 		maintDone:  make(chan struct{}),
@@ -152,6 +154,7 @@ func (l *Log) Close() error {
 		l.closed = true
 		close(l.queue)
 		l.mu.Unlock()
+		l.hurry()
 		<-l.writerDone
 		close(l.stopMaint)
 		<-l.maintDone

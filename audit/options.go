@@ -84,8 +84,9 @@ type Options struct {
 	yield func()
 
 	// linger is how long the writer waits for more events before it
-	// commits a batch nobody waits for (linger.go): OpenPostgres sets
-	// pgLinger when it is zero; negative or zero means none (Badger).
+	// commits a batch nobody waits for (linger.go): Open sets
+	// badgerLinger and OpenPostgres pgLinger when it is zero; negative
+	// means none.
 	linger time.Duration
 
 	// syncLogs fsyncs the write-ahead logs of the Badger database in a

@@ -33,6 +33,7 @@ func (l *Log) RecordSync(ctx context.Context, e Event) error {
 	if err := l.enqueue(ctx, p); err != nil {
 		return err
 	}
+	l.hurry()
 	return wait(ctx, p.done)
 }
 
@@ -42,6 +43,7 @@ func (l *Log) Flush(ctx context.Context) error {
 	if err := l.enqueue(ctx, p); err != nil {
 		return err
 	}
+	l.hurry()
 	return wait(ctx, p.done)
 }
 
