@@ -6,16 +6,23 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/dgraph-io/badger/v4"
 )
 
-// maxTailRepair bounds how many unreadable events at the end of the log
-// repairTail removes. A power cut loses at most what the writer had not
-// synced, about a second of events (writer.go); more than this means
-// damage of another kind (a value log file deleted or overwritten), and
-// the log refuses to open rather than drop it.
-var maxTailRepair = 1 << 16
+// maxTailRepair and maxTailSpan bound the unreadable events at the end
+// of the log that repairTail removes: how many, and how far apart in
+// time the oldest and the newest of them were recorded. A power cut loses
+// at most what the writer had not synced, about a second of events
+// (writer.go); more, or a longer stretch, means damage of another kind
+// (a value log file deleted or overwritten, which on a small log could
+// otherwise take every event with it), and the log refuses to open
+// rather than drop it.
+var (
+	maxTailRepair = 1 << 16
+	maxTailSpan   = 10 * time.Second
+)
 
 // errTailLost: the newest events cannot be read and are too many to be
 // the unsynced end of the log.
@@ -81,6 +88,12 @@ func (b *badgerBackend) repairTail() error {
 	if len(lost) == 0 {
 		return nil
 	}
+	newest, _ := idFromKey(lost[0])
+	oldest, _ := idFromKey(lost[len(lost)-1])
+	if span := time.Duration(newest.ts() - oldest.ts()); span > maxTailSpan {
+		return fmt.Errorf("%w: %d of them, recorded over %v (seq %d to %d), more than a power cut loses; restore the audit directory from a backup, or move it aside to start a new log",
+			errTailLost, len(lost), span.Round(time.Second), oldest.seq(), newest.seq())
+	}
 	wb := b.db.NewWriteBatch()
 	defer wb.Cancel()
 	for _, k := range lost {
@@ -109,8 +122,6 @@ func (b *badgerBackend) repairTail() error {
 	if err := b.sync(); err != nil {
 		return fmt.Errorf("audit: sync the repaired log: %w", err)
 	}
-	newest, _ := idFromKey(lost[0])
-	oldest, _ := idFromKey(lost[len(lost)-1])
 	ev := b.log.Error().Int("events", len(lost)).Uint64("from_seq", oldest.seq()).Uint64("to_seq", newest.seq()).
 		Int("index_entries_removed", res.Removed)
 	if head != nil {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/latchkey/latchkey/internal/walsync"
 )
@@ -99,7 +100,18 @@ func TestValueLogSyncedBeforeItsPointers(t *testing.T) {
 // back to its last whole commit when it opens.)
 func cutValueLog(t *testing.T, dir string, n, from int) {
 	t.Helper()
-	l, err := Open(Options{Dir: dir})
+	cutValueLogAt(t, dir, n, from, nil)
+}
+
+// cutValueLogAt is cutValueLog with the log's clock, which it moves a
+// minute on before the last event when c is not nil.
+func cutValueLogAt(t *testing.T, dir string, n, from int, c *clock) {
+	t.Helper()
+	opt := Options{Dir: dir}
+	if c != nil {
+		opt.Now = c.Now
+	}
+	l, err := Open(opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,6 +122,9 @@ func cutValueLog(t *testing.T, dir string, n, from int) {
 		}
 	}
 	for i := from; i <= n; i++ {
+		if i == n && c != nil {
+			c.Add(time.Minute)
+		}
 		l.Record(ctx, marked(i))
 	}
 	if err := l.Close(); err != nil {
@@ -213,5 +228,17 @@ func TestLostTailBeyondBoundRefusesToOpen(t *testing.T) {
 	r, err := l.Verify(context.Background())
 	if err != nil || !r.OK || r.Checked != 5 {
 		t.Fatalf("verify = %+v, %v; want the 5 whole events", r, err)
+	}
+}
+
+// TestLostTailOverLongStretchRefusesToOpen: unreadable events recorded
+// further apart than a power cut's unsynced second are not its work (a
+// value log file deleted from a small log would otherwise take all of it
+// with it): Open refuses.
+func TestLostTailOverLongStretchRefusesToOpen(t *testing.T) {
+	dir := t.TempDir()
+	cutValueLogAt(t, dir, 9, 6, newClock())
+	if _, err := Open(Options{Dir: dir}); !errors.Is(err, errTailLost) {
+		t.Fatalf("Open = %v, want errTailLost", err)
 	}
 }
