@@ -33,10 +33,10 @@ var errTailLost = errors.New("audit: the newest events cannot be read from the v
 //
 // A line lives in the value log, its key and pointer in a memtable's
 // write-ahead log (valueThreshold), and the kernel writes back the pages
-// of both in any order. sync fsyncs the value log first, so every event
-// a sync covered is whole after a power cut; of the events after the
-// last sync (none of them acknowledged as durable) the write-ahead log
-// may have kept pointers whose lines the value log lost (Badger cuts the
+// of both in any order. A sync returns once both files are synced, so
+// every event a sync covered is whole after a power cut; of the events
+// after the last sync (none of them acknowledged as durable) the
+// write-ahead log may have kept pointers whose lines the value log lost (Badger cuts the
 // newest value log at its first torn entry when it opens). Those events
 // would read as empty lines forever (Badger logs a value it cannot
 // read and answers an empty one; no event is empty) and the chain would go on from a line
