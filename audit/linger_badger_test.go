@@ -7,50 +7,12 @@ import (
 )
 
 // TestBadgerLingerJoinsBatches: on Badger too the writer holds a batch
-// nobody waits for until its linger ends (by default badgerLinger), and
-// the events that arrive meanwhile go with it; a Flush ends the linger.
+// nobody waits for until its linger ends (by default badgerLinger).
 func TestBadgerLingerJoinsBatches(t *testing.T) {
 	if l := openBadgerMem(t, Options{Retention: -1}); l.opt.linger != badgerLinger {
 		t.Fatalf("default linger %v, want %v", l.opt.linger, badgerLinger)
 	}
-	for _, tc := range []struct {
-		name    string
-		linger  time.Duration
-		batches uint64 // exactly; 0: at least two
-		wait    time.Duration
-	}{
-		{"linger", time.Hour, 1, 300 * time.Millisecond},
-		{"none", -1, 0, 10 * time.Second},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			l := openBadgerMem(t, Options{Retention: -1, linger: tc.linger})
-			ctx := context.Background()
-			l.Record(ctx, Event{Type: TokenIssued, Outcome: Success, ClientID: "svc"})
-			if n := batchesWithin(l, tc.wait); tc.batches > 0 && n != 0 {
-				t.Fatalf("%d batches before the linger ended", n)
-			} else if tc.batches == 0 && n != 1 {
-				t.Fatalf("%d batches, want the first event committed alone", n)
-			}
-			for range 9 {
-				l.Record(ctx, Event{Type: TokenIssued, Outcome: Success, ClientID: "svc"})
-			}
-			if tc.batches > 0 {
-				// Events arriving do not end the linger.
-				if n := batchesWithin(l, 100*time.Millisecond); n != 0 {
-					t.Fatalf("%d batches after 10 events, want the writer still lingering", n)
-				}
-			}
-			fctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-			defer cancel()
-			if err := l.Flush(fctx); err != nil {
-				t.Fatal(err)
-			}
-			st := l.Stats()
-			if st.Recorded != 10 || (tc.batches > 0 && st.Batches != tc.batches) || (tc.batches == 0 && st.Batches < 2) {
-				t.Fatalf("stats %+v, want 10 events in %d batches (0: at least 2)", st, tc.batches)
-			}
-		})
-	}
+	testLingerJoinsBatches(t, openBadgerMem)
 }
 
 // TestBadgerLingerKeepsWaitersWaiting: a RecordSync or Flush arriving
@@ -65,18 +27,7 @@ func TestBadgerLingerKeepsWaitersWaiting(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	for i, call := range []func() error{
-		func() error { return l.RecordSync(ctx, Event{Type: TokenIssued, Outcome: Success, ClientID: "svc"}) },
-		func() error { return l.Flush(ctx) },
-	} {
-		l.Record(ctx, Event{Type: TokenIssued, Outcome: Success, ClientID: "svc"})
-		if err := call(); err != nil {
-			t.Fatalf("call %d: %v", i, err)
-		}
-	}
-	if st := l.Stats(); st.Recorded != 3 || st.Batches != 2 {
-		t.Fatalf("stats %+v, want 3 events in 2 batches", st)
-	}
+	waitersCommitAtOnce(t, ctx, l)
 	select { // a signal the Flush left behind would end the next linger at once
 	case <-l.urgent:
 	default:

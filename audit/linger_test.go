@@ -11,6 +11,13 @@ import (
 // one after the other share a statement (issue 19: an event's cost is
 // mostly its batch's), and a Flush ends the wait at once.
 func TestPostgresLingerJoinsBatches(t *testing.T) {
+	testLingerJoinsBatches(t, openPG)
+}
+
+// testLingerJoinsBatches: with a linger the writer holds the first event
+// while more arrive (they do not end the linger) and a Flush commits
+// them all in one batch; without one it commits the first event alone.
+func testLingerJoinsBatches(t *testing.T, open func(testing.TB, Options) *Log) {
 	for _, tc := range []struct {
 		name    string
 		linger  time.Duration
@@ -21,7 +28,7 @@ func TestPostgresLingerJoinsBatches(t *testing.T) {
 		{"none", -1, 0, 10 * time.Second},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			l := openPG(t, Options{Retention: -1, linger: tc.linger})
+			l := open(t, Options{Retention: -1, linger: tc.linger})
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
 			l.Record(ctx, Event{Type: TokenIssued, Outcome: Success, ClientID: "svc"})
@@ -34,6 +41,11 @@ func TestPostgresLingerJoinsBatches(t *testing.T) {
 			}
 			for range 9 {
 				l.Record(ctx, Event{Type: TokenIssued, Outcome: Success, ClientID: "svc"})
+			}
+			if tc.batches > 0 {
+				if n := batchesWithin(l, 100*time.Millisecond); n != 0 {
+					t.Fatalf("%d batches after 10 events, want the writer still lingering", n)
+				}
 			}
 			if err := l.Flush(ctx); err != nil {
 				t.Fatal(err)
@@ -57,18 +69,7 @@ func TestPostgresLingerKeepsWaitersWaiting(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	for i, call := range []func() error{
-		func() error { return l.RecordSync(ctx, Event{Type: TokenIssued, Outcome: Success, ClientID: "svc"}) },
-		func() error { return l.Flush(ctx) },
-	} {
-		l.Record(ctx, Event{Type: TokenIssued, Outcome: Success, ClientID: "svc"})
-		if err := call(); err != nil {
-			t.Fatalf("call %d: %v", i, err)
-		}
-	}
-	if st := l.Stats(); st.Recorded != 3 || st.Batches != 2 {
-		t.Fatalf("stats %+v, want 3 events in 2 batches", st)
-	}
+	waitersCommitAtOnce(t, ctx, l)
 	l.Record(ctx, Event{Type: TokenIssued, Outcome: Success, ClientID: "svc"})
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
@@ -88,5 +89,24 @@ func batchesWithin(l *Log, d time.Duration) uint64 {
 		if n := l.Stats().Batches; n > 0 || time.Now().After(deadline) {
 			return n
 		}
+	}
+}
+
+// waitersCommitAtOnce: on a log lingering for an hour, a RecordSync and
+// then a Flush, each after a Record, are committed at once, each with
+// the event queued before it: 3 events in 2 batches.
+func waitersCommitAtOnce(t *testing.T, ctx context.Context, l *Log) {
+	t.Helper()
+	for i, call := range []func() error{
+		func() error { return l.RecordSync(ctx, Event{Type: TokenIssued, Outcome: Success, ClientID: "svc"}) },
+		func() error { return l.Flush(ctx) },
+	} {
+		l.Record(ctx, Event{Type: TokenIssued, Outcome: Success, ClientID: "svc"})
+		if err := call(); err != nil {
+			t.Fatalf("call %d: %v", i, err)
+		}
+	}
+	if st := l.Stats(); st.Recorded != 3 || st.Batches != 2 {
+		t.Fatalf("stats %+v, want 3 events in 2 batches", st)
 	}
 }

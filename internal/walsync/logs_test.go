@@ -12,31 +12,8 @@ import (
 // one it knows, and syncs the log a new one replaced once more (its last
 // commits) before it lets it go; it never lists the directory again.
 func TestLogsFollowNewLogs(t *testing.T) {
-	dir := t.TempDir()
-	create := func(names ...string) {
-		t.Helper()
-		for _, n := range names {
-			if err := os.WriteFile(filepath.Join(dir, n), []byte("log"), 0o600); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	l := NewLogs(dir)
-	t.Cleanup(func() { _ = l.Close() })
-	var got []string
-	l.synced = func(name string) { got = append(got, filepath.Base(name)) }
-	round := func(want ...string) {
-		t.Helper()
-		got = nil
-		if err := l.Sync(); err != nil {
-			t.Fatal(err)
-		}
-		slices.Sort(got)
-		if !slices.Equal(got, want) {
-			t.Errorf("synced %v, want %v", got, want)
-		}
-	}
-
+	f := newFixture(t, NewLogs)
+	dir, l, create, round := f.dir, f.l, f.create, f.round
 	round() // an empty directory: nothing committed, nothing to sync
 	// Badger's logs after a restart: older ones not yet flushed, with a
 	// gap where one was; a file that is not a log is left alone.
@@ -116,30 +93,8 @@ func TestLogsAllGone(t *testing.T) {
 // files ("%06d.vlog") as NewLogs follows the memtables' logs, and leaves
 // the memtables' logs alone.
 func TestValueLogsFollowNewFiles(t *testing.T) {
-	dir := t.TempDir()
-	create := func(names ...string) {
-		t.Helper()
-		for _, n := range names {
-			if err := os.WriteFile(filepath.Join(dir, n), []byte("log"), 0o600); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	l := NewValueLogs(dir)
-	t.Cleanup(func() { _ = l.Close() })
-	var got []string
-	l.OnSync(func(name string) { got = append(got, filepath.Base(name)) })
-	round := func(want ...string) {
-		t.Helper()
-		got = nil
-		if err := l.Sync(); err != nil {
-			t.Fatal(err)
-		}
-		slices.Sort(got)
-		if !slices.Equal(got, want) {
-			t.Errorf("synced %v, want %v", got, want)
-		}
-	}
+	f := newFixture(t, NewValueLogs)
+	dir, l, create, round := f.dir, f.l, f.create, f.round
 	create("000001.vlog", "000002.vlog", "00003.mem", "000001.sst")
 	round("000001.vlog", "000002.vlog")
 	round("000002.vlog")
@@ -148,5 +103,45 @@ func TestValueLogsFollowNewFiles(t *testing.T) {
 	round("000003.vlog")
 	if got, want := l.Newest(), filepath.Join(dir, "000003.vlog"); got != want {
 		t.Errorf("Newest() = %q, want %q", got, want)
+	}
+}
+
+// fixture is a directory of fake logs and a Logs on it that records
+// what each Sync synced.
+type fixture struct {
+	t   *testing.T
+	dir string
+	l   *Logs
+	got []string
+}
+
+func newFixture(t *testing.T, newLogs func(dir string) *Logs) *fixture {
+	f := &fixture{t: t, dir: t.TempDir()}
+	f.l = newLogs(f.dir)
+	t.Cleanup(func() { _ = f.l.Close() })
+	f.l.OnSync(func(name string) { f.got = append(f.got, filepath.Base(name)) })
+	return f
+}
+
+// create writes the files names into the directory.
+func (f *fixture) create(names ...string) {
+	f.t.Helper()
+	for _, n := range names {
+		if err := os.WriteFile(filepath.Join(f.dir, n), []byte("log"), 0o600); err != nil {
+			f.t.Fatal(err)
+		}
+	}
+}
+
+// round runs one Sync and checks that it synced want, in any order.
+func (f *fixture) round(want ...string) {
+	f.t.Helper()
+	f.got = nil
+	if err := f.l.Sync(); err != nil {
+		f.t.Fatal(err)
+	}
+	slices.Sort(f.got)
+	if !slices.Equal(f.got, want) {
+		f.t.Errorf("synced %v, want %v", f.got, want)
 	}
 }
