@@ -19,7 +19,8 @@ type badgerBackend struct {
 	log zerolog.Logger
 	dir string // "" in memory
 
-	syncLogs func(dir string) error // Options.syncLogs
+	syncLogs func(dir string) error // Options.syncLogs, else logs.Sync
+	logs     *walsync.Logs          // the memtables' logs; nil in memory
 	vlogs    *walsync.Logs          // the value logs; nil in memory
 	trim     *tabletrim.Trimmer     // nil in memory
 }
@@ -89,7 +90,10 @@ func Open(opt Options) (*Log, error) {
 	}
 	b := &badgerBackend{db: db, log: *opt.Logger, dir: bo.Dir, syncLogs: opt.syncLogs}
 	if !opt.InMemory {
-		b.vlogs = walsync.NewValueLogs(bo.ValueDir)
+		b.logs, b.vlogs = walsync.NewLogs(bo.Dir), walsync.NewValueLogs(bo.ValueDir)
+		if b.syncLogs == nil {
+			b.syncLogs = func(string) error { return b.logs.Sync() }
+		}
 		if opt.onValueLogSync != nil {
 			b.vlogs.OnSync(opt.onValueLogSync)
 		}
@@ -169,12 +173,12 @@ func (b *badgerBackend) sync() error {
 	return errors.Join(<-vlog, err)
 }
 
-// closeFiles releases the value log files sync holds open.
+// closeFiles releases the log files sync holds open.
 func (b *badgerBackend) closeFiles() error {
 	if b.vlogs == nil {
 		return nil
 	}
-	return b.vlogs.Close()
+	return errors.Join(b.logs.Close(), b.vlogs.Close())
 }
 
 // maintain collects value-log garbage while g admits writes.

@@ -240,3 +240,24 @@ func TestLostTailOverLongStretchRefusesToOpen(t *testing.T) {
 		t.Fatalf("Open = %v, want errTailLost", err)
 	}
 }
+
+// TestDefaultSyncFollowsNewestLog: by default a sync goes through a
+// walsync.Logs that follows the memtables' newest log (not a listing of
+// the directory per sync).
+func TestDefaultSyncFollowsNewestLog(t *testing.T) {
+	dir := t.TempDir()
+	l, err := Open(Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if err := l.RecordSync(context.Background(), marked(1)); err != nil {
+		t.Fatal(err)
+	}
+	mems, _ := filepath.Glob(filepath.Join(dir, "*.mem"))
+	slices.Sort(mems)
+	b := l.b.(*badgerBackend)
+	if len(mems) == 0 || b.logs.Newest() != mems[len(mems)-1] {
+		t.Fatalf("the default sync follows %q, want the newest of %v", b.logs.Newest(), mems)
+	}
+}

@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
-
-	"github.com/latchkey/latchkey/internal/walsync"
 )
 
 // Options configures Open. The zero value of every field has a sensible
@@ -90,7 +88,9 @@ type Options struct {
 	linger time.Duration
 
 	// syncLogs fsyncs the write-ahead logs of the Badger database in a
-	// directory (tests hold it up); default walsync.SyncLogs.
+	// directory (tests hold it up); by default a walsync.Logs of the
+	// database's, which keeps the newest log open rather than listing
+	// the directory and opening every log at each sync.
 	syncLogs func(dir string) error
 
 	// onValueLogSync is called with each value log file a sync fsynced
@@ -131,9 +131,6 @@ func (o Options) withDefaults() Options {
 	}
 	if o.yield == nil {
 		o.yield = runtime.Gosched
-	}
-	if o.syncLogs == nil {
-		o.syncLogs = walsync.SyncLogs
 	}
 	return o
 }
