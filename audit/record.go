@@ -33,7 +33,6 @@ func (l *Log) RecordSync(ctx context.Context, e Event) error {
 	if err := l.enqueue(ctx, p); err != nil {
 		return err
 	}
-	l.hurry()
 	return wait(ctx, p.done)
 }
 
@@ -43,7 +42,6 @@ func (l *Log) Flush(ctx context.Context) error {
 	if err := l.enqueue(ctx, p); err != nil {
 		return err
 	}
-	l.hurry()
 	return wait(ctx, p.done)
 }
 
@@ -57,6 +55,7 @@ func (l *Log) prepare(ctx context.Context, e *Event) {
 
 // enqueue sends p to the writer; it gives up when ctx is done (Record
 // passes a context that never is, so it waits for room as long as it takes).
+// A caller that waits for p (RecordSync, Flush) ends the writer's linger.
 func (l *Log) enqueue(ctx context.Context, p *pending) error {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
@@ -68,6 +67,9 @@ func (l *Log) enqueue(ctx context.Context, p *pending) error {
 	}
 	select {
 	case l.queue <- p:
+		if p.done != nil {
+			l.hurry()
+		}
 		return nil
 	case <-ctx.Done():
 		return fmt.Errorf("audit: event not recorded: %w", ctx.Err())

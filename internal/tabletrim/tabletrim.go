@@ -89,15 +89,20 @@ func sealedValueLogs(dir string) []string {
 	if err != nil {
 		return nil
 	}
-	newest, at := -1, -1
-	for i, n := range names {
+	var sealed []string
+	newest, at := -1, ""
+	for _, n := range names {
 		fid, err := strconv.Atoi(strings.TrimSuffix(filepath.Base(n), ".vlog"))
-		if err == nil && fid > newest {
-			newest, at = fid, i
+		switch {
+		case err != nil: // not one of Badger's
+		case fid > newest:
+			if at != "" {
+				sealed = append(sealed, at)
+			}
+			newest, at = fid, n
+		default:
+			sealed = append(sealed, n)
 		}
 	}
-	if at < 0 {
-		return nil
-	}
-	return append(names[:at:at], names[at+1:]...)
+	return sealed
 }
