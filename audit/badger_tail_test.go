@@ -158,11 +158,7 @@ func cutValueLogAt(t *testing.T, dir string, n, from int, c *clock) {
 func TestPowerCutLosesOnlyTheUnsyncedEnd(t *testing.T) {
 	dir := t.TempDir()
 	cutValueLog(t, dir, 30, 26)
-	l, err := Open(Options{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	l := openDir(t, dir)
 	ctx := context.Background()
 	r, err := l.Verify(ctx)
 	if err != nil || !r.OK || r.Checked != 25 || r.Last != 25 {
@@ -189,11 +185,7 @@ func TestPowerCutLosesOnlyTheUnsyncedEnd(t *testing.T) {
 func TestPowerCutOfEverything(t *testing.T) {
 	dir := t.TempDir()
 	cutValueLog(t, dir, 5, 1)
-	l, err := Open(Options{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	l := openDir(t, dir)
 	ctx := context.Background()
 	if err := l.RecordSync(ctx, marked(1)); err != nil {
 		t.Fatal(err)
@@ -218,11 +210,7 @@ func TestLostTailBeyondBoundRefusesToOpen(t *testing.T) {
 	if !errors.Is(err, errTailLost) {
 		t.Fatalf("Open = %v, want errTailLost", err)
 	}
-	l, err := Open(Options{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	l := openDir(t, dir)
 	r, err := l.Verify(context.Background())
 	if err != nil || !r.OK || r.Checked != 5 {
 		t.Fatalf("verify = %+v, %v; want the 5 whole events", r, err)
@@ -246,11 +234,7 @@ func TestLostTailOverLongStretchRefusesToOpen(t *testing.T) {
 // the directory per sync).
 func TestDefaultSyncFollowsNewestLog(t *testing.T) {
 	dir := t.TempDir()
-	l, err := Open(Options{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	l := openDir(t, dir)
 	if err := l.RecordSync(context.Background(), marked(1)); err != nil {
 		t.Fatal(err)
 	}
@@ -259,5 +243,68 @@ func TestDefaultSyncFollowsNewestLog(t *testing.T) {
 	b := l.b.(*badgerBackend)
 	if len(mems) == 0 || b.logs.Newest() != mems[len(mems)-1] {
 		t.Fatalf("the default sync follows %q, want the newest of %v", b.logs.Newest(), mems)
+	}
+}
+
+// openDir opens the log in dir for the rest of the test.
+func openDir(t *testing.T, dir string) *Log {
+	t.Helper()
+	l, err := Open(Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return l
+}
+
+// TestEncryptedValueLogHoldsNoPlainLine: with the data-encryption key
+// (as latchkey serve opens the log), an event's line in the value log is
+// encrypted like the rest of the database: no file of the directory
+// holds it in plain text, and it reads back after a restart.
+func TestEncryptedValueLogHoldsNoPlainLine(t *testing.T) {
+	dir := t.TempDir()
+	key := make([]byte, 32)
+	for i := range key {
+		key[i] = byte(i + 1)
+	}
+	l, err := Open(Options{Dir: dir, EncryptionKey: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := l.RecordSync(ctx, marked(7)); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	names, _ := filepath.Glob(filepath.Join(dir, "*"))
+	vlogs := 0
+	for _, n := range names {
+		if strings.HasSuffix(n, ".vlog") {
+			vlogs++
+		}
+		data, err := os.ReadFile(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(data, []byte("marker-007")) {
+			t.Errorf("%s holds the event in plain text", filepath.Base(n))
+		}
+	}
+	if vlogs == 0 {
+		t.Fatal("no value log written")
+	}
+	l, err = Open(Options{Dir: dir, EncryptionKey: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	page, err := l.Query(ctx, Filter{Limit: 10})
+	if err != nil || len(page.Entries) != 1 || page.Entries[0].Reason != "marker-007" {
+		t.Fatalf("after a restart: %+v, %v", page.Entries, err)
+	}
+	if r, err := l.Verify(ctx); err != nil || !r.OK {
+		t.Fatalf("verify = %+v, %v", r, err)
 	}
 }

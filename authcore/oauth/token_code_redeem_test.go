@@ -115,19 +115,7 @@ func TestConcurrentRedemptionsOneWins(t *testing.T) {
 	v := oauth2.GenerateVerifier()
 	code := e.code(e.web, v)
 	const n = 16
-	replies := make([]tokenReply, n)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			replies[i] = e.redeem(e.web, code, v)
-		}()
-	}
-	close(start)
-	wg.Wait()
+	replies := raceRequests(n, func(int) tokenReply { return e.redeem(e.web, code, v) })
 	var won []tokenReply
 	for _, r := range replies {
 		switch {
@@ -157,23 +145,12 @@ func TestRacingGuessesOneOutcome(t *testing.T) {
 		v := oauth2.GenerateVerifier()
 		code := e.code(e.web, v)
 		const n = 12
-		replies := make([]tokenReply, n)
-		var wg sync.WaitGroup
-		start := make(chan struct{})
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				guess := oauth2.GenerateVerifier()
-				if i == n/2 {
-					guess = v
-				}
-				<-start
-				replies[i] = e.redeem(e.web, code, guess)
-			}()
+		guesses := make([]string, n)
+		for i := range guesses {
+			guesses[i] = oauth2.GenerateVerifier()
 		}
-		close(start)
-		wg.Wait()
+		guesses[n/2] = v
+		replies := raceRequests(n, func(i int) tokenReply { return e.redeem(e.web, code, guesses[i]) })
 		for i, r := range replies {
 			switch {
 			case r.status == 200 && i != n/2:
@@ -190,4 +167,23 @@ func TestRacingGuessesOneOutcome(t *testing.T) {
 			t.Fatalf("round %d: the right verifier after the race: %d %s", round, r.status, r.raw)
 		}
 	}
+}
+
+// raceRequests runs do(0..n-1) in n goroutines released together and
+// returns their replies in order.
+func raceRequests(n int, do func(i int) tokenReply) []tokenReply {
+	replies := make([]tokenReply, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			replies[i] = do(i)
+		}()
+	}
+	close(start)
+	wg.Wait()
+	return replies
 }
