@@ -55,15 +55,33 @@ func TestDataDirGoneOrReadOnly(t *testing.T) {
 			if code, _, body := postClient(t, srv.base+"/introspect", id, secret, url.Values{"token": {tok}}); code != 200 || body["active"] != true {
 				t.Errorf("/introspect while the directory is %s: %d %v", tc.name, code, body)
 			}
-			if log := srv.log(t); !strings.Contains(log, tc.problem+"; writes are refused") {
+			if log, ok := waitLog(t, srv, tc.problem+"; writes are refused"); !ok {
 				t.Errorf("no log line saying the directory %s: %s", tc.problem, log)
 			}
 			tc.mend(t, data)
 			waitStatus(t, srv, token, http.StatusOK)
-			if !strings.Contains(srv.log(t), "writes resumed") {
+			if _, ok := waitLog(t, srv, "writes resumed"); !ok {
 				t.Errorf("no log line saying writes resumed")
 			}
 		})
+	}
+}
+
+// waitLog waits up to 5 s for the server's log to hold want and returns
+// the log. The guard refuses (or admits) writes before its change
+// handler writes the line, so a request can see the 503 first.
+func waitLog(t *testing.T, srv *serverProcess, want string) (string, bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		log := srv.log(t)
+		if strings.Contains(log, want) {
+			return log, true
+		}
+		if time.Now().After(deadline) {
+			return log, false
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 
