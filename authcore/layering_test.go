@@ -48,7 +48,8 @@ var allowed = map[string][]string{
 	"authcore/passkey/passkeytest": {},           // a software authenticator for tests
 	"authcore/gateway": {"authcore", "audit", "authcore/dpop", "authcore/jws", "authcore/jwkset", "authcore/tokencache",
 		"internal/httpstatus"},
-	"authcore/oauth": {"authcore", "audit", "authcore/dpop", "authcore/egress", "authcore/ratelimit", "authcore/tokencache"},
+	"authcore/oauth": {"authcore", "audit", "authcore/dpop", "authcore/egress", "authcore/ratelimit", "authcore/tokencache",
+		"internal/jsonenc"},
 	"authcore/login": {"authcore", "audit", "authcore/ratelimit", "authcore/passkey"},
 	"authcore/oidc":  {"authcore", "audit", "authcore/dpop", "authcore/egress"},
 	"authcore/server": {"authcore", "audit", "authcore/gateway", "authcore/keys", "authcore/login", "authcore/passkey",
@@ -69,6 +70,10 @@ var allowed = map[string][]string{
 	// without Badger's lock, for the store and the audit log alike:
 	// standard library only.
 	"internal/walsync": {},
+	// internal/jsonenc writes JSON as encoding/json does, without its
+	// reflection, for the token endpoint and the audit log's lines:
+	// standard library only.
+	"internal/jsonenc": {},
 	// internal/tabletrim unmaps the pages of a Badger database's table
 	// files, for the store and the audit log alike: Badger only.
 	"internal/tabletrim": {},

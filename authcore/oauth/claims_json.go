@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/latchkey/latchkey/internal/jsonenc"
 )
 
 // AppendJSON appends the access token's claims as encoding/json writes
@@ -26,7 +28,7 @@ func (c accessClaims) AppendJSON(b []byte) ([]byte, error) {
 	str := func(name, v string) {
 		if v != "" {
 			b = append(b, name...)
-			b = appendJSONString(b, v)
+			b = jsonenc.AppendString(b, v)
 			b = append(b, ',')
 		}
 	}
@@ -41,7 +43,7 @@ func (c accessClaims) AppendJSON(b []byte) ([]byte, error) {
 	str(`"sub":`, c.Subject)
 	if len(c.Audience) > 0 {
 		b = append(b, `"aud":`...)
-		b = appendJSONStrings(b, c.Audience)
+		b = jsonenc.AppendStrings(b, c.Audience)
 		b = append(b, ',')
 	}
 	date(`"exp":`, c.ExpiresAt)
@@ -49,7 +51,7 @@ func (c accessClaims) AppendJSON(b []byte) ([]byte, error) {
 	date(`"iat":`, c.IssuedAt)
 	str(`"jti":`, c.ID)
 	b = append(b, `"client_id":`...) // not omitempty
-	b = appendJSONString(b, c.ClientID)
+	b = jsonenc.AppendString(b, c.ClientID)
 	b = append(b, ',')
 	str(`"scope":`, c.Scope)
 	str(`"grant_id":`, c.GrantID)
@@ -58,14 +60,14 @@ func (c accessClaims) AppendJSON(b []byte) ([]byte, error) {
 		n := len(b)
 		if c.Cnf.JKT != "" {
 			b = append(b, `"jkt":`...)
-			b = appendJSONString(b, c.Cnf.JKT)
+			b = jsonenc.AppendString(b, c.Cnf.JKT)
 		}
 		if c.Cnf.X5T != "" {
 			if len(b) > n {
 				b = append(b, ',')
 			}
 			b = append(b, `"x5t#S256":`...)
-			b = appendJSONString(b, c.Cnf.X5T)
+			b = jsonenc.AppendString(b, c.Cnf.X5T)
 		}
 		b = append(b, '}', ',')
 	}
@@ -73,7 +75,7 @@ func (c accessClaims) AppendJSON(b []byte) ([]byte, error) {
 	str(`"acr":`, c.ACR)
 	if len(c.AMR) > 0 {
 		b = append(b, `"amr":`...)
-		b = appendJSONStrings(b, c.AMR)
+		b = jsonenc.AppendStrings(b, c.AMR)
 		b = append(b, ',')
 	}
 	b[len(b)-1] = '}' // the comma after the last field (client_id is always there)

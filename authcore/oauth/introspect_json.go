@@ -3,6 +3,8 @@ package oauth
 import (
 	"encoding/json"
 	"strconv"
+
+	"github.com/latchkey/latchkey/internal/jsonenc"
 )
 
 // introspection is one RFC 7662 §2.2 answer. Its zero value is the
@@ -61,14 +63,14 @@ func (in *introspection) appendJSON(buf []byte) ([]byte, error) {
 	}
 	buf = append(buf, '{')
 	if in.acr != "" {
-		buf = appendJSONString(append(buf, `"acr":`...), in.acr)
+		buf = jsonenc.AppendString(append(buf, `"acr":`...), in.acr)
 		buf = append(buf, ',')
 	}
 	buf = append(buf, `"active":true`...)
 	if len(in.amr) > 0 {
-		buf = appendJSONStrings(append(buf, `,"amr":`...), in.amr)
+		buf = jsonenc.AppendStrings(append(buf, `,"amr":`...), in.amr)
 	}
-	buf = appendJSONStrings(append(buf, `,"aud":`...), in.aud)
+	buf = jsonenc.AppendStrings(append(buf, `,"aud":`...), in.aud)
 	if in.hasAuthTime {
 		buf = strconv.AppendInt(append(buf, `,"auth_time":`...), in.authTime, 10)
 	}
@@ -78,7 +80,7 @@ func (in *introspection) appendJSON(buf []byte) ([]byte, error) {
 			return buf, err
 		}
 	}
-	buf = appendJSONString(append(buf, `,"client_id":`...), in.clientID)
+	buf = jsonenc.AppendString(append(buf, `,"client_id":`...), in.clientID)
 	if in.cnf != nil {
 		buf = in.cnf.appendJSON(append(buf, `,"cnf":`...))
 	}
@@ -86,15 +88,15 @@ func (in *introspection) appendJSON(buf []byte) ([]byte, error) {
 	if in.hasIAT {
 		buf = strconv.AppendInt(append(buf, `,"iat":`...), in.iat, 10)
 	}
-	buf = appendJSONString(append(buf, `,"iss":`...), in.iss)
+	buf = jsonenc.AppendString(append(buf, `,"iss":`...), in.iss)
 	if in.jti != "" {
-		buf = appendJSONString(append(buf, `,"jti":`...), in.jti)
+		buf = jsonenc.AppendString(append(buf, `,"jti":`...), in.jti)
 	}
 	if in.scope != "" {
-		buf = appendJSONString(append(buf, `,"scope":`...), in.scope)
+		buf = jsonenc.AppendString(append(buf, `,"scope":`...), in.scope)
 	}
-	buf = appendJSONString(append(buf, `,"sub":`...), in.sub)
-	buf = appendJSONString(append(buf, `,"token_type":`...), in.tokenType)
+	buf = jsonenc.AppendString(append(buf, `,"sub":`...), in.sub)
+	buf = jsonenc.AppendString(append(buf, `,"token_type":`...), in.tokenType)
 	return append(buf, '}'), nil
 }
 
@@ -103,13 +105,13 @@ func (in *introspection) appendJSON(buf []byte) ([]byte, error) {
 func (c *cnfClaim) appendJSON(buf []byte) []byte {
 	buf = append(buf, '{')
 	if c.JKT != "" {
-		buf = appendJSONString(append(buf, `"jkt":`...), c.JKT)
+		buf = jsonenc.AppendString(append(buf, `"jkt":`...), c.JKT)
 	}
 	if c.X5T != "" {
 		if c.JKT != "" {
 			buf = append(buf, ',')
 		}
-		buf = appendJSONString(append(buf, `"x5t#S256":`...), c.X5T)
+		buf = jsonenc.AppendString(append(buf, `"x5t#S256":`...), c.X5T)
 	}
 	return append(buf, '}')
 }
