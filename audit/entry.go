@@ -46,17 +46,25 @@ var (
 
 // encodeEntry returns the stored line for e at seq after prev, and its hash.
 func encodeEntry(seq uint64, prev string, e Event) ([]byte, string, error) {
-	body, err := json.Marshal(entryBody{Seq: seq, PrevHash: prev, Event: e})
+	return encodeLine(make([]byte, 0, lineCap(&e)), seq, prev, &e)
+}
+
+// lineCap is room for a typical stored line of e in one allocation.
+func lineCap(e *Event) int {
+	return 384 + len(e.UserAgent) + len(e.Reason) + 32*len(e.Details)
+}
+
+// encodeLine appends the stored line for e at seq after prev to buf and
+// returns it with its hash.
+func encodeLine(buf []byte, seq uint64, prev string, e *Event) ([]byte, string, error) {
+	body, err := appendEntryBody(buf, seq, prev, e)
 	if err != nil {
 		return nil, "", fmt.Errorf("audit: encode event: %w", err)
 	}
-	h := chainHash(prev, body)
-	line := make([]byte, 0, len(body)+len(hashPrefix)+hashLen+len(hashSuffix))
-	line = append(line, body[:len(body)-1]...)
-	line = append(line, hashPrefix...)
+	h := chainHash(prev, body[len(buf):])
+	line := append(body[:len(body)-1], hashPrefix...)
 	line = append(line, h...)
-	line = append(line, hashSuffix...)
-	return line, h, nil
+	return append(line, hashSuffix...), h, nil
 }
 
 // chainHash is hex(SHA-256(prev || body)).
@@ -100,11 +108,11 @@ func decodeEntry(line []byte) (Entry, error) {
 
 // MarshalJSON writes the stored form of the entry (hash last).
 func (en Entry) MarshalJSON() ([]byte, error) {
-	body, err := json.Marshal(entryBody{Seq: en.Seq, PrevHash: en.PrevHash, Event: en.Event})
+	out, err := appendEntryBody(make([]byte, 0, lineCap(&en.Event)), en.Seq, en.PrevHash, &en.Event)
 	if err != nil {
 		return nil, err
 	}
-	out := append(body[:len(body)-1:len(body)-1], hashPrefix...)
+	out = append(out[:len(out)-1], hashPrefix...)
 	out = append(out, en.Hash...)
 	return append(out, hashSuffix...), nil
 }

@@ -18,7 +18,7 @@ const module = "github.com/latchkey/latchkey/"
 // authcore; everything may use audit).
 var allowed = map[string][]string{
 	"authcore":             {},
-	"audit":                {"internal/walsync", "internal/tabletrim"},
+	"audit":                {"internal/walsync", "internal/tabletrim", "internal/jsonenc"},
 	"audit/monitor":        {"audit", "internal/httpstatus"},
 	"audit/cmd/auditbench": {"audit"},
 	// The store reads its logs with the disk guard's DataEnd; the guard
