@@ -67,8 +67,8 @@ var allowed = map[string][]string{
 	// access log, the metrics and the gateway: standard library only.
 	"internal/httpstatus": {},
 	// internal/walsync fsyncs a Badger database's write-ahead logs
-	// without Badger's lock, for the store and the audit log alike:
-	// standard library only.
+	// without Badger's lock, for the store and the audit log alike (on
+	// io_uring where Linux has it): standard library and golang.org/x/sys.
 	"internal/walsync": {},
 	// internal/jsonenc writes JSON as encoding/json does, without its
 	// reflection, for the token endpoint and the audit log's lines:
