@@ -43,7 +43,8 @@ func Print(w io.Writer, res *Results, command string) {
 		t.section("scale: live records in the store (c=8)")
 	}
 	for _, pt := range res.Scale {
-		note := fmt.Sprintf("RSS %.0f MB (anon %.0f, file %.0f), store %.0f MB", mb(pt.RSS), mb(pt.RSSAnon), mb(pt.RSSFile), mb(pt.StoreBytes))
+		note := fmt.Sprintf("RSS median %.0f MB (anon %.0f, file %.0f), peak %.0f, at the end %.0f; store %.0f MB",
+			mb(pt.RSS), mb(pt.RSSAnon), mb(pt.RSSFile), mb(pt.RSSPeak), mb(pt.RSSEnd), mb(pt.StoreBytes))
 		for _, f := range []Figure{pt.CC, pt.Intro, pt.Revoke} {
 			t.row(f, note)
 			note = ""

@@ -102,9 +102,10 @@ func referenceTargets(res *Results) []Target {
 	if pts := res.Scale; len(pts) >= 2 {
 		lo, hi := pts[0], pts[len(pts)-1]
 		r := float64(hi.RSS) / float64(lo.RSS)
-		ts = append(ts, Target{Name: fmt.Sprintf("RSS with %s records <= 1.5x RSS with %s", count(hi.Records), count(lo.Records)),
+		ts = append(ts, Target{Name: fmt.Sprintf("RSS with %s records <= 1.5x RSS with %s (medians under load)", count(hi.Records), count(lo.Records)),
 			Met: r <= 1.5, Known: lo.RSS > 0 && hi.RSS > 0,
-			Measured: fmt.Sprintf("%.2fx (%.0f MB vs %.0f MB)", r, mb(hi.RSS), mb(lo.RSS))})
+			Measured: fmt.Sprintf("%.2fx (%.0f MB vs %.0f MB; peaks %.0f vs %.0f, at the end %.0f vs %.0f)", r, mb(hi.RSS), mb(lo.RSS),
+				mb(hi.RSSPeak), mb(lo.RSSPeak), mb(hi.RSSEnd), mb(lo.RSSEnd))})
 	}
 	return ts
 }
