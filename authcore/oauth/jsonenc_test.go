@@ -2,19 +2,19 @@ package oauth
 
 import (
 	"bytes"
-	"encoding/json"
 	"reflect"
 	"testing"
+
+	"github.com/latchkey/latchkey/internal/jsonenc"
 )
 
-// encodingJSON is what writeJSON wrote before appendJSON: json.Encoder's
-// output without its trailing newline.
+// encodingJSON is jsonenc.Reference, failing t on an error.
 func encodingJSON(t testing.TB, v any) []byte {
-	var b bytes.Buffer
-	if err := json.NewEncoder(&b).Encode(v); err != nil {
+	b, err := jsonenc.Reference(v)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
+	return b
 }
 
 // TestTokenResponseJSON: the token response's own encoder writes what

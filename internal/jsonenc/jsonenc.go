@@ -9,6 +9,7 @@
 package jsonenc
 
 import (
+	"bytes"
 	"encoding/json"
 	"slices"
 	"strconv"
@@ -143,4 +144,15 @@ func AppendString(buf []byte, s string) []byte {
 	}
 	buf = append(buf, s[start:]...)
 	return append(buf, '"')
+}
+
+// Reference is what encoding/json's Encoder writes for v, without its
+// trailing newline: the bytes every encoder here must match, for their
+// tests.
+func Reference(v any) ([]byte, error) {
+	var b bytes.Buffer
+	if err := json.NewEncoder(&b).Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }

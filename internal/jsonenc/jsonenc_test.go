@@ -6,13 +6,13 @@ import (
 	"testing"
 )
 
-// encodingJSON is json.Encoder's output without its trailing newline.
+// encodingJSON is jsonenc.Reference, failing t on an error.
 func encodingJSON(t testing.TB, v any) []byte {
-	var b bytes.Buffer
-	if err := json.NewEncoder(&b).Encode(v); err != nil {
+	b, err := Reference(v)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
+	return b
 }
 
 func TestAppend(t *testing.T) {
