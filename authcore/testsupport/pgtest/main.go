@@ -29,7 +29,15 @@ var sharedDB string
 //
 // A cluster that cannot start fails the whole package with the reason
 // (missing binaries included): a PostgreSQL test never skips.
+//
+// A fuzzing worker (the processes `go test -fuzz` starts to run the
+// target) starts none: it runs only the fuzz target, no fuzz target
+// uses the database, and a cluster per worker start (1-2 s) made the
+// audit package's short fuzz runs time out on a loaded machine.
 func Main(m *testing.M) {
+	if fuzzWorker(os.Args[1:]) {
+		os.Exit(m.Run())
+	}
 	c, err := Start()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -61,6 +69,16 @@ func Main(m *testing.M) {
 		}
 	}
 	os.Exit(code)
+}
+
+// fuzzWorker reports whether args are those of a fuzzing worker.
+func fuzzWorker(args []string) bool {
+	for _, a := range args {
+		if a == "-test.fuzzworker" || a == "--test.fuzzworker" || strings.HasPrefix(a, "-test.fuzzworker=") {
+			return true
+		}
+	}
+	return false
 }
 
 // Shared returns the cluster Main started; it fails tb when the package

@@ -97,3 +97,23 @@ func TestCreateDatabaseAndPID(t *testing.T) {
 		t.Fatalf("postmaster pid %d, %v", pid, err)
 	}
 }
+
+// TestFuzzWorker: the worker processes `go test -fuzz` starts are told
+// apart by the flag the fuzzing coordinator adds (internal/fuzz), and
+// nothing else is.
+func TestFuzzWorker(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want bool
+	}{
+		{[]string{"-test.fuzzworker", "-test.run=^$", "-test.fuzz=^FuzzX$"}, true},
+		{[]string{"-test.fuzzworker=true"}, true},
+		{[]string{"-test.run=^$", "-test.fuzz=^FuzzX$", "-test.fuzztime=5s"}, false},
+		{[]string{"-test.v", "-test.run=fuzzworker"}, false},
+		{nil, false},
+	} {
+		if got := fuzzWorker(c.args); got != c.want {
+			t.Errorf("fuzzWorker(%q) = %v, want %v", c.args, got, c.want)
+		}
+	}
+}
