@@ -70,6 +70,7 @@ func gcIdle(busy time.Duration) time.Duration { return 9 * busy }
 // so a large store is collected over a while in the background rather
 // than in one burst that starves the requests.
 func (s *Store) GarbageCollect(ctx context.Context, now time.Time) (int, error) {
+	defer s.trim.TrimNow() // what the scans mapped (trim.go)
 	total := 0
 	removed := make(map[string]int, len(expirable))
 	for _, e := range expirable {
@@ -106,7 +107,9 @@ type gcWork struct {
 // carry a Badger TTL are rewritten without one.
 func (s *Store) collect(ctx context.Context, p []byte, cutoff time.Time, keepUntimed bool) (int, error) {
 	n := 0
+	lastTrim := time.Now()
 	for from := p; from != nil; {
+		s.scanTrim(&lastTrim)
 		start := time.Now()
 		var w gcWork
 		err := s.view(ctx, func(txn *bdg.Txn) error {

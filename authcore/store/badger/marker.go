@@ -176,6 +176,7 @@ func (s *Store) updateMarker() {
 		return // a full or missing disk: the last marker stands
 	}
 	counts, err := s.Counts()
+	s.trim.TrimNow() // the count read every table (trim.go)
 	if err == nil {
 		err = s.saveMarker(counts)
 	}

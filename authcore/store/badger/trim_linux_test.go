@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -171,5 +172,35 @@ func TestTrimTablesInMemory(t *testing.T) {
 	s := openTest(t, Options{InMemory: true})
 	if n := s.trim.TrimNow(); n != 0 {
 		t.Errorf("trimmed %d mappings of an in-memory store", n)
+	}
+}
+
+// A collector's round reads every record it may delete; when it returns,
+// the table pages it mapped are trimmed, also when nothing expired (a
+// scan changes no table, so the background trimmer would keep them for
+// up to 30 s). The same for the marker's count.
+func TestScansTrimWhatTheyRead(t *testing.T) {
+	s, _ := fillTables(t, 120000, testKey) // more than the block cache holds
+	s.marker, s.markerPath = &marker{}, filepath.Join(t.TempDir(), "store.json")
+	ctx := context.Background()
+	for _, scan := range []struct {
+		name string
+		run  func()
+	}{
+		{"GarbageCollect", func() {
+			_, err := s.GarbageCollect(ctx, time.Now())
+			must(t, err)
+		}},
+		{"updateMarker", s.updateMarker},
+	} {
+		s.trim.TrimNow()
+		digest(t, s) // maps the tables' pages, as a long scan does
+		if before := tableRSS(t, s); before < 512<<10 {
+			t.Fatalf("after a read of every record, %d bytes of the tables are resident; want at least 512 KiB", before)
+		}
+		scan.run()
+		if after := tableRSS(t, s); after != 0 {
+			t.Errorf("%s: %d bytes of table pages resident after it returned", scan.name, after)
+		}
 	}
 }
