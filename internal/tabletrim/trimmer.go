@@ -26,9 +26,10 @@ type Trimmer struct {
 	dir   string
 	onErr func(error)
 
-	mu     sync.Mutex // one trim at a time: tick and Stop
-	last   time.Time  // of the last trim
-	tables []uint64   // sorted table ids at the last trim
+	mu      sync.Mutex // one trim at a time: tick and Stop
+	last    time.Time  // of the last trim
+	stopped bool       // Stop returned: TrimNow does nothing
+	tables  []uint64   // sorted table ids at the last trim
 
 	stop, done chan struct{}
 	stopOnce   sync.Once
@@ -82,6 +83,10 @@ func (t *Trimmer) run() {
 func (t *Trimmer) tick(now time.Time) int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	return t.tickLocked(now)
+}
+
+func (t *Trimmer) tickLocked(now time.Time) int {
 	ids := tableIDs(t.db.Tables())
 	if !t.last.IsZero() && now.Sub(t.last) < Every && slices.Equal(ids, t.tables) {
 		return 0
@@ -95,15 +100,19 @@ func (t *Trimmer) tick(now time.Time) int {
 }
 
 // TrimNow trims at once, whatever the schedule, and returns how many
-// mappings it trimmed; 0 on a nil Trimmer (a database in memory).
+// mappings it trimmed; 0 on a nil Trimmer (a database in memory) and
+// after Stop.
 func (t *Trimmer) TrimNow() int {
 	if t == nil {
 		return 0
 	}
 	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.stopped {
+		return 0 // the database may be closing
+	}
 	t.last = time.Time{}
-	t.mu.Unlock()
-	return t.tick(time.Now())
+	return t.tickLocked(time.Now())
 }
 
 // Stop stops the background trims and waits for the one under way. It
@@ -117,6 +126,11 @@ func (t *Trimmer) Stop() {
 	if t.started {
 		<-t.done
 	}
+	// A TrimNow under way (the store's collector, its count) ends
+	// before Stop returns; later ones trim nothing.
+	t.mu.Lock()
+	t.stopped = true
+	t.mu.Unlock()
 }
 
 func tableIDs(ts []badger.TableInfo) []uint64 {

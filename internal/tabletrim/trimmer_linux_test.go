@@ -118,7 +118,8 @@ func TestTrimmerTrimsWhenTablesChange(t *testing.T) {
 }
 
 // Start trims at once, Stop waits for the background trims and is safe
-// to repeat; a database in memory gets no Trimmer.
+// to repeat, TrimNow does nothing after it; a database in memory gets no
+// Trimmer.
 func TestStartStop(t *testing.T) {
 	db, dir := openDB(t)
 	write(t, db, 0, 20000)
@@ -129,6 +130,12 @@ func TestStartStop(t *testing.T) {
 	}
 	tr.Stop()
 	tr.Stop()
+	// After Stop (the store closes its database next), TrimNow from the
+	// store's collector or count trims nothing.
+	write(t, db, 1, 20000) // a new table, written through its mapping
+	if n := tr.TrimNow(); n != 0 || tableRSS(t, dir) == 0 {
+		t.Errorf("TrimNow after Stop trimmed %d mappings", n)
+	}
 	if tr := Start(db, "", nil); tr != nil {
 		t.Error("Start returned a Trimmer for a database without a directory")
 	}
