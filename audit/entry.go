@@ -46,7 +46,12 @@ var (
 
 // encodeEntry returns the stored line for e at seq after prev, and its hash.
 func encodeEntry(seq uint64, prev string, e Event) ([]byte, string, error) {
-	return encodeLine(make([]byte, 0, lineCap(&e)), seq, prev, &e)
+	body, err := appendEntryBody(make([]byte, 0, lineCap(&e)), seq, prev, &e)
+	if err != nil {
+		return nil, "", fmt.Errorf("audit: encode event: %w", err)
+	}
+	h := chainHash(prev, body)
+	return withHash(body, h), h, nil
 }
 
 // lineCap is room for a typical stored line of e in one allocation.
@@ -54,17 +59,11 @@ func lineCap(e *Event) int {
 	return 384 + len(e.UserAgent) + len(e.Reason) + 32*len(e.Details)
 }
 
-// encodeLine appends the stored line for e at seq after prev to buf and
-// returns it with its hash.
-func encodeLine(buf []byte, seq uint64, prev string, e *Event) ([]byte, string, error) {
-	body, err := appendEntryBody(buf, seq, prev, e)
-	if err != nil {
-		return nil, "", fmt.Errorf("audit: encode event: %w", err)
-	}
-	h := chainHash(prev, body[len(buf):])
+// withHash turns a body (closed with '}') into its stored line, in place.
+func withHash(body []byte, h string) []byte {
 	line := append(body[:len(body)-1], hashPrefix...)
 	line = append(line, h...)
-	return append(line, hashSuffix...), h, nil
+	return append(line, hashSuffix...)
 }
 
 // chainHash is hex(SHA-256(prev || body)).
@@ -108,13 +107,11 @@ func decodeEntry(line []byte) (Entry, error) {
 
 // MarshalJSON writes the stored form of the entry (hash last).
 func (en Entry) MarshalJSON() ([]byte, error) {
-	out, err := appendEntryBody(make([]byte, 0, lineCap(&en.Event)), en.Seq, en.PrevHash, &en.Event)
+	body, err := appendEntryBody(make([]byte, 0, lineCap(&en.Event)), en.Seq, en.PrevHash, &en.Event)
 	if err != nil {
 		return nil, err
 	}
-	out = append(out[:len(out)-1], hashPrefix...)
-	out = append(out, en.Hash...)
-	return append(out, hashSuffix...), nil
+	return withHash(body, en.Hash), nil
 }
 
 // chainPoint is a position in the chain: used for the head and the anchor.

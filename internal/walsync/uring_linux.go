@@ -105,7 +105,7 @@ const (
 var (
 	sharedOnce sync.Once
 	shared     *ring
-	sharedErr  error // why shared is nil, for tests and the log
+	sharedErr  error // why shared is nil (tests)
 )
 
 // sharedRing returns the process's ring, set up on first use; nil when
