@@ -61,8 +61,9 @@ func (s *Store) CreateAuthCode(ctx context.Context, c authcore.AuthCode) error {
 // authcore.ErrNotFound.
 func (s *Store) ConsumeAuthCode(ctx context.Context, hash, grantID string, now time.Time) (authcore.AuthCode, error) {
 	var r codeV1
+	known, _ := s.codes.take(hash)
 	err := s.update(ctx, func(txn *bdg.Txn) error {
-		return consumeCode(txn, hash, grantID, now, &r)
+		return consumeCode(txn, hash, grantID, now, known, &r)
 	})
 	if err != nil && !errors.Is(err, authcore.ErrConsumed) {
 		return authcore.AuthCode{}, err
@@ -71,11 +72,13 @@ func (s *Store) ConsumeAuthCode(ctx context.Context, hash, grantID string, now t
 }
 
 // consumeCode marks the code at hash consumed by grantID in txn and leaves
-// the record in r: the stored one with authcore.ErrConsumed.
-func consumeCode(txn *bdg.Txn, hash, grantID string, now time.Time, r *codeV1) error {
+// the record in r: the stored one with authcore.ErrConsumed. known is
+// what GetAuthCode decoded of it, reused if the stored bytes are the
+// same (familyreads.go).
+func consumeCode(txn *bdg.Txn, hash, grantID string, now time.Time, known codeRead, r *codeV1) error {
 	k := key(kindCode, hash)
 	*r = codeV1{}
-	if err := get(txn, k, r); err != nil {
+	if err := getKnown(txn, k, r, known.raw, known.c, codeV1.clone); err != nil {
 		return err
 	}
 	if expired(r.ExpiresAt, now) {
@@ -89,15 +92,21 @@ func consumeCode(txn *bdg.Txn, hash, grantID string, now time.Time, r *codeV1) e
 }
 
 // GetAuthCode returns the code at hash, consumed or not; unknown codes,
-// and codes expired at now, are authcore.ErrNotFound.
+// and codes expired at now, are authcore.ErrNotFound. What it decodes of
+// an unconsumed code is kept for the redemption or burn that follows
+// (familyreads.go).
 func (s *Store) GetAuthCode(ctx context.Context, hash string, now time.Time) (authcore.AuthCode, error) {
 	var r codeV1
 	err := s.view(ctx, func(txn *bdg.Txn) error {
-		if err := get(txn, key(kindCode, hash), &r); err != nil {
+		raw, err := getRaw(txn, key(kindCode, hash), &r)
+		if err != nil {
 			return err
 		}
 		if expired(r.ExpiresAt, now) {
 			return authcore.ErrNotFound
+		}
+		if !r.Consumed {
+			s.codes.put(hash, codeRead{raw: raw, c: r.clone()})
 		}
 		return nil
 	})
@@ -119,8 +128,9 @@ func (s *Store) RedeemAuthCode(ctx context.Context, hash string, g authcore.Gran
 		return authcore.AuthCode{}, err
 	}
 	var r codeV1
+	known, _ := s.codes.take(hash)
 	err = s.update(ctx, func(txn *bdg.Txn) error {
-		if err := consumeCode(txn, hash, g.ID, now, &r); err != nil {
+		if err := consumeCode(txn, hash, g.ID, now, known, &r); err != nil {
 			return err
 		}
 		return putNewGrant(txn, g, first)

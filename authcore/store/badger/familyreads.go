@@ -18,9 +18,19 @@ import (
 // access tokens). The rotation still reads both records in its own
 // transaction and reuses a decoded record only when the stored bytes
 // are the very bytes that were decoded; anything else is decoded again.
-type familyReads struct {
+// codeReads does the same for GetAuthCode and the RedeemAuthCode or
+// ConsumeAuthCode that follows it (the code was decoded twice per
+// redemption: a twentieth of a code exchange's CPU).
+type (
+	familyReads = decodedReads[familyRead]
+	codeReads   = decodedReads[codeRead]
+)
+
+// decodedReads keeps decoded records, by the hash a later call names
+// them with, for that one call.
+type decodedReads[T any] struct {
 	mu sync.Mutex
-	m  map[string]familyRead // by refresh-token hash
+	m  map[string]T
 }
 
 // familyRead is one GetRefreshFamily's records, owned by the cache: the
@@ -31,23 +41,30 @@ type familyRead struct {
 	g           grantV1
 }
 
-// maxFamilyReads bounds the reads waiting for their rotation (a refresh
-// that fails its checks never takes its entry); when full the cache
-// starts over.
-const maxFamilyReads = 128
+// codeRead is one GetAuthCode's record, owned by the cache as
+// familyRead's are.
+type codeRead struct {
+	raw []byte
+	c   codeV1
+}
 
-// put keeps r for the rotation of the token hash.
-func (f *familyReads) put(hash string, r familyRead) {
+// maxDecodedReads bounds the reads waiting for their write (a refresh
+// or redemption that fails its checks never takes its entry); when full
+// the cache starts over.
+const maxDecodedReads = 128
+
+// put keeps r for the write that names hash.
+func (f *decodedReads[T]) put(hash string, r T) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.m == nil || len(f.m) >= maxFamilyReads {
-		f.m = make(map[string]familyRead, 16)
+	if f.m == nil || len(f.m) >= maxDecodedReads {
+		f.m = make(map[string]T, 16)
 	}
 	f.m[hash] = r
 }
 
 // take removes and returns the read kept for hash.
-func (f *familyReads) take(hash string) (familyRead, bool) {
+func (f *decodedReads[T]) take(hash string) (T, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	r, ok := f.m[hash]
@@ -83,6 +100,12 @@ func getKnown[T any](txn *bdg.Txn, k []byte, v *T, known []byte, decoded T, clon
 // clone copies r's slices: the caller may change them.
 func (r refreshV1) clone() refreshV1 {
 	r.Scopes = slices.Clone(r.Scopes)
+	return r
+}
+
+// clone copies r's slices: the caller may change them.
+func (r codeV1) clone() codeV1 {
+	r.Scopes, r.Audience, r.AMR, r.Resources = slices.Clone(r.Scopes), slices.Clone(r.Audience), slices.Clone(r.AMR), slices.Clone(r.Resources)
 	return r
 }
 

@@ -76,6 +76,7 @@ type Store struct {
 	// (unrevoked.go).
 	unrevoked unrevokedCache
 	families  familyReads // familyreads.go
+	codes     codeReads   // familyreads.go
 
 	logDamage  []LogDamage // logtail.go
 	marker     *marker     // marker.go
