@@ -39,6 +39,7 @@ var allowed = map[string][]string{
 	"authcore/jws":        {},
 	"authcore/jwkset":     {},
 	"authcore/tokencache": {}, // the verified-token cache (gateway, introspection)
+	"authcore/keys":       {"authcore", "audit", "internal/jsonenc"},
 	"authcore/ratelimit":  {}, // per-key token buckets (login, oauth)
 	"authcore/federation": {"authcore", "audit", "authcore/jws", "authcore/jwkset"},
 	// authcore/egress is the dependency-free SSRF guard for outbound

@@ -153,3 +153,35 @@ func TestLiveTokens(t *testing.T) {
 		t.Fatalf("after 13m live = %d, want 0", got)
 	}
 }
+
+// TestSignMapClaimsAsJSONMarshal: a jwt.MapClaims payload (ID tokens,
+// logout tokens) is written by jsonenc, byte for byte what json.Marshal
+// writes, whatever its values: the NumericDates as float64, strings with
+// characters encoding/json escapes, lists, nested claims (address),
+// booleans, and values jsonenc hands to json.Marshal.
+func TestSignMapClaimsAsJSONMarshal(t *testing.T) {
+	e := newEnv(t, nil)
+	now := e.clock.Now()
+	claims := jwt.MapClaims{
+		"iss": "https://op.example/<&>", "sub": "alice\u2028", "aud": "rp", "azp": "rp",
+		"iat": float64(now.Unix()), "exp": float64(now.Add(time.Minute).Unix()), "auth_time": float64(now.Unix() - 60),
+		"amr": []string{"pwd", "otp"}, "email_verified": true, "ratio": 0.5, "tiny": 1e-9, "huge": 1e22,
+		"address": map[string]any{"country": "NZ", "locality": "Wellington"}, "nbf": jwt.NewNumericDate(now),
+		"groups": []any{"a", 1.0}, "nothing": nil,
+	}
+	tok, err := e.m.Sign(ES256, "JWT", claims)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := base64.RawURLEncoding.DecodeString(strings.Split(tok, ".")[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := json.Marshal(claims)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(want) {
+		t.Fatalf("payload\n got %s\nwant %s", got, want)
+	}
+}

@@ -3,6 +3,7 @@ package jsonenc
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"testing"
 )
 
@@ -44,12 +45,21 @@ func TestAppend(t *testing.T) {
 // FuzzAppend: for any strings and numbers in the shapes the hot paths
 // write, Append writes encoding/json's bytes.
 func FuzzAppend(f *testing.F) {
-	f.Add("active", "orders:read <&>", "\u2028\xff", int64(42), true)
-	f.Add("", "", "", int64(-1), false)
-	f.Fuzz(func(t *testing.T, k1, s1, s2 string, n int64, b bool) {
+	f.Add("active", "orders:read <&>", "\u2028\xff", int64(42), true, 1.7e9)
+	f.Add("", "", "", int64(-1), false, 0.0)
+	f.Add("x", "y", "z", int64(0), true, 1e21)
+	f.Add("x", "y", "z", int64(0), true, -1e-7)
+	f.Add("x", "y", "z", int64(0), true, 123.456)
+	f.Fuzz(func(t *testing.T, k1, s1, s2 string, n int64, b bool, x float64) {
 		v := map[string]any{
 			k1: s1, k1 + "x": []string{s1, s2}, "n": n, "b": b, s2: map[string]any{s1: s2, "i": int(n)},
-			"m": map[string]string{s2: s1},
+			"m": map[string]string{s2: s1}, "f": x, "f2": float64(n), "fm": map[string]any{"e": -x},
+		}
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			if _, err := Append(nil, v); err == nil {
+				t.Fatalf("%v encoded without error (encoding/json refuses it)", x)
+			}
+			return
 		}
 		got, err := Append(nil, v)
 		if err != nil {
