@@ -49,8 +49,10 @@ func (s *Store) GetRefreshToken(ctx context.Context, hash string) (authcore.Refr
 
 // RotateRefreshToken marks the token at oldHash rotated, stores next as
 // its successor and records at (if its JTI is set) on the grant, in one
-// statement and transaction: rotateSQL (rotate.go), one round trip and
-// one commit (a second read when the token was rotated already). It takes the grant's row lock in share mode
+// statement: rotateSQL (rotate.go), committed with the rotations that
+// arrived while others were committing (rotations.go), one round trip
+// and one commit for all of them (a second read when the token was
+// rotated already). It takes the grant's row lock in share mode
 // (a revocation of the family waits for it, and it for a revocation),
 // then the old token's row lock: of concurrent rotations exactly one
 // finds the token unrotated; the others wait for its commit, then read it
@@ -65,12 +67,9 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, next aut
 	if next.Hash == oldHash {
 		return authcore.RefreshToken{}, errSameHash
 	}
-	var old authcore.RefreshToken
-	var status string
-	err := retry(ctx, func() (err error) {
-		old, status, err = rotate(ctx, s.pool, oldHash, next, at, now)
-		return err
-	})
+	r := &rotation{ctx: ctx, oldHash: oldHash, next: next, at: at, now: now}
+	s.rotations.rotate(r) // rotations.go: with the others waiting, in one commit
+	old, status, err := r.old, r.status, r.err
 	switch {
 	case err != nil:
 		return authcore.RefreshToken{}, err

@@ -54,28 +54,53 @@ const rotateSQL = `WITH g AS (
 // this call, a second statement reads it with a new snapshot, which
 // sees the rotation a concurrent caller committed while this one waited.
 func rotate(ctx context.Context, q queryRower, oldHash string, next authcore.RefreshToken, at authcore.IssuedToken, now time.Time) (authcore.RefreshToken, string, error) {
-	var r authcore.RefreshToken
-	var grant, hash, grantID, clientID, userID, jkt, x5t, nextHash *string
-	var live bool
-	var rotated *bool
-	var rotatedAt, exp, created *time.Time
-	err := q.QueryRow(ctx, rotateSQL,
-		oldHash, next.Hash, next.GrantID, next.ClientID, next.UserID, strs(next.Scopes), next.JKT, next.X5T,
-		ts(next.ExpiresAt), next.CreatedAt, at.JTI, ts(at.ExpiresAt), at.Kid, now).
-		Scan(&grant, &live, &hash, &grantID, &clientID, &userID, &r.Scopes, &jkt, &x5t, &rotated, &rotatedAt, &nextHash, &exp, &created)
-	switch {
-	case err != nil:
-		return r, "", err
-	case grant == nil || !live:
-		return r, "not_found", nil
-	case next.GrantID != "" && next.GrantID != *grant:
-		return r, "wrong_grant", nil
-	case hash == nil:
+	var row rotateRow
+	if err := row.scan(q.QueryRow(ctx, rotateSQL, rotateArgs(oldHash, next, at, now)...)); err != nil {
+		return authcore.RefreshToken{}, "", err
+	}
+	r, status, err := row.result(next, now)
+	if err == nil && status == "" {
 		return consumed(ctx, q, oldHash, now)
 	}
-	r.Hash, r.GrantID, r.ClientID, r.UserID, r.JKT, r.X5T = deref(hash), deref(grantID), deref(clientID), deref(userID), deref(jkt), deref(x5t)
-	r.Rotated, r.NextHash = rotated != nil && *rotated, deref(nextHash)
-	r.ExpiresAt, r.CreatedAt = tv(exp), tv(created)
+	return r, status, err
+}
+
+// rotateArgs are rotateSQL's parameters.
+func rotateArgs(oldHash string, next authcore.RefreshToken, at authcore.IssuedToken, now time.Time) []any {
+	return []any{oldHash, next.Hash, next.GrantID, next.ClientID, next.UserID, strs(next.Scopes), next.JKT, next.X5T,
+		ts(next.ExpiresAt), next.CreatedAt, at.JTI, ts(at.ExpiresAt), at.Kid, now}
+}
+
+// rotateRow is rotateSQL's one row.
+type rotateRow struct {
+	grant, hash, grantID, clientID, userID, jkt, x5t, nextHash *string
+	live                                                       bool
+	rotated                                                    *bool
+	rotatedAt, exp, created                                    *time.Time
+	scopes                                                     []string
+}
+
+func (w *rotateRow) scan(row pgx.Row) error {
+	return row.Scan(&w.grant, &w.live, &w.hash, &w.grantID, &w.clientID, &w.userID, &w.scopes, &w.jkt, &w.x5t,
+		&w.rotated, &w.rotatedAt, &w.nextHash, &w.exp, &w.created)
+}
+
+// result is rotate's answer from the row of the rotation of next: status
+// "" when the token was not rotated by it and must be read again
+// (consumed).
+func (w *rotateRow) result(next authcore.RefreshToken, now time.Time) (authcore.RefreshToken, string, error) {
+	switch {
+	case w.grant == nil || !w.live:
+		return authcore.RefreshToken{}, "not_found", nil
+	case next.GrantID != "" && next.GrantID != *w.grant:
+		return authcore.RefreshToken{}, "wrong_grant", nil
+	case w.hash == nil:
+		return authcore.RefreshToken{}, "", nil
+	}
+	r := authcore.RefreshToken{Scopes: w.scopes}
+	r.Hash, r.GrantID, r.ClientID, r.UserID, r.JKT, r.X5T = deref(w.hash), deref(w.grantID), deref(w.clientID), deref(w.userID), deref(w.jkt), deref(w.x5t)
+	r.Rotated, r.NextHash = w.rotated != nil && *w.rotated, deref(w.nextHash)
+	r.ExpiresAt, r.CreatedAt = tv(w.exp), tv(w.created)
 	r.RotatedAt = now // as given, not rounded to the column's microseconds
 	return r, "ok", nil
 }

@@ -60,7 +60,8 @@ type Store struct {
 	now  func() time.Time
 	log  zerolog.Logger
 
-	clients clientCache // GetClient's, while the change feed is watched
+	clients   clientCache // GetClient's, while the change feed is watched
+	rotations rotations   // RotateRefreshToken's groups (rotations.go)
 
 	closeOnce sync.Once
 }
@@ -86,7 +87,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: connect to %s: %w", MaskDSN(opts.DSN), scrub(err, opts.DSN))
 	}
-	s := &Store{pool: pool, aead: aead, now: opts.Now, log: opts.Logger}
+	s := &Store{pool: pool, aead: aead, now: opts.Now, log: opts.Logger, rotations: rotations{pool: pool}}
 	if s.now == nil {
 		s.now = time.Now
 	}

@@ -1,0 +1,95 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/latchkey/latchkey/authcore"
+)
+
+// TestRotationGroups: the rotations of a group commit together or not at
+// all. A group whose second rotation fails (its successor's hash is
+// taken) commits nothing, and each rotation then runs on its own: the
+// first succeeds, not ErrConsumed (which would mean the failed group had
+// rotated its token, and would revoke a healthy family), the second gets
+// its own error. Two rotations of one token never share a group: the
+// second runs in the next and finds the token rotated.
+func TestRotationGroups(t *testing.T) {
+	s := openTest(t, Options{})
+	ctx := context.Background()
+	now := time.Now()
+	family := func(id string) authcore.RefreshToken {
+		t.Helper()
+		g := authcore.Grant{ID: id, ClientID: "web", UserID: "u1", Scopes: []string{"openid", "offline_access"},
+			AuthTime: now, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+		rt := authcore.RefreshToken{Hash: id + "-rt0", GrantID: id, ClientID: "web", UserID: "u1", Scopes: g.Scopes,
+			ExpiresAt: g.ExpiresAt, CreatedAt: now}
+		if err := s.CreateGrant(ctx, g, &rt); err != nil {
+			t.Fatal(err)
+		}
+		return rt
+	}
+	successor := func(rt authcore.RefreshToken, hash string) authcore.RefreshToken {
+		return authcore.RefreshToken{Hash: hash, GrantID: rt.GrantID, ClientID: rt.ClientID, UserID: rt.UserID,
+			Scopes: rt.Scopes, ExpiresAt: rt.ExpiresAt, CreatedAt: now}
+	}
+	req := func(rt authcore.RefreshToken, next string) *rotation {
+		return &rotation{ctx: ctx, oldHash: rt.Hash, next: successor(rt, next),
+			at: authcore.IssuedToken{JTI: next + "-at", ExpiresAt: now.Add(time.Minute), Kid: "k1"}, now: now,
+			done: make(chan struct{})}
+	}
+
+	a, b, taken := family("ga"), family("gb"), family("gc")
+	group := []*rotation{req(a, "ga-rt1"), req(b, taken.Hash)}
+	if err := s.rotations.runGroup(ctx, group); err == nil {
+		t.Fatal("a group with a taken successor hash committed")
+	}
+	if _, err := s.GetRefreshToken(ctx, "ga-rt1"); !errors.Is(err, authcore.ErrNotFound) {
+		t.Fatalf("the failed group left its first rotation's successor: %v", err)
+	}
+	s.rotations.run(group)
+	if r := group[0]; r.err != nil || r.status != "ok" || r.old.Hash != a.Hash || r.old.NextHash != "ga-rt1" {
+		t.Errorf("first rotation after the failed group: %q, %v, %+v; want ok", r.status, r.err, r.old)
+	}
+	if r := group[1]; !errors.Is(r.err, authcore.ErrAlreadyExists) {
+		t.Errorf("rotation onto a taken hash: %q, %v; want ErrAlreadyExists", r.status, r.err)
+	}
+	if got, err := s.GetRefreshToken(ctx, b.Hash); err != nil || got.Rotated {
+		t.Errorf("the refused rotation's token: %+v, %v; want it unrotated", got, err)
+	}
+
+	// One token twice: the second waits for the next group.
+	d := family("gd")
+	s.rotations.mu.Lock()
+	first, second := req(d, "gd-rt1"), req(d, "gd-rt1b")
+	s.rotations.pending = append(s.rotations.pending, first, second)
+	g1 := s.rotations.take()
+	g2 := s.rotations.take()
+	s.rotations.mu.Unlock()
+	if len(g1) != 1 || g1[0] != first || len(g2) != 1 || g2[0] != second {
+		t.Fatalf("groups %d and %d, want the two rotations of one token apart", len(g1), len(g2))
+	}
+	s.rotations.run(g1)
+	s.rotations.run(g2)
+	if first.err != nil || first.status != "ok" {
+		t.Errorf("first rotation of gd: %q, %v", first.status, first.err)
+	}
+	if second.err != nil || second.status != "consumed" || second.old.NextHash != "gd-rt1" {
+		t.Errorf("second rotation of gd: %q, %v, next %q; want consumed naming gd-rt1", second.status, second.err, second.old.NextHash)
+	}
+
+	// A group that commits: every rotation in it is durable and answered.
+	e, f := family("ge"), family("gf")
+	group = []*rotation{req(e, "ge-rt1"), req(f, "gf-rt1")}
+	s.rotations.run(group)
+	for _, r := range group {
+		if r.err != nil || r.status != "ok" {
+			t.Errorf("rotation of %s in a committed group: %q, %v", r.oldHash, r.status, r.err)
+		}
+		if got, err := s.GetRefreshToken(ctx, r.next.Hash); err != nil || got.GrantID != r.next.GrantID {
+			t.Errorf("successor %s: %+v, %v", r.next.Hash, got, err)
+		}
+	}
+}
