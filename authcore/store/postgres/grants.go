@@ -40,14 +40,19 @@ func scanGrantWith(row pgx.Row, more ...any) (authcore.Grant, error) {
 	if err := row.Scan(dest...); err != nil {
 		return g, storeErr(err)
 	}
+	g.RevokedAt, g.ExpiresAt = tv(revokedAt), tv(exp)
+	return g, storeErr(setGrantDoc(&g, doc))
+}
+
+// setGrantDoc sets the fields of g kept in its doc column.
+func setGrantDoc(g *authcore.Grant, doc []byte) error {
 	var d grantDocV1
 	if err := json.Unmarshal(doc, &d); err != nil {
-		return g, storeErr(err)
+		return err
 	}
-	g.RevokedAt, g.ExpiresAt = tv(revokedAt), tv(exp)
 	g.Scopes, g.Audience, g.AuthTime, g.SessionID, g.Claims, g.Resources = d.Scopes, d.Audience, d.AuthTime, d.SessionID, d.Claims, d.Resources
 	g.ACR, g.AMR, g.AuthorizationDetails = d.ACR, d.AMR, d.Details
-	return g, nil
+	return nil
 }
 
 // querier is what a pool and a transaction share.
