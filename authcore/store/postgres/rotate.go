@@ -80,9 +80,12 @@ type rotateRow struct {
 	scopes                                                     []string
 }
 
-func (w *rotateRow) scan(row pgx.Row) error {
-	return row.Scan(&w.grant, &w.live, &w.hash, &w.grantID, &w.clientID, &w.userID, &w.scopes, &w.jkt, &w.x5t,
-		&w.rotated, &w.rotatedAt, &w.nextHash, &w.exp, &w.created)
+func (w *rotateRow) scan(row pgx.Row) error { return row.Scan(w.dest()...) }
+
+// dest are the row's columns to scan into.
+func (w *rotateRow) dest() []any {
+	return []any{&w.grant, &w.live, &w.hash, &w.grantID, &w.clientID, &w.userID, &w.scopes, &w.jkt, &w.x5t,
+		&w.rotated, &w.rotatedAt, &w.nextHash, &w.exp, &w.created}
 }
 
 // result is rotate's answer from the row of the rotation of next: status

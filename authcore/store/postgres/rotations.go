@@ -2,10 +2,12 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/latchkey/latchkey/authcore"
@@ -18,13 +20,18 @@ import (
 // Sync: PostgreSQL runs them as one implicit transaction, so the group
 // costs one round trip, one commit and one WAL flush instead of one per
 // rotation. Every caller is answered only after that commit, as before.
+// (One statement for the whole group, over the rotations as arrays,
+// would also share the executor's start-up; but its joins let the
+// planner seq-scan refresh_tokens in the plan it caches while the
+// tables are young, which cost more than it saved. rotateSQL only ever
+// looks a token up by its key.)
 //
 // A group is all or nothing: when any of its statements fails, the
 // database rolls all of them back and each rotation runs again on its
 // own (rotateOne), so its caller gets its own answer and nothing of a
-// failed group is half done. Two rotations of one token never share a
-// group: the later one waits for the next, where it finds the token
-// rotated (ErrConsumed), as it would have found it on its own.
+// failed group is half done. Two rotations of one token never share a group:
+// the later one waits for the next, where it finds the token rotated
+// (ErrConsumed), as it would have found it on its own.
 type rotations struct {
 	pool *pgxpool.Pool
 
@@ -48,9 +55,7 @@ type rotation struct {
 }
 
 const (
-	// maxRotationGroup bounds a group (its statements are all queued in
-	// one pipeline before any result is read). One group commits at a
-	// time: the next gathers while it waits for its WAL flush (two at a
+	// maxRotationGroup bounds a group. One group commits at a time: the next gathers while it waits for its WAL flush (two at a
 	// time made smaller groups and cost more per rotation: 696-788
 	// µs/op for Latchkey and PostgreSQL on one core against 649-705).
 	maxRotationGroup = 32
@@ -127,17 +132,30 @@ func (g *rotations) run(group []*rotation) {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(group[0].ctx), rotationTimeout)
 	defer cancel()
-	if err := g.runGroup(ctx, group); err != nil {
-		// Rolled back as a whole: each on its own, for its own answer.
+	err := g.runGroup(ctx, group)
+	var pe *pgconn.PgError
+	switch {
+	case err == nil:
+	case errors.As(err, &pe):
+		// The statement failed, so its transaction rolled back: each
+		// on its own, for its own answer.
 		for _, r := range group {
 			g.rotateOne(r)
+		}
+	default:
+		// Whether it committed is not known (the connection failed, or
+		// a row could not be read after the Sync): every caller is told,
+		// as the caller of a single rotation would be. Running them
+		// again would call rotations the group made reuse.
+		for _, r := range group {
+			r.err = storeErr(err)
 		}
 	}
 }
 
 // runGroup sends the group's rotations as one pipeline (one implicit
-// transaction) and reads their results; an error means the database
-// committed none of them.
+// transaction) and reads their results. A *pgconn.PgError means a
+// statement failed and the database committed none of them.
 func (g *rotations) runGroup(ctx context.Context, group []*rotation) error {
 	b := &pgx.Batch{}
 	for _, r := range group {

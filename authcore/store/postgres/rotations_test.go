@@ -80,6 +80,47 @@ func TestRotationGroups(t *testing.T) {
 		t.Errorf("second rotation of gd: %q, %v, next %q; want consumed naming gd-rt1", second.status, second.err, second.old.NextHash)
 	}
 
+	// One group, every answer: rotated, unknown, another grant, rotated
+	// already, expired, revoked grant; only the first writes.
+	h, k, m, x, v := family("gh"), family("gk"), family("gm"), family("gx"), family("gv")
+	if _, err := s.RotateRefreshToken(ctx, m.Hash, successor(m, "gm-rt1"), authcore.IssuedToken{}, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RevokeGrant(ctx, "gv", "test", now); err != nil {
+		t.Fatal(err)
+	}
+	other := req(k, "gk-rt1")
+	other.next.GrantID = "gh"
+	late := req(x, "gx-rt1")
+	late.now = x.ExpiresAt.Add(time.Second)
+	unknown := req(h, "nobody-rt1")
+	unknown.oldHash = "nobody"
+	group = []*rotation{req(h, "gh-rt1"), unknown, other, req(m, "gm-rt2"), late, req(v, "gv-rt1")}
+	if err := s.rotations.runGroup(ctx, group); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"ok", "not_found", "wrong_grant", "consumed", "not_found", "not_found"}
+	for i, r := range group {
+		if r.err != nil || r.status != want[i] {
+			t.Errorf("rotation %d of the mixed group: %q, %v; want %q", i, r.status, r.err, want[i])
+		}
+	}
+	if group[0].old.Hash != h.Hash || group[0].old.NextHash != "gh-rt1" || group[3].old.NextHash != "gm-rt1" {
+		t.Errorf("records returned: %+v, %+v", group[0].old, group[3].old)
+	}
+	for _, hash := range []string{"gk-rt1", "gm-rt2", "gx-rt1", "gv-rt1"} {
+		if _, err := s.GetRefreshToken(ctx, hash); !errors.Is(err, authcore.ErrNotFound) {
+			t.Errorf("successor %s of a refused rotation was written: %v", hash, err)
+		}
+	}
+	got, err := s.GetRefreshToken(ctx, "gh-rt1")
+	if err != nil || got.GrantID != "gh" || len(got.Scopes) != 2 || got.Scopes[0] != "openid" || got.Scopes[1] != "offline_access" {
+		t.Errorf("successor of the mixed group's rotation: %+v, %v", got, err)
+	}
+	if g, err := s.GetGrant(ctx, "gh"); err != nil || len(g.AccessJTIs) != 1 || g.AccessJTIs[0].JTI != "gh-rt1-at" {
+		t.Errorf("access token recorded by the group: %+v, %v", g.AccessJTIs, err)
+	}
+
 	// A group that commits: every rotation in it is durable and answered.
 	e, f := family("ge"), family("gf")
 	group = []*rotation{req(e, "ge-rt1"), req(f, "gf-rt1")}
