@@ -30,6 +30,7 @@ import (
 	"github.com/latchkey/latchkey/authcore/server"
 	"github.com/latchkey/latchkey/authcore/store/badger"
 	"github.com/latchkey/latchkey/internal/tracing"
+	"github.com/latchkey/latchkey/internal/walsync"
 )
 
 // serveFlags are the flags of `serve` and of the desktop window.
@@ -289,8 +290,11 @@ func start(f *serveFlags, console fs.FS, mode string) (*instance, error) {
 	}
 	go watchKeys(ctx, srv.Keys, st.metrics, st.alerts, period, srv.Leader)
 	go func() { in.done <- in.http.Serve(ln) }()
-	log.Info().Str("issuer", issuer).Str("addr", ln.Addr().String()).Str("data", dataDir).Str("store", f.describeStore(dataDir)).
-		Bool("tls", tlsCfg != nil).Str("console", issuer+"/console/").Msg("latchkey listening")
+	ev := log.Info().Str("issuer", issuer).Str("addr", ln.Addr().String()).Str("data", dataDir).Str("store", f.describeStore(dataDir))
+	if f.store == "" {
+		ev = ev.Str("sync", walsync.Method()) // how Badger's store and audit log reach the disk
+	}
+	ev.Bool("tls", tlsCfg != nil).Str("console", issuer+"/console/").Msg("latchkey listening")
 	return in, nil
 }
 

@@ -38,3 +38,15 @@ func datasync(f *os.File) error {
 		}
 	}
 }
+
+// Method says how durable writes wait for the disk here: "io_uring", or
+// "fdatasync(2)" and why io_uring is not used (a kernel without it, or
+// one that refuses it: kernel.io_uring_disabled, a seccomp filter). The
+// server logs it at start, so an operator knows which one the figures
+// they see come from.
+func Method() string {
+	if sharedRing() != nil {
+		return "io_uring"
+	}
+	return "fdatasync(2): io_uring unavailable: " + sharedErr.Error()
+}

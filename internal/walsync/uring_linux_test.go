@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -116,5 +117,21 @@ func TestRingManyWaiters(t *testing.T) {
 		if err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// TestMethodSaysWhich: Method names the ring when syncs go through it,
+// and otherwise fdatasync(2) with the reason the ring could not be set
+// up (what the server's start line tells an operator).
+func TestMethodSaysWhich(t *testing.T) {
+	got := Method()
+	if sharedRing() != nil {
+		if got != "io_uring" {
+			t.Fatalf("Method() = %q with a ring", got)
+		}
+		return
+	}
+	if !strings.HasPrefix(got, "fdatasync(2): io_uring unavailable: ") || !strings.Contains(got, sharedErr.Error()) {
+		t.Fatalf("Method() = %q without a ring (%v)", got, sharedErr)
 	}
 }
