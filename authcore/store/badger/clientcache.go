@@ -7,39 +7,47 @@ import (
 	"github.com/latchkey/latchkey/authcore"
 )
 
-// clientCache keeps decoded client records in memory: GetClient is on the
-// token endpoint's hot path (every client authentication), and one process
-// owns the store, so every write passes through here. A reader fills the
-// cache only if no write happened while it read (gen), so a stale record
-// can never be cached after a newer one was committed.
-type clientCache struct {
+// recordCache keeps decoded records in memory, by ID, for records that
+// are read far more often than written: GetClient is on the token
+// endpoint's hot path (every client authentication), GetUser on every
+// code exchange's (the user must still be active). One process owns the
+// store, so every write passes through here. A reader fills the cache
+// only if no write happened while it read (gen), so a stale record can
+// never be cached after a newer one was committed.
+type recordCache[T any] struct {
 	mu      sync.RWMutex
 	gen     uint64
-	records map[string]clientV1
+	records map[string]T
 }
 
-func (c *clientCache) get(id string) (clientV1, bool, uint64) {
+type (
+	clientCache = recordCache[clientV1]
+	userCache   = recordCache[userV1]
+)
+
+func (c *recordCache[T]) get(id string) (T, bool, uint64) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	r, ok := c.records[id]
 	return r, ok, c.gen
 }
 
-// fill caches r, read while the generation was gen.
-func (c *clientCache) fill(r clientV1, gen uint64) {
+// fill caches r as id, read while the generation was gen.
+func (c *recordCache[T]) fill(id string, r T, gen uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.gen != gen {
 		return
 	}
 	if c.records == nil {
-		c.records = make(map[string]clientV1)
+		c.records = make(map[string]T)
 	}
-	c.records[r.ID] = r
+	c.records[id] = r
 }
 
-// forget drops id after a committed write to it.
-func (c *clientCache) forget(id string) {
+// forget drops id after a committed write to it (or one that may have
+// committed).
+func (c *recordCache[T]) forget(id string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.gen++
@@ -56,4 +64,12 @@ func (r clientV1) cloned() authcore.Client {
 	c.PostLogoutRedirectURIs = slices.Clone(c.PostLogoutRedirectURIs)
 	c.RegistrationTokenHash, c.Contacts = slices.Clone(c.RegistrationTokenHash), slices.Clone(c.Contacts)
 	return c
+}
+
+// cloned returns the domain user with its own slices, so a caller that
+// changes them cannot change the cached record.
+func (r userV1) cloned() authcore.User {
+	u := r.domain()
+	u.FailedLogins = slices.Clone(u.FailedLogins)
+	return u
 }

@@ -158,7 +158,7 @@ func (s *Store) GetClient(ctx context.Context, id string) (authcore.Client, erro
 	}
 	err := s.view(ctx, func(txn *bdg.Txn) error { return get(txn, key(kindClient, id), &r) })
 	if err == nil {
-		s.clients.fill(r, gen)
+		s.clients.fill(id, r, gen)
 	}
 	return r.cloned(), err
 }

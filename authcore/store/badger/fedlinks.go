@@ -44,6 +44,9 @@ func (s *Store) CreateFederatedLink(ctx context.Context, l authcore.FederatedLin
 		return errEmptyUsername
 	}
 	lk := key(kindFedLink, l.Issuer, l.Subject)
+	if newUser != nil {
+		defer s.users.forget(newUser.ID) // a user record written (clientcache.go)
+	}
 	return s.update(ctx, func(txn *bdg.Txn) error {
 		if ok, err := exists(txn, lk); err != nil || ok {
 			return orExists(err)

@@ -72,6 +72,7 @@ type Store struct {
 	pidFile string
 	dir     string // Dir, absolute, links resolved ("" in memory)
 	clients clientCache
+	users   userCache // GetUser's (clientcache.go)
 	// unrevoked answers IsRevoked for live tokens without a read
 	// (unrevoked.go).
 	unrevoked unrevokedCache

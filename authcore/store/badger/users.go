@@ -47,6 +47,7 @@ func (s *Store) CreateUser(ctx context.Context, u authcore.User) error {
 		return errEmptyUsername
 	}
 	uk, nk := key(kindUser, u.ID), key(kindUsername, u.Username)
+	defer s.users.forget(u.ID)
 	return s.update(ctx, func(txn *bdg.Txn) error {
 		for _, k := range [][]byte{uk, nk} {
 			if ok, err := exists(txn, k); err != nil || ok {
@@ -60,11 +61,18 @@ func (s *Store) CreateUser(ctx context.Context, u authcore.User) error {
 	})
 }
 
-// GetUser returns the user id, or authcore.ErrNotFound.
+// GetUser returns the user id, or authcore.ErrNotFound. Users are
+// served from memory after the first read (clientcache.go).
 func (s *Store) GetUser(ctx context.Context, id string) (authcore.User, error) {
-	var r userV1
+	r, ok, gen := s.users.get(id)
+	if ok {
+		return r.cloned(), nil
+	}
 	err := s.view(ctx, func(txn *bdg.Txn) error { return get(txn, key(kindUser, id), &r) })
-	return r.domain(), err
+	if err == nil {
+		s.users.fill(id, r, gen)
+	}
+	return r.cloned(), err
 }
 
 // GetUserByUsername returns the user with that exact username, or
@@ -99,6 +107,7 @@ func (s *Store) ListUsers(ctx context.Context) ([]authcore.User, error) {
 // nothing is written; fn may not change the ID.
 func (s *Store) UpdateUser(ctx context.Context, id string, fn func(authcore.User) (authcore.User, error)) error {
 	uk := key(kindUser, id)
+	defer s.users.forget(id)
 	return s.update(ctx, func(txn *bdg.Txn) error {
 		var r userV1
 		if err := get(txn, uk, &r); err != nil {
@@ -134,6 +143,7 @@ func (s *Store) UpdateUser(ctx context.Context, id string, fn func(authcore.User
 // authcore.ErrNotFound. Grants issued to the user are left for the
 // caller to revoke.
 func (s *Store) DeleteUser(ctx context.Context, id string) error {
+	defer s.users.forget(id)
 	return s.update(ctx, func(txn *bdg.Txn) error {
 		var r userV1
 		if err := get(txn, key(kindUser, id), &r); err != nil {
