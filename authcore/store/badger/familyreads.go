@@ -2,7 +2,6 @@ package badger
 
 import (
 	"bytes"
-	"encoding/json"
 	"slices"
 	"sync"
 
@@ -79,7 +78,7 @@ func getRaw(txn *bdg.Txn, k []byte, v any) ([]byte, error) {
 	var raw []byte
 	err := getBytes(txn, k, func(b []byte) error {
 		raw = bytes.Clone(b)
-		return json.Unmarshal(b, v)
+		return unmarshal(b, v)
 	})
 	return raw, err
 }
@@ -93,7 +92,7 @@ func getKnown[T any](txn *bdg.Txn, k []byte, v *T, known []byte, decoded T, clon
 			*v = clone(decoded)
 			return nil
 		}
-		return json.Unmarshal(b, v)
+		return unmarshal(b, v)
 	})
 }
 

@@ -85,7 +85,21 @@ func (s *Store) view(ctx context.Context, fn func(txn *bdg.Txn) error) error {
 // authcore.ErrNotFound. In a read-write transaction the read is recorded,
 // so a concurrent write to k makes the commit conflict.
 func get(txn *bdg.Txn, k []byte, v any) error {
-	return getBytes(txn, k, func(b []byte) error { return json.Unmarshal(b, v) })
+	return getBytes(txn, k, func(b []byte) error { return unmarshal(b, v) })
+}
+
+// recordDecoder is a stored form with a decoder of its own, equal to
+// json.Unmarshal's result and cheaper (codeV1: codes_json.go).
+type recordDecoder interface {
+	decodeRecord(b []byte) error
+}
+
+// unmarshal is json.Unmarshal, or v's own decoder when it has one.
+func unmarshal(b []byte, v any) error {
+	if d, ok := v.(recordDecoder); ok {
+		return d.decodeRecord(b)
+	}
+	return json.Unmarshal(b, v)
 }
 
 // getBytes calls fn with the stored bytes at k, valid only during the
