@@ -39,11 +39,17 @@ func (c *recordCache[T]) fill(id string, r T, gen uint64) {
 	if c.gen != gen {
 		return
 	}
-	if c.records == nil {
+	if c.records == nil || len(c.records) >= maxCachedRecords {
 		c.records = make(map[string]T)
 	}
 	c.records[id] = r
 }
+
+// maxCachedRecords bounds a cache: users may number in the millions, and
+// a cache that kept every one ever read would grow with the store (the
+// memory target at 10^6 records). Full, it starts over; a miss costs
+// one read.
+const maxCachedRecords = 10000
 
 // forget drops id after a committed write to it (or one that may have
 // committed).

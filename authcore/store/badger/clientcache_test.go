@@ -3,6 +3,7 @@ package badger
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -100,5 +101,23 @@ func TestUserCache(t *testing.T) {
 	}
 	if got, err := s.GetUser(ctx, "u"); err != nil || got.Username != "alice2" || got.Disabled {
 		t.Fatalf("user created by a link: %+v, %v", got, err)
+	}
+}
+
+// A cache holds at most maxCachedRecords records, however many are read,
+// and still serves what is read after it started over.
+func TestRecordCacheBounded(t *testing.T) {
+	var c userCache
+	for i := range maxCachedRecords + 5 {
+		id := fmt.Sprint("u", i)
+		_, _, gen := c.get(id)
+		c.fill(id, userV1{ID: id}, gen)
+	}
+	if n := len(c.records); n > maxCachedRecords {
+		t.Fatalf("%d records cached, want at most %d", n, maxCachedRecords)
+	}
+	last := fmt.Sprint("u", maxCachedRecords+4)
+	if r, ok, _ := c.get(last); !ok || r.ID != last {
+		t.Fatalf("the last record read is not served: %+v, %v", r, ok)
 	}
 }
