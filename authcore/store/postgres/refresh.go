@@ -14,13 +14,17 @@ const rtCols = `hash, grant_id, client_id, user_id, scopes, jkt, x5t, rotated, r
 
 var errSameHash = errors.New("postgres: a refresh token cannot succeed itself")
 
-func scanRT(row pgx.Row) (authcore.RefreshToken, error) {
+func scanRT(row pgx.Row) (authcore.RefreshToken, error) { return scanRTWith(row) }
+
+// scanRTWith reads rtCols into a refresh token, and the columns after
+// them into more.
+func scanRTWith(row pgx.Row, more ...any) (authcore.RefreshToken, error) {
 	var r authcore.RefreshToken
 	var rotatedAt, exp *time.Time
 	var next *string
-	err := row.Scan(&r.Hash, &r.GrantID, &r.ClientID, &r.UserID, &r.Scopes, &r.JKT, &r.X5T,
-		&r.Rotated, &rotatedAt, &next, &exp, &r.CreatedAt)
-	if err != nil {
+	dest := append([]any{&r.Hash, &r.GrantID, &r.ClientID, &r.UserID, &r.Scopes, &r.JKT, &r.X5T,
+		&r.Rotated, &rotatedAt, &next, &exp, &r.CreatedAt}, more...)
+	if err := row.Scan(dest...); err != nil {
 		return r, storeErr(err)
 	}
 	r.RotatedAt, r.ExpiresAt = tv(rotatedAt), tv(exp)

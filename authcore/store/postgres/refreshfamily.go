@@ -14,6 +14,7 @@ import (
 // was the larger part of the statement. One statement, so one snapshot
 // and one executor start (it was two pipelined statements: PostgreSQL's
 // start-up of each was a tenth of its CPU per refresh).
+// The token's columns are rtCols (scanRTWith), named through t.
 const familySQL = `SELECT t.hash, t.grant_id, t.client_id, t.user_id, t.scopes, t.jkt, t.x5t, t.rotated, t.rotated_at,
 		t.next_hash, t.expires_at, t.created_at,
 		g.id, g.client_id, g.user_id, g.doc, g.revoked, g.revoked_at, g.revoked_reason, g.expires_at, g.created_at
@@ -25,21 +26,15 @@ const familySQL = `SELECT t.hash, t.grant_id, t.client_id, t.user_id, t.scopes, 
 // (nil if the grant is unknown or expired) in one statement (familySQL;
 // see authcore.RefreshFamilies). A refresh reads both every time.
 func (s *Store) GetRefreshFamily(ctx context.Context, hash string) (authcore.RefreshToken, *authcore.Grant, error) {
-	var rt authcore.RefreshToken
-	var rotatedAt, exp *time.Time
-	var next *string
 	var gID, gClient, gUser, gReason *string
 	var gDoc []byte
 	var gRevoked *bool
 	var gRevokedAt, gExp, gCreated *time.Time
-	err := s.pool.QueryRow(ctx, familySQL, hash, s.now()).Scan(
-		&rt.Hash, &rt.GrantID, &rt.ClientID, &rt.UserID, &rt.Scopes, &rt.JKT, &rt.X5T, &rt.Rotated, &rotatedAt,
-		&next, &exp, &rt.CreatedAt,
+	rt, err := scanRTWith(s.pool.QueryRow(ctx, familySQL, hash, s.now()),
 		&gID, &gClient, &gUser, &gDoc, &gRevoked, &gRevokedAt, &gReason, &gExp, &gCreated)
 	if err != nil {
-		return authcore.RefreshToken{}, nil, storeErr(err)
+		return authcore.RefreshToken{}, nil, err
 	}
-	rt.RotatedAt, rt.ExpiresAt, rt.NextHash = tv(rotatedAt), tv(exp), deref(next)
 	if gID == nil {
 		return rt, nil, nil
 	}

@@ -29,9 +29,9 @@ import (
 // A group is all or nothing: when any of its statements fails, the
 // database rolls all of them back and each rotation runs again on its
 // own (rotateOne), so its caller gets its own answer and nothing of a
-// failed group is half done. Two rotations of one token never share a group:
-// the later one waits for the next, where it finds the token rotated
-// (ErrConsumed), as it would have found it on its own.
+// failed group is half done. Two rotations of one token never share a
+// group: the later one waits for the next, where it finds the token
+// rotated (ErrConsumed), as it would have found it on its own.
 type rotations struct {
 	pool *pgxpool.Pool
 
@@ -55,9 +55,10 @@ type rotation struct {
 }
 
 const (
-	// maxRotationGroup bounds a group. One group commits at a time: the next gathers while it waits for its WAL flush (two at a
-	// time made smaller groups and cost more per rotation: 696-788
-	// µs/op for Latchkey and PostgreSQL on one core against 649-705).
+	// maxRotationGroup bounds a group. One group commits at a time:
+	// the next gathers while it waits for its WAL flush (two at a time
+	// made smaller groups and cost more per rotation: 696-788 µs/op for
+	// Latchkey and PostgreSQL on one core against 649-705).
 	maxRotationGroup = 32
 	// rotationTimeout bounds a group's round trip, whose requests may
 	// have deadlines of their own that no single one should impose.
