@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"time"
 
 	"github.com/latchkey/latchkey/authcore"
 )
@@ -24,24 +23,9 @@ const familySQL = `SELECT t.hash, t.grant_id, t.client_id, t.user_id, t.scopes, 
 
 // GetRefreshFamily returns the refresh token with that hash and its grant
 // (nil if the grant is unknown or expired) in one statement (familySQL;
-// see authcore.RefreshFamilies). A refresh reads both every time.
+// see authcore.RefreshFamilies), sent with the reads that arrived while
+// others were on their way (familyreads.go). A refresh reads both every
+// time.
 func (s *Store) GetRefreshFamily(ctx context.Context, hash string) (authcore.RefreshToken, *authcore.Grant, error) {
-	var gID, gClient, gUser, gReason *string
-	var gDoc []byte
-	var gRevoked *bool
-	var gRevokedAt, gExp, gCreated *time.Time
-	rt, err := scanRTWith(s.pool.QueryRow(ctx, familySQL, hash, s.now()),
-		&gID, &gClient, &gUser, &gDoc, &gRevoked, &gRevokedAt, &gReason, &gExp, &gCreated)
-	if err != nil {
-		return authcore.RefreshToken{}, nil, err
-	}
-	if gID == nil {
-		return rt, nil, nil
-	}
-	g := authcore.Grant{ID: *gID, ClientID: deref(gClient), UserID: deref(gUser), Revoked: deref(gRevoked),
-		RevokedAt: tv(gRevokedAt), RevokedReason: deref(gReason), ExpiresAt: tv(gExp), CreatedAt: tv(gCreated)}
-	if err := setGrantDoc(&g, gDoc); err != nil {
-		return authcore.RefreshToken{}, nil, storeErr(err)
-	}
-	return rt, &g, nil
+	return s.reads.read(&familyRead{ctx: ctx, hash: hash, now: s.now()})
 }

@@ -62,6 +62,7 @@ type Store struct {
 
 	clients   clientCache // GetClient's, while the change feed is watched
 	rotations rotations   // RotateRefreshToken's groups (rotations.go)
+	reads     familyReads // GetRefreshFamily's groups (familyreads.go)
 
 	closeOnce sync.Once
 }
@@ -87,7 +88,8 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: connect to %s: %w", MaskDSN(opts.DSN), scrub(err, opts.DSN))
 	}
-	s := &Store{pool: pool, aead: aead, now: opts.Now, log: opts.Logger, rotations: rotations{pool: pool}}
+	s := &Store{pool: pool, aead: aead, now: opts.Now, log: opts.Logger, rotations: rotations{pool: pool},
+		reads: familyReads{pool: pool, sql: familySQL}}
 	if s.now == nil {
 		s.now = time.Now
 	}

@@ -1,0 +1,168 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/latchkey/latchkey/authcore"
+)
+
+// familyReads groups the GetRefreshFamily reads that arrive while others
+// are on their way to the database into one pipeline (issue 19: durable
+// refresh rotations per server core). A refresh reads its family before
+// it rotates it, so under load half the requests wait on a read: each
+// read alone cost a round trip of its own, the larger part of it the
+// system calls and context switches on both sides (pgx in Latchkey,
+// the backend in PostgreSQL), as much as the statement itself. Each read
+// is still familySQL with its own arguments and its own snapshot (a
+// statement in a pipeline takes its own in READ COMMITTED, as it would
+// on its own), so a grouped read answers what a read alone would have.
+//
+// Reads write nothing, so anything that goes wrong with a group is
+// answered the simple way: each of its reads runs again on its own.
+type familyReads struct {
+	pool *pgxpool.Pool
+	sql  string // familySQL; tests replace it
+
+	mu      sync.Mutex
+	pending []*familyRead
+	leading bool // a goroutine is sending groups
+}
+
+// familyRead is one GetRefreshFamily waiting for its group.
+type familyRead struct {
+	ctx  context.Context
+	hash string
+	now  time.Time
+
+	rt   authcore.RefreshToken
+	g    *authcore.Grant
+	err  error
+	done chan struct{}
+}
+
+const (
+	// maxReadGroup bounds a group.
+	maxReadGroup = 32
+	// readTimeout bounds a group's round trip; a caller whose own
+	// deadline comes first stops waiting for it (read).
+	readTimeout = 30 * time.Second
+)
+
+// read runs r in the next group and returns its answer, or its
+// context's error: nothing is written, so a caller may stop waiting at
+// any time (the leader still answers r, which nobody reads any more).
+func (g *familyReads) read(r *familyRead) (authcore.RefreshToken, *authcore.Grant, error) {
+	r.done = make(chan struct{})
+	g.mu.Lock()
+	g.pending = append(g.pending, r)
+	if !g.leading {
+		g.leading = true
+		go g.lead()
+	}
+	g.mu.Unlock()
+	select {
+	case <-r.done:
+		return r.rt, r.g, r.err
+	case <-r.ctx.Done():
+		return authcore.RefreshToken{}, nil, r.ctx.Err()
+	}
+}
+
+// lead sends groups until none is waiting.
+func (g *familyReads) lead() {
+	for {
+		g.mu.Lock()
+		n := min(len(g.pending), maxReadGroup)
+		if n == 0 {
+			g.leading = false
+			g.mu.Unlock()
+			return
+		}
+		group := make([]*familyRead, n)
+		copy(group, g.pending)
+		rest := copy(g.pending, g.pending[n:])
+		clear(g.pending[rest:])
+		g.pending = g.pending[:rest]
+		g.mu.Unlock()
+		g.run(group)
+	}
+}
+
+// run reads group and answers its callers.
+func (g *familyReads) run(group []*familyRead) {
+	defer func() {
+		for _, r := range group {
+			close(r.done)
+		}
+	}()
+	if len(group) > 1 && g.runGroup(group) == nil {
+		return
+	}
+	for _, r := range group {
+		if r.ctx.Err() != nil {
+			continue // its caller has stopped waiting (read)
+		}
+		r.rt, r.g, r.err = scanFamily(g.pool.QueryRow(r.ctx, g.sql, r.hash, r.now))
+	}
+}
+
+// runGroup sends group's reads as one pipeline and reads their rows. A
+// token that is not found is that read's answer; any other error is the
+// group's, and its reads run again on their own (run).
+func (g *familyReads) runGroup(group []*familyRead) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(group[0].ctx), readTimeout)
+	defer cancel()
+	b := &pgx.Batch{}
+	for _, r := range group {
+		b.Queue(g.sql, r.hash, r.now)
+	}
+	br := g.pool.SendBatch(ctx, b)
+	type answer struct {
+		rt  authcore.RefreshToken
+		g   *authcore.Grant
+		err error
+	}
+	answers := make([]answer, len(group))
+	for i := range group {
+		a := &answers[i]
+		a.rt, a.g, a.err = scanFamily(br.QueryRow())
+		if a.err != nil && !errors.Is(a.err, authcore.ErrNotFound) {
+			_ = br.Close()
+			return a.err
+		}
+	}
+	if err := br.Close(); err != nil {
+		return err
+	}
+	for i, r := range group {
+		r.rt, r.g, r.err = answers[i].rt, answers[i].g, answers[i].err
+	}
+	return nil
+}
+
+// scanFamily reads familySQL's row: the token, and its grant or nil.
+func scanFamily(row pgx.Row) (authcore.RefreshToken, *authcore.Grant, error) {
+	var gID, gClient, gUser, gReason *string
+	var gDoc []byte
+	var gRevoked *bool
+	var gRevokedAt, gExp, gCreated *time.Time
+	rt, err := scanRTWith(row, &gID, &gClient, &gUser, &gDoc, &gRevoked, &gRevokedAt, &gReason, &gExp, &gCreated)
+	if err != nil {
+		return authcore.RefreshToken{}, nil, err
+	}
+	if gID == nil {
+		return rt, nil, nil
+	}
+	g := authcore.Grant{ID: *gID, ClientID: deref(gClient), UserID: deref(gUser), Revoked: deref(gRevoked),
+		RevokedAt: tv(gRevokedAt), RevokedReason: deref(gReason), ExpiresAt: tv(gExp), CreatedAt: tv(gCreated)}
+	if err := setGrantDoc(&g, gDoc); err != nil {
+		return authcore.RefreshToken{}, nil, storeErr(err)
+	}
+	return rt, &g, nil
+}
