@@ -16,6 +16,7 @@ import (
 var auditMigrations = []string{
 	"../authcore/store/postgres/migrations/0010_audit_log.up.sql",
 	"../authcore/store/postgres/migrations/0150_audit_lean.up.sql",
+	"../authcore/store/postgres/migrations/0160_audit_ascending.up.sql",
 }
 
 // pgPool returns a pool on a fresh, migrated schema of the package's

@@ -1,0 +1,14 @@
+BEGIN;
+DROP INDEX audit_events_time;
+DROP INDEX audit_events_type;
+DROP INDEX audit_events_client;
+DROP INDEX audit_events_subject;
+DROP INDEX audit_events_remote;
+DROP INDEX audit_events_failure;
+CREATE INDEX audit_events_time ON audit_events (recorded_at DESC, pos DESC);
+CREATE INDEX audit_events_type ON audit_events (type, recorded_at DESC, pos DESC);
+CREATE INDEX audit_events_client ON audit_events (client_id, recorded_at DESC, pos DESC) WHERE client_id IS NOT NULL;
+CREATE INDEX audit_events_subject ON audit_events (subject, recorded_at DESC, pos DESC) WHERE subject IS NOT NULL;
+CREATE INDEX audit_events_remote ON audit_events (remote_ip, recorded_at DESC, pos DESC) WHERE remote_ip IS NOT NULL;
+CREATE INDEX audit_events_failure ON audit_events (recorded_at DESC, pos DESC) WHERE outcome = 'failure';
+COMMIT;
