@@ -115,13 +115,17 @@ func (g *familyReads) run(group []*familyRead) {
 // runGroup sends group's reads as one pipeline and reads their rows. A
 // token that is not found is that read's answer; any other error is the
 // group's, and its reads run again on their own (run).
-func (g *familyReads) runGroup(group []*familyRead) error {
+func (g *familyReads) runGroup(group []*familyRead) (err error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(group[0].ctx), readTimeout)
 	defer cancel()
 	b := &pgx.Batch{}
-	for _, r := range group {
+	ctxs := make([]context.Context, len(group))
+	for i, r := range group {
 		b.Queue(g.sql, r.hash, r.now)
+		ctxs[i] = r.ctx
 	}
+	end := groupSpans(ctxs, g.sql)
+	defer func() { end(err) }()
 	br := g.pool.SendBatch(ctx, b)
 	type answer struct {
 		rt  authcore.RefreshToken
@@ -137,7 +141,7 @@ func (g *familyReads) runGroup(group []*familyRead) error {
 			return a.err
 		}
 	}
-	if err := br.Close(); err != nil {
+	if err = br.Close(); err != nil {
 		return err
 	}
 	for i, r := range group {

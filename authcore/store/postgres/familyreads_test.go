@@ -3,9 +3,13 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
+
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/latchkey/latchkey/authcore"
 )
@@ -142,4 +146,49 @@ func TestFamilyReadGroups(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// TestGroupedStatementsTraced: a traced request whose read or rotation
+// went to the database in a group still has its store.query span, as a
+// statement of its own would (trace.go: groupSpans); untraced callers in
+// the same group get none.
+func TestGroupedStatementsTraced(t *testing.T) {
+	s := openTest(t, Options{})
+	now := time.Now()
+	rec := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
+	defer func() { _ = tp.Shutdown(context.Background()) }()
+	traced, parent := tp.Tracer("test").Start(context.Background(), "POST /token")
+	plain := context.Background()
+
+	var reqs []*familyRead
+	for i, ctx := range []context.Context{traced, plain, traced} {
+		reqs = append(reqs, &familyRead{ctx: ctx, hash: fmt.Sprint("none-", i), now: now, done: make(chan struct{})})
+	}
+	if err := s.reads.runGroup(reqs); err != nil {
+		t.Fatal(err)
+	}
+	parent.End()
+	var queries int
+	for _, sp := range rec.Ended() {
+		if sp.Name() != "store.query" {
+			continue
+		}
+		queries++
+		if sp.Parent().SpanID() != parent.SpanContext().SpanID() {
+			t.Errorf("a store.query span outside the request's span")
+		}
+		var size int64
+		for _, a := range sp.Attributes() {
+			if a.Key == "db.group_size" {
+				size = a.Value.AsInt64()
+			}
+		}
+		if size != 3 {
+			t.Errorf("db.group_size %d, want 3", size)
+		}
+	}
+	if queries != 2 {
+		t.Errorf("%d store.query spans for a group of three reads, two of them traced; want 2", queries)
+	}
 }

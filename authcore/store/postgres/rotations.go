@@ -157,21 +157,25 @@ func (g *rotations) run(group []*rotation) {
 // runGroup sends the group's rotations as one pipeline (one implicit
 // transaction) and reads their results. A *pgconn.PgError means a
 // statement failed and the database committed none of them.
-func (g *rotations) runGroup(ctx context.Context, group []*rotation) error {
+func (g *rotations) runGroup(ctx context.Context, group []*rotation) (err error) {
 	b := &pgx.Batch{}
-	for _, r := range group {
+	ctxs := make([]context.Context, len(group))
+	for i, r := range group {
 		b.Queue(rotateSQL, rotateArgs(r.oldHash, r.next, r.at, r.now)...)
+		ctxs[i] = r.ctx
 	}
+	end := groupSpans(ctxs, rotateSQL)
+	defer func() { end(err) }()
 	br := g.pool.SendBatch(ctx, b)
 	rows := make([]rotateRow, len(group))
 	for i := range group {
-		if err := rows[i].scan(br.QueryRow()); err != nil {
+		if err = rows[i].scan(br.QueryRow()); err != nil {
 			_ = br.Close()
 			return err
 		}
 	}
 	// The transaction commits at the pipeline's Sync, which Close reads.
-	if err := br.Close(); err != nil {
+	if err = br.Close(); err != nil {
 		return err
 	}
 	for i, r := range group {

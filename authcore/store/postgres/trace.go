@@ -53,3 +53,31 @@ func operation(sql string) string {
 	}
 	return strings.ToUpper(w)
 }
+
+// groupSpans gives each traced caller of a group (familyreads.go,
+// rotations.go) the store.query span its statement would have had on
+// its own: the group goes to the database as one pipeline, which pgx
+// traces for nobody, and each statement in it is one caller's. The span
+// says how many statements shared the round trip (db.group_size). end
+// closes them, each marked failed when the group failed.
+func groupSpans(ctxs []context.Context, sql string) (end func(err error)) {
+	var spans []trace.Span
+	for _, ctx := range ctxs {
+		parent := trace.SpanFromContext(ctx)
+		if !parent.IsRecording() {
+			continue
+		}
+		_, span := parent.TracerProvider().Tracer("latchkey/store").Start(ctx, "store.query",
+			trace.WithAttributes(attribute.String("db.system", "postgresql"), attribute.String("db.operation", operation(sql)),
+				attribute.Int("db.group_size", len(ctxs))))
+		spans = append(spans, span)
+	}
+	return func(err error) {
+		for _, span := range spans {
+			if err != nil {
+				span.SetStatus(codes.Error, "query failed")
+			}
+			span.End()
+		}
+	}
+}
