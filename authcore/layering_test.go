@@ -75,6 +75,9 @@ var allowed = map[string][]string{
 	// reflection, for the token endpoint and the audit log's lines:
 	// standard library only.
 	"internal/jsonenc": {},
+	// internal/gcfloor tunes GOGC for a small live heap (latchkey serve):
+	// standard library only.
+	"internal/gcfloor": {},
 	// internal/tabletrim unmaps the pages of a Badger database's table
 	// files, for the store and the audit log alike: Badger only.
 	"internal/tabletrim": {},

@@ -29,6 +29,7 @@ import (
 	"github.com/latchkey/latchkey/authcore/oauth"
 	"github.com/latchkey/latchkey/authcore/server"
 	"github.com/latchkey/latchkey/authcore/store/badger"
+	"github.com/latchkey/latchkey/internal/gcfloor"
 	"github.com/latchkey/latchkey/internal/tracing"
 	"github.com/latchkey/latchkey/internal/walsync"
 )
@@ -137,6 +138,7 @@ func start(f *serveFlags, console fs.FS, mode string) (*instance, error) {
 		return nil, err
 	}
 	log = log.With().Str("node", f.nodeID()).Logger()
+	gc := gcfloor.Start(gcfloor.DefaultHeadroom) // a small live heap collects no more often than a large one
 	dataDir, err := f.ensureDataDir()
 	if err != nil {
 		return nil, err
@@ -294,7 +296,7 @@ func start(f *serveFlags, console fs.FS, mode string) (*instance, error) {
 	if f.store == "" {
 		ev = ev.Str("sync", walsync.Method()) // how Badger's store and audit log reach the disk
 	}
-	ev.Bool("tls", tlsCfg != nil).Str("console", issuer+"/console/").Msg("latchkey listening")
+	ev.Str("gc", gc).Bool("tls", tlsCfg != nil).Str("console", issuer+"/console/").Msg("latchkey listening")
 	return in, nil
 }
 
