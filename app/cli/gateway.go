@@ -16,6 +16,7 @@ import (
 	"github.com/latchkey/latchkey/audit"
 	"github.com/latchkey/latchkey/authcore/gateway"
 	"github.com/latchkey/latchkey/authcore/server"
+	"github.com/latchkey/latchkey/internal/gcfloor"
 )
 
 // runGateway runs `latchkey gateway --config FILE`: a standalone resource
@@ -67,7 +68,8 @@ func runGateway(args []string, env Env) error {
 		IdleTimeout: 120 * time.Second, MaxHeaderBytes: server.MaxHeaderBytes}
 	done := make(chan error, 1)
 	go func() { done <- hs.Serve(ln) }()
-	log.Info().Str("addr", ln.Addr().String()).Str("issuer", fc.Issuer).Int("routes", len(fc.Routes)).Msg("gateway listening")
+	gc := gcfloor.Start(gcfloor.DefaultHeadroom) // its live heap is small: see serve
+	log.Info().Str("addr", ln.Addr().String()).Str("issuer", fc.Issuer).Int("routes", len(fc.Routes)).Str("gc", gc).Msg("gateway listening")
 	go watchConfig(ctx, *cfgPath, gw, log)
 
 	sig := make(chan os.Signal, 1)
