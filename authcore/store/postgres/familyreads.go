@@ -3,7 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
-	"sync"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -28,10 +28,7 @@ import (
 type familyReads struct {
 	pool *pgxpool.Pool
 	sql  string // familySQL; tests replace it
-
-	mu      sync.Mutex
-	pending []*familyRead
-	leading bool // a goroutine is sending groups
+	groupQueue[*familyRead]
 }
 
 // familyRead is one GetRefreshFamily waiting for its group.
@@ -59,13 +56,7 @@ const (
 // any time (the leader still answers r, which nobody reads any more).
 func (g *familyReads) read(r *familyRead) (authcore.RefreshToken, *authcore.Grant, error) {
 	r.done = make(chan struct{})
-	g.mu.Lock()
-	g.pending = append(g.pending, r)
-	if !g.leading {
-		g.leading = true
-		go g.lead()
-	}
-	g.mu.Unlock()
+	g.add(r, g.lead) // groupqueue.go
 	select {
 	case <-r.done:
 		return r.rt, r.g, r.err
@@ -76,22 +67,20 @@ func (g *familyReads) read(r *familyRead) (authcore.RefreshToken, *authcore.Gran
 
 // lead sends groups until none is waiting.
 func (g *familyReads) lead() {
-	for {
-		g.mu.Lock()
-		n := min(len(g.pending), maxReadGroup)
-		if n == 0 {
-			g.leading = false
-			g.mu.Unlock()
-			return
-		}
-		group := make([]*familyRead, n)
-		copy(group, g.pending)
-		rest := copy(g.pending, g.pending[n:])
-		clear(g.pending[rest:])
-		g.pending = g.pending[:rest]
-		g.mu.Unlock()
+	for group := g.next(g.take); group != nil; group = g.next(g.take) {
 		g.run(group)
 	}
+}
+
+// take removes the next group from pending: the first maxReadGroup
+// reads. g.mu is held.
+func (g *familyReads) take() []*familyRead {
+	n := min(len(g.pending), maxReadGroup)
+	group := slices.Clone(g.pending[:n])
+	rest := copy(g.pending, g.pending[n:])
+	clear(g.pending[rest:])
+	g.pending = g.pending[:rest]
+	return group
 }
 
 // run reads group and answers its callers.

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -34,10 +33,7 @@ import (
 // rotated (ErrConsumed), as it would have found it on its own.
 type rotations struct {
 	pool *pgxpool.Pool
-
-	mu      sync.Mutex
-	pending []*rotation
-	leading bool // a goroutine is committing groups
+	groupQueue[*rotation]
 }
 
 // rotation is one RotateRefreshToken waiting for its group.
@@ -68,27 +64,13 @@ const (
 // rotate runs r in the next group and waits for its answer.
 func (g *rotations) rotate(r *rotation) {
 	r.done = make(chan struct{})
-	g.mu.Lock()
-	g.pending = append(g.pending, r)
-	if !g.leading {
-		g.leading = true
-		go g.lead()
-	}
-	g.mu.Unlock()
+	g.add(r, g.lead) // groupqueue.go
 	<-r.done
 }
 
 // lead commits groups until none is waiting.
 func (g *rotations) lead() {
-	for {
-		g.mu.Lock()
-		group := g.take()
-		if len(group) == 0 {
-			g.leading = false
-			g.mu.Unlock()
-			return
-		}
-		g.mu.Unlock()
+	for group := g.next(g.take); group != nil; group = g.next(g.take) {
 		g.run(group)
 	}
 }
