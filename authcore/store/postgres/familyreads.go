@@ -116,27 +116,16 @@ func (g *familyReads) runGroup(group []*familyRead) (err error) {
 	end := groupSpans(ctxs, g.sql)
 	defer func() { end(err) }()
 	br := g.pool.SendBatch(ctx, b)
-	type answer struct {
-		rt  authcore.RefreshToken
-		g   *authcore.Grant
-		err error
-	}
-	answers := make([]answer, len(group))
-	for i := range group {
-		a := &answers[i]
-		a.rt, a.g, a.err = scanFamily(br.QueryRow())
-		if a.err != nil && !errors.Is(a.err, authcore.ErrNotFound) {
+	// Answers go straight to the reads: when the group fails, run reads
+	// each again, over whatever this left.
+	for _, r := range group {
+		r.rt, r.g, r.err = scanFamily(br.QueryRow())
+		if r.err != nil && !errors.Is(r.err, authcore.ErrNotFound) {
 			_ = br.Close()
-			return a.err
+			return r.err
 		}
 	}
-	if err = br.Close(); err != nil {
-		return err
-	}
-	for i, r := range group {
-		r.rt, r.g, r.err = answers[i].rt, answers[i].g, answers[i].err
-	}
-	return nil
+	return br.Close()
 }
 
 // scanFamily reads familySQL's row: the token, and its grant or nil.

@@ -18,22 +18,33 @@ import (
 type queryTracer struct{}
 
 func (queryTracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, data pgx.TraceQueryStartData) context.Context {
-	parent := trace.SpanFromContext(ctx)
-	if !parent.IsRecording() {
-		return ctx
-	}
-	ctx, _ = parent.TracerProvider().Tracer("latchkey/store").Start(ctx, "store.query",
-		trace.WithAttributes(attribute.String("db.system", "postgresql"), attribute.String("db.operation", operation(data.SQL))))
+	ctx, _ = startQuery(ctx, data.SQL)
 	return ctx
 }
 
 func (queryTracer) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, data pgx.TraceQueryEndData) {
-	span := trace.SpanFromContext(ctx)
-	if !span.IsRecording() {
-		return
+	if span := trace.SpanFromContext(ctx); span.IsRecording() {
+		endQuery(span, data.Err)
 	}
-	if data.Err != nil {
-		span.SetStatus(codes.Error, "query failed") // the error text may quote values
+}
+
+// startQuery starts sql's store.query span under ctx's, with more
+// attributes, if ctx's span records; otherwise it returns ctx and nil.
+func startQuery(ctx context.Context, sql string, more ...attribute.KeyValue) (context.Context, trace.Span) {
+	parent := trace.SpanFromContext(ctx)
+	if !parent.IsRecording() {
+		return ctx, nil
+	}
+	attrs := append([]attribute.KeyValue{attribute.String("db.system", "postgresql"),
+		attribute.String("db.operation", operation(sql))}, more...)
+	return parent.TracerProvider().Tracer("latchkey/store").Start(ctx, "store.query", trace.WithAttributes(attrs...))
+}
+
+// endQuery ends a store.query span, marked failed when err is not nil
+// (never with err's text, which may quote values).
+func endQuery(span trace.Span, err error) {
+	if err != nil {
+		span.SetStatus(codes.Error, "query failed")
 	}
 	span.End()
 }
@@ -63,21 +74,13 @@ func operation(sql string) string {
 func groupSpans(ctxs []context.Context, sql string) (end func(err error)) {
 	var spans []trace.Span
 	for _, ctx := range ctxs {
-		parent := trace.SpanFromContext(ctx)
-		if !parent.IsRecording() {
-			continue
+		if _, span := startQuery(ctx, sql, attribute.Int("db.group_size", len(ctxs))); span != nil {
+			spans = append(spans, span)
 		}
-		_, span := parent.TracerProvider().Tracer("latchkey/store").Start(ctx, "store.query",
-			trace.WithAttributes(attribute.String("db.system", "postgresql"), attribute.String("db.operation", operation(sql)),
-				attribute.Int("db.group_size", len(ctxs))))
-		spans = append(spans, span)
 	}
 	return func(err error) {
 		for _, span := range spans {
-			if err != nil {
-				span.SetStatus(codes.Error, "query failed")
-			}
-			span.End()
+			endQuery(span, err)
 		}
 	}
 }
