@@ -77,8 +77,8 @@ func (t *tuner) arm() {
 // tune sets GOGC for the next cycle from the heap live after this one.
 func (t *tuner) tune() {
 	p := percent(t.live(), t.headroom)
-	// Small changes are not worth a call (it takes the heap's lock).
-	if p == t.current || p > t.current && p < t.current+t.current/20 || p < t.current && p > t.current-t.current/20 {
+	// Changes under 5% are not worth a call (it takes the heap's lock).
+	if d := p - t.current; d*20 < t.current && -d*20 < t.current {
 		return
 	}
 	t.set(p)

@@ -25,14 +25,7 @@ func TestFamilyReadGroups(t *testing.T) {
 	now := time.Now()
 	family := func(id string, grantExp, tokenExp time.Time) string {
 		t.Helper()
-		g := authcore.Grant{ID: id, ClientID: "web", UserID: "u-" + id, Scopes: []string{"openid", "offline_access"},
-			AuthTime: now, CreatedAt: now, ExpiresAt: grantExp}
-		rt := authcore.RefreshToken{Hash: id + "-rt0", GrantID: id, ClientID: "web", UserID: "u-" + id, Scopes: g.Scopes,
-			ExpiresAt: tokenExp, CreatedAt: now}
-		if err := s.CreateGrant(ctx, g, &rt); err != nil {
-			t.Fatal(err)
-		}
-		return rt.Hash
+		return createFamily(t, s, id, "u-"+id, now, grantExp, tokenExp).Hash
 	}
 	hour := now.Add(time.Hour)
 	hashes := []string{family("live1", hour, hour), "unknown", family("live2", hour, hour),

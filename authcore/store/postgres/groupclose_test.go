@@ -34,14 +34,7 @@ func TestCloseWithGroupsInFlight(t *testing.T) {
 			now := time.Now()
 			const families = 48
 			for i := range families {
-				id := fmt.Sprintf("g%d-%d", round, i)
-				g := authcore.Grant{ID: id, ClientID: "web", UserID: "u1", Scopes: []string{"openid", "offline_access"},
-					AuthTime: now, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
-				rt := authcore.RefreshToken{Hash: id + "-rt0", GrantID: id, ClientID: "web", UserID: "u1", Scopes: g.Scopes,
-					ExpiresAt: g.ExpiresAt, CreatedAt: now}
-				if err := s.CreateGrant(ctx, g, &rt); err != nil {
-					t.Fatal(err)
-				}
+				createFamily(t, s, fmt.Sprintf("g%d-%d", round, i), "u1", now, now.Add(time.Hour), now.Add(time.Hour))
 			}
 			type outcome struct {
 				read, rotated bool

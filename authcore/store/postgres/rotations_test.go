@@ -22,14 +22,7 @@ func TestRotationGroups(t *testing.T) {
 	now := time.Now()
 	family := func(id string) authcore.RefreshToken {
 		t.Helper()
-		g := authcore.Grant{ID: id, ClientID: "web", UserID: "u1", Scopes: []string{"openid", "offline_access"},
-			AuthTime: now, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
-		rt := authcore.RefreshToken{Hash: id + "-rt0", GrantID: id, ClientID: "web", UserID: "u1", Scopes: g.Scopes,
-			ExpiresAt: g.ExpiresAt, CreatedAt: now}
-		if err := s.CreateGrant(ctx, g, &rt); err != nil {
-			t.Fatal(err)
-		}
-		return rt
+		return createFamily(t, s, id, "u1", now, now.Add(time.Hour), now.Add(time.Hour))
 	}
 	successor := func(rt authcore.RefreshToken, hash string) authcore.RefreshToken {
 		return authcore.RefreshToken{Hash: hash, GrantID: rt.GrantID, ClientID: rt.ClientID, UserID: rt.UserID,

@@ -33,6 +33,21 @@ func openTest(t testing.TB, opts Options) *Store {
 	return s
 }
 
+// createFamily stores grant id (client web, user, scopes openid and
+// offline_access) with its first refresh token, id+"-rt0", created now;
+// the grant expires at grantExp, the token at tokenExp.
+func createFamily(t testing.TB, s *Store, id, user string, now, grantExp, tokenExp time.Time) authcore.RefreshToken {
+	t.Helper()
+	g := authcore.Grant{ID: id, ClientID: "web", UserID: user, Scopes: []string{"openid", "offline_access"},
+		AuthTime: now, CreatedAt: now, ExpiresAt: grantExp}
+	rt := authcore.RefreshToken{Hash: id + "-rt0", GrantID: id, ClientID: "web", UserID: user, Scopes: g.Scopes,
+		ExpiresAt: tokenExp, CreatedAt: now}
+	if err := s.CreateGrant(context.Background(), g, &rt); err != nil {
+		t.Fatal(err)
+	}
+	return rt
+}
+
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, now func() time.Time) authcore.Storage {
 		return openTest(t, Options{Now: now})
